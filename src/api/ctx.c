@@ -1,0 +1,218 @@
+/* SSL_CTX: creation, reference counting and the context-level setters (SSL_CTX_new(3)). */
+#include "internal.h"
+#include "crypto/crypto.h"
+
+#include <string.h>
+
+SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHOD *meth)
+{
+    SSL_CTX *ctx;
+
+    if (meth == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NULL_SSL_METHOD_PASSED);
+        return NULL;
+    }
+    if (meth->dtls) {
+        ERR_raise_data(ERR_LIB_SSL, SSL_R_UNSUPPORTED_SSL_VERSION, "keel does not implement DTLS");
+        return NULL;
+    }
+    if (!OPENSSL_init_ssl(0, NULL))
+        return NULL;
+    if ((ctx = OPENSSL_zalloc(sizeof(*ctx))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    atomic_init(&ctx->refs, 1);
+    ctx->libctx = libctx;
+    ctx->session_cache_mode = SSL_SESS_CACHE_SERVER;
+    ctx->session_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
+    /* ex_data first: SSL_CTX_free calls CRYPTO_free_ex_data unconditionally. */
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data)) {
+        OPENSSL_free(ctx);
+        ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
+        return NULL;
+    }
+    if (!keel_settings_init(&ctx->s, meth))
+        goto err;
+    if (propq != NULL && (ctx->propq = OPENSSL_strdup(propq)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
+    }
+    /* Algorithms are fetched once per process for the default library context; a context of the
+     * application's own gets its own table, fetched here once for every SSL it will create. */
+    if (libctx == NULL && propq == NULL) {
+        ctx->algs = keel_algs_default();
+    } else {
+        ctx->own_algs = keel_algs_new(libctx, propq);
+        ctx->algs = ctx->own_algs;
+    }
+    if (ctx->algs == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LIBRARY_HAS_NO_CIPHERS);
+        goto err;
+    }
+    if ((ctx->cert_store = X509_STORE_new()) == NULL
+            || (ctx->client_ca = sk_X509_NAME_new_null()) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
+    }
+    return ctx;
+err:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
+{
+    return SSL_CTX_new_ex(NULL, NULL, meth);
+}
+
+int SSL_CTX_up_ref(SSL_CTX *ctx)
+{
+    atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
+    return 1;
+}
+
+void SSL_CTX_free(SSL_CTX *ctx)
+{
+    if (ctx == NULL)
+        return;
+    if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
+    keel_settings_free(&ctx->s);
+    X509_STORE_free(ctx->cert_store);
+    OSSL_STACK_OF_X509_free(ctx->extra_certs);
+    sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
+    keel_algs_free(ctx->own_algs);
+    OPENSSL_free(ctx->propq);
+    OPENSSL_free(ctx);
+}
+
+const SSL_METHOD *SSL_CTX_get_ssl_method(const SSL_CTX *ctx) { return ctx->s.method; }
+
+int SSL_CTX_set_ssl_version(SSL_CTX *ctx, const SSL_METHOD *meth)
+{
+    if (meth == NULL || meth->dtls) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_SSL_VERSION);
+        return 0;
+    }
+    ctx->s.method = meth;
+    if (meth->version != TLS_ANY_VERSION)
+        ctx->s.min_version = ctx->s.max_version = meth->version;
+    return 1;
+}
+
+/* ---- options, mode, verification, timeouts ---- */
+
+uint64_t SSL_CTX_get_options(const SSL_CTX *ctx) { return ctx->s.options; }
+uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op) { return ctx->s.options |= op; }
+uint64_t SSL_CTX_clear_options(SSL_CTX *ctx, uint64_t op) { return ctx->s.options &= ~op; }
+
+void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
+{
+    ctx->s.verify_mode = mode;
+    ctx->s.verify_callback = cb;
+}
+
+void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth) { X509_VERIFY_PARAM_set_depth(ctx->s.param, depth); }
+int SSL_CTX_get_verify_mode(const SSL_CTX *ctx) { return ctx->s.verify_mode; }
+int SSL_CTX_get_verify_depth(const SSL_CTX *ctx) { return X509_VERIFY_PARAM_get_depth(ctx->s.param); }
+SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->s.verify_callback; }
+X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx) { return ctx->s.param; }
+
+int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
+{
+    return X509_VERIFY_PARAM_set1(ctx->s.param, vpm);
+}
+
+int SSL_CTX_set_purpose(SSL_CTX *ctx, int purpose) { return X509_VERIFY_PARAM_set_purpose(ctx->s.param, purpose); }
+int SSL_CTX_set_trust(SSL_CTX *ctx, int trust) { return X509_VERIFY_PARAM_set_trust(ctx->s.param, trust); }
+
+long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
+{
+    long old = ctx->s.session_timeout;
+    ctx->s.session_timeout = t;
+    return old;
+}
+
+long SSL_CTX_get_timeout(const SSL_CTX *ctx) { return ctx->s.session_timeout; }
+
+void SSL_CTX_set_cert_verify_callback(SSL_CTX *ctx, int (*cb)(X509_STORE_CTX *, void *), void *arg)
+{
+    ctx->app_verify_cb = cb;
+    ctx->app_verify_arg = arg;
+}
+
+void SSL_CTX_set_quiet_shutdown(SSL_CTX *ctx, int mode) { ctx->s.quiet_shutdown = mode; }
+int SSL_CTX_get_quiet_shutdown(const SSL_CTX *ctx) { return ctx->s.quiet_shutdown; }
+
+/* ---- session id context, callbacks stored for later stages ---- */
+
+int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid, unsigned int len)
+{
+    if (len > SSL_MAX_SID_CTX_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    memcpy(ctx->s.sid_ctx, sid, len);
+    ctx->s.sid_ctx_len = len;
+    return 1;
+}
+
+void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb) { ctx->s.passwd_cb = cb; }
+void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u) { ctx->s.passwd_userdata = u; }
+pem_password_cb *SSL_CTX_get_default_passwd_cb(SSL_CTX *ctx) { return ctx->s.passwd_cb; }
+void *SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX *ctx) { return ctx->s.passwd_userdata; }
+
+void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *, int, int)) { ctx->s.info_callback = cb; }
+void (*SSL_CTX_get_info_callback(SSL_CTX *ctx))(const SSL *, int, int) { return ctx->s.info_callback; }
+
+void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
+                              void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
+{
+    ctx->s.msg_callback = cb;
+}
+
+void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb) { ctx->keylog_cb = cb; }
+SSL_CTX_keylog_cb_func SSL_CTX_get_keylog_callback(const SSL_CTX *ctx) { return ctx->keylog_cb; }
+
+void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg)
+{
+    ctx->alpn_select_cb = cb;
+    ctx->alpn_select_arg = arg;
+}
+
+void SSL_CTX_set_client_cert_cb(SSL_CTX *ctx, int (*cb)(SSL *, X509 **, EVP_PKEY **)) { ctx->client_cert_cb = cb; }
+int (*SSL_CTX_get_client_cert_cb(SSL_CTX *ctx))(SSL *, X509 **, EVP_PKEY **) { return ctx->client_cert_cb; }
+
+void SSL_CTX_set_cert_cb(SSL_CTX *ctx, int (*cb)(SSL *, void *), void *arg)
+{
+    ctx->s.cert_cb = cb;
+    ctx->s.cert_cb_arg = arg;
+}
+
+void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val) { ctx->s.post_handshake_auth = val; }
+
+int SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n) { ctx->s.num_tickets = n; return 1; }
+size_t SSL_CTX_get_num_tickets(const SSL_CTX *ctx) { return ctx->s.num_tickets; }
+
+void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *, SSL_SESSION *)) { ctx->new_session_cb = cb; }
+void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *, SSL_SESSION *)) { ctx->remove_session_cb = cb; }
+void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
+                             SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
+{
+    ctx->get_session_cb = cb;
+}
+int (*SSL_CTX_sess_get_new_cb(SSL_CTX *ctx))(SSL *, SSL_SESSION *) { return ctx->new_session_cb; }
+void (*SSL_CTX_sess_get_remove_cb(SSL_CTX *ctx))(SSL_CTX *, SSL_SESSION *) { return ctx->remove_session_cb; }
+SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(SSL *, const unsigned char *, int, int *)
+{
+    return ctx->get_session_cb;
+}
+
+int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data) { return CRYPTO_set_ex_data(&ctx->ex_data, idx, data); }
+void *SSL_CTX_get_ex_data(const SSL_CTX *ctx, int idx) { return CRYPTO_get_ex_data(&ctx->ex_data, idx); }
+
+void SSL_CTX_set_security_level(SSL_CTX *ctx, int level) { ctx->s.security_level = level; }
+int SSL_CTX_get_security_level(const SSL_CTX *ctx) { return ctx->s.security_level; }
+

@@ -1,0 +1,228 @@
+/* The SSL object of SSL_new(3): creation from a context, reference counting, duplication,
+ * SSL_clear, context switching, role and handshake-state queries. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Connection state is released here; the handshake code owns what keel_conn holds. */
+void keel_conn_free(keel_conn *c);
+
+static SSL *ssl_alloc(SSL_CTX *ctx)
+{
+    SSL *s = OPENSSL_zalloc(sizeof(*s));
+    if (s == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    s->state = TLS_ST_BEFORE;
+    s->in_init = 1;
+    s->verify_result = X509_V_OK;
+    s->rwstate = SSL_NOTHING;
+    SSL_CTX_up_ref(ctx);
+    s->ctx = ctx;
+    SSL_CTX_up_ref(ctx);
+    s->session_ctx = ctx;
+    return s;
+}
+
+/* Everything an SSL owns, in one place, safe on a partly built object. */
+static void ssl_release(SSL *s)
+{
+    keel_conn_free(s->conn);
+    s->conn = NULL;
+    keel_settings_free(&s->s);
+    if (s->wbio != s->rbio)
+        BIO_free_all(s->wbio);
+    BIO_free_all(s->rbio);
+    OPENSSL_free(s->hostname);
+    SSL_SESSION_free(s->session);
+    SSL_CTX_free(s->session_ctx);
+    SSL_CTX_free(s->ctx);
+    OPENSSL_free(s);
+}
+
+SSL *SSL_new(SSL_CTX *ctx)
+{
+    SSL *s;
+
+    if (ctx == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NULL_SSL_CTX);
+        return NULL;
+    }
+    if ((s = ssl_alloc(ctx)) == NULL)
+        return NULL;
+    /* The seed: the new SSL inherits method, options, verification and timeout settings. */
+    if (!keel_settings_copy(&s->s, &ctx->s)) {
+        memset(&s->s, 0, sizeof(s->s));
+        goto err;
+    }
+    /* A method usable in one role only fixes the role; TLS_method leaves it to
+     * SSL_set_connect_state/SSL_set_accept_state (OpenSSL 3.0 reports such an SSL as a server). */
+    s->server = ctx->s.method->server;
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
+        goto err_noex;
+    }
+    return s;
+err:
+    /* ex_data not yet created: nothing to free there. */
+err_noex:
+    ssl_release(s);
+    return NULL;
+}
+
+int SSL_up_ref(SSL *s)
+{
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return 1;
+}
+
+void SSL_free(SSL *s)
+{
+    if (s == NULL)
+        return;
+    if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    ssl_release(s);
+}
+
+static int dup_bios(SSL *dst, const SSL *src)
+{
+    if (src->rbio != NULL && (dst->rbio = BIO_dup_chain(src->rbio)) == NULL)
+        return 0;
+    if (src->wbio == src->rbio) {
+        if (dst->rbio != NULL && !BIO_up_ref(dst->rbio))
+            return 0;
+        dst->wbio = dst->rbio;
+    } else if (src->wbio != NULL && (dst->wbio = BIO_dup_chain(src->wbio)) == NULL) {
+        return 0;
+    }
+    return 1;
+}
+
+/* The seed: SSL_dup always makes a new SSL with every setting of the original and none of its
+ * connection, in the initial accept (server) or connect (client) state of the original's role.
+ * (OpenSSL 3.0 returns the same object when a connection is active; docs/COMPAT.md.) */
+SSL *SSL_dup(SSL *s)
+{
+    SSL *d;
+
+    if (s == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return NULL;
+    }
+    if ((d = ssl_alloc(s->ctx)) == NULL)
+        return NULL;
+    SSL_CTX_free(d->session_ctx);
+    SSL_CTX_up_ref(s->session_ctx);
+    d->session_ctx = s->session_ctx;
+    if (!keel_settings_copy(&d->s, &s->s)) {
+        memset(&d->s, 0, sizeof(d->s));
+        goto err;
+    }
+    d->server = s->server;
+    d->role_set = s->role_set;
+    if (s->hostname != NULL && (d->hostname = OPENSSL_strdup(s->hostname)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
+    }
+    if (!dup_bios(d, s)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_BIO_LIB);
+        goto err;
+    }
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, d, &d->ex_data)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
+        goto err;
+    }
+    if (!CRYPTO_dup_ex_data(CRYPTO_EX_INDEX_SSL, &d->ex_data, &s->ex_data)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
+        SSL_free(d);
+        return NULL;
+    }
+    return d;
+err:
+    ssl_release(d);
+    return NULL;
+}
+
+/* SSL_clear(3): drop the connection, keep every setting and the BIOs. */
+int SSL_clear(SSL *s)
+{
+    keel_conn_free(s->conn);
+    s->conn = NULL;
+    s->state = TLS_ST_BEFORE;
+    s->in_init = 1;
+    s->shutdown = 0;
+    s->rwstate = SSL_NOTHING;
+    s->verify_result = X509_V_OK;
+    return 1;
+}
+
+SSL_CTX *SSL_get_SSL_CTX(const SSL *s) { return s->ctx; }
+
+/* SSL_set_SSL_CTX: the server's SNI switch. The certificates (and what belongs to them: signature
+ * algorithms and the cert callback) come from the new context; so does the session id context if
+ * the SSL still had the old context's. Other settings stay the SSL's own. */
+SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
+{
+    keel_settings tmp;
+
+    if (ctx == NULL)
+        ctx = s->session_ctx;
+    if (ctx == s->ctx)
+        return s->ctx;
+    if (!keel_settings_copy(&tmp, &ctx->s))
+        return NULL;
+    for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
+        keel_certkey swap = s->s.certs[i];
+        s->s.certs[i] = tmp.certs[i];
+        tmp.certs[i] = swap;
+    }
+    s->s.cur_slot = tmp.cur_slot;
+    memcpy(s->s.sigalgs, tmp.sigalgs, sizeof(tmp.sigalgs));
+    s->s.nsigalgs = tmp.nsigalgs;
+    s->s.cert_cb = tmp.cert_cb;
+    s->s.cert_cb_arg = tmp.cert_cb_arg;
+    if (s->s.sid_ctx_len == s->ctx->s.sid_ctx_len
+            && memcmp(s->s.sid_ctx, s->ctx->s.sid_ctx, s->s.sid_ctx_len) == 0) {
+        memcpy(s->s.sid_ctx, ctx->s.sid_ctx, ctx->s.sid_ctx_len);
+        s->s.sid_ctx_len = ctx->s.sid_ctx_len;
+    }
+    keel_settings_free(&tmp);
+    SSL_CTX_up_ref(ctx);
+    SSL_CTX_free(s->ctx);
+    s->ctx = ctx;
+    return ctx;
+}
+
+/* ---- role and state ---- */
+
+void SSL_set_connect_state(SSL *s)
+{
+    SSL_clear(s);
+    s->server = 0;
+    s->role_set = 1;
+}
+
+void SSL_set_accept_state(SSL *s)
+{
+    SSL_clear(s);
+    s->server = 1;
+    s->role_set = 1;
+}
+
+int SSL_is_server(const SSL *s) { return s->server; }
+OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s) { return s->state; }
+int SSL_in_init(const SSL *s) { return s->in_init; }
+int SSL_in_before(const SSL *s) { return s->state == TLS_ST_BEFORE && s->conn == NULL; }
+int SSL_is_init_finished(const SSL *s) { return !s->in_init && s->state == TLS_ST_OK; }
+
+void SSL_set_shutdown(SSL *s, int mode) { s->shutdown = mode; }
+int SSL_get_shutdown(const SSL *s) { return s->shutdown; }
+
+/* ---- ex_data ---- */
+
+int SSL_set_ex_data(SSL *s, int idx, void *data) { return CRYPTO_set_ex_data(&s->ex_data, idx, data); }
+void *SSL_get_ex_data(const SSL *s, int idx) { return CRYPTO_get_ex_data(&s->ex_data, idx); }

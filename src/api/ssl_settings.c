@@ -1,0 +1,196 @@
+/* Per-SSL setters and getters over the SSL's own settings block, and the setters both objects
+ * share (ALPN lists, cipher strings). SSL_CTX_set_* write the context's block (src/api/ctx.c). */
+#include "internal.h"
+
+#include <string.h>
+
+const SSL_METHOD *SSL_get_ssl_method(const SSL *s) { return s->s.method; }
+
+int SSL_set_ssl_method(SSL *s, const SSL_METHOD *meth)
+{
+    if (meth == NULL || meth->dtls) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_SSL_VERSION);
+        return 0;
+    }
+    s->s.method = meth;
+    if (!s->role_set)
+        s->server = meth->server;
+    return 1;
+}
+
+uint64_t SSL_get_options(const SSL *s) { return s->s.options; }
+uint64_t SSL_set_options(SSL *s, uint64_t op) { return s->s.options |= op; }
+uint64_t SSL_clear_options(SSL *s, uint64_t op) { return s->s.options &= ~op; }
+
+void SSL_set_verify(SSL *s, int mode, SSL_verify_cb cb)
+{
+    s->s.verify_mode = mode;
+    if (cb != NULL)
+        s->s.verify_callback = cb;
+}
+
+void SSL_set_verify_depth(SSL *s, int depth) { X509_VERIFY_PARAM_set_depth(s->s.param, depth); }
+int SSL_get_verify_mode(const SSL *s) { return s->s.verify_mode; }
+int SSL_get_verify_depth(const SSL *s) { return X509_VERIFY_PARAM_get_depth(s->s.param); }
+SSL_verify_cb SSL_get_verify_callback(const SSL *s) { return s->s.verify_callback; }
+X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return s->s.param; }
+int SSL_set1_param(SSL *s, X509_VERIFY_PARAM *vpm) { return X509_VERIFY_PARAM_set1(s->s.param, vpm); }
+int SSL_set_purpose(SSL *s, int purpose) { return X509_VERIFY_PARAM_set_purpose(s->s.param, purpose); }
+int SSL_set_trust(SSL *s, int trust) { return X509_VERIFY_PARAM_set_trust(s->s.param, trust); }
+
+void SSL_set_verify_result(SSL *s, long r) { s->verify_result = r; }
+long SSL_get_verify_result(const SSL *s) { return s->verify_result; }
+
+/* SSL_set1_host(3): the name the peer certificate must match; NULL clears. */
+int SSL_set1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_set1_host(s->s.param, host, 0); }
+int SSL_add1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_add1_host(s->s.param, host, 0); }
+void SSL_set_hostflags(SSL *s, unsigned int flags) { X509_VERIFY_PARAM_set_hostflags(s->s.param, flags); }
+const char *SSL_get0_peername(SSL *s) { return X509_VERIFY_PARAM_get0_peername(s->s.param); }
+
+int SSL_set_session_id_context(SSL *s, const unsigned char *sid, unsigned int len)
+{
+    if (len > SSL_MAX_SID_CTX_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    memcpy(s->s.sid_ctx, sid, len);
+    s->s.sid_ctx_len = len;
+    return 1;
+}
+
+void SSL_set_quiet_shutdown(SSL *s, int mode) { s->s.quiet_shutdown = mode; }
+int SSL_get_quiet_shutdown(const SSL *s) { return s->s.quiet_shutdown; }
+
+void SSL_set_default_passwd_cb(SSL *s, pem_password_cb *cb) { s->s.passwd_cb = cb; }
+void SSL_set_default_passwd_cb_userdata(SSL *s, void *u) { s->s.passwd_userdata = u; }
+pem_password_cb *SSL_get_default_passwd_cb(SSL *s) { return s->s.passwd_cb; }
+void *SSL_get_default_passwd_cb_userdata(SSL *s) { return s->s.passwd_userdata; }
+
+void SSL_set_info_callback(SSL *s, void (*cb)(const SSL *, int, int)) { s->s.info_callback = cb; }
+void (*SSL_get_info_callback(const SSL *s))(const SSL *, int, int) { return s->s.info_callback; }
+
+void SSL_set_msg_callback(SSL *s, void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
+{
+    s->s.msg_callback = cb;
+}
+
+void SSL_set_cert_cb(SSL *s, int (*cb)(SSL *, void *), void *arg)
+{
+    s->s.cert_cb = cb;
+    s->s.cert_cb_arg = arg;
+}
+
+void SSL_set_post_handshake_auth(SSL *s, int val) { s->s.post_handshake_auth = val; }
+int SSL_set_num_tickets(SSL *s, size_t n) { s->s.num_tickets = n; return 1; }
+size_t SSL_get_num_tickets(const SSL *s) { return s->s.num_tickets; }
+void SSL_set_security_level(SSL *s, int level) { s->s.security_level = level; }
+int SSL_get_security_level(const SSL *s) { return s->s.security_level; }
+
+/* ---- ALPN (SSL_CTX_set_alpn_protos(3)): note the inverted return, 0 = success ---- */
+
+int keel_alpn_check(const unsigned char *p, unsigned int len)
+{
+    unsigned int i = 0;
+    if (len == 0)
+        return 0;
+    while (i < len) {
+        if (p[i] == 0 || p[i] > len - i - 1)
+            return 0;
+        i += 1u + p[i];
+    }
+    return 1;
+}
+
+static int set_alpn(keel_settings *s, const unsigned char *protos, unsigned int len)
+{
+    uint8_t *copy = NULL;
+
+    if (protos == NULL || len == 0) {
+        OPENSSL_free(s->alpn);
+        s->alpn = NULL;
+        s->alpn_len = 0;
+        return 0;
+    }
+    if (!keel_alpn_check(protos, len)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_ALPN_PROTOCOL);
+        return 1;
+    }
+    if ((copy = OPENSSL_memdup(protos, len)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 1;
+    }
+    OPENSSL_free(s->alpn);
+    s->alpn = copy;
+    s->alpn_len = len;
+    return 0;
+}
+
+int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *p, unsigned int len) { return set_alpn(&ctx->s, p, len); }
+int SSL_set_alpn_protos(SSL *s, const unsigned char *p, unsigned int len) { return set_alpn(&s->s, p, len); }
+
+/* ---- cipher configuration ---- */
+
+static int set_suites(keel_settings *s, const char *str)
+{
+    if (str == NULL || !keel_ciphersuites_parse(str, s->ciphers13, &s->nciphers13))
+        return 0;
+    sk_SSL_CIPHER_free(s->cipher_stack);
+    s->cipher_stack = NULL;
+    return 1;
+}
+
+static int set_list(keel_settings *s, const char *str)
+{
+    if (str == NULL || !keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12))
+        return 0;
+    sk_SSL_CIPHER_free(s->cipher_stack);
+    s->cipher_stack = NULL;
+    return 1;
+}
+
+int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_suites(&ctx->s, str); }
+int SSL_set_ciphersuites(SSL *s, const char *str) { return set_suites(&s->s, str); }
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return set_list(&ctx->s, str); }
+int SSL_set_cipher_list(SSL *s, const char *str) { return set_list(&s->s, str); }
+
+/* The enabled suites, TLS 1.3 first, as one stack owned by the settings block. */
+static STACK_OF(SSL_CIPHER) *cipher_stack(keel_settings *s)
+{
+    if (s->cipher_stack != NULL)
+        return s->cipher_stack;
+    STACK_OF(SSL_CIPHER) *sk = sk_SSL_CIPHER_new_null();
+    if (sk == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->nciphers13 + s->nciphers12; i++) {
+        const SSL_CIPHER *c = i < s->nciphers13 ? s->ciphers13[i] : s->ciphers12[i - s->nciphers13];
+        if (!sk_SSL_CIPHER_push(sk, c)) {
+            sk_SSL_CIPHER_free(sk);
+            return NULL;
+        }
+    }
+    return s->cipher_stack = sk;
+}
+
+STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const SSL_CTX *ctx) { return cipher_stack((keel_settings *)&ctx->s); }
+STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s) { return cipher_stack((keel_settings *)&s->s); }
+
+const char *SSL_get_cipher_list(const SSL *s, int n)
+{
+    STACK_OF(SSL_CIPHER) *sk = SSL_get_ciphers(s);
+    if (sk == NULL || n < 0 || n >= sk_SSL_CIPHER_num(sk))
+        return NULL;
+    return SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, n));
+}
+
+long SSL_get_default_timeout(const SSL *s) { return 7200; }
+
+/* SSL_get_servername(3): the client's configured name, or the name a server received. */
+const char *SSL_get_servername(const SSL *s, const int type)
+{
+    return type == TLSEXT_NAMETYPE_host_name ? s->hostname : NULL;
+}
+
+int SSL_get_servername_type(const SSL *s)
+{
+    return s->hostname != NULL ? TLSEXT_NAMETYPE_host_name : -1;
+}

@@ -1,0 +1,181 @@
+/* keel's private definitions of the opaque libssl objects.
+ *
+ * The seed (SSL_new(3)) in one sentence: an SSL inherits its SSL_CTX's settings. keel makes that one
+ * thing: `keel_settings`, embedded by value in both SSL_CTX and SSL. SSL_new copies the context's
+ * block, SSL_dup copies the SSL's block, SSL_set_* writes the SSL's copy, SSL_CTX_set_* the
+ * context's. Connection state lives in `keel_conn`, never in the block, so "dynamic data is not
+ * copied" holds by construction. */
+#ifndef KEEL_INTERNAL_H
+#define KEEL_INTERNAL_H
+
+/* Public functions are defined with default visibility; everything else is hidden (-fvisibility=hidden),
+ * and the version script exports only libssl's names. */
+#pragma GCC visibility push(default)
+#include <openssl/ssl.h>
+#pragma GCC visibility pop
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct keel_algs keel_algs;
+typedef struct keel_conn keel_conn;
+
+/* SSL_METHOD: which roles and which protocol versions. */
+struct ssl_method_st {
+    int version;         /* TLS_ANY_VERSION or the pinned version */
+    int client, server;  /* may be used in that role */
+    int dtls;            /* keel does not implement DTLS: SSL_CTX_new refuses it */
+};
+
+/* One certificate slot per key type, as a server may hold RSA and ECDSA certificates at once. */
+enum { KEEL_SLOT_RSA, KEEL_SLOT_RSA_PSS, KEEL_SLOT_EC, KEEL_SLOT_ED25519, KEEL_SLOT_ED448,
+       KEEL_SLOT_COUNT };
+
+typedef struct {
+    X509 *x509;
+    EVP_PKEY *pkey;
+    STACK_OF(X509) *chain; /* intermediates sent after x509 (SSL_CTX_set0_chain & co.) */
+} keel_certkey;
+
+#define KEEL_MAX_GROUPS 16
+#define KEEL_MAX_SIGALGS 32
+#define KEEL_MAX_CIPHERS 16
+
+/* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
+typedef struct keel_settings {
+    const SSL_METHOD *method;
+    uint64_t options;
+    uint32_t mode;
+    int verify_mode;
+    SSL_verify_cb verify_callback;
+    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags: owned */
+    long session_timeout;       /* seconds; new sessions get it (SSL_CTX_set_timeout) */
+    int min_version, max_version; /* 0 = no bound */
+
+    uint16_t groups[KEEL_MAX_GROUPS];
+    size_t ngroups;
+    uint16_t sigalgs[KEEL_MAX_SIGALGS];
+    size_t nsigalgs;            /* 0 = keel's default list */
+    uint16_t client_sigalgs[KEEL_MAX_SIGALGS];
+    size_t nclient_sigalgs;
+
+    const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS]; /* TLS 1.3 suites, preference order */
+    size_t nciphers13;
+    const SSL_CIPHER *ciphers12[KEEL_MAX_CIPHERS]; /* TLS 1.2 suites, preference order */
+    size_t nciphers12;
+    STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, rebuilt lazily: owned */
+
+    uint8_t *alpn;              /* wire-format protocol list we offer (client): owned */
+    size_t alpn_len;
+
+    keel_certkey certs[KEEL_SLOT_COUNT];  /* owned */
+    int cur_slot;               /* slot the last use_certificate/use_PrivateKey touched */
+
+    uint8_t sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t sid_ctx_len;
+
+    int quiet_shutdown;
+    int read_ahead;
+    int security_level;
+    size_t max_send_fragment;
+    size_t num_tickets;
+    int post_handshake_auth;
+    uint32_t max_early_data;
+    unsigned long max_cert_list;
+
+    pem_password_cb *passwd_cb;
+    void *passwd_userdata;
+    int (*cert_cb)(SSL *, void *);
+    void *cert_cb_arg;
+    void (*info_callback)(const SSL *, int, int);
+    void (*msg_callback)(int, int, int, const void *, size_t, SSL *, void *);
+    void *msg_callback_arg;
+} keel_settings;
+
+int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
+int keel_settings_copy(keel_settings *dst, const keel_settings *src); /* dst uninitialised */
+void keel_settings_free(keel_settings *s);
+
+struct ssl_ctx_st {
+    atomic_int refs;
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+    const keel_algs *algs;      /* fetched once: the process-wide table, or our own for a libctx */
+    keel_algs *own_algs;
+    keel_settings s;
+    CRYPTO_EX_DATA ex_data;
+
+    X509_STORE *cert_store;
+    STACK_OF(X509) *extra_certs;         /* SSL_CTX_add_extra_chain_cert */
+    STACK_OF(X509_NAME) *client_ca;      /* SSL_CTX_set_client_CA_list */
+
+    /* Context-only callbacks (OpenSSL keeps these on the context; an SSL reads them via s->ctx). */
+    int (*servername_cb)(SSL *, int *, void *);
+    void *servername_arg;
+    int (*alpn_select_cb)(SSL *, const unsigned char **, unsigned char *, const unsigned char *,
+                          unsigned int, void *);
+    void *alpn_select_arg;
+    void (*keylog_cb)(const SSL *, const char *);
+    int (*client_cert_cb)(SSL *, X509 **, EVP_PKEY **);
+    int (*app_verify_cb)(X509_STORE_CTX *, void *);
+    void *app_verify_arg;
+
+    /* Session cache settings (the session issue uses them). */
+    long session_cache_mode;
+    long session_cache_size;
+    int (*new_session_cb)(SSL *, SSL_SESSION *);
+    void (*remove_session_cb)(SSL_CTX *, SSL_SESSION *);
+    SSL_SESSION *(*get_session_cb)(SSL *, const unsigned char *, int, int *);
+};
+
+struct ssl_st {
+    atomic_int refs;
+    SSL_CTX *ctx;               /* current context (SSL_set_SSL_CTX may switch it) */
+    SSL_CTX *session_ctx;       /* the context SSL_new was given */
+    keel_settings s;
+    CRYPTO_EX_DATA ex_data;
+
+    int server;                 /* role; meaningful once handshake_set */
+    int role_set;               /* SSL_set_connect_state / SSL_set_accept_state called */
+    BIO *rbio, *wbio;
+    int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    char *hostname;             /* SNI: what the client sends / what the server received */
+    SSL_SESSION *session;
+    long verify_result;
+    int rwstate;                /* what the last I/O call waited for (SSL_want) */
+    OSSL_HANDSHAKE_STATE state;
+    int in_init;                /* no handshake finished since the last (re)start */
+    keel_conn *conn;            /* connection state; NULL before the handshake starts */
+};
+
+/* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl */
+long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
+
+/* Cipher table (src/api/cipher.c) */
+const SSL_CIPHER *keel_cipher_by_code(uint16_t code);
+int keel_ciphers_default(keel_settings *s);
+int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
+int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n);
+
+/* Groups and signature algorithms by name (src/api/groups.c) */
+int keel_groups_parse(const char *list, uint16_t *out, size_t *n);
+int keel_groups_from_nids(const int *nids, size_t count, uint16_t *out, size_t *n);
+int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n);
+size_t keel_sigalgs_default(const uint16_t **out);
+int keel_group_nid(uint16_t id);
+const char *keel_group_name(uint16_t id);
+const char *keel_sigalg_name(uint16_t id);
+int keel_alpn_check(const unsigned char *protos, unsigned int len);
+
+/* Certificates and keys (src/pki/certs.c) */
+int keel_cert_slot_for_key(const EVP_PKEY *pkey);
+int keel_use_certificate(keel_settings *s, X509 *x);     /* takes a reference */
+int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey);
+int keel_check_private_key(const keel_settings *s);
+int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
+
+#endif

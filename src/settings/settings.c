@@ -1,0 +1,96 @@
+/* The inherited settings block: the one place that knows which members are owned.
+ * SSL_new, SSL_dup and SSL_set_SSL_CTX all go through keel_settings_copy. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Defaults as OpenSSL 3.0 documents them: verify depth 100 (X509_VERIFY_PARAM default -1 means
+ * "library default"), session timeout 7200 s (SSL_get_default_timeout for TLS), 2 TLS 1.3 tickets,
+ * 16384-byte fragments, security level 1, SSL_OP_ENABLE_MIDDLEBOX_COMPAT on. */
+int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
+{
+    memset(s, 0, sizeof(*s));
+    s->method = method;
+    s->options = SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_COMPRESSION;
+    s->mode = SSL_MODE_AUTO_RETRY;
+    s->verify_mode = SSL_VERIFY_NONE;
+    s->session_timeout = 7200;
+    s->security_level = 1;
+    s->max_send_fragment = SSL3_RT_MAX_PLAIN_LENGTH;
+    s->num_tickets = 2;
+    s->max_cert_list = 100 * 1024;
+    s->cur_slot = -1;
+    if (method->version != TLS_ANY_VERSION)
+        s->min_version = s->max_version = method->version;
+    if ((s->param = X509_VERIFY_PARAM_new()) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        return 0;
+    }
+    if (!keel_ciphers_default(s)) {
+        keel_settings_free(s);
+        return 0;
+    }
+    return 1;
+}
+
+static int copy_certkey(keel_certkey *dst, const keel_certkey *src)
+{
+    if (src->x509 != NULL && !X509_up_ref(src->x509))
+        return 0;
+    dst->x509 = src->x509;
+    if (src->pkey != NULL && !EVP_PKEY_up_ref(src->pkey))
+        return 0;
+    dst->pkey = src->pkey;
+    if (src->chain != NULL && (dst->chain = X509_chain_up_ref(src->chain)) == NULL)
+        return 0;
+    return 1;
+}
+
+int keel_settings_copy(keel_settings *dst, const keel_settings *src)
+{
+    memcpy(dst, src, sizeof(*dst));
+    /* Owned members start empty so that keel_settings_free is safe at every failure point. */
+    dst->param = NULL;
+    dst->alpn = NULL;
+    dst->cipher_stack = NULL;
+    memset(dst->certs, 0, sizeof(dst->certs));
+
+    if ((dst->param = X509_VERIFY_PARAM_new()) == NULL
+            || !X509_VERIFY_PARAM_set1(dst->param, src->param)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        goto err;
+    }
+    if (src->alpn != NULL) {
+        if ((dst->alpn = OPENSSL_memdup(src->alpn, src->alpn_len)) == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            goto err;
+        }
+    }
+    for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
+        if (!copy_certkey(&dst->certs[i], &src->certs[i])) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            goto err;
+        }
+    }
+    return 1;
+err:
+    keel_settings_free(dst);
+    return 0;
+}
+
+void keel_settings_free(keel_settings *s)
+{
+    X509_VERIFY_PARAM_free(s->param);
+    s->param = NULL;
+    OPENSSL_free(s->alpn);
+    s->alpn = NULL;
+    s->alpn_len = 0;
+    sk_SSL_CIPHER_free(s->cipher_stack);
+    s->cipher_stack = NULL;
+    for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
+        X509_free(s->certs[i].x509);
+        EVP_PKEY_free(s->certs[i].pkey);
+        OSSL_STACK_OF_X509_free(s->certs[i].chain);
+        memset(&s->certs[i], 0, sizeof(s->certs[i]));
+    }
+}
