@@ -22,6 +22,11 @@
 #include <stddef.h>
 
 typedef struct keel_algs keel_algs;
+
+static inline void keel_chain_free(STACK_OF(X509) *sk)
+{
+    sk_X509_pop_free(sk, X509_free);
+}
 typedef struct keel_conn keel_conn;
 
 /* SSL_METHOD: which roles and which protocol versions. */

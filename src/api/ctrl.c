@@ -27,7 +27,7 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
             if (chain != NULL && (chain = X509_chain_up_ref(chain)) == NULL)
                 return 0;
         }
-        OSSL_STACK_OF_X509_free(ck->chain);
+        keel_chain_free(ck->chain);
         ck->chain = chain;
         return 1;
     }
@@ -139,7 +139,7 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         *(STACK_OF(X509) **)parg = ctx->extra_certs;
         return 1;
     case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
-        OSSL_STACK_OF_X509_free(ctx->extra_certs);
+        keel_chain_free(ctx->extra_certs);
         ctx->extra_certs = NULL;
         return 1;
     case SSL_CTRL_SET_SESS_CACHE_MODE: {
@@ -159,7 +159,7 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_SESS_CACHE_SIZE:
         return ctx->session_cache_size;
     }
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNSUPPORTED_CONTROL_TYPE, "SSL_CTX_ctrl %d", cmd);
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_CTX_ctrl %d", cmd);
     return 0;
 }
 
@@ -196,7 +196,7 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
         return SSL_CTX_ctrl(s->ctx, cmd, larg, parg);
     }
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNSUPPORTED_CONTROL_TYPE, "SSL_ctrl %d", cmd);
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_ctrl %d", cmd);
     return 0;
 }
 
@@ -210,7 +210,7 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
         ctx->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     }
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNSUPPORTED_CONTROL_TYPE, "SSL_CTX_callback_ctrl %d", cmd);
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_CTX_callback_ctrl %d", cmd);
     return 0;
 }
 
@@ -221,6 +221,6 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
         s->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     }
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNSUPPORTED_CONTROL_TYPE, "SSL_callback_ctrl %d", cmd);
+    ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_callback_ctrl %d", cmd);
     return 0;
 }

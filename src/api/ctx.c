@@ -81,7 +81,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     keel_settings_free(&ctx->s);
     X509_STORE_free(ctx->cert_store);
-    OSSL_STACK_OF_X509_free(ctx->extra_certs);
+    keel_chain_free(ctx->extra_certs);
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
     keel_algs_free(ctx->own_algs);
     OPENSSL_free(ctx->propq);

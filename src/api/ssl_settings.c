@@ -112,7 +112,7 @@ static int set_alpn(keel_settings *s, const unsigned char *protos, unsigned int 
         return 0;
     }
     if (!keel_alpn_check(protos, len)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_ALPN_PROTOCOL);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_VALUE);
         return 1;
     }
     if ((copy = OPENSSL_memdup(protos, len)) == NULL) {

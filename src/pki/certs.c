@@ -197,13 +197,13 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
     if (!keel_use_certificate(s, leaf))
         goto end;
     keel_certkey *ck = &s->certs[s->cur_slot];
-    OSSL_STACK_OF_X509_free(ck->chain);
+    keel_chain_free(ck->chain);
     ck->chain = chain;
     chain = NULL;
     ok = 1;
 end:
     X509_free(leaf);
-    OSSL_STACK_OF_X509_free(chain);
+    keel_chain_free(chain);
     BIO_free(in);
     return ok;
 }

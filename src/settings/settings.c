@@ -90,7 +90,7 @@ void keel_settings_free(keel_settings *s)
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         X509_free(s->certs[i].x509);
         EVP_PKEY_free(s->certs[i].pkey);
-        OSSL_STACK_OF_X509_free(s->certs[i].chain);
+        keel_chain_free(s->certs[i].chain);
         memset(&s->certs[i], 0, sizeof(s->certs[i]));
     }
 }

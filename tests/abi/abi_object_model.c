@@ -2,7 +2,7 @@
  * with LD_LIBRARY_PATH pointing at keel's build directory — the way an unmodified binary meets keel.
  * Exercises the object-model calls through OpenSSL's own macros (so ctrl numbers, constant values
  * and symbol versions must all agree), and first proves the libssl in this process is keel's. */
-#define _GNU_SOURCE
+
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <dlfcn.h>

@@ -1,0 +1,177 @@
+/* The algorithm table: every EVP algorithm keel uses, fetched once (GUIDE "Performance principles").
+ * OpenSSL 3.0 resolves a name to an implementation on every *_fetch and on every context set up by
+ * name; keel pays that price once per library context instead of once per record or handshake. */
+#include "crypto/algs_int.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/sslerr.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* Provider names for the ids of crypto.h, in enum order. */
+static const char *const aead_names[KEEL_NUM_AEADS] = {
+    "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
+};
+static const char *const md_names[KEEL_NUM_HASHES] = { "SHA2-256", "SHA2-384", "SHA2-512" };
+static const char *const ec_names[KEEL_NUM_EC] = { "P-256", "P-384", "P-521" };
+static const char *const dh_names[KEEL_NUM_FFDHE] = {
+    "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192",
+};
+
+/* Domain parameters of a named group, or NULL if the provider cannot make them (the group is then
+ * reported unsupported rather than failing the whole table). */
+static EVP_PKEY *named_params(const keel_algs *a, const char *type, const char *group)
+{
+    EVP_PKEY_CTX *pctx;
+    EVP_PKEY *params = NULL;
+    OSSL_PARAM p[2];
+
+    if ((pctx = EVP_PKEY_CTX_new_from_name(a->libctx, type, a->propq)) == NULL)
+        return NULL;
+    p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+    p[1] = OSSL_PARAM_construct_end();
+    if (EVP_PKEY_paramgen_init(pctx) <= 0 || EVP_PKEY_CTX_set_params(pctx, p) <= 0
+            || EVP_PKEY_paramgen(pctx, &params) <= 0) {
+        EVP_PKEY_free(params);
+        params = NULL;
+    }
+    EVP_PKEY_CTX_free(pctx);
+    return params;
+}
+
+static int has_keymgmt(const keel_algs *a, const char *name)
+{
+    EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(a->libctx, name, a->propq);
+
+    EVP_KEYMGMT_free(km);
+    return km != NULL;
+}
+
+keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
+{
+    keel_algs *a;
+    OSSL_PARAM p[3];
+
+    if ((a = OPENSSL_zalloc(sizeof(*a))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    a->libctx = libctx;
+    if (propq != NULL && (a->propq = OPENSSL_strdup(propq)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
+    }
+    /* Optional algorithms are probed with the error stack marked, so that a provider without
+     * ChaCha20 or X448 does not leave stale errors behind for the application to find. */
+    ERR_set_mark();
+    for (int i = 0; i < KEEL_NUM_AEADS; i++)
+        a->aead[i] = EVP_CIPHER_fetch(libctx, aead_names[i], a->propq);
+    for (int i = 0; i < KEEL_NUM_HASHES; i++)
+        a->md[i] = EVP_MD_fetch(libctx, md_names[i], a->propq);
+    a->sha1 = EVP_MD_fetch(libctx, "SHA1", a->propq);
+    a->hmac = EVP_MAC_fetch(libctx, "HMAC", a->propq);
+    for (int i = 0; i < KEEL_NUM_HASHES && a->hmac != NULL; i++) {
+        if (a->md[i] == NULL || (a->hmac_tmpl[i] = EVP_MAC_CTX_new(a->hmac)) == NULL)
+            continue;
+        p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_names[i], 0);
+        p[1] = a->propq != NULL
+            ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, a->propq, 0)
+            : OSSL_PARAM_construct_end();
+        p[2] = OSSL_PARAM_construct_end();
+        if (!EVP_MAC_CTX_set_params(a->hmac_tmpl[i], p)) {
+            EVP_MAC_CTX_free(a->hmac_tmpl[i]);
+            a->hmac_tmpl[i] = NULL;
+        }
+    }
+    for (int i = 0; i < KEEL_NUM_EC; i++)
+        a->ec_params[i] = named_params(a, "EC", ec_names[i]);
+    for (int i = 0; i < KEEL_NUM_FFDHE; i++)
+        a->dh_params[i] = named_params(a, "DH", dh_names[i]);
+    a->have_x25519 = has_keymgmt(a, "X25519");
+    a->have_x448 = has_keymgmt(a, "X448");
+    ERR_pop_to_mark();
+
+    /* SHA-256 with HMAC is the floor: every TLS 1.3 and TLS 1.2 suite keel offers needs a hash
+     * with HMAC, and without SHA-256 none can run. */
+    if (a->hmac_tmpl[KEEL_HASH_SHA256] == NULL) {
+        ERR_raise_data(ERR_LIB_SSL, ERR_R_EVP_LIB, "SHA2-256/HMAC unavailable");
+        goto err;
+    }
+    return a;
+err:
+    keel_algs_free(a);
+    return NULL;
+}
+
+void keel_algs_free(keel_algs *a)
+{
+    if (a == NULL)
+        return;
+    for (int i = 0; i < KEEL_NUM_AEADS; i++)
+        EVP_CIPHER_free(a->aead[i]);
+    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
+        EVP_MD_free(a->md[i]);
+        EVP_MAC_CTX_free(a->hmac_tmpl[i]);
+    }
+    EVP_MD_free(a->sha1);
+    EVP_MAC_free(a->hmac);
+    for (int i = 0; i < KEEL_NUM_EC; i++)
+        EVP_PKEY_free(a->ec_params[i]);
+    for (int i = 0; i < KEEL_NUM_FFDHE; i++)
+        EVP_PKEY_free(a->dh_params[i]);
+    OPENSSL_free(a->propq);
+    OPENSSL_free(a);
+}
+
+/* The process-wide table. Never freed: it must outlive every SSL_CTX, and an atexit() of ours
+ * could run after OPENSSL_cleanup() has already torn the providers down. It stays reachable
+ * through this pointer, so leak checkers report it as "still reachable", not lost.
+ * Built under a static mutex rather than CRYPTO_THREAD_run_once so that a failed attempt (say, an
+ * allocation failure) is retried by the next SSL_CTX_new instead of being remembered forever. */
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(keel_algs *) default_algs;
+
+const keel_algs *keel_algs_default(void)
+{
+    keel_algs *a = atomic_load_explicit(&default_algs, memory_order_acquire);
+
+    if (a != NULL)
+        return a;
+    if (pthread_mutex_lock(&default_lock) != 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return NULL;
+    }
+    if ((a = atomic_load_explicit(&default_algs, memory_order_relaxed)) == NULL) {
+        a = keel_algs_new(NULL, NULL);
+        atomic_store_explicit(&default_algs, a, memory_order_release);
+    }
+    pthread_mutex_unlock(&default_lock);
+    return a;
+}
+
+OSSL_LIB_CTX *keel_algs_libctx(const keel_algs *a) { return a->libctx; }
+const char *keel_algs_propq(const keel_algs *a) { return a->propq; }
+
+const EVP_MD *keel_algs_md(const keel_algs *a, keel_hash_id id)
+{
+    if ((unsigned)id >= KEEL_NUM_HASHES || a->md[id] == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST);
+        return NULL;
+    }
+    return a->md[id];
+}
+
+int keel_random(const keel_algs *a, uint8_t *out, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (RAND_bytes_ex(a->libctx, out, n, 0) <= 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,33 @@
+/* The algorithm table's layout: private to src/crypto/. */
+#ifndef KEEL_CRYPTO_ALGS_INT_H
+#define KEEL_CRYPTO_ALGS_INT_H
+
+#include <openssl/evp.h>
+#include "crypto/crypto.h"
+
+#define KEEL_NUM_AEADS 3
+#define KEEL_NUM_HASHES 3
+#define KEEL_NUM_EC 3        /* P-256, P-384, P-521 */
+#define KEEL_NUM_FFDHE 5     /* ffdhe2048 .. ffdhe8192 */
+
+struct keel_algs {
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+    EVP_CIPHER *aead[KEEL_NUM_AEADS];   /* by keel_aead_id; NULL if the provider lacks it */
+    EVP_MD *md[KEEL_NUM_HASHES];        /* by keel_hash_id */
+    EVP_MD *sha1;                       /* legacy signatures only (RFC 8446 §4.2.3 rsa_pkcs1_sha1) */
+    EVP_MAC *hmac;
+    /* HMAC contexts with the digest already set: duplicated per use, so no call fetches or parses
+     * a digest name (HKDF runs ~20 times per handshake). */
+    EVP_MAC_CTX *hmac_tmpl[KEEL_NUM_HASHES];
+    /* Domain parameters to generate keys from: saves the key manager lookup and the curve setup
+     * on every key share. NULL if the group is unavailable. */
+    EVP_PKEY *ec_params[KEEL_NUM_EC];
+    EVP_PKEY *dh_params[KEEL_NUM_FFDHE];
+    int have_x25519, have_x448;
+};
+
+/* The digest for a hash id, or NULL (with an error raised) if absent. */
+const EVP_MD *keel_algs_md(const keel_algs *algs, keel_hash_id id);
+
+#endif

@@ -1,0 +1,164 @@
+/* keel's crypto boundary: the only door from protocol code to libcrypto's EVP layer.
+ *
+ * Protocol code (record engine, handshake, key schedule) calls these functions and never sees an
+ * EVP object; only src/crypto/*.c include <openssl/evp.h>. Every algorithm is fetched once into a
+ * `keel_algs` table (GUIDE "Performance principles": per-operation fetches are what makes OpenSSL
+ * 3.0 handshakes slow), and every function takes that table.
+ *
+ * Conventions: 1 on success, 0 on failure with an error on the ERR stack (except keel_aead_open's
+ * authentication failure, which is silent: the record layer decides what it means). */
+#ifndef KEEL_CRYPTO_H
+#define KEEL_CRYPTO_H
+
+#include <openssl/types.h>   /* EVP_PKEY, OSSL_LIB_CTX as opaque types; no EVP API */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bytes.h"
+
+typedef struct keel_algs keel_algs;
+
+/* ---- algorithm table (algs.c) ------------------------------------------------------------- */
+
+/* The table for the default library context and no property query: fetched on first use, once per
+ * process (CRYPTO_THREAD_run_once), and never freed — it lives as long as the process (OpenSSL's
+ * own cleanup may run before any destructor of ours could). NULL if SHA-256/HMAC cannot be fetched. */
+const keel_algs *keel_algs_default(void);
+/* A table of one's own for SSL_CTX_new_ex with a non-default libctx/propq. Algorithms the
+ * provider lacks (e.g. ChaCha20 under FIPS) are simply absent: see the *_supported() queries. */
+keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq);
+void keel_algs_free(keel_algs *algs);
+OSSL_LIB_CTX *keel_algs_libctx(const keel_algs *algs);
+const char *keel_algs_propq(const keel_algs *algs);
+
+/* Random bytes from the table's library context (RAND_bytes_ex). */
+int keel_random(const keel_algs *algs, uint8_t *out, size_t n);
+
+/* ---- AEAD (aead.c) ------------------------------------------------------------------------ */
+
+typedef enum { KEEL_AEAD_AES_128_GCM, KEEL_AEAD_AES_256_GCM, KEEL_AEAD_CHACHA20_POLY1305 } keel_aead_id;
+#define KEEL_AEAD_TAG_LEN 16
+#define KEEL_AEAD_NONCE_LEN 12
+#define KEEL_AEAD_MAX_KEY_LEN 32
+
+size_t keel_aead_key_len(keel_aead_id id);           /* 16, 32, 32 */
+int keel_aead_supported(const keel_algs *algs, keel_aead_id id);
+typedef struct keel_aead_ctx keel_aead_ctx;            /* one per direction, kept for the connection's life */
+keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc); /* enc=1 seal, 0 open */
+int keel_aead_set_key(keel_aead_ctx *c, const uint8_t *key);   /* (re)key; no reallocation */
+int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                   const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                   uint8_t *out);   /* writes len + KEEL_AEAD_TAG_LEN bytes; in == out allowed */
+int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                   const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                   uint8_t *out);   /* len includes the tag; writes len - TAG bytes; in == out allowed;
+                                       returns 0 on authentication failure (no ERR needed) */
+void keel_aead_free(keel_aead_ctx *c);
+
+/* ---- hashes, transcript (hash.c) ---------------------------------------------------------- */
+
+typedef enum { KEEL_HASH_SHA256, KEEL_HASH_SHA384, KEEL_HASH_SHA512 } keel_hash_id;
+#define KEEL_HASH_MAX_LEN 64
+
+size_t keel_hash_len(keel_hash_id id);                  /* 32, 48, 64 */
+int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out);
+
+/* The running handshake hash (RFC 8446 §4.4.1). Embed it by value; fields are private to hash.c.
+ * A client sends ClientHello before it knows the suite's hash, so a transcript may start in
+ * buffering mode (keel_transcript_init) and learn its hash later (keel_transcript_set_hash), which
+ * replays the buffered bytes. */
+typedef struct keel_transcript {
+    const keel_algs *algs;
+    keel_hash_id id;
+    int hashing;            /* id is known and md holds the running hash */
+    int keep_buffer;        /* keep the raw messages after set_hash (TLS 1.2 client auth) */
+    EVP_MD_CTX *md, *scratch;
+    uint8_t *buf;
+    size_t len, cap;
+} keel_transcript;
+
+int keel_transcript_init(keel_transcript *t, const keel_algs *algs);            /* buffering */
+int keel_transcript_init_hash(keel_transcript *t, const keel_algs *algs, keel_hash_id id);
+int keel_transcript_set_hash(keel_transcript *t, keel_hash_id id);   /* fails if already hashing */
+void keel_transcript_keep_buffer(keel_transcript *t);   /* call before set_hash to retain raw bytes */
+int keel_transcript_update(keel_transcript *t, const uint8_t *data, size_t len);
+/* Hash of everything so far, without disturbing the running state. Fails while buffering. */
+int keel_transcript_current(keel_transcript *t, uint8_t *out);
+/* Hash(transcript || extra) with hash `id`, leaving t untouched; works in buffering mode too (PSK
+ * binders over a truncated ClientHello, RFC 8446 §4.2.11.2). When hashing, id must equal t->id. */
+int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
+                                 const uint8_t *extra, size_t extra_len, uint8_t *out);
+/* RFC 8446 §4.4.1: after a HelloRetryRequest, replace ClientHello1 by the synthetic message
+ * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). Call with exactly ClientHello1 in
+ * the transcript, before adding the HRR. */
+int keel_transcript_hrr_rewrite(keel_transcript *t);
+/* The raw bytes (buffering mode, or keep_buffer). */
+int keel_transcript_buffer(const keel_transcript *t, const uint8_t **data, size_t *len);
+void keel_transcript_cleanup(keel_transcript *t);
+
+/* ---- HMAC, HKDF, TLS 1.2 PRF (hkdf.c) ----------------------------------------------------- */
+
+int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t key_len,
+              const uint8_t *data, size_t len, uint8_t *out);            /* writes keel_hash_len */
+/* RFC 5869 §2.2; salt may be NULL (= HashLen zeros). Writes keel_hash_len(hash) bytes. */
+int keel_hkdf_extract(const keel_algs *algs, keel_hash_id hash, const uint8_t *salt, size_t salt_len,
+                      const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+/* RFC 5869 §2.3 with a raw info string; out_len <= 255 * HashLen. */
+int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *prk,
+                     const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
+/* RFC 8446 §7.1 HKDF-Expand-Label; `label` without the "tls13 " prefix (added here). secret is
+ * keel_hash_len(hash) bytes. */
+int keel_hkdf_expand_label(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                           const char *label, const uint8_t *ctx, size_t ctx_len,
+                           uint8_t *out, size_t out_len);
+/* Same with a counted label (exporter labels are application bytes, RFC 8446 §7.5). */
+int keel_hkdf_expand_label_n(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                             const uint8_t *label, size_t label_len, const uint8_t *ctx, size_t ctx_len,
+                             uint8_t *out, size_t out_len);
+/* RFC 8446 §7.1 Derive-Secret(Secret, Label, Messages) given Transcript-Hash(Messages). */
+int keel_derive_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                       const char *label, const uint8_t *transcript_hash, uint8_t *out);
+/* RFC 5246 §5 PRF(secret, label, seed) = P_<hash>(secret, label || seed). */
+int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, size_t secret_len,
+                   const char *label, const uint8_t *seed, size_t seed_len,
+                   uint8_t *out, size_t out_len);
+
+/* ---- key exchange (kex.c) ----------------------------------------------------------------- */
+
+/* Groups by their TLS codepoint (KEEL_GROUP_* in common/proto.h). */
+typedef struct keel_kex keel_kex;
+#define KEEL_KEX_MAX_PUBLIC 1024   /* ffdhe8192 share; x25519 32, secp521r1 133 */
+#define KEEL_KEX_MAX_SECRET 1024
+
+int keel_kex_supported(const keel_algs *algs, uint16_t group);
+keel_kex *keel_kex_new(const keel_algs *algs, uint16_t group);   /* generates the key pair */
+uint16_t keel_kex_group(const keel_kex *kex);
+/* Our share as a KeyShareEntry.key_exchange body (RFC 8446 §4.2.8.2: X25519/X448 raw, NIST curves
+ * uncompressed 04||X||Y; §4.2.8.1 FFDHE public value left-padded to the prime's size). Same bytes
+ * serve TLS 1.2's ECPoint (RFC 4492 §5.4). */
+int keel_kex_public(const keel_kex *kex, uint8_t *out, size_t *out_len);  /* *out_len: in cap, out len */
+int keel_kex_public_wr(const keel_kex *kex, keel_wr *w);                   /* appends, no prefix */
+/* Validates the peer's share (length, uncompressed form, on curve, DH range, non-zero X25519/X448
+ * result) and writes the shared secret (RFC 8446 §7.4). Fails with SSL_R_BAD_ECPOINT (curves) or
+ * SSL_R_BAD_DH_VALUE (ffdhe): the caller sends illegal_parameter. *out_len: in cap, out len. */
+int keel_kex_derive(keel_kex *kex, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len);
+void keel_kex_free(keel_kex *kex);
+
+/* ---- signatures (sig.c) ------------------------------------------------------------------- */
+
+/* Schemes by their TLS codepoint (KEEL_SIG_* in common/proto.h). The whole message is passed;
+ * the scheme's hash is applied inside. Sign/verify check that the key type fits the scheme (the
+ * TLS 1.2 rules: any EC curve for ecdsa_*); TLS 1.3's stricter pairing is keel_sig_key_matches(.., 1). */
+int keel_sig_sign(const keel_algs *algs, EVP_PKEY *pkey, uint16_t scheme, const uint8_t *msg,
+                  size_t msg_len, uint8_t *out, size_t *out_len);   /* *out_len: in cap, out len */
+int keel_sig_verify(const keel_algs *algs, EVP_PKEY *pkey, uint16_t scheme, const uint8_t *msg,
+                    size_t msg_len, const uint8_t *sig, size_t sig_len);
+/* Can this key sign/verify with this scheme? tls13: RFC 8446 §4.2.3's rules (ECDSA curve bound to
+ * the hash, no PKCS#1 v1.5 / SHA-1 in handshake signatures). */
+int keel_sig_key_matches(const EVP_PKEY *pkey, uint16_t scheme, int tls13);
+size_t keel_sig_max_len(const EVP_PKEY *pkey);
+/* RFC 8446 §4.4.3 CertificateVerify signed content: 64 spaces, context string, 0x00, hash. */
+#define KEEL_CV_CONTENT_MAX (64 + 33 + 1 + KEEL_HASH_MAX_LEN)
+int keel_cv_content(int server, const uint8_t *th, size_t th_len, uint8_t *out, size_t *out_len);
+
+#endif

@@ -1,0 +1,215 @@
+/* Hashes and the handshake transcript (RFC 8446 §4.4.1; RFC 5246 §7.4.9 for TLS 1.2's). */
+#include "crypto/algs_int.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+#include "common/proto.h"
+
+size_t keel_hash_len(keel_hash_id id)
+{
+    switch (id) {
+    case KEEL_HASH_SHA256: return 32;
+    case KEEL_HASH_SHA384: return 48;
+    case KEEL_HASH_SHA512: return 64;
+    }
+    return 0;
+}
+
+int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out)
+{
+    const EVP_MD *md = keel_algs_md(algs, id);
+
+    if (md == NULL)
+        return 0;
+    if (!EVP_Digest(len > 0 ? data : (const uint8_t *)"", len, out, NULL, md, NULL)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- transcript --------------------------------------------------------------------------- */
+
+int keel_transcript_init(keel_transcript *t, const keel_algs *algs)
+{
+    memset(t, 0, sizeof(*t));
+    t->algs = algs;
+    return 1;
+}
+
+static int buf_append(keel_transcript *t, const uint8_t *data, size_t len)
+{
+    if (len > t->cap - t->len) {
+        size_t cap = t->cap < 512 ? 512 : t->cap;
+        uint8_t *nb;
+
+        while (cap - t->len < len) {
+            if (cap > SIZE_MAX / 2) {
+                ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+                return 0;
+            }
+            cap *= 2;
+        }
+        if ((nb = OPENSSL_realloc(t->buf, cap)) == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            return 0;
+        }
+        t->buf = nb;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, data, len);
+    t->len += len;
+    return 1;
+}
+
+int keel_transcript_set_hash(keel_transcript *t, keel_hash_id id)
+{
+    const EVP_MD *md;
+
+    if (t->hashing) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    if ((md = keel_algs_md(t->algs, id)) == NULL)
+        return 0;
+    if ((t->md = EVP_MD_CTX_new()) == NULL || (t->scratch = EVP_MD_CTX_new()) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
+    }
+    if (!EVP_DigestInit_ex2(t->md, md, NULL)
+            || (t->len > 0 && !EVP_DigestUpdate(t->md, t->buf, t->len))) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        goto err;
+    }
+    t->id = id;
+    t->hashing = 1;
+    if (!t->keep_buffer) {
+        OPENSSL_free(t->buf);
+        t->buf = NULL;
+        t->len = t->cap = 0;
+    }
+    return 1;
+err:
+    EVP_MD_CTX_free(t->md);
+    EVP_MD_CTX_free(t->scratch);
+    t->md = t->scratch = NULL;
+    return 0;
+}
+
+int keel_transcript_init_hash(keel_transcript *t, const keel_algs *algs, keel_hash_id id)
+{
+    keel_transcript_init(t, algs);
+    return keel_transcript_set_hash(t, id);
+}
+
+void keel_transcript_keep_buffer(keel_transcript *t)
+{
+    t->keep_buffer = 1;
+}
+
+int keel_transcript_update(keel_transcript *t, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return 1;
+    if ((!t->hashing || t->keep_buffer) && !buf_append(t, data, len))
+        return 0;
+    if (t->hashing && !EVP_DigestUpdate(t->md, data, len)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    return 1;
+}
+
+int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
+                                 const uint8_t *extra, size_t extra_len, uint8_t *out)
+{
+    const EVP_MD *md;
+    EVP_MD_CTX *tmp;
+    int ok;
+
+    if (t->hashing) {
+        if (id != t->id) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        /* Finalise a copy: the running state carries on for the messages still to come. */
+        if (!EVP_MD_CTX_copy_ex(t->scratch, t->md)
+                || (extra_len > 0 && !EVP_DigestUpdate(t->scratch, extra, extra_len))
+                || !EVP_DigestFinal_ex(t->scratch, out, NULL)) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+            return 0;
+        }
+        return 1;
+    }
+    if ((md = keel_algs_md(t->algs, id)) == NULL)
+        return 0;
+    if ((tmp = EVP_MD_CTX_new()) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    ok = EVP_DigestInit_ex2(tmp, md, NULL)
+        && (t->len == 0 || EVP_DigestUpdate(tmp, t->buf, t->len))
+        && (extra_len == 0 || EVP_DigestUpdate(tmp, extra, extra_len))
+        && EVP_DigestFinal_ex(tmp, out, NULL);
+    EVP_MD_CTX_free(tmp);
+    if (!ok)
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+    return ok;
+}
+
+int keel_transcript_current(keel_transcript *t, uint8_t *out)
+{
+    if (!t->hashing) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_current_with(t, t->id, NULL, 0, out);
+}
+
+int keel_transcript_hrr_rewrite(keel_transcript *t)
+{
+    /* RFC 8446 §4.4.1: Transcript-Hash(ClientHello1, HelloRetryRequest, ...) =
+     *   Hash(message_hash || 00 00 Hash.length || Hash(ClientHello1) || HelloRetryRequest || ...) */
+    uint8_t msg[KEEL_HS_HEADER_LEN + KEEL_HASH_MAX_LEN];
+    size_t hlen;
+
+    if (!t->hashing) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    hlen = keel_hash_len(t->id);
+    msg[0] = KEEL_HS_MESSAGE_HASH;
+    msg[1] = 0;
+    msg[2] = 0;
+    msg[3] = (uint8_t)hlen;
+    if (!keel_transcript_current(t, msg + KEEL_HS_HEADER_LEN))
+        return 0;
+    if (!EVP_DigestInit_ex2(t->md, NULL, NULL)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    t->len = 0;     /* a kept raw buffer restarts from the synthetic message too */
+    return keel_transcript_update(t, msg, KEEL_HS_HEADER_LEN + hlen);
+}
+
+int keel_transcript_buffer(const keel_transcript *t, const uint8_t **data, size_t *len)
+{
+    if (t->hashing && !t->keep_buffer) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    *data = t->buf;
+    *len = t->len;
+    return 1;
+}
+
+void keel_transcript_cleanup(keel_transcript *t)
+{
+    EVP_MD_CTX_free(t->md);
+    EVP_MD_CTX_free(t->scratch);
+    OPENSSL_free(t->buf);
+    memset(t, 0, sizeof(*t));
+}
