@@ -196,7 +196,7 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n)
                 switch (op) {
                 case '!':
                     killed |= sel;
-                    /* fall through: also remove */
+                    /* fall through */
                 case '-':
                     for (size_t i = 0; i < count; i++)
                         if (!(sel & (1u << order[i])))

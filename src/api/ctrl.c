@@ -1,7 +1,7 @@
 /* SSL_ctrl / SSL_CTX_ctrl / *_callback_ctrl: OpenSSL's numbered control interface. Many public
  * "functions" are macros over these numbers, so the numbers are ABI. Commands that act on the
  * settings block are answered once, in keel_settings_ctrl, for both objects. */
-#include "internal.h"
+#include "handshake/hs.h"
 
 #include <string.h>
 
@@ -195,6 +195,8 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     }
     case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
         return SSL_CTX_ctrl(s->ctx, cmd, larg, parg);
+    case SSL_CTRL_GET_NEGOTIATED_GROUP:
+        return s->conn != NULL && s->conn->group != 0 ? keel_group_nid(s->conn->group) : 0;
     }
     ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_ctrl %d", cmd);
     return 0;

@@ -32,8 +32,8 @@ static void ssl_release(SSL *s)
     keel_conn_free(s->conn);
     s->conn = NULL;
     keel_settings_free(&s->s);
-    if (s->wbio != s->rbio)
-        BIO_free_all(s->wbio);
+    /* rbio and wbio each hold one reference, even when they are the same BIO. */
+    BIO_free_all(s->wbio);
     BIO_free_all(s->rbio);
     OPENSSL_free(s->hostname);
     SSL_SESSION_free(s->session);

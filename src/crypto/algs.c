@@ -34,8 +34,8 @@ static EVP_PKEY *named_params(const keel_algs *a, const char *type, const char *
         return NULL;
     p[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
     p[1] = OSSL_PARAM_construct_end();
-    if (EVP_PKEY_paramgen_init(pctx) <= 0 || EVP_PKEY_CTX_set_params(pctx, p) <= 0
-            || EVP_PKEY_paramgen(pctx, &params) <= 0) {
+    if (EVP_PKEY_fromdata_init(pctx) <= 0
+            || EVP_PKEY_fromdata(pctx, &params, EVP_PKEY_KEY_PARAMETERS, p) <= 0) {
         EVP_PKEY_free(params);
         params = NULL;
     }

@@ -1,9 +1,9 @@
 /* keel's crypto boundary: the only door from protocol code to libcrypto's EVP layer.
  *
  * Protocol code (record engine, handshake, key schedule) calls these functions and never sees an
- * EVP object; only src/crypto/*.c include <openssl/evp.h>. Every algorithm is fetched once into a
- * `keel_algs` table (GUIDE "Performance principles": per-operation fetches are what makes OpenSSL
- * 3.0 handshakes slow), and every function takes that table.
+ * EVP object; only the .c files of src/crypto/ include <openssl/evp.h>. Every algorithm is fetched
+ * once into a `keel_algs` table (GUIDE "Performance principles": per-operation fetches are what
+ * makes OpenSSL 3.0 handshakes slow), and every function takes that table.
  *
  * Conventions: 1 on success, 0 on failure with an error on the ERR stack (except keel_aead_open's
  * authentication failure, which is silent: the record layer decides what it means). */
@@ -20,9 +20,10 @@ typedef struct keel_algs keel_algs;
 
 /* ---- algorithm table (algs.c) ------------------------------------------------------------- */
 
-/* The table for the default library context and no property query: fetched on first use, once per
- * process (CRYPTO_THREAD_run_once), and never freed — it lives as long as the process (OpenSSL's
- * own cleanup may run before any destructor of ours could). NULL if SHA-256/HMAC cannot be fetched. */
+/* The table for the default library context and no property query: built on first use, once per
+ * process (thread-safe; a failed attempt is retried on the next call), and never freed — it lives as
+ * long as the process (OpenSSL's own cleanup may run before any destructor of ours could). NULL if
+ * SHA-256/HMAC cannot be fetched. */
 const keel_algs *keel_algs_default(void);
 /* A table of one's own for SSL_CTX_new_ex with a non-default libctx/propq. Algorithms the
  * provider lacks (e.g. ChaCha20 under FIPS) are simply absent: see the *_supported() queries. */

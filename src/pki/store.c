@@ -2,6 +2,8 @@
  * Loading goes through the context's library context and property query. */
 #include "internal.h"
 
+#include <pthread.h>
+
 X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx) { return ctx->cert_store; }
 
 void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
@@ -127,4 +129,19 @@ int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)
         return 0;
     }
     return 1;
+}
+
+/* SSL_get_ex_data_X509_STORE_CTX_idx(3): the index under which a verify callback finds the SSL. */
+static int store_ctx_idx = -1;
+static pthread_once_t store_ctx_once = PTHREAD_ONCE_INIT;
+
+static void make_store_ctx_idx(void)
+{
+    store_ctx_idx = X509_STORE_CTX_get_ex_new_index(0, "SSL for verify callback", NULL, NULL, NULL);
+}
+
+int SSL_get_ex_data_X509_STORE_CTX_idx(void)
+{
+    pthread_once(&store_ctx_once, make_store_ctx_idx);
+    return store_ctx_idx;
 }

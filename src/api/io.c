@@ -1,0 +1,351 @@
+/* The I/O entry points with OpenSSL's semantics: SSL_do_handshake(3), SSL_read(3), SSL_write(3),
+ * SSL_peek(3), SSL_pending(3), SSL_shutdown(3), SSL_key_update(3). Return conventions and the
+ * rwstate that SSL_get_error reads follow the man pages. */
+#include "handshake/hs.h"
+
+#include <limits.h>
+#include <string.h>
+
+static int start(SSL *s)
+{
+    if (!s->role_set) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_CONNECTION_TYPE_NOT_SET);
+        return 0;
+    }
+    if (s->rbio == NULL || s->wbio == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BIO_NOT_SET);
+        return 0;
+    }
+    if (s->conn == NULL && (s->conn = keel_conn_new(s)) == NULL)
+        return 0;
+    return 1;
+}
+
+int SSL_do_handshake(SSL *s)
+{
+    if (!start(s))
+        return -1;
+    if (!s->in_init)
+        return 1;
+    s->rwstate = SSL_NOTHING;
+    int r = keel_handshake(s);
+    return r == 1 ? 1 : (r == 0 && s->conn->fatal ? -1 : (r < 0 ? -1 : 0));
+}
+
+int SSL_connect(SSL *s)
+{
+    if (!s->role_set)
+        SSL_set_connect_state(s);
+    return SSL_do_handshake(s);
+}
+
+int SSL_accept(SSL *s)
+{
+    if (!s->role_set)
+        SSL_set_accept_state(s);
+    return SSL_do_handshake(s);
+}
+
+/* Read the next application data, handling post-handshake messages and alerts on the way.
+ * 1 = data in the current record, 0 = closed / failed (reason set), -1 = retry. */
+static int next_app_record(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    for (;;) {
+        if (keel_rl_pending(&c->rl) > 0)
+            return 1;
+        /* Post-handshake messages may already be buffered (e.g. tickets behind Finished). */
+        if (c->hs_len > 0) {
+            int type;
+            keel_rd body;
+            size_t len;
+            int r = keel_read_hs(s, &type, &body, &len);
+            if (r <= 0)
+                return r;
+            int alert = keel_post_handshake(s, type, &body);
+            keel_hs_consume(s, len);
+            if (alert) {
+                keel_fatal(s, alert);
+                return 0;
+            }
+            if (!(s->s.mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
+                s->rwstate = SSL_READING;
+                return -1;
+            }
+            continue;
+        }
+        keel_record rec;
+        int alert = 0;
+        s->rwstate = SSL_READING;
+        int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
+        if (r == KEEL_RL_RETRY)
+            return -1;
+        s->rwstate = SSL_NOTHING;
+        if (r == KEEL_RL_EOF) {
+            /* EOF without close_notify: a truncation attack unless the application opted out. */
+            if (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
+                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+                return 0;
+            }
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            c->fatal = 1;
+            return 0;
+        }
+        if (r == KEEL_RL_ERROR) {
+            c->fatal = 1;
+            return 0;
+        }
+        if (r == KEEL_RL_ALERT) {
+            keel_fatal(s, alert);
+            return 0;
+        }
+        switch (rec.type) {
+        case SSL3_RT_APPLICATION_DATA:
+            if (rec.len == 0) {
+                keel_rl_consume(&c->rl, 0);
+                if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+                    ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
+                    keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                    return 0;
+                }
+                continue;
+            }
+            c->empty_records = 0;
+            keel_msg_cb(s, 0, SSL3_RT_INNER_CONTENT_TYPE, &rec.type, 1);
+            return 1;
+        case SSL3_RT_HANDSHAKE:
+            if (!keel_hs_append(s, rec.data, rec.len))
+                return 0;
+            keel_rl_consume(&c->rl, rec.len);
+            continue;
+        case SSL3_RT_ALERT: {
+            uint8_t a[2] = { 0, 0 };
+            size_t n = rec.len;
+            memcpy(a, rec.data, n < 2 ? n : 2);
+            keel_rl_consume(&c->rl, rec.len);
+            if (!keel_handle_alert(s, a, n))
+                return 0;
+            continue;
+        }
+        default:
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
+    }
+}
+
+static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
+{
+    *readbytes = 0;
+    if (s->conn == NULL || s->in_init) {
+        int r = SSL_do_handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    if (s->conn->fatal) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return -1;
+    }
+    if (s->shutdown & SSL_RECEIVED_SHUTDOWN) {
+        s->rwstate = SSL_NOTHING;
+        return 0;
+    }
+    int r = next_app_record(s);
+    if (r <= 0)
+        return r < 0 ? -1 : (s->conn->fatal ? -1 : 0);
+    keel_record rec;
+    int alert;
+    if (keel_rl_read(&s->conn->rl, s->rbio, &rec, &alert) != KEEL_RL_OK)
+        return -1; /* cannot happen: the current record has unconsumed data */
+    *readbytes = num < rec.len ? num : rec.len;
+    memcpy(buf, rec.data, *readbytes);
+    if (!peek)
+        keel_rl_consume(&s->conn->rl, *readbytes);
+    return 1;
+}
+
+int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    size_t dummy;
+    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 0) > 0;
+}
+
+int SSL_peek_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
+{
+    size_t dummy;
+    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 1) > 0;
+}
+
+int SSL_read(SSL *s, void *buf, int num)
+{
+    size_t n;
+    if (num < 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int r = read_internal(s, buf, (size_t)num, &n, 0);
+    return r > 0 ? (int)n : r;
+}
+
+int SSL_peek(SSL *s, void *buf, int num)
+{
+    size_t n;
+    if (num < 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int r = read_internal(s, buf, (size_t)num, &n, 1);
+    return r > 0 ? (int)n : r;
+}
+
+int SSL_pending(const SSL *s)
+{
+    size_t n = s->conn != NULL ? keel_rl_pending(&s->conn->rl) : 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int SSL_has_pending(const SSL *s)
+{
+    return s->conn != NULL && (keel_rl_pending(&s->conn->rl) > 0 || s->conn->rl.rhave > 0 || s->conn->hs_len > 0);
+}
+
+/* SSL_write(3): every byte sent exactly once. An interrupted write resumes from what was already
+ * sealed; with SSL_MODE_ENABLE_PARTIAL_WRITE each completed record is reported. */
+static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    keel_conn *c;
+    const uint8_t *p = buf;
+
+    *written = 0;
+    if (s->conn == NULL || s->in_init) {
+        int r = SSL_do_handshake(s);
+        if (r <= 0)
+            return r;
+    }
+    c = s->conn;
+    if (c->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return -1;
+    }
+    if (c->wpend_len > 0 && num < c->wpend_len) {
+        /* A retry must offer at least what the interrupted call did (SSL_write(3)). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_WRITE_RETRY);
+        return -1;
+    }
+    if (c->key_update_due && c->wpend_len == 0 && !keel_send_key_update(s, 0))
+        return -1;
+    size_t done = c->wpend_len > 0 ? c->wpend_done : 0;
+    c->wpend_len = num;
+    for (;;) {
+        if (keel_rl_unflushed(&c->rl) > 0) {
+            int r = keel_flush(s);
+            if (r < 0) {
+                c->wpend_done = done;
+                return -1;
+            }
+            if (r == 0)
+                return -1;
+            if ((s->s.mode & SSL_MODE_ENABLE_PARTIAL_WRITE) && done > 0) {
+                c->wpend_len = 0;
+                *written = done;
+                return 1;
+            }
+        }
+        if (done == num) {
+            c->wpend_len = 0;
+            *written = num;
+            return 1;
+        }
+        size_t n = num - done < s->s.max_send_fragment ? num - done : s->s.max_send_fragment;
+        if (!keel_rl_seal(&c->rl, SSL3_RT_APPLICATION_DATA, p + done, n)) {
+            c->fatal = 1;
+            return -1;
+        }
+        done += n;
+    }
+}
+
+int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)
+{
+    size_t dummy;
+    return write_internal(s, buf, num, written != NULL ? written : &dummy) > 0;
+}
+
+int SSL_write(SSL *s, const void *buf, int num)
+{
+    size_t n;
+    if (num < 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return -1;
+    }
+    int r = write_internal(s, buf, (size_t)num, &n);
+    return r > 0 ? (int)n : r;
+}
+
+/* SSL_shutdown(3): send close_notify (returns 0), then, called again, wait for the peer's
+ * (returns 1). Quiet shutdown sets the flags without sending anything. */
+int SSL_shutdown(SSL *s)
+{
+    if (s->conn == NULL && !s->role_set) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+        return -1;
+    }
+    if (s->in_init) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SHUTDOWN_WHILE_IN_INIT);
+        return -1;
+    }
+    keel_conn *c = s->conn;
+    if (s->s.quiet_shutdown) {
+        s->shutdown = SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
+        return 1;
+    }
+    if (!(s->shutdown & SSL_SENT_SHUTDOWN)) {
+        s->shutdown |= SSL_SENT_SHUTDOWN;
+        if (c->fatal)
+            return -1;
+        uint8_t a[2] = { SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY };
+        if (!keel_rl_seal(&c->rl, SSL3_RT_ALERT, a, 2))
+            return -1;
+        keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
+        keel_info(s, SSL_CB_WRITE_ALERT, SSL3_AL_WARNING << 8 | SSL_AD_CLOSE_NOTIFY);
+    }
+    if (keel_rl_unflushed(&c->rl) > 0 && keel_flush(s) <= 0)
+        return -1;
+    if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
+        return 1;
+    if (c->shutdown_wait) {
+        /* Second call: read until the peer's close_notify, discarding data (SSL_shutdown(3)). */
+        for (;;) {
+            int r = next_app_record(s);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                return (s->shutdown & SSL_RECEIVED_SHUTDOWN) && !c->fatal ? 1 : -1;
+            keel_rl_consume(&c->rl, keel_rl_pending(&c->rl));
+        }
+    }
+    c->shutdown_wait = 1;
+    return 0;
+}
+
+int SSL_key_update(SSL *s, int updatetype)
+{
+    if (s->conn == NULL || s->in_init || s->conn->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_STILL_IN_INIT);
+        return 0;
+    }
+    if (updatetype != SSL_KEY_UPDATE_NOT_REQUESTED && updatetype != SSL_KEY_UPDATE_REQUESTED) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_KEY_UPDATE_TYPE);
+        return 0;
+    }
+    if (!keel_send_key_update(s, updatetype))
+        return 0;
+    return 1;
+}
+
+int SSL_get_key_update_type(const SSL *s)
+{
+    return s->conn != NULL ? s->conn->key_update_sent : SSL_KEY_UPDATE_NONE;
+}

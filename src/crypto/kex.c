@@ -1,0 +1,229 @@
+/* (EC)DHE key exchange for key_share (RFC 8446 §4.2.8, §7.4) and TLS 1.2 ECDHE (RFC 4492 §5.4). */
+#include "crypto/algs_int.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/dh.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+#include "common/proto.h"
+
+enum { KIND_ECX, KIND_EC, KIND_DH };
+
+typedef struct {
+    uint16_t group;
+    int kind;
+    int idx;            /* index into ec_params / dh_params */
+    const char *name;   /* key type for X25519/X448 */
+    size_t pub_len;     /* exact key_exchange length on the wire */
+    size_t secret_len;
+} group_info;
+
+/* Share sizes: RFC 8446 §4.2.8.2 (X25519 32, X448 56; uncompressed points 1 + 2 * field size) and
+ * §4.2.8.1 (Diffie-Hellman Y padded to the prime's size, RFC 7919 primes). The shared secret is the
+ * X25519/X448 output, the x-coordinate (§7.4.2) or Z padded to the prime's size (§7.4.1). */
+static const group_info groups[] = {
+    { KEEL_GROUP_X25519, KIND_ECX, 0, "X25519", 32, 32 },
+    { KEEL_GROUP_SECP256R1, KIND_EC, 0, NULL, 65, 32 },
+    { KEEL_GROUP_SECP384R1, KIND_EC, 1, NULL, 97, 48 },
+    { KEEL_GROUP_SECP521R1, KIND_EC, 2, NULL, 133, 66 },
+    { KEEL_GROUP_X448, KIND_ECX, 0, "X448", 56, 56 },
+    { KEEL_GROUP_FFDHE2048, KIND_DH, 0, NULL, 256, 256 },
+    { KEEL_GROUP_FFDHE3072, KIND_DH, 1, NULL, 384, 384 },
+    { KEEL_GROUP_FFDHE4096, KIND_DH, 2, NULL, 512, 512 },
+    { KEEL_GROUP_FFDHE6144, KIND_DH, 3, NULL, 768, 768 },
+    { KEEL_GROUP_FFDHE8192, KIND_DH, 4, NULL, 1024, 1024 },
+};
+
+struct keel_kex {
+    const keel_algs *algs;
+    const group_info *g;
+    EVP_PKEY *key;
+};
+
+static const group_info *group_find(uint16_t group)
+{
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+        if (groups[i].group == group)
+            return &groups[i];
+    return NULL;
+}
+
+static EVP_PKEY *group_params(const keel_algs *a, const group_info *g)
+{
+    return g->kind == KIND_EC ? a->ec_params[g->idx]
+         : g->kind == KIND_DH ? a->dh_params[g->idx] : NULL;
+}
+
+int keel_kex_supported(const keel_algs *a, uint16_t group)
+{
+    const group_info *g = group_find(group);
+
+    if (g == NULL)
+        return 0;
+    if (g->kind == KIND_ECX)
+        return group == KEEL_GROUP_X25519 ? a->have_x25519 : a->have_x448;
+    return group_params(a, g) != NULL;
+}
+
+keel_kex *keel_kex_new(const keel_algs *a, uint16_t group)
+{
+    const group_info *g = group_find(group);
+    EVP_PKEY_CTX *pctx = NULL;
+    keel_kex *k;
+
+    if (g == NULL || !keel_kex_supported(a, group)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_ELLIPTIC_CURVE);
+        return NULL;
+    }
+    if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    k->algs = a;
+    k->g = g;
+    /* Curves and FFDHE generate from the table's domain parameters; X25519/X448 have none. */
+    pctx = g->kind == KIND_ECX
+        ? EVP_PKEY_CTX_new_from_name(a->libctx, g->name, a->propq)
+        : EVP_PKEY_CTX_new_from_pkey(a->libctx, group_params(a, g), a->propq);
+    if (pctx == NULL || EVP_PKEY_keygen_init(pctx) <= 0 || EVP_PKEY_keygen(pctx, &k->key) <= 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        EVP_PKEY_CTX_free(pctx);
+        keel_kex_free(k);
+        return NULL;
+    }
+    EVP_PKEY_CTX_free(pctx);
+    return k;
+}
+
+uint16_t keel_kex_group(const keel_kex *k) { return k->g->group; }
+
+int keel_kex_public(const keel_kex *k, uint8_t *out, size_t *out_len)
+{
+    size_t n = 0, want = k->g->pub_len;
+
+    if (*out_len < want) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return 0;
+    }
+    if (!EVP_PKEY_get_octet_string_param(k->key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, want, &n)
+            || n == 0 || n > want) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    /* RFC 8446 §4.2.8.1: a DH value shorter than the prime is left-padded with zeros. For the
+     * curves the encoding is fixed-size already; anything short there is an error. */
+    if (n < want) {
+        if (k->g->kind != KIND_DH) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        memmove(out + (want - n), out, n);
+        memset(out, 0, want - n);
+    }
+    *out_len = want;
+    return 1;
+}
+
+int keel_kex_public_wr(const keel_kex *k, keel_wr *w)
+{
+    size_t n = k->g->pub_len;
+    uint8_t *p;
+
+    return keel_wr_space(w, n, &p) && keel_kex_public(k, p, &n);
+}
+
+/* The peer's share as a key of our group, or NULL if it is malformed or not a valid group element. */
+static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_len)
+{
+    const group_info *g = k->g;
+    EVP_PKEY *pk;
+
+    if (peer_len != g->pub_len)
+        return NULL;
+    if (g->kind == KIND_ECX)
+        return EVP_PKEY_new_raw_public_key_ex(k->algs->libctx, g->name, k->algs->propq, peer, peer_len);
+    /* RFC 8446 §4.2.8.2: only the uncompressed form (0x04) is legal for the NIST curves. */
+    if (g->kind == KIND_EC && peer[0] != 0x04)
+        return NULL;
+    /* Decoding checks the point is on the curve / the DH value is in range; derive_set_peer_ex's
+     * validation then runs the full public-key check (RFC 8446 §4.2.8.1, §4.2.8.2). */
+    if ((pk = EVP_PKEY_new()) == NULL)
+        return NULL;
+    if (!EVP_PKEY_copy_parameters(pk, group_params(k->algs, g))
+            || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
+        EVP_PKEY_free(pk);
+        return NULL;
+    }
+    return pk;
+}
+
+int keel_kex_derive(keel_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len)
+{
+    const group_info *g = k->g;
+    EVP_PKEY *pk = NULL;
+    EVP_PKEY_CTX *dctx = NULL;
+    size_t n = g->secret_len;
+    uint8_t acc = 0;
+    int ok = 0, bad_peer = 0;
+
+    if (*out_len < g->secret_len) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return 0;
+    }
+    /* libcrypto's own errors about the peer's value are dropped: the application should see the
+     * one SSL reason that says what went wrong, as OpenSSL's libssl reports it. */
+    ERR_set_mark();
+    if ((pk = peer_key(k, peer, peer_len)) == NULL) {
+        bad_peer = 1;
+        goto done;
+    }
+    if ((dctx = EVP_PKEY_CTX_new_from_pkey(k->algs->libctx, k->key, k->algs->propq)) == NULL
+            || EVP_PKEY_derive_init(dctx) <= 0
+            /* RFC 8446 §7.4.1: the DH secret keeps its leading zeros (padded to the prime). */
+            || (g->kind == KIND_DH && EVP_PKEY_CTX_set_dh_pad(dctx, 1) <= 0))
+        goto done;
+    if (EVP_PKEY_derive_set_peer_ex(dctx, pk, 1) <= 0) {
+        bad_peer = 1;
+        goto done;
+    }
+    if (EVP_PKEY_derive(dctx, out, &n) <= 0) {
+        /* X25519/X448 refuse an all-zero result themselves: that is the peer's fault too. */
+        bad_peer = g->kind == KIND_ECX;
+        goto done;
+    }
+    if (n != g->secret_len)
+        goto done;
+    /* RFC 8446 §7.4.2 / RFC 7748 §6: an all-zero X25519/X448 output means a small-order share. */
+    for (size_t i = 0; i < n; i++)
+        acc |= out[i];
+    if (acc == 0) {
+        bad_peer = 1;
+        goto done;
+    }
+    ok = 1;
+done:
+    ERR_pop_to_mark();
+    EVP_PKEY_CTX_free(dctx);
+    EVP_PKEY_free(pk);
+    if (!ok) {
+        OPENSSL_cleanse(out, *out_len < g->secret_len ? *out_len : g->secret_len);
+        if (bad_peer)
+            ERR_raise(ERR_LIB_SSL, g->kind == KIND_DH ? SSL_R_BAD_DH_VALUE : SSL_R_BAD_ECPOINT);
+        else
+            ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    *out_len = n;
+    return 1;
+}
+
+void keel_kex_free(keel_kex *k)
+{
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->key);   /* libcrypto cleanses the private key */
+    OPENSSL_free(k);
+}

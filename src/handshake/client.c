@@ -1,0 +1,365 @@
+/* TLS 1.3 client handlers (RFC 8446 §4.1.2–§4.4): one function per message. */
+#include "handshake/ext.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+/* SHA-256("HelloRetryRequest"): the ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3). */
+const uint8_t keel_hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static int is_ip_literal(const char *h)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+}
+
+static int ext_open(SSL *s, keel_wr *w, uint16_t type, size_t *mark)
+{
+    s->conn->ext_offered |= keel_ext_bit(type);
+    return keel_wr_u16(w, type) && keel_wr_open16(w, mark);
+}
+
+static int write_u16s(keel_wr *w, const uint16_t *v, size_t n)
+{
+    size_t m;
+    keel_wr_open16(w, &m);
+    for (size_t i = 0; i < n; i++)
+        keel_wr_u16(w, v[i]);
+    return keel_wr_close(w, m);
+}
+
+int keel_client_write_hello(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const keel_algs *algs = s->ctx->algs;
+    keel_wr w;
+    size_t body, m, e, x;
+    uint16_t groups[KEEL_MAX_GROUPS];
+    size_t ngroups = keel_groups_effective(s, groups);
+    const uint16_t *sigalgs;
+    size_t nsigalgs = keel_sigalgs_effective(&s->s, &sigalgs);
+
+    if (!keel_tls13_allowed(&s->s)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
+        return 0;
+    }
+    if (s->s.nciphers13 == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
+        return 0;
+    }
+    if (ngroups == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
+        return 0;
+    }
+    if (!c->hrr) {
+        if (!keel_random(algs, c->client_random, 32))
+            return 0;
+        /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
+        c->session_id_len = (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
+        if (c->session_id_len && !keel_random(algs, c->session_id, 32))
+            return 0;
+        c->group = groups[0];
+    }
+    if (c->kex == NULL && (c->kex = keel_kex_new(algs, c->group)) == NULL)
+        return 0;
+
+    c->ext_offered = 0;
+    if (!keel_wr_init(&w, 512))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, TLS1_2_VERSION);
+    keel_wr_bytes(&w, c->client_random, 32);
+    keel_wr_open8(&w, &m);
+    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_close(&w, m);
+    keel_wr_open16(&w, &m);
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]));
+    keel_wr_close(&w, m);
+    keel_wr_u8(&w, 1);
+    keel_wr_u8(&w, 0); /* null compression */
+
+    keel_wr_open16(&w, &e);
+    if (s->hostname != NULL && !is_ip_literal(s->hostname)) { /* RFC 6066 §3 */
+        ext_open(s, &w, TLSEXT_TYPE_server_name, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_u8(&w, TLSEXT_NAMETYPE_host_name);
+        size_t n;
+        keel_wr_open16(&w, &n);
+        keel_wr_bytes(&w, (const uint8_t *)s->hostname, strlen(s->hostname));
+        keel_wr_close(&w, n);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
+    keel_wr_u8(&w, 2);
+    keel_wr_u16(&w, TLS1_3_VERSION);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
+    write_u16s(&w, groups, ngroups);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
+    keel_wr_open16(&w, &m);
+    keel_wr_u16(&w, c->group);
+    size_t sh;
+    keel_wr_open16(&w, &sh);
+    keel_kex_public_wr(c->kex, &w);
+    keel_wr_close(&w, sh);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
+    write_u16s(&w, sigalgs, nsigalgs);
+    keel_wr_close(&w, x);
+    if (s->s.alpn != NULL) {
+        ext_open(s, &w, TLSEXT_TYPE_application_layer_protocol_negotiation, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_bytes(&w, s->s.alpn, s->s.alpn_len);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
+    keel_wr_u8(&w, 1);
+    keel_wr_u8(&w, 1); /* psk_dhe_ke */
+    keel_wr_close(&w, x);
+    if (c->cookie != NULL) {
+        ext_open(s, &w, TLSEXT_TYPE_cookie, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_bytes(&w, c->cookie, c->cookie_len);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    if (s->s.post_handshake_auth) {
+        ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
+        keel_wr_close(&w, x);
+    }
+    keel_wr_close(&w, e);
+    keel_wr_close(&w, body);
+
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    if (!ok && ERR_peek_error() == 0)
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+    return ok;
+}
+
+static int in_list(const uint16_t *v, size_t n, uint16_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* HelloRetryRequest (RFC 8446 §4.1.4): the server wants a share for another group we offered. */
+static int client_retry(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    uint16_t groups[KEEL_MAX_GROUPS];
+    size_t ngroups = keel_groups_effective(s, groups);
+
+    if (c->hrr) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
+    if (!h->has_key_share && !h->has_cookie) {
+        /* An HRR that would not change the ClientHello. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CHANGE_FOLLOWING_HRR);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (h->has_key_share) {
+        if (h->group == c->group || !in_list(groups, ngroups, h->group)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+        keel_kex_free(c->kex);
+        c->kex = NULL;
+        c->group = h->group;
+    }
+    if (h->has_cookie) {
+        if ((c->cookie = OPENSSL_memdup(h->cookie.p, h->cookie.len)) == NULL)
+            return SSL_AD_INTERNAL_ERROR;
+        c->cookie_len = h->cookie.len;
+    }
+    c->hrr = 1;
+    if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s)
+            || !keel_write_ccs(s) || !keel_client_write_hello(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CW_CLNT_HELLO);
+    return 0;
+}
+
+int keel_client_read_server_hello(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    keel_hello h;
+    uint32_t legacy_version, cipher, comp;
+    const uint8_t *random;
+    keel_rd sid;
+    int alert = SSL_AD_DECODE_ERROR;
+
+    memset(&h, 0, sizeof(h));
+    if (!keel_rd_u16(body, &legacy_version) || !keel_rd_bytes(body, &random, 32)
+            || !keel_rd_prefixed8(body, &sid) || !keel_rd_u16(body, &cipher)
+            || !keel_rd_u8(body, &comp)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    h.is_hrr = memcmp(random, keel_hrr_random, 32) == 0;
+    if (keel_rd_done(body)) {
+        /* No extensions: not TLS 1.3, which is all keel's client offers. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
+    if (!keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->ext_offered, &alert))
+        return alert;
+    if (!h.offers_tls13) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
+    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    const SSL_CIPHER *cs = keel_cipher_by_code((uint16_t)cipher);
+    int offered = 0;
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        offered |= s->s.ciphers13[i] == cs;
+    if (!offered || (c->cipher != NULL && c->cipher != cs)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CIPHER_RETURNED);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (comp != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMPRESSION_ALGORITHM);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    c->version = TLS1_3_VERSION;
+    if (c->cipher == NULL) {
+        c->cipher = cs;
+        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
+                || !keel_ks_init(&c->ks, s->ctx->algs, cs->hash))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    if (h.is_hrr)
+        return client_retry(s, &h);
+
+    memcpy(c->server_random, random, 32);
+    if (!h.has_key_share || h.group != c->group) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    uint8_t shared[KEEL_KEX_MAX_SECRET];
+    size_t shared_len = sizeof(shared);
+    if (!keel_kex_derive(c->kex, h.share.p, h.share.len, shared, &shared_len))
+        return SSL_AD_ILLEGAL_PARAMETER;
+    keel_kex_free(c->kex);
+    c->kex = NULL;
+    int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);
+    OPENSSL_cleanse(shared, sizeof(shared));
+    if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_hs))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CR_SRVR_HELLO);
+    return 0;
+}
+
+int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
+{
+    keel_hello h;
+    int alert;
+
+    memset(&h, 0, sizeof(h));
+    if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->ext_offered, &alert))
+        return alert;
+    if (!keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CR_ENCRYPTED_EXTENSIONS);
+    return 0;
+}
+
+/* CertificateRequest during the handshake (RFC 8446 §4.3.2): empty context, then extensions, of
+ * which signature_algorithms is mandatory. */
+int keel_client_read_cert_request(SSL *s, keel_rd *body)
+{
+    keel_rd ctx;
+    keel_hello h;
+    int alert;
+
+    memset(&h, 0, sizeof(h));
+    if (!keel_rd_prefixed8(body, &ctx) || keel_rd_left(&ctx) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    s->conn->npeer_sigalgs = 0;
+    if (!keel_ext_parse(s, KEEL_MSG_CR, body, &h, 0, &alert))
+        return alert;
+    s->conn->cert_requested = 1;
+    if (!keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CR_CERT_REQ);
+    return 0;
+}
+
+int keel_client_read_certificate(SSL *s, keel_rd *body)
+{
+    int alert = keel_read_certificate(s, body);
+    if (alert)
+        return alert;
+    if (sk_X509_num(s->conn->peer_chain) == 0) {
+        /* A server must authenticate with a certificate (RFC 8446 §4.4.2.4). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CERTIFICATES_RETURNED);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if ((alert = keel_verify_peer(s)) != 0)
+        return alert;
+    if (!keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CR_CERT);
+    return 0;
+}
+
+int keel_client_read_cert_verify(SSL *s, keel_rd *body)
+{
+    int alert = keel_read_cert_verify(s, body);
+    if (alert)
+        return alert;
+    keel_set_state(s, TLS_ST_CR_CERT_VRFY);
+    return 0;
+}
+
+int keel_client_read_finished(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert = keel_read_finished(s, body);
+    if (alert)
+        return alert;
+    /* Application secrets over the transcript through the server's Finished (RFC 8446 §7.1). */
+    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_ap))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_CR_FINISHED);
+    return 0;
+}
+
+/* The client's second flight: [CCS] [Certificate CertificateVerify] Finished. */
+int keel_client_write_finished(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (!keel_write_ccs(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_hs))
+        return 0;
+    if (c->cert_requested) {
+        const keel_certkey *ck = keel_choose_cert(s);
+        if (!keel_write_certificate(s, ck))
+            return 0;
+        if (ck != NULL && !keel_write_cert_verify(s))
+            return 0;
+    }
+    if (!keel_write_finished(s))
+        return 0;
+    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s))
+        return 0;
+    keel_set_state(s, TLS_ST_CW_FINISHED);
+    return 1;
+}

@@ -1,0 +1,277 @@
+/* Messages both roles write and read in TLS 1.3: Certificate, CertificateVerify, Finished
+ * (RFC 8446 §4.4), and verification of the peer's chain with libcrypto's X509_STORE_CTX. */
+#include "handshake/ext.h"
+
+#include <string.h>
+
+/* The certificate a client answers a CertificateRequest with: the configured one whose key can
+ * sign with a scheme the server listed, or one from SSL_CTX_set_client_cert_cb. */
+const keel_certkey *keel_choose_cert(SSL *s)
+{
+    keel_conn *c = s->conn;
+    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
+        for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
+            const keel_certkey *ck = &s->s.certs[slot];
+            if (ck->x509 != NULL && ck->pkey != NULL
+                    && keel_sig_key_matches(ck->pkey, c->peer_sigalgs[i], 1)) {
+                c->sigalg = c->peer_sigalgs[i];
+                return c->certkey = ck;
+            }
+        }
+    }
+    return NULL;
+}
+
+int keel_write_certificate(SSL *s, const keel_certkey *ck)
+{
+    keel_wr w;
+    size_t body, list;
+    STACK_OF(X509) *chain = NULL;
+
+    if (!keel_wr_init(&w, 2048))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CERTIFICATE);
+    keel_wr_open24(&w, &body);
+    keel_wr_u8(&w, 0); /* certificate_request_context: empty in the handshake */
+    keel_wr_open24(&w, &list);
+    if (ck != NULL) {
+        chain = ck->chain != NULL ? ck->chain : s->ctx->extra_certs;
+        int n = chain != NULL ? sk_X509_num(chain) : 0;
+        for (int i = -1; i < n; i++) {
+            X509 *x = i < 0 ? ck->x509 : sk_X509_value(chain, i);
+            int len = i2d_X509(x, NULL);
+            uint8_t *p;
+            size_t m;
+            if (len <= 0 || !keel_wr_open24(&w, &m) || !keel_wr_space(&w, (size_t)len, &p)
+                    || i2d_X509(x, &p) != len) {
+                keel_wr_cleanup(&w);
+                ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+                return 0;
+            }
+            keel_wr_close(&w, m);
+            keel_wr_u16(&w, 0); /* no per-certificate extensions */
+        }
+    }
+    keel_wr_close(&w, list);
+    keel_wr_close(&w, body);
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    return ok;
+}
+
+/* Certificate (RFC 8446 §4.4.2): decode every entry; keep the chain for verification. */
+int keel_read_certificate(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    keel_rd ctx, list;
+    STACK_OF(X509) *chain = sk_X509_new_null();
+
+    if (chain == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    if (!keel_rd_prefixed8(body, &ctx) || keel_rd_left(&ctx) != 0
+            || !keel_rd_prefixed24(body, &list) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        goto decode_err;
+    }
+    while (!keel_rd_done(&list)) {
+        keel_rd der, exts;
+        if (!keel_rd_prefixed24(&list, &der) || keel_rd_left(&der) == 0
+                || !keel_rd_prefixed16(&list, &exts)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_CERT_LENGTH_MISMATCH);
+            goto decode_err;
+        }
+        const unsigned char *p = der.p;
+        X509 *x = X509_new_ex(s->ctx->libctx, s->ctx->propq);
+        if (x == NULL || d2i_X509(&x, &p, (long)der.len) == NULL || p != der.p + der.len) {
+            X509_free(x);
+            ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
+            sk_X509_pop_free(chain, X509_free);
+            return SSL_AD_BAD_CERTIFICATE;
+        }
+        if (!sk_X509_push(chain, x)) {
+            X509_free(x);
+            sk_X509_pop_free(chain, X509_free);
+            return SSL_AD_INTERNAL_ERROR;
+        }
+    }
+    keel_chain_free(c->peer_chain);
+    c->peer_chain = chain;
+    return 0;
+decode_err:
+    sk_X509_pop_free(chain, X509_free);
+    return SSL_AD_DECODE_ERROR;
+}
+
+/* The alert a verification error deserves (RFC 8446 §6.2), as OpenSSL maps them. */
+static int verify_alert(long err)
+{
+    switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+        return SSL_AD_CERTIFICATE_EXPIRED;
+    case X509_V_ERR_CERT_REVOKED:
+        return SSL_AD_CERTIFICATE_REVOKED;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REJECTED:
+        return SSL_AD_UNKNOWN_CA;
+    case X509_V_ERR_OUT_OF_MEM:
+        return SSL_AD_INTERNAL_ERROR;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+        return SSL_AD_BAD_CERTIFICATE;
+    case X509_V_ERR_INVALID_PURPOSE:
+        return SSL_AD_UNSUPPORTED_CERTIFICATE;
+    default:
+        return SSL_AD_CERTIFICATE_UNKNOWN;
+    }
+}
+
+/* Verify the peer's chain with the context's store and the SSL's X509_VERIFY_PARAM (host names
+ * from SSL_set1_host), honouring verify mode, depth and callback (SSL_CTX_set_verify(3)). The
+ * result is kept for SSL_get_verify_result; with SSL_VERIFY_PEER a failure ends the handshake. */
+int keel_verify_peer(SSL *s)
+{
+    keel_conn *c = s->conn;
+    X509_STORE_CTX *xs = X509_STORE_CTX_new_ex(s->ctx->libctx, s->ctx->propq);
+    X509 *leaf = sk_X509_value(c->peer_chain, 0);
+    int ok, alert = 0;
+
+    if (xs == NULL || !X509_STORE_CTX_init(xs, s->ctx->cert_store, leaf, c->peer_chain)) {
+        X509_STORE_CTX_free(xs);
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    X509_STORE_CTX_set_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
+    /* A client checks a server certificate, a server a client certificate. */
+    X509_STORE_CTX_set_default(xs, s->server ? "ssl_client" : "ssl_server");
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), s->s.param);
+    if (s->s.verify_callback != NULL)
+        X509_STORE_CTX_set_verify_cb(xs, s->s.verify_callback);
+    if (s->ctx->app_verify_cb != NULL)
+        ok = s->ctx->app_verify_cb(xs, s->ctx->app_verify_arg);
+    else
+        ok = X509_verify_cert(xs);
+    s->verify_result = X509_STORE_CTX_get_error(xs);
+    keel_chain_free(c->verified_chain);
+    c->verified_chain = X509_STORE_CTX_get1_chain(xs);
+    if (ok <= 0 && (s->s.verify_mode & SSL_VERIFY_PEER)) {
+        alert = verify_alert(s->verify_result);
+        ERR_raise_data(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, "Verify error:%s",
+                       X509_verify_cert_error_string(s->verify_result));
+    } else if (ok <= 0) {
+        ERR_clear_error(); /* SSL_VERIFY_NONE: the result is recorded, the handshake goes on */
+    }
+    X509_STORE_CTX_free(xs);
+    return alert;
+}
+
+int keel_write_cert_verify(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN], content[KEEL_CV_CONTENT_MAX];
+    size_t clen = sizeof(content), m, body;
+    size_t siglen = keel_sig_max_len(c->certkey->pkey);
+    uint8_t *sig = OPENSSL_malloc(siglen);
+    keel_wr w;
+    int ok = 0;
+
+    if (sig == NULL || !keel_transcript_current(&c->transcript, th)
+            || !keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
+            || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, content, clen, sig, &siglen)
+            || !keel_wr_init(&w, siglen + 16))
+        goto end;
+    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_VERIFY);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, c->sigalg);
+    keel_wr_open16(&w, &m);
+    keel_wr_bytes(&w, sig, siglen);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, body);
+    ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+end:
+    OPENSSL_free(sig);
+    return ok;
+}
+
+/* CertificateVerify (RFC 8446 §4.4.3): a scheme we offered that fits the peer's key, and a valid
+ * signature over the transcript through Certificate. */
+int keel_read_cert_verify(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    uint32_t scheme;
+    keel_rd sig;
+    uint8_t th[KEEL_HASH_MAX_LEN], content[KEEL_CV_CONTENT_MAX];
+    size_t clen = sizeof(content);
+    const uint16_t *ours;
+    size_t n = keel_sigalgs_effective(&s->s, &ours), i;
+    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
+
+    if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    for (i = 0; i < n && ours[i] != scheme; i++)
+        ;
+    if (i == n || pub == NULL || !keel_sig_key_matches(pub, (uint16_t)scheme, 1)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (!keel_transcript_current(&c->transcript, th)
+            || !keel_cv_content(!c->server, th, keel_hash_len(c->cipher->hash), content, &clen))
+        return SSL_AD_INTERNAL_ERROR;
+    if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, content, clen, sig.p, sig.len)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_SIGNATURE);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    c->peer_sigalg = (uint16_t)scheme;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+int keel_write_finished(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t vd[KEEL_HASH_MAX_LEN];
+    size_t len = keel_hash_len(c->cipher->hash), body;
+    keel_wr w;
+
+    if (!keel_hs_finished_mac(s, c->server, vd) || !keel_wr_init(&w, 4 + len))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_FINISHED);
+    keel_wr_open24(&w, &body);
+    keel_wr_bytes(&w, vd, len);
+    keel_wr_close(&w, body);
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    OPENSSL_cleanse(vd, sizeof(vd));
+    return ok;
+}
+
+/* Finished (RFC 8446 §4.4.4): HMAC over the transcript, compared in constant time. */
+int keel_read_finished(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    uint8_t vd[KEEL_HASH_MAX_LEN];
+    size_t len = keel_hash_len(c->cipher->hash);
+
+    if (keel_rd_left(body) != len) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (!keel_hs_finished_mac(s, !c->server, vd))
+        return SSL_AD_INTERNAL_ERROR;
+    int bad = CRYPTO_memcmp(vd, body->p, len);
+    OPENSSL_cleanse(vd, sizeof(vd));
+    if (bad) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_DIGEST_CHECK_FAILED);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}

@@ -1,0 +1,301 @@
+/* The one extension table (RFC 8446 §4.2): for each extension keel knows, which messages may carry
+ * it, how to parse it and how to write it. Misplaced, duplicated and unsolicited extensions are
+ * rejected here, in one place, with the alert §4.2 prescribes. */
+#include "handshake/ext.h"
+
+#include <string.h>
+
+static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed8(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
+            || !keel_rd_done(d))
+        return 0;
+    while (!keel_rd_done(&list)) {
+        uint32_t v;
+        keel_rd_u16(&list, &v);
+        if (v == TLS1_3_VERSION)
+            h->offers_tls13 = 1;
+    }
+    return 1;
+}
+
+static int sh_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t v;
+    if (!keel_rd_u16(d, &v) || !keel_rd_done(d))
+        return 0;
+    if (v != TLS1_3_VERSION) {
+        /* We offered only TLS 1.3 in supported_versions (RFC 8446 §4.2.1). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->offers_tls13 = 1;
+    return 1;
+}
+
+static int u16_list(keel_rd *d, uint16_t *out, size_t *n, int odd_ok)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed16(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
+            || !keel_rd_done(d))
+        return 0;
+    *n = 0;
+    while (!keel_rd_done(&list)) {
+        uint32_t v;
+        keel_rd_u16(&list, &v);
+        if (*n < KEEL_MAX_PEER_LIST)
+            out[(*n)++] = (uint16_t)v;
+    }
+    return 1;
+}
+
+static int ch_groups(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    return u16_list(d, s->conn->peer_groups, &s->conn->npeer_groups, 0);
+}
+
+static int ch_sigalgs(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    return u16_list(d, s->conn->peer_sigalgs, &s->conn->npeer_sigalgs, 0);
+}
+
+static int ch_sigalgs_cert(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint16_t tmp[KEEL_MAX_PEER_LIST];
+    size_t n;
+    return u16_list(d, tmp, &n, 0);
+}
+
+/* RFC 6066 §3: one host_name entry; the server keeps it for SSL_get_servername. */
+static int ch_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list, name;
+    uint32_t type;
+    if (!keel_rd_prefixed16(d, &list) || !keel_rd_done(d) || !keel_rd_u8(&list, &type)
+            || !keel_rd_prefixed16(&list, &name) || !keel_rd_done(&list) || type != 0
+            || keel_rd_left(&name) == 0 || keel_rd_left(&name) > TLSEXT_MAXLEN_host_name
+            || memchr(name.p, 0, name.len) != NULL)
+        return 0;
+    char *host = OPENSSL_strndup((const char *)name.p, name.len);
+    if (host == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return 0;
+    }
+    OPENSSL_free(s->hostname);
+    s->hostname = host;
+    return 1;
+}
+
+/* Server's empty acknowledgement in EncryptedExtensions. */
+static int ee_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    return keel_rd_done(d);
+}
+
+static int ch_alpn(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed16(d, &list) || !keel_rd_done(d)
+            || !keel_alpn_check(list.p, (unsigned int)list.len))
+        return 0;
+    h->alpn = list;
+    h->has_alpn = 1;
+    return 1;
+}
+
+/* EncryptedExtensions ALPN: exactly one protocol, one we offered (RFC 7301 §3.1). */
+static int ee_alpn(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list, proto;
+    if (!keel_rd_prefixed16(d, &list) || !keel_rd_done(d) || !keel_rd_prefixed8(&list, &proto)
+            || !keel_rd_done(&list) || keel_rd_left(&proto) == 0)
+        return 0;
+    int offered = 0;
+    for (size_t i = 0; i < s->s.alpn_len; i += 1u + s->s.alpn[i])
+        if (s->s.alpn[i] == proto.len && memcmp(s->s.alpn + i + 1, proto.p, proto.len) == 0)
+            offered = 1;
+    if (!offered) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    if ((s->conn->alpn = OPENSSL_memdup(proto.p, proto.len)) == NULL) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return 0;
+    }
+    s->conn->alpn_len = proto.len;
+    return 1;
+}
+
+static int ch_key_share(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed16(d, &list) || !keel_rd_done(d))
+        return 0;
+    h->key_shares = list;
+    h->has_key_share = 1;
+    return 1;
+}
+
+static int sh_key_share(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t group;
+    keel_rd share;
+    if (!keel_rd_u16(d, &group))
+        return 0;
+    if (h->is_hrr) {
+        /* HelloRetryRequest: just the group the server wants (RFC 8446 §4.2.8). */
+        if (!keel_rd_done(d))
+            return 0;
+        h->group = (uint16_t)group;
+        h->has_key_share = 1;
+        return 1;
+    }
+    if (!keel_rd_prefixed16(d, &share) || !keel_rd_done(d) || keel_rd_left(&share) == 0)
+        return 0;
+    h->group = (uint16_t)group;
+    h->share = share;
+    h->has_key_share = 1;
+    return 1;
+}
+
+static int ch_psk_modes(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed8(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) == 0)
+        return 0;
+    return 1;
+}
+
+static int any_cookie(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd c;
+    if (!keel_rd_prefixed16(d, &c) || !keel_rd_done(d) || keel_rd_left(&c) == 0)
+        return 0;
+    h->cookie = c;
+    h->has_cookie = 1;
+    return 1;
+}
+
+static int ch_pha(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    return keel_rd_done(d);
+}
+
+/* Extensions keel recognises but does not act on in TLS 1.3: parsed for well-formedness only. */
+static int ignore(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    return 1;
+}
+
+#define CH KEEL_MSG_CH
+#define SH KEEL_MSG_SH
+#define HRR KEEL_MSG_HRR
+#define EE KEEL_MSG_EE
+#define CT KEEL_MSG_CT
+#define CR KEEL_MSG_CR
+#define NST KEEL_MSG_NST
+
+/* RFC 8446 §4.2's table of which message may carry which extension. */
+static const struct {
+    uint16_t type;
+    unsigned msgs;
+    int (*parse_ch)(SSL *, keel_hello *, keel_rd *, int *);   /* server reading ClientHello */
+    int (*parse_peer)(SSL *, keel_hello *, keel_rd *, int *); /* client reading SH/HRR/EE/CR */
+} exts[] = {
+    { TLSEXT_TYPE_server_name, CH | EE, ch_server_name, ee_server_name },
+    { TLSEXT_TYPE_max_fragment_length, CH | EE, ignore, ignore },
+    { TLSEXT_TYPE_status_request, CH | CR | CT, ignore, ignore },
+    { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore },
+    { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ignore },
+    { TLSEXT_TYPE_use_srtp, CH | EE, ignore, ignore },
+    { KEEL_EXT_HEARTBEAT, CH | EE, ignore, ignore },
+    { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE, ch_alpn, ee_alpn },
+    { TLSEXT_TYPE_signed_certificate_timestamp, CH | CR | CT, ignore, ignore },
+    { KEEL_EXT_CLIENT_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
+    { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
+    { TLSEXT_TYPE_padding, CH, ignore, ignore },
+    { TLSEXT_TYPE_psk, CH | SH, ignore, ignore },
+    { TLSEXT_TYPE_early_data, CH | EE | NST, ignore, ignore },
+    { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions },
+    { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie },
+    { TLSEXT_TYPE_psk_kex_modes, CH, ch_psk_modes, ignore },
+    { TLSEXT_TYPE_certificate_authorities, CH | CR, ignore, ignore },
+    { KEEL_EXT_OID_FILTERS, CR, ignore, ignore },
+    { TLSEXT_TYPE_post_handshake_auth, CH, ch_pha, ignore },
+    { TLSEXT_TYPE_signature_algorithms_cert, CH | CR, ch_sigalgs_cert, ignore },
+    { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share },
+};
+#define NEXTS (sizeof(exts) / sizeof(exts[0]))
+
+/* Parse a message's extensions block. `offered` (client side) is the set of extension types we
+ * sent, as a bitmask over the table; a reply carrying something we did not offer is
+ * unsupported_extension (RFC 8446 §4.2). */
+int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert)
+{
+    uint32_t seen = 0;
+    keel_rd list;
+
+    *alert = SSL_AD_DECODE_ERROR;
+    if (!keel_rd_prefixed16(block, &list) || !keel_rd_done(block)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+        return 0;
+    }
+    while (!keel_rd_done(&list)) {
+        uint32_t type;
+        keel_rd data;
+        size_t i;
+        if (!keel_rd_u16(&list, &type) || !keel_rd_prefixed16(&list, &data)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return 0;
+        }
+        for (i = 0; i < NEXTS && exts[i].type != type; i++)
+            ;
+        if (i == NEXTS) {
+            /* Unknown: a server ignores it in ClientHello; in any reply it was not offered. */
+            if (msg == KEEL_MSG_CH || msg == KEEL_MSG_CT || msg == KEEL_MSG_CR || msg == KEEL_MSG_NST)
+                continue;
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNSOLICITED_EXTENSION);
+            *alert = SSL_AD_UNSUPPORTED_EXTENSION;
+            return 0;
+        }
+        if (seen & (1u << i)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            *alert = SSL_AD_ILLEGAL_PARAMETER;
+            return 0;
+        }
+        seen |= 1u << i;
+        if (!(exts[i].msgs & msg)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            *alert = SSL_AD_ILLEGAL_PARAMETER;
+            return 0;
+        }
+        if (msg != KEEL_MSG_CH && msg != KEEL_MSG_CR && msg != KEEL_MSG_CT
+                && !(offered & keel_ext_bit(type))) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNSOLICITED_EXTENSION);
+            *alert = SSL_AD_UNSUPPORTED_EXTENSION;
+            return 0;
+        }
+        int (*fn)(SSL *, keel_hello *, keel_rd *, int *) =
+            msg == KEEL_MSG_CH ? exts[i].parse_ch : exts[i].parse_peer;
+        *alert = SSL_AD_DECODE_ERROR;
+        if (!fn(s, h, &data, alert)) {
+            if (ERR_peek_error() == 0)
+                ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return 0;
+        }
+    }
+    *alert = 0;
+    return 1;
+}
+
+uint32_t keel_ext_bit(uint16_t type)
+{
+    for (size_t i = 0; i < NEXTS; i++)
+        if (exts[i].type == type)
+            return 1u << i;
+    return 0;
+}

@@ -1,0 +1,138 @@
+/* One TLS connection: what an SSL holds between the start of a handshake and SSL_clear/SSL_free.
+ * Nothing here is a setting; settings live in keel_settings (src/internal.h). */
+#ifndef KEEL_HS_H
+#define KEEL_HS_H
+
+#include "internal.h"
+#include "common/bytes.h"
+#include "common/proto.h"
+#include "crypto/crypto.h"
+#include "record/record.h"
+#include "handshake/keysched.h"
+#include "api/cipher.h"
+
+#define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
+#define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
+#define KEEL_MAX_PEER_LIST 64        /* peer's groups / signature schemes remembered */
+
+struct keel_conn {
+    keel_rl rl;
+    int server;
+
+    /* Handshake message reassembly: messages may span records and records may hold several. */
+    uint8_t *hs_buf;
+    size_t hs_len, hs_cap;
+
+    keel_transcript transcript;
+    const SSL_CIPHER *cipher;
+    uint16_t version;
+    uint16_t group;             /* negotiated (EC)DHE group */
+    keel_kex *kex;              /* our key share */
+    uint16_t sigalg;            /* scheme we sign with */
+    uint16_t peer_sigalg;       /* scheme the peer signed with */
+    uint8_t client_random[32], server_random[32];
+    uint8_t session_id[32];
+    size_t session_id_len;
+    int hrr;                    /* a HelloRetryRequest was sent / received */
+    uint8_t *cookie;
+    size_t cookie_len;
+    int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
+    int ccs_received;
+    int cert_requested;         /* server sent / client got CertificateRequest */
+    uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
+
+    keel_ks ks;                 /* the key schedule's current stage */
+    uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */
+    uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
+    uint8_t exporter[KEEL_HASH_MAX_LEN], resumption[KEEL_HASH_MAX_LEN];
+    size_t cur_len;             /* length of the handshake message being handled (header incl.) */
+    int sni_received, sni_noack;
+
+    /* What the peer offered (server side) */
+    uint16_t peer_groups[KEEL_MAX_PEER_LIST];
+    size_t npeer_groups;
+    uint16_t peer_sigalgs[KEEL_MAX_PEER_LIST];
+    size_t npeer_sigalgs;
+    const keel_certkey *certkey; /* the certificate we present */
+
+    /* Peer's certificate and the verified chain */
+    STACK_OF(X509) *peer_chain;   /* as sent, leaf first */
+    STACK_OF(X509) *peer_chain_noleaf; /* server's SSL_get_peer_cert_chain view (no refs) */
+    STACK_OF(X509) *verified_chain;
+    uint8_t *alpn;                /* selected protocol */
+    size_t alpn_len;
+
+    /* Writes interrupted by a non-blocking BIO resume here (SSL_write(3): retry with the same
+     * arguments). */
+    size_t wpend_len;           /* length the interrupted SSL_write was called with; 0 = none */
+    size_t wpend_done;          /* bytes of it already sealed into records */
+
+    int fatal;                  /* a fatal alert was sent or received: the connection is dead */
+    int empty_records;
+    int key_update_due;         /* peer asked for update_requested: answer on next write */
+    int key_update_sent;        /* SSL_get_key_update_type */
+    int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
+};
+
+/* conn.c */
+keel_conn *keel_conn_new(SSL *s);
+void keel_conn_free(keel_conn *c);
+int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */
+int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
+void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */
+int keel_write_hs(SSL *s, keel_wr *msg);                /* a complete message: transcript + record */
+int keel_write_ccs(SSL *s);
+/* Returns 1 with *type and *body set to the next complete handshake message, -1 retry, 0 error
+ * (alert sent). Application data during the handshake is an unexpected_message. */
+int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len);
+void keel_hs_consume(SSL *s, size_t msg_len);
+void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st);
+void keel_info(const SSL *s, int where, int ret);
+void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
+int keel_handle_alert(SSL *s, const uint8_t *data, size_t len);
+int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
+
+/* keys13.c */
+void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t len);
+int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
+int keel_hs_hash_current(SSL *s);
+int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);
+int keel_hs_derive_application(SSL *s);
+int keel_hs_derive_resumption(SSL *s);
+int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
+int keel_hs_update_secret(SSL *s, int dir);
+int keel_tls13_allowed(const keel_settings *st);
+size_t keel_groups_effective(const SSL *s, uint16_t *out);
+size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out);
+
+/* statem.c */
+int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */
+
+/* client.c / server.c: one handler per message */
+int keel_client_write_hello(SSL *s);
+int keel_client_read_server_hello(SSL *s, keel_rd *body);
+int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body);
+int keel_client_read_cert_request(SSL *s, keel_rd *body);
+int keel_client_read_certificate(SSL *s, keel_rd *body);
+int keel_client_read_cert_verify(SSL *s, keel_rd *body);
+int keel_client_read_finished(SSL *s, keel_rd *body);
+int keel_client_write_finished(SSL *s);
+int keel_server_read_client_hello(SSL *s, keel_rd *body);
+int keel_server_write_flight(SSL *s);
+int keel_server_read_certificate(SSL *s, keel_rd *body);
+int keel_server_read_cert_verify(SSL *s, keel_rd *body);
+int keel_server_read_finished(SSL *s, keel_rd *body);
+
+/* common13.c: messages both roles build / check */
+const keel_certkey *keel_choose_cert(SSL *s);
+int keel_write_certificate(SSL *s, const keel_certkey *ck);
+int keel_read_certificate(SSL *s, keel_rd *body);
+int keel_write_cert_verify(SSL *s);
+int keel_read_cert_verify(SSL *s, keel_rd *body);
+int keel_write_finished(SSL *s);
+int keel_read_finished(SSL *s, keel_rd *body);
+int keel_verify_peer(SSL *s);
+int keel_post_handshake(SSL *s, int type, keel_rd *body);
+int keel_send_key_update(SSL *s, int request);
+
+#endif

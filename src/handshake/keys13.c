@@ -1,0 +1,147 @@
+/* The connection's TLS 1.3 secrets: each stage of the key schedule at the point of the handshake
+ * RFC 8446 §7.1 names, the key log, and the negotiation inputs both roles share (enabled groups,
+ * signature schemes, whether TLS 1.3 may be spoken at all). */
+#include "handshake/hs.h"
+
+#include <string.h>
+
+/* The current handshake message joins the transcript. */
+int keel_hs_hash_current(SSL *s)
+{
+    keel_conn *c = s->conn;
+    return keel_transcript_update(&c->transcript, c->hs_buf, c->cur_len);
+}
+
+int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    size_t hl = keel_hash_len(c->cipher->hash);
+
+    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_handshake(&c->ks, shared, len)
+            || !keel_ks_client_hs_traffic(&c->ks, th, c->client_hs)
+            || !keel_ks_server_hs_traffic(&c->ks, th, c->server_hs))
+        return 0;
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->client_hs, hl);
+    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->server_hs, hl);
+    return 1;
+}
+
+/* Over the transcript through the server's Finished. */
+int keel_hs_derive_application(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    size_t hl = keel_hash_len(c->cipher->hash);
+
+    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_master(&c->ks)
+            || !keel_ks_client_app_traffic(&c->ks, th, c->client_ap)
+            || !keel_ks_server_app_traffic(&c->ks, th, c->server_ap)
+            || !keel_ks_exporter_master(&c->ks, th, c->exporter))
+        return 0;
+    keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
+    keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
+    keel_keylog(s, "EXPORTER_SECRET", c->exporter, hl);
+    return 1;
+}
+
+/* Over the transcript through the client's Finished (§7.1), for tickets. */
+int keel_hs_derive_resumption(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    return keel_transcript_current(&c->transcript, th)
+        && keel_ks_resumption_master(&c->ks, th, c->resumption);
+}
+
+/* verify_data of `server`'s Finished over the transcript so far (§4.4.4). */
+int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    return keel_transcript_current(&c->transcript, th)
+        && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, server ? c->server_hs : c->client_hs,
+                               th, out);
+}
+
+int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
+{
+    keel_conn *c = s->conn;
+    const SSL_CIPHER *cs = c->cipher;
+    uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
+    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
+        && keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(iv, sizeof(iv));
+    if (!ok)
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+    return ok;
+}
+
+/* KeyUpdate (§7.2): the next generation of one direction's application secret. */
+int keel_hs_update_secret(SSL *s, int dir)
+{
+    keel_conn *c = s->conn;
+    int ours = dir == KEEL_RL_WRITE;
+    uint8_t *secret = (ours == !c->server) ? c->client_ap : c->server_ap;
+    return keel_ks_next_secret(s->ctx->algs, c->cipher->hash, secret, secret)
+        && keel_set_traffic_key(s, dir, secret);
+}
+
+/* ---- negotiation inputs ---- */
+
+int keel_tls13_allowed(const keel_settings *st)
+{
+    if (st->options & SSL_OP_NO_TLSv1_3)
+        return 0;
+    if (st->max_version != 0 && st->max_version < TLS1_3_VERSION)
+        return 0;
+    return st->min_version <= TLS1_3_VERSION;
+}
+
+/* OpenSSL 3.0's default group order, less what the provider cannot do. */
+size_t keel_groups_effective(const SSL *s, uint16_t *out)
+{
+    static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018 };
+    const uint16_t *list = s->s.ngroups ? s->s.groups : defaults;
+    size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (keel_kex_supported(s->ctx->algs, list[i]))
+            out[k++] = list[i];
+    return k;
+}
+
+size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out)
+{
+    if (st->nsigalgs) {
+        *out = st->sigalgs;
+        return st->nsigalgs;
+    }
+    return keel_sigalgs_default(out);
+}
+
+/* NSS key log format: LABEL <client_random hex> <secret hex>. */
+void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char line[64 + 1 + 64 + 1 + 2 * KEEL_HASH_MAX_LEN + 1];
+    size_t n = strlen(label);
+
+    if (s->ctx->keylog_cb == NULL || n > 64 || len > KEEL_HASH_MAX_LEN)
+        return;
+    memcpy(line, label, n);
+    line[n++] = ' ';
+    for (size_t i = 0; i < 32; i++) {
+        line[n++] = hex[s->conn->client_random[i] >> 4];
+        line[n++] = hex[s->conn->client_random[i] & 15];
+    }
+    line[n++] = ' ';
+    for (size_t i = 0; i < len; i++) {
+        line[n++] = hex[secret[i] >> 4];
+        line[n++] = hex[secret[i] & 15];
+    }
+    line[n] = '\0';
+    s->ctx->keylog_cb(s, line);
+    OPENSSL_cleanse(line, sizeof(line));
+}

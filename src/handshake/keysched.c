@@ -1,0 +1,235 @@
+/* TLS 1.3 key schedule (RFC 8446 §7.1 diagram, top to bottom). */
+#include "handshake/keysched.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <string.h>
+
+int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash)
+{
+    memset(ks, 0, sizeof(*ks));
+    if ((ks->hlen = keel_hash_len(hash)) == 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    ks->algs = algs;
+    ks->hash = hash;
+    return 1;
+}
+
+void keel_ks_cleanup(keel_ks *ks)
+{
+    OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+static int want_stage(const keel_ks *ks, int stage)
+{
+    if (ks->stage != stage) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return 1;
+}
+
+/* Derive-Secret(current, label, "") : the empty transcript is Hash("") (RFC 8446 §7.1). */
+static int derive_empty(const keel_ks *ks, const char *label, uint8_t *out)
+{
+    uint8_t empty[KEEL_HASH_MAX_LEN];
+
+    return keel_hash(ks->algs, ks->hash, NULL, 0, empty)
+        && keel_derive_secret(ks->algs, ks->hash, ks->secret, label, empty, out);
+}
+
+/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
+static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
+{
+    uint8_t salt[KEEL_HASH_MAX_LEN], zeros[KEEL_HASH_MAX_LEN] = { 0 };
+    int ok;
+
+    if (ikm == NULL) {
+        ikm = zeros;
+        ikm_len = ks->hlen;
+    }
+    ok = derive_empty(ks, "derived", salt)
+        && keel_hkdf_extract(ks->algs, ks->hash, salt, ks->hlen, ikm, ikm_len, ks->secret);
+    OPENSSL_cleanse(salt, sizeof(salt));
+    ks->stage = ok ? stage : KEEL_KS_NONE;
+    return ok;
+}
+
+int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
+{
+    uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 };
+
+    /* RFC 8446 §7.1: without a PSK, the IKM is a string of Hash.length zeros. The salt 0 is
+     * likewise Hash.length zeros (keel_hkdf_extract's NULL salt). */
+    if (psk == NULL) {
+        psk = zeros;
+        psk_len = ks->hlen;
+    }
+    if (!keel_hkdf_extract(ks->algs, ks->hash, NULL, 0, psk, psk_len, ks->secret)) {
+        ks->stage = KEEL_KS_NONE;
+        return 0;
+    }
+    ks->stage = KEEL_KS_EARLY;
+    return 1;
+}
+
+int keel_ks_handshake(keel_ks *ks, const uint8_t *dhe, size_t dhe_len)
+{
+    if (ks->stage == KEEL_KS_NONE && !keel_ks_early(ks, NULL, 0))
+        return 0;
+    return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE);
+}
+
+int keel_ks_master(keel_ks *ks)
+{
+    return want_stage(ks, KEEL_KS_HANDSHAKE) && next_stage(ks, NULL, 0, KEEL_KS_MASTER);
+}
+
+static int stage_secret(keel_ks *ks, int stage, const char *label, const uint8_t *th, uint8_t *out)
+{
+    return want_stage(ks, stage) && keel_derive_secret(ks->algs, ks->hash, ks->secret, label, th, out);
+}
+
+int keel_ks_binder_key(keel_ks *ks, int external, uint8_t *out)
+{
+    return want_stage(ks, KEEL_KS_EARLY) && derive_empty(ks, external ? "ext binder" : "res binder", out);
+}
+
+int keel_ks_client_early_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_EARLY, "c e traffic", th, out);
+}
+
+int keel_ks_early_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_EARLY, "e exp master", th, out);
+}
+
+int keel_ks_client_hs_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_HANDSHAKE, "c hs traffic", th, out);
+}
+
+int keel_ks_server_hs_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_HANDSHAKE, "s hs traffic", th, out);
+}
+
+int keel_ks_client_app_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_MASTER, "c ap traffic", th, out);
+}
+
+int keel_ks_server_app_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_MASTER, "s ap traffic", th, out);
+}
+
+int keel_ks_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_MASTER, "exp master", th, out);
+}
+
+int keel_ks_resumption_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
+{
+    return stage_secret(ks, KEEL_KS_MASTER, "res master", th, out);
+}
+
+/* ---- stateless helpers -------------------------------------------------------------------- */
+
+int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                         uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
+{
+    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
+     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length). */
+    if (!keel_hkdf_expand_label(algs, hash, secret, "key", NULL, 0, key, key_len)
+            || !keel_hkdf_expand_label(algs, hash, secret, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN)) {
+        OPENSSL_cleanse(key, key_len);
+        return 0;
+    }
+    return 1;
+}
+
+int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, uint8_t *out)
+{
+    uint8_t next[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+
+    /* Through a temporary so that out may alias secret. */
+    if (!keel_hkdf_expand_label(algs, hash, secret, "traffic upd", NULL, 0, next, hlen))
+        return 0;
+    memcpy(out, next, hlen);
+    OPENSSL_cleanse(next, sizeof(next));
+    return 1;
+}
+
+int keel_ks_finished_key(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key, uint8_t *out)
+{
+    return keel_hkdf_expand_label(algs, hash, base_key, "finished", NULL, 0, out, keel_hash_len(hash));
+}
+
+int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
+                        const uint8_t *th, uint8_t *out)
+{
+    uint8_t fk[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+    int ok = keel_ks_finished_key(algs, hash, base_key, fk)
+        && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
+
+    OPENSSL_cleanse(fk, sizeof(fk));
+    return ok;
+}
+
+int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
+                              const uint8_t *th, const uint8_t *received, size_t received_len)
+{
+    uint8_t expect[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+    int ok;
+
+    if (!keel_ks_verify_data(algs, hash, base_key, th, expect))
+        return 0;
+    /* RFC 8446 §4.4.4: the recipient MUST verify; constant time so that a forger learns nothing. */
+    ok = received_len == hlen && CRYPTO_memcmp(expect, received, hlen) == 0;
+    OPENSSL_cleanse(expect, sizeof(expect));
+    return ok;
+}
+
+int keel_ks_binder(keel_ks *ks, int external, const uint8_t *th, uint8_t *out)
+{
+    uint8_t bk[KEEL_HASH_MAX_LEN];
+    int ok = keel_ks_binder_key(ks, external, bk)
+        && keel_ks_verify_data(ks->algs, ks->hash, bk, th, out);
+
+    OPENSSL_cleanse(bk, sizeof(bk));
+    return ok;
+}
+
+int keel_ks_resumption_psk(const keel_algs *algs, keel_hash_id hash, const uint8_t *rms,
+                           const uint8_t *nonce, size_t nonce_len, uint8_t *out)
+{
+    return keel_hkdf_expand_label(algs, hash, rms, "resumption", nonce, nonce_len, out,
+                                  keel_hash_len(hash));
+}
+
+int keel_ks_export(const keel_algs *algs, keel_hash_id hash, const uint8_t *exporter_master,
+                   const char *label, size_t label_len, const uint8_t *context, size_t context_len,
+                   int use_context, uint8_t *out, size_t out_len)
+{
+    uint8_t empty[KEEL_HASH_MAX_LEN], ctx_hash[KEEL_HASH_MAX_LEN], secret[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+    int ok;
+
+    /* RFC 8446 §7.5: "no context" and an empty context are the same in TLS 1.3. */
+    if (!use_context)
+        context_len = 0;
+    ok = keel_hash(algs, hash, NULL, 0, empty)
+        && keel_hkdf_expand_label_n(algs, hash, exporter_master, (const uint8_t *)label, label_len,
+                                    empty, hlen, secret, hlen)
+        && keel_hash(algs, hash, context, context_len, ctx_hash)
+        && keel_hkdf_expand_label(algs, hash, secret, "exporter", ctx_hash, hlen, out, out_len);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return ok;
+}

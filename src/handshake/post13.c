@@ -1,0 +1,68 @@
+/* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket and KeyUpdate. */
+#include "handshake/hs.h"
+
+/* KeyUpdate (§4.6.3): request_update is 0 or 1. Our write key moves to the next generation after
+ * the message is sealed under the current one. */
+int keel_send_key_update(SSL *s, int request)
+{
+    keel_conn *c = s->conn;
+    uint8_t msg[5] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, (uint8_t)request };
+
+    if (!keel_rl_seal(&c->rl, SSL3_RT_HANDSHAKE, msg, sizeof(msg)))
+        return 0;
+    keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, msg, sizeof(msg));
+    if (!keel_hs_update_secret(s, KEEL_RL_WRITE))
+        return 0;
+    c->key_update_due = 0;
+    c->key_update_sent = request == SSL_KEY_UPDATE_REQUESTED ? SSL_KEY_UPDATE_REQUESTED
+                                                             : SSL_KEY_UPDATE_NOT_REQUESTED;
+    return 1;
+}
+
+/* Returns 0 or the alert to send. */
+int keel_post_handshake(SSL *s, int type, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+
+    switch (type) {
+    case SSL3_MT_KEY_UPDATE: {
+        uint32_t req;
+        if (!keel_rd_u8(body, &req) || !keel_rd_done(body)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PACKET);
+            return SSL_AD_DECODE_ERROR;
+        }
+        if (req > 1) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_UPDATE);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+        if (!keel_hs_update_secret(s, KEEL_RL_READ))
+            return SSL_AD_INTERNAL_ERROR;
+        /* update_requested: answer with our own KeyUpdate before our next write (§4.6.3). */
+        if (req == 1)
+            c->key_update_due = 1;
+        return 0;
+    }
+    case SSL3_MT_NEWSESSION_TICKET:
+        /* Servers never receive tickets. A client accepts them; keeping them for resumption is
+         * the session work's (the message is checked for shape here). */
+        if (s->server) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            return SSL_AD_UNEXPECTED_MESSAGE;
+        }
+        {
+            uint32_t lifetime, age_add;
+            keel_rd nonce, ticket, exts;
+            if (!keel_rd_u32(body, &lifetime) || !keel_rd_u32(body, &age_add)
+                    || !keel_rd_prefixed8(body, &nonce) || !keel_rd_prefixed16(body, &ticket)
+                    || keel_rd_left(&ticket) == 0 || !keel_rd_prefixed16(body, &exts)
+                    || !keel_rd_done(body)) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+                return SSL_AD_DECODE_ERROR;
+            }
+        }
+        return 0;
+    default:
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
+}

@@ -1,0 +1,436 @@
+/* TLS 1.3 server handlers (RFC 8446 §4.1.1–§4.4): reading ClientHello, choosing what to
+ * negotiate, and writing the server's flight. */
+#include "handshake/ext.h"
+
+#include <string.h>
+
+extern const uint8_t keel_hrr_random[32];
+
+static int in_list(const uint16_t *v, size_t n, uint16_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE. */
+static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
+{
+    const SSL_CIPHER *best = NULL;
+    size_t best_rank = SIZE_MAX, rank = 0;
+    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+
+    while (!keel_rd_done(&suites)) {
+        uint32_t code;
+        keel_rd_u16(&suites, &code);
+        for (size_t i = 0; i < s->s.nciphers13; i++) {
+            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
+                continue;
+            size_t r = server_pref ? i : rank;
+            if (r < best_rank) {
+                best_rank = r;
+                best = s->s.ciphers13[i];
+            }
+        }
+        rank++;
+    }
+    return best;
+}
+
+/* Group: among the groups both sides support, in our preference order, the first for which the
+ * client sent a share; failing that the first common group, to be asked for with a
+ * HelloRetryRequest. *share is set when the client's share can be used. */
+static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
+{
+    uint16_t ours[KEEL_MAX_GROUPS];
+    size_t n = keel_groups_effective(s, ours);
+    keel_conn *c = s->conn;
+    int common = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!in_list(c->peer_groups, c->npeer_groups, ours[i]))
+            continue;
+        if (common < 0)
+            common = (int)i;
+        keel_rd list = h->key_shares;
+        while (!keel_rd_done(&list)) {
+            uint32_t g;
+            keel_rd ks;
+            if (!keel_rd_u16(&list, &g) || !keel_rd_prefixed16(&list, &ks))
+                return 0;
+            if (g == ours[i]) {
+                *group = ours[i];
+                *share = ks;
+                return 1;
+            }
+        }
+    }
+    if (common < 0)
+        return 0;
+    *group = ours[common];
+    share->p = NULL;
+    share->len = 0;
+    return 1;
+}
+
+/* Certificate and signature scheme: the first scheme in the client's list that we allow and
+ * that a certificate we hold can sign with (RFC 8446 §4.2.3, §4.4.2.2). */
+static int choose_cert(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const uint16_t *ours;
+    size_t nours = keel_sigalgs_effective(&s->s, &ours);
+
+    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
+        uint16_t scheme = c->peer_sigalgs[i];
+        if (!in_list(ours, nours, scheme))
+            continue;
+        for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
+            const keel_certkey *ck = &s->s.certs[slot];
+            if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_key_matches(ck->pkey, scheme, 1)) {
+                c->certkey = ck;
+                c->sigalg = scheme;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int call_servername_cb(SSL *s)
+{
+    SSL_CTX *ctx = s->ctx;
+    int al = SSL_AD_UNRECOGNIZED_NAME;
+    if (ctx->servername_cb == NULL)
+        return 0;
+    switch (ctx->servername_cb(s, &al, ctx->servername_arg)) {
+    case SSL_TLSEXT_ERR_ALERT_FATAL:
+        ERR_raise(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED);
+        return al;
+    case SSL_TLSEXT_ERR_NOACK:
+        s->conn->sni_noack = 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int call_alpn_cb(SSL *s, keel_hello *h)
+{
+    SSL_CTX *ctx = s->ctx;
+    const unsigned char *out;
+    unsigned char outlen;
+
+    if (!h->has_alpn || ctx->alpn_select_cb == NULL)
+        return 0;
+    switch (ctx->alpn_select_cb(s, &out, &outlen, h->alpn.p, (unsigned int)h->alpn.len,
+                                ctx->alpn_select_arg)) {
+    case SSL_TLSEXT_ERR_OK:
+        if (outlen == 0)
+            break;
+        if ((s->conn->alpn = OPENSSL_memdup(out, outlen)) == NULL)
+            return SSL_AD_INTERNAL_ERROR;
+        s->conn->alpn_len = outlen;
+        break;
+    case SSL_TLSEXT_ERR_ALERT_FATAL:
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_APPLICATION_PROTOCOL);
+        return TLS1_AD_NO_APPLICATION_PROTOCOL;
+    default:
+        break; /* NOACK: no ALPN in the reply */
+    }
+    return 0;
+}
+
+/* ServerHello or HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+static int write_server_hello(SSL *s, int hrr)
+{
+    keel_conn *c = s->conn;
+    keel_wr w;
+    size_t body, m, e, x;
+
+    if (!keel_wr_init(&w, 256))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, TLS1_2_VERSION);
+    keel_wr_bytes(&w, hrr ? keel_hrr_random : c->server_random, 32);
+    keel_wr_open8(&w, &m);
+    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_close(&w, m);
+    keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(c->cipher));
+    keel_wr_u8(&w, 0);
+    keel_wr_open16(&w, &e);
+    keel_wr_u16(&w, TLSEXT_TYPE_supported_versions);
+    keel_wr_open16(&w, &x);
+    keel_wr_u16(&w, TLS1_3_VERSION);
+    keel_wr_close(&w, x);
+    keel_wr_u16(&w, TLSEXT_TYPE_key_share);
+    keel_wr_open16(&w, &x);
+    keel_wr_u16(&w, c->group);
+    if (!hrr) {
+        keel_wr_open16(&w, &m);
+        keel_kex_public_wr(c->kex, &w);
+        keel_wr_close(&w, m);
+    }
+    keel_wr_close(&w, x);
+    keel_wr_close(&w, e);
+    keel_wr_close(&w, body);
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    return ok;
+}
+
+static int write_encrypted_extensions(SSL *s)
+{
+    keel_conn *c = s->conn;
+    keel_wr w;
+    size_t body, e, x, m;
+
+    if (!keel_wr_init(&w, 64))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_ENCRYPTED_EXTENSIONS);
+    keel_wr_open24(&w, &body);
+    keel_wr_open16(&w, &e);
+    if (c->sni_received && !c->sni_noack) { /* RFC 6066 §3: empty server_name acknowledges */
+        keel_wr_u16(&w, TLSEXT_TYPE_server_name);
+        keel_wr_u16(&w, 0);
+    }
+    if (c->alpn != NULL) {
+        keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
+        keel_wr_open16(&w, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_u8(&w, (uint32_t)c->alpn_len);
+        keel_wr_bytes(&w, c->alpn, c->alpn_len);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    keel_wr_close(&w, e);
+    keel_wr_close(&w, body);
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    return ok;
+}
+
+/* CertificateRequest (RFC 8446 §4.3.2): empty context, our signature schemes. */
+static int write_cert_request(SSL *s)
+{
+    keel_wr w;
+    size_t body, e, x, m;
+    const uint16_t *ours;
+    size_t n = keel_sigalgs_effective(&s->s, &ours);
+
+    if (!keel_wr_init(&w, 128))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
+    keel_wr_open24(&w, &body);
+    keel_wr_u8(&w, 0);
+    keel_wr_open16(&w, &e);
+    keel_wr_u16(&w, TLSEXT_TYPE_signature_algorithms);
+    keel_wr_open16(&w, &x);
+    keel_wr_open16(&w, &m);
+    for (size_t i = 0; i < n; i++)
+        keel_wr_u16(&w, ours[i]);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, x);
+    keel_wr_close(&w, e);
+    keel_wr_close(&w, body);
+    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    s->conn->cert_requested = ok;
+    return ok;
+}
+
+int keel_server_read_client_hello(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    keel_hello h;
+    uint32_t legacy_version;
+    const uint8_t *random;
+    keel_rd sid, suites, comp;
+    int alert = SSL_AD_DECODE_ERROR;
+
+    memset(&h, 0, sizeof(h));
+    c->npeer_groups = c->npeer_sigalgs = 0;
+    if (!keel_rd_u16(body, &legacy_version) || !keel_rd_bytes(body, &random, 32)
+            || !keel_rd_prefixed8(body, &sid) || sid.len > 32 || !keel_rd_prefixed16(body, &suites)
+            || suites.len == 0 || suites.len % 2 != 0 || !keel_rd_prefixed8(body, &comp)
+            || comp.len == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (keel_rd_done(body) || !keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert)) {
+        if (keel_rd_done(body)) {
+            /* Without extensions there is no supported_versions: a TLS 1.2 (or older) hello. */
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+            return SSL_AD_PROTOCOL_VERSION;
+        }
+        return alert;
+    }
+    if (!h.offers_tls13 || !keel_tls13_allowed(&s->s)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
+    /* RFC 8446 §4.1.2: TLS 1.3 allows only the null compression method. */
+    if (comp.len != 1 || comp.p[0] != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMPRESSION_ALGORITHM);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (c->npeer_sigalgs == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SIGALGS_EXTENSION);
+        return SSL_AD_MISSING_EXTENSION;
+    }
+    if (!h.has_key_share || c->npeer_groups == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
+        return SSL_AD_MISSING_EXTENSION;
+    }
+    if (c->hrr) {
+        /* The second ClientHello must echo the session id and keep the suite (RFC 8446 §4.1.2). */
+        if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+    } else {
+        memcpy(c->client_random, random, 32);
+        memcpy(c->session_id, sid.p, sid.len);
+        c->session_id_len = sid.len;
+        c->sni_received = s->hostname != NULL;
+        if ((alert = call_servername_cb(s)) != 0)
+            return alert;
+    }
+    const SSL_CIPHER *cs = choose_cipher(s, suites);
+    if (cs == NULL || (c->cipher != NULL && cs != c->cipher)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    uint16_t group;
+    keel_rd share;
+    if (!choose_group(s, &h, &group, &share)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    if (c->cipher == NULL) {
+        c->cipher = cs;
+        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
+                || !keel_ks_init(&c->ks, s->ctx->algs, cs->hash))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    c->version = TLS1_3_VERSION;
+    c->group = group;
+    if (share.p == NULL) {
+        /* No usable share: ask for one (RFC 8446 §4.1.4), at most once. */
+        if (c->hrr) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+        c->hrr = 1;
+        if (!keel_hs_hash_current(s) || !keel_transcript_hrr_rewrite(&c->transcript)
+                || !write_server_hello(s, 1)
+                || (c->session_id_len > 0 && !keel_write_ccs(s)))
+            return SSL_AD_INTERNAL_ERROR;
+        keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
+        return 0;
+    }
+    if (c->hrr && c->npeer_groups > 0 && h.key_shares.len != 4 + share.len) {
+        /* After HRR exactly one share, for the group asked for. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if ((alert = call_alpn_cb(s, &h)) != 0)
+        return alert;
+    if (s->s.cert_cb != NULL && s->s.cert_cb(s, s->s.cert_cb_arg) <= 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    if (!choose_cert(s)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    if ((c->kex = keel_kex_new(s->ctx->algs, group)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    uint8_t shared[KEEL_KEX_MAX_SECRET];
+    size_t shared_len = sizeof(shared);
+    if (!keel_kex_derive(c->kex, share.p, share.len, shared, &shared_len))
+        return SSL_AD_ILLEGAL_PARAMETER;
+    if (!keel_random(s->ctx->algs, c->server_random, 32) || !keel_hs_hash_current(s)
+            || !write_server_hello(s, 0)
+            || !keel_hs_derive_handshake(s, shared, shared_len)) {
+        OPENSSL_cleanse(shared, sizeof(shared));
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    OPENSSL_cleanse(shared, sizeof(shared));
+    keel_kex_free(c->kex);
+    c->kex = NULL;
+    keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
+    return keel_server_write_flight(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* After ServerHello: [CCS] EncryptedExtensions [CertificateRequest] Certificate
+ * CertificateVerify Finished, then the application write key (RFC 8446 §2, §4.4). */
+int keel_server_write_flight(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    /* The compatibility CCS follows the first handshake message, unless one followed an HRR. */
+    if (c->session_id_len > 0 && !keel_write_ccs(s))
+        return 0;
+    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_hs)
+            || !keel_set_traffic_key(s, KEEL_RL_READ, c->client_hs))
+        return 0;
+    if (!write_encrypted_extensions(s))
+        return 0;
+    if ((s->s.verify_mode & SSL_VERIFY_PEER) && !write_cert_request(s))
+        return 0;
+    if (!keel_write_certificate(s, c->certkey) || !keel_write_cert_verify(s) || !keel_write_finished(s))
+        return 0;
+    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap))
+        return 0;
+    keel_set_state(s, TLS_ST_SW_FINISHED);
+    return 1;
+}
+
+int keel_server_read_certificate(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert = keel_read_certificate(s, body);
+    if (alert)
+        return alert;
+    if (sk_X509_num(c->peer_chain) == 0) {
+        if ((s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+            return TLS13_AD_CERTIFICATE_REQUIRED;
+        }
+    } else if ((alert = keel_verify_peer(s)) != 0) {
+        return alert;
+    }
+    if (!keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, sk_X509_num(c->peer_chain) == 0 ? TLS_ST_SR_CERT_VRFY : TLS_ST_SR_CERT);
+    return 0;
+}
+
+int keel_server_read_cert_verify(SSL *s, keel_rd *body)
+{
+    int alert = keel_read_cert_verify(s, body);
+    if (alert)
+        return alert;
+    keel_set_state(s, TLS_ST_SR_CERT_VRFY);
+    return 0;
+}
+
+int keel_server_read_finished(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    if (c->cert_requested && s->state == TLS_ST_SW_FINISHED) {
+        /* A client asked for a certificate must answer with a Certificate message first. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
+    int alert = keel_read_finished(s, body);
+    if (alert)
+        return alert;
+    if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_SR_FINISHED);
+    return 0;
+}

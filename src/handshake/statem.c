@@ -1,0 +1,127 @@
+/* The TLS 1.3 handshake as a table (RFC 8446 §2, Figure 1 and §A.1/§A.2): in each state, which
+ * message may arrive and which handler takes it. A handler returns 0 or the alert to send; it
+ * moves the state on itself (some messages are optional, so the next state depends on the
+ * message). Write steps are the states in which it is our turn to speak. */
+#include "handshake/ext.h"
+
+typedef int (*keel_handler)(SSL *, keel_rd *);
+
+static const struct {
+    OSSL_HANDSHAKE_STATE state;
+    int server;
+    int msg;
+    keel_handler handler;
+} table[] = {
+    /* client */
+    { TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, keel_client_read_server_hello },
+    { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, keel_client_read_encrypted_extensions },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, keel_client_read_cert_request },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
+    { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
+    { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, keel_client_read_cert_verify },
+    { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, keel_client_read_finished },
+    /* server */
+    { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
+    /* ServerHello as a resting state means HelloRetryRequest: the second ClientHello is due. */
+    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, keel_server_read_certificate },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, keel_server_read_finished },
+    { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, keel_server_read_cert_verify },
+    { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, keel_server_read_finished },
+};
+
+static keel_handler lookup(const SSL *s, int msg)
+{
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].state == s->state && table[i].server == s->server && table[i].msg == msg)
+            return table[i].handler;
+    return NULL;
+}
+
+/* Our turn to speak: the client's first and last flights. (The server's flights are written by
+ * the handler of the ClientHello that triggers them.) */
+static int write_step(SSL *s, int *wrote)
+{
+    *wrote = 1;
+    if (!s->server && s->state == TLS_ST_BEFORE) {
+        if (!keel_client_write_hello(s))
+            return 0;
+        keel_set_state(s, TLS_ST_CW_CLNT_HELLO);
+        return 1;
+    }
+    if (!s->server && s->state == TLS_ST_CR_FINISHED)
+        return keel_client_write_finished(s);
+    *wrote = 0;
+    return 1;
+}
+
+static int finished(SSL *s)
+{
+    if (s->server)
+        return s->state == TLS_ST_SR_FINISHED;
+    return s->state == TLS_ST_CW_FINISHED;
+}
+
+static void done(SSL *s)
+{
+    keel_set_state(s, TLS_ST_OK);
+    s->in_init = 0;
+    keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+    keel_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, 1);
+}
+
+/* Drive the handshake as far as the BIOs allow. 1 = complete, -1 = the BIO wants a retry
+ * (s->rwstate says which way), 0 = failed (reason on the error stack, alert sent). */
+int keel_handshake(SSL *s)
+{
+    keel_conn *c = s->conn;
+    int loop = s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP;
+
+    if (c->fatal) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return 0;
+    }
+    if (s->state == TLS_ST_BEFORE && c->hs_len == 0 && keel_rl_unflushed(&c->rl) == 0)
+        keel_info(s, SSL_CB_HANDSHAKE_START, 1);
+    for (;;) {
+        int r, wrote;
+        /* Whatever a previous step queued goes out first. */
+        if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
+            return r;
+        if (finished(s)) {
+            done(s);
+            return 1;
+        }
+        OSSL_HANDSHAKE_STATE before = s->state;
+        if (!write_step(s, &wrote)) {
+            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+            return 0;
+        }
+        if (wrote) {
+            keel_info(s, loop, 1);
+            continue;
+        }
+        int type;
+        keel_rd body;
+        size_t len;
+        if ((r = keel_read_hs(s, &type, &body, &len)) <= 0)
+            return r;
+        c->cur_len = len;
+        keel_handler h = lookup(s, type);
+        if (h == NULL) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
+        int alert = h(s, &body);
+        keel_hs_consume(s, len);
+        if (alert) {
+            if (ERR_peek_error() == 0)
+                ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            keel_fatal(s, alert);
+            return 0;
+        }
+        if (s->state != before)
+            keel_info(s, loop, 1);
+    }
+}

@@ -1,0 +1,228 @@
+/* Per-record AEAD protection: nonce and additional data for TLS 1.3 (RFC 8446 §5.2, §5.3) and for the
+ * TLS 1.2 AEAD suites (RFC 5246 §6.2.3.3; RFC 5288 §3 for AES-GCM, RFC 7905 §2 for
+ * ChaCha20-Poly1305), and the TLS 1.3 inner plaintext (content type and padding, §5.2, §5.4). */
+#include "record/record_int.h"
+
+#include "common/proto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+#define AAD12_LEN 13   /* seq_num(8) type(1) version(2) length(2), RFC 5246 §6.2.3.3 */
+
+int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type)
+{
+    if (d->prot == KEEL_RL_PROT_NONE)
+        return 0;
+    /* RFC 8446 §5: change_cipher_spec records are never protected in TLS 1.3. */
+    if (d->prot == KEEL_RL_PROT_TLS13 && type == KEEL_CT_CHANGE_CIPHER_SPEC)
+        return 0;
+    return 1;
+}
+
+static int tls12_explicit_nonce(const keel_rl_dir *d)
+{
+    return d->aead_id != KEEL_AEAD_CHACHA20_POLY1305;
+}
+
+/* 64-bit sequence number in network order (RFC 5246 §6.2.3.3 seq_num, RFC 8446 §5.3). */
+static int put_seq(keel_wr *w, uint64_t seq)
+{
+    return keel_wr_u32(w, (uint32_t)(seq >> 32)) && keel_wr_u32(w, (uint32_t)seq);
+}
+
+static int put_header(uint8_t *out, uint8_t type, uint16_t version, size_t len)
+{
+    keel_wr w;
+
+    return keel_wr_init_fixed(&w, out, KEEL_RL_HEADER_LEN) && keel_wr_u8(&w, type)
+        && keel_wr_u16(&w, version) && keel_wr_u16(&w, (uint32_t)len);
+}
+
+/* RFC 8446 §5.3 (and RFC 7905 §2, which is the same construction): the sequence number, left-padded
+ * with zeros to the iv length, XORed with the static iv. */
+static void xor_nonce(const keel_rl_dir *d, uint8_t nonce[KEEL_AEAD_NONCE_LEN])
+{
+    memcpy(nonce, d->iv, KEEL_AEAD_NONCE_LEN);
+    for (int i = 0; i < 8; i++)
+        nonce[KEEL_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
+}
+
+/* RFC 5246 §6.2.3.3 additional_data for TLS 1.2; `len` is the plaintext length. */
+static int aad12(const keel_rl_dir *d, uint8_t type, uint16_t version, size_t len,
+                 uint8_t aad[AAD12_LEN])
+{
+    keel_wr w;
+
+    return keel_wr_init_fixed(&w, aad, AAD12_LEN) && put_seq(&w, d->seq) && keel_wr_u8(&w, type)
+        && keel_wr_u16(&w, version) && keel_wr_u16(&w, (uint32_t)len);
+}
+
+/* RFC 8446 §5.3: a sequence number must never wrap; keel stops before using the last value so
+ * that the increment after a record can never overflow. */
+static int seq_available(const keel_rl_dir *d)
+{
+    return d->seq != UINT64_MAX;
+}
+
+int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
+                        size_t len, uint8_t *out, size_t *out_len)
+{
+    uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
+    uint8_t *frag = out + KEEL_RL_HEADER_LEN;
+    size_t explicit_len;
+
+    if (!keel_rl_is_protected(d, type)) {
+        if (d->prot == KEEL_RL_PROT_BROKEN) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        if (!put_header(out, type, version, len))
+            return 0;
+        if (len > 0)
+            memcpy(frag, data, len);
+        *out_len = KEEL_RL_HEADER_LEN + len;
+        return 1;
+    }
+    if (!seq_available(d)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SEQUENCE_NUMBER);
+        return 0;
+    }
+
+    if (d->prot == KEEL_RL_PROT_TLS13) {
+        /* §5.2: TLSInnerPlaintext = content || type (no padding sent); the outer record is
+         * application_data / 0x0303 and the header itself is the additional data. */
+        size_t inner = len + 1;
+
+        if (!put_header(out, KEEL_CT_APPLICATION_DATA, KEEL_VERSION_TLS12, inner + KEEL_AEAD_TAG_LEN))
+            return 0;
+        if (len > 0)
+            memcpy(frag, data, len);
+        frag[len] = type;
+        xor_nonce(d, nonce);
+        if (!keel_aead_seal(d->aead, nonce, out, KEEL_RL_HEADER_LEN, frag, inner, frag))
+            return 0;
+        *out_len = KEEL_RL_HEADER_LEN + inner + KEEL_AEAD_TAG_LEN;
+        d->seq++;
+        return 1;
+    }
+
+    /* TLS 1.2 GenericAEADCipher = nonce_explicit || aead-ciphered content (RFC 5246 §6.2.3.3). */
+    explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
+    if (!put_header(out, type, version, explicit_len + len + KEEL_AEAD_TAG_LEN)
+            || !aad12(d, type, version, len, aad))
+        return 0;
+    if (explicit_len > 0) {
+        /* RFC 5288 §3: nonce = salt(4) || nonce_explicit(8); the sequence number is a fine explicit
+         * part since it never repeats under one key. */
+        keel_wr w;
+
+        if (!keel_wr_init_fixed(&w, frag, explicit_len) || !put_seq(&w, d->seq))
+            return 0;
+        memcpy(nonce, d->iv, 4);
+        memcpy(nonce + 4, frag, KEEL_RL_EXPLICIT_NONCE_LEN);
+    } else {
+        xor_nonce(d, nonce);   /* RFC 7905 §2 */
+    }
+    if (!keel_aead_seal(d->aead, nonce, aad, AAD12_LEN, data, len, frag + explicit_len))
+        return 0;
+    *out_len = KEEL_RL_HEADER_LEN + explicit_len + len + KEEL_AEAD_TAG_LEN;
+    d->seq++;
+    return 1;
+}
+
+static int fail(int *alert, int alert_value, int reason)
+{
+    ERR_raise(ERR_LIB_SSL, reason);
+    *alert = alert_value;
+    return 0;
+}
+
+static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, size_t *off,
+                  size_t *len, int *alert)
+{
+    uint8_t nonce[KEEL_AEAD_NONCE_LEN];
+    uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen;
+
+    /* Too short to hold a tag: cannot be authentic (§5.2 "decryption fails"). */
+    if (flen < KEEL_AEAD_TAG_LEN)
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    xor_nonce(d, nonce);
+    if (!keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    d->seq++;
+
+    /* §5.4: the content type is the last non-zero byte; zeros after it are padding. A plaintext of
+     * only zeros has no type: unexpected_message. */
+    plen = flen - KEEL_AEAD_TAG_LEN;
+    while (plen > 0 && frag[plen - 1] == 0)
+        plen--;
+    if (plen == 0)
+        return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
+    plen--;
+    *type = frag[plen];
+    /* §5.2: the content itself is limited to 2^14 bytes, whatever the padding. */
+    if (plen > KEEL_MAX_PLAINTEXT)
+        return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+    /* §5: a protected record carries handshake, alert or application data; a protected
+     * change_cipher_spec (or anything unknown) is unexpected_message. */
+    if (*type != KEEL_CT_HANDSHAKE && *type != KEEL_CT_ALERT && *type != KEEL_CT_APPLICATION_DATA)
+        return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
+    *off = KEEL_RL_HEADER_LEN;
+    *len = plen;
+    return 1;
+}
+
+static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, size_t *off,
+                  size_t *len, int *alert)
+{
+    uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
+    size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen;
+    uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    keel_rd hdr;
+    uint32_t t, version;
+
+    keel_rd_init(&hdr, rec, KEEL_RL_HEADER_LEN);
+    if (!keel_rd_u8(&hdr, &t) || !keel_rd_u16(&hdr, &version))
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    if (flen < explicit_len + KEEL_AEAD_TAG_LEN)
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    plen = flen - explicit_len - KEEL_AEAD_TAG_LEN;
+    /* RFC 5246 §6.2.1: TLSPlaintext.length <= 2^14; an AEAD's plaintext length is known before
+     * opening, so an oversized one is refused without spending the decryption. */
+    if (plen > KEEL_MAX_PLAINTEXT)
+        return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+    if (explicit_len > 0) {
+        memcpy(nonce, d->iv, 4);                       /* RFC 5288 §3 */
+        memcpy(nonce + 4, frag, KEEL_RL_EXPLICIT_NONCE_LEN);
+    } else {
+        xor_nonce(d, nonce);                           /* RFC 7905 §2 */
+    }
+    if (!aad12(d, (uint8_t)t, (uint16_t)version, plen, aad))
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    if (!keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + KEEL_AEAD_TAG_LEN,
+                        frag + explicit_len))
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    d->seq++;
+    *type = (uint8_t)t;
+    *off = KEEL_RL_HEADER_LEN + explicit_len;
+    *len = plen;
+    return 1;
+}
+
+int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
+                        size_t *off, size_t *len, int *alert)
+{
+    if (rec_len < KEEL_RL_HEADER_LEN || d->prot == KEEL_RL_PROT_NONE || d->prot == KEEL_RL_PROT_BROKEN)
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    /* RFC 8446 §5.3: terminate rather than wrap the sequence number. */
+    if (!seq_available(d))
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, SSL_R_INVALID_SEQUENCE_NUMBER);
+    if (d->prot == KEEL_RL_PROT_TLS13)
+        return open13(d, rec, rec_len, type, off, len, alert);
+    return open12(d, rec, rec_len, type, off, len, alert);
+}

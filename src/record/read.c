@@ -1,0 +1,214 @@
+/* Reading records: framing and header checks (RFC 8446 §5.1, RFC 5246 §6.2.1), opening in place in
+ * the read buffer, and the read buffer's lifetime. */
+#include "record/record_int.h"
+
+#include "common/proto.h"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+/* Room for the largest record any state accepts: RFC 5246 §6.2.3's 2^14 + 2048 (TLS 1.3's limit,
+ * 2^14 + 256, is smaller). One allocation serves every record. */
+#define RBUF_CAP (KEEL_RL_HEADER_LEN + KEEL_MAX_CIPHERTEXT_12)
+
+static void release_rbuf(keel_rl *rl)
+{
+    if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0
+            && !(rl->rec_ready && rl->rec_len > 0)) {
+        OPENSSL_free(rl->rbuf);
+        rl->rbuf = NULL;
+    }
+}
+
+static void current(const keel_rl *rl, keel_record *rec)
+{
+    rec->type = rl->rec_type;
+    rec->data = rl->rbuf + rl->rec_off;
+    rec->len = rl->rec_len;
+}
+
+/* Abandons the record being received (it was rejected) and reports the alert. */
+static int reject(keel_rl *rl, int *alert, int alert_value, int reason)
+{
+    if (reason != 0)
+        ERR_raise(ERR_LIB_SSL, reason);
+    *alert = alert_value;
+    rl->rhave = rl->rneed = 0;
+    return KEEL_RL_ALERT;
+}
+
+/* Reads until the buffer holds `target` bytes of the current record, asking the BIO for no more
+ * than that so that the bytes after this record stay in the BIO. 1 when done; otherwise 0 and *rv. */
+static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv)
+{
+    while (rl->rhave < target) {
+        int n = BIO_read(rbio, rl->rbuf + rl->rhave, (int)(target - rl->rhave));
+
+        if (n > 0) {
+            rl->rhave += (size_t)n;
+            continue;
+        }
+        if (BIO_should_retry(rbio)) {
+            release_rbuf(rl);
+            *rv = KEEL_RL_RETRY;
+        } else if (n == 0 && rl->rhave == 0) {
+            release_rbuf(rl);
+            *rv = KEEL_RL_EOF;
+        } else {
+            /* A clean EOF inside a record is a truncation the peer did not announce. A negative
+             * return leaves the BIO's own error and errno for the SSL layer (SSL_ERROR_SYSCALL). */
+            if (n == 0)
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            *rv = KEEL_RL_ERROR;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+/* A plaintext HTTP request or proxy CONNECT sent to a TLS port (what OpenSSL reports as
+ * SSL_R_HTTP_REQUEST / SSL_R_HTTPS_PROXY_REQUEST): only the first five bytes are looked at. */
+static int http_reason(const uint8_t *h)
+{
+    static const char *const req[] = { "GET ", "POST ", "HEAD ", "PUT " };
+
+    for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+        size_t n = strlen(req[i]) < KEEL_RL_HEADER_LEN ? strlen(req[i]) : KEEL_RL_HEADER_LEN;
+
+        if (memcmp(h, req[i], n) == 0)
+            return SSL_R_HTTP_REQUEST;
+    }
+    if (memcmp(h, "CONNE", KEEL_RL_HEADER_LEN) == 0)
+        return SSL_R_HTTPS_PROXY_REQUEST;
+    return 0;
+}
+
+/* Checks the 5-byte header in rbuf and sets rneed to the whole record's length. KEEL_RL_OK or the
+ * failure to return. */
+static int check_header(keel_rl *rl, int *alert)
+{
+    keel_rd r;
+    uint32_t type, version, len;
+    int first = !rl->seen_record, prot;
+    size_t limit;
+
+    keel_rd_init(&r, rl->rbuf, KEEL_RL_HEADER_LEN);
+    if (!keel_rd_u8(&r, &type) || !keel_rd_u16(&r, &version) || !keel_rd_u16(&r, &len))
+        return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    rl->seen_record = 1;
+
+    /* RFC 8446 §5.1: legacy_record_version is otherwise ignored, but every TLS and SSL 3 version is
+     * 0x03xx (a first ClientHello may say 0x0301); anything else is not TLS. */
+    if ((version >> 8) != 0x03) {
+        int http = first && rl->rd.prot == KEEL_RL_PROT_NONE ? http_reason(rl->rbuf) : 0;
+
+        if (http != 0) {
+            ERR_raise(ERR_LIB_SSL, http);
+            rl->rhave = rl->rneed = 0;
+            return KEEL_RL_ERROR;
+        }
+        return reject(rl, alert, KEEL_ALERT_PROTOCOL_VERSION, SSL_R_WRONG_VERSION_NUMBER);
+    }
+
+    /* RFC 8446 §5: an unknown content type, or under TLS 1.3 protection an outer type other than
+     * application_data (change_cipher_spec excepted), is unexpected_message. */
+    if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA)
+        return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
+    if (rl->rd.prot == KEEL_RL_PROT_TLS13 && type != KEEL_CT_APPLICATION_DATA
+            && type != KEEL_CT_CHANGE_CIPHER_SPEC)
+        return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_RECORD);
+
+    /* RFC 8446 §5.1/§5.2 and RFC 5246 §6.2.1/§6.2.3: record_overflow past the state's limit. */
+    prot = keel_rl_is_protected(&rl->rd, (uint8_t)type);
+    if (!prot)
+        limit = KEEL_MAX_PLAINTEXT;
+    else
+        limit = rl->rd.prot == KEEL_RL_PROT_TLS13 ? KEEL_MAX_CIPHERTEXT_13 : KEEL_MAX_CIPHERTEXT_12;
+    if (len > limit)
+        return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW,
+                      prot ? SSL_R_ENCRYPTED_LENGTH_TOO_LONG : SSL_R_DATA_LENGTH_TOO_LONG);
+    rl->rneed = KEEL_RL_HEADER_LEN + len;
+    return KEEL_RL_OK;
+}
+
+int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
+{
+    uint8_t type;
+    size_t off, len;
+    int rv;
+
+    if (rl->rec_ready && rl->rec_len > 0) {
+        current(rl, rec);
+        return KEEL_RL_OK;
+    }
+    rl->rec_ready = 0;
+    rl->rec_off = rl->rec_len = 0;
+
+    if (rl->rd.prot == KEEL_RL_PROT_BROKEN)
+        return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    if (rbio == NULL) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_READ_BIO_NOT_SET);
+        return KEEL_RL_ERROR;
+    }
+    if (rl->rbuf == NULL) {
+        if ((rl->rbuf = OPENSSL_malloc(RBUF_CAP)) == NULL)
+            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_MALLOC_FAILURE);
+        rl->rhave = rl->rneed = 0;
+    }
+
+    /* rneed == 0: the header is still being read. */
+    if (rl->rneed == 0) {
+        if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv))
+            return rv;
+        if ((rv = check_header(rl, alert)) != KEEL_RL_OK)
+            return rv;
+    }
+    if (!fill(rl, rbio, rl->rneed, &rv))
+        return rv;
+
+    type = rl->rbuf[0];
+    if (keel_rl_is_protected(&rl->rd, type)) {
+        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, &type, &off, &len, alert)) {
+            rl->rhave = rl->rneed = 0;
+            return KEEL_RL_ALERT;
+        }
+    } else {
+        off = KEEL_RL_HEADER_LEN;
+        len = rl->rneed - KEEL_RL_HEADER_LEN;
+        /* No sequence number is used: plaintext records precede the first key (which resets it),
+         * and TLS 1.3's unprotected change_cipher_spec is outside the protected stream (§5). */
+    }
+    rl->rhave = rl->rneed = 0;
+
+    /* RFC 8446 §5.1 / RFC 5246 §6.2.1: zero-length handshake and alert fragments are forbidden
+     * (application data may be empty; the SSL layer limits how many it tolerates). */
+    if (len == 0 && (type == KEEL_CT_HANDSHAKE || type == KEEL_CT_ALERT))
+        return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_LENGTH);
+
+    rl->rec_ready = 1;
+    rl->rec_type = type;
+    rl->rec_off = off;
+    rl->rec_len = len;
+    current(rl, rec);
+    return KEEL_RL_OK;
+}
+
+void keel_rl_consume(keel_rl *rl, size_t n)
+{
+    if (!rl->rec_ready)
+        return;
+    if (n > rl->rec_len)
+        n = rl->rec_len;
+    rl->rec_off += n;
+    rl->rec_len -= n;
+    if (rl->rec_len == 0)
+        release_rbuf(rl);
+}
+
+size_t keel_rl_pending(const keel_rl *rl)
+{
+    return rl->rec_ready && rl->rec_type == KEEL_CT_APPLICATION_DATA ? rl->rec_len : 0;
+}

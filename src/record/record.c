@@ -1,0 +1,140 @@
+/* Record engine lifetime and key installation (RFC 8446 §5.2-§5.3, RFC 5246 §6.1). */
+#include "record/record_int.h"
+
+#include "common/proto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+/* SSL_CTX_set_max_send_fragment's range: RFC 6066 §4's smallest fragment (2^9) up to 2^14. */
+#define MIN_FRAG 512
+
+static void dir_init(keel_rl_dir *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->prot = KEEL_RL_PROT_NONE;
+}
+
+static void dir_cleanup(keel_rl_dir *d)
+{
+    keel_aead_free(d->aead);   /* the EVP context cleanses its key schedule */
+    OPENSSL_cleanse(d->iv, sizeof(d->iv));
+    dir_init(d);
+}
+
+int keel_rl_init(keel_rl *rl, const keel_algs *algs)
+{
+    memset(rl, 0, sizeof(*rl));
+    dir_init(&rl->rd);
+    dir_init(&rl->wr);
+    rl->version = KEEL_VERSION_TLS12;
+    rl->max_frag = KEEL_MAX_PLAINTEXT;
+    rl->algs = algs;
+    if (algs == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    return 1;
+}
+
+/* Drops everything that belongs to the connection: buffers, keys, sequence numbers. */
+static void drop_state(keel_rl *rl)
+{
+    dir_cleanup(&rl->rd);
+    dir_cleanup(&rl->wr);
+    OPENSSL_free(rl->rbuf);
+    OPENSSL_free(rl->wbuf);
+    rl->rbuf = rl->wbuf = NULL;
+    rl->rhave = rl->rneed = 0;
+    rl->rec_ready = 0;
+    rl->rec_type = 0;
+    rl->rec_off = rl->rec_len = 0;
+    rl->wcap = rl->woff = rl->wlen = 0;
+    rl->seen_record = 0;
+}
+
+void keel_rl_cleanup(keel_rl *rl)
+{
+    drop_state(rl);
+}
+
+void keel_rl_reset(keel_rl *rl)
+{
+    drop_state(rl);
+    rl->version = KEEL_VERSION_TLS12;
+}
+
+void keel_rl_set_version(keel_rl *rl, uint16_t record_version)
+{
+    rl->version = record_version;
+}
+
+int keel_rl_set_max_frag(keel_rl *rl, size_t max_frag)
+{
+    if (max_frag < MIN_FRAG || max_frag > KEEL_MAX_PLAINTEXT) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+        return 0;
+    }
+    rl->max_frag = max_frag;
+    return 1;
+}
+
+/* Installs key and iv in one direction. The AEAD context is re-keyed in place when the algorithm is
+ * unchanged (every TLS 1.3 key change after the first, §4.6.3 KeyUpdate included), so the steady state
+ * allocates nothing. */
+static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, const uint8_t *key,
+                   const uint8_t *iv, size_t iv_len)
+{
+    keel_rl_dir *d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
+
+    if (dir != KEEL_RL_READ && dir != KEEL_RL_WRITE) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    /* From here on a failure must not leave the old keys (or plaintext) in force. */
+    d->prot = KEEL_RL_PROT_BROKEN;
+    OPENSSL_cleanse(d->iv, sizeof(d->iv));
+    if (key == NULL || iv == NULL || iv_len > sizeof(d->iv)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    if (d->aead != NULL && d->aead_id != id) {
+        keel_aead_free(d->aead);
+        d->aead = NULL;
+    }
+    if (d->aead == NULL) {
+        if ((d->aead = keel_aead_new(rl->algs, id, dir == KEEL_RL_WRITE)) == NULL)
+            return 0;
+        d->aead_id = id;
+    }
+    if (!keel_aead_set_key(d->aead, key))
+        return 0;
+    memcpy(d->iv, iv, iv_len);
+    d->seq = 0;
+    d->prot = prot;
+    return 1;
+}
+
+int keel_rl_set_key13(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
+                      const uint8_t iv[KEEL_AEAD_NONCE_LEN])
+{
+    /* RFC 8446 §7.3: every TLS 1.3 AEAD uses a 12-byte iv. */
+    return set_key(rl, dir, KEEL_RL_PROT_TLS13, id, key, iv, KEEL_AEAD_NONCE_LEN);
+}
+
+int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
+                      const uint8_t *iv, size_t iv_len)
+{
+    /* RFC 5288 §3: a 4-byte implicit salt for AES-GCM; RFC 7905 §2: a 12-byte iv for ChaCha20. */
+    size_t want = id == KEEL_AEAD_CHACHA20_POLY1305 ? KEEL_AEAD_NONCE_LEN : 4;
+
+    if (iv_len != want) {
+        if (dir == KEEL_RL_READ || dir == KEEL_RL_WRITE)
+            (dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd)->prot = KEEL_RL_PROT_BROKEN;
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    return set_key(rl, dir, KEEL_RL_PROT_TLS12, id, key, iv, iv_len);
+}

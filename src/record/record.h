@@ -1,0 +1,131 @@
+/* The record engine (GUIDE "Explicit record engine"): framing, AEAD protection, sequence numbers and
+ * the two buffers of one connection. RFC 8446 §5 (TLS 1.3) and RFC 5246 §6.2 with RFC 5288 / RFC 7905
+ * AEAD suites (TLS 1.2).
+ *
+ * The SSL object embeds a keel_rl by value; its fields are visible so that the SSL layer can see the
+ * buffers, but only src/record/ writes them. Reading fetches exactly one record from the BIO and opens
+ * it in place in the read buffer; writing seals records into the write buffer (several may queue)
+ * and keel_rl_flush pushes them to the BIO. Buffers are allocated on first use; with
+ * release_buffers set (SSL_MODE_RELEASE_BUFFERS) each is freed as soon as it is empty.
+ *
+ * Nothing here sends alerts: a record the peer got wrong makes keel_rl_read return KEEL_RL_ALERT with
+ * the alert description to send, and the SSL layer sends it (GUIDE "Errors"). */
+#ifndef KEEL_RECORD_H
+#define KEEL_RECORD_H
+
+#include <openssl/types.h>   /* BIO */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+
+enum { KEEL_RL_READ = 0, KEEL_RL_WRITE = 1 };
+
+/* Results of keel_rl_read / keel_rl_flush. KEEL_RL_ERROR is 0 so that "!= KEEL_RL_OK" and plain
+ * truth tests both work. */
+enum {
+    KEEL_RL_ERROR = 0,   /* I/O error (ERR/errno as the BIO left them; SSL_R_UNEXPECTED_EOF_WHILE_READING
+                            for an EOF inside a record), a missing BIO (SSL_R_BIO_NOT_SET), or input
+                            that is not TLS at all (SSL_R_HTTP_REQUEST, _HTTPS_PROXY_REQUEST: no alert
+                            is worth sending to an HTTP client) */
+    KEEL_RL_OK = 1,
+    KEEL_RL_RETRY = 2,   /* the BIO asked to retry (BIO_should_retry); state kept, call again */
+    KEEL_RL_EOF = 3,     /* the BIO returned 0 before any byte of a record */
+    KEEL_RL_ALERT = 4,   /* the peer broke the record protocol: send fatal alert *alert; reason on ERR */
+};
+
+typedef enum {
+    KEEL_RL_PROT_NONE = 0,   /* plaintext (TLSPlaintext, RFC 8446 §5.1) */
+    KEEL_RL_PROT_TLS13,      /* RFC 8446 §5.2 */
+    KEEL_RL_PROT_TLS12,      /* RFC 5246 §6.2.3.3 GenericAEADCipher */
+    KEEL_RL_PROT_BROKEN,     /* a key change failed: refuse every record rather than fall back */
+} keel_rl_prot;
+
+/* One direction's protection state. The AEAD context lives as long as the connection and is only
+ * re-keyed; it is replaced only when the AEAD algorithm changes. */
+typedef struct {
+    keel_rl_prot prot;
+    keel_aead_id aead_id;
+    keel_aead_ctx *aead;
+    /* TLS 1.3: the 12-byte static write_iv (§5.3). TLS 1.2 GCM: the 4-byte implicit salt in iv[0..3]
+     * (RFC 5288 §3). TLS 1.2 ChaCha20-Poly1305: the 12-byte fixed iv (RFC 7905 §2). */
+    uint8_t iv[KEEL_AEAD_NONCE_LEN];
+    uint64_t seq;            /* the next record's sequence number; never wraps (§5.3) */
+} keel_rl_dir;
+
+typedef struct {
+    const keel_algs *algs;
+    keel_rl_dir rd, wr;
+    uint16_t version;        /* legacy_record_version written (RFC 8446 §5.1); default 0x0303 */
+    size_t max_frag;         /* largest plaintext keel_rl_seal accepts; default 2^14 */
+    int release_buffers;     /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
+    int seen_record;         /* any record header read yet (the HTTP-request check is for the first) */
+
+    /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
+     * then header + body) or, once opened, the plaintext of the current record at rec_off. */
+    uint8_t *rbuf;
+    size_t rhave, rneed;
+    int rec_ready;           /* an opened record is current */
+    uint8_t rec_type;
+    size_t rec_off, rec_len; /* unconsumed plaintext of the current record */
+
+    /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush. */
+    uint8_t *wbuf;
+    size_t wcap, woff, wlen;
+} keel_rl;
+
+/* An opened record: inner content type and plaintext, in place in the read buffer. */
+typedef struct { uint8_t type; uint8_t *data; size_t len; } keel_record;
+
+/* ---- lifetime and keys (record.c) ------------------------------------------------------------ */
+
+int keel_rl_init(keel_rl *rl, const keel_algs *algs);   /* plaintext, seq 0, no buffers; cannot fail
+                                                           unless algs is NULL */
+void keel_rl_cleanup(keel_rl *rl);   /* frees buffers and AEAD contexts, cleanses keys and ivs */
+void keel_rl_reset(keel_rl *rl);     /* SSL_clear: back to plaintext, seq 0, buffers and contexts
+                                        dropped; algs, max_frag and release_buffers kept */
+
+/* TLS 1.3 (RFC 8446 §7.3): key (keel_aead_key_len(id) bytes) and iv derived from a traffic secret by
+ * the key schedule. Resets the direction's sequence number to 0 (§5.3). On failure the direction is
+ * KEEL_RL_PROT_BROKEN: it refuses every record until the next successful key change or reset. */
+int keel_rl_set_key13(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
+                      const uint8_t iv[KEEL_AEAD_NONCE_LEN]);
+/* TLS 1.2 AEAD: iv_len is 4 for AES-GCM (the salt, RFC 5288 §3) and 12 for ChaCha20-Poly1305
+ * (RFC 7905 §2). Sequence number reset to 0 (RFC 5246 §6.1, at ChangeCipherSpec). */
+int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
+                      const uint8_t *iv, size_t iv_len);
+/* legacy_record_version of the records we write while not under TLS 1.3 protection (a client may
+ * use 0x0301 for its first ClientHello, RFC 8446 §5.1; TLS 1.2 records carry 0x0303). Under TLS 1.3
+ * protection 0x0303 is always written. */
+void keel_rl_set_version(keel_rl *rl, uint16_t record_version);
+/* SSL_CTX_set_max_send_fragment: 512..16384 (RFC 6066 §4's smallest is 2^9). 0 on a bad value. */
+int keel_rl_set_max_frag(keel_rl *rl, size_t max_frag);
+
+/* ---- reading (read.c) ------------------------------------------------------------------------ */
+
+/* Returns the current record if it still has unconsumed bytes (no I/O); otherwise drops it and
+ * reads exactly one new record from rbio (header, then body: never past it, so nothing is stranded
+ * in keel's buffer when the SSL layer hands the BIO over), opens it in place and returns it.
+ * rec->data stays valid until the next keel_rl_read, keel_rl_consume, key change or reset.
+ * Returns KEEL_RL_OK / RETRY / EOF / ERROR / ALERT (see the enum); *alert is set only for ALERT.
+ * Records of type change_cipher_spec are returned as they came, also under TLS 1.3 protection
+ * (RFC 8446 §5: never protected), for the handshake layer to judge. */
+int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert);
+/* The caller used n bytes (n <= the current record's remaining length) from the front of the
+ * current record. When none remain the read buffer is released (release_buffers). */
+void keel_rl_consume(keel_rl *rl, size_t n);
+/* Unconsumed plaintext of the current record if it is application data, else 0 (SSL_pending). */
+size_t keel_rl_pending(const keel_rl *rl);
+
+/* ---- writing (write.c) ----------------------------------------------------------------------- */
+
+/* Seals one record of len <= max_frag bytes of `type` and queues it in the write buffer. Under TLS
+ * 1.3 protection a change_cipher_spec record is written in plaintext (RFC 8446 §5, D.4). Zero-length
+ * records are allowed only for application data (RFC 8446 §5.1, RFC 5246 §6.2.1). 1 / 0. */
+int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len);
+/* Writes queued records to wbio: KEEL_RL_OK when all are written, KEEL_RL_RETRY (partial progress
+ * kept), KEEL_RL_ERROR. Does not BIO_flush: the caller decides at the end of a flight. */
+int keel_rl_flush(keel_rl *rl, BIO *wbio);
+size_t keel_rl_unflushed(const keel_rl *rl);
+
+#endif

@@ -1,0 +1,114 @@
+/* Writing records: sealing into the write buffer, where records queue until keel_rl_flush hands them
+ * to the BIO (RFC 8446 §5.1-§5.2, RFC 5246 §6.2). */
+#include "record/record_int.h"
+
+#include "common/proto.h"
+
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/sslerr.h>
+#include <string.h>
+
+/* One full-size record in any state: the buffer is allocated once at this size and grows only when
+ * several records queue up before a flush. */
+#define WBUF_MIN (KEEL_RL_HEADER_LEN + KEEL_MAX_PLAINTEXT + KEEL_RL_MAX_OVERHEAD)
+
+static void release_wbuf(keel_rl *rl)
+{
+    if (rl->woff == rl->wlen) {
+        rl->woff = rl->wlen = 0;
+        if (rl->release_buffers && rl->wbuf != NULL) {
+            OPENSSL_free(rl->wbuf);
+            rl->wbuf = NULL;
+            rl->wcap = 0;
+        }
+    }
+}
+
+/* Makes room for `need` more bytes after wlen. Already-flushed bytes are reclaimed first; a failed
+ * growth leaves the queued records intact. */
+static int reserve(keel_rl *rl, size_t need)
+{
+    uint8_t *p;
+    size_t cap;
+
+    if (rl->woff == rl->wlen)
+        rl->woff = rl->wlen = 0;
+    if (rl->wcap - rl->wlen >= need)
+        return 1;
+    if (rl->woff > 0) {
+        memmove(rl->wbuf, rl->wbuf + rl->woff, rl->wlen - rl->woff);
+        rl->wlen -= rl->woff;
+        rl->woff = 0;
+        if (rl->wcap - rl->wlen >= need)
+            return 1;
+    }
+    cap = rl->wcap > 0 ? rl->wcap * 2 : WBUF_MIN;
+    if (cap < rl->wlen + need)
+        cap = rl->wlen + need;
+    if ((p = OPENSSL_realloc(rl->wbuf, cap)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    rl->wbuf = p;
+    rl->wcap = cap;
+    return 1;
+}
+
+int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len)
+{
+    uint16_t version;
+    size_t n;
+
+    /* The callers split data into fragments; these are their bugs, not the peer's. */
+    if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA
+            || (data == NULL && len > 0)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    if (len > rl->max_frag || len > KEEL_MAX_PLAINTEXT) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_DATA_LENGTH_TOO_LONG);
+        return 0;
+    }
+    /* RFC 8446 §5.1 / RFC 5246 §6.2.1: only application data may travel in an empty record. */
+    if (len == 0 && type != KEEL_CT_APPLICATION_DATA) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return 0;
+    }
+    if (!reserve(rl, KEEL_RL_HEADER_LEN + len + KEEL_RL_MAX_OVERHEAD))
+        return 0;
+    /* RFC 8446 §5.1: under TLS 1.3 every record after the first ClientHello says 0x0303. */
+    version = rl->wr.prot == KEEL_RL_PROT_TLS13 ? KEEL_VERSION_TLS12 : rl->version;
+    if (!keel_rl_seal_record(&rl->wr, type, version, data, len, rl->wbuf + rl->wlen, &n)) {
+        release_wbuf(rl);
+        return 0;
+    }
+    rl->wlen += n;
+    return 1;
+}
+
+int keel_rl_flush(keel_rl *rl, BIO *wbio)
+{
+    while (rl->woff < rl->wlen) {
+        size_t left = rl->wlen - rl->woff;
+        int n;
+
+        if (wbio == NULL) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BIO_NOT_SET);
+            return KEEL_RL_ERROR;
+        }
+        n = BIO_write(wbio, rl->wbuf + rl->woff, left > INT_MAX ? INT_MAX : (int)left);
+        if (n <= 0)
+            return BIO_should_retry(wbio) ? KEEL_RL_RETRY : KEEL_RL_ERROR;
+        rl->woff += (size_t)n;
+    }
+    release_wbuf(rl);
+    return KEEL_RL_OK;
+}
+
+size_t keel_rl_unflushed(const keel_rl *rl)
+{
+    return rl->wlen - rl->woff;
+}

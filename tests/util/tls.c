@@ -1,0 +1,146 @@
+#include "tls.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+static EVP_PKEY *make_key(int type)
+{
+    switch (type) {
+    case KT_EC_P256: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    case KT_EC_P384: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    case KT_RSA2048: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    case KT_RSA_PSS: {
+        EVP_PKEY *k = NULL;
+        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+        if (pc == NULL || EVP_PKEY_keygen_init(pc) <= 0 || EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) <= 0
+                || EVP_PKEY_keygen(pc, &k) <= 0)
+            k = NULL;
+        EVP_PKEY_CTX_free(pc);
+        return k;
+    }
+    case KT_ED25519: return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    case KT_ED448: return EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+    }
+    return NULL;
+}
+
+static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    int ok = e != NULL && X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    return ok;
+}
+
+static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int ca,
+                       long days)
+{
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    static long serial = 1;
+    int ok = x != NULL && name != NULL && X509_set_version(x, 2)
+        && ASN1_INTEGER_set(X509_get_serialNumber(x), serial++)
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0)
+        && X509_set_subject_name(x, name)
+        && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name)
+        && X509_gmtime_adj(X509_getm_notBefore(x), days < 0 ? days * 86400 * 2 : -3600)
+        && X509_gmtime_adj(X509_getm_notAfter(x), days * 86400)
+        && X509_set_pubkey(x, key);
+    if (ok && ca)
+        ok = add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE")
+            && add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+    else if (ok) {
+        char san[300];
+        snprintf(san, sizeof(san), "DNS:%s", cn);
+        ok = add_ext(x, issuer, NID_subject_alt_name, san)
+            && add_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth");
+    }
+    EVP_PKEY *sk = issuer_key ? issuer_key : key;
+    int md_less = EVP_PKEY_is_a(sk, "ED25519") || EVP_PKEY_is_a(sk, "ED448");
+    ok = ok && X509_sign(x, sk, md_less ? NULL : EVP_sha256()) > 0;
+    X509_NAME_free(name);
+    if (!ok) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, long not_after_days)
+{
+    c->ca_key = make_key(KT_EC_P256);
+    c->leaf_key = make_key(leaf_type);
+    c->ca = c->ca_key ? make_cert("keel test CA", c->ca_key, NULL, NULL, 1, 30) : NULL;
+    c->leaf = c->leaf_key && c->ca ? make_cert(host, c->leaf_key, c->ca, c->ca_key, 0, not_after_days) : NULL;
+    return c->leaf != NULL;
+}
+
+void keel_test_chain_free(keel_test_chain *c)
+{
+    EVP_PKEY_free(c->ca_key);
+    EVP_PKEY_free(c->leaf_key);
+    X509_free(c->ca);
+    X509_free(c->leaf);
+}
+
+SSL_CTX *keel_test_server_ctx(const keel_test_chain *c)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || !SSL_CTX_use_certificate(ctx, c->leaf) || !SSL_CTX_use_PrivateKey(ctx, c->leaf_key)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+SSL_CTX *keel_test_client_ctx(const keel_test_chain *c)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL || !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c->ca)) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return ctx;
+}
+
+int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server)
+{
+    BIO *cb, *sb;
+    *client = SSL_new(cctx);
+    *server = SSL_new(sctx);
+    if (*client == NULL || *server == NULL || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+        return 0;
+    SSL_set_bio(*client, cb, cb);
+    SSL_set_bio(*server, sb, sb);
+    SSL_set_connect_state(*client);
+    SSL_set_accept_state(*server);
+    return 1;
+}
+
+int keel_test_handshake(SSL *client, SSL *server)
+{
+    int cdone = 0, sdone = 0;
+    for (int i = 0; i < 100 && !(cdone && sdone); i++) {
+        if (!cdone) {
+            int r = SSL_do_handshake(client);
+            if (r == 1)
+                cdone = 1;
+            else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ
+                     && SSL_get_error(client, r) != SSL_ERROR_WANT_WRITE)
+                return 0;
+        }
+        if (!sdone) {
+            int r = SSL_do_handshake(server);
+            if (r == 1)
+                sdone = 1;
+            else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ
+                     && SSL_get_error(server, r) != SSL_ERROR_WANT_WRITE)
+                return 0;
+        }
+    }
+    return cdone && sdone;
+}

@@ -1,0 +1,27 @@
+/* Test fixtures for TLS tests: in-memory certificate chains and a driven client/server pair. */
+#ifndef KEEL_TEST_TLS_H
+#define KEEL_TEST_TLS_H
+#include <openssl/ssl.h>
+
+/* Key types for keel_test_chain. */
+enum { KT_EC_P256, KT_EC_P384, KT_RSA2048, KT_ED25519, KT_ED448, KT_RSA_PSS };
+
+typedef struct {
+    EVP_PKEY *ca_key, *leaf_key;
+    X509 *ca, *leaf;
+} keel_test_chain;
+
+/* A CA and a leaf for `host` signed by it; leaf validity starts `not_before_days` from now (a
+ * negative not_after_days makes it expired). */
+int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, long not_after_days);
+void keel_test_chain_free(keel_test_chain *c);
+
+/* A server context with the chain's leaf, a client context trusting its CA and verifying. */
+SSL_CTX *keel_test_server_ctx(const keel_test_chain *c);
+SSL_CTX *keel_test_client_ctx(const keel_test_chain *c);
+
+/* A client and a server SSL joined by a BIO pair (non-blocking, like sockets). */
+int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
+/* Drives both handshakes to completion: 1 on success, 0 if either fails (errors left queued). */
+int keel_test_handshake(SSL *client, SSL *server);
+#endif
