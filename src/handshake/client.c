@@ -259,7 +259,10 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     c->kex = NULL;
     int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);
     OPENSSL_cleanse(shared, sizeof(shared));
-    if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_hs))
+    /* Both handshake keys now: an alert about the server's flight must reach the server under
+     * the key it expects. The compatibility CCS still goes out unprotected (RFC 8446 §5). */
+    if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_hs)
+            || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_hs))
         return SSL_AD_INTERNAL_ERROR;
     keel_set_state(s, TLS_ST_CR_SRVR_HELLO);
     return 0;
@@ -347,7 +350,7 @@ int keel_client_write_finished(SSL *s)
 {
     keel_conn *c = s->conn;
 
-    if (!keel_write_ccs(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_hs))
+    if (!keel_write_ccs(s))
         return 0;
     if (c->cert_requested) {
         const keel_certkey *ck = keel_choose_cert(s);

@@ -74,11 +74,11 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
     uint8_t *frag = out + KEEL_RL_HEADER_LEN;
     size_t explicit_len;
 
+    if (d->prot == KEEL_RL_PROT_BROKEN) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
     if (!keel_rl_is_protected(d, type)) {
-        if (d->prot == KEEL_RL_PROT_BROKEN) {
-            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-            return 0;
-        }
         if (!put_header(out, type, version, len))
             return 0;
         if (len > 0)

@@ -99,22 +99,15 @@ for t in keel sys; do
     fi
 done
 
-: > "$W/values.list"; : > "$W/alias.sys"; : > "$W/alias.keel"
-while IFS=$'\t' read -r n v; do
-    v=${v%% }
-    if [ -z "$v" ]; then
-        printf '%s <empty>\n' "$n" >> "$W/alias.sys"
-    elif printf '%s' "$v" | grep -qE '^[A-Za-z_][A-Za-z0-9_]*$'; then
-        printf '%s -> %s\n' "$n" "$v" >> "$W/alias.sys"
-    else
-        printf '%s\n' "$n" >> "$W/values.list"
-    fi
-done < "$W/sys.exp"
-while IFS=$'\t' read -r n v; do
-    v=${v%% }
-    grep -qx "$n" "$W/values.list" && continue
-    if [ -z "$v" ]; then printf '%s <empty>\n' "$n"; else printf '%s -> %s\n' "$n" "$v"; fi
-done < "$W/keel.exp" > "$W/alias.keel"
+# aliases and empty macros are compared as text; everything else is evaluated by a program
+classify='
+    { sub(/ +$/, "", $2) }
+    $2 == ""                              { print $1 " <empty>" > alias; next }
+    $2 ~ /^[A-Za-z_][A-Za-z0-9_]*$/       { print $1 " -> " $2 > alias; next }
+                                          { print $1 > values }'
+awk -F'\t' -v alias="$W/alias.sys" -v values="$W/values.list" "$classify" "$W/sys.exp"
+awk -F'\t' -v alias="$W/alias.keel" -v values=/dev/null "$classify" "$W/keel.exp"
+# a name that is a value for OpenSSL but an alias/empty for keel shows up as an extra alias line
 if ! diff -u "$W/alias.sys" "$W/alias.keel" > "$W/alias.diff"; then
     note "FAIL: empty/alias macros differ (- OpenSSL, + keel):"; grep '^[-+][A-Za-z]' "$W/alias.diff"; fail=1
 fi
@@ -274,6 +267,41 @@ if command -v "$CXX" > /dev/null 2>&1; then
 else
     note "note: no C++ compiler ($CXX); function signatures not compared"
 fi
+
+# ------------------------------------------------------------------ 4. other configurations
+# Deprecation switches hide the same names in both headers: compare which of OpenSSL's macro names
+# are defined, and which exported functions are declared, under each configuration.
+printf '#include <openssl/ssl.h>\nint main(void) { return 0; }\n' > "$W/one.c"
+cp "$W/one.c" "$W/one.cc"
+{ names_in "$SYS_INC" obj; names_in "$SYS_INC" fn; } | sort -u > "$W/sysnames"
+grep -v '^[[:space:]]*$' "$SRC/abi/exports.txt" | sort -u > "$W/exports"
+for cfg in "" "-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED" "-DOPENSSL_API_COMPAT=10100" \
+           "-DOPENSSL_API_COMPAT=10100 -DOPENSSL_NO_DEPRECATED"; do
+    # keel's header must compile warning-free, as C11 and as C++, in every configuration
+    if ! "$CC" -std=c11 -Wall -Wextra -pedantic -Werror $cfg -I"$KEEL_INC" -fsyntax-only "$W/one.c" 2> "$W/cfg.err" ||
+       { command -v "$CXX" > /dev/null 2>&1 &&
+         ! "$CXX" -Wall -Wextra -pedantic -Werror $cfg -I"$KEEL_INC" -fsyntax-only "$W/one.cc" 2>> "$W/cfg.err"; }; then
+        note "FAIL: <openssl/ssl.h> does not compile cleanly with [$cfg]:"; head -20 "$W/cfg.err"; fail=1
+        continue
+    fi
+    for t in keel sys; do
+        inc=""; [ $t = keel ] && inc="-I$KEEL_INC"
+        "$CC" -std=c11 $cfg $inc -E -dM -x c "$W/inc.h" 2>/dev/null |
+            sed -nE 's/^#define ([A-Za-z_][A-Za-z0-9_]*).*/\1/p' | sort -u | comm -12 - "$W/sysnames" > "$W/cfg.$t.names"
+        "$CC" -std=c11 $cfg $inc -E -P -x c "$W/inc.h" 2>/dev/null |
+            grep -oE '[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\(' | tr -d '( \t' | sort -u | comm -12 - "$W/exports" > "$W/cfg.$t.decls"
+    done
+    for a in $ALLOW_MISSING; do sed -i "/^$a\$/d" "$W/cfg.sys.names"; done
+    if ! diff "$W/cfg.sys.names" "$W/cfg.keel.names" > "$W/cfg.diff"; then
+        note "FAIL: with [$cfg] the defined macro names differ (< OpenSSL only, > keel only):"
+        grep '^[<>]' "$W/cfg.diff" | head -40; fail=1
+    fi
+    if ! diff "$W/cfg.sys.decls" "$W/cfg.keel.decls" > "$W/cfg.diff"; then
+        note "FAIL: with [$cfg] the declared functions differ (< OpenSSL only, > keel only):"
+        grep '^[<>]' "$W/cfg.diff" | head -40; fail=1
+    fi
+    note "configuration [${cfg:-default}]: $(wc -l < "$W/cfg.sys.names") macro names, $(wc -l < "$W/cfg.sys.decls") functions agree"
+done
 
 [ $fail -eq 0 ] && note "PASS: keel headers match OpenSSL 3.0's"
 exit $fail

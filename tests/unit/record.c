@@ -53,7 +53,8 @@ static void setup13(keel_rl *w, keel_rl *r, keel_aead_id id, uint8_t *key, uint8
 
 static void test13_roundtrip(keel_aead_id id)
 {
-    static uint8_t big[KEEL_MAX_PLAINTEXT], exp[KEEL_MAX_PLAINTEXT + 64], got[KEEL_MAX_PLAINTEXT + 64];
+    static uint8_t big[KEEL_MAX_PLAINTEXT], inner[KEEL_MAX_PLAINTEXT + 1];
+    static uint8_t exp[KEEL_MAX_PLAINTEXT + 64], got[KEEL_MAX_PLAINTEXT + 64];
     static const size_t lens[] = { 1, 0, 100, KEEL_MAX_PLAINTEXT };
     static const uint8_t types[] = { KEEL_CT_HANDSHAKE, KEEL_CT_APPLICATION_DATA, KEEL_CT_ALERT,
                                      KEEL_CT_APPLICATION_DATA };
@@ -72,9 +73,9 @@ static void test13_roundtrip(keel_aead_id id)
         CHECK(keel_rl_seal(&w, types[i], big, lens[i]));
         CHECK((b = flushed(&w)) != NULL);
         n = (size_t)BIO_read(b, got, sizeof(got));
-        memcpy(exp, big, lens[i]);
-        exp[lens[i]] = types[i];
-        elen = ref_record13(id, key, iv, i, KEEL_CT_APPLICATION_DATA, exp, lens[i] + 1, exp);
+        memcpy(inner, big, lens[i]);
+        inner[lens[i]] = types[i];
+        elen = ref_record13(id, key, iv, i, KEEL_CT_APPLICATION_DATA, inner, lens[i] + 1, exp);
         CHECK(elen == 5 + lens[i] + 1 + 16 && n == elen);
         CHECK(memcmp(got, exp, elen) == 0);
         CHECK_EQ(w.wr.seq, i + 1);

@@ -21,12 +21,12 @@ static const keel_aead_id all_aeads[] = {
     KEEL_AEAD_AES_128_GCM, KEEL_AEAD_AES_256_GCM, KEEL_AEAD_CHACHA20_POLY1305
 };
 
-static int last_reason(void)
+static inline int last_reason(void)
 {
     return ERR_GET_REASON(ERR_peek_last_error());
 }
 
-static const EVP_CIPHER *evp_for(keel_aead_id id)
+static inline const EVP_CIPHER *evp_for(keel_aead_id id)
 {
     switch (id) {
     case KEEL_AEAD_AES_128_GCM: return EVP_aes_128_gcm();
@@ -37,7 +37,7 @@ static const EVP_CIPHER *evp_for(keel_aead_id id)
 }
 
 /* Reference AEAD seal: out gets len + 16 bytes. */
-static int ref_seal(keel_aead_id id, const uint8_t *key, const uint8_t nonce[12], const uint8_t *aad,
+static inline int ref_seal(keel_aead_id id, const uint8_t *key, const uint8_t nonce[12], const uint8_t *aad,
                     size_t aad_len, const uint8_t *in, size_t len, uint8_t *out)
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
@@ -55,14 +55,14 @@ static int ref_seal(keel_aead_id id, const uint8_t *key, const uint8_t nonce[12]
     return ok;
 }
 
-static void put_u64(uint8_t *p, uint64_t v)
+static inline void put_u64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 /* iv XOR left-padded seq (RFC 8446 §5.3, RFC 7905 §2). */
-static void ref_nonce(const uint8_t iv[12], uint64_t seq, uint8_t nonce[12])
+static inline void ref_nonce(const uint8_t iv[12], uint64_t seq, uint8_t nonce[12])
 {
     uint8_t s[8];
 
@@ -74,7 +74,7 @@ static void ref_nonce(const uint8_t iv[12], uint64_t seq, uint8_t nonce[12])
 
 /* A TLS 1.3 record with an arbitrary TLSInnerPlaintext (content || type || padding). Returns the
  * record's total length, or 0. */
-static size_t ref_record13(keel_aead_id id, const uint8_t *key, const uint8_t iv[12], uint64_t seq,
+static inline size_t ref_record13(keel_aead_id id, const uint8_t *key, const uint8_t iv[12], uint64_t seq,
                            uint8_t outer_type, const uint8_t *inner, size_t inner_len, uint8_t *out)
 {
     uint8_t nonce[12];
@@ -90,7 +90,7 @@ static size_t ref_record13(keel_aead_id id, const uint8_t *key, const uint8_t iv
 }
 
 /* A TLS 1.2 AEAD record; for GCM iv is the 4-byte salt and the explicit nonce is `explicit_nonce`. */
-static size_t ref_record12(keel_aead_id id, const uint8_t *key, const uint8_t *iv, uint64_t seq,
+static inline size_t ref_record12(keel_aead_id id, const uint8_t *key, const uint8_t *iv, uint64_t seq,
                            uint64_t explicit_nonce, uint8_t type, uint16_t version,
                            const uint8_t *data, size_t len, uint8_t *out)
 {
@@ -119,7 +119,7 @@ static size_t ref_record12(keel_aead_id id, const uint8_t *key, const uint8_t *i
 }
 
 /* Everything queued in rl's write buffer, flushed into a fresh memory BIO. */
-static BIO *flushed(keel_rl *rl)
+static inline BIO *flushed(keel_rl *rl)
 {
     BIO *b = BIO_new(BIO_s_mem());
 
@@ -131,7 +131,7 @@ static BIO *flushed(keel_rl *rl)
 }
 
 /* A memory BIO holding `len` raw bytes. */
-static BIO *mem_with(const uint8_t *p, size_t len)
+static inline BIO *mem_with(const uint8_t *p, size_t len)
 {
     BIO *b = BIO_new(BIO_s_mem());
 
@@ -142,15 +142,17 @@ static BIO *mem_with(const uint8_t *p, size_t len)
     return b;
 }
 
-/* Reads one record out of `len` raw bytes with a fresh reader set up by the caller's rl; returns
- * the keel_rl_read result, with *alert and the ERR stack as left. */
-static int read_raw(keel_rl *rl, const uint8_t *p, size_t len, keel_record *rec, int *alert)
+/* Reads one record out of `len` raw bytes with the caller's rl, after consuming whatever is left of
+ * the current record (keel_rl_read would return that again); returns the keel_rl_read result, with
+ * *alert and the ERR stack as left. */
+static inline int read_raw(keel_rl *rl, const uint8_t *p, size_t len, keel_record *rec, int *alert)
 {
     BIO *b = mem_with(p, len);
     int rv;
 
     if (b == NULL)
         return -1;
+    keel_rl_consume(rl, SIZE_MAX);
     rv = keel_rl_read(rl, b, rec, alert);
     BIO_free(b);
     return rv;

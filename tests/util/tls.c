@@ -73,7 +73,9 @@ int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, lo
 {
     c->ca_key = make_key(KT_EC_P256);
     c->leaf_key = make_key(leaf_type);
-    c->ca = c->ca_key ? make_cert("keel test CA", c->ca_key, NULL, NULL, 1, 30) : NULL;
+    char ca_name[300];
+    snprintf(ca_name, sizeof(ca_name), "keel test CA for %s", host);
+    c->ca = c->ca_key ? make_cert(ca_name, c->ca_key, NULL, NULL, 1, 30) : NULL;
     c->leaf = c->leaf_key && c->ca ? make_cert(host, c->leaf_key, c->ca, c->ca_key, 0, not_after_days) : NULL;
     return c->leaf != NULL;
 }

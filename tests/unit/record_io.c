@@ -1,0 +1,370 @@
+/* Record engine: non-blocking I/O, buffers, sequence numbers and allocation failures. */
+#include "record_helpers.h"
+
+#include <stdlib.h>
+
+static const keel_algs *algs;
+static uint8_t key_a[32], key_b[32], iv_a[12], iv_b[12];
+
+static void keys13(keel_rl *w, keel_rl *r, const uint8_t *key, const uint8_t *iv)
+{
+    CHECK(keel_rl_set_key13(w, KEEL_RL_WRITE, KEEL_AEAD_AES_256_GCM, key, iv));
+    CHECK(keel_rl_set_key13(r, KEEL_RL_READ, KEEL_AEAD_AES_256_GCM, key, iv));
+}
+
+/* Input trickling in one byte at a time: RETRY until the record is whole, the partial record
+ * survives between calls, and nothing after the record is taken from the BIO. */
+static void test_byte_at_a_time(void)
+{
+    uint8_t raw[256];
+    keel_rl w, r;
+    keel_record rec;
+    BIO *in = NULL, *out = NULL, *b;
+    int alert, n;
+
+    CHECK(keel_rl_init(&w, algs) && keel_rl_init(&r, algs));
+    keys13(&w, &r, key_a, iv_a);
+    CHECK(keel_rl_seal(&w, KEEL_CT_HANDSHAKE, (const uint8_t *)"first record", 12));
+    CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"second", 6));
+    CHECK((b = flushed(&w)) != NULL);
+    n = BIO_read(b, raw, sizeof(raw));
+    CHECK_EQ(n, (5 + 13 + 16) + (5 + 7 + 16));
+    BIO_free(b);
+
+    CHECK(BIO_new_bio_pair(&in, 0, &out, 0) == 1);   /* write to `in`, keel reads `out` */
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_RETRY);
+    for (int i = 0; i < 34; i++) {
+        CHECK_EQ(BIO_write(in, raw + i, 1), 1);
+        if (i < 33)
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_RETRY);
+    }
+    /* Give it the whole first record plus three bytes of the second: only the first is taken. */
+    CHECK_EQ(BIO_write(in, raw + 34, 3), 3);
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.type == KEEL_CT_HANDSHAKE && rec.len == 12 && memcmp(rec.data, "first record", 12) == 0);
+    CHECK_EQ(BIO_ctrl_pending(out), 3);
+    keel_rl_consume(&r, rec.len);
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_RETRY);   /* header complete, body not */
+    CHECK_EQ(BIO_ctrl_pending(out), 0);
+    for (int i = 37; i < n; i++) {
+        CHECK_EQ(BIO_write(in, raw + i, 1), 1);
+        if (i < n - 1)
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_RETRY);
+    }
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.type == KEEL_CT_APPLICATION_DATA && rec.len == 6 && memcmp(rec.data, "second", 6) == 0);
+    BIO_free(in);
+    BIO_free(out);
+    keel_rl_cleanup(&w);
+    keel_rl_cleanup(&r);
+}
+
+/* A full non-blocking peer: RETRY with progress kept; every byte delivered exactly once, in order,
+ * also when more records are queued between flushes. */
+static void test_write_full_pipe(void)
+{
+    static uint8_t data[4000], sink[65536];
+    keel_rl w, r;
+    keel_record rec;
+    BIO *in = NULL, *out = NULL, *b;
+    size_t got = 0, total;
+    int alert, retries = 0, rv;
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 7);
+    CHECK(keel_rl_init(&w, algs) && keel_rl_init(&r, algs));
+    keys13(&w, &r, key_b, iv_b);
+    CHECK(BIO_new_bio_pair(&in, 1000, &out, 1000) == 1);   /* keel writes `in`, the peer reads `out` */
+    for (int i = 0; i < 4; i++)
+        CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, data + 1000 * i, 1000));
+    total = keel_rl_unflushed(&w);
+    CHECK_EQ(total, 4 * (5 + 1001 + 16));
+    while ((rv = keel_rl_flush(&w, in)) == KEEL_RL_RETRY) {
+        int n;
+
+        retries++;
+        CHECK(keel_rl_unflushed(&w) > 0);
+        if (retries == 2) {   /* queue more while a flush is half done */
+            CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, data, 500));
+            total += 5 + 501 + 16;
+        }
+        while ((n = BIO_read(out, sink + got, 300)) > 0)
+            got += (size_t)n;
+        if (retries > 100)
+            break;
+    }
+    CHECK_EQ(rv, KEEL_RL_OK);
+    CHECK(retries >= 4);
+    CHECK_EQ(keel_rl_unflushed(&w), 0);
+    for (int n; (n = BIO_read(out, sink + got, 300)) > 0;)
+        got += (size_t)n;
+    CHECK_EQ(got, total);
+
+    CHECK((b = mem_with(sink, got)) != NULL);
+    for (int i = 0; i < 5; i++) {
+        size_t len = i < 4 ? 1000 : 500;
+
+        CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+        CHECK(rec.len == len && memcmp(rec.data, data + (i < 4 ? 1000 * i : 0), len) == 0);
+        keel_rl_consume(&r, rec.len);
+    }
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_RETRY);
+    BIO_free(b);
+    BIO_free(in);
+    BIO_free(out);
+    keel_rl_cleanup(&w);
+    keel_rl_cleanup(&r);
+}
+
+/* SSL_read copies piecemeal: the current record comes back until it is used up. */
+static void test_consume_pending(void)
+{
+    uint8_t raw[64];
+    keel_rl r;
+    keel_record rec;
+    int alert;
+    BIO *b;
+
+    memcpy(raw, "\x17\x03\x03\x00\x0a" "0123456789" "\x16\x03\x03\x00\x02hs", 5 + 10 + 7);
+    CHECK(keel_rl_init(&r, algs));
+    CHECK((b = mem_with(raw, 22)) != NULL);
+    CHECK_EQ(keel_rl_pending(&r), 0);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    CHECK_EQ(keel_rl_pending(&r), 10);
+    keel_rl_consume(&r, 3);
+    CHECK_EQ(keel_rl_pending(&r), 7);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.type == KEEL_CT_APPLICATION_DATA && rec.len == 7 && memcmp(rec.data, "3456789", 7) == 0);
+    keel_rl_consume(&r, 100);   /* more than is left: clamped */
+    CHECK_EQ(keel_rl_pending(&r), 0);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.type == KEEL_CT_HANDSHAKE && rec.len == 2);
+    BIO_free(b);
+    keel_rl_cleanup(&r);
+}
+
+/* Release mode frees each buffer as soon as it is empty; the default keeps them, and then the
+ * steady state allocates nothing per record. */
+static void test_buffers(void)
+{
+    static uint8_t data[KEEL_MAX_PLAINTEXT];
+    keel_rl w, r;
+    keel_record rec;
+    BIO *in = NULL, *out = NULL;
+    int alert;
+
+    CHECK(keel_rl_init(&w, algs) && keel_rl_init(&r, algs));
+    keys13(&w, &r, key_a, iv_a);
+    CHECK(BIO_new_bio_pair(&in, 40000, &out, 40000) == 1);
+    w.release_buffers = r.release_buffers = 1;
+    CHECK(w.wbuf == NULL && r.rbuf == NULL);
+    CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, data, 100));
+    CHECK(w.wbuf != NULL);
+    CHECK_EQ(keel_rl_flush(&w, in), KEEL_RL_OK);
+    CHECK(w.wbuf == NULL);
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+    CHECK(r.rbuf != NULL);
+    keel_rl_consume(&r, 50);
+    CHECK(r.rbuf != NULL);
+    keel_rl_consume(&r, 50);
+    CHECK(r.rbuf == NULL);
+    CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_RETRY);   /* idle: nothing held */
+    CHECK(r.rbuf == NULL);
+
+    w.release_buffers = r.release_buffers = 0;
+    for (int round = 0; round < 3; round++) {
+        if (round == 1)
+            keel_test_fail_after(0);   /* start counting after a warm-up round */
+        for (int i = 0; i < 20; i++) {
+            CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, data, i % 2 ? KEEL_MAX_PLAINTEXT : 7));
+            CHECK_EQ(keel_rl_flush(&w, in), KEEL_RL_OK);
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+            keel_rl_consume(&r, rec.len);
+        }
+    }
+    CHECK_EQ(keel_test_alloc_count(), 0);
+    CHECK(w.wbuf != NULL && r.rbuf != NULL);
+    BIO_free(in);
+    BIO_free(out);
+    keel_rl_cleanup(&w);
+    keel_rl_cleanup(&r);
+}
+
+/* RFC 8446 §5.3: one sequence number per record and direction, reset by a key change, never
+ * wrapped. */
+static void test_seq(void)
+{
+    keel_rl w, r;
+    keel_record rec;
+    int alert;
+    BIO *b;
+
+    CHECK(keel_rl_init(&w, algs) && keel_rl_init(&r, algs));
+    keys13(&w, &r, key_a, iv_a);
+    for (int i = 0; i < 5; i++)
+        CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"abc", 3));
+    CHECK_EQ(w.wr.seq, 5);
+    CHECK_EQ(w.rd.seq, 0);
+    CHECK((b = flushed(&w)) != NULL);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+        keel_rl_consume(&r, rec.len);
+    }
+    CHECK_EQ(r.rd.seq, 5);
+    BIO_free(b);
+
+    /* Re-key (KeyUpdate): the same AEAD context, seq back to 0, the new key in force. */
+    {
+        keel_aead_ctx *wctx = w.wr.aead;
+
+        keys13(&w, &r, key_b, iv_b);
+        CHECK(w.wr.aead == wctx);
+        CHECK(w.wr.seq == 0 && r.rd.seq == 0);
+    }
+    CHECK(keel_rl_seal(&w, KEEL_CT_HANDSHAKE, (const uint8_t *)"k", 1));
+    CHECK((b = flushed(&w)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.len == 1 && rec.data[0] == 'k');
+    keel_rl_consume(&r, 1);
+    BIO_free(b);
+    /* A record under the old key no longer opens. */
+    CHECK(keel_rl_set_key13(&w, KEEL_RL_WRITE, KEEL_AEAD_AES_256_GCM, key_a, iv_a));
+    w.wr.seq = 1;
+    CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"old", 3));
+    CHECK((b = flushed(&w)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_ALERT);
+    CHECK_EQ(alert, KEEL_ALERT_BAD_RECORD_MAC);
+    BIO_free(b);
+
+    /* Near the end of the sequence space: the last usable number works, then both sides stop. */
+    keys13(&w, &r, key_a, iv_a);
+    w.wr.seq = r.rd.seq = UINT64_MAX - 1;
+    CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"z", 1));
+    CHECK(w.wr.seq == UINT64_MAX);
+    ERR_clear_error();
+    CHECK(!keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"z", 1));
+    CHECK_EQ(last_reason(), SSL_R_INVALID_SEQUENCE_NUMBER);
+    CHECK_EQ(keel_rl_unflushed(&w), 5 + 2 + 16);
+    CHECK((b = flushed(&w)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    CHECK(rec.len == 1 && rec.data[0] == 'z');
+    keel_rl_consume(&r, 1);
+    BIO_free(b);
+    CHECK(r.rd.seq == UINT64_MAX);
+    w.wr.seq = UINT64_MAX - 1;   /* a record the reader could not take any more */
+    CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"z", 1));
+    CHECK((b = flushed(&w)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_ALERT);
+    BIO_free(b);
+
+    /* keel_rl_reset (SSL_clear): plaintext again, contexts and buffers gone. */
+    keel_rl_reset(&w);
+    CHECK(w.wr.prot == KEEL_RL_PROT_NONE && w.wr.aead == NULL && w.wr.seq == 0 && w.wbuf == NULL);
+    CHECK(keel_rl_seal(&w, KEEL_CT_HANDSHAKE, (const uint8_t *)"p", 1));
+    CHECK_EQ(keel_rl_unflushed(&w), 6);
+    keel_rl_cleanup(&w);
+    keel_rl_cleanup(&r);
+}
+
+static void test_eof_and_errors(void)
+{
+    keel_rl r;
+    keel_record rec;
+    int alert;
+    BIO *b;
+
+    CHECK(keel_rl_init(&r, algs));
+    /* EOF after part of a record: an error, with the truncation reported. */
+    CHECK((b = mem_with((const uint8_t *)"\x16\x03\x03\x00\x05he", 7)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_RETRY);
+    BIO_set_mem_eof_return(b, 0);
+    ERR_clear_error();
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_ERROR);
+    CHECK_EQ(last_reason(), SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    BIO_free(b);
+    keel_rl_cleanup(&r);
+
+    CHECK(keel_rl_init(&r, algs));
+    ERR_clear_error();
+    CHECK_EQ(keel_rl_read(&r, NULL, &rec, &alert), KEEL_RL_ERROR);
+    CHECK_EQ(last_reason(), SSL_R_READ_BIO_NOT_SET);
+    CHECK(keel_rl_seal(&r, KEEL_CT_ALERT, (const uint8_t *)"\x01\x00", 2));
+    CHECK_EQ(keel_rl_flush(&r, NULL), KEEL_RL_ERROR);
+    CHECK_EQ(keel_rl_unflushed(&r), 7);
+    keel_rl_cleanup(&r);
+    CHECK(!keel_rl_init(&r, NULL));
+    keel_rl_cleanup(&r);
+}
+
+/* One full exchange with the k-th allocation failing, for every k: each step either works or fails
+ * cleanly, and nothing leaks. */
+static int exchange(void)
+{
+    keel_rl w, r;
+    keel_record rec;
+    int alert, ok = 0;
+    BIO *b = NULL;
+
+    keel_rl_init(&w, algs);
+    keel_rl_init(&r, algs);
+    w.release_buffers = 1;
+    if (!keel_rl_set_key13(&w, KEEL_RL_WRITE, KEEL_AEAD_CHACHA20_POLY1305, key_a, iv_a)
+            || !keel_rl_set_key13(&r, KEEL_RL_READ, KEEL_AEAD_CHACHA20_POLY1305, key_a, iv_a)
+            || !keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"data", 4)
+            || !keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, (const uint8_t *)"more", 4)
+            || (b = BIO_new(BIO_s_mem())) == NULL || keel_rl_flush(&w, b) != KEEL_RL_OK)
+        goto done;
+    if (keel_rl_read(&r, b, &rec, &alert) != KEEL_RL_OK) {
+        CHECK_EQ(alert, KEEL_ALERT_INTERNAL_ERROR);
+        goto done;
+    }
+    CHECK(rec.len == 4 && memcmp(rec.data, "data", 4) == 0);
+    ok = 1;
+done:
+    /* A failed seal must not have queued anything half-written. */
+    CHECK(keel_rl_unflushed(&w) % (5 + 5 + 16) == 0);
+    BIO_free(b);
+    keel_rl_cleanup(&w);
+    keel_rl_cleanup(&r);
+    return ok;
+}
+
+static void test_alloc_failures(void)
+{
+    long base = keel_test_live_allocs(), k;
+    int fails = 0;
+
+    for (k = 1; k < 200; k++) {
+        int ok;
+
+        keel_test_fail_after(k);
+        ok = exchange();
+        if (keel_test_alloc_count() < k) {   /* the injected failure was never reached */
+            CHECK(ok);
+            break;
+        }
+        fails += !ok;
+        ERR_clear_error();
+        CHECK_EQ(keel_test_live_allocs(), base);
+    }
+    keel_test_fail_after(0);
+    CHECK(k < 200 && fails > 0);
+    CHECK_EQ(keel_test_live_allocs(), base);
+}
+
+int main(void)
+{
+    keel_test_malloc_install();
+    CHECK((algs = keel_algs_default()) != NULL);
+    CHECK(RAND_bytes(key_a, 32) == 1 && RAND_bytes(key_b, 32) == 1);
+    CHECK(RAND_bytes(iv_a, 12) == 1 && RAND_bytes(iv_b, 12) == 1);
+    CHECK(all_aeads[0] == KEEL_AEAD_AES_128_GCM);
+    test_byte_at_a_time();
+    test_write_full_pipe();
+    test_consume_pending();
+    test_buffers();
+    test_seq();
+    test_eof_and_errors();
+    test_alloc_failures();
+    return keel_test_finish("unit_record_io");
+}
