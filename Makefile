@@ -41,5 +41,9 @@ test-tsan:
 demo: build
 	@bash tools/demo.sh $(BUILD)
 
+# docs/COMPAT.md is generated from facts: the export list, the built library, the tests.
+compat: build
+	bash tools/compat.sh $(BUILD) docs/COMPAT.md
+
 clean:
 	rm -rf build build-asan build-tsan

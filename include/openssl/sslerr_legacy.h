@@ -2,9 +2,9 @@
  * keel — <openssl/sslerr_legacy.h>: names kept only so that pre-3.0 code still compiles.
  *
  * Since OpenSSL 3.0 an error no longer records the function that raised it (ERR_GET_FUNC() is 0), so
- * these SSL_F_* codes are never produced by keel; they exist because old sources pass them to
- * SSLerr()/ERR_PUT_error(), which libcrypto's <openssl/err.h> maps to ERR_raise and ignores the code.
- * Values are OpenSSL's, so anything that still compares them sees the same numbers.
+ * these SSL_F_* codes are never produced by keel; they exist because old sources still pass them
+ * to SSLerr(), which libcrypto's <openssl/err.h> turns into ERR_raise_data() without the code.
+ * All are 0, as in OpenSSL 3.0.
  */
 #ifndef OPENSSL_SSLERR_LEGACY_H
 #define OPENSSL_SSLERR_LEGACY_H

@@ -901,7 +901,8 @@ int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, int (*fp)(SSL *, unsigned
     unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int));
 
 /* The negotiated version, if it is a TLS (not DTLS) one; 0 otherwise. */
-#define TLS1_get_version(s)                      ((SSL_version(s) >> 8) == TLS1_VERSION_MAJOR ? SSL_version(s) : 0)
+#define TLS1_get_version(s) \
+    ((SSL_version(s) >> 8) == TLS1_VERSION_MAJOR ? SSL_version(s) : 0)
 #define TLS1_get_client_version(s) \
     ((SSL_client_version(s) >> 8) == TLS1_VERSION_MAJOR ? SSL_client_version(s) : 0)
 
@@ -918,8 +919,10 @@ int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, int (*fp)(SSL *, unsigned
 #define SSL_get_tlsext_status_type(ssl)          SSL_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE, 0, NULL)
 #define SSL_set_tlsext_status_type(ssl, type) \
     SSL_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE, (type), NULL)
-#define SSL_get_tlsext_status_exts(ssl, arg)     SSL_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_EXTS, 0, (arg))
-#define SSL_set_tlsext_status_exts(ssl, arg)     SSL_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS, 0, (arg))
+#define SSL_get_tlsext_status_exts(ssl, arg) \
+    SSL_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_EXTS, 0, (arg))
+#define SSL_set_tlsext_status_exts(ssl, arg) \
+    SSL_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS, 0, (arg))
 #define SSL_get_tlsext_status_ids(ssl, arg)      SSL_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_IDS, 0, (arg))
 #define SSL_set_tlsext_status_ids(ssl, arg)      SSL_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_IDS, 0, (arg))
 #define SSL_get_tlsext_status_ocsp_resp(ssl, arg) \
@@ -944,7 +947,8 @@ int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, int (*fp)(SSL *, unsigned
     SSL_CTX_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG, 0, (arg))
 #define SSL_CTX_set_tlsext_status_type(ssl, type) \
     SSL_CTX_ctrl((ssl), SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE, (type), NULL)
-#define SSL_CTX_get_tlsext_status_type(ssl)      SSL_CTX_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE, 0, NULL)
+#define SSL_CTX_get_tlsext_status_type(ssl) \
+    SSL_CTX_ctrl((ssl), SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE, 0, NULL)
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 #define SSL_CTX_set_tlsext_ticket_key_cb(ssl, cb) \
     SSL_CTX_callback_ctrl((ssl), SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB, (void (*)(void))(cb))
