@@ -208,7 +208,7 @@ int SSL_pending(const SSL *s)
 
 int SSL_has_pending(const SSL *s)
 {
-    return s->conn != NULL && (keel_rl_pending(&s->conn->rl) > 0 || s->conn->rl.rhave > 0 || s->conn->hs_len > 0);
+    return s->conn != NULL && (keel_rl_pending(&s->conn->rl) > 0 || keel_rl_has_buffered(&s->conn->rl) || s->conn->hs_len > 0);
 }
 
 /* SSL_write(3): every byte sent exactly once. An interrupted write resumes from what was already

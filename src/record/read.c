@@ -212,3 +212,8 @@ size_t keel_rl_pending(const keel_rl *rl)
 {
     return rl->rec_ready && rl->rec_type == KEEL_CT_APPLICATION_DATA ? rl->rec_len : 0;
 }
+
+int keel_rl_has_buffered(const keel_rl *rl)
+{
+    return rl->rhave > 0 || (rl->rec_ready && rl->rec_len > 0);
+}

@@ -116,6 +116,9 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert);
 void keel_rl_consume(keel_rl *rl, size_t n);
 /* Unconsumed plaintext of the current record if it is application data, else 0 (SSL_pending). */
 size_t keel_rl_pending(const keel_rl *rl);
+/* Whether any read-side bytes are held: unconsumed plaintext of any type, or part of a record not
+ * yet complete (SSL_has_pending). */
+int keel_rl_has_buffered(const keel_rl *rl);
 
 /* ---- writing (write.c) ----------------------------------------------------------------------- */
 
