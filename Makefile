@@ -45,5 +45,13 @@ demo: build
 compat: build
 	bash tools/compat.sh $(BUILD) docs/COMPAT.md
 
+# keel against the system's OpenSSL libssl, same source, same run: $(BUILD)/bench/report.md and
+# report.png. BENCH_SECONDS is per figure per library (bench/README.md).
+BENCH_SECONDS ?= 3
+bench:
+	@bash tools/deps.sh gnuplot-nox
+	$(MAKE) --no-print-directory build
+	BENCH_SECONDS=$(BENCH_SECONDS) bash bench/run.sh $(BUILD)
+
 clean:
 	rm -rf build build-asan build-tsan

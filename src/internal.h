@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <time.h>
 
 typedef struct keel_algs keel_algs;
 
@@ -45,6 +46,18 @@ typedef struct {
     EVP_PKEY *pkey;
     STACK_OF(X509) *chain; /* intermediates sent after x509 (SSL_CTX_set0_chain & co.) */
 } keel_certkey;
+
+/* Session statistics (SSL_CTX_sess_number(3) and friends). */
+enum { KEEL_STAT_CONNECT, KEEL_STAT_CONNECT_GOOD, KEEL_STAT_ACCEPT, KEEL_STAT_ACCEPT_GOOD,
+       KEEL_STAT_HITS, KEEL_STAT_CB_HIT, KEEL_STAT_MISSES, KEEL_STAT_TIMEOUTS, KEEL_STAT_CACHE_FULL,
+       KEEL_STAT_COUNT };
+
+/* A stateless-ticket sealing key (RFC 8446 §4.6.1 leaves the format to the server). */
+typedef struct {
+    uint8_t name[16];
+    uint8_t key[32];
+    time_t created;
+} keel_ticket_key;
 
 #define KEEL_MAX_GROUPS 16
 #define KEEL_MAX_SIGALGS 32
@@ -99,6 +112,11 @@ typedef struct keel_settings {
     void (*info_callback)(const SSL *, int, int);
     void (*msg_callback)(int, int, int, const void *, size_t, SSL *, void *);
     void *msg_callback_arg;
+
+    /* Stored for their getters (src/api/surface.c); nothing acts on them yet (docs/compat-notes.txt). */
+    int (*security_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
+    void *security_ex;
+    void *record_padding_arg;
 } keel_settings;
 
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
@@ -117,6 +135,7 @@ struct ssl_ctx_st {
     X509_STORE *cert_store;
     STACK_OF(X509) *extra_certs;         /* SSL_CTX_add_extra_chain_cert */
     STACK_OF(X509_NAME) *client_ca;      /* SSL_CTX_set_client_CA_list */
+    STACK_OF(X509_NAME) *ca_names;       /* SSL_CTX_set0_CA_list (certificate_authorities) */
 
     /* Context-only callbacks (OpenSSL keeps these on the context; an SSL reads them via s->ctx). */
     int (*servername_cb)(SSL *, int *, void *);
@@ -129,7 +148,12 @@ struct ssl_ctx_st {
     int (*app_verify_cb)(X509_STORE_CTX *, void *);
     void *app_verify_arg;
 
-    /* Session cache settings (the session issue uses them). */
+    /* Session cache (src/api/sess_cache.c) and ticket keys (src/handshake/ticket.c), under lock. */
+    CRYPTO_RWLOCK *lock;
+    SSL_SESSION *cache_head;
+    long cache_count;
+    keel_ticket_key ticket_keys[2]; /* current, previous */
+    atomic_long stats[KEEL_STAT_COUNT];
     long session_cache_mode;
     long session_cache_size;
     int (*new_session_cb)(SSL *, SSL_SESSION *);
@@ -150,6 +174,8 @@ struct ssl_st {
     int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
     char *hostname;             /* SNI: what the client sends / what the server received */
     SSL_SESSION *session;
+    /* Per-SSL CA name lists; NULL = use the context's (SSL_set_client_CA_list(3)). Owned. */
+    STACK_OF(X509_NAME) *client_ca, *ca_names;
     long verify_result;
     int rwstate;                /* what the last I/O call waited for (SSL_want) */
     OSSL_HANDSHAKE_STATE state;
@@ -159,6 +185,10 @@ struct ssl_st {
 
 /* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl */
 long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
+
+/* Session cache (src/api/sess_cache.c) */
+void keel_cache_free(SSL_CTX *ctx);
+long keel_cache_stat(SSL_CTX *ctx, int cmd);
 
 /* Cipher table (src/api/cipher.c) */
 const SSL_CIPHER *keel_cipher_by_code(uint16_t code);

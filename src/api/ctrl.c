@@ -158,6 +158,19 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     }
     case SSL_CTRL_GET_SESS_CACHE_SIZE:
         return ctx->session_cache_size;
+    case SSL_CTRL_SESS_NUMBER:
+    case SSL_CTRL_SESS_CONNECT:
+    case SSL_CTRL_SESS_CONNECT_GOOD:
+    case SSL_CTRL_SESS_CONNECT_RENEGOTIATE:
+    case SSL_CTRL_SESS_ACCEPT:
+    case SSL_CTRL_SESS_ACCEPT_GOOD:
+    case SSL_CTRL_SESS_ACCEPT_RENEGOTIATE:
+    case SSL_CTRL_SESS_HIT:
+    case SSL_CTRL_SESS_CB_HIT:
+    case SSL_CTRL_SESS_MISSES:
+    case SSL_CTRL_SESS_TIMEOUTS:
+    case SSL_CTRL_SESS_CACHE_FULL:
+        return keel_cache_stat(ctx, cmd);
     }
     ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_COMMAND, "SSL_CTX_ctrl %d", cmd);
     return 0;

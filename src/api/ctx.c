@@ -50,7 +50,8 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         ERR_raise(ERR_LIB_SSL, SSL_R_LIBRARY_HAS_NO_CIPHERS);
         goto err;
     }
-    if ((ctx->cert_store = X509_STORE_new()) == NULL
+    if ((ctx->lock = CRYPTO_THREAD_lock_new()) == NULL
+            || (ctx->cert_store = X509_STORE_new()) == NULL
             || (ctx->client_ca = sk_X509_NAME_new_null()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
@@ -79,10 +80,14 @@ void SSL_CTX_free(SSL_CTX *ctx)
     if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
+    keel_cache_free(ctx);
+    CRYPTO_THREAD_lock_free(ctx->lock);
+    OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     keel_settings_free(&ctx->s);
     X509_STORE_free(ctx->cert_store);
     keel_chain_free(ctx->extra_certs);
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
+    sk_X509_NAME_pop_free(ctx->ca_names, X509_NAME_free);
     keel_algs_free(ctx->own_algs);
     OPENSSL_free(ctx->propq);
     OPENSSL_free(ctx);

@@ -16,17 +16,19 @@ static void load_strings(void)
     strings_ok = ERR_load_strings_const(reason_strings);
 }
 
-int ERR_load_SSL_strings(void)
+static int strings_loaded(void)
 {
     return pthread_once(&strings_once, load_strings) == 0 && strings_ok;
 }
+
+int ERR_load_SSL_strings(void) { return strings_loaded(); }
 
 int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
 {
     if (!OPENSSL_init_crypto(opts | OPENSSL_INIT_LOAD_CONFIG, settings))
         return 0;
     if (!(opts & OPENSSL_INIT_NO_LOAD_SSL_STRINGS))
-        return ERR_load_SSL_strings();
+        return strings_loaded();
     return 1;
 }
 

@@ -2,6 +2,7 @@
  * (SSL_get_version(3), SSL_alert_type_string(3), SSL_state_string(3), SSL_get_peer_certificate(3),
  * SSL_CTX_set_alpn_select_cb(3)). */
 #include "handshake/hs.h"
+#include "api/session.h"
 
 #include <string.h>
 
@@ -52,11 +53,14 @@ char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
     return buf;
 }
 
+/* After resumption the peer's certificate is the one the session recorded. */
 X509 *SSL_get0_peer_certificate(const SSL *s)
 {
-    if (s->conn == NULL || s->conn->peer_chain == NULL)
-        return NULL;
-    return sk_X509_value(s->conn->peer_chain, 0);
+    if (s->conn != NULL && s->conn->peer_chain != NULL)
+        return sk_X509_value(s->conn->peer_chain, 0);
+    if (s->conn != NULL && s->conn->resumed && s->session != NULL)
+        return s->session->peer;
+    return NULL;
 }
 
 X509 *SSL_get1_peer_certificate(const SSL *s)
@@ -126,8 +130,6 @@ int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsi
     }
     return OPENSSL_NPN_NO_OVERLAP;
 }
-
-int SSL_session_reused(const SSL *s) { return 0; }
 
 int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const char *label,
                                size_t llen, const unsigned char *context, size_t contextlen,

@@ -28,8 +28,7 @@ int SSL_do_handshake(SSL *s)
     if (!s->in_init)
         return 1;
     s->rwstate = SSL_NOTHING;
-    int r = keel_handshake(s);
-    return r == 1 ? 1 : (r == 0 && s->conn->fatal ? -1 : (r < 0 ? -1 : 0));
+    return keel_handshake(s) == 1 ? 1 : -1;
 }
 
 int SSL_connect(SSL *s)

@@ -1,7 +1,9 @@
-/* SSL_SESSION: the reference-counted record of a negotiated session (SSL_SESSION_free(3)).
- * The session-resumption work fills it; this file owns its lifetime. */
-#include "internal.h"
+/* SSL_SESSION: the reference-counted record of a negotiated session (SSL_SESSION_free(3),
+ * SSL_SESSION_get_time(3), SSL_get_session(3), SSL_set_session(3) and friends). */
+#include "handshake/hs.h"
 #include "api/session.h"
+
+#include <string.h>
 
 SSL_SESSION *SSL_SESSION_new(void)
 {
@@ -13,6 +15,7 @@ SSL_SESSION *SSL_SESSION_new(void)
     atomic_init(&ss->refs, 1);
     ss->time = time(NULL);
     ss->timeout = 7200;
+    ss->verify_result = X509_V_OK;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data)) {
         OPENSSL_free(ss);
         ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
@@ -32,7 +35,37 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     if (ss == NULL || atomic_fetch_sub_explicit(&ss->refs, 1, memory_order_acq_rel) != 1)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data);
+    OPENSSL_free(ss->ticket);
+    OPENSSL_free(ss->hostname);
+    OPENSSL_free(ss->alpn);
+    X509_free(ss->peer);
     OPENSSL_clear_free(ss, sizeof(*ss));
+}
+
+/* A deep copy (SSL_SESSION_dup(3)): its own reference count, ex_data duplicated. */
+SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
+{
+    uint8_t *der = NULL;
+    size_t len;
+    SSL_SESSION *d;
+
+    if (src == NULL || !keel_session_encode(src, &der, &len))
+        return NULL;
+    d = keel_session_decode(der, len);
+    OPENSSL_clear_free(der, len);
+    if (d == NULL)
+        return NULL;
+    d->not_resumable = src->not_resumable;
+    if (!CRYPTO_dup_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, &d->ex_data, &src->ex_data)) {
+        SSL_SESSION_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+int keel_session_expired(const SSL_SESSION *ss, time_t now)
+{
+    return ss->timeout <= 0 || now < ss->time || now - ss->time >= ss->timeout;
 }
 
 long SSL_SESSION_get_time(const SSL_SESSION *ss) { return ss != NULL ? (long)ss->time : 0; }
@@ -54,8 +87,135 @@ long SSL_SESSION_set_timeout(SSL_SESSION *ss, long t)
     return 1;
 }
 
+int SSL_SESSION_get_protocol_version(const SSL_SESSION *ss) { return ss->version; }
+
+int SSL_SESSION_set_protocol_version(SSL_SESSION *ss, int version)
+{
+    ss->version = version;
+    return 1;
+}
+
+const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *ss) { return ss->cipher; }
+
+int SSL_SESSION_set_cipher(SSL_SESSION *ss, const SSL_CIPHER *cipher)
+{
+    ss->cipher = cipher;
+    return 1;
+}
+
+const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
+{
+    if (len != NULL)
+        *len = (unsigned int)ss->session_id_len;
+    return ss->session_id;
+}
+
+int SSL_SESSION_set1_id(SSL_SESSION *ss, const unsigned char *sid, unsigned int len)
+{
+    if (len > SSL_MAX_SSL_SESSION_ID_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_TOO_LONG);
+        return 0;
+    }
+    memcpy(ss->session_id, sid, len);
+    ss->session_id_len = len;
+    return 1;
+}
+
+const unsigned char *SSL_SESSION_get0_id_context(const SSL_SESSION *ss, unsigned int *len)
+{
+    if (len != NULL)
+        *len = (unsigned int)ss->sid_ctx_len;
+    return ss->sid_ctx;
+}
+
+int SSL_SESSION_set1_id_context(SSL_SESSION *ss, const unsigned char *ctx, unsigned int len)
+{
+    if (len > SSL_MAX_SID_CTX_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    memcpy(ss->sid_ctx, ctx, len);
+    ss->sid_ctx_len = len;
+    return 1;
+}
+
+const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss) { return ss->hostname; }
+
+int SSL_SESSION_set1_hostname(SSL_SESSION *ss, const char *hostname)
+{
+    char *copy = NULL;
+    if (hostname != NULL && (copy = OPENSSL_strdup(hostname)) == NULL)
+        return 0;
+    OPENSSL_free(ss->hostname);
+    ss->hostname = copy;
+    return 1;
+}
+
+void SSL_SESSION_get0_alpn_selected(const SSL_SESSION *ss, const unsigned char **alpn, size_t *len)
+{
+    *alpn = ss->alpn;
+    *len = ss->alpn_len;
+}
+
+int SSL_SESSION_set1_alpn_selected(SSL_SESSION *ss, const unsigned char *alpn, size_t len)
+{
+    uint8_t *copy = NULL;
+    if (alpn != NULL && len > 0 && (copy = OPENSSL_memdup(alpn, len)) == NULL)
+        return 0;
+    OPENSSL_free(ss->alpn);
+    ss->alpn = copy;
+    ss->alpn_len = copy != NULL ? len : 0;
+    return 1;
+}
+
+int SSL_SESSION_has_ticket(const SSL_SESSION *ss) { return ss->ticket != NULL; }
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss) { return ss->ticket_lifetime_hint; }
+
+void SSL_SESSION_get0_ticket(const SSL_SESSION *ss, const unsigned char **tick, size_t *len)
+{
+    *tick = ss->ticket;
+    *len = ss->ticket_len;
+}
+
+uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *ss) { return ss->max_early_data; }
+
+int SSL_SESSION_set_max_early_data(SSL_SESSION *ss, uint32_t n)
+{
+    ss->max_early_data = n;
+    return 1;
+}
+
+/* Resumable: it holds a secret and something to present (a ticket, or an id for a cache). */
+int SSL_SESSION_is_resumable(const SSL_SESSION *ss)
+{
+    return !ss->not_resumable && ss->master_key_len > 0 && (ss->ticket != NULL || ss->session_id_len > 0);
+}
+
+size_t SSL_SESSION_get_master_key(const SSL_SESSION *ss, unsigned char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return ss->master_key_len;
+    if (outlen > ss->master_key_len)
+        outlen = ss->master_key_len;
+    memcpy(out, ss->master_key, outlen);
+    return outlen;
+}
+
+int SSL_SESSION_set1_master_key(SSL_SESSION *ss, const unsigned char *in, size_t len)
+{
+    if (len > sizeof(ss->master_key))
+        return 0;
+    memcpy(ss->master_key, in, len);
+    ss->master_key_len = len;
+    return 1;
+}
+
+X509 *SSL_SESSION_get0_peer(SSL_SESSION *ss) { return ss->peer; }
+
 int SSL_SESSION_set_ex_data(SSL_SESSION *ss, int idx, void *arg) { return CRYPTO_set_ex_data(&ss->ex_data, idx, arg); }
 void *SSL_SESSION_get_ex_data(const SSL_SESSION *ss, int idx) { return CRYPTO_get_ex_data(&ss->ex_data, idx); }
+
+/* ---- the SSL's session ---- */
 
 SSL_SESSION *SSL_get_session(const SSL *s) { return s->session; }
 
@@ -64,4 +224,23 @@ SSL_SESSION *SSL_get1_session(SSL *s)
     if (s->session != NULL)
         SSL_SESSION_up_ref(s->session);
     return s->session;
+}
+
+/* SSL_set_session(3): the session a client offers on its next handshake. */
+int SSL_set_session(SSL *s, SSL_SESSION *ss)
+{
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 1;
+}
+
+int SSL_session_reused(const SSL *s) { return s->conn != NULL && s->conn->resumed; }
+
+int SSL_copy_session_id(SSL *to, const SSL *from)
+{
+    if (!SSL_set_session(to, from->session))
+        return 0;
+    return SSL_set_session_id_context(to, from->s.sid_ctx, (unsigned int)from->s.sid_ctx_len);
 }

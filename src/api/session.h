@@ -1,13 +1,43 @@
-/* SSL_SESSION's layout: private to keel. */
+/* SSL_SESSION's layout: private to keel. A TLS 1.3 session is what a ticket stands for: the
+ * resumption PSK and what the handshake established (RFC 8446 §4.6.1). */
 #ifndef KEEL_API_SESSION_H
 #define KEEL_API_SESSION_H
 #include "internal.h"
+#include "crypto/crypto.h"
 #include <time.h>
 
 struct ssl_session_st {
     atomic_int refs;
-    time_t time;        /* creation, seconds since the epoch */
-    long timeout;       /* lifetime in seconds, from the creating SSL's settings */
+    int version;
+    const SSL_CIPHER *cipher;
+    uint8_t master_key[KEEL_HASH_MAX_LEN]; /* TLS 1.3: the resumption PSK */
+    size_t master_key_len;
+    uint8_t session_id[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    size_t session_id_len;
+    uint8_t sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t sid_ctx_len;
+    time_t time;                /* creation, seconds since the epoch */
+    long timeout;               /* lifetime in seconds, from the creating SSL's settings */
+    uint8_t *ticket;            /* client: the ticket to present */
+    size_t ticket_len;
+    uint32_t ticket_lifetime_hint;
+    uint32_t ticket_age_add;
+    uint32_t max_early_data;
+    char *hostname;             /* SNI the session was established with */
+    uint8_t *alpn;              /* ALPN protocol selected */
+    size_t alpn_len;
+    X509 *peer;                 /* the peer's certificate, if any */
+    long verify_result;
+    int not_resumable;
     CRYPTO_EX_DATA ex_data;
+    SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
 };
+
+/* Sessions in the wire-independent keel format (sess_asn1.c). */
+int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len);
+SSL_SESSION *keel_session_decode(const uint8_t *p, size_t len);
+int keel_session_expired(const SSL_SESSION *ss, time_t now);
+
+/* The server cache (sess_cache.c) */
+SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len);
 #endif

@@ -104,7 +104,8 @@ int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t
 /* RFC 5869 §2.2; salt may be NULL (= HashLen zeros). Writes keel_hash_len(hash) bytes. */
 int keel_hkdf_extract(const keel_algs *algs, keel_hash_id hash, const uint8_t *salt, size_t salt_len,
                       const uint8_t *ikm, size_t ikm_len, uint8_t *out);
-/* RFC 5869 §2.3 with a raw info string; out_len <= 255 * HashLen. */
+/* RFC 5869 §2.3 with a raw info string; out_len <= 255 * HashLen. In all expand/derive functions
+ * `out` must not overlap the input secret. */
 int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *prk,
                      const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
 /* RFC 8446 §7.1 HKDF-Expand-Label; `label` without the "tls13 " prefix (added here). secret is

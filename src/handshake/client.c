@@ -1,5 +1,6 @@
 /* TLS 1.3 client handlers (RFC 8446 §4.1.2–§4.4): one function per message. */
 #include "handshake/ext.h"
+#include "api/session.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -136,10 +137,19 @@ int keel_client_write_hello(SSL *s)
         ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
         keel_wr_close(&w, x);
     }
+    /* A session to resume: pre_shared_key goes last (RFC 8446 §4.2.11). After a HelloRetryRequest
+     * it is offered again only if the suite chosen has the session's hash. */
+    const SSL_SESSION *psk = keel_client_psk_session(s);
+    if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
+        psk = NULL;
+    c->psk_offered = psk;
+    if (psk != NULL)
+        keel_client_write_psk(s, &w, psk);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
 
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
+    int ok = !keel_wr_failed(&w) && (psk == NULL || keel_client_psk_bind(s, &w, psk))
+        && keel_write_hs(s, &w);
     keel_wr_cleanup(&w);
     if (!ok && ERR_peek_error() == 0)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
@@ -247,6 +257,17 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         return client_retry(s, &h);
 
     memcpy(c->server_random, random, 32);
+    if (h.psk_selected) {
+        const SSL_SESSION *ss = c->psk_offered;
+        if (ss == NULL || ss->cipher->hash != cs->hash) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+        if (!keel_ks_early(&c->ks, ss->master_key, ss->master_key_len))
+            return SSL_AD_INTERNAL_ERROR;
+        c->resumed = 1;
+        s->verify_result = ss->verify_result;
+    }
     if (!h.has_key_share || h.group != c->group) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
         return SSL_AD_ILLEGAL_PARAMETER;
@@ -290,6 +311,10 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
     keel_hello h;
     int alert;
 
+    if (s->conn->resumed) { /* RFC 8446 §4.3.2: not in a PSK handshake */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
     memset(&h, 0, sizeof(h));
     if (!keel_rd_prefixed8(body, &ctx) || keel_rd_left(&ctx) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
@@ -307,6 +332,10 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
 
 int keel_client_read_certificate(SSL *s, keel_rd *body)
 {
+    if (s->conn->resumed) { /* the PSK authenticated the server */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
     int alert = keel_read_certificate(s, body);
     if (alert)
         return alert;
@@ -335,6 +364,11 @@ int keel_client_read_cert_verify(SSL *s, keel_rd *body)
 int keel_client_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
+    if (!c->resumed && s->state == TLS_ST_CR_ENCRYPTED_EXTENSIONS) {
+        /* Without a PSK the server must authenticate first. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;

@@ -250,6 +250,10 @@ int keel_write_finished(SSL *s)
     keel_wr_close(&w, body);
     int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
     keel_wr_cleanup(&w);
+    if (ok) {
+        memcpy(c->finished, vd, len);
+        c->finished_len = len;
+    }
     OPENSSL_cleanse(vd, sizeof(vd));
     return ok;
 }
@@ -273,5 +277,7 @@ int keel_read_finished(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_DIGEST_CHECK_FAILED);
         return SSL_AD_DECRYPT_ERROR;
     }
+    memcpy(c->peer_finished, body->p, len);
+    c->peer_finished_len = len;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }

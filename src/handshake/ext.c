@@ -167,6 +167,39 @@ static int ch_psk_modes(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     keel_rd list;
     if (!keel_rd_prefixed8(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) == 0)
         return 0;
+    while (!keel_rd_done(&list)) {
+        uint32_t mode;
+        keel_rd_u8(&list, &mode);
+        if (mode == 1) /* psk_dhe_ke, the only mode keel accepts (RFC 8446 §4.2.9) */
+            h->psk_dhe = 1;
+    }
+    return 1;
+}
+
+/* RFC 8446 §4.2.11: identities, then binders; the binders' extent is kept for truncation. */
+static int ch_psk(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    if (!keel_rd_prefixed16(d, &h->psk_identities) || keel_rd_left(&h->psk_identities) == 0)
+        return 0;
+    h->psk_binders_block_len = keel_rd_left(d);
+    if (!keel_rd_prefixed16(d, &h->psk_binders) || keel_rd_left(&h->psk_binders) == 0
+            || !keel_rd_done(d))
+        return 0;
+    h->has_psk = 1;
+    return 1;
+}
+
+static int sh_psk(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t idx;
+    if (!keel_rd_u16(d, &idx) || !keel_rd_done(d))
+        return 0;
+    if (idx != 0) { /* keel offers one identity */
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK_IDENTITY);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->psk_selected = 1;
     return 1;
 }
 
@@ -218,7 +251,7 @@ static const struct {
     { KEEL_EXT_CLIENT_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
     { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
     { TLSEXT_TYPE_padding, CH, ignore, ignore },
-    { TLSEXT_TYPE_psk, CH | SH, ignore, ignore },
+    { TLSEXT_TYPE_psk, CH | SH, ch_psk, sh_psk },
     { TLSEXT_TYPE_early_data, CH | EE | NST, ignore, ignore },
     { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions },
     { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie },
@@ -277,6 +310,12 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
                 && !(offered & keel_ext_bit(type))) {
             ERR_raise(ERR_LIB_SSL, SSL_R_UNSOLICITED_EXTENSION);
             *alert = SSL_AD_UNSUPPORTED_EXTENSION;
+            return 0;
+        }
+        if (type == TLSEXT_TYPE_psk && msg == KEEL_MSG_CH && !keel_rd_done(&list)) {
+            /* pre_shared_key must be the last extension (RFC 8446 §4.2.11). */
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            *alert = SSL_AD_ILLEGAL_PARAMETER;
             return 0;
         }
         int (*fn)(SSL *, keel_hello *, keel_rd *, int *) =

@@ -17,7 +17,20 @@ typedef struct {
     keel_rd share;              /* SH: the server's key_exchange */
     keel_rd alpn;               /* CH: the protocol_name_list */
     keel_rd cookie;
+    int has_psk, psk_dhe;       /* pre_shared_key present; psk_dhe_ke offered */
+    keel_rd psk_identities;     /* CH: the PskIdentity list */
+    keel_rd psk_binders;        /* CH: the binder list */
+    size_t psk_binders_block_len; /* CH: bytes of the binders list incl. its length (truncation) */
+    int psk_selected;           /* SH: the server took our PSK */
 } keel_hello;
+
+/* ticket.c */
+int keel_server_send_tickets(SSL *s);
+int keel_client_read_ticket(SSL *s, keel_rd *body);
+const SSL_SESSION *keel_client_psk_session(SSL *s);
+int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss);
+int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss);
+int keel_server_try_psk(SSL *s, keel_hello *h);
 
 int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert);
 uint32_t keel_ext_bit(uint16_t type);

@@ -33,12 +33,18 @@ struct keel_conn {
     uint8_t client_random[32], server_random[32];
     uint8_t session_id[32];
     size_t session_id_len;
+    /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
+    uint8_t finished[KEEL_HASH_MAX_LEN], peer_finished[KEEL_HASH_MAX_LEN];
+    size_t finished_len, peer_finished_len;
     int hrr;                    /* a HelloRetryRequest was sent / received */
     uint8_t *cookie;
     size_t cookie_len;
     int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
     int ccs_received;
     int cert_requested;         /* server sent / client got CertificateRequest */
+    int resumed;                /* the handshake resumed a session (PSK) */
+    const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
+    size_t tickets_sent;
     uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
 
     keel_ks ks;                 /* the key schedule's current stage */

@@ -1,5 +1,5 @@
 /* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket and KeyUpdate. */
-#include "handshake/hs.h"
+#include "handshake/ext.h"
 
 /* KeyUpdate (§4.6.3): request_update is 0 or 1. Our write key moves to the next generation after
  * the message is sealed under the current one. */
@@ -43,24 +43,11 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
         return 0;
     }
     case SSL3_MT_NEWSESSION_TICKET:
-        /* Servers never receive tickets. A client accepts them; keeping them for resumption is
-         * the session work's (the message is checked for shape here). */
-        if (s->server) {
+        if (s->server) { /* servers never receive tickets */
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
             return SSL_AD_UNEXPECTED_MESSAGE;
         }
-        {
-            uint32_t lifetime, age_add;
-            keel_rd nonce, ticket, exts;
-            if (!keel_rd_u32(body, &lifetime) || !keel_rd_u32(body, &age_add)
-                    || !keel_rd_prefixed8(body, &nonce) || !keel_rd_prefixed16(body, &ticket)
-                    || keel_rd_left(&ticket) == 0 || !keel_rd_prefixed16(body, &exts)
-                    || !keel_rd_done(body)) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-                return SSL_AD_DECODE_ERROR;
-            }
-        }
-        return 0;
+        return keel_client_read_ticket(s, body);
     default:
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
         return SSL_AD_UNEXPECTED_MESSAGE;

@@ -1,6 +1,7 @@
 /* TLS 1.3 server handlers (RFC 8446 §4.1.1–§4.4): reading ClientHello, choosing what to
  * negotiate, and writing the server's flight. */
 #include "handshake/ext.h"
+#include "api/session.h"
 
 #include <string.h>
 
@@ -165,6 +166,11 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_open16(&w, &x);
     keel_wr_u16(&w, TLS1_3_VERSION);
     keel_wr_close(&w, x);
+    if (c->resumed && !hrr) {
+        keel_wr_u16(&w, TLSEXT_TYPE_psk);
+        keel_wr_u16(&w, 2);
+        keel_wr_u16(&w, 0); /* selected_identity: keel tries the first */
+    }
     keel_wr_u16(&w, TLSEXT_TYPE_key_share);
     keel_wr_open16(&w, &x);
     keel_wr_u16(&w, c->group);
@@ -317,6 +323,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     c->version = TLS1_3_VERSION;
     c->group = group;
+    if (!c->resumed && (alert = keel_server_try_psk(s, &h)) != 0)
+        return alert;
     if (share.p == NULL) {
         /* No usable share: ask for one (RFC 8446 §4.1.4), at most once. */
         if (c->hrr) {
@@ -342,7 +350,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
         return SSL_AD_INTERNAL_ERROR;
     }
-    if (!choose_cert(s)) {
+    if (!c->resumed && !choose_cert(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
@@ -379,9 +387,14 @@ int keel_server_write_flight(SSL *s)
         return 0;
     if (!write_encrypted_extensions(s))
         return 0;
-    if ((s->s.verify_mode & SSL_VERIFY_PEER) && !write_cert_request(s))
-        return 0;
-    if (!keel_write_certificate(s, c->certkey) || !keel_write_cert_verify(s) || !keel_write_finished(s))
+    /* A PSK handshake authenticates with the PSK: no certificates (RFC 8446 §2.2). */
+    if (!c->resumed) {
+        if ((s->s.verify_mode & SSL_VERIFY_PEER) && !write_cert_request(s))
+            return 0;
+        if (!keel_write_certificate(s, c->certkey) || !keel_write_cert_verify(s))
+            return 0;
+    }
+    if (!keel_write_finished(s))
         return 0;
     if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap))
         return 0;
@@ -429,7 +442,8 @@ int keel_server_read_finished(SSL *s, keel_rd *body)
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;
-    if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s))
+    if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s)
+            || !keel_server_send_tickets(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_set_state(s, TLS_ST_SR_FINISHED);
     return 0;

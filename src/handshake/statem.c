@@ -17,6 +17,7 @@ static const struct {
     { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, keel_client_read_encrypted_extensions },
     { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, keel_client_read_cert_request },
     { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_FINISHED, keel_client_read_finished }, /* PSK */
     { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
     { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, keel_client_read_cert_verify },
     { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, keel_client_read_finished },

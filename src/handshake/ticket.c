@@ -1,0 +1,388 @@
+/* TLS 1.3 resumption (RFC 8446 §4.6.1, §4.2.11): the server's NewSessionTicket, stateless ticket
+ * sealing, the client's session from a ticket, the client's PSK offer and the server's acceptance
+ * with binder verification. */
+#include "handshake/ext.h"
+#include "api/session.h"
+
+#include <string.h>
+
+#define TICKET_NAME_LEN 16
+#define MAX_TICKET_LIFETIME 604800 /* seven days, RFC 8446 §4.6.1 */
+
+/* ---- ticket keys: a current and a previous key per context, rotated once a session lifetime ---- */
+
+static int rotate_keys(SSL_CTX *ctx, time_t now)
+{
+    keel_ticket_key *k = ctx->ticket_keys;
+    long life = ctx->s.session_timeout > 0 ? ctx->s.session_timeout : 7200;
+    if (k[0].created != 0 && now - k[0].created < life)
+        return 1;
+    keel_ticket_key fresh;
+    if (!keel_random(ctx->algs, fresh.name, sizeof(fresh.name))
+            || !keel_random(ctx->algs, fresh.key, sizeof(fresh.key)))
+        return 0;
+    fresh.created = now;
+    OPENSSL_cleanse(&k[1], sizeof(k[1]));
+    k[1] = k[0];
+    k[0] = fresh;
+    OPENSSL_cleanse(&fresh, sizeof(fresh));
+    return 1;
+}
+
+/* ticket = key_name(16) || nonce(12) || AES-256-GCM(session encoding, aad = key_name) || tag */
+static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len)
+{
+    SSL_CTX *ctx = s->session_ctx;
+    keel_ticket_key key;
+    uint8_t *t = NULL;
+    size_t tl = TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + len + KEEL_AEAD_TAG_LEN;
+    keel_aead_ctx *a = NULL;
+    int ok = 0;
+
+    if (!CRYPTO_THREAD_write_lock(ctx->lock))
+        return 0;
+    ok = rotate_keys(ctx, time(NULL));
+    key = ctx->ticket_keys[0];
+    CRYPTO_THREAD_unlock(ctx->lock);
+    if (!ok || (t = OPENSSL_malloc(tl)) == NULL
+            || (a = keel_aead_new(ctx->algs, KEEL_AEAD_AES_256_GCM, 1)) == NULL
+            || !keel_aead_set_key(a, key.key))
+        goto end;
+    memcpy(t, key.name, TICKET_NAME_LEN);
+    ok = keel_random(ctx->algs, t + TICKET_NAME_LEN, KEEL_AEAD_NONCE_LEN)
+        && keel_aead_seal(a, t + TICKET_NAME_LEN, t, TICKET_NAME_LEN, pt, len,
+                          t + TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN);
+end:
+    keel_aead_free(a);
+    OPENSSL_cleanse(&key, sizeof(key));
+    if (!ok) {
+        OPENSSL_free(t);
+        return 0;
+    }
+    *out = t;
+    *out_len = tl;
+    return 1;
+}
+
+/* The session a ticket stands for, or NULL (unknown key, tampered, malformed): a ticket that
+ * cannot be opened means a full handshake, never an error. */
+static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
+{
+    SSL_CTX *ctx = s->session_ctx;
+    keel_ticket_key key;
+    int found = 0;
+
+    if (len < TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + KEEL_AEAD_TAG_LEN + 1)
+        return NULL;
+    if (!CRYPTO_THREAD_read_lock(ctx->lock))
+        return NULL;
+    for (int i = 0; i < 2 && !found; i++) {
+        if (ctx->ticket_keys[i].created != 0
+                && CRYPTO_memcmp(ctx->ticket_keys[i].name, t, TICKET_NAME_LEN) == 0) {
+            key = ctx->ticket_keys[i];
+            found = 1;
+        }
+    }
+    CRYPTO_THREAD_unlock(ctx->lock);
+    if (!found)
+        return NULL;
+    size_t ctl = len - TICKET_NAME_LEN - KEEL_AEAD_NONCE_LEN;
+    uint8_t *pt = OPENSSL_malloc(ctl);
+    keel_aead_ctx *a = keel_aead_new(ctx->algs, KEEL_AEAD_AES_256_GCM, 0);
+    SSL_SESSION *ss = NULL;
+    if (pt != NULL && a != NULL && keel_aead_set_key(a, key.key)
+            && keel_aead_open(a, t + TICKET_NAME_LEN, t, TICKET_NAME_LEN,
+                              t + TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN, ctl, pt)) {
+        ERR_set_mark();
+        ss = keel_session_decode(pt, ctl - KEEL_AEAD_TAG_LEN);
+        ERR_pop_to_mark();
+    }
+    keel_aead_free(a);
+    OPENSSL_clear_free(pt, ctl);
+    OPENSSL_cleanse(&key, sizeof(key));
+    return ss;
+}
+
+/* A session describing this connection (both roles), without ticket or PSK yet. */
+static SSL_SESSION *session_from_conn(SSL *s)
+{
+    keel_conn *c = s->conn;
+    SSL_SESSION *ss = SSL_SESSION_new();
+    X509 *peer = SSL_get0_peer_certificate(s);
+
+    if (ss == NULL)
+        return NULL;
+    ss->version = c->version;
+    ss->cipher = c->cipher;
+    ss->timeout = s->s.session_timeout;
+    ss->verify_result = s->verify_result;
+    memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);
+    ss->sid_ctx_len = s->s.sid_ctx_len;
+    if (peer != NULL && X509_up_ref(peer))
+        ss->peer = peer;
+    if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, s->hostname)
+            || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)
+            || !keel_random(s->ctx->algs, ss->session_id, 32)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    ss->session_id_len = 32;
+    return ss;
+}
+
+/* Server: after the client's Finished, num_tickets NewSessionTickets (§4.6.1). With
+ * SSL_OP_NO_TICKET the "ticket" is the session id of a session held in the server cache. */
+int keel_server_send_tickets(SSL *s)
+{
+    keel_conn *c = s->conn;
+    int stateful = (s->s.options & SSL_OP_NO_TICKET) != 0;
+
+    for (size_t i = 0; i < s->s.num_tickets; i++) {
+        SSL_SESSION *ss = session_from_conn(s);
+        uint8_t nonce = (uint8_t)c->tickets_sent, *ticket = NULL, *enc = NULL;
+        size_t ticket_len = 0, enc_len = 0, body, m;
+        keel_wr w;
+        int ok = ss != NULL;
+
+        ok = ok && keel_random(s->ctx->algs, (uint8_t *)&ss->ticket_age_add, 4)
+            && keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, &nonce, 1,
+                                      ss->master_key);
+        if (ok) {
+            ss->master_key_len = keel_hash_len(c->cipher->hash);
+            ss->ticket_lifetime_hint = (uint32_t)(ss->timeout > MAX_TICKET_LIFETIME ? MAX_TICKET_LIFETIME
+                                                  : ss->timeout < 0 ? 0 : ss->timeout);
+        }
+        if (ok && stateful) {
+            if (!(s->session_ctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE))
+                ok = SSL_CTX_add_session(s->session_ctx, ss);
+            ticket = ss->session_id;
+            ticket_len = ss->session_id_len;
+        }
+        SSL_CTX *sctx = s->session_ctx;
+        if (ok && (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER) && sctx->new_session_cb != NULL) {
+            SSL_SESSION_up_ref(ss);
+            if (sctx->new_session_cb(s, ss) == 0)
+                SSL_SESSION_free(ss);
+        }
+        if (ok && !stateful) {
+            ok = keel_session_encode(ss, &enc, &enc_len) && seal_ticket(s, enc, enc_len, &ticket, &ticket_len);
+        }
+        ok = ok && keel_wr_init(&w, 64 + ticket_len);
+        if (ok) {
+            keel_wr_u8(&w, SSL3_MT_NEWSESSION_TICKET);
+            keel_wr_open24(&w, &body);
+            keel_wr_u32(&w, ss->ticket_lifetime_hint);
+            keel_wr_u32(&w, ss->ticket_age_add);
+            keel_wr_u8(&w, 1);
+            keel_wr_u8(&w, nonce);
+            keel_wr_open16(&w, &m);
+            keel_wr_bytes(&w, ticket, ticket_len);
+            keel_wr_close(&w, m);
+            keel_wr_u16(&w, 0); /* no extensions */
+            keel_wr_close(&w, body);
+            ok = !keel_wr_failed(&w);
+            /* Tickets are post-handshake: not part of the transcript. */
+            ok = ok && keel_rl_seal(&c->rl, SSL3_RT_HANDSHAKE, keel_wr_data(&w), keel_wr_len(&w));
+            if (ok)
+                keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, keel_wr_data(&w), keel_wr_len(&w));
+            keel_wr_cleanup(&w);
+        }
+        if (!stateful)
+            OPENSSL_free(ticket);
+        OPENSSL_clear_free(enc, enc_len);
+        if (ok && s->session == NULL) {
+            SSL_SESSION_up_ref(ss);
+            s->session = ss;
+        }
+        SSL_SESSION_free(ss);
+        if (!ok)
+            return 0;
+        c->tickets_sent++;
+    }
+    return 1;
+}
+
+/* Client: a NewSessionTicket becomes the SSL's session (and the application's, through the new
+ * session callback in client cache mode). */
+int keel_client_read_ticket(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    uint32_t lifetime, age_add;
+    keel_rd nonce, ticket, exts;
+    SSL_SESSION *ss;
+
+    if (!keel_rd_u32(body, &lifetime) || !keel_rd_u32(body, &age_add)
+            || !keel_rd_prefixed8(body, &nonce) || !keel_rd_prefixed16(body, &ticket)
+            || keel_rd_left(&ticket) == 0 || !keel_rd_prefixed16(body, &exts) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (lifetime > MAX_TICKET_LIFETIME) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (lifetime == 0)
+        return 0; /* "discard the ticket immediately" */
+    if ((ss = session_from_conn(s)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    if (c->resumed && s->session != NULL && s->session->peer != NULL && ss->peer == NULL) {
+        X509_up_ref(s->session->peer);
+        ss->peer = s->session->peer;
+        ss->verify_result = s->session->verify_result;
+    }
+    ss->ticket_lifetime_hint = lifetime;
+    ss->ticket_age_add = age_add;
+    ss->master_key_len = keel_hash_len(c->cipher->hash);
+    if ((ss->ticket = OPENSSL_memdup(ticket.p, ticket.len)) == NULL
+            || !keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, nonce.p,
+                                       nonce.len, ss->master_key)) {
+        SSL_SESSION_free(ss);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    ss->ticket_len = ticket.len;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    SSL_CTX *sctx = s->session_ctx;
+    if ((sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) && sctx->new_session_cb != NULL) {
+        SSL_SESSION_up_ref(ss);
+        if (sctx->new_session_cb(s, ss) == 0)
+            SSL_SESSION_free(ss);
+    }
+    return 0;
+}
+
+/* ---- PSK offer (client) ---- */
+
+/* The session the client may offer: TLS 1.3, a ticket, unexpired, a suite of its hash enabled. */
+const SSL_SESSION *keel_client_psk_session(SSL *s)
+{
+    SSL_SESSION *ss = s->session;
+    time_t now = time(NULL);
+
+    if (ss == NULL || ss->version != TLS1_3_VERSION || ss->ticket == NULL || ss->cipher == NULL
+            || ss->master_key_len == 0 || keel_session_expired(ss, now)
+            || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
+        return NULL;
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        if (s->s.ciphers13[i]->hash == ss->cipher->hash)
+            return ss;
+    return NULL;
+}
+
+/* The pre_shared_key extension, last in the ClientHello (§4.2.11): one identity and a binder
+ * placeholder that keel_client_psk_bind fills in once the message is complete. */
+int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss)
+{
+    size_t x, ids, binders, b;
+    uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
+    size_t hl = keel_hash_len(ss->cipher->hash);
+
+    s->conn->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
+    keel_wr_u16(w, TLSEXT_TYPE_psk);
+    keel_wr_open16(w, &x);
+    keel_wr_open16(w, &ids);
+    keel_wr_open16(w, &b);
+    keel_wr_bytes(w, ss->ticket, ss->ticket_len);
+    keel_wr_close(w, b);
+    keel_wr_u32(w, age);
+    keel_wr_close(w, ids);
+    keel_wr_open16(w, &binders);
+    keel_wr_u8(w, (uint32_t)hl);
+    keel_wr_zeros(w, hl);
+    keel_wr_close(w, binders);
+    keel_wr_close(w, x);
+    return !keel_wr_failed(w);
+}
+
+/* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2). */
+static int compute_binder(SSL *s, const SSL_SESSION *ss, const uint8_t *msg, size_t trunc_len,
+                          uint8_t *binder)
+{
+    keel_ks ks;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    int ok = keel_transcript_current_with(&s->conn->transcript, ss->cipher->hash, msg, trunc_len, th)
+        && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
+        && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
+        && keel_ks_binder(&ks, 0, th, binder);
+    keel_ks_cleanup(&ks);
+    return ok;
+}
+
+int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss)
+{
+    size_t hl = keel_hash_len(ss->cipher->hash);
+    uint8_t *msg = keel_wr_data(w);
+    size_t len = keel_wr_len(w);
+    /* The message ends with the binders list: u16 length, u8 length, binder. */
+    return compute_binder(s, ss, msg, len - (2 + 1 + hl), msg + len - hl);
+}
+
+/* ---- PSK acceptance (server) ---- */
+
+static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
+{
+    SSL_CTX *ctx = s->session_ctx;
+    if (!(s->s.options & SSL_OP_NO_TICKET))
+        return open_ticket(s, id, len);
+    SSL_SESSION *ss = NULL;
+    if (!(ctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_LOOKUP))
+        ss = keel_cache_lookup(ctx, id, len);
+    if (ss == NULL && ctx->get_session_cb != NULL && len <= SSL_MAX_SSL_SESSION_ID_LENGTH) {
+        int copy = 1;
+        ss = ctx->get_session_cb(s, id, (int)len, &copy);
+        if (ss != NULL) {
+            atomic_fetch_add(&ctx->stats[KEEL_STAT_CB_HIT], 1);
+            if (copy)
+                SSL_SESSION_up_ref(ss);
+        }
+    }
+    return ss;
+}
+
+/* Returns 0 (resumed or not: c->resumed says), or an alert. Only the first identity is tried;
+ * whatever is wrong with it but the binder means a full handshake (§4.2.11). */
+int keel_server_try_psk(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
+    uint32_t age;
+
+    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
+            || !keel_rd_prefixed8(&binders, &binder))
+        return 0;
+    SSL_SESSION *ss = find_session(s, id.p, id.len);
+    atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
+    if (ss == NULL)
+        return 0;
+    int usable = ss->version == TLS1_3_VERSION && ss->cipher->hash == c->cipher->hash
+        && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
+        && ss->master_key_len == keel_hash_len(c->cipher->hash)
+        && (s->hostname == NULL) == (ss->hostname == NULL)
+        && (s->hostname == NULL || strcmp(s->hostname, ss->hostname) == 0);
+    if (usable && keel_session_expired(ss, time(NULL))) {
+        atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_TIMEOUTS], 1);
+        usable = 0;
+    }
+    if (!usable) {
+        SSL_SESSION_free(ss);
+        return 0;
+    }
+    uint8_t expect[KEEL_HASH_MAX_LEN];
+    size_t trunc = c->cur_len - h->psk_binders_block_len;
+    if (binder.len != keel_hash_len(c->cipher->hash)
+            || !compute_binder(s, ss, c->hs_buf, trunc, expect)
+            || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    if (!keel_ks_early(&c->ks, ss->master_key, ss->master_key_len)) {
+        SSL_SESSION_free(ss);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    c->resumed = 1;
+    s->verify_result = ss->verify_result;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 0;
+}
