@@ -153,6 +153,8 @@ struct ssl_ctx_st {
     SSL_SESSION *cache_head;
     long cache_count;
     keel_ticket_key ticket_keys[2]; /* current, previous */
+    /* SSL_CTX_set_tlsext_ticket_key_evp_cb: the application seals tickets instead of ticket_keys */
+    int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
     atomic_long stats[KEEL_STAT_COUNT];
     long session_cache_mode;
     long session_cache_size;

@@ -4,7 +4,7 @@
  * Two separate lists exist on each object: the "client CA" list a server sends in a
  * CertificateRequest, and the generic list for the certificate_authorities extension
  * (RFC 8446 §4.2.4). An SSL's list is NULL until set, and then overrides its context's. */
-#include "internal.h"
+#include "handshake/hs.h"
 
 #include <openssl/pem.h>
 #include <openssl/store.h>
@@ -79,12 +79,12 @@ STACK_OF(X509_NAME) *SSL_dup_CA_list(const STACK_OF(X509_NAME) *sk)
 
 void SSL_set_client_CA_list(SSL *s, STACK_OF(X509_NAME) *name_list) { set_list(&s->client_ca, name_list); }
 
-/* A server reports its own list or its context's. A client would report the list the server
- * sent in CertificateRequest; keel's client does not keep it yet, so it has none. */
+/* A server reports its own list or its context's; a client the list the server sent in its
+ * CertificateRequest. */
 STACK_OF(X509_NAME) *SSL_get_client_CA_list(const SSL *s)
 {
     if (!s->server)
-        return NULL;
+        return s->conn != NULL ? s->conn->peer_ca_names : NULL;
     return s->client_ca != NULL ? s->client_ca : s->ctx->client_ca;
 }
 
@@ -104,9 +104,11 @@ const STACK_OF(X509_NAME) *SSL_get0_CA_list(const SSL *s)
 int SSL_CTX_add1_to_CA_list(SSL_CTX *ctx, const X509 *x) { return add_subject(&ctx->ca_names, x); }
 int SSL_add1_to_CA_list(SSL *ssl, const X509 *x) { return add_subject(&ssl->ca_names, x); }
 
-/* The peer's certificate_authorities (RFC 8446 §4.2.4) are not parsed yet: "NULL if no list was
- * sent" is what keel can say. */
-const STACK_OF(X509_NAME) *SSL_get0_peer_CA_list(const SSL *s) { return NULL; }
+/* The peer's certificate_authorities (RFC 8446 §4.2.4); NULL if none was sent. */
+const STACK_OF(X509_NAME) *SSL_get0_peer_CA_list(const SSL *s)
+{
+    return s->conn != NULL ? s->conn->peer_ca_names : NULL;
+}
 
 /* ---- loading subject names ---- */
 

@@ -25,9 +25,18 @@ int SSL_do_handshake(SSL *s)
 {
     if (!start(s))
         return -1;
-    if (!s->in_init)
-        return 1;
     s->rwstate = SSL_NOTHING;
+    if (!s->in_init) {
+        /* SSL_verify_client_post_handshake(3): the request goes out here. */
+        keel_conn *c = s->conn;
+        if (c->pha_state == KEEL_PHA_PENDING && !keel_pha_send_request(s)) {
+            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+            return -1;
+        }
+        if (keel_rl_unflushed(&c->rl) > 0 && keel_flush(s) <= 0)
+            return -1;
+        return 1;
+    }
     return keel_handshake(s) == 1 ? 1 : -1;
 }
 
@@ -52,6 +61,12 @@ static int next_app_record(SSL *s)
     keel_conn *c = s->conn;
 
     for (;;) {
+        /* An answer to a post-handshake message (KeyUpdate aside) goes out before reading on. */
+        if (keel_rl_unflushed(&c->rl) > 0) {
+            int r = keel_flush(s);
+            if (r <= 0)
+                return r;
+        }
         if (keel_rl_pending(&c->rl) > 0)
             return 1;
         /* Post-handshake messages may already be buffered (e.g. tickets behind Finished). */
@@ -62,6 +77,7 @@ static int next_app_record(SSL *s)
             int r = keel_read_hs(s, &type, &body, &len);
             if (r <= 0)
                 return r;
+            c->cur_len = len;
             int alert = keel_post_handshake(s, type, &body);
             keel_hs_consume(s, len);
             if (alert) {

@@ -95,6 +95,18 @@ int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
 int keel_transcript_hrr_rewrite(keel_transcript *t);
 /* The raw bytes (buffering mode, or keep_buffer). */
 int keel_transcript_buffer(const keel_transcript *t, const uint8_t **data, size_t *len);
+/* ---- tickets sealed by an application's callback (ticket_evp.c) ---- */
+typedef int (*keel_ticket_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
+/* 1 = sealed into *out, 0 = the callback declined, -1 = error */
+int keel_ticket_cb_seal(const keel_algs *algs, keel_ticket_cb cb, SSL *s, const uint8_t *pt,
+                        size_t len, uint8_t **out, size_t *out_len);
+/* 1 or 2 (renew) = opened into *pt, 0 = not usable (full handshake), -1 = the callback failed */
+int keel_ticket_cb_open(const keel_algs *algs, keel_ticket_cb cb, SSL *s, const uint8_t *t,
+                        size_t len, uint8_t **pt, size_t *pt_len);
+
+/* An independent copy of a hashing transcript (post-handshake authentication branches off the
+ * handshake's transcript, RFC 8446 §4.4). */
+int keel_transcript_dup(keel_transcript *dst, const keel_transcript *src);
 void keel_transcript_cleanup(keel_transcript *t);
 
 /* ---- HMAC, HKDF, TLS 1.2 PRF (hkdf.c) ----------------------------------------------------- */

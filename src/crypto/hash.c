@@ -206,6 +206,25 @@ int keel_transcript_buffer(const keel_transcript *t, const uint8_t **data, size_
     return 1;
 }
 
+int keel_transcript_dup(keel_transcript *dst, const keel_transcript *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    if (!src->hashing || src->keep_buffer) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    dst->algs = src->algs;
+    dst->id = src->id;
+    dst->hashing = 1;
+    if ((dst->md = EVP_MD_CTX_new()) == NULL || (dst->scratch = EVP_MD_CTX_new()) == NULL
+            || !EVP_MD_CTX_copy_ex(dst->md, src->md)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        keel_transcript_cleanup(dst);
+        return 0;
+    }
+    return 1;
+}
+
 void keel_transcript_cleanup(keel_transcript *t)
 {
     EVP_MD_CTX_free(t->md);

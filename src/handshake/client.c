@@ -134,6 +134,7 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, x);
     }
     if (s->s.post_handshake_auth) {
+        c->pha_offered = 1;
         ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
         keel_wr_close(&w, x);
     }
@@ -323,6 +324,10 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
     s->conn->npeer_sigalgs = 0;
     if (!keel_ext_parse(s, KEEL_MSG_CR, body, &h, 0, &alert))
         return alert;
+    if (s->conn->npeer_sigalgs == 0) { /* mandatory in a CertificateRequest (§4.3.2) */
+        ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SIGALGS_EXTENSION);
+        return SSL_AD_MISSING_EXTENSION;
+    }
     s->conn->cert_requested = 1;
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
@@ -379,15 +384,21 @@ int keel_client_read_finished(SSL *s, keel_rd *body)
     return 0;
 }
 
-/* The client's second flight: [CCS] [Certificate CertificateVerify] Finished. */
+/* The client's second flight: [CCS] [Certificate CertificateVerify] Finished. 1 = written,
+ * 0 = failed, -1 = the client certificate callback wants to be called again (nothing written). */
 int keel_client_write_finished(SSL *s)
 {
     keel_conn *c = s->conn;
+    const keel_certkey *ck = NULL;
 
+    if (c->cert_requested) {
+        int r = keel_choose_cert(s, &ck);
+        if (r <= 0)
+            return r;
+    }
     if (!keel_write_ccs(s))
         return 0;
     if (c->cert_requested) {
-        const keel_certkey *ck = keel_choose_cert(s);
         if (!keel_write_certificate(s, ck))
             return 0;
         if (ck != NULL && !keel_write_cert_verify(s))

@@ -4,9 +4,8 @@
 
 #include <string.h>
 
-/* The certificate a client answers a CertificateRequest with: the configured one whose key can
- * sign with a scheme the server listed, or one from SSL_CTX_set_client_cert_cb. */
-const keel_certkey *keel_choose_cert(SSL *s)
+/* A configured certificate whose key can sign with a scheme the server listed. */
+static const keel_certkey *pick_cert(SSL *s)
 {
     keel_conn *c = s->conn;
     for (size_t i = 0; i < c->npeer_sigalgs; i++) {
@@ -15,11 +14,45 @@ const keel_certkey *keel_choose_cert(SSL *s)
             if (ck->x509 != NULL && ck->pkey != NULL
                     && keel_sig_key_matches(ck->pkey, c->peer_sigalgs[i], 1)) {
                 c->sigalg = c->peer_sigalgs[i];
-                return c->certkey = ck;
+                return ck;
             }
         }
     }
     return NULL;
+}
+
+/* The certificate a client answers a CertificateRequest with (SSL_CTX_set_cert_cb(3),
+ * SSL_CTX_set_client_cert_cb(3)): the cert callback may configure one; failing a configured one,
+ * the client certificate callback may supply one. 1 = decided (*out may be NULL: answer with an
+ * empty Certificate), 0 = failed, -1 = the client certificate callback asked to be called again
+ * (SSL_ERROR_WANT_X509_LOOKUP). */
+int keel_choose_cert(SSL *s, const keel_certkey **out)
+{
+    X509 *x = NULL;
+    EVP_PKEY *pkey = NULL;
+
+    if (s->s.cert_cb != NULL && s->s.cert_cb(s, s->s.cert_cb_arg) <= 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
+        return 0;
+    }
+    if ((*out = pick_cert(s)) == NULL && s->ctx->client_cert_cb != NULL) {
+        int r = s->ctx->client_cert_cb(s, &x, &pkey);
+        if (r < 0)
+            return -1;
+        if (r > 0 && x != NULL && pkey != NULL) {
+            int ok = SSL_use_certificate(s, x) && SSL_use_PrivateKey(s, pkey);
+            X509_free(x);
+            EVP_PKEY_free(pkey);
+            if (!ok)
+                return 0;
+            *out = pick_cert(s);
+        } else {
+            X509_free(x);
+            EVP_PKEY_free(pkey);
+        }
+    }
+    s->conn->certkey = *out;
+    return 1;
 }
 
 int keel_write_certificate(SSL *s, const keel_certkey *ck)
@@ -32,7 +65,8 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE);
     keel_wr_open24(&w, &body);
-    keel_wr_u8(&w, 0); /* certificate_request_context: empty in the handshake */
+    keel_wr_u8(&w, (uint32_t)s->conn->cert_ctx_len); /* echoes the request's context (§4.4.2) */
+    keel_wr_bytes(&w, s->conn->cert_ctx, s->conn->cert_ctx_len);
     keel_wr_open24(&w, &list);
     if (ck != NULL) {
         chain = ck->chain != NULL ? ck->chain : s->ctx->extra_certs;
@@ -68,10 +102,15 @@ int keel_read_certificate(SSL *s, keel_rd *body)
 
     if (chain == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    if (!keel_rd_prefixed8(body, &ctx) || keel_rd_left(&ctx) != 0
-            || !keel_rd_prefixed24(body, &list) || !keel_rd_done(body)) {
+    if (!keel_rd_prefixed8(body, &ctx) || !keel_rd_prefixed24(body, &list) || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         goto decode_err;
+    }
+    /* The context must be the one the CertificateRequest carried (empty in the handshake). */
+    if (ctx.len != c->cert_ctx_len || CRYPTO_memcmp(ctx.p, c->cert_ctx, ctx.len) != 0) {
+        sk_X509_free(chain);
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_CONTEXT);
+        return SSL_AD_ILLEGAL_PARAMETER;
     }
     while (!keel_rd_done(&list)) {
         keel_rd der, exts;
@@ -102,35 +141,56 @@ decode_err:
     return SSL_AD_DECODE_ERROR;
 }
 
-/* The alert a verification error deserves (RFC 8446 §6.2), as OpenSSL maps them. */
+/* The alert a verification error deserves (RFC 8446 §6.2), the same as OpenSSL sends for each. */
 static int verify_alert(long err)
 {
-    switch (err) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-        return SSL_AD_CERTIFICATE_EXPIRED;
-    case X509_V_ERR_CERT_REVOKED:
-        return SSL_AD_CERTIFICATE_REVOKED;
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_CERT_REJECTED:
-        return SSL_AD_UNKNOWN_CA;
-    case X509_V_ERR_OUT_OF_MEM:
-        return SSL_AD_INTERNAL_ERROR;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-        return SSL_AD_BAD_CERTIFICATE;
-    case X509_V_ERR_INVALID_PURPOSE:
-        return SSL_AD_UNSUPPORTED_CERTIFICATE;
-    default:
-        return SSL_AD_CERTIFICATE_UNKNOWN;
-    }
+    static const struct { int err, alert; } map[] = {
+        { X509_V_ERR_APPLICATION_VERIFICATION, SSL_AD_HANDSHAKE_FAILURE },
+        { X509_V_ERR_CERT_HAS_EXPIRED, SSL_AD_CERTIFICATE_EXPIRED },
+        { X509_V_ERR_CRL_HAS_EXPIRED, SSL_AD_CERTIFICATE_EXPIRED },
+        { X509_V_ERR_CERT_REVOKED, SSL_AD_CERTIFICATE_REVOKED },
+        { X509_V_ERR_CERT_SIGNATURE_FAILURE, SSL_AD_DECRYPT_ERROR },
+        { X509_V_ERR_CRL_SIGNATURE_FAILURE, SSL_AD_DECRYPT_ERROR },
+        { X509_V_ERR_CERT_CHAIN_TOO_LONG, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_INVALID_CA, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_PATH_LENGTH_EXCEEDED, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_UNABLE_TO_GET_CRL, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, SSL_AD_UNKNOWN_CA },
+        { X509_V_ERR_INVALID_PURPOSE, SSL_AD_UNSUPPORTED_CERTIFICATE },
+        { X509_V_ERR_INVALID_CALL, SSL_AD_INTERNAL_ERROR },
+        { X509_V_ERR_OUT_OF_MEM, SSL_AD_INTERNAL_ERROR },
+        { X509_V_ERR_STORE_LOOKUP, SSL_AD_INTERNAL_ERROR },
+        { X509_V_ERR_UNSPECIFIED, SSL_AD_INTERNAL_ERROR },
+        /* the rest of the certificate's own defects */
+        { X509_V_ERR_CA_KEY_TOO_SMALL, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_EC_KEY_EXPLICIT_PARAMS, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_CA_MD_TOO_WEAK, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_CERT_NOT_YET_VALID, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_CERT_REJECTED, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_CERT_UNTRUSTED, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_CRL_NOT_YET_VALID, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_DANE_NO_MATCH, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_EE_KEY_TOO_SMALL, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_EMAIL_MISMATCH, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_HOSTNAME_MISMATCH, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_IP_ADDRESS_MISMATCH, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE, SSL_AD_BAD_CERTIFICATE },
+        { X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE, SSL_AD_BAD_CERTIFICATE },
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].err == err)
+            return map[i].alert;
+    return SSL_AD_CERTIFICATE_UNKNOWN;
 }
 
 /* Verify the peer's chain with the context's store and the SSL's X509_VERIFY_PARAM (host names

@@ -34,6 +34,8 @@ void keel_conn_free(keel_conn *c)
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
     keel_transcript_cleanup(&c->transcript);
+    keel_transcript_cleanup(&c->hs_transcript);
+    sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     keel_kex_free(c->kex);
     keel_ks_cleanup(&c->ks);
     OPENSSL_free(c->cookie);

@@ -215,7 +215,48 @@ static int any_cookie(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 
 static int ch_pha(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
+    s->conn->pha_offered = 1;
     return keel_rd_done(d);
+}
+
+/* certificate_authorities in a CertificateRequest (RFC 8446 §4.2.4): DistinguishedName
+ * authorities<3..2^16-1>, each opaque<1..2^16-1> holding a DER Name. Kept for
+ * SSL_get0_peer_CA_list and the client certificate callback. */
+static int cr_ca_names(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list, der;
+    STACK_OF(X509_NAME) *names;
+
+    if (!keel_rd_prefixed16(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) < 3)
+        return 0;
+    if ((names = sk_X509_NAME_new_null()) == NULL) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return 0;
+    }
+    while (!keel_rd_done(&list)) {
+        const unsigned char *p;
+        X509_NAME *name = NULL;
+        if (!keel_rd_prefixed16(&list, &der) || der.len == 0) {
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            return 0;
+        }
+        p = der.p;
+        if (d2i_X509_NAME(&name, &p, (long)der.len) == NULL || p != der.p + der.len) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            ERR_raise(ERR_LIB_SSL, SSL_R_CA_DN_LENGTH_MISMATCH);
+            return 0;
+        }
+        if (!sk_X509_NAME_push(names, name)) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return 0;
+        }
+    }
+    sk_X509_NAME_pop_free(s->conn->peer_ca_names, X509_NAME_free);
+    s->conn->peer_ca_names = names;
+    return 1;
 }
 
 /* Extensions keel recognises but does not act on in TLS 1.3: parsed for well-formedness only. */
@@ -243,7 +284,7 @@ static const struct {
     { TLSEXT_TYPE_max_fragment_length, CH | EE, ignore, ignore },
     { TLSEXT_TYPE_status_request, CH | CR | CT, ignore, ignore },
     { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore },
-    { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ignore },
+    { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs },
     { TLSEXT_TYPE_use_srtp, CH | EE, ignore, ignore },
     { KEEL_EXT_HEARTBEAT, CH | EE, ignore, ignore },
     { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE, ch_alpn, ee_alpn },
@@ -256,7 +297,7 @@ static const struct {
     { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions },
     { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie },
     { TLSEXT_TYPE_psk_kex_modes, CH, ch_psk_modes, ignore },
-    { TLSEXT_TYPE_certificate_authorities, CH | CR, ignore, ignore },
+    { TLSEXT_TYPE_certificate_authorities, CH | CR, ignore, cr_ca_names },
     { KEEL_EXT_OID_FILTERS, CR, ignore, ignore },
     { TLSEXT_TYPE_post_handshake_auth, CH, ch_pha, ignore },
     { TLSEXT_TYPE_signature_algorithms_cert, CH | CR, ch_sigalgs_cert, ignore },

@@ -42,6 +42,12 @@ struct keel_conn {
     int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
     int ccs_received;
     int cert_requested;         /* server sent / client got CertificateRequest */
+    int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
+    int pha_state;              /* server: KEEL_PHA_* (pha.c) */
+    uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
+    size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
+    keel_transcript hs_transcript; /* the handshake's own transcript, kept aside meanwhile */
+    STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
     size_t tickets_sent;
@@ -130,7 +136,7 @@ int keel_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel_server_read_finished(SSL *s, keel_rd *body);
 
 /* common13.c: messages both roles build / check */
-const keel_certkey *keel_choose_cert(SSL *s);
+int keel_choose_cert(SSL *s, const keel_certkey **out);
 int keel_write_certificate(SSL *s, const keel_certkey *ck);
 int keel_read_certificate(SSL *s, keel_rd *body);
 int keel_write_cert_verify(SSL *s);
@@ -139,6 +145,12 @@ int keel_write_finished(SSL *s);
 int keel_read_finished(SSL *s, keel_rd *body);
 int keel_verify_peer(SSL *s);
 int keel_post_handshake(SSL *s, int type, keel_rd *body);
+/* pha.c: post-handshake client authentication (RFC 8446 §4.6.2) */
+enum { KEEL_PHA_NONE, KEEL_PHA_PENDING, KEEL_PHA_SENT, KEEL_PHA_CERT, KEEL_PHA_CERT_VRFY };
+int keel_write_cert_request(SSL *s);
+int keel_pha_send_request(SSL *s);
+int keel_pha_server_read(SSL *s, int type, keel_rd *body);
+int keel_pha_client_answer(SSL *s, keel_rd *body);
 int keel_send_key_update(SSL *s, int request);
 
 #endif

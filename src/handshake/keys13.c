@@ -54,14 +54,15 @@ int keel_hs_derive_resumption(SSL *s)
         && keel_ks_resumption_master(&c->ks, th, c->resumption);
 }
 
-/* verify_data of `server`'s Finished over the transcript so far (§4.4.4). */
+/* verify_data of `server`'s Finished over the transcript so far (§4.4.4). A client's Finished in
+ * post-handshake authentication is keyed by its current application traffic secret. */
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
+    const uint8_t *base = server ? c->server_hs : c->cert_ctx_len > 0 ? c->client_ap : c->client_hs;
     return keel_transcript_current(&c->transcript, th)
-        && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, server ? c->server_hs : c->client_hs,
-                               th, out);
+        && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
 
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)

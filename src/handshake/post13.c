@@ -1,4 +1,5 @@
-/* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket and KeyUpdate. */
+/* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket, KeyUpdate, and the messages of
+ * post-handshake authentication (pha.c). */
 #include "handshake/ext.h"
 
 /* KeyUpdate (§4.6.3): request_update is 0 or 1. Our write key moves to the next generation after
@@ -48,6 +49,20 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
             return SSL_AD_UNEXPECTED_MESSAGE;
         }
         return keel_client_read_ticket(s, body);
+    case SSL3_MT_CERTIFICATE_REQUEST:
+        if (s->server) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            return SSL_AD_UNEXPECTED_MESSAGE;
+        }
+        return keel_pha_client_answer(s, body);
+    case SSL3_MT_CERTIFICATE:
+    case SSL3_MT_CERTIFICATE_VERIFY:
+    case SSL3_MT_FINISHED:
+        if (!s->server) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            return SSL_AD_UNEXPECTED_MESSAGE;
+        }
+        return keel_pha_server_read(s, type, body);
     default:
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
         return SSL_AD_UNEXPECTED_MESSAGE;

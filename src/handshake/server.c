@@ -218,19 +218,52 @@ static int write_encrypted_extensions(SSL *s)
     return ok;
 }
 
-/* CertificateRequest (RFC 8446 §4.3.2): empty context, our signature schemes. */
-static int write_cert_request(SSL *s)
+/* The names a CertificateRequest advertises (RFC 8446 §4.2.4): the client CA list, else the
+ * generic CA list (SSL_CTX_set_client_CA_list(3), SSL_CTX_set0_CA_list(3)). */
+static void write_ca_names(SSL *s, keel_wr *w)
 {
+    const STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(s);
+    size_t x, list;
+
+    if (sk_X509_NAME_num(names) <= 0)
+        names = SSL_get0_CA_list(s);
+    if (sk_X509_NAME_num(names) <= 0)
+        return;
+    keel_wr_u16(w, TLSEXT_TYPE_certificate_authorities);
+    keel_wr_open16(w, &x);
+    keel_wr_open16(w, &list);
+    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
+        const X509_NAME *name = sk_X509_NAME_value(names, i);
+        const unsigned char *der;
+        size_t der_len, m;
+        if (!X509_NAME_get0_der(name, &der, &der_len)) {
+            w->failed = 1; /* sticky: the message is abandoned */
+            return;
+        }
+        keel_wr_open16(w, &m);
+        keel_wr_bytes(w, der, der_len);
+        keel_wr_close(w, m);
+    }
+    keel_wr_close(w, list);
+    keel_wr_close(w, x);
+}
+
+/* CertificateRequest (RFC 8446 §4.3.2): the context (empty in the handshake, pha.c sets one
+ * after it), our signature schemes, the CA names. */
+int keel_write_cert_request(SSL *s)
+{
+    keel_conn *c = s->conn;
     keel_wr w;
     size_t body, e, x, m;
     const uint16_t *ours;
     size_t n = keel_sigalgs_effective(&s->s, &ours);
 
-    if (!keel_wr_init(&w, 128))
+    if (!keel_wr_init(&w, 256))
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
     keel_wr_open24(&w, &body);
-    keel_wr_u8(&w, 0);
+    keel_wr_u8(&w, (uint32_t)c->cert_ctx_len);
+    keel_wr_bytes(&w, c->cert_ctx, c->cert_ctx_len);
     keel_wr_open16(&w, &e);
     keel_wr_u16(&w, TLSEXT_TYPE_signature_algorithms);
     keel_wr_open16(&w, &x);
@@ -239,11 +272,12 @@ static int write_cert_request(SSL *s)
         keel_wr_u16(&w, ours[i]);
     keel_wr_close(&w, m);
     keel_wr_close(&w, x);
+    write_ca_names(s, &w);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
     int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
     keel_wr_cleanup(&w);
-    s->conn->cert_requested = ok;
+    c->cert_requested = ok;
     return ok;
 }
 
@@ -389,7 +423,9 @@ int keel_server_write_flight(SSL *s)
         return 0;
     /* A PSK handshake authenticates with the PSK: no certificates (RFC 8446 §2.2). */
     if (!c->resumed) {
-        if ((s->s.verify_mode & SSL_VERIFY_PEER) && !write_cert_request(s))
+        /* SSL_VERIFY_POST_HANDSHAKE: the request waits for SSL_verify_client_post_handshake. */
+        if ((s->s.verify_mode & (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE)) == SSL_VERIFY_PEER
+                && !keel_write_cert_request(s))
             return 0;
         if (!keel_write_certificate(s, c->certkey) || !keel_write_cert_verify(s))
             return 0;

@@ -40,7 +40,8 @@ static keel_handler lookup(const SSL *s, int msg)
 }
 
 /* Our turn to speak: the client's first and last flights. (The server's flights are written by
- * the handler of the ClientHello that triggers them.) */
+ * the handler of the ClientHello that triggers them.) 1 = done or nothing to do, 0 = failed,
+ * -1 = a callback asked to be called again. */
 static int write_step(SSL *s, int *wrote)
 {
     *wrote = 1;
@@ -94,7 +95,11 @@ int keel_handshake(SSL *s)
             return 1;
         }
         OSSL_HANDSHAKE_STATE before = s->state;
-        if (!write_step(s, &wrote)) {
+        if ((r = write_step(s, &wrote)) < 0) {
+            s->rwstate = SSL_X509_LOOKUP;
+            return -1;
+        }
+        if (r == 0) {
             keel_fatal(s, SSL_AD_INTERNAL_ERROR);
             return 0;
         }

@@ -29,7 +29,15 @@ static int rotate_keys(SSL_CTX *ctx, time_t now)
     return 1;
 }
 
-/* ticket = key_name(16) || nonce(12) || AES-256-GCM(session encoding, aad = key_name) || tag */
+int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
+{
+    ctx->ticket_key_evp_cb = cb;
+    return 1;
+}
+
+/* ticket = key_name(16) || nonce(12) || AES-256-GCM(session encoding, aad = key_name) || tag,
+ * unless the application seals tickets itself. 1 = sealed, 0 = error, -1 = the application's
+ * callback declined to issue a ticket. */
 static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len)
 {
     SSL_CTX *ctx = s->session_ctx;
@@ -39,6 +47,10 @@ static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, siz
     keel_aead_ctx *a = NULL;
     int ok = 0;
 
+    if (ctx->ticket_key_evp_cb != NULL) {
+        int r = keel_ticket_cb_seal(ctx->algs, ctx->ticket_key_evp_cb, s, pt, len, out, out_len);
+        return r > 0 ? 1 : r == 0 ? -1 : 0;
+    }
     if (!CRYPTO_THREAD_write_lock(ctx->lock))
         return 0;
     ok = rotate_keys(ctx, time(NULL));
@@ -72,6 +84,18 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     keel_ticket_key key;
     int found = 0;
 
+    if (ctx->ticket_key_evp_cb != NULL) {
+        uint8_t *pt = NULL;
+        size_t ptlen = 0;
+        SSL_SESSION *ss = NULL;
+        if (keel_ticket_cb_open(ctx->algs, ctx->ticket_key_evp_cb, s, t, len, &pt, &ptlen) > 0) {
+            ERR_set_mark();
+            ss = keel_session_decode(pt, ptlen);
+            ERR_pop_to_mark();
+        }
+        OPENSSL_clear_free(pt, ptlen);
+        return ss;
+    }
     if (len < TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + KEEL_AEAD_TAG_LEN + 1)
         return NULL;
     if (!CRYPTO_THREAD_read_lock(ctx->lock))
@@ -164,11 +188,13 @@ int keel_server_send_tickets(SSL *s)
             if (sctx->new_session_cb(s, ss) == 0)
                 SSL_SESSION_free(ss);
         }
+        int declined = 0; /* the application's ticket callback issued none */
         if (ok && !stateful) {
-            ok = keel_session_encode(ss, &enc, &enc_len) && seal_ticket(s, enc, enc_len, &ticket, &ticket_len);
+            int r = keel_session_encode(ss, &enc, &enc_len) ? seal_ticket(s, enc, enc_len, &ticket, &ticket_len) : 0;
+            declined = r < 0;
+            ok = r != 0;
         }
-        ok = ok && keel_wr_init(&w, 64 + ticket_len);
-        if (ok) {
+        if (ok && !declined && (ok = keel_wr_init(&w, 64 + ticket_len))) {
             keel_wr_u8(&w, SSL3_MT_NEWSESSION_TICKET);
             keel_wr_open24(&w, &body);
             keel_wr_u32(&w, ss->ticket_lifetime_hint);
