@@ -52,6 +52,14 @@ enum { KEEL_STAT_CONNECT, KEEL_STAT_CONNECT_GOOD, KEEL_STAT_ACCEPT, KEEL_STAT_AC
        KEEL_STAT_HITS, KEEL_STAT_CB_HIT, KEEL_STAT_MISSES, KEEL_STAT_TIMEOUTS, KEEL_STAT_CACHE_FULL,
        KEEL_STAT_COUNT };
 
+/* A peer certificate already decoded, by its DER bytes (src/pki/cert_cache.c). */
+#define KEEL_CERT_CACHE_SIZE 8
+typedef struct {
+    uint8_t *der;
+    size_t len;
+    X509 *x509;
+} keel_cached_cert;
+
 /* A stateless-ticket sealing key (RFC 8446 §4.6.1 leaves the format to the server). */
 typedef struct {
     uint8_t name[16];
@@ -143,6 +151,8 @@ struct ssl_ctx_st {
     int (*alpn_select_cb)(SSL *, const unsigned char **, unsigned char *, const unsigned char *,
                           unsigned int, void *);
     void *alpn_select_arg;
+    SSL_client_hello_cb_fn client_hello_cb; /* SSL_CTX_set_client_hello_cb (src/api/client_hello.c) */
+    void *client_hello_arg;
     void (*keylog_cb)(const SSL *, const char *);
     int (*client_cert_cb)(SSL *, X509 **, EVP_PKEY **);
     int (*app_verify_cb)(X509_STORE_CTX *, void *);
@@ -153,6 +163,8 @@ struct ssl_ctx_st {
     SSL_SESSION *cache_head;
     long cache_count;
     keel_ticket_key ticket_keys[2]; /* current, previous */
+    keel_cached_cert cert_cache[KEEL_CERT_CACHE_SIZE]; /* decoded peer certificates (cert_cache.c) */
+    size_t cert_cache_next;
     /* SSL_CTX_set_tlsext_ticket_key_evp_cb: the application seals tickets instead of ticket_keys */
     int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
     atomic_long stats[KEEL_STAT_COUNT];
@@ -190,6 +202,9 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
 
 /* Session cache (src/api/sess_cache.c) */
 void keel_cache_free(SSL_CTX *ctx);
+X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
+void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
+void keel_cert_cache_free(SSL_CTX *ctx);
 long keel_cache_stat(SSL_CTX *ctx, int cmd);
 
 /* Cipher table (src/api/cipher.c) */

@@ -22,6 +22,8 @@ tmp=$(mktemp)
   echo "- **implemented**: keel defines it with OpenSSL 3.0's documented behaviour and a test calls it."
   echo "- **partial**: defined, with the limits noted."
   echo "- **untested**: defined, but no test calls it yet."
+  echo "- **unimplemented**: defined so that programs load, but it fails honestly (the documented failure"
+  echo "  value and a reason on the error stack); the note says why."
   echo "- **missing**: not defined: a program calling it fails to load (or the row says why it's absent)."
   echo
   echo "Used by = which of curl, nginx, haproxy, python (Debian 12) call it (\`abi/targets.txt\`)."
@@ -43,6 +45,7 @@ tmp=$(mktemp)
     users=$(awk -v f="$fn" '$1 == f { $1 = ""; print }' "$targets" | sed 's/^ //; s/ /, /g')
     if grep -qx "$fn" <<<"$defined"; then
       if [ "$kind" = partial ]; then status=partial
+      elif [ "$kind" = missing ]; then status=unimplemented
       elif [ -z "$tests" ]; then status=untested
       else status=implemented; fi
     else
@@ -54,7 +57,7 @@ tmp=$(mktemp)
   echo "## Summary"
   echo
 } > "$tmp"
-for st in implemented partial untested missing; do
+for st in implemented partial untested unimplemented missing; do
   printf -- "- %s: %s\n" "$st" "$(grep -c "| $st |" "$tmp" || true)"
 done >> "$tmp"
 mv "$tmp" "$out"

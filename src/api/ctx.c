@@ -81,6 +81,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     keel_cache_free(ctx);
+    keel_cert_cache_free(ctx);
     CRYPTO_THREAD_lock_free(ctx->lock);
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     keel_settings_free(&ctx->s);

@@ -81,6 +81,8 @@ static int next_app_record(SSL *s)
             int alert = keel_post_handshake(s, type, &body);
             keel_hs_consume(s, len);
             if (alert) {
+                if (ERR_peek_error() == 0) /* as in keel_handshake: never fail without a reason */
+                    ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
                 keel_fatal(s, alert);
                 return 0;
             }

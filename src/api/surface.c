@@ -4,6 +4,7 @@
  * ca_names.c, the SSL BIO in bio_ssl.c; features keel does not implement are in unimplemented.c. */
 #include "handshake/hs.h"
 #include "handshake/ext.h"
+#include "api/session.h"
 
 #include <openssl/bio.h>
 #include <openssl/obj_mac.h>
@@ -519,4 +520,41 @@ void SSL_trace(int write_p, int version, int content_type, const void *buf, size
                    SSL_alert_desc_string_long(p[1]));
     if (len > 0)
         BIO_dump_indent(bio, buf, len > INT_MAX ? INT_MAX : (int)len, 4);
+}
+
+/* ---- sessions (SSL_has_matching_session_id(3), SSL_new_session_ticket(3)) ---- */
+
+/* Whether the cache of the context sessions are stored in (the one SSL_new was given) holds a
+ * session with this id. */
+int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)
+{
+    if (id == NULL || id_len == 0 || id_len > SSL_MAX_SSL_SESSION_ID_LENGTH)
+        return 0;
+    SSL_SESSION *ss = keel_cache_lookup(s->session_ctx, id, id_len);
+    SSL_SESSION_free(ss);
+    return ss != NULL;
+}
+
+/* One more NewSessionTicket (RFC 8446 §4.6.1) after a completed TLS 1.3 server handshake. It is
+ * sealed into the record engine's write queue now, at a record boundary, and goes out with the
+ * next SSL_write or SSL_do_handshake, as SSL_new_session_ticket(3) describes. */
+int SSL_new_session_ticket(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (!s->server || c == NULL || s->in_init || c->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+        ERR_raise_data(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED,
+                       "keel: SSL_new_session_ticket needs a server after its handshake");
+        return 0;
+    }
+    if (c->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
+    /* keel_server_send_tickets issues num_tickets tickets: exactly one is asked for here. */
+    size_t n = s->s.num_tickets;
+    s->s.num_tickets = 1;
+    int ok = keel_server_send_tickets(s);
+    s->s.num_tickets = n;
+    return ok;
 }

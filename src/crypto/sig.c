@@ -160,7 +160,9 @@ int keel_sig_sign(const keel_algs *a, EVP_PKEY *pkey, uint16_t scheme, const uin
     }
     ok = EVP_DigestSign(mctx, out, &siglen, msg, msg_len) > 0;
     EVP_MD_CTX_free(mctx);
-    if (!ok) {
+    /* libcrypto 3.0's ECDSA can report success with a length of (unsigned)-1 when encoding the
+     * signature fails for lack of memory: a length past the buffer is a failure. */
+    if (!ok || siglen > *out_len) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }

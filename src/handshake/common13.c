@@ -120,12 +120,16 @@ int keel_read_certificate(SSL *s, keel_rd *body)
             goto decode_err;
         }
         const unsigned char *p = der.p;
-        X509 *x = X509_new_ex(s->ctx->libctx, s->ctx->propq);
-        if (x == NULL || d2i_X509(&x, &p, (long)der.len) == NULL || p != der.p + der.len) {
-            X509_free(x);
-            ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
-            sk_X509_pop_free(chain, X509_free);
-            return SSL_AD_BAD_CERTIFICATE;
+        X509 *x = keel_cert_cache_get(s->ctx, der.p, der.len);
+        if (x == NULL) {
+            x = X509_new_ex(s->ctx->libctx, s->ctx->propq);
+            if (x == NULL || d2i_X509(&x, &p, (long)der.len) == NULL || p != der.p + der.len) {
+                X509_free(x);
+                ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
+                sk_X509_pop_free(chain, X509_free);
+                return SSL_AD_BAD_CERTIFICATE;
+            }
+            keel_cert_cache_put(s->ctx, der.p, der.len, x);
         }
         if (!sk_X509_push(chain, x)) {
             X509_free(x);
@@ -242,6 +246,8 @@ int keel_write_cert_verify(SSL *s)
     keel_wr w;
     int ok = 0;
 
+    if (sig == NULL)
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
     if (sig == NULL || !keel_transcript_current(&c->transcript, th)
             || !keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
             || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, content, clen, sig, &siglen)

@@ -22,7 +22,9 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
-    c->rl.release_buffers = (s->s.mode & SSL_MODE_RELEASE_BUFFERS) != 0;
+    /* Record buffers are released whenever they empty, as SSL_MODE_RELEASE_BUFFERS asks, in every
+     * mode: an idle connection then holds no buffers, at the price of a malloc per record burst. */
+    c->rl.release_buffers = 1;
     c->rl.max_frag = s->s.max_send_fragment;
     return c;
 }
@@ -275,7 +277,8 @@ void keel_hs_consume(SSL *s, size_t msg_len)
     keel_conn *c = s->conn;
     memmove(c->hs_buf, c->hs_buf + msg_len, c->hs_len - msg_len);
     c->hs_len -= msg_len;
-    if (c->hs_len == 0 && c->hs_cap > 16384) {
+    /* The reassembly buffer is kept between handshake messages, not after the handshake. */
+    if (c->hs_len == 0 && (c->hs_cap > 16384 || !s->in_init)) {
         OPENSSL_free(c->hs_buf);
         c->hs_buf = NULL;
         c->hs_cap = 0;

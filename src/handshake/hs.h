@@ -58,6 +58,7 @@ struct keel_conn {
     uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
     uint8_t exporter[KEEL_HASH_MAX_LEN], resumption[KEEL_HASH_MAX_LEN];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
+    keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
     int sni_received, sni_noack;
 
     /* What the peer offered (server side) */
@@ -134,6 +135,8 @@ int keel_server_write_flight(SSL *s);
 int keel_server_read_certificate(SSL *s, keel_rd *body);
 int keel_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel_server_read_finished(SSL *s, keel_rd *body);
+/* src/api/client_hello.c: SSL_CTX_set_client_hello_cb's callback; 0 or the alert to send */
+int keel_call_client_hello_cb(SSL *s, keel_rd msg);
 
 /* common13.c: messages both roles build / check */
 int keel_choose_cert(SSL *s, const keel_certkey **out);

@@ -289,6 +289,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     const uint8_t *random;
     keel_rd sid, suites, comp;
     int alert = SSL_AD_DECODE_ERROR;
+    const keel_rd whole = *body; /* for the client-hello callback */
 
     memset(&h, 0, sizeof(h));
     c->npeer_groups = c->npeer_sigalgs = 0;
@@ -307,6 +308,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         }
         return alert;
     }
+    /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. */
+    if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
+        return alert;
     if (!h.offers_tls13 || !keel_tls13_allowed(&s->s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
         return SSL_AD_PROTOCOL_VERSION;

@@ -66,8 +66,14 @@ static int finished(SSL *s)
 
 static void done(SSL *s)
 {
+    keel_conn *c = s->conn;
     keel_set_state(s, TLS_ST_OK);
     s->in_init = 0;
+    if (c->hs_len == 0) {
+        OPENSSL_free(c->hs_buf);
+        c->hs_buf = NULL;
+        c->hs_cap = 0;
+    }
     keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
     keel_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, 1);
 }

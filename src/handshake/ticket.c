@@ -58,8 +58,12 @@ static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, siz
     CRYPTO_THREAD_unlock(ctx->lock);
     if (!ok || (t = OPENSSL_malloc(tl)) == NULL
             || (a = keel_aead_new(ctx->algs, KEEL_AEAD_AES_256_GCM, 1)) == NULL
-            || !keel_aead_set_key(a, key.key))
+            || !keel_aead_set_key(a, key.key)) {
+        if (ok && t == NULL)
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        ok = 0; /* never hand out t unsealed */
         goto end;
+    }
     memcpy(t, key.name, TICKET_NAME_LEN);
     ok = keel_random(ctx->algs, t + TICKET_NAME_LEN, KEEL_AEAD_NONCE_LEN)
         && keel_aead_seal(a, t + TICKET_NAME_LEN, t, TICKET_NAME_LEN, pt, len,

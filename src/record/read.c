@@ -86,6 +86,15 @@ static int http_reason(const uint8_t *h)
     return 0;
 }
 
+/* A peer that fails our first protected flight may answer with an unprotected alert, before it
+ * has installed the key we expect (OpenSSL's client does, and OpenSSL accepts it): an alert record
+ * of exactly one alert is taken in plaintext as long as nothing was decrypted under the current
+ * TLS 1.3 read key. It can only end the connection. */
+static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
+{
+    return rl->rd.prot == KEEL_RL_PROT_TLS13 && rl->rd.seq == 0 && type == KEEL_CT_ALERT && len == 2;
+}
+
 /* Checks the 5-byte header in rbuf and sets rneed to the whole record's length. KEEL_RL_OK or the
  * failure to return. */
 static int check_header(keel_rl *rl, int *alert)
@@ -118,11 +127,11 @@ static int check_header(keel_rl *rl, int *alert)
     if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA)
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
     if (rl->rd.prot == KEEL_RL_PROT_TLS13 && type != KEEL_CT_APPLICATION_DATA
-            && type != KEEL_CT_CHANGE_CIPHER_SPEC)
+            && type != KEEL_CT_CHANGE_CIPHER_SPEC && !plain_alert(rl, type, len))
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_RECORD);
 
     /* RFC 8446 §5.1/§5.2 and RFC 5246 §6.2.1/§6.2.3: record_overflow past the state's limit. */
-    prot = keel_rl_is_protected(&rl->rd, (uint8_t)type);
+    prot = keel_rl_is_protected(&rl->rd, (uint8_t)type) && !plain_alert(rl, type, len);
     if (!prot)
         limit = KEEL_MAX_PLAINTEXT;
     else
@@ -170,7 +179,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return rv;
 
     type = rl->rbuf[0];
-    if (keel_rl_is_protected(&rl->rd, type)) {
+    if (keel_rl_is_protected(&rl->rd, type) && !plain_alert(rl, type, rl->rneed - KEEL_RL_HEADER_LEN)) {
         if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, &type, &off, &len, alert)) {
             rl->rhave = rl->rneed = 0;
             return KEEL_RL_ALERT;
