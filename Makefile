@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES = build-essential cmake pkg-config libssl-dev openssl libssl-doc gnutls-bin curl \
                clang libclang-rt-14-dev valgrind gnuplot-nox
 
-.PHONY: all deps build test test-normal test-asan test-tsan demo bench fuzz-smoke clean compat
+.PHONY: all deps build test test-normal test-asan test-tsan demo bench fuzz-smoke fuzz clean compat
 
 all: build
 
@@ -20,7 +20,7 @@ build: deps
 
 # The whole suite, twice: a normal build and an ASan+UBSan build; threaded tests again under TSan.
 test: deps
-	$(MAKE) --no-print-directory test-normal test-asan test-tsan
+	$(MAKE) --no-print-directory test-normal test-asan test-tsan fuzz-smoke
 
 test-normal:
 	cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
@@ -37,6 +37,15 @@ test-tsan:
 	cmake -S . -B build-tsan -DKEEL_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L threads
+
+# libFuzzer harnesses (fuzz/README.md), built with clang in build-fuzz/. fuzz-smoke runs each one
+# from its seed corpus for FUZZ_SECONDS (default 30) and fails on any crash, leak or sanitizer
+# report; fuzz runs long campaigns (FUZZ_SECONDS each, default 3600), growing build-fuzz/corpus/.
+fuzz-smoke:
+	$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) bash fuzz/run.sh smoke
+
+fuzz:
+	$(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) bash fuzz/run.sh long
 
 demo: build
 	@bash tools/demo.sh $(BUILD)

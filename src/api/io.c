@@ -143,6 +143,12 @@ static int next_app_record(SSL *s)
             keel_rl_consume(&c->rl, rec.len);
             if (!keel_handle_alert(s, a, n))
                 return 0;
+            /* Ignorable alerts (user_canceled) are bounded like empty records, as in the handshake. */
+            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
             continue;
         }
         default:

@@ -65,7 +65,9 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
 
 int keel_session_expired(const SSL_SESSION *ss, time_t now)
 {
-    return ss->timeout <= 0 || now < ss->time || now - ss->time >= ss->timeout;
+    /* Unsigned once now >= time: a decoded session's time may be anything (no signed overflow). */
+    return ss->timeout <= 0 || now < ss->time
+        || (uint64_t)now - (uint64_t)ss->time >= (uint64_t)ss->timeout;
 }
 
 long SSL_SESSION_get_time(const SSL_SESSION *ss) { return ss != NULL ? (long)ss->time : 0; }

@@ -269,7 +269,12 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         c->resumed = 1;
         s->verify_result = ss->verify_result;
     }
-    if (!h.has_key_share || h.group != c->group) {
+    if (!h.has_key_share) {
+        /* keel offers psk_dhe_ke only: key_share is mandatory here (RFC 8446 §4.2.8, §6.2). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
+        return SSL_AD_MISSING_EXTENSION;
+    }
+    if (h.group != c->group) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

@@ -113,11 +113,21 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     while (!keel_rd_done(&list)) {
-        keel_rd der, exts;
-        if (!keel_rd_prefixed24(&list, &der) || keel_rd_left(&der) == 0
-                || !keel_rd_prefixed16(&list, &exts)) {
+        keel_rd der, exts, block;
+        keel_hello eh;
+        int ext_alert;
+        int ok_len = keel_rd_prefixed24(&list, &der) && keel_rd_left(&der) != 0;
+        block = list; /* the extensions with their length, for keel_ext_parse */
+        if (!ok_len || !keel_rd_prefixed16(&list, &exts)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_CERT_LENGTH_MISMATCH);
             goto decode_err;
+        }
+        /* Each entry's extensions go through the extension table too (RFC 8446 §4.4.2, §4.2). */
+        block.len = 2 + exts.len;
+        memset(&eh, 0, sizeof(eh));
+        if (!keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, c->ext_offered, &ext_alert)) {
+            sk_X509_pop_free(chain, X509_free);
+            return ext_alert;
         }
         const unsigned char *p = der.p;
         X509 *x = keel_cert_cache_get(s->ctx, der.p, der.len);

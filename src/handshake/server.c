@@ -300,8 +300,10 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (keel_rd_done(body) || !keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert)) {
-        if (keel_rd_done(body)) {
+    /* Looked at before keel_ext_parse consumes the block (a malformed block is its own alert). */
+    int no_extensions = keel_rd_done(body);
+    if (no_extensions || !keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert)) {
+        if (no_extensions) {
             /* Without extensions there is no supported_versions: a TLS 1.2 (or older) hello. */
             ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
             return SSL_AD_PROTOCOL_VERSION;

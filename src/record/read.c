@@ -112,10 +112,11 @@ static int check_header(keel_rl *rl, int *alert)
     /* RFC 8446 §5.1: legacy_record_version is otherwise ignored, but every TLS and SSL 3 version is
      * 0x03xx (a first ClientHello may say 0x0301); anything else is not TLS. */
     if ((version >> 8) != 0x03) {
-        int http = first && rl->rd.prot == KEEL_RL_PROT_NONE ? http_reason(rl->rbuf) : 0;
-
-        if (http != 0) {
-            ERR_raise(ERR_LIB_SSL, http);
+        /* A first record that is not TLS at all (plain HTTP, a proxy request, anything else) gets
+         * no alert: the peer would not understand one (OpenSSL 3.0 sends none either). */
+        if (first && rl->rd.prot == KEEL_RL_PROT_NONE) {
+            int http = http_reason(rl->rbuf);
+            ERR_raise(ERR_LIB_SSL, http != 0 ? http : SSL_R_WRONG_VERSION_NUMBER);
             rl->rhave = rl->rneed = 0;
             return KEEL_RL_ERROR;
         }

@@ -1,0 +1,407 @@
+/* Whole handshakes under memory pressure (issue #6): for each role, in a full handshake (with a
+ * client certificate) and in a resumed one, make the k-th allocation that role makes fail, for
+ * every k up to what a clean handshake of that role allocates. Each run must end in a clean
+ * failure — the failing side reports SSL_ERROR_SSL with a reason on the error stack — leak
+ * nothing once both SSLs are freed, and leave the contexts fit for a successful handshake of the
+ * same kind.
+ *
+ * A run may also complete: most such allocations are inside libcrypto, which treats its caches as
+ * optional and tries the next decoder; the ones in keel's own sources are listed (a server that
+ * cannot open a ticket falls back to a full handshake, as it must). They are counted, not failed.
+ *
+ * The allocation hooks are process-wide; the sweep arms them only around calls into the role
+ * under test (the count restarts at each arming, so the remaining budget is re-armed before each
+ * call), and both ends share the thread's error queue, so it is cleared before each call.
+ * The client's part includes the SSL_read that takes in the server's tickets.
+ * Sanitizer builds sample k with a stride (KEEL_ALLOC_STRIDE overrides it; 1 = every k).
+ * Debugging: KEEL_ALLOC_K=k runs only that k, KEEL_ALLOC_BT=1 prints where the failed
+ * allocation was made, KEEL_ALLOC_TRACE=1 where leaked blocks were allocated (slow). */
+#include <execinfo.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "tls.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEL_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KEEL_SANITIZED 1
+#endif
+#endif
+#ifndef KEEL_SANITIZED
+#define KEEL_SANITIZED 0
+#endif
+
+enum { CLIENT = 0, SERVER = 1 };
+static const char *const role_name[2] = { "client", "server" };
+
+static keel_test_chain chain;
+static SSL_CTX *cctx, *sctx;
+
+/* ---- allocation hooks ------------------------------------------------------------------------
+ * testutil's hooks (keel_test_malloc_install) with one addition this test needs: the call site of
+ * the allocation that was made to fail, so that a failure that did not stop the handshake can be
+ * told apart: inside libcrypto (which retries, or treats its caches as optional) or in keel. */
+
+static _Atomic long fail_at, n_allocs, live;
+static const char *fail_file;
+static int fail_line;
+
+/* While tracking, every live allocation's site is kept, so that a leak can be said where it was
+ * allocated (with a backtrace: the site is often deep inside libcrypto). */
+#define TRACK_MAX 8192
+static struct { void *p; const char *f; int l; void *bt[12]; int nbt; } track[TRACK_MAX];
+static int tracking;
+
+static void track_add(void *p, const char *f, int l)
+{
+    if (!tracking)
+        return;
+    for (int i = 0; i < TRACK_MAX; i++)
+        if (track[i].p == NULL) {
+            track[i].p = p, track[i].f = f, track[i].l = l;
+            track[i].nbt = backtrace(track[i].bt, 12);
+            return;
+        }
+}
+
+static void track_del(void *p)
+{
+    if (!tracking)
+        return;
+    for (int i = 0; i < TRACK_MAX; i++)
+        if (track[i].p == p) {
+            track[i].p = NULL;
+            return;
+        }
+}
+
+static void track_report(void)
+{
+    for (int i = 0; i < TRACK_MAX; i++)
+        if (track[i].p != NULL) {
+            fprintf(stderr, "    still allocated: %s:%d\n", track[i].f, track[i].l);
+            backtrace_symbols_fd(track[i].bt, track[i].nbt, 2);
+        }
+}
+
+static void *t_malloc(size_t n, const char *f, int l)
+{
+    long c = atomic_fetch_add(&n_allocs, 1) + 1;
+    long k = atomic_load(&fail_at);
+    if (k > 0 && c == k) {
+        fail_file = f;
+        fail_line = l;
+        if (getenv("KEEL_ALLOC_BT") != NULL) { /* where the failing allocation was made */
+            void *bt[16];
+            backtrace_symbols_fd(bt, backtrace(bt, 16), 2);
+        }
+        return NULL;
+    }
+    void *p = malloc(n ? n : 1);
+    if (p) {
+        atomic_fetch_add(&live, 1);
+        track_add(p, f, l);
+    }
+    return p;
+}
+
+static void *t_realloc(void *p, size_t n, const char *f, int l)
+{
+    if (p == NULL)
+        return t_malloc(n, f, l);
+    long c = atomic_fetch_add(&n_allocs, 1) + 1;
+    long k = atomic_load(&fail_at);
+    if (k > 0 && c == k) {
+        fail_file = f;
+        fail_line = l;
+        return NULL;
+    }
+    uintptr_t before = (uintptr_t)p; /* compared, never dereferenced, after realloc */
+    void *q = realloc(p, n ? n : 1);
+    if (q != NULL && (uintptr_t)q != before) {
+        track_del((void *)before);
+        track_add(q, f, l);
+    }
+    return q;
+}
+
+static void t_free(void *p, const char *f, int l)
+{
+    if (p) {
+        atomic_fetch_sub(&live, 1);
+        track_del(p);
+        free(p);
+    }
+}
+
+static void fail_after(long k)
+{
+    atomic_store(&n_allocs, 0);
+    atomic_store(&fail_at, k);
+}
+
+static long alloc_count(void) { return atomic_load(&n_allocs); }
+static long live_allocs(void) { return atomic_load(&live); }
+
+/* A call site in keel's own sources: OPENSSL_malloc passes __FILE__, which for keel is the path
+ * of a file under <root>/src/, where <root> is this file's tree. */
+static int keel_site(const char *f)
+{
+    const char *me = __FILE__, *t = strstr(me, "tests/api/");
+    size_t root = t != NULL ? (size_t)(t - me) : 0;
+    return f != NULL && t != NULL && strncmp(f, me, root) == 0 && strncmp(f + root, "src/", 4) == 0;
+}
+
+/* ---- a handshake with allocation failure armed for one role ---------------------------------- */
+
+typedef struct {
+    int role;       /* whose allocations are counted (and failed) */
+    long fail_k;    /* 0: none fails */
+    long used;      /* allocations the role made so far */
+} arm_state;
+
+static void arm(arm_state *a, int side)
+{
+    if (side != a->role || a->fail_k == 0 || a->used >= a->fail_k)
+        fail_after(0);
+    else
+        fail_after(a->fail_k - a->used);
+}
+
+static void disarm(arm_state *a, int side)
+{
+    long n = alloc_count();
+    fail_after(0);
+    if (side == a->role)
+        a->used += n;
+}
+
+typedef struct {
+    int ok;             /* both handshakes completed (and the client read the tickets) */
+    int failed_side;    /* -1, CLIENT or SERVER: the side whose call failed */
+    int ssl_error;      /* SSL_get_error of that call */
+    unsigned long err;  /* first error on the stack right after the failure */
+    unsigned long last_err; /* and the last */
+    int reused;
+} outcome;
+
+/* Drives c and s (fresh SSLs) to the end of the handshake, then has the client read what the
+ * server sent after it (NewSessionTicket). */
+static outcome drive(SSL *c, SSL *s, arm_state *a)
+{
+    SSL *ssl[2] = { c, s };
+    int done[2] = { 0, 0 };
+    outcome o = { 0, -1, 0, 0, 0, 0 };
+
+    ERR_clear_error();
+    for (int i = 0; i < 50 && !(done[0] && done[1]); i++) {
+        for (int side = 0; side < 2; side++) {
+            if (done[side])
+                continue;
+            ERR_clear_error(); /* one queue for both sides: keep only this call's errors */
+            arm(a, side);
+            int r = SSL_do_handshake(ssl[side]);
+            disarm(a, side);
+            if (r == 1) {
+                done[side] = 1;
+                continue;
+            }
+            int e = SSL_get_error(ssl[side], r);
+            if (e != SSL_ERROR_WANT_READ) {
+                o.failed_side = side;
+                o.ssl_error = e;
+                o.err = ERR_peek_error();
+                o.last_err = ERR_peek_last_error();
+                return o;
+            }
+        }
+    }
+    if (!(done[0] && done[1]))
+        return o; /* stalled: failed_side stays -1 */
+    char buf[16];
+    ERR_clear_error();
+    arm(a, CLIENT);
+    int r = SSL_read(c, buf, sizeof(buf));
+    disarm(a, CLIENT);
+    int e = SSL_get_error(c, r);
+    if (e != SSL_ERROR_WANT_READ) {
+        o.failed_side = CLIENT;
+        o.ssl_error = e;
+        o.err = ERR_peek_error();
+        o.last_err = ERR_peek_last_error();
+        return o;
+    }
+    o.ok = 1;
+    o.reused = SSL_session_reused(c);
+    return o;
+}
+
+/* One handshake on the shared contexts; `offer` (may be NULL) is the session the client offers.
+ * *got (if non-NULL) receives the client's session afterwards. */
+static outcome run(int role, long fail_k, SSL_SESSION *offer, long *used, SSL_SESSION **got)
+{
+    SSL *c = NULL, *s = NULL;
+    arm_state a = { role, fail_k, 0 };
+    outcome o = { 0, -1, 0, 0, 0, 0 };
+
+    if (!keel_test_pair(cctx, sctx, &c, &s)) {
+        CHECK(0);
+        return o;
+    }
+    SSL_set1_host(c, "server.test");
+    SSL_set_tlsext_host_name(c, "server.test");
+    if (offer != NULL)
+        CHECK(SSL_set_session(c, offer));
+    o = drive(c, s, &a);
+    if (used != NULL)
+        *used = a.used;
+    if (got != NULL)
+        *got = o.ok ? SSL_get1_session(c) : NULL;
+    SSL_free(c);
+    SSL_free(s);
+    return o;
+}
+
+/* ---- the sweep ------------------------------------------------------------------------------- */
+
+static long stride_for(long total)
+{
+    const char *env = getenv("KEEL_ALLOC_STRIDE");
+    if (env != NULL && atol(env) > 0)
+        return atol(env);
+    if (!KEEL_SANITIZED)
+        return 1;
+    long stride = total / 400; /* about 400 runs per scenario under ASan (~10 s in all) */
+    return stride < 1 ? 1 : stride;
+}
+
+static void sweep(int role, int resumed, SSL_SESSION *offer)
+{
+    const char *what = resumed ? "resumed" : "full";
+    long total = 0;
+    SSL_SESSION *got = NULL;
+
+    /* A clean handshake: how many allocations does this role make? */
+    outcome o = run(role, 0, offer, &total, &got);
+    CHECK(o.ok);
+    CHECK_EQ(o.reused, resumed);
+    SSL_SESSION_free(got);
+    CHECK(total > 10);
+
+    long stride = stride_for(total), runs = 0, tolerated = 0;
+    int trace = getenv("KEEL_ALLOC_TRACE") != NULL;
+    long only = getenv("KEEL_ALLOC_K") != NULL ? atol(getenv("KEEL_ALLOC_K")) : 0;
+    for (long k = 1; k <= total; k += (k < 8 || k + 8 > total) ? 1 : stride) {
+        if (only > 0 && k != only)
+            continue;
+        ERR_clear_error();
+        long live_before = live_allocs();
+        long used = 0;
+        fail_file = NULL;
+        fail_line = 0;
+        runs++;
+        tracking = trace;
+        o = run(role, k, offer, &used, NULL);
+        const char *site = fail_file != NULL ? fail_file : "?";
+        int line = fail_line;
+        if (o.ok) {
+            /* The failed allocation did not stop the handshake. Inside libcrypto that is normal
+             * (its caches are optional, its decoders try the next one); in keel it means a
+             * failure was swallowed, which is only fine if what failed was optional. */
+            tolerated++;
+            if (keel_site(site))
+                fprintf(stderr, "  %s %s: allocation %ld (%s:%d) failed and the handshake still "
+                        "completed\n", what, role_name[role], k, site, line);
+        } else if (o.failed_side < 0) {
+            fprintf(stderr, "%s %s: allocation %ld (%s:%d): the handshake stalled\n", what,
+                    role_name[role], k, site, line);
+            CHECK(0);
+        } else {
+            if (o.ssl_error != SSL_ERROR_SSL || o.err == 0) {
+                fprintf(stderr, "%s %s: allocation %ld (%s:%d): %s failed with SSL_get_error %d and "
+                        "%s\n", what, role_name[role], k, site, line, role_name[o.failed_side], o.ssl_error,
+                        o.err ? "an error queued" : "no error on the stack");
+                CHECK(0);
+            }
+            if (o.failed_side != role)
+                fprintf(stderr, "  %s %s: allocation %ld (%s:%d): the peer (%s) failed first: %s\n",
+                        what, role_name[role], k, site, line, role_name[o.failed_side],
+                        ERR_reason_error_string(o.last_err) ? ERR_reason_error_string(o.last_err) : "?");
+        }
+        ERR_clear_error(); /* the error queue itself allocates; release it before counting */
+        tracking = 0;
+        /* The contexts are still good for a whole handshake (the same kind). */
+        outcome again = run(role, 0, offer, NULL, &got);
+        if (!again.ok || again.reused != resumed) {
+            fprintf(stderr, "%s %s: after allocation %ld failed, the next handshake %s\n", what,
+                    role_name[role], k, again.ok ? "did not resume" : "failed");
+            CHECK(0);
+        }
+        SSL_SESSION_free(got);
+        ERR_clear_error();
+        /* Counted after the clean handshake too: a per-thread HMAC context dropped because the
+         * failure hit inside it is made again there, so only a real leak leaves a difference. */
+        if (live_allocs() != live_before) {
+            fprintf(stderr, "%s %s: allocation %ld (%s:%d) failed and %ld allocation(s) leaked%s\n",
+                    what, role_name[role], k, site, line, live_allocs() - live_before,
+                    trace ? "" : " (KEEL_ALLOC_TRACE=1 says where)");
+            track_report();
+            CHECK(0);
+        }
+        memset(track, 0, sizeof(track));
+    }
+    printf("%s handshake, %s: %ld allocations, %ld runs (stride %ld), %ld survived the failure\n", what,
+           role_name[role], total, runs, stride, tolerated);
+}
+
+int main(void)
+{
+    CHECK(CRYPTO_set_mem_functions(t_malloc, t_realloc, t_free));
+    CHECK(keel_test_make_chain(&chain, KT_EC_P256, "server.test", 365));
+    sctx = keel_test_server_ctx(&chain);
+    cctx = keel_test_client_ctx(&chain);
+    CHECK(sctx != NULL && cctx != NULL);
+    if (sctx == NULL || cctx == NULL)
+        return keel_test_finish("alloc_handshake");
+    /* Mutual authentication: the client presents the same leaf, the server verifies it. */
+    CHECK(SSL_CTX_use_certificate(cctx, chain.leaf));
+    CHECK(SSL_CTX_use_PrivateKey(cctx, chain.leaf_key));
+    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), chain.ca));
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+
+    /* Warm up what libcrypto and keel cache once (fetched algorithms, error strings, the thread's
+     * error queue, certificate extension caches, the ticket key), then take a session. */
+    SSL_SESSION *sess = NULL;
+    outcome o = run(CLIENT, 0, NULL, NULL, &sess);
+    CHECK(o.ok && sess != NULL);
+    SSL_SESSION *tmp = NULL;
+    o = run(CLIENT, 0, sess, NULL, &tmp);
+    CHECK(o.ok && o.reused);
+    SSL_SESSION_free(tmp);
+    /* The thread's error queue keeps each slot's data buffer once allocated (ERR_clear_error
+     * empties it, libcrypto 3.0 frees it only with the queue): fill every slot once, so that error
+     * data raised in a failing run is not mistaken for a leak. */
+    for (int i = 0; i < 40; i++)
+        ERR_raise_data(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR, "warm-up %d", i);
+    ERR_clear_error();
+
+    if (sess != NULL) {
+        for (int role = 0; role < 2; role++) {
+            sweep(role, 0, NULL);
+            sweep(role, 1, sess);
+        }
+    }
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    keel_test_chain_free(&chain);
+    return keel_test_finish("alloc_handshake");
+}
