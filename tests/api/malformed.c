@@ -226,33 +226,12 @@ static void rec_ch_twice(flight *f)
 
 static int fin_of(flight *f) { return find_msg(f, SSL3_MT_FINISHED); }
 
-static void cf_put_changed(flight *f, uint8_t type, void (*edit)(buf *b))
-{
-    int i = find_msg(f, type);
-    for (int k = 0; k < f->n; k++) {
-        if (k != i) {
-            put_orig(f, k);
-            continue;
-        }
-        buf b = { 0 };
-        b_put(&b, f->m[k].body, f->m[k].len);
-        edit(&b);
-        put_hs(f, 1, f->m[k].type, b.p, b.n);
-        b_free(&b);
-    }
-}
 
-static void flip_first(buf *b) { b->p[0] ^= 1; }
-static void flip_last(buf *b) { b->p[b->n - 1] ^= 1; }
-static void drop_last(buf *b) { b->n--; }
-static void scheme_pss(buf *b) { b->p[0] = 0x08, b->p[1] = 0x04; }
-static void cv_cut(buf *b) { b->n = 3; }
-
-static void cf_fin_bad(flight *f) { cf_put_changed(f, SSL3_MT_FINISHED, flip_first); }
-static void cf_fin_short(flight *f) { cf_put_changed(f, SSL3_MT_FINISHED, drop_last); }
-static void cf_cv_bad_sig(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
-static void cf_cv_scheme(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
-static void cf_cv_truncated(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cv_cut); }
+static void cf_fin_bad(flight *f) { put_changed(f, SSL3_MT_FINISHED, flip_first); }
+static void cf_fin_short(flight *f) { put_changed(f, SSL3_MT_FINISHED, drop_last); }
+static void cf_cv_bad_sig(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
+static void cf_cv_scheme(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
+static void cf_cv_truncated(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cut3); }
 
 static void cert_bad_der(buf *b)
 {
@@ -260,10 +239,10 @@ static void cert_bad_der(buf *b)
     b->n = 0;
     b_put(b, c, sizeof(c));
 }
-static void cf_cert_bad_der(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE, cert_bad_der); }
+static void cf_cert_bad_der(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_bad_der); }
 
 static void cert_trailing(buf *b) { b_u8(b, 0); }
-static void cf_cert_trailing(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE, cert_trailing); }
+static void cf_cert_trailing(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_trailing); }
 
 static void cert_context(buf *b)
 {
@@ -274,7 +253,7 @@ static void cert_context(buf *b)
     b_free(b);
     *b = c;
 }
-static void cf_cert_context(flight *f) { cf_put_changed(f, SSL3_MT_CERTIFICATE, cert_context); }
+static void cf_cert_context(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_context); }
 
 static void cf_no_cert(flight *f)
 {

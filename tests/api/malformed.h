@@ -822,4 +822,27 @@ static int mf_main(int argc, char **argv, const char *name, const mf_case *cases
 
 #define MF_NCASES(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The flight with message `type` re-encoded after `edit` changed its body. */
+static void put_changed(flight *f, uint8_t type, void (*edit)(buf *b))
+{
+    int i = find_msg(f, type);
+    for (int k = 0; k < f->n; k++) {
+        if (k != i) {
+            put_orig(f, k);
+            continue;
+        }
+        buf b = { 0 };
+        b_put(&b, f->m[k].body, f->m[k].len);
+        edit(&b);
+        put_hs(f, 1, f->m[k].type, b.p, b.n);
+        b_free(&b);
+    }
+}
+
+static void flip_first(buf *b) { b->p[0] ^= 1; }
+static void flip_last(buf *b) { b->p[b->n - 1] ^= 1; }
+static void drop_last(buf *b) { b->n--; }
+static void scheme_pss(buf *b) { b->p[0] = 0x08, b->p[1] = 0x04; }
+static void cut3(buf *b) { b->n = 3; }
+
 #endif

@@ -218,27 +218,6 @@ static void cr_context(flight *f)
 
 /* ---- Certificate, CertificateVerify, Finished ----------------------------------------------- */
 
-static void sf_put_changed(flight *f, uint8_t type, void (*edit)(buf *b))
-{
-    int i = find_msg(f, type);
-    for (int k = 0; k < f->n; k++) {
-        if (k != i) {
-            put_orig(f, k);
-            continue;
-        }
-        buf b = { 0 };
-        b_put(&b, f->m[k].body, f->m[k].len);
-        edit(&b);
-        put_hs(f, 1, f->m[k].type, b.p, b.n);
-        b_free(&b);
-    }
-}
-
-static void flip_first(buf *b) { b->p[0] ^= 1; }
-static void flip_last(buf *b) { b->p[b->n - 1] ^= 1; }
-static void drop_last(buf *b) { b->n--; }
-static void scheme_pss(buf *b) { b->p[0] = 0x08, b->p[1] = 0x04; }
-static void cut3(buf *b) { b->n = 3; }
 static void add_byte(buf *b) { b_u8(b, 0); }
 
 static void cert_empty(buf *b)
@@ -329,18 +308,18 @@ static void cert_self_signed(buf *b)
     X509_free(x);
 }
 
-static void sf_cert_self_signed(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_self_signed); }
-static void sf_cert_empty(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_empty); }
-static void sf_cert_bad_der(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_bad_der); }
-static void sf_cert_context(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_context); }
-static void sf_cert_trailing(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, add_byte); }
-static void sf_cert_entry_ext(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_entry_ext); }
-static void sf_cert_other_ca(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE, cert_other_ca); }
-static void sf_cv_bad_sig(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
-static void sf_cv_scheme(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
-static void sf_cv_truncated(flight *f) { sf_put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cut3); }
-static void sf_fin_bad(flight *f) { sf_put_changed(f, SSL3_MT_FINISHED, flip_first); }
-static void sf_fin_short(flight *f) { sf_put_changed(f, SSL3_MT_FINISHED, drop_last); }
+static void sf_cert_self_signed(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_self_signed); }
+static void sf_cert_empty(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_empty); }
+static void sf_cert_bad_der(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_bad_der); }
+static void sf_cert_context(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_context); }
+static void sf_cert_trailing(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, add_byte); }
+static void sf_cert_entry_ext(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_entry_ext); }
+static void sf_cert_other_ca(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_other_ca); }
+static void sf_cv_bad_sig(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
+static void sf_cv_scheme(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
+static void sf_cv_truncated(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cut3); }
+static void sf_fin_bad(flight *f) { put_changed(f, SSL3_MT_FINISHED, flip_first); }
+static void sf_fin_short(flight *f) { put_changed(f, SSL3_MT_FINISHED, drop_last); }
 
 static void sf_without(flight *f, uint8_t type)
 {
