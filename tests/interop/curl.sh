@@ -12,8 +12,12 @@ CERT=(-cert "$T/srv.pem" -key "$T/srv.key")
 
 # curl_keel NAME URL: curl with keel's libssl.so.3; page to NAME.page, stderr (with the loader's
 # trace) to NAME.err.
+# A sanitizer build of keel needs its runtime loaded first in a program that was not built with it:
+# preload it (leak checking off: curl's own allocations at exit are not keel's concern here).
+SAN_RT=$(ldd "$KEEL_BUILD/libssl.so.3" | awk '/libasan|libtsan/ { print $3; exit }')
 curl_keel() {
-    LD_LIBRARY_PATH="$KEEL_BUILD" LD_DEBUG=libs timeout 20 curl -sS --cacert "$CA" -o "$T/$1.page" "$2" 2>"$T/$1.err"
+    LD_PRELOAD="$SAN_RT" ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$KEEL_BUILD" LD_DEBUG=libs \
+        timeout 20 curl -sS --cacert "$CA" -o "$T/$1.page" "$2" 2>"$T/$1.err"
 }
 loaded_keel() {
     local n=$1
@@ -28,9 +32,10 @@ loaded_keel() {
     else
         pass "$n: the system libssl.so.3 was not loaded"
     fi
-    if grep -q 'symbol lookup error\|undefined symbol' "$T/$n.err"; then
+    # (a preloaded sanitizer runtime probes for interceptor targets that may not exist: not keel's)
+    if grep 'symbol lookup error\|undefined symbol' "$T/$n.err" | grep -qv 'lib[at]san'; then
         fail "$n: missing symbols in keel's libssl.so.3"
-        grep 'symbol lookup error\|undefined symbol' "$T/$n.err" | head | sed 's/^/  | /'
+        grep 'symbol lookup error\|undefined symbol' "$T/$n.err" | grep -v 'lib[at]san' | head | sed 's/^/  | /'
     fi
 }
 
@@ -41,7 +46,7 @@ loaded_keel $n
 expect "$n: openssl s_server's page" "$T/$n.page" '^New, TLSv1.3, Cipher is TLS_'
 # Verification is on in curl: an unrelated CA must make keel refuse the server.
 make_ca other
-LD_LIBRARY_PATH="$KEEL_BUILD" timeout 20 curl -sS --cacert "$T/other.pem" -o /dev/null "https://localhost:$PORT/" 2>"$T/$n.bad.err" &&
+LD_PRELOAD="$SAN_RT" ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$KEEL_BUILD" timeout 20 curl -sS --cacert "$T/other.pem" -o /dev/null "https://localhost:$PORT/" 2>"$T/$n.bad.err" &&
     fail "$n: curl on keel accepted a server from an unknown CA" ||
     pass "$n: curl on keel refused a server from an unknown CA"
 expect "$n: curl reports the verification failure" "$T/$n.bad.err" 'certificate verify failed|SSL certificate problem'
