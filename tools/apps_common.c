@@ -157,6 +157,11 @@ static void keylog_line(const SSL *ssl, const char *line)
 
 int apps_setup_keylog(SSL_CTX *ctx, const char *file)
 {
+    if (keylog_fp != NULL) {
+        /* A second context of the same program (s_server -cert2) shares the file. */
+        SSL_CTX_set_keylog_callback(ctx, keylog_line);
+        return 1;
+    }
     if (file == NULL)
         file = getenv("SSLKEYLOGFILE");
     if (file == NULL || *file == '\0')
@@ -354,19 +359,89 @@ int apps_pump(SSL *ssl, int sock, int ms, const volatile int *flag, int out_fd)
     }
 }
 
-int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int *in_eof,
-               apps_read_hook hook, void *hook_arg)
+/* If buf (at the start of a line) holds a whole command line — "k" or "K", then "\n" or "\r\n" —
+ * returns 1, with the key update type in *type and the line's length in *len; otherwise 0. */
+static int command_line(const char *buf, size_t n, size_t *len, int *type)
 {
-    static char pend[16384];
-    size_t plen = 0;
+    size_t i = 1;
+    if (n < 2 || (buf[0] != 'k' && buf[0] != 'K'))
+        return 0;
+    if (buf[i] == '\r')
+        i++;
+    if (i >= n || buf[i] != '\n')
+        return 0;
+    *len = i + 1;
+    *type = buf[0] == 'K' ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED;
+    return 1;
+}
+
+/* A command line from stdin: "k" sends a KeyUpdate, "K" one that asks the peer to update too
+ * (as OpenSSL's s_client/s_server do). SSL_do_handshake flushes it without sending data. */
+static int run_key_update(SSL *ssl, int type, int *want_write)
+{
+    fprintf(stderr, "KEYUPDATE%s\n", type == SSL_KEY_UPDATE_REQUESTED ? " (update_requested)" : "");
+    fflush(stderr);
+    if (SSL_key_update(ssl, type) != 1) {
+        apps_errors("SSL_key_update failed");
+        return 0;
+    }
+    int r = SSL_do_handshake(ssl);
+    if (r != 1) {
+        int e = SSL_get_error(ssl, r);
+        if (e == SSL_ERROR_WANT_WRITE)
+            *want_write = 1;
+        else if (e != SSL_ERROR_WANT_READ) {
+            apps_errors("sending the KeyUpdate failed");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int *in_eof,
+               int commands, apps_read_hook hook, void *hook_arg)
+{
+    /* Input from in_fd sits in inbuf[ioff, ilen); the piece being written (SSL_write must be
+     * retried with the same arguments) is wbuf/wlen, a slice of inbuf before ioff. */
+    static char inbuf[16384];
+    size_t ioff = 0, ilen = 0, wlen = 0;
+    const char *wbuf = NULL;
+    int at_bol = 1;
     int eof = in_fd < 0, sent_close = 0, want_write = 0;
 
     for (;;) {
-        /* Flush what stdin gave us; SSL_write must be retried with the same arguments. */
-        if (plen > 0) {
-            int n = SSL_write(ssl, pend, (int)plen);
+        /* Next piece of input: a command line (run once all earlier data is written) or data up
+         * to the next command line. */
+        while (wlen == 0 && ioff < ilen) {
+            size_t clen, end;
+            int type;
+            if (commands && at_bol && command_line(inbuf + ioff, ilen - ioff, &clen, &type)) {
+                if (!run_key_update(ssl, type, &want_write))
+                    return 1;
+                ioff += clen;
+                continue;
+            }
+            for (end = ioff; end < ilen;) {
+                const char *nl = memchr(inbuf + end, '\n', ilen - end);
+                if (nl == NULL) {
+                    end = ilen;
+                    at_bol = 0;
+                    break;
+                }
+                end = (size_t)(nl - inbuf) + 1;
+                at_bol = 1;
+                if (commands && command_line(inbuf + end, ilen - end, &clen, &type))
+                    break;
+            }
+            wbuf = inbuf + ioff;
+            wlen = end - ioff;
+            ioff = end;
+        }
+        if (wlen > 0) {
+            int n = SSL_write(ssl, wbuf, (int)wlen);
             if (n > 0) {
-                plen = 0;
+                wlen = 0;
+                continue; /* the rest of inbuf, if any */
             } else {
                 int e = SSL_get_error(ssl, n);
                 if (e == SSL_ERROR_WANT_WRITE)
@@ -377,6 +452,7 @@ int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int 
                 }
             }
         }
+        int pending = wlen > 0 || ioff < ilen;
         int r = read_pass(ssl, out_fd, &want_write);
         if (hook != NULL)
             hook(ssl, hook_arg);
@@ -390,7 +466,7 @@ int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int 
             return sent_close ? 0 : 1;
         if (r < 0)
             return 1;
-        if (eof && close_on_eof && !sent_close && plen == 0) {
+        if (eof && close_on_eof && !sent_close && !pending) {
             int s = SSL_shutdown(ssl);
             if (s >= 0) {
                 sent_close = 1;
@@ -410,7 +486,7 @@ int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int 
         pfd[0].fd = sock;
         pfd[0].events = (short)(POLLIN | (want_write ? POLLOUT : 0));
         pfd[0].revents = 0;
-        if (!eof && plen == 0) {
+        if (!eof && !pending) {
             pfd[1].fd = in_fd;
             pfd[1].events = POLLIN;
             pfd[1].revents = 0;
@@ -424,9 +500,10 @@ int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int 
             return 1;
         }
         if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = read(in_fd, pend, sizeof(pend));
+            ssize_t n = read(in_fd, inbuf, sizeof(inbuf));
             if (n > 0) {
-                plen = (size_t)n;
+                ioff = 0;
+                ilen = (size_t)n;
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 eof = 1;
                 if (in_eof != NULL)

@@ -40,10 +40,12 @@ void apps_print_name(FILE *out, const char *label, const X509_NAME *name);
  * close_on_eof: at EOF on in_fd, send close_notify and keep reading until the peer closes.
  * Otherwise EOF on in_fd is ignored. in_fd < 0: nothing to send. *in_eof (optional) is set at
  * EOF on in_fd. hook (optional) is called after each SSL_read attempt.
+ * commands: an input line that is exactly "k" or "K" is not sent; it sends a KeyUpdate instead
+ * (SSL_key_update with update_not_requested / update_requested), as in OpenSSL's tools.
  * Returns 0 for a clean end (peer close_notify or our close_notify answered), 1 on error. */
 typedef void (*apps_read_hook)(SSL *ssl, void *arg);
 int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int *in_eof,
-               apps_read_hook hook, void *hook_arg);
+               int commands, apps_read_hook hook, void *hook_arg);
 
 /* Reads (non-blocking socket) for up to `ms` milliseconds or until *flag becomes nonzero, so
  * that post-handshake messages (TLS 1.3 NewSessionTicket) are processed. Application data

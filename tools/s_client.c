@@ -14,7 +14,7 @@
 struct client_opts {
     const char *connect, *cafile, *servername, *verify_hostname, *alpn, *keylog;
     const char *groups, *suites, *cert, *key, *sess_out, *sess_in;
-    int quiet, reconnect, noservername, ign_eof, enable_pha;
+    int quiet, reconnect, noservername, ign_eof, enable_pha, nocommands;
     char *host, *port;
 };
 
@@ -38,7 +38,9 @@ static int client_usage(void)
             "usage: keel s_client -connect host:port [-CAfile file] [-servername name] [-noservername]\n"
             "         [-verify_hostname name] [-alpn list] [-keylogfile file] [-quiet] [-groups list]\n"
             "         [-ciphersuites list] [-cert file -key file] [-sess_out file] [-sess_in file]\n"
-            "         [-reconnect] [-ign_eof] [-no_ign_eof] [-enable_pha] [-tls1_3]\n");
+            "         [-reconnect] [-ign_eof] [-no_ign_eof] [-enable_pha] [-nocommands] [-tls1_3]\n"
+            "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the server's too\n"
+            "  (-nocommands: send such lines as data)\n");
     return 2;
 }
 
@@ -65,6 +67,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
         else if (strcmp(a, "-ign_eof") == 0) { o->ign_eof = 1; continue; }
         else if (strcmp(a, "-no_ign_eof") == 0) { o->ign_eof = 0; continue; }
         else if (strcmp(a, "-enable_pha") == 0) { o->enable_pha = 1; continue; }
+        else if (strcmp(a, "-nocommands") == 0) { o->nocommands = 1; continue; }
         else if (strcmp(a, "-tls1_3") == 0) continue; /* keel speaks TLS 1.3 */
         else {
             fprintf(stderr, "keel s_client: unknown option %s\n", a);
@@ -284,7 +287,8 @@ int main_s_client(int argc, char **argv)
     if (o.sess_out != NULL)
         wait_for_ticket(ssl, fd);
     apps_set_nonblocking(fd, 1);
-    rc = apps_relay(ssl, fd, STDIN_FILENO, STDOUT_FILENO, !o.ign_eof, NULL, NULL, NULL);
+    rc = apps_relay(ssl, fd, STDIN_FILENO, STDOUT_FILENO, !o.ign_eof, NULL, !o.nocommands, NULL,
+                    NULL);
     if (o.sess_out != NULL && !write_session(o.sess_out, ssl))
         rc = 1;
     SSL_free(ssl);

@@ -11,12 +11,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 struct server_opts {
     const char *accept, *cert, *key, *alpn, *keylog, *groups, *suites, *cafile;
-    int www, quiet, no_ticket, num_tickets, verify, verify_depth, request_pha, ign_eof;
+    const char *servername, *cert2, *key2;
+    int www, quiet, no_ticket, num_tickets, verify, verify_depth, request_pha, ign_eof, nocommands;
     long naccept;
     unsigned char *alpn_wire;
     unsigned int alpn_len;
@@ -28,12 +30,17 @@ static int server_usage(void)
             "usage: keel s_server -accept port -cert file -key file [-www] [-alpn list]\n"
             "         [-keylogfile file] [-groups list] [-ciphersuites list] [-naccept n] [-quiet]\n"
             "         [-no_ticket] [-num_tickets n] [-verify depth | -Verify depth] [-CAfile file]\n"
-            "         [-request_pha] [-no_ign_eof] [-tls1_3]\n"
+            "         [-request_pha] [-no_ign_eof] [-nocommands] [-tls1_3]\n"
+            "         [-servername name [-cert2 file -key2 file]]\n"
             "  -request_pha: after the handshake, ask for a client certificate (TLS 1.3\n"
             "                post-handshake authentication; the client must offer it)\n"
             "  -no_ign_eof:  at EOF on stdin, send close_notify (default: ignore stdin EOF)\n"
             "  -verify/-Verify: a client certificate that fails verification ends the handshake\n"
-            "                (-Verify also requires one); -CAfile is the trust store and CA list\n");
+            "                (-Verify also requires one); -CAfile is the trust store and CA list\n"
+            "  -servername:  a client whose SNI is this name gets -cert2/-key2 (a second context);\n"
+            "                other names are not acknowledged\n"
+            "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the client's too\n"
+            "  (-nocommands: send such lines as data)\n");
     return 2;
 }
 
@@ -65,6 +72,9 @@ static int parse(int argc, char **argv, struct server_opts *o)
         else if (strcmp(a, "-groups") == 0 || strcmp(a, "-curves") == 0) slot = &o->groups;
         else if (strcmp(a, "-ciphersuites") == 0) slot = &o->suites;
         else if (strcmp(a, "-CAfile") == 0) slot = &o->cafile;
+        else if (strcmp(a, "-servername") == 0) slot = &o->servername;
+        else if (strcmp(a, "-cert2") == 0) slot = &o->cert2;
+        else if (strcmp(a, "-key2") == 0) slot = &o->key2;
         else if (strcmp(a, "-naccept") == 0) num = &o->naccept;
         else if (strcmp(a, "-num_tickets") == 0 || strcmp(a, "-verify") == 0
                  || strcmp(a, "-Verify") == 0) num = &v;
@@ -74,6 +84,7 @@ static int parse(int argc, char **argv, struct server_opts *o)
         else if (strcmp(a, "-request_pha") == 0) { o->request_pha = 1; continue; }
         else if (strcmp(a, "-ign_eof") == 0) { o->ign_eof = 1; continue; }
         else if (strcmp(a, "-no_ign_eof") == 0) { o->ign_eof = 0; continue; }
+        else if (strcmp(a, "-nocommands") == 0) { o->nocommands = 1; continue; }
         else if (strcmp(a, "-tls1_3") == 0) continue; /* keel speaks TLS 1.3 */
         else {
             fprintf(stderr, "keel s_server: unknown option %s\n", a);
@@ -103,6 +114,14 @@ static int parse(int argc, char **argv, struct server_opts *o)
         fprintf(stderr, "keel s_server: -accept and -cert are required\n");
         return 0;
     }
+    if ((o->cert2 != NULL || o->key2 != NULL) && o->servername == NULL) {
+        fprintf(stderr, "keel s_server: -cert2/-key2 need -servername\n");
+        return 0;
+    }
+    if (o->key2 != NULL && o->cert2 == NULL) {
+        fprintf(stderr, "keel s_server: -key2 needs -cert2\n");
+        return 0;
+    }
     if (o->alpn != NULL && (o->alpn_wire = apps_alpn_wire(o->alpn, &o->alpn_len)) == NULL) {
         fprintf(stderr, "keel s_server: bad -alpn list\n");
         return 0;
@@ -125,7 +144,37 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-static SSL_CTX *make_ctx(struct server_opts *o)
+/* -servername: the context for that name (NULL without -cert2) and the one name it serves. */
+struct sni_switch {
+    const char *name;
+    SSL_CTX *ctx2;
+};
+
+/* SSL_CTX_set_tlsext_servername_callback(3): a client asking for -servername gets the second
+ * context (SSL_set_SSL_CTX); any other name is served from the first context, unacknowledged. */
+static int on_servername(SSL *ssl, int *alert, void *arg)
+{
+    const struct sni_switch *sw = arg;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    (void)alert;
+
+    if (name == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    fprintf(stderr, "Hostname in TLS extension: \"%s\"\n", name);
+    if (strcasecmp(name, sw->name) != 0)
+        return SSL_TLSEXT_ERR_NOACK;
+    if (sw->ctx2 != NULL) {
+        if (SSL_set_SSL_CTX(ssl, sw->ctx2) != sw->ctx2) {
+            apps_errors("SSL_set_SSL_CTX failed");
+            return SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
+        fprintf(stderr, "Switching server context.\n");
+    }
+    fflush(stderr);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *make_ctx(struct server_opts *o, const char *cert, const char *key)
 {
     static const unsigned char sid_ctx[] = "keel s_server";
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -134,7 +183,7 @@ static SSL_CTX *make_ctx(struct server_opts *o)
         apps_errors("SSL_CTX_new failed");
         return NULL;
     }
-    if (!apps_load_cert_key(ctx, o->cert, o->key))
+    if (!apps_load_cert_key(ctx, cert, key))
         goto err;
     if (o->groups != NULL && SSL_CTX_set1_groups_list(ctx, o->groups) != 1) {
         apps_errors("bad -groups list");
@@ -299,7 +348,7 @@ static int serve_one(SSL_CTX *ctx, const struct server_opts *o, int cfd, int *st
     } else {
         apps_set_nonblocking(cfd, 1);
         rc = apps_relay(ssl, cfd, *stdin_eof ? -1 : STDIN_FILENO, STDOUT_FILENO, !o->ign_eof,
-                        stdin_eof, o->request_pha ? pha_hook : NULL, &st);
+                        stdin_eof, !o->nocommands, o->request_pha ? pha_hook : NULL, &st);
         fflush(stdout);
     }
 out:
@@ -311,15 +360,26 @@ out:
 int main_s_server(int argc, char **argv)
 {
     struct server_opts o = { 0 };
+    struct sni_switch sw = { NULL, NULL };
     SSL_CTX *ctx = NULL;
     int lfd = -1, port = 0, rc = 0, stdin_eof = 0;
 
     if (!parse(argc, argv, &o))
         return server_usage();
-    ctx = make_ctx(&o);
+    ctx = make_ctx(&o, o.cert, o.key);
     if (ctx == NULL) {
         rc = 1;
         goto out;
+    }
+    if (o.servername != NULL) {
+        sw.name = o.servername;
+        if (o.cert2 != NULL
+            && (sw.ctx2 = make_ctx(&o, o.cert2, o.key2 != NULL ? o.key2 : o.cert2)) == NULL) {
+            rc = 1;
+            goto out;
+        }
+        SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+        SSL_CTX_set_tlsext_servername_arg(ctx, &sw);
     }
     lfd = apps_tcp_listen(o.accept, &port);
     if (lfd < 0) {
@@ -346,6 +406,7 @@ out:
     if (lfd >= 0)
         close(lfd);
     SSL_CTX_free(ctx);
+    SSL_CTX_free(sw.ctx2);
     free(o.alpn_wire);
     return rc;
 }
