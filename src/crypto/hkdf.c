@@ -69,18 +69,23 @@ static EVP_MAC_CTX *hmac_start(const keel_algs *a, keel_hash_id id, const uint8_
     return ctx;
 }
 
-/* A thread's context is kept, unless the operation failed: then it may be half-initialised
- * (libcrypto ran out of memory inside it) and is dropped. */
+/* A thread's context is kept, re-keyed with the empty key so that nothing derived from a secret
+ * outlives the operation (its inner and outer hash states are as good as the key); unless the
+ * operation failed: then it may be half-initialised (libcrypto ran out of memory inside it) and
+ * is dropped. */
 static void hmac_end(EVP_MAC_CTX *ctx, int ok)
 {
     for (int i = 0; i < KEEL_NUM_HASHES; i++) {
         if (ctx == pool[i]) {
-            if (ok)
+            ERR_set_mark(); /* a failure to wipe is not the operation's failure */
+            int wiped = ok && EVP_MAC_init(ctx, (const uint8_t *)"", 0, NULL);
+            ERR_pop_to_mark();
+            if (wiped)
                 return;
             pool[i] = NULL;
         }
     }
-    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_CTX_free(ctx); /* libcrypto cleanses the hash states it frees */
 }
 
 static int hmac_update(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len)
