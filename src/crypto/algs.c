@@ -146,8 +146,7 @@ const keel_algs *keel_algs_default(void)
         return NULL;
     }
     if ((a = atomic_load_explicit(&default_algs, memory_order_relaxed)) == NULL) {
-        if ((a = keel_algs_new(NULL, NULL)) != NULL)
-            a->process_wide = 1;
+        a = keel_algs_new(NULL, NULL);
         atomic_store_explicit(&default_algs, a, memory_order_release);
     }
     pthread_mutex_unlock(&default_lock);

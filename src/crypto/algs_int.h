@@ -25,7 +25,6 @@ struct keel_algs {
     EVP_PKEY *ec_params[KEEL_NUM_EC];
     EVP_PKEY *dh_params[KEEL_NUM_FFDHE];
     int have_x25519, have_x448;
-    int process_wide;                   /* keel_algs_default's table: lives as long as the process */
 };
 
 /* The digest for a hash id, or NULL (with an error raised) if absent. */

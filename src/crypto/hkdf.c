@@ -7,46 +7,12 @@
 #include "crypto/algs_int.h"
 
 #include <openssl/crypto.h>
-#include <pthread.h>
 #include <openssl/err.h>
 #include <openssl/sslerr.h>
 #include <string.h>
 
-/* Per-thread HMAC contexts for the process-wide algorithm table. Re-keying a context allocates
- * nothing; duplicating the template allocates several times, and a handshake pair runs ~150
- * HMACs. Each thread keeps one context per hash, freed when the thread exits (a key destructor);
- * the tables of SSL_CTX_new_ex's library contexts, which can be freed, always duplicate. No HMAC
- * here runs inside another, so one context per hash and thread suffices. */
-static _Thread_local EVP_MAC_CTX *pool[KEEL_NUM_HASHES];
-static pthread_key_t pool_key;
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-static int pool_ready;
-
-static void pool_free(void *unused)
-{
-    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
-        EVP_MAC_CTX_free(pool[i]);
-        pool[i] = NULL;
-    }
-}
-
-static void pool_init(void)
-{
-    pool_ready = pthread_key_create(&pool_key, pool_free) == 0;
-}
-
-static EVP_MAC_CTX *pooled(const keel_algs *a, keel_hash_id id)
-{
-    if (!a->process_wide || pthread_once(&pool_once, pool_init) != 0 || !pool_ready)
-        return NULL;
-    if (pool[id] == NULL && (pool[id] = EVP_MAC_CTX_dup(a->hmac_tmpl[id])) != NULL)
-        pthread_setspecific(pool_key, pool); /* any non-NULL value: runs pool_free at exit */
-    return pool[id];
-}
-
-/* An HMAC context keyed with `key`: the thread's own, or a fresh one (hmac_end tells them apart).
- * A zero-length key is still passed as a non-NULL pointer: EVP_MAC_init() reads NULL as "keep the
- * previous key". */
+/* A fresh HMAC context keyed with `key`. A zero-length key is still passed as a non-NULL pointer:
+ * EVP_MAC_init() reads NULL as "keep the previous key". */
 static EVP_MAC_CTX *hmac_start(const keel_algs *a, keel_hash_id id, const uint8_t *key, size_t key_len)
 {
     EVP_MAC_CTX *ctx;
@@ -55,37 +21,16 @@ static EVP_MAC_CTX *hmac_start(const keel_algs *a, keel_hash_id id, const uint8_
         ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST);
         return NULL;
     }
-    if ((ctx = pooled(a, id)) == NULL && (ctx = EVP_MAC_CTX_dup(a->hmac_tmpl[id])) == NULL) {
+    if ((ctx = EVP_MAC_CTX_dup(a->hmac_tmpl[id])) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return NULL;
     }
     if (!EVP_MAC_init(ctx, key_len > 0 ? key : (const uint8_t *)"", key_len, NULL)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-        if (ctx == pool[id])
-            pool[id] = NULL;
         EVP_MAC_CTX_free(ctx);
         return NULL;
     }
     return ctx;
-}
-
-/* A thread's context is kept, re-keyed with the empty key so that nothing derived from a secret
- * outlives the operation (its inner and outer hash states are as good as the key); unless the
- * operation failed: then it may be half-initialised (libcrypto ran out of memory inside it) and
- * is dropped. */
-static void hmac_end(EVP_MAC_CTX *ctx, int ok)
-{
-    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
-        if (ctx == pool[i]) {
-            ERR_set_mark(); /* a failure to wipe is not the operation's failure */
-            int wiped = ok && EVP_MAC_init(ctx, (const uint8_t *)"", 0, NULL);
-            ERR_pop_to_mark();
-            if (wiped)
-                return;
-            pool[i] = NULL;
-        }
-    }
-    EVP_MAC_CTX_free(ctx); /* libcrypto cleanses the hash states it frees */
 }
 
 static int hmac_update(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len)
@@ -109,7 +54,7 @@ int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t
     if (ctx == NULL)
         return 0;
     ok = hmac_update(ctx, data, len) && hmac_final(ctx, out, keel_hash_len(id));
-    hmac_end(ctx, ok);
+    EVP_MAC_CTX_free(ctx);
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     return ok;
@@ -155,7 +100,7 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
             prev = hlen;
         }
     }
-    hmac_end(ctx, ok);
+    EVP_MAC_CTX_free(ctx);
     OPENSSL_cleanse(t, sizeof(t));
     if (!ok) {
         OPENSSL_cleanse(out, out_len);
@@ -243,7 +188,7 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
             ok = EVP_MAC_init(ctx, secret_len > 0 ? secret : (const uint8_t *)"", secret_len, NULL)
                 && hmac_update(ctx, a, hlen) && hmac_final(ctx, a, hlen);
     }
-    hmac_end(ctx, ok);
+    EVP_MAC_CTX_free(ctx);
     OPENSSL_cleanse(a, sizeof(a));
     OPENSSL_cleanse(blk, sizeof(blk));
     if (!ok) {

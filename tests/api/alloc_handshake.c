@@ -347,8 +347,9 @@ static void sweep(int role, int resumed, SSL_SESSION *offer)
         }
         SSL_SESSION_free(got);
         ERR_clear_error();
-        /* Counted after the clean handshake too: a per-thread HMAC context dropped because the
-         * failure hit inside it is made again there, so only a real leak leaves a difference. */
+        /* Counted after the clean handshake that follows: a lazily built cache (the context's
+         * decoded certificates, libcrypto's own) that the failure kept from being filled is filled
+         * there, so only a real leak leaves a difference. */
         if (live_allocs() != live_before) {
             fprintf(stderr, "%s %s: allocation %ld (%s:%d) failed and %ld allocation(s) leaked%s\n",
                     what, role_name[role], k, site, line, live_allocs() - live_before,
