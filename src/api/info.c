@@ -38,21 +38,6 @@ const SSL_CIPHER *SSL_get_pending_cipher(const SSL *s)
     return s->conn != NULL ? s->conn->cipher : NULL;
 }
 
-/* The suites both sides offered, ':'-separated (server side; as OpenSSL, NULL for a client). */
-char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
-{
-    if (!s->server || s->conn == NULL || buf == NULL || size < 2)
-        return NULL;
-    const SSL_CIPHER *c = s->conn->cipher;
-    if (c == NULL)
-        return NULL;
-    const char *name = SSL_CIPHER_get_name(c);
-    if ((int)strlen(name) >= size)
-        return NULL;
-    strcpy(buf, name);
-    return buf;
-}
-
 /* After resumption the peer's certificate is the one the session recorded. */
 X509 *SSL_get0_peer_certificate(const SSL *s)
 {

@@ -171,8 +171,16 @@ static STACK_OF(SSL_CIPHER) *cipher_stack(keel_settings *s)
     return s->cipher_stack = sk;
 }
 
-STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const SSL_CTX *ctx) { return cipher_stack((keel_settings *)&ctx->s); }
-STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s) { return cipher_stack((keel_settings *)&s->s); }
+/* NULL for a NULL object, as documented (SSL_get_ciphers(3)). */
+STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const SSL_CTX *ctx)
+{
+    return ctx != NULL ? cipher_stack((keel_settings *)&ctx->s) : NULL;
+}
+
+STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s)
+{
+    return s != NULL ? cipher_stack((keel_settings *)&s->s) : NULL;
+}
 
 const char *SSL_get_cipher_list(const SSL *s, int n)
 {

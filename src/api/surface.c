@@ -60,16 +60,12 @@ size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count)
 }
 
 /* SSL_client_version(3): the ClientHello's legacy_version. keel's client always writes 0x0303
- * (RFC 8446 §4.1.2); a keel server does not record what it received. */
+ * (RFC 8446 §4.1.2); a server reports what it received. */
 int SSL_client_version(const SSL *s)
 {
     if (s->conn == NULL)
         return 0;
-    if (!s->server)
-        return TLS1_2_VERSION;
-    ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED,
-                   "keel: SSL_client_version on a server is not implemented");
-    return 0;
+    return s->server ? s->conn->client_version : TLS1_2_VERSION;
 }
 
 int SSL_is_dtls(const SSL *s) { return s->s.method->dtls; }
@@ -348,15 +344,45 @@ STACK_OF(SSL_CIPHER) *SSL_get1_supported_ciphers(SSL *s)
     return out;
 }
 
-/* NULL for a client or before a ClientHello, as documented; a keel server does not keep the
- * client's list, so it cannot answer after one either. */
+/* The suites of the client's offer that keel knows, in its order; NULL for a client or before a
+ * ClientHello, as documented. The stack belongs to the SSL. */
 STACK_OF(SSL_CIPHER) *SSL_get_client_ciphers(const SSL *s)
 {
-    if (s == NULL || !s->server || s->conn == NULL)
+    keel_conn *c;
+
+    if (s == NULL || !s->server || (c = s->conn) == NULL || c->client_suites == NULL)
         return NULL;
-    ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED,
-                   "keel: SSL_get_client_ciphers is not implemented (the offered list is not kept)");
-    return NULL;
+    if (c->client_ciphers == NULL
+            && !SSL_bytes_to_cipher_list((SSL *)s, c->client_suites, c->client_suites_len, 0,
+                                         &c->client_ciphers, NULL))
+        return NULL;
+    return c->client_ciphers;
+}
+
+/* SSL_get_shared_ciphers(3): the suites both the client offered and the server enables,
+ * ':'-separated; a list that does not fit is cut at a name boundary. Server side only. */
+char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
+{
+    STACK_OF(SSL_CIPHER) *theirs = SSL_get_client_ciphers(s), *ours = SSL_get_ciphers(s);
+    size_t used = 0;
+
+    if (theirs == NULL || ours == NULL || buf == NULL || size < 2)
+        return NULL;
+    buf[0] = '\0';
+    for (int i = 0; i < sk_SSL_CIPHER_num(theirs); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(theirs, i);
+        if (sk_SSL_CIPHER_find(ours, (SSL_CIPHER *)c) < 0)
+            continue;
+        const char *name = SSL_CIPHER_get_name(c);
+        size_t n = strlen(name) + (used > 0);
+        if (used + n + 1 > (size_t)size)
+            break;
+        if (used > 0)
+            buf[used++] = ':';
+        memcpy(buf + used, name, strlen(name) + 1);
+        used += strlen(name);
+    }
+    return used > 0 ? buf : NULL;
 }
 
 /* ---- settings kept for their getters ---- */
@@ -466,19 +492,12 @@ void SSL_certs_clear(SSL *s)
     s->s.cur_slot = -1;
 }
 
-/* SSL_free_buffers(3) fails while a buffer holds data. keel allocates buffers on first use and,
- * with SSL_MODE_RELEASE_BUFFERS, frees each as soon as it is empty; releasing an idle allocated
- * buffer on demand needs the record engine and is not implemented. */
+/* SSL_free_buffers(3) fails while a buffer holds data. keel's record engine frees each buffer as
+ * soon as it is empty, so an idle connection has none left to free. */
 int SSL_free_buffers(SSL *ssl)
 {
     const keel_rl *rl = ssl->conn != NULL ? &ssl->conn->rl : NULL;
-    if (rl == NULL || (rl->rbuf == NULL && rl->wbuf == NULL))
-        return 1;
-    if (keel_rl_has_buffered(rl) || rl->wlen > rl->woff)
-        return 0;
-    ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED,
-                   "keel: SSL_free_buffers on idle buffers is not implemented; use SSL_MODE_RELEASE_BUFFERS");
-    return 0;
+    return rl == NULL || (rl->rbuf == NULL && rl->wbuf == NULL);
 }
 
 /* Buffers are allocated when first needed; there is nothing to do ahead of time. */

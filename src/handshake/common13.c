@@ -233,6 +233,8 @@ int keel_verify_peer(SSL *s)
     else
         ok = X509_verify_cert(xs);
     s->verify_result = X509_STORE_CTX_get_error(xs);
+    /* The name that matched, for SSL_get0_peername(3). */
+    X509_VERIFY_PARAM_move_peername(s->s.param, X509_STORE_CTX_get0_param(xs));
     keel_chain_free(c->verified_chain);
     c->verified_chain = X509_STORE_CTX_get1_chain(xs);
     if (ok <= 0 && (s->s.verify_mode & SSL_VERIFY_PEER)) {

@@ -45,6 +45,8 @@ void keel_conn_free(keel_conn *c)
     sk_X509_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);
     OPENSSL_free(c->alpn);
+    OPENSSL_free(c->client_suites);
+    sk_SSL_CIPHER_free(c->client_ciphers);
     OPENSSL_clear_free(c, sizeof(*c));
 }
 

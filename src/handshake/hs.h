@@ -62,6 +62,10 @@ struct keel_conn {
     int sni_received, sni_noack;
 
     /* What the peer offered (server side) */
+    uint16_t client_version;    /* the ClientHello's legacy_version */
+    uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */
+    size_t client_suites_len;
+    STACK_OF(SSL_CIPHER) *client_ciphers; /* SSL_get_client_ciphers, made on demand */
     uint16_t peer_groups[KEEL_MAX_PEER_LIST];
     size_t npeer_groups;
     uint16_t peer_sigalgs[KEEL_MAX_PEER_LIST];

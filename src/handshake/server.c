@@ -300,6 +300,16 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
+    /* Kept for SSL_client_version, SSL_get_client_ciphers and SSL_get_shared_ciphers. */
+    uint8_t *offered = OPENSSL_memdup(suites.p, suites.len);
+    if (offered == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    OPENSSL_free(c->client_suites);
+    sk_SSL_CIPHER_free(c->client_ciphers);
+    c->client_ciphers = NULL;
+    c->client_suites = offered;
+    c->client_suites_len = suites.len;
+    c->client_version = (uint16_t)legacy_version;
     /* Looked at before keel_ext_parse consumes the block (a malformed block is its own alert). */
     int no_extensions = keel_rd_done(body);
     if (no_extensions || !keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert)) {
