@@ -225,6 +225,8 @@ int keel_alpn_check(const unsigned char *protos, unsigned int len);
 
 /* Certificates and keys (src/pki/certs.c) */
 int keel_cert_slot_for_key(const EVP_PKEY *pkey);
+/* The slot for x's key type (its public key in *pub), or -1 with a reason raised. */
+int keel_cert_slot(X509 *x, EVP_PKEY **pub);
 int keel_use_certificate(keel_settings *s, X509 *x);     /* takes a reference */
 int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey);
 int keel_check_private_key(const keel_settings *s);

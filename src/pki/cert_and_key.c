@@ -17,18 +17,8 @@ static int use_cert_and_key(keel_settings *s, X509 *x, EVP_PKEY *privatekey,
     STACK_OF(X509) *dup = NULL;
     int slot;
 
-    if (x == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+    if ((slot = keel_cert_slot(x, &pub)) < 0)
         return 0;
-    }
-    if ((pub = X509_get0_pubkey(x)) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
-        return 0;
-    }
-    if ((slot = keel_cert_slot_for_key(pub)) < 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_CERTIFICATE_TYPE);
-        return 0;
-    }
     key = privatekey != NULL ? privatekey : pub;
     if (privatekey != NULL && EVP_PKEY_eq(pub, privatekey) != 1) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PRIVATE_KEY_MISMATCH);

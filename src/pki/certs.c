@@ -18,23 +18,30 @@ int keel_cert_slot_for_key(const EVP_PKEY *pkey)
     }
 }
 
+int keel_cert_slot(X509 *x, EVP_PKEY **pub)
+{
+    int slot;
+
+    if (x == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return -1;
+    }
+    if ((*pub = X509_get0_pubkey(x)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        return -1;
+    }
+    if ((slot = keel_cert_slot_for_key(*pub)) < 0)
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_CERTIFICATE_TYPE);
+    return slot;
+}
+
 int keel_use_certificate(keel_settings *s, X509 *x)
 {
     EVP_PKEY *pub;
     int slot;
 
-    if (x == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+    if ((slot = keel_cert_slot(x, &pub)) < 0)
         return 0;
-    }
-    if ((pub = X509_get0_pubkey(x)) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
-        return 0;
-    }
-    if ((slot = keel_cert_slot_for_key(pub)) < 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_CERTIFICATE_TYPE);
-        return 0;
-    }
     if (!X509_up_ref(x))
         return 0;
     keel_certkey *ck = &s->certs[slot];
