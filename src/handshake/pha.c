@@ -7,6 +7,7 @@
  * copy of it becomes the working transcript until the exchange ends. The client's Finished is
  * keyed by its current application traffic secret (keel_hs_finished_mac). */
 #include "handshake/ext.h"
+#include "api/session.h"
 
 #include <string.h>
 
@@ -96,6 +97,27 @@ int keel_pha_send_request(SSL *s)
     return 1;
 }
 
+/* The session now speaks for the authenticated client (tickets issued later carry it). A session
+ * may be shared (the cache, the application), so a copy takes the new identity. */
+static int record_peer(SSL *s)
+{
+    X509 *leaf = sk_X509_value(s->conn->peer_chain, 0);
+    SSL_SESSION *ss;
+
+    if (s->session == NULL || leaf == NULL)
+        return 1;
+    if ((ss = SSL_SESSION_dup(s->session)) == NULL || !X509_up_ref(leaf)) {
+        SSL_SESSION_free(ss);
+        return 0;
+    }
+    X509_free(ss->peer);
+    ss->peer = leaf;
+    ss->verify_result = s->verify_result;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 1;
+}
+
 /* Server: the client's answer, one message at a time. Returns 0 or the alert to send. */
 int keel_pha_server_read(SSL *s, int type, keel_rd *body)
 {
@@ -129,7 +151,7 @@ int keel_pha_server_read(SSL *s, int type, keel_rd *body)
             return alert;
         end(s);
         c->pha_state = KEEL_PHA_NONE;
-        return 0;
+        return record_peer(s) ? 0 : SSL_AD_INTERNAL_ERROR;
     }
     ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
     return SSL_AD_UNEXPECTED_MESSAGE;

@@ -263,6 +263,9 @@ static void test_post_handshake(void)
         CHECK(SSL_get0_peer_certificate(s) != NULL
               && X509_cmp(SSL_get0_peer_certificate(s), cli.leaf) == 0);
         CHECK_EQ(SSL_get_verify_result(s), X509_V_OK);
+        /* The session now names the client too. */
+        CHECK(SSL_get_session(s) != NULL && SSL_SESSION_get0_peer(SSL_get_session(s)) != NULL
+              && X509_cmp(SSL_SESSION_get0_peer(SSL_get_session(s)), cli.leaf) == 0);
         /* A second request on the same connection works as well (fresh context). */
         CHECK(SSL_verify_client_post_handshake(s));
         CHECK_EQ(SSL_do_handshake(s), 1);
