@@ -136,21 +136,10 @@ static int next_app_record(SSL *s)
                 return 0;
             keel_rl_consume(&c->rl, rec.len);
             continue;
-        case SSL3_RT_ALERT: {
-            uint8_t a[2] = { 0, 0 };
-            size_t n = rec.len;
-            memcpy(a, rec.data, n < 2 ? n : 2);
-            keel_rl_consume(&c->rl, rec.len);
-            if (!keel_handle_alert(s, a, n))
+        case SSL3_RT_ALERT:
+            if (!keel_read_alert(s, &rec))
                 return 0;
-            /* Ignorable alerts (user_canceled) are bounded like empty records, as in the handshake. */
-            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
             continue;
-        }
         default:
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);

@@ -28,6 +28,7 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
     }
     if (!keel_wr_init(&w, 512))
         return 0;
+    keel_wr_secret(&w); /* the resumption secret is in it */
     keel_wr_bytes(&w, (const uint8_t *)"KSS", 3);
     keel_wr_u8(&w, FORMAT);
     keel_wr_u16(&w, (uint32_t)ss->version);

@@ -77,7 +77,7 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return found;
 }
 
-/* A cached session by id, with a reference for the caller; expired ones are dropped. */
+/* A cached session by id, with a reference for the caller (who checks its expiry). */
 SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
 {
     SSL_SESSION *found = NULL;
@@ -85,7 +85,8 @@ SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
     if (!CRYPTO_THREAD_read_lock(ctx->lock))
         return NULL;
     for (SSL_SESSION *ss = ctx->cache_head; ss != NULL; ss = ss->cache_next) {
-        if (ss->session_id_len == len && memcmp(ss->session_id, id, len) == 0) {
+        /* constant time: the id is what a client presents to be let in */
+        if (ss->session_id_len == len && CRYPTO_memcmp(ss->session_id, id, len) == 0) {
             SSL_SESSION_up_ref(ss);
             found = ss;
             break;

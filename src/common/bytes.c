@@ -121,6 +121,8 @@ int keel_wr_init_fixed(keel_wr *w, uint8_t *buf, size_t cap)
     return 1;
 }
 
+void keel_wr_secret(keel_wr *w) { w->secret = 1; }
+
 static int wr_fail(keel_wr *w, int reason)
 {
     if (!w->failed)
@@ -147,7 +149,8 @@ static int wr_reserve(keel_wr *w, size_t n)
     cap = w->cap < 64 ? 64 : w->cap;
     while (cap < need)
         cap = cap > WR_MAX / 2 ? need : cap * 2;
-    if ((nb = OPENSSL_realloc(w->buf, cap)) == NULL)
+    nb = w->secret ? OPENSSL_clear_realloc(w->buf, w->cap, cap) : OPENSSL_realloc(w->buf, cap);
+    if (nb == NULL)
         return wr_fail(w, ERR_R_MALLOC_FAILURE);
     w->buf = nb;
     w->cap = cap;
@@ -266,7 +269,9 @@ int keel_wr_finish(keel_wr *w, uint8_t **out, size_t *len)
 
 void keel_wr_cleanup(keel_wr *w)
 {
-    if (!w->fixed)
+    if (!w->fixed && w->secret)
+        OPENSSL_clear_free(w->buf, w->cap);
+    else if (!w->fixed)
         OPENSSL_free(w->buf);
     memset(w, 0, sizeof(*w));
 }

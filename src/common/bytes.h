@@ -48,11 +48,15 @@ typedef struct {
     size_t len, cap;
     int fixed;      /* buf belongs to the caller; never grown or freed */
     int failed;     /* sticky error */
+    int secret;     /* holds key material: grown and freed with cleansing (keel_wr_secret) */
     int open;       /* prefixes opened and not yet closed */
 } keel_wr;
 
 int keel_wr_init(keel_wr *w, size_t initial);                 /* initial may be 0 */
 int keel_wr_init_fixed(keel_wr *w, uint8_t *buf, size_t cap);
+/* Marks a growable builder as holding secrets: old buffers are cleansed when it grows, and
+ * keel_wr_cleanup cleanses. (A buffer handed over by keel_wr_finish is the caller's to cleanse.) */
+void keel_wr_secret(keel_wr *w);
 int keel_wr_u8(keel_wr *w, uint32_t v);     /* fails if v does not fit the width */
 int keel_wr_u16(keel_wr *w, uint32_t v);
 int keel_wr_u24(keel_wr *w, uint32_t v);
@@ -71,6 +75,6 @@ int keel_wr_failed(const keel_wr *w);
 /* Hands the buffer over (growable: the caller OPENSSL_free()s it; fixed: it is the caller's buffer)
  * and resets w. Fails on a sticky error or an unclosed prefix; w is cleaned up either way. */
 int keel_wr_finish(keel_wr *w, uint8_t **out, size_t *len);
-void keel_wr_cleanup(keel_wr *w);   /* frees a growable buffer (not cleansed: no secrets here) */
+void keel_wr_cleanup(keel_wr *w);   /* frees a growable buffer (cleansed if keel_wr_secret) */
 
 #endif

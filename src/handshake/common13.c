@@ -88,8 +88,7 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
     }
     keel_wr_close(&w, list);
     keel_wr_close(&w, body);
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    int ok = keel_send_hs(s, &w);
     return ok;
 }
 
@@ -272,8 +271,7 @@ int keel_write_cert_verify(SSL *s)
     keel_wr_bytes(&w, sig, siglen);
     keel_wr_close(&w, m);
     keel_wr_close(&w, body);
-    ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    ok = keel_send_hs(s, &w);
 end:
     OPENSSL_free(sig);
     return ok;
@@ -326,8 +324,7 @@ int keel_write_finished(SSL *s)
     keel_wr_open24(&w, &body);
     keel_wr_bytes(&w, vd, len);
     keel_wr_close(&w, body);
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    int ok = keel_send_hs(s, &w);
     if (ok) {
         memcpy(c->finished, vd, len);
         c->finished_len = len;

@@ -129,6 +129,14 @@ int keel_write_hs(SSL *s, keel_wr *msg)
     return 1;
 }
 
+/* A message built in w (any builder failure counts), sent; w is released either way. */
+int keel_send_hs(SSL *s, keel_wr *w)
+{
+    int ok = !keel_wr_failed(w) && keel_write_hs(s, w);
+    keel_wr_cleanup(w);
+    return ok;
+}
+
 /* Middlebox compatibility (RFC 8446 §D.4): one change_cipher_spec, written before the write key
  * of the next flight is installed, so it goes out unprotected. */
 int keel_write_ccs(SSL *s)
@@ -141,12 +149,19 @@ int keel_write_ccs(SSL *s)
     return keel_rl_seal(&s->conn->rl, SSL3_RT_CHANGE_CIPHER_SPEC, &one, 1);
 }
 
-/* An alert from the peer. close_notify ends reading cleanly; in TLS 1.3 every other alert but
- * user_canceled is fatal (RFC 8446 §6). The reason is SSL_AD_REASON_OFFSET + description, as
- * OpenSSL reports it (e.g. SSL_R_TLSV1_ALERT_UNKNOWN_CA). Returns 1 if reading may go on,
- * 0 at close_notify or a fatal alert. */
-int keel_handle_alert(SSL *s, const uint8_t *data, size_t len)
+/* An alert record from the peer, consumed here. close_notify ends reading cleanly; in TLS 1.3
+ * every other alert but user_canceled is fatal (RFC 8446 §6), and a flood of user_canceled is
+ * bounded like one of empty records. The reason is SSL_AD_REASON_OFFSET + description, as OpenSSL
+ * reports it (e.g. SSL_R_TLSV1_ALERT_UNKNOWN_CA). Returns 1 if reading may go on, 0 at
+ * close_notify or a fatal alert. */
+int keel_read_alert(SSL *s, const keel_record *rec)
 {
+    keel_conn *c = s->conn;
+    uint8_t data[2];
+    size_t len = rec->len;
+
+    memcpy(data, rec->data, len < 2 ? len : 2);
+    keel_rl_consume(&c->rl, len);
     if (len != 2) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_ALERT);
         keel_fatal(s, SSL_AD_DECODE_ERROR);
@@ -158,10 +173,15 @@ int keel_handle_alert(SSL *s, const uint8_t *data, size_t len)
         s->shutdown |= SSL_RECEIVED_SHUTDOWN;
         return 0;
     }
-    if (data[1] == SSL_AD_USER_CANCELLED && data[0] == SSL3_AL_WARNING)
-        return 1;
+    if (data[1] == SSL_AD_USER_CANCELLED && data[0] == SSL3_AL_WARNING) {
+        if (++c->empty_records <= KEEL_MAX_EMPTY_RECORDS)
+            return 1;
+        ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
     ERR_raise_data(ERR_LIB_SSL, SSL_AD_REASON_OFFSET + data[1], "SSL alert number %d", data[1]);
-    s->conn->fatal = 1;
+    c->fatal = 1;
     s->shutdown |= SSL_RECEIVED_SHUTDOWN;
     return 0;
 }
@@ -248,24 +268,14 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
             keel_rl_consume(&c->rl, rec.len);
             c->ccs_received = 1;
             break;
-        case SSL3_RT_ALERT: {
-            uint8_t a[2] = { 0, 0 };
-            memcpy(a, rec.data, rec.len < 2 ? rec.len : 2);
-            size_t n = rec.len;
-            keel_rl_consume(&c->rl, rec.len);
-            if (!keel_handle_alert(s, a, n)) {
+        case SSL3_RT_ALERT:
+            if (!keel_read_alert(s, &rec)) {
                 if (!c->fatal) /* close_notify in the middle of a handshake */
                     ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
                 c->fatal = 1;
                 return 0;
             }
-            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
             break;
-        }
         default:
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);

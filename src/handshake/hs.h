@@ -98,6 +98,7 @@ int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 er
 int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
 void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */
 int keel_write_hs(SSL *s, keel_wr *msg);                /* a complete message: transcript + record */
+int keel_send_hs(SSL *s, keel_wr *w);                   /* keel_write_hs, then releases w */
 int keel_write_ccs(SSL *s);
 /* Returns 1 with *type and *body set to the next complete handshake message, -1 retry, 0 error
  * (alert sent). Application data during the handshake is an unexpected_message. */
@@ -106,7 +107,7 @@ void keel_hs_consume(SSL *s, size_t msg_len);
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st);
 void keel_info(const SSL *s, int where, int ret);
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
-int keel_handle_alert(SSL *s, const uint8_t *data, size_t len);
+int keel_read_alert(SSL *s, const keel_record *rec);
 int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 
 /* keys13.c */
@@ -137,6 +138,7 @@ int keel_client_write_finished(SSL *s);
 int keel_server_read_client_hello(SSL *s, keel_rd *body);
 int keel_server_write_flight(SSL *s);
 int keel_server_read_certificate(SSL *s, keel_rd *body);
+int keel_read_client_certificate(SSL *s, keel_rd *body);
 int keel_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel_server_read_finished(SSL *s, keel_rd *body);
 /* src/api/client_hello.c: SSL_CTX_set_client_hello_cb's callback; 0 or the alert to send */

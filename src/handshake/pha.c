@@ -125,18 +125,8 @@ int keel_pha_server_read(SSL *s, int type, keel_rd *body)
     int alert;
 
     if (type == SSL3_MT_CERTIFICATE && c->pha_state == KEEL_PHA_SENT) {
-        if ((alert = keel_read_certificate(s, body)) != 0)
+        if ((alert = keel_read_client_certificate(s, body)) != 0)
             return alert;
-        if (sk_X509_num(c->peer_chain) == 0) {
-            if (s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
-                return TLS13_AD_CERTIFICATE_REQUIRED;
-            }
-        } else if ((alert = keel_verify_peer(s)) != 0) {
-            return alert;
-        }
-        if (!keel_hs_hash_current(s))
-            return SSL_AD_INTERNAL_ERROR;
         c->pha_state = sk_X509_num(c->peer_chain) == 0 ? KEEL_PHA_CERT_VRFY : KEEL_PHA_CERT;
         return 0;
     }

@@ -182,8 +182,7 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_close(&w, x);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    int ok = keel_send_hs(s, &w);
     return ok;
 }
 
@@ -213,8 +212,7 @@ static int write_encrypted_extensions(SSL *s)
     }
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    int ok = keel_send_hs(s, &w);
     return ok;
 }
 
@@ -275,8 +273,7 @@ int keel_write_cert_request(SSL *s)
     write_ca_names(s, &w);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
-    int ok = !keel_wr_failed(&w) && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
+    int ok = keel_send_hs(s, &w);
     c->cert_requested = ok;
     return ok;
 }
@@ -454,7 +451,9 @@ int keel_server_write_flight(SSL *s)
     return 1;
 }
 
-int keel_server_read_certificate(SSL *s, keel_rd *body)
+/* The client's Certificate, in the handshake or after it (pha.c): an empty one is an error only
+ * with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (certificate_required, RFC 8446 §4.4.2.4). */
+int keel_read_client_certificate(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
     int alert = keel_read_certificate(s, body);
@@ -468,8 +467,15 @@ int keel_server_read_certificate(SSL *s, keel_rd *body)
     } else if ((alert = keel_verify_peer(s)) != 0) {
         return alert;
     }
-    if (!keel_hs_hash_current(s))
-        return SSL_AD_INTERNAL_ERROR;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+int keel_server_read_certificate(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert = keel_read_client_certificate(s, body);
+    if (alert)
+        return alert;
     keel_set_state(s, sk_X509_num(c->peer_chain) == 0 ? TLS_ST_SR_CERT_VRFY : TLS_ST_SR_CERT);
     return 0;
 }

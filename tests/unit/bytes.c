@@ -241,10 +241,11 @@ static void test_builder_fixed(void)
     ERR_clear_error();
 }
 
-static void test_builder_alloc_failure(void)
+static void test_builder_alloc_failure(int secret)
 {
     /* Fail the k-th allocation for every k until a run needs no failure: each run must either
-     * succeed with the right bytes or fail cleanly, and leak nothing. */
+     * succeed with the right bytes or fail cleanly, and leak nothing (also when the builder
+     * cleanses what it frees, keel_wr_secret). */
     for (long k = 1; k < 40; k++) {
         long live = keel_test_live_allocs();
         keel_wr w;
@@ -254,6 +255,8 @@ static void test_builder_alloc_failure(void)
 
         keel_test_fail_after(k);
         keel_wr_init(&w, 2);
+        if (secret)
+            keel_wr_secret(&w);
         keel_wr_open16(&w, &m);
         for (int i = 0; i < 3000; i++)
             keel_wr_u8(&w, 0x5a);
@@ -283,6 +286,7 @@ int main(void)
     test_builder_nested();
     test_builder_errors();
     test_builder_fixed();
-    test_builder_alloc_failure();
+    test_builder_alloc_failure(0);
+    test_builder_alloc_failure(1);
     return keel_test_finish("bytes");
 }
