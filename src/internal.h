@@ -201,6 +201,7 @@ struct ssl_st {
 long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
 
 /* Session cache (src/api/sess_cache.c) */
+const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_version */
 void keel_cache_free(SSL_CTX *ctx);
 X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);

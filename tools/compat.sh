@@ -40,7 +40,9 @@ tmp=$(mktemp)
     [ -z "$fn" ] && continue
     note=$(grep -E "^$fn (partial|missing):" "$src/docs/compat-notes.txt" | head -1 | sed -E "s/^$fn (partial|missing): *//" || true)
     kind=$(grep -E "^$fn (partial|missing):" "$src/docs/compat-notes.txt" | head -1 | awk '{print $2}' | tr -d ':' || true)
-    tests=$(grep -rlw --include='*.c' --include='*.sh' "$fn" "$src/tests" 2>/dev/null \
+    # a test names it on a line of code (a mention in a comment does not count)
+    tests=$(grep -rHw --include='*.c' --include='*.sh' "$fn" "$src/tests" 2>/dev/null \
+            | grep -Ev '^[^:]*:[[:space:]]*(/\*|\*[[:space:]]|\*$|//|#)' | cut -d: -f1 | sort -u \
             | sed "s|$src/tests/||; s|\.c$||; s|\.sh$||" | sort | tr '\n' ' ' | sed 's/ $//; s/ /, /g' || true)
     users=$(awk -v f="$fn" '$1 == f { $1 = ""; print }' "$targets" | sed 's/^ //; s/ /, /g')
     if grep -qx "$fn" <<<"$defined"; then

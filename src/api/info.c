@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-static const char *version_name(int v)
+/* OpenSSL's name for a protocol version (SSL_get_version(3)). */
+const char *keel_version_name(int v)
 {
     switch (v) {
     case TLS1_3_VERSION: return "TLSv1.3";
@@ -26,7 +27,7 @@ int SSL_version(const SSL *s)
     return s->s.method->version == TLS_ANY_VERSION ? TLS1_3_VERSION : s->s.method->version;
 }
 
-const char *SSL_get_version(const SSL *s) { return version_name(SSL_version(s)); }
+const char *SSL_get_version(const SSL *s) { return keel_version_name(SSL_version(s)); }
 
 const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 {

@@ -6,18 +6,6 @@
 #include <openssl/bio.h>
 #include <limits.h>
 
-static const char *protocol_name(int version)
-{
-    switch (version) {
-    case TLS1_3_VERSION: return "TLSv1.3";
-    case TLS1_2_VERSION: return "TLSv1.2";
-    case TLS1_1_VERSION: return "TLSv1.1";
-    case TLS1_VERSION: return "TLSv1";
-    case SSL3_VERSION: return "SSLv3";
-    default: return "unknown";
-    }
-}
-
 static int print_hex(BIO *bp, const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -38,7 +26,7 @@ int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
     /* TLS 1.3 keeps the resumption PSK where TLS 1.2 keeps the master secret (RFC 8446 §4.6.1). */
     const char *key_label = x->version == TLS1_3_VERSION ? "Resumption PSK" : "Master-Key";
     if (BIO_puts(bp, "SSL-Session:\n") <= 0
-            || BIO_printf(bp, "    Protocol  : %s\n", protocol_name(x->version)) <= 0
+            || BIO_printf(bp, "    Protocol  : %s\n", keel_version_name(x->version)) <= 0
             || BIO_printf(bp, "    Cipher    : %s\n",
                           x->cipher != NULL ? SSL_CIPHER_get_name(x->cipher) : "unknown") <= 0
             || BIO_puts(bp, "    Session-ID: ") <= 0 || !print_hex(bp, x->session_id, x->session_id_len)
