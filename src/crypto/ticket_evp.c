@@ -111,7 +111,8 @@ int keel_ticket_cb_open(const keel_algs *algs, keel_ticket_cb cb, SSL *s, const 
     p = NULL;
     ret = r; /* 1, or 2: valid but to be renewed */
 end:
-    OPENSSL_free(p);
+    if (p != NULL) /* a failed decryption may have written part of a session's secret */
+        OPENSSL_clear_free(p, ctlen + EVP_MAX_BLOCK_LENGTH);
     EVP_CIPHER_CTX_free(c);
     EVP_MAC_CTX_free(h);
     ERR_pop_to_mark(); /* an unusable ticket leaves nothing on the stack */
