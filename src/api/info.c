@@ -65,10 +65,14 @@ STACK_OF(X509) *SSL_get_peer_cert_chain(const SSL *s)
         return NULL;
     if (!s->server)
         return c->peer_chain;
+    /* The view holds its own references and is dropped whenever the peer chain is replaced
+     * (keel_read_certificate), so it never outlives what it shows. */
     if (c->peer_chain_noleaf == NULL) {
-        c->peer_chain_noleaf = sk_X509_dup(c->peer_chain);
-        if (c->peer_chain_noleaf != NULL)
-            (void)sk_X509_shift(c->peer_chain_noleaf);
+        STACK_OF(X509) *v = X509_chain_up_ref(c->peer_chain);
+        if (v == NULL)
+            return NULL;
+        X509_free(sk_X509_shift(v));
+        c->peer_chain_noleaf = v;
     }
     return c->peer_chain_noleaf;
 }

@@ -148,6 +148,8 @@ int keel_read_certificate(SSL *s, keel_rd *body)
     }
     keel_chain_free(c->peer_chain);
     c->peer_chain = chain;
+    keel_chain_free(c->peer_chain_noleaf); /* SSL_get_peer_cert_chain's view of the old chain */
+    c->peer_chain_noleaf = NULL;
     return 0;
 decode_err:
     sk_X509_pop_free(chain, X509_free);

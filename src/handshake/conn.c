@@ -42,7 +42,7 @@ void keel_conn_free(keel_conn *c)
     keel_ks_cleanup(&c->ks);
     OPENSSL_free(c->cookie);
     keel_chain_free(c->peer_chain);
-    sk_X509_free(c->peer_chain_noleaf);
+    keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->client_suites);

@@ -74,7 +74,7 @@ struct keel_conn {
 
     /* Peer's certificate and the verified chain */
     STACK_OF(X509) *peer_chain;   /* as sent, leaf first */
-    STACK_OF(X509) *peer_chain_noleaf; /* server's SSL_get_peer_cert_chain view (no refs) */
+    STACK_OF(X509) *peer_chain_noleaf; /* server's SSL_get_peer_cert_chain view */
     STACK_OF(X509) *verified_chain;
     uint8_t *alpn;                /* selected protocol */
     size_t alpn_len;
