@@ -119,6 +119,7 @@ int keel_hs_derive_application(SSL *s);
 int keel_hs_derive_resumption(SSL *s);
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
 int keel_hs_update_secret(SSL *s, int dir);
+void keel_hs_wipe_secrets(SSL *s);
 int keel_tls13_allowed(const keel_settings *st);
 size_t keel_groups_effective(const SSL *s, uint16_t *out);
 size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out);

@@ -54,6 +54,17 @@ int keel_hs_derive_resumption(SSL *s)
         && keel_ks_resumption_master(&c->ks, th, c->resumption);
 }
 
+/* The handshake is over: its traffic secrets and the key schedule (handshake, then master
+ * secret) are wiped. What later use needs was derived from them already: the application traffic
+ * secrets (KeyUpdate, §7.2), the exporter and the resumption master secret (§7.1). */
+void keel_hs_wipe_secrets(SSL *s)
+{
+    keel_conn *c = s->conn;
+    OPENSSL_cleanse(c->client_hs, sizeof(c->client_hs));
+    OPENSSL_cleanse(c->server_hs, sizeof(c->server_hs));
+    keel_ks_cleanup(&c->ks);
+}
+
 /* verify_data of `server`'s Finished over the transcript so far (§4.4.4). A client's Finished in
  * post-handshake authentication is keyed by its current application traffic secret. */
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)

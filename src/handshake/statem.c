@@ -69,6 +69,7 @@ static void done(SSL *s)
     keel_conn *c = s->conn;
     keel_set_state(s, TLS_ST_OK);
     s->in_init = 0;
+    keel_hs_wipe_secrets(s);
     if (c->hs_len == 0) {
         OPENSSL_free(c->hs_buf);
         c->hs_buf = NULL;
