@@ -398,6 +398,44 @@ static int run_key_update(SSL *ssl, int type, int *want_write)
     return 1;
 }
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Closing a TCP socket that still holds unread input makes the kernel send a reset, and a reset
+ * discards what we wrote last — typically a fatal alert — if the peer has not taken it yet. So the
+ * send side is shut down first (our data, then FIN), the peer's input is read and dropped until it
+ * closes, falls silent for a moment, or two seconds pass, and only then is the socket closed. */
+void apps_close(int fd)
+{
+    enum { IDLE_MS = 200, TOTAL_MS = 2000 };
+    struct timespec t0;
+    char buf[4096];
+
+    if (fd < 0)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    (void)shutdown(fd, SHUT_WR);
+    for (;;) {
+        long left = TOTAL_MS - ms_since(&t0);
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (left <= 0)
+            break;
+        int r = poll(&p, 1, left < IDLE_MS ? (int)left : IDLE_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            break;
+    }
+    close(fd);
+}
+
 int apps_relay(SSL *ssl, int sock, int in_fd, int out_fd, int close_on_eof, int *in_eof,
                int commands, apps_read_hook hook, void *hook_arg)
 {

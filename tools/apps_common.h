@@ -18,6 +18,9 @@ int apps_tcp_connect(const char *host, const char *port);
 /* A listening socket on the loopback address; *bound gets the actual port (port 0 = ephemeral). */
 int apps_tcp_listen(const char *port, int *bound);
 int apps_set_nonblocking(int fd, int on);
+/* Closes a connection's socket without a TCP reset: send side shut down, the peer's remaining
+ * input drained for a bounded time, then close. */
+void apps_close(int fd);
 
 /* Key log: `file` (or $SSLKEYLOGFILE when file is NULL) gets NSS key log lines appended. */
 int apps_setup_keylog(SSL_CTX *ctx, const char *file);

@@ -191,7 +191,7 @@ static SSL *connect_one(SSL_CTX *ctx, const struct client_opts *o, SSL_SESSION *
     return ssl;
 err:
     SSL_free(ssl);
-    close(*fd);
+    apps_close(*fd);
     *fd = -1;
     return NULL;
 }
@@ -202,7 +202,7 @@ static void close_one(SSL *ssl, int fd)
     if (SSL_shutdown(ssl) == 0)
         apps_pump(ssl, fd, 500, NULL, -1);
     SSL_free(ssl);
-    close(fd);
+    apps_close(fd);
 }
 
 static int write_session(const char *file, SSL *ssl)
@@ -292,7 +292,7 @@ int main_s_client(int argc, char **argv)
     if (o.sess_out != NULL && !write_session(o.sess_out, ssl))
         rc = 1;
     SSL_free(ssl);
-    close(fd);
+    apps_close(fd);
 out:
     SSL_SESSION_free(sess);
     SSL_SESSION_free(latest_session);

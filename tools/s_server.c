@@ -353,7 +353,7 @@ static int serve_one(SSL_CTX *ctx, const struct server_opts *o, int cfd, int *st
     }
 out:
     SSL_free(ssl);
-    close(cfd);
+    apps_close(cfd);
     return rc;
 }
 
