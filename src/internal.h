@@ -203,6 +203,7 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
 /* Session cache (src/api/sess_cache.c) */
 const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_version */
 void keel_cache_free(SSL_CTX *ctx);
+int keel_ticket_keys_init(SSL_CTX *ctx); /* the first ticket key (src/handshake/ticket.c) */
 X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
 void keel_cert_cache_free(SSL_CTX *ctx);

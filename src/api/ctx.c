@@ -56,6 +56,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }
+    /* Before the application forks its workers: they must share the ticket key. */
+    if (!keel_ticket_keys_init(ctx))
+        goto err;
     return ctx;
 err:
     SSL_CTX_free(ctx);

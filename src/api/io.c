@@ -16,8 +16,22 @@ static int start(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_BIO_NOT_SET);
         return 0;
     }
-    if (s->conn == NULL && (s->conn = keel_conn_new(s)) == NULL)
-        return 0;
+    if (s->conn == NULL) {
+        /* A server has a session object from the start of its handshake, as OpenSSL's does
+         * (applications read SSL_get0_session in the servername and cert callbacks): a fresh,
+         * not resumable one, replaced when a PSK is accepted, filled at completion (ticket.c). */
+        SSL_SESSION *fresh = NULL;
+        if (s->server && (fresh = SSL_SESSION_new()) == NULL)
+            return 0;
+        if ((s->conn = keel_conn_new(s)) == NULL) {
+            SSL_SESSION_free(fresh);
+            return 0;
+        }
+        if (fresh != NULL) {
+            SSL_SESSION_free(s->session);
+            s->session = fresh;
+        }
+    }
     return 1;
 }
 

@@ -1,7 +1,8 @@
 /* Sessions as bytes: i2d_SSL_SESSION / d2i_SSL_SESSION and the PEM wrappers, so that a session
  * survives a process restart. The format is keel's own (OpenSSL's is not an interface), versioned,
- * and parsed with the bounded reader: anything malformed, truncated, trailing or unknown is
- * rejected with SSL_R_BAD_DATA and never half-accepted.
+ * and parsed with the bounded reader: anything malformed, truncated or unknown is rejected with
+ * SSL_R_BAD_DATA and never half-accepted. The encoding delimits itself, so d2i_SSL_SESSION takes
+ * one session from a longer buffer; tickets and copies must hold exactly one, nothing trailing.
  *
  *   "KSS" u8 format(1) | u16 version | u16 cipher | <u8> master_key | <u8> session_id | <u8> sid_ctx
  *   | u32 time_hi | u32 time_lo | u32 timeout | <u16> ticket | u32 lifetime_hint | u32 age_add
@@ -76,7 +77,9 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
     return 1;
 }
 
-SSL_SESSION *keel_session_decode(const uint8_t *p, size_t len)
+/* One session from the start of p; *used says how many bytes it took. The encoding delimits
+ * itself: fixed-size fields and length-prefixed ones, the last a fixed u32. */
+static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
 {
     keel_rd r, f;
     const uint8_t *magic;
@@ -133,15 +136,29 @@ SSL_SESSION *keel_session_decode(const uint8_t *p, size_t len)
         if ((ss->peer = d2i_X509(NULL, &q, (long)f.len)) == NULL || q != f.p + f.len)
             goto bad;
     }
-    if (!keel_rd_u32(&r, &vr) || !keel_rd_done(&r))
+    if (!keel_rd_u32(&r, &vr))
         goto bad;
     ss->verify_result = (long)(int32_t)vr;
+    *used = len - keel_rd_left(&r);
     return ss;
 bad:
     ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
 fail:
     SSL_SESSION_free(ss);
     return NULL;
+}
+
+/* Exactly one session and nothing after it (tickets, SSL_SESSION_dup). */
+SSL_SESSION *keel_session_decode(const uint8_t *p, size_t len)
+{
+    size_t used = 0;
+    SSL_SESSION *ss = decode_one(p, len, &used);
+    if (ss != NULL && used != len) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
+        return NULL;
+    }
+    return ss;
 }
 
 int i2d_SSL_SESSION(const SSL_SESSION *ss, unsigned char **pp)
@@ -173,10 +190,13 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
         return NULL;
     }
-    SSL_SESSION *ss = keel_session_decode(*pp, (size_t)length);
+    /* As d2i functions do: the first encoded session of a buffer that may hold more, *pp moved
+     * past what it took (and not moved on failure). */
+    size_t used = 0;
+    SSL_SESSION *ss = decode_one(*pp, (size_t)length, &used);
     if (ss == NULL)
         return NULL;
-    *pp += length;
+    *pp += used;
     if (a != NULL) {
         SSL_SESSION_free(*a);
         *a = ss;

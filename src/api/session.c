@@ -89,7 +89,7 @@ long SSL_SESSION_set_timeout(SSL_SESSION *ss, long t)
     return 1;
 }
 
-int SSL_SESSION_get_protocol_version(const SSL_SESSION *ss) { return ss->version; }
+int SSL_SESSION_get_protocol_version(const SSL_SESSION *ss) { return ss != NULL ? ss->version : 0; }
 
 int SSL_SESSION_set_protocol_version(SSL_SESSION *ss, int version)
 {
@@ -97,7 +97,7 @@ int SSL_SESSION_set_protocol_version(SSL_SESSION *ss, int version)
     return 1;
 }
 
-const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *ss) { return ss->cipher; }
+const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *ss) { return ss != NULL ? ss->cipher : NULL; }
 
 int SSL_SESSION_set_cipher(SSL_SESSION *ss, const SSL_CIPHER *cipher)
 {
@@ -108,8 +108,8 @@ int SSL_SESSION_set_cipher(SSL_SESSION *ss, const SSL_CIPHER *cipher)
 const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *ss, unsigned int *len)
 {
     if (len != NULL)
-        *len = (unsigned int)ss->session_id_len;
-    return ss->session_id;
+        *len = ss != NULL ? (unsigned int)ss->session_id_len : 0;
+    return ss != NULL ? ss->session_id : NULL;
 }
 
 int SSL_SESSION_set1_id(SSL_SESSION *ss, const unsigned char *sid, unsigned int len)
@@ -126,8 +126,8 @@ int SSL_SESSION_set1_id(SSL_SESSION *ss, const unsigned char *sid, unsigned int 
 const unsigned char *SSL_SESSION_get0_id_context(const SSL_SESSION *ss, unsigned int *len)
 {
     if (len != NULL)
-        *len = (unsigned int)ss->sid_ctx_len;
-    return ss->sid_ctx;
+        *len = ss != NULL ? (unsigned int)ss->sid_ctx_len : 0;
+    return ss != NULL ? ss->sid_ctx : NULL;
 }
 
 int SSL_SESSION_set1_id_context(SSL_SESSION *ss, const unsigned char *ctx, unsigned int len)
@@ -141,7 +141,8 @@ int SSL_SESSION_set1_id_context(SSL_SESSION *ss, const unsigned char *ctx, unsig
     return 1;
 }
 
-const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss) { return ss->hostname; }
+/* NULL-safe like every getter here: servers read it from callbacks that run mid-handshake. */
+const char *SSL_SESSION_get0_hostname(const SSL_SESSION *ss) { return ss != NULL ? ss->hostname : NULL; }
 
 int SSL_SESSION_set1_hostname(SSL_SESSION *ss, const char *hostname)
 {
@@ -155,8 +156,8 @@ int SSL_SESSION_set1_hostname(SSL_SESSION *ss, const char *hostname)
 
 void SSL_SESSION_get0_alpn_selected(const SSL_SESSION *ss, const unsigned char **alpn, size_t *len)
 {
-    *alpn = ss->alpn;
-    *len = ss->alpn_len;
+    *alpn = ss != NULL ? ss->alpn : NULL;
+    *len = ss != NULL ? ss->alpn_len : 0;
 }
 
 int SSL_SESSION_set1_alpn_selected(SSL_SESSION *ss, const unsigned char *alpn, size_t len)
@@ -170,16 +171,16 @@ int SSL_SESSION_set1_alpn_selected(SSL_SESSION *ss, const unsigned char *alpn, s
     return 1;
 }
 
-int SSL_SESSION_has_ticket(const SSL_SESSION *ss) { return ss->ticket != NULL; }
-unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss) { return ss->ticket_lifetime_hint; }
+int SSL_SESSION_has_ticket(const SSL_SESSION *ss) { return ss != NULL && ss->ticket != NULL; }
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *ss) { return ss != NULL ? ss->ticket_lifetime_hint : 0; }
 
 void SSL_SESSION_get0_ticket(const SSL_SESSION *ss, const unsigned char **tick, size_t *len)
 {
-    *tick = ss->ticket;
-    *len = ss->ticket_len;
+    *tick = ss != NULL ? ss->ticket : NULL;
+    *len = ss != NULL ? ss->ticket_len : 0;
 }
 
-uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *ss) { return ss->max_early_data; }
+uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *ss) { return ss != NULL ? ss->max_early_data : 0; }
 
 int SSL_SESSION_set_max_early_data(SSL_SESSION *ss, uint32_t n)
 {
@@ -190,11 +191,13 @@ int SSL_SESSION_set_max_early_data(SSL_SESSION *ss, uint32_t n)
 /* Resumable: it holds a secret and something to present (a ticket, or an id for a cache). */
 int SSL_SESSION_is_resumable(const SSL_SESSION *ss)
 {
-    return !ss->not_resumable && ss->master_key_len > 0 && (ss->ticket != NULL || ss->session_id_len > 0);
+    return ss != NULL && !ss->not_resumable && ss->master_key_len > 0 && (ss->ticket != NULL || ss->session_id_len > 0);
 }
 
 size_t SSL_SESSION_get_master_key(const SSL_SESSION *ss, unsigned char *out, size_t outlen)
 {
+    if (ss == NULL)
+        return 0;
     if (outlen == 0)
         return ss->master_key_len;
     if (outlen > ss->master_key_len)
@@ -212,17 +215,19 @@ int SSL_SESSION_set1_master_key(SSL_SESSION *ss, const unsigned char *in, size_t
     return 1;
 }
 
-X509 *SSL_SESSION_get0_peer(SSL_SESSION *ss) { return ss->peer; }
+X509 *SSL_SESSION_get0_peer(SSL_SESSION *ss) { return ss != NULL ? ss->peer : NULL; }
 
 int SSL_SESSION_set_ex_data(SSL_SESSION *ss, int idx, void *arg) { return CRYPTO_set_ex_data(&ss->ex_data, idx, arg); }
-void *SSL_SESSION_get_ex_data(const SSL_SESSION *ss, int idx) { return CRYPTO_get_ex_data(&ss->ex_data, idx); }
+void *SSL_SESSION_get_ex_data(const SSL_SESSION *ss, int idx) { return ss != NULL ? CRYPTO_get_ex_data(&ss->ex_data, idx) : NULL; }
 
 /* ---- the SSL's session ---- */
 
-SSL_SESSION *SSL_get_session(const SSL *s) { return s->session; }
+SSL_SESSION *SSL_get_session(const SSL *s) { return s != NULL ? s->session : NULL; }
 
 SSL_SESSION *SSL_get1_session(SSL *s)
 {
+    if (s == NULL)
+        return NULL;
     if (s->session != NULL)
         SSL_SESSION_up_ref(s->session);
     return s->session;

@@ -350,6 +350,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         c->sni_received = s->hostname != NULL;
         if ((alert = call_servername_cb(s)) != 0)
             return alert;
+        /* The name accepted is the (still fresh) session's, for the callbacks that follow. */
+        if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
+            return SSL_AD_INTERNAL_ERROR;
     }
     const SSL_CIPHER *cs = choose_cipher(s, suites);
     if (cs == NULL || (c->cipher != NULL && cs != c->cipher)) {

@@ -29,6 +29,14 @@ static int rotate_keys(SSL_CTX *ctx, time_t now)
     return 1;
 }
 
+/* SSL_CTX_new makes the first key, as OpenSSL does: servers create their context and then fork
+ * workers, and a key made lazily after the fork would be each worker's own, so that a ticket from
+ * one worker would not resume on another. */
+int keel_ticket_keys_init(SSL_CTX *ctx)
+{
+    return rotate_keys(ctx, time(NULL));
+}
+
 int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
 {
     ctx->ticket_key_evp_cb = cb;
@@ -158,35 +166,48 @@ static SSL_SESSION *session_from_conn(SSL *s)
     return ss;
 }
 
+/* The server's fresh session of its handshake start (io.c), not yet describing the connection. */
+static int session_is_fresh(const SSL_SESSION *ss)
+{
+    return ss == NULL || ss->cipher == NULL;
+}
+
 /* Server: after the client's Finished, num_tickets NewSessionTickets (§4.6.1). With
  * SSL_OP_NO_TICKET the "ticket" is the session id of a session held in the server cache. */
 int keel_server_send_tickets(SSL *s)
 {
     keel_conn *c = s->conn;
     int stateful = (s->s.options & SSL_OP_NO_TICKET) != 0;
+    SSL_CTX *sctx = s->session_ctx;
+    /* Stored only where the server cache is on (SSL_CTX_set_session_cache_mode(3)). */
+    int store = (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
+        && !(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE);
 
     for (size_t i = 0; i < s->s.num_tickets; i++) {
         SSL_SESSION *ss = session_from_conn(s);
-        uint8_t nonce = (uint8_t)c->tickets_sent, *ticket = NULL, *enc = NULL;
+        /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
+         * so no two tickets carry the same resumption PSK. */
+        uint8_t nonce[8], *ticket = NULL, *enc = NULL;
         size_t ticket_len = 0, enc_len = 0, body, m;
         keel_wr w;
         int ok = ss != NULL;
 
+        for (size_t j = 0, n = c->tickets_sent; j < sizeof(nonce); j++, n >>= 8)
+            nonce[sizeof(nonce) - 1 - j] = (uint8_t)(n & 0xff);
         ok = ok && keel_random(s->ctx->algs, (uint8_t *)&ss->ticket_age_add, 4)
-            && keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, &nonce, 1,
-                                      ss->master_key);
+            && keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, nonce,
+                                      sizeof(nonce), ss->master_key);
         if (ok) {
             ss->master_key_len = keel_hash_len(c->cipher->hash);
             ss->ticket_lifetime_hint = (uint32_t)(ss->timeout > MAX_TICKET_LIFETIME ? MAX_TICKET_LIFETIME
                                                   : ss->timeout < 0 ? 0 : ss->timeout);
         }
         if (ok && stateful) {
-            if (!(s->session_ctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE))
-                ok = SSL_CTX_add_session(s->session_ctx, ss);
+            if (store)
+                ok = SSL_CTX_add_session(sctx, ss);
             ticket = ss->session_id;
             ticket_len = ss->session_id_len;
         }
-        SSL_CTX *sctx = s->session_ctx;
         if (ok && (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER) && sctx->new_session_cb != NULL) {
             SSL_SESSION_up_ref(ss);
             if (sctx->new_session_cb(s, ss) == 0)
@@ -203,8 +224,8 @@ int keel_server_send_tickets(SSL *s)
             keel_wr_open24(&w, &body);
             keel_wr_u32(&w, ss->ticket_lifetime_hint);
             keel_wr_u32(&w, ss->ticket_age_add);
-            keel_wr_u8(&w, 1);
-            keel_wr_u8(&w, nonce);
+            keel_wr_u8(&w, sizeof(nonce));
+            keel_wr_bytes(&w, nonce, sizeof(nonce));
             keel_wr_open16(&w, &m);
             keel_wr_bytes(&w, ticket, ticket_len);
             keel_wr_close(&w, m);
@@ -220,14 +241,25 @@ int keel_server_send_tickets(SSL *s)
         if (!stateful)
             OPENSSL_free(ticket);
         OPENSSL_clear_free(enc, enc_len);
-        if (ok && s->session == NULL) {
+        if (ok && session_is_fresh(s->session)) {
+            /* The first ticket's session describes a full handshake's connection. */
             SSL_SESSION_up_ref(ss);
+            SSL_SESSION_free(s->session);
             s->session = ss;
         }
         SSL_SESSION_free(ss);
         if (!ok)
             return 0;
         c->tickets_sent++;
+    }
+    if (session_is_fresh(s->session)) {
+        /* No ticket issued: the session still describes the connection, but nothing resumes it. */
+        SSL_SESSION *ss = session_from_conn(s);
+        if (ss == NULL)
+            return 0;
+        ss->not_resumable = 1;
+        SSL_SESSION_free(s->session);
+        s->session = ss;
     }
     return 1;
 }
