@@ -64,7 +64,7 @@ typedef struct {
 typedef struct {
     uint8_t name[16];
     uint8_t key[32];
-    time_t created;
+    uint64_t period;            /* the rotation period it serves; 0 = none (ticket.c) */
 } keel_ticket_key;
 
 #define KEEL_MAX_GROUPS 16
@@ -162,6 +162,7 @@ struct ssl_ctx_st {
     CRYPTO_RWLOCK *lock;
     SSL_SESSION *cache_head;
     long cache_count;
+    uint8_t ticket_secret[32];      /* what every period's ticket key is derived from */
     keel_ticket_key ticket_keys[2]; /* current, previous */
     keel_cached_cert cert_cache[KEEL_CERT_CACHE_SIZE]; /* decoded peer certificates (cert_cache.c) */
     size_t cert_cache_next;

@@ -87,6 +87,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     keel_cert_cache_free(ctx);
     CRYPTO_THREAD_lock_free(ctx->lock);
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
+    OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
     keel_settings_free(&ctx->s);
     X509_STORE_free(ctx->cert_store);
     keel_chain_free(ctx->extra_certs);

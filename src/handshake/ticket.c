@@ -9,32 +9,76 @@
 #define TICKET_NAME_LEN 16
 #define MAX_TICKET_LIFETIME 604800 /* seven days, RFC 8446 §4.6.1 */
 
-/* ---- ticket keys: a current and a previous key per context, rotated once a session lifetime ---- */
+/* ---- ticket keys: a current and a previous key per context, one per rotation period ---- */
 
-static int rotate_keys(SSL_CTX *ctx, time_t now)
+/* The keys are derived, not drawn: from a secret made in SSL_CTX_new and the number of the
+ * period (one session lifetime long). Every worker a server forks after creating its context
+ * therefore computes the same key for the same period, and a ticket issued by one resumes on
+ * another, also after rotations. Only the secret is ever random. */
+static int period_key(const SSL_CTX *ctx, uint64_t period, keel_ticket_key *k)
 {
-    keel_ticket_key *k = ctx->ticket_keys;
-    long life = ctx->s.session_timeout > 0 ? ctx->s.session_timeout : 7200;
-    if (k[0].created != 0 && now - k[0].created < life)
-        return 1;
-    keel_ticket_key fresh;
-    if (!keel_random(ctx->algs, fresh.name, sizeof(fresh.name))
-            || !keel_random(ctx->algs, fresh.key, sizeof(fresh.key)))
+    static const char label[] = "keel ticket key";
+    uint8_t info[sizeof(label) + 8], out[sizeof(k->name) + sizeof(k->key)];
+
+    memcpy(info, label, sizeof(label));
+    for (size_t i = 0; i < 8; i++)
+        info[sizeof(label) + i] = (uint8_t)(period >> (56 - 8 * i));
+    if (!keel_hkdf_expand(ctx->algs, KEEL_HASH_SHA256, ctx->ticket_secret, info, sizeof(info), out,
+                          sizeof(out)))
         return 0;
-    fresh.created = now;
-    OPENSSL_cleanse(&k[1], sizeof(k[1]));
-    k[1] = k[0];
-    k[0] = fresh;
-    OPENSSL_cleanse(&fresh, sizeof(fresh));
+    memcpy(k->name, out, sizeof(k->name));
+    memcpy(k->key, out + sizeof(k->name), sizeof(k->key));
+    k->period = period;
+    OPENSSL_cleanse(out, sizeof(out));
     return 1;
 }
 
-/* SSL_CTX_new makes the first key, as OpenSSL does: servers create their context and then fork
- * workers, and a key made lazily after the fork would be each worker's own, so that a ticket from
- * one worker would not resume on another. */
+static uint64_t period_now(const SSL_CTX *ctx)
+{
+    long life = ctx->s.session_timeout > 0 ? ctx->s.session_timeout : 7200;
+    time_t now = time(NULL);
+    return (uint64_t)(now > 0 ? now : 0) / (uint64_t)life + 1; /* from 1: 0 marks no key */
+}
+
+/* Under the context's write lock. */
+static int rotate_keys(SSL_CTX *ctx)
+{
+    keel_ticket_key *k = ctx->ticket_keys;
+    uint64_t period = period_now(ctx);
+
+    if (k[0].period == period)
+        return 1;
+    return period_key(ctx, period, &k[0]) && period_key(ctx, period - 1, &k[1]);
+}
+
+/* A copy of the current and previous keys; the write lock only when a period has turned. */
+static int keys_now(SSL_CTX *ctx, keel_ticket_key keys[2])
+{
+    int ok = 0;
+
+    if (!CRYPTO_THREAD_read_lock(ctx->lock))
+        return 0;
+    if (ctx->ticket_keys[0].period == period_now(ctx)) {
+        memcpy(keys, ctx->ticket_keys, 2 * sizeof(keys[0]));
+        ok = 1;
+    }
+    CRYPTO_THREAD_unlock(ctx->lock);
+    if (ok)
+        return 1;
+    if (!CRYPTO_THREAD_write_lock(ctx->lock))
+        return 0;
+    ok = rotate_keys(ctx);
+    memcpy(keys, ctx->ticket_keys, 2 * sizeof(keys[0]));
+    CRYPTO_THREAD_unlock(ctx->lock);
+    return ok;
+}
+
+/* SSL_CTX_new makes the secret, as OpenSSL makes its key there: servers create their context and
+ * then fork workers, which must share it. */
 int keel_ticket_keys_init(SSL_CTX *ctx)
 {
-    return rotate_keys(ctx, time(NULL));
+    return keel_random(ctx->algs, ctx->ticket_secret, sizeof(ctx->ticket_secret))
+        && rotate_keys(ctx);
 }
 
 int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
@@ -59,11 +103,10 @@ static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, siz
         int r = keel_ticket_cb_seal(ctx->algs, ctx->ticket_key_evp_cb, s, pt, len, out, out_len);
         return r > 0 ? 1 : r == 0 ? -1 : 0;
     }
-    if (!CRYPTO_THREAD_write_lock(ctx->lock))
-        return 0;
-    ok = rotate_keys(ctx, time(NULL));
-    key = ctx->ticket_keys[0];
-    CRYPTO_THREAD_unlock(ctx->lock);
+    keel_ticket_key keys[2];
+    ok = keys_now(ctx, keys);
+    key = keys[0];
+    OPENSSL_cleanse(keys, sizeof(keys));
     if (!ok || (t = OPENSSL_malloc(tl)) == NULL
             || (a = keel_aead_new(ctx->algs, KEEL_AEAD_AES_256_GCM, 1)) == NULL
             || !keel_aead_set_key(a, key.key)) {
@@ -110,16 +153,19 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     }
     if (len < TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + KEEL_AEAD_TAG_LEN + 1)
         return NULL;
-    if (!CRYPTO_THREAD_read_lock(ctx->lock))
+    keel_ticket_key keys[2];
+    if (!keys_now(ctx, keys)) {
+        OPENSSL_cleanse(keys, sizeof(keys));
+        ERR_clear_error();
         return NULL;
+    }
     for (int i = 0; i < 2 && !found; i++) {
-        if (ctx->ticket_keys[i].created != 0
-                && CRYPTO_memcmp(ctx->ticket_keys[i].name, t, TICKET_NAME_LEN) == 0) {
-            key = ctx->ticket_keys[i];
+        if (CRYPTO_memcmp(keys[i].name, t, TICKET_NAME_LEN) == 0) {
+            key = keys[i];
             found = 1;
         }
     }
-    CRYPTO_THREAD_unlock(ctx->lock);
+    OPENSSL_cleanse(keys, sizeof(keys));
     if (!found)
         return NULL;
     size_t ctl = len - TICKET_NAME_LEN - KEEL_AEAD_NONCE_LEN;

@@ -236,10 +236,14 @@ static void test_ticket_nonce(void)
 
 /* ---- item 6a: a ticket issued by one forked worker resumes on another ---- */
 
-static void test_fork_ticket_key(void)
+/* rotate: the key rotation period (one session lifetime, here 2 s) turns after the fork, before
+ * the worker issues its ticket and before the parent resumes it: both must still use the same key. */
+static void test_fork_ticket_key(int rotate)
 {
     SSL_CTX *sctx = keel_test_server_ctx(&ec), *cctx = keel_test_client_ctx(&ec);
     int fds[2];
+    if (rotate)
+        SSL_CTX_set_timeout(sctx, 2);
     CHECK(pipe(fds) == 0);
     pid_t pid = fork();
     CHECK(pid >= 0);
@@ -248,6 +252,8 @@ static void test_fork_ticket_key(void)
         int reused;
         alarm(30);
         close(fds[0]);
+        if (rotate)
+            sleep(3);
         SSL_SESSION *ss = connect_once(cctx, sctx, NULL, &reused);
         unsigned char *der = NULL;
         int n = ss != NULL ? i2d_SSL_SESSION(ss, &der) : 0;
@@ -375,7 +381,8 @@ int main(int argc, char **argv)
     RUN("servername", test_servername_session(0));
     RUN("servername_verify", test_servername_session(1));
     RUN("nonce", test_ticket_nonce());
-    RUN("fork", test_fork_ticket_key());
+    RUN("fork", test_fork_ticket_key(0));
+    RUN("fork_rotation", test_fork_ticket_key(1));
     RUN("cache_off", test_cache_off(SSL_SESS_CACHE_OFF));
     RUN("cache_client_only", test_cache_off(SSL_SESS_CACHE_CLIENT));
     RUN("d2i", test_d2i_consumes_one());
