@@ -25,7 +25,6 @@ keel_conn *keel_conn_new(SSL *s)
     /* Record buffers are released whenever they empty, as SSL_MODE_RELEASE_BUFFERS asks, in every
      * mode: an idle connection then holds no buffers, at the price of a malloc per record burst. */
     c->rl.release_buffers = 1;
-    c->rl.max_frag = s->s.max_send_fragment;
     return c;
 }
 
@@ -107,20 +106,36 @@ void keel_fatal(SSL *s, int alert)
     if (c == NULL || c->fatal)
         return;
     c->fatal = 1;
-    if (alert >= 0)
+    /* After our close_notify nothing more is written (RFC 8446 §6.1). */
+    if (alert >= 0 && !(s->shutdown & SSL_SENT_SHUTDOWN))
         keel_send_alert(s, SSL3_AL_FATAL, alert);
     s->shutdown |= SSL_SENT_SHUTDOWN;
 }
 
+/* The one send path of handshake messages, during the handshake and after it. */
 int keel_write_hs(SSL *s, keel_wr *msg)
 {
     const uint8_t *p = keel_wr_data(msg);
-    size_t len = keel_wr_len(msg), max = s->conn->rl.max_frag;
+    size_t len = keel_wr_len(msg), max = s->s.max_send_fragment;
 
-    if (!keel_transcript_update(&s->conn->transcript, p, len))
+    /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
+    if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return 0;
+    }
+    if (len < 4 || max == 0 || max > SSL3_RT_MAX_PLAIN_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    /* §4.4.1: the transcript holds the handshake's messages; NewSessionTicket and KeyUpdate are
+     * post-handshake messages outside it (post-handshake authentication's messages extend the
+     * copy of it pha.c keeps). */
+    if (p[0] != SSL3_MT_NEWSESSION_TICKET && p[0] != SSL3_MT_KEY_UPDATE
+            && !keel_transcript_update(&s->conn->transcript, p, len))
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
-    /* Handshake messages may be fragmented across records (RFC 8446 §5.1). */
+    /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment
+     * length in force now (SSL_set_max_send_fragment may change it mid-connection). */
     for (size_t off = 0; off < len; off += max) {
         size_t n = len - off < max ? len - off : max;
         if (!keel_rl_seal(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n))
@@ -258,7 +273,13 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
             break;
         case SSL3_RT_CHANGE_CIPHER_SPEC:
             /* RFC 8446 §5: a single 0x01 CCS is ignored during the handshake (middlebox
-             * compatibility); anything else, or too many, is unexpected. */
+             * compatibility), from the first ClientHello on; anything else, or too many, is
+             * unexpected. A server that has not read a ClientHello yet is in TLS_ST_BEFORE. */
+            if (s->server && s->state == TLS_ST_BEFORE) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE); /* as OpenSSL 3.0 reports it */
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
             if (rec.len != 1 || rec.data[0] != 1 || c->ccs_received || !s->in_init) {
                 ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_CCS_MESSAGE);
                 keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);

@@ -76,18 +76,37 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
         && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
 
+/* The one place keys change (GUIDE: "Key changes happen in one function"). Called from a handler,
+ * while the message that causes the change is still at the front of the reassembly buffer
+ * (cur_len bytes). The §5.1 failure is the peer's, so this function sends its alert itself
+ * (unexpected_message); the callers' internal_error fallback then finds the connection dead. */
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
 {
     keel_conn *c = s->conn;
     const SSL_CIPHER *cs = c->cipher;
     uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
+
+    /* RFC 8446 §5.1: handshake messages MUST NOT span a key change; anything buffered after the
+     * message that changes the read key came under the old key. */
+    if (dir == KEEL_RL_READ && c->hs_len != c->cur_len) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NOT_ON_RECORD_BOUNDARY);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
     int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
         && keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(iv, sizeof(iv));
-    if (!ok)
+    if (!ok) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-    return ok;
+        return 0;
+    }
+    /* A client that cannot accept the server's flight may send its alert before it installs its
+     * handshake write key (OpenSSL's client does): a server reading under the client's handshake
+     * key takes one plaintext alert until the first record under that key (see record.h). */
+    if (dir == KEEL_RL_READ && c->server && secret == c->client_hs)
+        keel_rl_allow_plain_alert(&c->rl);
+    return 1;
 }
 
 /* KeyUpdate (§7.2): the next generation of one direction's application secret. */

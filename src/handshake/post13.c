@@ -7,11 +7,15 @@
 int keel_send_key_update(SSL *s, int request)
 {
     keel_conn *c = s->conn;
-    uint8_t msg[5] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, (uint8_t)request };
-
-    if (!keel_rl_seal(&c->rl, SSL3_RT_HANDSHAKE, msg, sizeof(msg)))
+    uint8_t msg[5];
+    keel_wr w;
+    keel_wr_init_fixed(&w, msg, sizeof(msg));
+    keel_wr_u8(&w, SSL3_MT_KEY_UPDATE);
+    keel_wr_u24(&w, 1);
+    keel_wr_u8(&w, (uint8_t)request);
+    /* The one send path (conn.c): it refuses after close_notify or a fatal alert. */
+    if (!keel_send_hs(s, &w))
         return 0;
-    keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, msg, sizeof(msg));
     if (!keel_hs_update_secret(s, KEEL_RL_WRITE))
         return 0;
     c->key_update_due = 0;

@@ -278,10 +278,9 @@ int keel_server_send_tickets(SSL *s)
             keel_wr_u16(&w, 0); /* no extensions */
             keel_wr_close(&w, body);
             ok = !keel_wr_failed(&w);
-            /* Tickets are post-handshake: not part of the transcript. */
-            ok = ok && keel_rl_seal(&c->rl, SSL3_RT_HANDSHAKE, keel_wr_data(&w), keel_wr_len(&w));
-            if (ok)
-                keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, keel_wr_data(&w), keel_wr_len(&w));
+            /* The one send path: fragmented by the current max_send_fragment (a stateless ticket
+             * holds the client's certificate), kept out of the transcript by message type. */
+            ok = ok && keel_write_hs(s, &w);
             keel_wr_cleanup(&w);
         }
         if (!stateful)

@@ -150,6 +150,10 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
     /* Too short to hold a tag: cannot be authentic (§5.2 "decryption fails"). */
     if (flen < KEEL_AEAD_TAG_LEN)
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    /* §5.4: the full encoded TLSInnerPlaintext (content, type and padding) is at most 2^14 + 1
+     * bytes; its length is known before opening, so no decryption is spent on it. */
+    if (flen - KEEL_AEAD_TAG_LEN > KEEL_MAX_PLAINTEXT + 1)
+        return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
     xor_nonce(d, nonce);
     if (!keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
@@ -164,9 +168,6 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
     plen--;
     *type = frag[plen];
-    /* §5.2: the content itself is limited to 2^14 bytes, whatever the padding. */
-    if (plen > KEEL_MAX_PLAINTEXT)
-        return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
     /* §5: a protected record carries handshake, alert or application data; a protected
      * change_cipher_spec (or anything unknown) is unexpected_message. */
     if (*type != KEEL_CT_HANDSHAKE && *type != KEEL_CT_ALERT && *type != KEEL_CT_APPLICATION_DATA)

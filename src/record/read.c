@@ -86,13 +86,23 @@ static int http_reason(const uint8_t *h)
     return 0;
 }
 
-/* A peer that fails our first protected flight may answer with an unprotected alert, before it
- * has installed the key we expect (OpenSSL's client does, and OpenSSL accepts it): an alert record
- * of exactly one alert is taken in plaintext as long as nothing was decrypted under the current
- * TLS 1.3 read key. It can only end the connection. */
+/* An alert record of exactly one alert taken in plaintext under TLS 1.3 protection: only while
+ * the handshake layer has armed the one-shot allowance (keel_rl_allow_plain_alert), which the
+ * first opened record and any read key change clear. The record layer knows nothing of when a
+ * peer may send one; a sequence-number rule would accept a forged close_notify after every key
+ * change. */
 static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
 {
-    return rl->rd.prot == KEEL_RL_PROT_TLS13 && rl->rd.seq == 0 && type == KEEL_CT_ALERT && len == 2;
+    return rl->rd.prot == KEEL_RL_PROT_TLS13 && rl->plain_alert_once && type == KEEL_CT_ALERT
+        && len == 2;
+}
+
+/* An SSL 2.0-format CLIENT-HELLO (RFC 5246 §E.2): a 2-byte length with the top bit set, msg_type 1,
+ * then a 3.x version. keel does not accept that format (RFC 8446 §D.5: TLS 1.3 MUST NOT be
+ * negotiated with it), and the peer speaks enough TLS to understand an alert. */
+static int sslv2_client_hello(const uint8_t *h)
+{
+    return (h[0] & 0x80) != 0 && h[2] == 1 && h[3] == 0x03;
 }
 
 /* Checks the 5-byte header in rbuf and sets rneed to the whole record's length. KEEL_RL_OK or the
@@ -108,6 +118,10 @@ static int check_header(keel_rl *rl, int *alert)
     if (!keel_rd_u8(&r, &type) || !keel_rd_u16(&r, &version) || !keel_rd_u16(&r, &len))
         return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     rl->seen_record = 1;
+
+    /* RFC 8446 §6.2: fail with an alert; OpenSSL 3.0 (TLS 1.3 only) answers protocol_version. */
+    if (first && rl->rd.prot == KEEL_RL_PROT_NONE && sslv2_client_hello(rl->rbuf))
+        return reject(rl, alert, KEEL_ALERT_PROTOCOL_VERSION, SSL_R_UNSUPPORTED_PROTOCOL);
 
     /* RFC 8446 §5.1: legacy_record_version is otherwise ignored, but every TLS and SSL 3 version is
      * 0x03xx (a first ClientHello may say 0x0301); anything else is not TLS. */
@@ -185,6 +199,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
             rl->rhave = rl->rneed = 0;
             return KEEL_RL_ALERT;
         }
+        rl->plain_alert_once = 0; /* the peer has the key: the allowance is spent */
     } else {
         off = KEEL_RL_HEADER_LEN;
         len = rl->rneed - KEEL_RL_HEADER_LEN;

@@ -8,9 +8,6 @@
 #include <openssl/sslerr.h>
 #include <string.h>
 
-/* SSL_CTX_set_max_send_fragment's range: RFC 6066 §4's smallest fragment (2^9) up to 2^14. */
-#define MIN_FRAG 512
-
 static void dir_init(keel_rl_dir *d)
 {
     memset(d, 0, sizeof(*d));
@@ -30,7 +27,6 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs)
     dir_init(&rl->rd);
     dir_init(&rl->wr);
     rl->version = KEEL_VERSION_TLS12;
-    rl->max_frag = KEEL_MAX_PLAINTEXT;
     rl->algs = algs;
     if (algs == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
@@ -53,6 +49,7 @@ static void drop_state(keel_rl *rl)
     rl->rec_off = rl->rec_len = 0;
     rl->wcap = rl->woff = rl->wlen = 0;
     rl->seen_record = 0;
+    rl->plain_alert_once = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -71,14 +68,9 @@ void keel_rl_set_version(keel_rl *rl, uint16_t record_version)
     rl->version = record_version;
 }
 
-int keel_rl_set_max_frag(keel_rl *rl, size_t max_frag)
+void keel_rl_allow_plain_alert(keel_rl *rl)
 {
-    if (max_frag < MIN_FRAG || max_frag > KEEL_MAX_PLAINTEXT) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
-        return 0;
-    }
-    rl->max_frag = max_frag;
-    return 1;
+    rl->plain_alert_once = 1;
 }
 
 /* Installs key and iv in one direction. The AEAD context is re-keyed in place when the algorithm is
@@ -93,8 +85,11 @@ static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, con
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
-    /* From here on a failure must not leave the old keys (or plaintext) in force. */
+    /* From here on a failure must not leave the old keys (or plaintext) in force. An allowance
+     * armed for the old read key does not carry over to the new one. */
     d->prot = KEEL_RL_PROT_BROKEN;
+    if (dir == KEEL_RL_READ)
+        rl->plain_alert_once = 0;
     OPENSSL_cleanse(d->iv, sizeof(d->iv));
     if (key == NULL || iv == NULL || iv_len > sizeof(d->iv)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);

@@ -57,7 +57,11 @@ typedef struct {
     const keel_algs *algs;
     keel_rl_dir rd, wr;
     uint16_t version;        /* legacy_record_version written (RFC 8446 §5.1); default 0x0303 */
-    size_t max_frag;         /* largest plaintext keel_rl_seal accepts; default 2^14 */
+    /* A one-shot allowance, armed by the handshake layer's key-install function (never by the
+     * record layer itself): the next record may be a 2-byte alert in plaintext although the read
+     * direction is protected. Cleared by the first record opened under the read key and by any
+     * read key change. */
+    int plain_alert_once;
     int release_buffers;     /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
     int seen_record;         /* any record header read yet (the HTTP-request check is for the first) */
 
@@ -83,7 +87,7 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs);   /* plaintext, seq 0, no 
                                                            unless algs is NULL */
 void keel_rl_cleanup(keel_rl *rl);   /* frees buffers and AEAD contexts, cleanses keys and ivs */
 void keel_rl_reset(keel_rl *rl);     /* SSL_clear: back to plaintext, seq 0, buffers and contexts
-                                        dropped; algs, max_frag and release_buffers kept */
+                                        dropped; algs and release_buffers kept */
 
 /* TLS 1.3 (RFC 8446 §7.3): key (keel_aead_key_len(id) bytes) and iv derived from a traffic secret by
  * the key schedule. Resets the direction's sequence number to 0 (§5.3). On failure the direction is
@@ -98,8 +102,9 @@ int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
  * use 0x0301 for its first ClientHello, RFC 8446 §5.1; TLS 1.2 records carry 0x0303). Under TLS 1.3
  * protection 0x0303 is always written. */
 void keel_rl_set_version(keel_rl *rl, uint16_t record_version);
-/* SSL_CTX_set_max_send_fragment: 512..16384 (RFC 6066 §4's smallest is 2^9). 0 on a bad value. */
-int keel_rl_set_max_frag(keel_rl *rl, size_t max_frag);
+/* Arms the one-shot plaintext alert allowance (plain_alert_once) on the current read key. The
+ * policy of when a peer may legitimately send one is the handshake layer's. */
+void keel_rl_allow_plain_alert(keel_rl *rl);
 
 /* ---- reading (read.c) ------------------------------------------------------------------------ */
 
@@ -122,7 +127,8 @@ int keel_rl_has_buffered(const keel_rl *rl);
 
 /* ---- writing (write.c) ----------------------------------------------------------------------- */
 
-/* Seals one record of len <= max_frag bytes of `type` and queues it in the write buffer. Under TLS
+/* Seals one record of len <= 2^14 bytes of `type` (fragmenting is the caller's: the send path
+ * and SSL_write split by the SSL's current max_send_fragment) and queues it in the write buffer. Under TLS
  * 1.3 protection a change_cipher_spec record is written in plaintext (RFC 8446 §5, D.4). Zero-length
  * records are allowed only for application data (RFC 8446 §5.1, RFC 5246 §6.2.1). 1 / 0. */
 int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len);

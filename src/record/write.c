@@ -68,7 +68,7 @@ int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len)
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
-    if (len > rl->max_frag || len > KEEL_MAX_PLAINTEXT) {
+    if (len > KEEL_MAX_PLAINTEXT) {
         ERR_raise(ERR_LIB_SSL, SSL_R_DATA_LENGTH_TOO_LONG);
         return 0;
     }

@@ -400,6 +400,84 @@ static void app_plain_record(flight *f)
     put_plain(f, 22, ku, sizeof(ku)); /* unprotected once the keys are in use (§5) */
 }
 
+/* ---- issue #10: key changes on record boundaries, plaintext alerts, padding, SSLv2 ----------- */
+
+/* Whole handshake messages (header and body) appended to b. */
+static void b_msg(buf *b, uint8_t type, const void *body, size_t n)
+{
+    b_u8(b, type);
+    b_u24(b, n);
+    b_put(b, body, n);
+}
+
+static const uint8_t ku0[] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
+
+static void rec_ccs_before_client_hello(flight *f)
+{
+    put_plain(f, 20, "\x01", 1); /* §5: only after the first ClientHello */
+    put_orig(f, 0);
+}
+
+static void rec_sslv2_client_hello(flight *f)
+{
+    /* An SSL 2.0-format CLIENT-HELLO (RFC 6101 §E.2 / RFC 5246 §E.2): version 3.3, one cipher
+     * spec, no session id, a 16-byte challenge. */
+    static const uint8_t v2[] = { 0x80, 28, 1, 3, 3, 0, 3, 0, 0, 0, 16, 0x00, 0x13, 0x01,
+                                  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    b_put(&f->out, v2, sizeof(v2));
+}
+
+static void rec_client_hello_then_more(flight *f)
+{
+    /* §5.1: the ClientHello's record also holds the next message: it would be read under the
+     * client's handshake key that the ClientHello makes the server install. */
+    static const uint8_t vd[32];
+    buf b = { 0 };
+    b_msg(&b, SSL3_MT_CLIENT_HELLO, ch_of(f)->body, ch_of(f)->len);
+    b_msg(&b, SSL3_MT_FINISHED, vd, sizeof(vd));
+    put_plain(f, 22, b.p, b.n);
+    b_free(&b);
+}
+
+static void cf_finished_then_key_update(flight *f)
+{
+    /* §5.1: Finished and a KeyUpdate in one record: the KeyUpdate would be taken as if it came
+     * under the application key that Finished makes the server install. */
+    int fin = fin_of(f);
+    buf b = { 0 };
+    put_orig_range(f, 0, fin);
+    b_msg(&b, SSL3_MT_FINISHED, f->m[fin].body, f->m[fin].len);
+    b_put(&b, ku0, sizeof(ku0));
+    put_enc(f, 22, b.p, b.n);
+    b_free(&b);
+}
+
+static void app_oversize_padding(flight *f)
+{
+    /* §5.4: TLSInnerPlaintext (content, type and padding) is at most 2^14 + 1 bytes; here one
+     * byte of content and 2^14 + 1 of padding. */
+    seal_record(&f->wp, &f->out, 23, "x", 1, 16385);
+}
+
+static void app_forged_close_notify(flight *f)
+{
+    put_plain(f, 21, "\x01\x00", 2); /* before the first protected record under the key */
+}
+
+static void app_forged_close_notify_after_ku(flight *f)
+{
+    put_enc(f, 22, ku0, sizeof(ku0));
+    put_plain(f, 21, "\x01\x00", 2); /* the first record under the next key */
+}
+
+static void app_two_key_updates(flight *f)
+{
+    uint8_t two[2 * sizeof(ku0)];
+    memcpy(two, ku0, sizeof(ku0));
+    memcpy(two + sizeof(ku0), ku0, sizeof(ku0));
+    put_enc(f, 22, two, sizeof(two));
+}
+
 #define AD(x) SSL_AD_##x
 #define R(x) SSL_R_##x
 
@@ -471,6 +549,15 @@ static const mf_case cases[] = {
     { "app_ticket_to_server", MF_AT_APP_S, app_nst_to_server, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_client_hello", MF_AT_APP_S, app_client_hello, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_unprotected_record", MF_AT_APP_S, app_plain_record, AD(UNEXPECTED_MESSAGE), R(BAD_RECORD_TYPE), R(UNEXPECTED_RECORD) },
+    /* issue #10 (§5, §5.1, §5.4, §6.2) */
+    { "rec_ccs_before_client_hello", MF_AT_CH, rec_ccs_before_client_hello, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
+    { "rec_sslv2_client_hello", MF_AT_CH, rec_sslv2_client_hello, AD(PROTOCOL_VERSION), R(UNSUPPORTED_PROTOCOL) },
+    { "rec_client_hello_then_more", MF_AT_CH, rec_client_hello_then_more, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    { "cf_finished_then_key_update", MF_AT_CF, cf_finished_then_key_update, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    { "app_oversize_padding", MF_AT_APP_S, app_oversize_padding, AD(RECORD_OVERFLOW), R(DATA_LENGTH_TOO_LONG) },
+    { "app_forged_close_notify", MF_AT_APP_S, app_forged_close_notify, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
+    { "app_forged_close_notify_after_key_update", MF_AT_APP_S, app_forged_close_notify_after_ku, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
+    { "app_two_key_updates_one_record", MF_AT_APP_S, app_two_key_updates, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
 };
 
 int main(int argc, char **argv)

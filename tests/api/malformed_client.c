@@ -435,6 +435,63 @@ static void app_server_hello(flight *f)
 
 static void app_fatal_alert(flight *f) { put_enc(f, 21, "\x02\x28", 2); }
 
+/* ---- issue #10: key changes on record boundaries, plaintext alerts ---------------------------- */
+
+static void b_msg(buf *b, uint8_t type, const void *body, size_t n)
+{
+    b_u8(b, type);
+    b_u24(b, n);
+    b_put(b, body, n);
+}
+
+static const uint8_t ku0[] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
+
+static void sf_ee_in_server_hello_record(flight *f)
+{
+    /* §5.1: EncryptedExtensions in plaintext, in the ServerHello's record, which makes the client
+     * install the server's handshake key: it must not be read as if it had come under it. */
+    int ee = find_msg(f, SSL3_MT_ENCRYPTED_EXTENSIONS);
+    buf b = { 0 };
+    b_msg(&b, f->m[0].type, f->m[0].body, f->m[0].len);
+    b_msg(&b, f->m[ee].type, f->m[ee].body, f->m[ee].len);
+    put_plain(f, 22, b.p, b.n);
+    b_free(&b);
+    for (int i = 1; i < f->n; i++)
+        if (i != ee)
+            put_orig(f, i);
+}
+
+static void sf_finished_then_key_update(flight *f)
+{
+    int fin = find_msg(f, SSL3_MT_FINISHED);
+    buf b = { 0 };
+    put_orig_range(f, 0, fin);
+    b_msg(&b, SSL3_MT_FINISHED, f->m[fin].body, f->m[fin].len);
+    b_put(&b, ku0, sizeof(ku0));
+    put_enc(f, 22, b.p, b.n);
+    b_free(&b);
+}
+
+static void app_forged_close_notify(flight *f)
+{
+    f->out.n = 0; /* before the tickets: nothing yet under the server's application key */
+    put_plain(f, 21, "\x01\x00", 2);
+}
+
+static void app_forged_close_notify_after_ku(flight *f)
+{
+    put_enc(f, 22, ku0, sizeof(ku0));
+    put_plain(f, 21, "\x01\x00", 2); /* the first record under the next key */
+}
+
+static void app_two_key_updates(flight *f)
+{
+    uint8_t two[2 * sizeof(ku0)];
+    memcpy(two, ku0, sizeof(ku0));
+    memcpy(two + sizeof(ku0), ku0, sizeof(ku0));
+    put_enc(f, 22, two, sizeof(two));
+}
+
 #define AD(x) SSL_AD_##x
 #define R(x) SSL_R_##x
 
@@ -503,6 +560,12 @@ static const mf_case cases[] = {
     { "app_ticket_truncated", MF_AT_APP_C, app_nst_truncated, AD(DECODE_ERROR), R(LENGTH_MISMATCH) },
     { "app_server_hello", MF_AT_APP_C, app_server_hello, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_fatal_alert_received", MF_AT_APP_C, app_fatal_alert, -1, R(SSLV3_ALERT_HANDSHAKE_FAILURE) },
+    /* issue #10 (§5.1, §6) */
+    { "sf_ee_in_server_hello_record", MF_AT_SF, sf_ee_in_server_hello_record, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    { "sf_finished_then_key_update", MF_AT_SF, sf_finished_then_key_update, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    { "app_forged_close_notify", MF_AT_APP_C, app_forged_close_notify, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
+    { "app_forged_close_notify_after_key_update", MF_AT_APP_C, app_forged_close_notify_after_ku, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
+    { "app_two_key_updates_one_record", MF_AT_APP_C, app_two_key_updates, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
 };
 
 int main(int argc, char **argv)

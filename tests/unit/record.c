@@ -185,25 +185,42 @@ static void test13_inner(void)
     CHECK_EQ(read_raw(&r, rb, n, &rec, &alert), KEEL_RL_ALERT);
     CHECK_EQ(alert, KEEL_ALERT_UNEXPECTED_MESSAGE);
 
-    /* Exactly 2^14 of content plus padding to the ciphertext limit is fine ... */
+    /* Exactly 2^14 of content and the type (2^14 + 1, §5.4's limit) is fine ... */
     memset(inner, 'z', KEEL_MAX_PLAINTEXT);
     inner[KEEL_MAX_PLAINTEXT] = KEEL_CT_APPLICATION_DATA;
     memset(inner + KEEL_MAX_PLAINTEXT + 1, 0, 255 - 16);
     n = ref_record13(KEEL_AEAD_AES_128_GCM, key, iv, 6, KEEL_CT_APPLICATION_DATA, inner,
-                     KEEL_MAX_PLAINTEXT + 256 - 16, rb);
-    CHECK_EQ(n, 5 + KEEL_MAX_CIPHERTEXT_13);
+                     KEEL_MAX_PLAINTEXT + 1, rb);
     CHECK_EQ(read_raw(&r, rb, n, &rec, &alert), KEEL_RL_OK);
     CHECK(rec.len == KEEL_MAX_PLAINTEXT && rec.data[KEEL_MAX_PLAINTEXT - 1] == 'z');
     keel_rl_consume(&r, rec.len);
-    /* ... one more byte of content is record_overflow although the ciphertext fits (§5.2). */
-    inner[KEEL_MAX_PLAINTEXT] = 'z';
-    inner[KEEL_MAX_PLAINTEXT + 1] = KEEL_CT_APPLICATION_DATA;
+    /* ... one byte of padding more is record_overflow although the ciphertext fits: the full
+     * TLSInnerPlaintext, padding included, is limited (§5.4) ... */
     n = ref_record13(KEEL_AEAD_AES_128_GCM, key, iv, 7, KEEL_CT_APPLICATION_DATA, inner,
                      KEEL_MAX_PLAINTEXT + 2, rb);
     ERR_clear_error();
     CHECK_EQ(read_raw(&r, rb, n, &rec, &alert), KEEL_RL_ALERT);
     CHECK_EQ(alert, KEEL_ALERT_RECORD_OVERFLOW);
     CHECK_EQ(last_reason(), SSL_R_DATA_LENGTH_TOO_LONG);
+    /* ... as is a short content with padding up to the ciphertext limit ... */
+    inner[0] = 'q';
+    inner[1] = KEEL_CT_APPLICATION_DATA;
+    memset(inner + 2, 0, KEEL_MAX_PLAINTEXT + 256 - 16 - 2);
+    n = ref_record13(KEEL_AEAD_AES_128_GCM, key, iv, 7, KEEL_CT_APPLICATION_DATA, inner,
+                     KEEL_MAX_PLAINTEXT + 256 - 16, rb);
+    CHECK_EQ(n, 5 + KEEL_MAX_CIPHERTEXT_13);
+    ERR_clear_error();
+    CHECK_EQ(read_raw(&r, rb, n, &rec, &alert), KEEL_RL_ALERT);
+    CHECK_EQ(alert, KEEL_ALERT_RECORD_OVERFLOW);
+    CHECK_EQ(last_reason(), SSL_R_DATA_LENGTH_TOO_LONG);
+    /* ... and one more byte of content. */
+    memset(inner, 'z', KEEL_MAX_PLAINTEXT + 1);
+    inner[KEEL_MAX_PLAINTEXT + 1] = KEEL_CT_APPLICATION_DATA;
+    n = ref_record13(KEEL_AEAD_AES_128_GCM, key, iv, 7, KEEL_CT_APPLICATION_DATA, inner,
+                     KEEL_MAX_PLAINTEXT + 2, rb);
+    ERR_clear_error();
+    CHECK_EQ(read_raw(&r, rb, n, &rec, &alert), KEEL_RL_ALERT);
+    CHECK_EQ(alert, KEEL_ALERT_RECORD_OVERFLOW);
     /* A ciphertext longer than 2^14 + 256 is refused from its header alone. */
     ERR_clear_error();
     CHECK_EQ(read_raw(&r, (const uint8_t *)"\x17\x03\x03\x41\x01", 5, &rec, &alert), KEEL_RL_ALERT);
@@ -231,15 +248,35 @@ static void test13_outer(void)
     CHECK_EQ(read_raw(&r, (const uint8_t *)"\x16\x03\x03\x00\x01\x01", 6, &rec, &alert), KEEL_RL_ALERT);
     CHECK_EQ(alert, KEEL_ALERT_UNEXPECTED_MESSAGE);
     CHECK_EQ(last_reason(), SSL_R_UNEXPECTED_RECORD);
-    /* An unprotected alert is taken only before anything was decrypted under the read key (a
-     * peer failing our first protected flight may not have its keys yet). */
+    /* An unprotected alert under a fresh read key (sequence number 0) is a forgery unless the
+     * handshake layer armed the one-shot allowance (#10.1) ... */
+    static const uint8_t plain_cn[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00 };
+    ERR_clear_error();
+    CHECK_EQ(read_raw(&r, plain_cn, 7, &rec, &alert), KEEL_RL_ALERT);
+    CHECK_EQ(alert, KEEL_ALERT_UNEXPECTED_MESSAGE);
+    CHECK_EQ(last_reason(), SSL_R_UNEXPECTED_RECORD);
+    /* ... armed, one is taken ... */
+    keel_rl_allow_plain_alert(&r);
     CHECK_EQ(read_raw(&r, (const uint8_t *)"\x15\x03\x03\x00\x02\x02\x28", 7, &rec, &alert), KEEL_RL_OK);
     CHECK(rec.type == KEEL_CT_ALERT && rec.len == 2 && rec.data[1] == 0x28);
     keel_rl_consume(&r, rec.len);
-    r.rd.seq = 1; /* as after one protected record */
-    CHECK_EQ(read_raw(&r, (const uint8_t *)"\x15\x03\x03\x00\x02\x02\x28", 7, &rec, &alert), KEEL_RL_ALERT);
+    /* ... the first record opened under the key spends the allowance ... */
+    keel_rl_allow_plain_alert(&r);
+    CHECK(keel_rl_seal(&w, KEEL_CT_HANDSHAKE, (const uint8_t *)"hs", 2));
+    CHECK((b = flushed(&w)) != NULL);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_OK);
+    keel_rl_consume(&r, rec.len);
+    BIO_free(b);
+    CHECK_EQ(read_raw(&r, plain_cn, 7, &rec, &alert), KEEL_RL_ALERT);
+    /* ... and so does a read key change (a KeyUpdate): the new key starts at sequence 0 but
+     * without the allowance. */
+    keel_rl_allow_plain_alert(&r);
+    CHECK(keel_rl_set_key13(&r, KEEL_RL_READ, KEEL_AEAD_CHACHA20_POLY1305, key, iv));
+    CHECK_EQ(r.rd.seq, 0);
+    CHECK_EQ(read_raw(&r, plain_cn, 7, &rec, &alert), KEEL_RL_ALERT);
     CHECK_EQ(alert, KEEL_ALERT_UNEXPECTED_MESSAGE);
-    r.rd.seq = 0;
+    CHECK(keel_rl_set_key13(&r, KEEL_RL_READ, KEEL_AEAD_CHACHA20_POLY1305, key, iv));
+    CHECK(keel_rl_set_key13(&w, KEEL_RL_WRITE, KEEL_AEAD_CHACHA20_POLY1305, key, iv));
 
     /* Writing: a CCS goes out in plaintext with 0x0303 and uses no sequence number; later records
      * are still protected. */
@@ -329,10 +366,6 @@ static void test_seal_args(void)
     CHECK(keel_rl_init(&w, algs));
     CHECK(!keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, big, KEEL_MAX_PLAINTEXT + 1));
     CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, big, KEEL_MAX_PLAINTEXT));
-    CHECK(!keel_rl_set_max_frag(&w, 511));
-    CHECK(!keel_rl_set_max_frag(&w, KEEL_MAX_PLAINTEXT + 1));
-    CHECK(keel_rl_set_max_frag(&w, 512));
-    CHECK(!keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, big, 513));
     CHECK(keel_rl_seal(&w, KEEL_CT_APPLICATION_DATA, big, 512));
     CHECK(!keel_rl_seal(&w, KEEL_CT_HANDSHAKE, big, 0));
     CHECK(!keel_rl_seal(&w, KEEL_CT_ALERT, NULL, 0));
