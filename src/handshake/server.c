@@ -320,6 +320,11 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
         return alert;
+    /* Appendix D.5: a legacy_version of SSL 3.0 or below is no TLS ClientHello. */
+    if (legacy_version <= SSL3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
     if (!h.offers_tls13 || !keel_tls13_allowed(&s->s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
         return SSL_AD_PROTOCOL_VERSION;
@@ -492,11 +497,6 @@ int keel_server_read_cert_verify(SSL *s, keel_rd *body)
 int keel_server_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    if (c->cert_requested && s->state == TLS_ST_SW_FINISHED) {
-        /* A client asked for a certificate must answer with a Certificate message first. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-        return SSL_AD_UNEXPECTED_MESSAGE;
-    }
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;

@@ -1,40 +1,54 @@
 /* The TLS 1.3 handshake as a table (RFC 8446 §2, Figure 1 and §A.1/§A.2): in each state, which
- * message may arrive and which handler takes it. A handler returns 0 or the alert to send; it
+ * message may arrive and which handler takes it. A row may carry a guard, a condition on the
+ * connection: a row whose guard fails is as if it were not there, so the message is an
+ * unexpected_message, refused here in one place before any handler sees it. A handler returns 0
+ * or the alert to send (KEEL_SUSPEND: a callback asked to be called again, nothing consumed); it
  * moves the state on itself (some messages are optional, so the next state depends on the
  * message). Write steps are the states in which it is our turn to speak. */
 #include "handshake/ext.h"
 
 typedef int (*keel_handler)(SSL *, keel_rd *);
+typedef int (*keel_guard)(const SSL *);
+
+/* RFC 8446 §2.2, §4.3.2: a PSK handshake has no CertificateRequest and no server Certificate;
+ * without a PSK the server must authenticate before its Finished. */
+static int psk(const SSL *s) { return s->conn->resumed; }
+static int no_psk(const SSL *s) { return !s->conn->resumed; }
+/* §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
+static int cert_requested(const SSL *s) { return s->conn->cert_requested; }
+static int no_cert_requested(const SSL *s) { return !s->conn->cert_requested; }
 
 static const struct {
     OSSL_HANDSHAKE_STATE state;
     int server;
     int msg;
+    keel_guard guard;   /* NULL: always */
     keel_handler handler;
 } table[] = {
     /* client */
-    { TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, keel_client_read_server_hello },
-    { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, keel_client_read_encrypted_extensions },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, keel_client_read_cert_request },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_FINISHED, keel_client_read_finished }, /* PSK */
-    { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
-    { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, keel_client_read_cert_verify },
-    { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, keel_client_read_finished },
+    { TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, NULL, keel_client_read_server_hello },
+    { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, NULL, keel_client_read_encrypted_extensions },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, no_psk, keel_client_read_cert_request },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, no_psk, keel_client_read_certificate },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_FINISHED, psk, keel_client_read_finished },
+    { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, NULL, keel_client_read_certificate },
+    { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_client_read_cert_verify },
+    { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, NULL, keel_client_read_finished },
     /* server */
-    { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
+    { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
     /* ServerHello as a resting state means HelloRetryRequest: the second ClientHello is due. */
-    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, keel_server_read_certificate },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, keel_server_read_finished },
-    { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, keel_server_read_cert_verify },
-    { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, keel_server_read_finished },
+    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, cert_requested, keel_server_read_certificate },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, no_cert_requested, keel_server_read_finished },
+    { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_server_read_cert_verify },
+    { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, NULL, keel_server_read_finished },
 };
 
 static keel_handler lookup(const SSL *s, int msg)
 {
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if (table[i].state == s->state && table[i].server == s->server && table[i].msg == msg)
+        if (table[i].state == s->state && table[i].server == s->server && table[i].msg == msg
+                && (table[i].guard == NULL || table[i].guard(s)))
             return table[i].handler;
     return NULL;
 }
