@@ -46,6 +46,10 @@ void keel_conn_free(keel_conn *c)
     keel_chain_free(c->verified_chain);
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->client_suites);
+    OPENSSL_free(c->peer_groups);
+    OPENSSL_free(c->peer_sigalgs);
+    OPENSSL_free(c->psk_identity);
+    OPENSSL_free(c->peer_share);
     sk_SSL_CIPHER_free(c->client_ciphers);
     OPENSSL_clear_free(c, sizeof(*c));
 }
@@ -228,7 +232,9 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
                 *type = c->hs_buf[0];
                 keel_rd_init(body, c->hs_buf + 4, len);
                 *msg_len = 4 + len;
-                keel_msg_cb(s, 0, SSL3_RT_HANDSHAKE, c->hs_buf, 4 + len);
+                if (!c->hs_held) /* once per message, though handled again after a suspension */
+                    keel_msg_cb(s, 0, SSL3_RT_HANDSHAKE, c->hs_buf, 4 + len);
+                c->hs_held = 0;
                 return 1;
             }
         }

@@ -53,12 +53,13 @@ static keel_handler lookup(const SSL *s, int msg)
     return NULL;
 }
 
-/* Our turn to speak: the client's first and last flights. (The server's flights are written by
- * the handler of the ClientHello that triggers them.) 1 = done or nothing to do, 0 = failed,
- * -1 = a callback asked to be called again. */
-static int write_step(SSL *s, int *wrote)
+/* Our turn to speak: the client's first and last flights, the server's reply to a ClientHello.
+ * 1 = done or nothing to do, 0 = failed (*alert to send), -1 = a callback asked to be called
+ * again (client_cert_cb, cert_cb: nothing written). */
+static int write_step(SSL *s, int *wrote, int *alert)
 {
     *wrote = 1;
+    *alert = SSL_AD_INTERNAL_ERROR;
     if (!s->server && s->state == TLS_ST_BEFORE) {
         if (!keel_client_write_hello(s))
             return 0;
@@ -67,6 +68,13 @@ static int write_step(SSL *s, int *wrote)
     }
     if (!s->server && s->state == TLS_ST_CR_FINISHED)
         return keel_client_write_finished(s);
+    if (s->server && s->state == TLS_ST_SR_CLNT_HELLO) {
+        int r = keel_server_write_hello(s);
+        if (r == KEEL_SUSPEND)
+            return -1;
+        *alert = r;
+        return r == 0;
+    }
     *wrote = 0;
     return 1;
 }
@@ -106,7 +114,7 @@ int keel_handshake(SSL *s)
     if (s->state == TLS_ST_BEFORE && c->hs_len == 0 && keel_rl_unflushed(&c->rl) == 0)
         keel_info(s, SSL_CB_HANDSHAKE_START, 1);
     for (;;) {
-        int r, wrote;
+        int r, wrote, alert;
         /* Whatever a previous step queued goes out first. */
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
@@ -115,12 +123,14 @@ int keel_handshake(SSL *s)
             return 1;
         }
         OSSL_HANDSHAKE_STATE before = s->state;
-        if ((r = write_step(s, &wrote)) < 0) {
+        if ((r = write_step(s, &wrote, &alert)) < 0) {
             s->rwstate = SSL_X509_LOOKUP;
             return -1;
         }
         if (r == 0) {
-            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+            if (ERR_peek_error() == 0)
+                ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            keel_fatal(s, alert);
             return 0;
         }
         if (wrote) {
@@ -139,7 +149,13 @@ int keel_handshake(SSL *s)
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
             return 0;
         }
-        int alert = h(s, &body);
+        alert = h(s, &body);
+        if (alert == KEEL_SUSPEND) {
+            /* Only the client-hello callback suspends a read handler; the message stays. */
+            c->hs_held = 1;
+            s->rwstate = SSL_CLIENT_HELLO_CB;
+            return -1;
+        }
         keel_hs_consume(s, len);
         if (alert) {
             if (ERR_peek_error() == 0)
