@@ -5,8 +5,9 @@
  * be well formed; during the call the getters below read the message through the bounded
  * cursors, and outside it they report nothing, as documented.
  *
- * SSL_CLIENT_HELLO_RETRY (suspend the handshake and call again later) is not implemented: it is
- * treated as a failure with a reason that says so. */
+ * SSL_CLIENT_HELLO_RETRY suspends the handshake: SSL_do_handshake returns -1 with
+ * SSL_ERROR_WANT_CLIENT_HELLO_CB, nothing of the message consumed, and the next call handles the
+ * ClientHello again, callback first (OpenSSL 3.0 semantics). */
 #include "handshake/hs.h"
 
 #include <string.h>
@@ -17,7 +18,7 @@ void SSL_CTX_set_client_hello_cb(SSL_CTX *c, SSL_client_hello_cb_fn cb, void *ar
     c->client_hello_arg = arg;
 }
 
-/* Returns 0 to go on, or the alert to send. */
+/* Returns 0 to go on, KEEL_SUSPEND, or the alert to send. */
 int keel_call_client_hello_cb(SSL *s, keel_rd msg)
 {
     /* Read both before the call: the callback may switch s->ctx (SSL_set_SSL_CTX). */
@@ -33,11 +34,8 @@ int keel_call_client_hello_cb(SSL *s, keel_rd msg)
     s->conn->client_hello.len = 0;
     if (r == SSL_CLIENT_HELLO_SUCCESS)
         return 0;
-    if (r == SSL_CLIENT_HELLO_RETRY) {
-        ERR_raise_data(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED,
-                       "keel: SSL_CLIENT_HELLO_RETRY is not implemented (the handshake cannot be suspended)");
-        return SSL_AD_INTERNAL_ERROR;
-    }
+    if (r == SSL_CLIENT_HELLO_RETRY)
+        return KEEL_SUSPEND;
     ERR_raise(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED);
     return al != 0 ? al : SSL_AD_INTERNAL_ERROR;
 }

@@ -161,7 +161,7 @@ int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash,
 
 /* The schemes both sides allow: in the peer's order, or in ours with
  * SSL_OP_CIPHER_SERVER_PREFERENCE. */
-static size_t shared_sigalgs(const SSL *s, uint16_t *out)
+static size_t shared_sigalgs(const SSL *s, uint16_t *out, size_t cap)
 {
     const uint16_t *ours, *pref, *allow;
     size_t nours = keel_sigalgs_effective(&s->s, &ours), npref, nallow, n = 0;
@@ -172,7 +172,7 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out)
     } else {
         pref = c->peer_sigalgs, npref = c->npeer_sigalgs, allow = ours, nallow = nours;
     }
-    for (size_t i = 0; i < npref; i++) {
+    for (size_t i = 0; i < npref && n < cap; i++) {
         for (size_t j = 0; j < nallow; j++) {
             if (pref[i] == allow[j]) {
                 out[n++] = pref[i];
@@ -186,11 +186,12 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out)
 int SSL_get_shared_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash,
                            unsigned char *rsig, unsigned char *rhash)
 {
-    uint16_t shared[KEEL_MAX_PEER_LIST];
+    /* The peer's list is unbounded (and may repeat entries): report at most this many. */
+    uint16_t shared[64];
 
     if (s->conn == NULL)
         return 0;
-    size_t n = shared_sigalgs(s, shared);
+    size_t n = shared_sigalgs(s, shared, sizeof(shared) / sizeof(shared[0]));
     if (idx >= 0) {
         if ((size_t)idx >= n)
             return 0;

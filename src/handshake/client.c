@@ -317,10 +317,6 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
     keel_hello h;
     int alert;
 
-    if (s->conn->resumed) { /* RFC 8446 §4.3.2: not in a PSK handshake */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-        return SSL_AD_UNEXPECTED_MESSAGE;
-    }
     memset(&h, 0, sizeof(h));
     if (!keel_rd_prefixed8(body, &ctx) || keel_rd_left(&ctx) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
@@ -342,10 +338,6 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
 
 int keel_client_read_certificate(SSL *s, keel_rd *body)
 {
-    if (s->conn->resumed) { /* the PSK authenticated the server */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-        return SSL_AD_UNEXPECTED_MESSAGE;
-    }
     int alert = keel_read_certificate(s, body);
     if (alert)
         return alert;
@@ -374,11 +366,6 @@ int keel_client_read_cert_verify(SSL *s, keel_rd *body)
 int keel_client_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    if (!c->resumed && s->state == TLS_ST_CR_ENCRYPTED_EXTENSIONS) {
-        /* Without a PSK the server must authenticate first. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-        return SSL_AD_UNEXPECTED_MESSAGE;
-    }
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;

@@ -45,6 +45,10 @@ void keel_conn_free(keel_conn *c)
     keel_chain_free(c->verified_chain);
     OPENSSL_free(c->alpn);
     OPENSSL_free(c->client_suites);
+    OPENSSL_free(c->peer_groups);
+    OPENSSL_free(c->peer_sigalgs);
+    OPENSSL_free(c->psk_identity);
+    OPENSSL_free(c->peer_share);
     sk_SSL_CIPHER_free(c->client_ciphers);
     OPENSSL_clear_free(c, sizeof(*c));
 }
@@ -243,7 +247,9 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
                 *type = c->hs_buf[0];
                 keel_rd_init(body, c->hs_buf + 4, len);
                 *msg_len = 4 + len;
-                keel_msg_cb(s, 0, SSL3_RT_HANDSHAKE, c->hs_buf, 4 + len);
+                if (!c->hs_held) /* once per message, though handled again after a suspension */
+                    keel_msg_cb(s, 0, SSL3_RT_HANDSHAKE, c->hs_buf, 4 + len);
+                c->hs_held = 0;
                 return 1;
             }
         }
@@ -310,6 +316,7 @@ void keel_hs_consume(SSL *s, size_t msg_len)
     keel_conn *c = s->conn;
     memmove(c->hs_buf, c->hs_buf + msg_len, c->hs_len - msg_len);
     c->hs_len -= msg_len;
+    c->cur_len = 0; /* no message is current: a write step's key change needs hs_len == 0 */
     /* The reassembly buffer is kept between handshake messages, not after the handshake. */
     if (c->hs_len == 0 && (c->hs_cap > 16384 || !s->in_init)) {
         OPENSSL_free(c->hs_buf);

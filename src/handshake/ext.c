@@ -35,37 +35,48 @@ static int sh_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     return 1;
 }
 
-static int u16_list(keel_rd *d, uint16_t *out, size_t *n, int odd_ok)
+/* A u16 list<2..2^16-2> (supported_groups, signature_algorithms): kept whole, in an allocated
+ * copy (or only checked, out == NULL), so a usable entry after many unknown or GREASE ones
+ * (RFC 8701) still counts. */
+static int u16_list(keel_rd *d, uint16_t **out, size_t *n, int *alert)
 {
     keel_rd list;
     if (!keel_rd_prefixed16(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
             || !keel_rd_done(d))
         return 0;
-    *n = 0;
-    while (!keel_rd_done(&list)) {
-        uint32_t v;
-        keel_rd_u16(&list, &v);
-        if (*n < KEEL_MAX_PEER_LIST)
-            out[(*n)++] = (uint16_t)v;
+    if (out == NULL)
+        return 1;
+    size_t count = keel_rd_left(&list) / 2;
+    uint16_t *v = OPENSSL_malloc(count * sizeof(*v));
+    if (v == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return 0;
     }
+    for (size_t i = 0; i < count; i++) {
+        uint32_t x;
+        keel_rd_u16(&list, &x);
+        v[i] = (uint16_t)x;
+    }
+    OPENSSL_free(*out);
+    *out = v;
+    *n = count;
     return 1;
 }
 
 static int ch_groups(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
-    return u16_list(d, s->conn->peer_groups, &s->conn->npeer_groups, 0);
+    return u16_list(d, &s->conn->peer_groups, &s->conn->npeer_groups, alert);
 }
 
 static int ch_sigalgs(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
-    return u16_list(d, s->conn->peer_sigalgs, &s->conn->npeer_sigalgs, 0);
+    return u16_list(d, &s->conn->peer_sigalgs, &s->conn->npeer_sigalgs, alert);
 }
 
 static int ch_sigalgs_cert(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
-    uint16_t tmp[KEEL_MAX_PEER_LIST];
-    size_t n;
-    return u16_list(d, tmp, &n, 0);
+    return u16_list(d, NULL, NULL, alert);
 }
 
 /* RFC 6066 §3: one host_name entry; the server keeps it for SSL_get_servername. */

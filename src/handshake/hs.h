@@ -13,7 +13,9 @@
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
-#define KEEL_MAX_PEER_LIST 64        /* peer's groups / signature schemes remembered */
+/* A read handler or write step whose callback asked to be called again (SSL_CLIENT_HELLO_RETRY,
+ * a cert_cb returning < 0): nothing consumed, the next SSL_do_handshake resumes there. */
+#define KEEL_SUSPEND (-1)
 
 struct keel_conn {
     keel_rl rl;
@@ -58,6 +60,7 @@ struct keel_conn {
     uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
     uint8_t exporter[KEEL_HASH_MAX_LEN], resumption[KEEL_HASH_MAX_LEN];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
+    int hs_held;                /* a handler suspended on the buffered message (already reported) */
     keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
     int sni_received, sni_noack;
 
@@ -66,10 +69,15 @@ struct keel_conn {
     uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */
     size_t client_suites_len;
     STACK_OF(SSL_CIPHER) *client_ciphers; /* SSL_get_client_ciphers, made on demand */
-    uint16_t peer_groups[KEEL_MAX_PEER_LIST];
+    /* The peer's lists, whole (up to the extension's own 2^16-2 bytes), freed with the conn. */
+    uint16_t *peer_groups;
     size_t npeer_groups;
-    uint16_t peer_sigalgs[KEEL_MAX_PEER_LIST];
+    uint16_t *peer_sigalgs;
     size_t npeer_sigalgs;
+    uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
+    size_t psk_identity_len;
+    uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
+    size_t peer_share_len;
     const keel_certkey *certkey; /* the certificate we present */
 
     /* Peer's certificate and the verified chain */
@@ -137,12 +145,14 @@ int keel_client_read_cert_verify(SSL *s, keel_rd *body);
 int keel_client_read_finished(SSL *s, keel_rd *body);
 int keel_client_write_finished(SSL *s);
 int keel_server_read_client_hello(SSL *s, keel_rd *body);
+int keel_server_write_hello(SSL *s);                    /* 0, an alert or KEEL_SUSPEND */
 int keel_server_write_flight(SSL *s);
 int keel_server_read_certificate(SSL *s, keel_rd *body);
 int keel_read_client_certificate(SSL *s, keel_rd *body);
 int keel_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel_server_read_finished(SSL *s, keel_rd *body);
-/* src/api/client_hello.c: SSL_CTX_set_client_hello_cb's callback; 0 or the alert to send */
+/* src/api/client_hello.c: SSL_CTX_set_client_hello_cb's callback; 0, the alert to send or
+ * KEEL_SUSPEND (SSL_CLIENT_HELLO_RETRY) */
 int keel_call_client_hello_cb(SSL *s, keel_rd msg);
 
 /* common13.c: messages both roles build / check */

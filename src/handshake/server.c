@@ -278,6 +278,36 @@ int keel_write_cert_request(SSL *s)
     return ok;
 }
 
+/* RFC 8446 §4.1.2: server_name is not among what ClientHello 2 may change (the servername
+ * callback ran on ClientHello 1, and a ticket is bound to the name). */
+static int same_name(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* ClientHello 2 (RFC 8446 §4.1.2, §4.2.8): the session id echoed, exactly one key share, for the
+ * group the HelloRetryRequest selected. */
+static int check_second_hello(SSL *s, keel_hello *h, keel_rd sid)
+{
+    keel_conn *c = s->conn;
+    keel_rd list = h->key_shares, share;
+    uint32_t g;
+
+    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (!keel_rd_u16(&list, &g) || !keel_rd_prefixed16(&list, &share) || !keel_rd_done(&list)
+            || g != c->group) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return 0;
+}
+
+/* ClientHello (RFC 8446 §4.1.2): everything decided from it up to the certificate choice. The
+ * rest (cert_cb, certificate, key exchange, ServerHello and the flight) is the write step
+ * keel_server_write_hello, so that cert_cb may suspend the handshake (a row boundary). */
 int keel_server_read_client_hello(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
@@ -309,7 +339,24 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     c->client_version = (uint16_t)legacy_version;
     /* Looked at before keel_ext_parse consumes the block (a malformed block is its own alert). */
     int no_extensions = keel_rd_done(body);
-    if (no_extensions || !keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert)) {
+    /* ClientHello 2 must name the same server: set ClientHello 1's name aside to compare. */
+    char *first_name = NULL;
+    if (c->hrr) {
+        first_name = s->hostname;
+        s->hostname = NULL;
+    }
+    int parsed = !no_extensions && keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
+    if (c->hrr) {
+        int same = parsed && same_name(first_name, s->hostname);
+        OPENSSL_free(same ? first_name : s->hostname);
+        if (!same)
+            s->hostname = first_name;
+        if (parsed && !same) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return SSL_AD_ILLEGAL_PARAMETER;
+        }
+    }
+    if (!parsed) {
         if (no_extensions) {
             /* Without extensions there is no supported_versions: a TLS 1.2 (or older) hello. */
             ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
@@ -317,9 +364,15 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         }
         return alert;
     }
-    /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. */
+    /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. It may suspend
+     * the handshake (KEEL_SUSPEND): the message stays buffered and is handled again. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
         return alert;
+    /* Appendix D.5: a legacy_version of SSL 3.0 or below is no TLS ClientHello. */
+    if (legacy_version <= SSL3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
     if (!h.offers_tls13 || !keel_tls13_allowed(&s->s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
         return SSL_AD_PROTOCOL_VERSION;
@@ -338,11 +391,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         return SSL_AD_MISSING_EXTENSION;
     }
     if (c->hrr) {
-        /* The second ClientHello must echo the session id and keep the suite (RFC 8446 §4.1.2). */
-        if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
-            ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
-            return SSL_AD_ILLEGAL_PARAMETER;
-        }
+        if ((alert = check_second_hello(s, &h, sid)) != 0)
+            return alert;
     } else {
         memcpy(c->client_random, random, 32);
         memcpy(c->session_id, sid.p, sid.len);
@@ -354,6 +404,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
             return SSL_AD_INTERNAL_ERROR;
     }
+    /* After HRR the suite must be the one chosen for ClientHello 1 (§4.1.4). */
     const SSL_CIPHER *cs = choose_cipher(s, suites);
     if (cs == NULL || (c->cipher != NULL && cs != c->cipher)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
@@ -373,45 +424,73 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     c->version = TLS1_3_VERSION;
     c->group = group;
-    if (!c->resumed && (alert = keel_server_try_psk(s, &h)) != 0)
+    /* Both hellos: ClientHello 2's PSK offer is checked again (ticket.c). */
+    if ((alert = keel_server_try_psk(s, &h)) != 0)
         return alert;
+    OPENSSL_free(c->peer_share);
+    c->peer_share = NULL;
+    c->peer_share_len = 0;
     if (share.p == NULL) {
-        /* No usable share: ask for one (RFC 8446 §4.1.4), at most once. */
+        /* No usable share: the write step asks for one (RFC 8446 §4.1.4), at most once. */
         if (c->hrr) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
+    } else {
+        if ((alert = call_alpn_cb(s, &h)) != 0)
+            return alert;
+        /* The share outlives the message (the write step uses it). */
+        if ((c->peer_share = OPENSSL_memdup(share.p, share.len)) == NULL)
+            return SSL_AD_INTERNAL_ERROR;
+        c->peer_share_len = share.len;
+    }
+    if (!keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_set_state(s, TLS_ST_SR_CLNT_HELLO);
+    return 0;
+}
+
+/* The write step after each ClientHello: cert_cb (SSL_CTX_set_cert_cb(3): < 0 suspends the
+ * handshake, KEEL_SUSPEND, nothing written; called for both hellos around a HelloRetryRequest, as
+ * OpenSSL 3.0 does), then the HelloRetryRequest, or the certificate, the key exchange,
+ * ServerHello and the flight. 0 or the alert to send. */
+int keel_server_write_hello(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (s->s.cert_cb != NULL) {
+        int r = s->s.cert_cb(s, s->s.cert_cb_arg);
+        if (r < 0)
+            return KEEL_SUSPEND;
+        if (r == 0) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
+            return SSL_AD_INTERNAL_ERROR;
+        }
+    }
+    if (c->peer_share == NULL) {
+        /* ClientHello 1 is already in the transcript; §4.4.1 replaces it with its hash. */
         c->hrr = 1;
-        if (!keel_hs_hash_current(s) || !keel_transcript_hrr_rewrite(&c->transcript)
-                || !write_server_hello(s, 1)
+        if (!keel_transcript_hrr_rewrite(&c->transcript) || !write_server_hello(s, 1)
                 || (c->session_id_len > 0 && !keel_write_ccs(s)))
             return SSL_AD_INTERNAL_ERROR;
         keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
         return 0;
     }
-    if (c->hrr && c->npeer_groups > 0 && h.key_shares.len != 4 + share.len) {
-        /* After HRR exactly one share, for the group asked for. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    if ((alert = call_alpn_cb(s, &h)) != 0)
-        return alert;
-    if (s->s.cert_cb != NULL && s->s.cert_cb(s, s->s.cert_cb_arg) <= 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
-        return SSL_AD_INTERNAL_ERROR;
-    }
     if (!c->resumed && !choose_cert(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    if ((c->kex = keel_kex_new(s->ctx->algs, group)) == NULL)
+    if ((c->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->kex, share.p, share.len, shared, &shared_len))
+    int ok = keel_kex_derive(c->kex, c->peer_share, c->peer_share_len, shared, &shared_len);
+    OPENSSL_free(c->peer_share);
+    c->peer_share = NULL;
+    c->peer_share_len = 0;
+    if (!ok)
         return SSL_AD_ILLEGAL_PARAMETER;
-    if (!keel_random(s->ctx->algs, c->server_random, 32) || !keel_hs_hash_current(s)
-            || !write_server_hello(s, 0)
+    if (!keel_random(s->ctx->algs, c->server_random, 32) || !write_server_hello(s, 0)
             || !keel_hs_derive_handshake(s, shared, shared_len)) {
         OPENSSL_cleanse(shared, sizeof(shared));
         return SSL_AD_INTERNAL_ERROR;
@@ -495,11 +574,6 @@ int keel_server_read_cert_verify(SSL *s, keel_rd *body)
 int keel_server_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    if (c->cert_requested && s->state == TLS_ST_SW_FINISHED) {
-        /* A client asked for a certificate must answer with a Certificate message first. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-        return SSL_AD_UNEXPECTED_MESSAGE;
-    }
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;

@@ -1,50 +1,65 @@
 /* The TLS 1.3 handshake as a table (RFC 8446 §2, Figure 1 and §A.1/§A.2): in each state, which
- * message may arrive and which handler takes it. A handler returns 0 or the alert to send; it
+ * message may arrive and which handler takes it. A row may carry a guard, a condition on the
+ * connection: a row whose guard fails is as if it were not there, so the message is an
+ * unexpected_message, refused here in one place before any handler sees it. A handler returns 0
+ * or the alert to send (KEEL_SUSPEND: a callback asked to be called again, nothing consumed); it
  * moves the state on itself (some messages are optional, so the next state depends on the
  * message). Write steps are the states in which it is our turn to speak. */
 #include "handshake/ext.h"
 
 typedef int (*keel_handler)(SSL *, keel_rd *);
+typedef int (*keel_guard)(const SSL *);
+
+/* RFC 8446 §2.2, §4.3.2: a PSK handshake has no CertificateRequest and no server Certificate;
+ * without a PSK the server must authenticate before its Finished. */
+static int psk(const SSL *s) { return s->conn->resumed; }
+static int no_psk(const SSL *s) { return !s->conn->resumed; }
+/* §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
+static int cert_requested(const SSL *s) { return s->conn->cert_requested; }
+static int no_cert_requested(const SSL *s) { return !s->conn->cert_requested; }
 
 static const struct {
     OSSL_HANDSHAKE_STATE state;
     int server;
     int msg;
+    keel_guard guard;   /* NULL: always */
     keel_handler handler;
 } table[] = {
     /* client */
-    { TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, keel_client_read_server_hello },
-    { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, keel_client_read_encrypted_extensions },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, keel_client_read_cert_request },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_FINISHED, keel_client_read_finished }, /* PSK */
-    { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, keel_client_read_certificate },
-    { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, keel_client_read_cert_verify },
-    { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, keel_client_read_finished },
+    { TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, NULL, keel_client_read_server_hello },
+    { TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, NULL, keel_client_read_encrypted_extensions },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE_REQUEST, no_psk, keel_client_read_cert_request },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_CERTIFICATE, no_psk, keel_client_read_certificate },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, 0, SSL3_MT_FINISHED, psk, keel_client_read_finished },
+    { TLS_ST_CR_CERT_REQ, 0, SSL3_MT_CERTIFICATE, NULL, keel_client_read_certificate },
+    { TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_client_read_cert_verify },
+    { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, NULL, keel_client_read_finished },
     /* server */
-    { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
+    { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
     /* ServerHello as a resting state means HelloRetryRequest: the second ClientHello is due. */
-    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, keel_server_read_client_hello },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, keel_server_read_certificate },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, keel_server_read_finished },
-    { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, keel_server_read_cert_verify },
-    { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, keel_server_read_finished },
+    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, cert_requested, keel_server_read_certificate },
+    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, no_cert_requested, keel_server_read_finished },
+    { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_server_read_cert_verify },
+    { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, NULL, keel_server_read_finished },
 };
 
 static keel_handler lookup(const SSL *s, int msg)
 {
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if (table[i].state == s->state && table[i].server == s->server && table[i].msg == msg)
+        if (table[i].state == s->state && table[i].server == s->server && table[i].msg == msg
+                && (table[i].guard == NULL || table[i].guard(s)))
             return table[i].handler;
     return NULL;
 }
 
-/* Our turn to speak: the client's first and last flights. (The server's flights are written by
- * the handler of the ClientHello that triggers them.) 1 = done or nothing to do, 0 = failed,
- * -1 = a callback asked to be called again. */
-static int write_step(SSL *s, int *wrote)
+/* Our turn to speak: the client's first and last flights, the server's reply to a ClientHello.
+ * 1 = done or nothing to do, 0 = failed (*alert to send), -1 = a callback asked to be called
+ * again (client_cert_cb, cert_cb: nothing written). */
+static int write_step(SSL *s, int *wrote, int *alert)
 {
     *wrote = 1;
+    *alert = SSL_AD_INTERNAL_ERROR;
     if (!s->server && s->state == TLS_ST_BEFORE) {
         if (!keel_client_write_hello(s))
             return 0;
@@ -53,6 +68,13 @@ static int write_step(SSL *s, int *wrote)
     }
     if (!s->server && s->state == TLS_ST_CR_FINISHED)
         return keel_client_write_finished(s);
+    if (s->server && s->state == TLS_ST_SR_CLNT_HELLO) {
+        int r = keel_server_write_hello(s);
+        if (r == KEEL_SUSPEND)
+            return -1;
+        *alert = r;
+        return r == 0;
+    }
     *wrote = 0;
     return 1;
 }
@@ -93,7 +115,7 @@ int keel_handshake(SSL *s)
     if (s->state == TLS_ST_BEFORE && c->hs_len == 0 && keel_rl_unflushed(&c->rl) == 0)
         keel_info(s, SSL_CB_HANDSHAKE_START, 1);
     for (;;) {
-        int r, wrote;
+        int r, wrote, alert;
         /* Whatever a previous step queued goes out first. */
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
@@ -102,12 +124,14 @@ int keel_handshake(SSL *s)
             return 1;
         }
         OSSL_HANDSHAKE_STATE before = s->state;
-        if ((r = write_step(s, &wrote)) < 0) {
+        if ((r = write_step(s, &wrote, &alert)) < 0) {
             s->rwstate = SSL_X509_LOOKUP;
             return -1;
         }
         if (r == 0) {
-            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+            if (ERR_peek_error() == 0)
+                ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            keel_fatal(s, alert);
             return 0;
         }
         if (wrote) {
@@ -126,7 +150,13 @@ int keel_handshake(SSL *s)
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
             return 0;
         }
-        int alert = h(s, &body);
+        alert = h(s, &body);
+        if (alert == KEEL_SUSPEND) {
+            /* Only the client-hello callback suspends a read handler; the message stays. */
+            c->hs_held = 1;
+            s->rwstate = SSL_CLIENT_HELLO_CB;
+            return -1;
+        }
         keel_hs_consume(s, len);
         if (alert) {
             if (ERR_peek_error() == 0)

@@ -446,6 +446,43 @@ static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
     return ss;
 }
 
+/* The first binder checked against ss over the transcript and this ClientHello up to the
+ * binders (§4.2.11.2): 0 or decrypt_error. */
+static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, keel_rd binder)
+{
+    keel_conn *c = s->conn;
+    uint8_t expect[KEEL_HASH_MAX_LEN];
+    size_t trunc = c->cur_len - h->psk_binders_block_len;
+    if (binder.len != keel_hash_len(c->cipher->hash)
+            || !compute_binder(s, ss, c->hs_buf, trunc, expect)
+            || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    return 0;
+}
+
+/* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
+ * only be updated (age, binder), not removed or replaced, and its new binder, which covers the
+ * HelloRetryRequest, must verify. A PSK ClientHello 1 did not have, or that was not accepted,
+ * is not taken now: the handshake stays a full one. */
+static int recheck_psk(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
+    uint32_t age;
+
+    if (!c->resumed)
+        return 0;
+    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
+            || !keel_rd_prefixed8(&binders, &binder) || id.len != c->psk_identity_len
+            || memcmp(id.p, c->psk_identity, id.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return check_binder(s, s->session, h, binder);
+}
+
 /* Returns 0 (resumed or not: c->resumed says), or an alert. Only the first identity is tried;
  * whatever is wrong with it but the binder means a full handshake (§4.2.11). */
 int keel_server_try_psk(SSL *s, keel_hello *h)
@@ -453,7 +490,10 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     keel_conn *c = s->conn;
     keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
     uint32_t age;
+    int alert;
 
+    if (c->hrr)
+        return recheck_psk(s, h);
     if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
             || !keel_rd_prefixed8(&binders, &binder))
         return 0;
@@ -474,19 +514,18 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
         SSL_SESSION_free(ss);
         return 0;
     }
-    uint8_t expect[KEEL_HASH_MAX_LEN];
-    size_t trunc = c->cur_len - h->psk_binders_block_len;
-    if (binder.len != keel_hash_len(c->cipher->hash)
-            || !compute_binder(s, ss, c->hs_buf, trunc, expect)
-            || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
+    if ((alert = check_binder(s, ss, h, binder)) != 0) {
         SSL_SESSION_free(ss);
-        ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
-        return SSL_AD_DECRYPT_ERROR;
+        return alert;
     }
-    if (!keel_ks_early(&c->ks, ss->master_key, ss->master_key_len)) {
+    /* Kept so that a ClientHello 2 can be held to the same identity. */
+    OPENSSL_free(c->psk_identity);
+    if ((c->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
+            || !keel_ks_early(&c->ks, ss->master_key, ss->master_key_len)) {
         SSL_SESSION_free(ss);
         return SSL_AD_INTERNAL_ERROR;
     }
+    c->psk_identity_len = id.len;
     c->resumed = 1;
     s->verify_result = ss->verify_result;
     SSL_SESSION_free(s->session);

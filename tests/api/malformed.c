@@ -478,6 +478,110 @@ static void app_two_key_updates(flight *f)
     put_enc(f, 22, two, sizeof(two));
 }
 
+/* ---- issue #10: legacy_version, unsolicited client Certificate, the second ClientHello ------- */
+
+static void ch_version_to(flight *f, unsigned v)
+{
+    buf b = ch_copy(f);
+    b.p[0] = (uint8_t)(v >> 8), b.p[1] = (uint8_t)v;
+    ch_put_buf(f, &b);
+}
+/* Appendix D.5: legacy_version 0x0300 (SSL 3.0) or below is protocol_version. */
+static void ch_legacy_ssl3(flight *f) { ch_version_to(f, 0x0300); }
+static void ch_legacy_zero(flight *f) { ch_version_to(f, 0x0000); }
+
+/* A Certificate (the harness's leaf) before the client's Finished, though none was requested
+ * (RFC 8446 §4.4.2: only in answer to a CertificateRequest). */
+static void cf_cert_unsolicited(flight *f)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(mf_chain.leaf, &der);
+    buf b = { 0 };
+    if (n <= 0)
+        abort();
+    b_u8(&b, 0);
+    b_u24(&b, (size_t)n + 5);
+    b_u24(&b, (size_t)n);
+    b_put(&b, der, (size_t)n);
+    b_u16(&b, 0);
+    put_hs(f, 1, SSL3_MT_CERTIFICATE, b.p, b.n);
+    put_orig(f, fin_of(f));
+    b_free(&b);
+    OPENSSL_free(der);
+}
+
+static void no_cert_request(SSL *c, SSL *s) { SSL_set_verify(s, SSL_VERIFY_NONE, NULL); }
+static void resume(SSL *c, SSL *s) { mf_offer_session(c); }
+static void peer_cert_none(SSL *v) { CHECK(SSL_get0_peer_certificate(v) == NULL); }
+
+/* The server asks for P-256 in a HelloRetryRequest: the client's first share is X25519. */
+static void hrr(SSL *c, SSL *s) { CHECK(SSL_set1_groups_list(s, "P-256:P-384")); }
+static void hrr_resume(SSL *c, SSL *s) { hrr(c, s); mf_offer_session(c); }
+
+static void ch2_with(flight *f, void (*edit)(hello *h))
+{
+    hello h;
+    if (!hello_parse(&h, &f->m[0]))
+        abort();
+    edit(&h);
+    put_hello(f, 0, &h);
+}
+
+/* §4.2.8: after HRR exactly one share, for the group asked for; here a valid P-384 share. */
+static uint8_t ks384[2 + 4 + 97];
+static void e_share_p384(hello *h)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    unsigned char *pub = NULL;
+    size_t n = k != NULL ? EVP_PKEY_get1_encoded_public_key(k, &pub) : 0;
+    if (n != 97)
+        abort();
+    ks384[0] = 0, ks384[1] = 101, ks384[2] = 0, ks384[3] = 0x18, ks384[4] = 0, ks384[5] = 97;
+    memcpy(ks384 + 6, pub, 97);
+    OPENSSL_free(pub);
+    EVP_PKEY_free(k);
+    ext_set(h, TLSEXT_TYPE_key_share, ks384, sizeof(ks384));
+}
+static void ch2_other_group(flight *f) { ch2_with(f, e_share_p384); }
+
+static uint8_t ks_two[600];
+static void e_two_shares(hello *h)
+{
+    int i = ext_find(h, TLSEXT_TYPE_key_share);
+    size_t n = h->e[i].n;
+    memcpy(ks_two, h->e[i].p, n);
+    /* and an X25519 share after the P-256 one */
+    ks_two[n] = 0, ks_two[n + 1] = 0x1d, ks_two[n + 2] = 0, ks_two[n + 3] = 32;
+    memset(ks_two + n + 4, 9, 32);
+    size_t list = n - 2 + 36;
+    ks_two[0] = (uint8_t)(list >> 8), ks_two[1] = (uint8_t)list;
+    h->e[i].p = ks_two;
+    h->e[i].n = n + 36;
+}
+static void ch2_two_shares(flight *f) { ch2_with(f, e_two_shares); }
+
+/* §4.1.2: the second ClientHello repeats the first but for the listed changes; SNI is not one. */
+static void e_other_sni(hello *h)
+{
+    static const uint8_t sni[] = { 0, 13, 0, 0, 10, 'o', 't', 'h', 'e', 'r', '.', 't', 'e', 's', 't' };
+    ext_set(h, TLSEXT_TYPE_server_name, sni, sizeof(sni));
+}
+static void ch2_other_sni(flight *f) { ch2_with(f, e_other_sni); }
+
+/* §4.2.11: ClientHello 2's binder is verified again (it covers the HelloRetryRequest). */
+static void ch2_bad_binder(flight *f)
+{
+    buf b = { 0 };
+    b_put(&b, f->m[0].body, f->m[0].len);
+    b.p[b.n - 1] ^= 1; /* pre_shared_key is last, its last binder last */
+    put_hs(f, 0, SSL3_MT_CLIENT_HELLO, b.p, b.n);
+    b_free(&b);
+}
+
+/* §4.1.2: a PSK compatible with the suite may not be removed from ClientHello 2. */
+static void e_no_psk(hello *h) { ext_del(h, TLSEXT_TYPE_psk); }
+static void ch2_psk_dropped(flight *f) { ch2_with(f, e_no_psk); }
+
 #define AD(x) SSL_AD_##x
 #define R(x) SSL_R_##x
 
@@ -558,6 +662,18 @@ static const mf_case cases[] = {
     { "app_forged_close_notify", MF_AT_APP_S, app_forged_close_notify, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
     { "app_forged_close_notify_after_key_update", MF_AT_APP_S, app_forged_close_notify_after_ku, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
     { "app_two_key_updates_one_record", MF_AT_APP_S, app_two_key_updates, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    /* issue #10: legacy_version, unsolicited Certificate, ClientHello 2 */
+    { "ch_legacy_version_ssl3", MF_AT_CH, ch_legacy_ssl3, AD(PROTOCOL_VERSION), R(BAD_LEGACY_VERSION) },
+    { "ch_legacy_version_zero", MF_AT_CH, ch_legacy_zero, AD(PROTOCOL_VERSION), R(BAD_LEGACY_VERSION) },
+    { "cf_cert_unsolicited", MF_AT_CF, cf_cert_unsolicited, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE),
+      0, no_cert_request, NULL, peer_cert_none },
+    { "cf_cert_unsolicited_psk", MF_AT_CF, cf_cert_unsolicited, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE),
+      0, resume, NULL, peer_cert_none },
+    { "ch2_share_other_group", MF_AT_CH2, ch2_other_group, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE), 0, hrr },
+    { "ch2_two_shares", MF_AT_CH2, ch2_two_shares, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE), 0, hrr },
+    { "ch2_other_sni", MF_AT_CH2, ch2_other_sni, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION), 0, hrr },
+    { "ch2_psk_bad_binder", MF_AT_CH2, ch2_bad_binder, AD(DECRYPT_ERROR), R(BINDER_DOES_NOT_VERIFY), 0, hrr_resume },
+    { "ch2_psk_dropped", MF_AT_CH2, ch2_psk_dropped, AD(ILLEGAL_PARAMETER), R(BAD_PSK), 0, hrr_resume },
 };
 
 int main(int argc, char **argv)

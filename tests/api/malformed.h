@@ -38,6 +38,8 @@ enum {
     MF_AT_CF,       /* the client's second flight (Certificate .. Finished); the server reads it */
     MF_AT_APP_S,    /* records after the handshake, client to server; the server reads them */
     MF_AT_APP_C,    /* records after the handshake (and the tickets), server to client */
+    MF_AT_CH2,      /* the second ClientHello, after a HelloRetryRequest; the server reads it
+                     * (the case's setup must make the server ask for another share) */
 };
 
 #define MF_MAX_MSGS 16
@@ -83,6 +85,7 @@ typedef struct {
     int keel_reason;                /* non-zero: keel's reason, a known difference from OpenSSL's */
     void (*setup)(SSL *client, SSL *server);  /* optional, before the handshake */
     const char *known_bug;          /* non-NULL: expected to fail until the bug is fixed */
+    void (*check)(SSL *victim);     /* optional, after the failure: what the victim must not hold */
 } mf_case;
 
 static int mf_failures, mf_differences;
@@ -720,6 +723,20 @@ static void run_case(const mf_case *t)
     if (r > 0 || SSL_get_error(p.s[MF_SERVER], r) != SSL_ERROR_WANT_READ)
         goto broken;
     drain(p.out[MF_SERVER], &sf);
+    if (t->at == MF_AT_CH2) {
+        /* sf is the HelloRetryRequest: the client answers with its second ClientHello. */
+        BIO_write(p.in[MF_CLIENT], sf.p, (int)sf.n);
+        r = SSL_do_handshake(p.s[MF_CLIENT]);
+        if (r > 0 || SSL_get_error(p.s[MF_CLIENT], r) != SSL_ERROR_WANT_READ)
+            goto broken;
+        b_free(&ch);
+        drain(p.out[MF_CLIENT], &ch);
+        if (!flight_parse(&f, ch.p, ch.n, NULL) || find_msg(&f, SSL3_MT_CLIENT_HELLO) != 0)
+            goto broken;
+        t->craft(&f);
+        expect_failure(t, p.s[MF_SERVER], p.in[MF_SERVER], p.out[MF_SERVER], &f, 0);
+        goto done;
+    }
     if (t->at == MF_AT_SF) {
         if (!flight_parse(&f, sf.p, sf.n, secret_of(p.s[MF_SERVER], "SERVER_HANDSHAKE_TRAFFIC_SECRET")))
             goto broken;
@@ -766,6 +783,8 @@ broken:
     ERR_print_errors_fp(stderr);
     mf_failures++;
 done:
+    if (t->check != NULL)
+        t->check(p.s[t->at == MF_AT_SF || t->at == MF_AT_APP_C ? MF_CLIENT : MF_SERVER]);
     ERR_clear_error();
     flight_free(&f);
     b_free(&ch);
@@ -818,6 +837,30 @@ static int mf_main(int argc, char **argv, const char *name, const mf_case *cases
     SSL_CTX_free(mf_cctx);
     keel_test_chain_free(&mf_chain);
     return keel_test_finish(name);
+}
+
+/* For a setup: a full handshake on the harness's contexts (the server not asking for a
+ * certificate, so the session holds no client certificate), its ticket read, and the session
+ * offered by `client` (so the case's handshake is a PSK one). */
+static void mf_offer_session(SSL *client)
+{
+    SSL *c, *s;
+    char b[8];
+    if (!keel_test_pair(mf_cctx, mf_sctx, &c, &s))
+        abort();
+    SSL_set1_host(c, "server.test");
+    SSL_set_tlsext_host_name(c, "server.test");
+    SSL_set_verify(s, SSL_VERIFY_NONE, NULL);
+    if (!keel_test_handshake(c, s))
+        abort();
+    (void)SSL_read(c, b, sizeof(b)); /* the NewSessionTickets */
+    SSL_SESSION *ss = SSL_get1_session(c);
+    if (ss == NULL || !SSL_set_session(client, ss))
+        abort();
+    SSL_SESSION_free(ss);
+    SSL_free(c);
+    SSL_free(s);
+    ERR_clear_error();
 }
 
 #define MF_NCASES(a) (sizeof(a) / sizeof((a)[0]))
