@@ -121,9 +121,14 @@ typedef struct keel_settings {
     void (*msg_callback)(int, int, int, const void *, size_t, SSL *, void *);
     void *msg_callback_arg;
 
-    /* Stored for their getters (src/api/surface.c); nothing acts on them yet (docs/compat-notes.txt). */
+    /* The security policy (src/pki/seclevel.c): the application's callback, or NULL / keel's
+     * default callback for the level rule. sec_ssl / sec_ctx say whose block this is, for the
+     * callback's arguments: set by SSL_CTX_new and SSL_new/SSL_dup, cleared by the copy. */
     int (*security_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
     void *security_ex;
+    const SSL *sec_ssl;
+    const SSL_CTX *sec_ctx;
+    /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
     void *record_padding_arg;
 } keel_settings;
 
@@ -232,5 +237,18 @@ int keel_use_certificate(keel_settings *s, X509 *x);     /* takes a reference */
 int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey);
 int keel_check_private_key(const keel_settings *s);
 int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
+
+/* Security level and callback (src/pki/seclevel.c). keel_sec_allowed: 1 if the application's
+ * callback (or the level rule) accepts SSL_SECOP_* `op` with these arguments. keel_sec_cert and
+ * keel_sec_chain: 0, or the SSL_R_* reason (EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL, CA_MD_TOO_WEAK)
+ * for a certificate whose key or signature digest the policy refuses; `peer` adds SSL_SECOP_PEER. */
+typedef int (*keel_sec_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
+keel_sec_cb keel_sec_default_cb(void);
+int keel_sec_allowed(const keel_settings *st, int op, int bits, int nid, void *other);
+int keel_sec_cipher(const keel_settings *st, int op, const SSL_CIPHER *c);
+int keel_sec_group(const keel_settings *st, int op, uint16_t group);
+int keel_sec_sigalg(const keel_settings *st, int op, uint16_t scheme);
+int keel_sec_cert(const keel_settings *st, X509 *x, int is_ee, int peer);
+int keel_sec_chain(const keel_settings *st, X509 *leaf, STACK_OF(X509) *chain, int peer);
 
 #endif

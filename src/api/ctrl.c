@@ -23,6 +23,12 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
     switch (cmd) {
     case SSL_CTRL_CHAIN: {
         STACK_OF(X509) *chain = parg;
+        /* Each chain certificate must satisfy the security level or callback. */
+        int reason = keel_sec_chain(s, NULL, chain, 0);
+        if (reason != 0) {
+            ERR_raise(ERR_LIB_SSL, reason);
+            return 0;
+        }
         if (larg) { /* set1: take our own references */
             if (chain != NULL && (chain = X509_chain_up_ref(chain)) == NULL)
                 return 0;
@@ -35,6 +41,11 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
         X509 *x = parg;
         if (x == NULL)
             return 0;
+        int reason = keel_sec_cert(s, x, 0, 0); /* SSL_R_CA_KEY_TOO_SMALL, SSL_R_CA_MD_TOO_WEAK */
+        if (reason != 0) {
+            ERR_raise(ERR_LIB_SSL, reason);
+            return 0;
+        }
         if (ck->chain == NULL && (ck->chain = sk_X509_new_null()) == NULL)
             return 0;
         if (larg && !X509_up_ref(x))

@@ -59,6 +59,7 @@ SSL *SSL_new(SSL_CTX *ctx)
         memset(&s->s, 0, sizeof(s->s));
         goto err;
     }
+    s->s.sec_ssl = s;
     /* A method usable in one role only fixes the role; TLS_method leaves it to
      * SSL_set_connect_state/SSL_set_accept_state (OpenSSL 3.0 reports such an SSL as a server). */
     s->server = ctx->s.method->server;
@@ -124,6 +125,7 @@ SSL *SSL_dup(SSL *s)
         memset(&d->s, 0, sizeof(d->s));
         goto err;
     }
+    d->s.sec_ssl = d;
     d->server = s->server;
     d->role_set = s->role_set;
     if (s->hostname != NULL && (d->hostname = OPENSSL_strdup(s->hostname)) == NULL) {

@@ -121,7 +121,7 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
 int keel_hs_update_secret(SSL *s, int dir);
 int keel_tls13_allowed(const keel_settings *st);
 size_t keel_groups_effective(const SSL *s, uint16_t *out);
-size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out);
+size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, uint16_t *out);
 
 /* statem.c */
 int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */

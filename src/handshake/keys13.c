@@ -97,10 +97,12 @@ int keel_tls13_allowed(const keel_settings *st)
         return 0;
     if (st->max_version != 0 && st->max_version < TLS1_3_VERSION)
         return 0;
-    return st->min_version <= TLS1_3_VERSION;
+    return st->min_version <= TLS1_3_VERSION
+        && keel_sec_allowed(st, SSL_SECOP_VERSION, 0, TLS1_3_VERSION, NULL);
 }
 
-/* OpenSSL 3.0's default group order, less what the provider cannot do. */
+/* OpenSSL 3.0's default group order, less what the provider cannot do and what the security
+ * level or callback refuses (SSL_SECOP_CURVE_SUPPORTED). */
 size_t keel_groups_effective(const SSL *s, uint16_t *out)
 {
     static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018 };
@@ -108,18 +110,34 @@ size_t keel_groups_effective(const SSL *s, uint16_t *out)
     size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
 
     for (size_t i = 0; i < n; i++)
-        if (keel_kex_supported(s->ctx->algs, list[i]))
+        if (keel_kex_supported(s->ctx->algs, list[i])
+                && keel_sec_group(&s->s, SSL_SECOP_CURVE_SUPPORTED, list[i]))
             out[k++] = list[i];
     return k;
 }
 
-size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out)
+/* Our signature schemes (at most KEEL_MAX_SIGALGS into out): for client authentication
+ * (the server's CertificateRequest and the client's CertificateVerify) the client_sigalgs list if
+ * one is set (SSL_CTX_set1_client_sigalgs(3)), else the sigalgs list, else keel's default; less
+ * what the security level or callback refuses (SSL_SECOP_SIGALG_SUPPORTED: SHA-1 from level 1). */
+size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, uint16_t *out)
 {
-    if (st->nsigalgs) {
-        *out = st->sigalgs;
-        return st->nsigalgs;
+    const uint16_t *list;
+    size_t n, k = 0;
+
+    if (client_auth && st->nclient_sigalgs) {
+        list = st->client_sigalgs;
+        n = st->nclient_sigalgs;
+    } else if (st->nsigalgs) {
+        list = st->sigalgs;
+        n = st->nsigalgs;
+    } else {
+        n = keel_sigalgs_default(&list);
     }
-    return keel_sigalgs_default(out);
+    for (size_t i = 0; i < n && k < KEEL_MAX_SIGALGS; i++)
+        if (keel_sec_sigalg(st, SSL_SECOP_SIGALG_SUPPORTED, list[i]))
+            out[k++] = list[i];
+    return k;
 }
 
 /* NSS key log format: LABEL <client_random hex> <secret hex>. */

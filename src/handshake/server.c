@@ -15,7 +15,8 @@ static int in_list(const uint16_t *v, size_t n, uint16_t x)
     return 0;
 }
 
-/* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE. */
+/* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE; one the security
+ * level or callback accepts (SSL_SECOP_CIPHER_SHARED). */
 static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 {
     const SSL_CIPHER *best = NULL;
@@ -26,7 +27,8 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
         uint32_t code;
         keel_rd_u16(&suites, &code);
         for (size_t i = 0; i < s->s.nciphers13; i++) {
-            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
+            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code
+                    || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i]))
                 continue;
             size_t r = server_pref ? i : rank;
             if (r < best_rank) {
@@ -50,7 +52,8 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
     int common = -1;
 
     for (size_t i = 0; i < n; i++) {
-        if (!in_list(c->peer_groups, c->npeer_groups, ours[i]))
+        if (!in_list(c->peer_groups, c->npeer_groups, ours[i])
+                || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
             continue;
         if (common < 0)
             common = (int)i;
@@ -75,18 +78,21 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
     return 1;
 }
 
-/* Certificate and signature scheme: the first scheme in the client's list that we allow and
- * that a certificate we hold can sign with (RFC 8446 §4.2.3, §4.4.2.2). */
+/* Certificate and signature scheme: the first scheme in the client's list that we allow (also
+ * SSL_SECOP_SIGALG_SHARED) and that a certificate we hold can sign with (RFC 8446 §4.2.3,
+ * §4.4.2.2). On failure the reason says whether no scheme was shared at all, as OpenSSL's does. */
 static int choose_cert(SSL *s)
 {
     keel_conn *c = s->conn;
-    const uint16_t *ours;
-    size_t nours = keel_sigalgs_effective(&s->s, &ours);
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t nours = keel_sigalgs_effective(&s->s, 0, ours);
+    int shared = 0;
 
     for (size_t i = 0; i < c->npeer_sigalgs; i++) {
         uint16_t scheme = c->peer_sigalgs[i];
-        if (!in_list(ours, nours, scheme))
+        if (!in_list(ours, nours, scheme) || !keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, scheme))
             continue;
+        shared = 1;
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_key_matches(ck->pkey, scheme, 1)) {
@@ -96,6 +102,8 @@ static int choose_cert(SSL *s)
             }
         }
     }
+    ERR_raise(ERR_LIB_SSL, shared ? SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM
+                                  : SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS);
     return 0;
 }
 
@@ -253,8 +261,8 @@ int keel_write_cert_request(SSL *s)
     keel_conn *c = s->conn;
     keel_wr w;
     size_t body, e, x, m;
-    const uint16_t *ours;
-    size_t n = keel_sigalgs_effective(&s->s, &ours);
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t n = keel_sigalgs_effective(&s->s, 1, ours); /* client_sigalgs, if set */
 
     if (!keel_wr_init(&w, 256))
         return 0;
@@ -397,10 +405,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
         return SSL_AD_INTERNAL_ERROR;
     }
-    if (!c->resumed && !choose_cert(s)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE;
-    }
     if ((c->kex = keel_kex_new(s->ctx->algs, group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
