@@ -223,6 +223,8 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n);
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);
 int keel_groups_from_nids(const int *nids, size_t count, uint16_t *out, size_t *n);
 int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n);
+int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n);
+int keel_sig_hash_nid(const SSL *s, int peer, int *pnid); /* src/api/surface.c */
 size_t keel_sigalgs_default(const uint16_t **out);
 int keel_group_nid(uint16_t id);
 const char *keel_group_name(uint16_t id);

@@ -95,6 +95,10 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
         return parg != NULL && keel_sigalgs_parse(parg, s->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
         return parg != NULL && keel_sigalgs_parse(parg, s->client_sigalgs, &s->nclient_sigalgs);
+    case SSL_CTRL_SET_SIGALGS:
+        return keel_sigalgs_from_nids(parg, (size_t)larg, s->sigalgs, &s->nsigalgs);
+    case SSL_CTRL_SET_CLIENT_SIGALGS:
+        return keel_sigalgs_from_nids(parg, (size_t)larg, s->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_MAX_SEND_FRAGMENT:
         if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH)
             return 0;
@@ -195,6 +199,9 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return ret;
 
     switch (cmd) {
+    case SSL_CTRL_GET_PEER_SIGNATURE_NID:
+    case SSL_CTRL_GET_SIGNATURE_NID:
+        return keel_sig_hash_nid(s, cmd == SSL_CTRL_GET_PEER_SIGNATURE_NID, parg);
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: {
         const char *name = parg;
         if (larg != TLSEXT_NAMETYPE_host_name) {

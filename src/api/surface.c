@@ -166,7 +166,7 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out)
     uint16_t ours[KEEL_MAX_SIGALGS];
     const uint16_t *pref, *allow;
     /* A client's peer list is the CertificateRequest's: its own list there is for client auth. */
-    size_t nours = keel_sigalgs_effective(&s->s, !s->server, ours), npref, nallow, n = 0;
+    size_t nours = keel_sigalgs_effective(&s->s, !s->server, SSL_SECOP_SIGALG_SUPPORTED, ours), npref, nallow, n = 0;
     const keel_conn *c = s->conn;
 
     if (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) {
@@ -221,6 +221,17 @@ int SSL_get_peer_signature_type_nid(const SSL *s, int *pnid)
 int SSL_get_signature_type_nid(const SSL *s, int *pnid)
 {
     return s->conn != NULL && sig_type(s->conn->sigalg, pnid);
+}
+
+/* SSL_get_peer_signature_nid / SSL_get_signature_nid (ctrl 108 / 132): the digest of the scheme
+ * the peer / we signed with (NID_undef for EdDSA); 0 before any signature. */
+int keel_sig_hash_nid(const SSL *s, int peer, int *pnid)
+{
+    uint16_t scheme = s->conn == NULL ? 0 : peer ? s->conn->peer_sigalg : s->conn->sigalg;
+    if (scheme == 0 || pnid == NULL)
+        return 0;
+    sigalg_info(scheme, NULL, pnid, NULL, NULL, NULL);
+    return 1;
 }
 
 /* ---- groups ---- */

@@ -39,9 +39,9 @@ int keel_client_write_hello(SSL *s)
     keel_wr w;
     size_t body, m, e, x;
     uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, groups);
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     uint16_t sigalgs[KEEL_MAX_SIGALGS];
-    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, sigalgs);
+    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
 
     if (!keel_tls13_allowed(&s->s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
@@ -62,7 +62,7 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
         return 0;
     }
-    if (nsigalgs == 0) {
+    if (!keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return 0;
     }
@@ -181,7 +181,7 @@ static int client_retry(SSL *s, keel_hello *h)
 {
     keel_conn *c = s->conn;
     uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, groups);
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
 
     if (c->hrr) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);

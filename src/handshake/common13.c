@@ -10,19 +10,15 @@
 static const keel_certkey *pick_cert(SSL *s)
 {
     keel_conn *c = s->conn;
-    uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t nours = keel_sigalgs_effective(&s->s, 1, ours), j;
+    uint16_t shared[KEEL_MAX_SIGALGS];
+    size_t nshared = keel_sigalgs_shared(s, 1, shared);
 
-    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
-        for (j = 0; j < nours && ours[j] != c->peer_sigalgs[i]; j++)
-            ;
-        if (j == nours || !keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, c->peer_sigalgs[i]))
-            continue;
+    for (size_t i = 0; i < nshared; i++) {
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL
-                    && keel_sig_key_matches(ck->pkey, c->peer_sigalgs[i], 1)) {
-                c->sigalg = c->peer_sigalgs[i];
+                    && keel_sig_key_matches(ck->pkey, shared[i], 1)) {
+                c->sigalg = shared[i];
                 return ck;
             }
         }
@@ -309,7 +305,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     size_t clen = sizeof(content);
     uint16_t ours[KEEL_MAX_SIGALGS];
     /* A server checks the client's scheme against its client_sigalgs list, if set. */
-    size_t n = keel_sigalgs_effective(&s->s, c->server, ours), i;
+    size_t n = keel_sigalgs_effective(&s->s, c->server, SSL_SECOP_SIGALG_SUPPORTED, ours), i;
     EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
 
     if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {

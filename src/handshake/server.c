@@ -27,11 +27,10 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
         uint32_t code;
         keel_rd_u16(&suites, &code);
         for (size_t i = 0; i < s->s.nciphers13; i++) {
-            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code
-                    || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i]))
+            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
                 continue;
             size_t r = server_pref ? i : rank;
-            if (r < best_rank) {
+            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
                 best_rank = r;
                 best = s->s.ciphers13[i];
             }
@@ -43,20 +42,20 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 
 /* Group: among the groups both sides support, in our preference order, the first for which the
  * client sent a share; failing that the first common group, to be asked for with a
- * HelloRetryRequest. *share is set when the client's share can be used. */
+ * HelloRetryRequest. *share is set when the client's share can be used. The security level or
+ * callback is asked about each candidate as OpenSSL does: SSL_SECOP_CURVE_SUPPORTED, then
+ * SSL_SECOP_CURVE_CHECK for the client's share, SSL_SECOP_CURVE_SHARED for a group to ask for. */
 static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
 {
     uint16_t ours[KEEL_MAX_GROUPS];
-    size_t n = keel_groups_effective(s, ours);
+    size_t n = keel_groups_effective(s, 0, ours);
     keel_conn *c = s->conn;
     int common = -1;
 
     for (size_t i = 0; i < n; i++) {
         if (!in_list(c->peer_groups, c->npeer_groups, ours[i])
-                || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
+                || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SUPPORTED, ours[i]))
             continue;
-        if (common < 0)
-            common = (int)i;
         keel_rd list = h->key_shares;
         while (!keel_rd_done(&list)) {
             uint32_t g;
@@ -64,11 +63,16 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
             if (!keel_rd_u16(&list, &g) || !keel_rd_prefixed16(&list, &ks))
                 return 0;
             if (g == ours[i]) {
+                /* A share the security callback refuses ends the handshake, as in OpenSSL. */
+                if (!keel_sec_group(&s->s, SSL_SECOP_CURVE_CHECK, ours[i]))
+                    return 0;
                 *group = ours[i];
                 *share = ks;
                 return 1;
             }
         }
+        if (common < 0 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
+            common = (int)i;
     }
     if (common < 0)
         return 0;
@@ -84,15 +88,11 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
 static int choose_cert(SSL *s)
 {
     keel_conn *c = s->conn;
-    uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t nours = keel_sigalgs_effective(&s->s, 0, ours);
-    int shared = 0;
+    uint16_t shared[KEEL_MAX_SIGALGS];
+    size_t nshared = keel_sigalgs_shared(s, 0, shared);
 
-    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
-        uint16_t scheme = c->peer_sigalgs[i];
-        if (!in_list(ours, nours, scheme) || !keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, scheme))
-            continue;
-        shared = 1;
+    for (size_t i = 0; i < nshared; i++) {
+        uint16_t scheme = shared[i];
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_key_matches(ck->pkey, scheme, 1)) {
@@ -102,8 +102,8 @@ static int choose_cert(SSL *s)
             }
         }
     }
-    ERR_raise(ERR_LIB_SSL, shared ? SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM
-                                  : SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS);
+    ERR_raise(ERR_LIB_SSL, nshared ? SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM
+                                   : SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS);
     return 0;
 }
 
@@ -262,8 +262,12 @@ int keel_write_cert_request(SSL *s)
     keel_wr w;
     size_t body, e, x, m;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t n = keel_sigalgs_effective(&s->s, 1, ours); /* client_sigalgs, if set */
+    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours); /* client_sigalgs, if set */
 
+    if (!keel_sigalgs_can_sign13(ours, n)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return 0;
+    }
     if (!keel_wr_init(&w, 256))
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
