@@ -217,7 +217,7 @@ long keel_cache_stat(SSL_CTX *ctx, int cmd);
 const SSL_CIPHER *keel_cipher_by_code(uint16_t code);
 int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
-int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n);
+int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
 
 /* Groups and signature algorithms by name (src/api/groups.c) */
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);

@@ -292,6 +292,21 @@ int main(int argc, char **argv)
         SSL_CTX_free(c4);
     }
 
+    /* The level set through the cipher string (openssl-ciphers(1) "@SECLEVEL=n"), also when the
+     * list then fails; an invalid level fails the list and leaves the level alone. */
+    {
+        static const char *lists[] = { "DEFAULT:@SECLEVEL=0", "DEFAULT@SECLEVEL=1", "DEFAULT:@SECLEVEL=7",
+            "DEFAULT:@SECLEVEL=12", "DEFAULT:@SECLEVEL=", "NOSUCH:@SECLEVEL=4",
+            "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=5" };
+        for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+            SSL_CTX *c = SSL_CTX_new(TLS_method());
+            int r = SSL_CTX_set_cipher_list(c, lists[i]);
+            printf("cipher list %s: %d level %d\n", lists[i], r, SSL_CTX_get_security_level(c));
+            ERR_clear_error();
+            SSL_CTX_free(c);
+        }
+    }
+
     /* Own certificates, at the default level unless said. */
     {
         X509 *ca1024 = cert("ca1024", r1024, NULL, NULL, 1, EVP_sha256());
