@@ -298,6 +298,30 @@ static void test_client_sigalgs(void)
     /* The client's list restricts its CertificateVerify among the request's schemes. */
     CHECK_EQ(client_auth(NULL, "rsa_pss_rsae_sha512", &n), NID_sha512);
     CHECK_EQ(n, all);
+    /* The (digest, key) NID-pair form on one SSL: SHA-384 with RSA-PSS only. */
+    {
+        static const int pss384[] = { NID_sha384, EVP_PKEY_RSA_PSS };
+        keel_test_chain sc, cc;
+        SSL *c, *s;
+        int nid = NID_undef;
+        CHECK(keel_test_make_chain(&sc, KT_EC_P256, "server.example", 30));
+        CHECK(keel_test_make_chain(&cc, KT_RSA2048, "client.example", 30));
+        SSL_CTX *sctx = keel_test_server_ctx(&sc), *cctx = keel_test_client_ctx(&sc);
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), cc.ca);
+        SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER, NULL);
+        CHECK(SSL_CTX_use_certificate(cctx, cc.leaf) && SSL_CTX_use_PrivateKey(cctx, cc.leaf_key));
+        CHECK(keel_test_pair(cctx, sctx, &c, &s));
+        CHECK(SSL_set1_client_sigalgs(c, pss384, 2) == 1);
+        CHECK(keel_test_handshake(c, s));
+        CHECK(SSL_get_peer_signature_nid(s, &nid));
+        CHECK_EQ(nid, NID_sha384);
+        SSL_free(c);
+        SSL_free(s);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+        keel_test_chain_free(&sc);
+        keel_test_chain_free(&cc);
+    }
     /* No scheme in common: the client has no certificate to offer; the server insists on one. */
     CHECK_EQ(client_auth("rsa_pss_rsae_sha384", "rsa_pss_rsae_sha256", &n), NID_undef);
 }
