@@ -187,6 +187,12 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
     s->s.cur_slot = tmp.cur_slot;
     memcpy(s->s.sigalgs, tmp.sigalgs, sizeof(tmp.sigalgs));
     s->s.nsigalgs = tmp.nsigalgs;
+    /* OpenSSL keeps these beside the certificates, so the new context's apply too. */
+    memcpy(s->s.client_sigalgs, tmp.client_sigalgs, sizeof(tmp.client_sigalgs));
+    s->s.nclient_sigalgs = tmp.nclient_sigalgs;
+    s->s.security_level = tmp.security_level;
+    s->s.security_cb = tmp.security_cb;
+    s->s.security_ex = tmp.security_ex;
     s->s.cert_cb = tmp.cert_cb;
     s->s.cert_cb_arg = tmp.cert_cb_arg;
     if (s->s.sid_ctx_len == s->ctx->s.sid_ctx_len

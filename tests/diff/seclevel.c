@@ -357,6 +357,24 @@ int main(int argc, char **argv)
         X509_free(sub1024);
     }
 
+    /* SSL_set_SSL_CTX (as a servername callback does) brings the new context's level, callback
+     * and callback data with its certificates. */
+    {
+        SSL_CTX *a = SSL_CTX_new(TLS_method()), *b = SSL_CTX_new(TLS_method());
+        SSL_CTX_set_security_level(a, 0);
+        SSL_CTX_set_security_level(b, 4);
+        SSL_CTX_set_security_callback(b, sec_cb);
+        SSL_CTX_set0_security_ex_data(b, b);
+        SSL *s = SSL_new(a);
+        SSL_set_security_level(s, 1);
+        SSL_set_SSL_CTX(s, b);
+        printf("SSL_set_SSL_CTX: level %d callback %d ex %d\n", SSL_get_security_level(s),
+               SSL_get_security_callback(s) == sec_cb, SSL_get0_security_ex_data(s) == (void *)b);
+        SSL_free(s);
+        SSL_CTX_free(a);
+        SSL_CTX_free(b);
+    }
+
     /* A server whose level went up after its certificate was configured. */
     pair_new(&p, ca, peers[1].leaf, r2048);
     SSL_CTX_set_security_level(p.sctx, 3);
