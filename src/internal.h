@@ -121,9 +121,14 @@ typedef struct keel_settings {
     void (*msg_callback)(int, int, int, const void *, size_t, SSL *, void *);
     void *msg_callback_arg;
 
-    /* Stored for their getters (src/api/surface.c); nothing acts on them yet (docs/compat-notes.txt). */
+    /* The security policy (src/pki/seclevel.c): the application's callback, or NULL / keel's
+     * default callback for the level rule. sec_ssl / sec_ctx say whose block this is, for the
+     * callback's arguments: set by SSL_CTX_new and SSL_new/SSL_dup, cleared by the copy. */
     int (*security_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
     void *security_ex;
+    const SSL *sec_ssl;
+    const SSL_CTX *sec_ctx;
+    /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
     void *record_padding_arg;
 } keel_settings;
 
@@ -214,12 +219,14 @@ long keel_cache_stat(SSL_CTX *ctx, int cmd);
 const SSL_CIPHER *keel_cipher_by_code(uint16_t code);
 int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
-int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n);
+int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
 
 /* Groups and signature algorithms by name (src/api/groups.c) */
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);
 int keel_groups_from_nids(const int *nids, size_t count, uint16_t *out, size_t *n);
 int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n);
+int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n);
+int keel_sig_hash_nid(const SSL *s, int peer, int *pnid); /* src/api/surface.c */
 size_t keel_sigalgs_default(const uint16_t **out);
 int keel_group_nid(uint16_t id);
 const char *keel_group_name(uint16_t id);
@@ -234,5 +241,18 @@ int keel_use_certificate(keel_settings *s, X509 *x);     /* takes a reference */
 int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey);
 int keel_check_private_key(const keel_settings *s);
 int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
+
+/* Security level and callback (src/pki/seclevel.c). keel_sec_allowed: 1 if the application's
+ * callback (or the level rule) accepts SSL_SECOP_* `op` with these arguments. keel_sec_cert and
+ * keel_sec_chain: 0, or the SSL_R_* reason (EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL, CA_MD_TOO_WEAK)
+ * for a certificate whose key or signature digest the policy refuses; `peer` adds SSL_SECOP_PEER. */
+typedef int (*keel_sec_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
+keel_sec_cb keel_sec_default_cb(void);
+int keel_sec_allowed(const keel_settings *st, int op, int bits, int nid, void *other);
+int keel_sec_cipher(const keel_settings *st, int op, const SSL_CIPHER *c);
+int keel_sec_group(const keel_settings *st, int op, uint16_t group);
+int keel_sec_sigalg(const keel_settings *st, int op, uint16_t scheme);
+int keel_sec_cert(const keel_settings *st, X509 *x, int is_ee, int peer);
+int keel_sec_chain(const keel_settings *st, X509 *leaf, STACK_OF(X509) *chain, int peer);
 
 #endif

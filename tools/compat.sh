@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Writes docs/COMPAT.md from facts: every function OpenSSL 3.0's libssl.so.3 exports
 # (abi/exports.txt), whether keel's build/libssl.so.3 defines it, which tests name it, and the
-# hand-kept notes in docs/compat-notes.txt ("SYMBOL partial|missing: why").
+# hand-kept notes in docs/compat-notes.txt ("SYMBOL partial|missing: why", and
+# "SYMBOL behaviour: TEST[,TEST...]; why" for a setter that counts as implemented only if one of the
+# named tests (paths under tests/ without the extension) exists and calls it: a test that reads back
+# what the setter stored does not show that anything acts on it).
 # Usage: tools/compat.sh BUILD_DIR [OUT]   (tests/compat_current.sh checks OUT is up to date)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +14,30 @@ targets=/dev/null
 [ -f "$src/abi/targets.txt" ] && targets=$src/abi/targets.txt
 
 defined=$(nm -D --defined-only "$build/libssl.so.3" | awk '{print $3}' | sed 's/@.*//' | sort -u)
+
+# The tests that name $1 on a line of code (a mention in a comment does not count), optionally
+# only among the files $2... (tests/NAME.c or tests/NAME.sh).
+tests_naming() {
+  local fn=$1; shift
+  local files=()
+  if [ $# -eq 0 ]; then files=("$src/tests"); else
+    for t in "$@"; do
+      for f in "$src/tests/$t.c" "$src/tests/$t.sh"; do [ -f "$f" ] && files+=("$f"); done
+    done
+    [ ${#files[@]} -eq 0 ] && return 0
+  fi
+  grep -rHw --include='*.c' --include='*.sh' "$fn" "${files[@]}" 2>/dev/null \
+    | grep -Ev '^[^:]*:[[:space:]]*(/\*|\*[[:space:]]|\*$|//|#)' | cut -d: -f1 | sort -u \
+    | sed "s|$src/tests/||; s|\.c$||; s|\.sh$||" | sort | tr '\n' ' ' | sed 's/ $//; s/ /, /g' || true
+}
+# For a "behaviour" note: the named tests that exist and call $1 (empty: none does).
+behaviour_tests() {
+  local list
+  list=$(grep -E "^$1 behaviour:" "$src/docs/compat-notes.txt" | head -1 \
+         | sed -E "s/^$1 behaviour: *//; s/;.*//" | tr ',' ' ')
+  # shellcheck disable=SC2086
+  tests_naming "$1" $list
+}
 tmp=$(mktemp)
 {
   echo "# keel compatibility table"
@@ -39,11 +66,15 @@ tmp=$(mktemp)
   while read -r fn; do
     [ -z "$fn" ] && continue
     note=$(grep -E "^$fn (partial|missing):" "$src/docs/compat-notes.txt" | head -1 | sed -E "s/^$fn (partial|missing): *//" || true)
-    kind=$(grep -E "^$fn (partial|missing):" "$src/docs/compat-notes.txt" | head -1 | awk '{print $2}' | tr -d ':' || true)
-    # a test names it on a line of code (a mention in a comment does not count)
-    tests=$(grep -rHw --include='*.c' --include='*.sh' "$fn" "$src/tests" 2>/dev/null \
-            | grep -Ev '^[^:]*:[[:space:]]*(/\*|\*[[:space:]]|\*$|//|#)' | cut -d: -f1 | sort -u \
-            | sed "s|$src/tests/||; s|\.c$||; s|\.sh$||" | sort | tr '\n' ' ' | sed 's/ $//; s/ /, /g' || true)
+    kind=$(grep -E "^$fn (partial|missing|behaviour):" "$src/docs/compat-notes.txt" | head -1 | awk '{print $2}' | tr -d ':' || true)
+    tests=$(tests_naming "$fn")
+    if [ "$kind" = behaviour ]; then
+      note=$(grep -E "^$fn behaviour:" "$src/docs/compat-notes.txt" | head -1 | sed -E 's/^[^;]*;? *//')
+      if [ -z "$(behaviour_tests "$fn")" ]; then
+        tests=""  # only a behavioural test counts for this setter
+        note="no behavioural test yet (docs/compat-notes.txt names the tests that must call it). $note"
+      fi
+    fi
     users=$(awk -v f="$fn" '$1 == f { $1 = ""; print }' "$targets" | sed 's/^ //; s/ /, /g')
     if grep -qx "$fn" <<<"$defined"; then
       if [ "$kind" = partial ]; then status=partial
@@ -62,4 +93,20 @@ tmp=$(mktemp)
 for st in implemented partial untested unimplemented missing; do
   printf -- "- %s: %s\n" "$st" "$(grep -c "| $st |" "$tmp" || true)"
 done >> "$tmp"
+{
+  echo
+  echo "## Setters defined as macros (over SSL_ctrl / SSL_CTX_ctrl)"
+  echo
+  echo "They are not symbols; the ones docs/compat-notes.txt marks need a behavioural test as above."
+  echo
+  echo "| macro | status | tests | note |"
+  echo "|---|---|---|---|"
+  grep -E '^[A-Za-z0-9_]+ behaviour:' "$src/docs/compat-notes.txt" | awk '{print $1}' | while read -r fn; do
+    grep -qx "$fn" "$src/abi/exports.txt" && continue
+    tests=$(behaviour_tests "$fn")
+    note=$(grep -E "^$fn behaviour:" "$src/docs/compat-notes.txt" | head -1 | sed -E 's/^[^;]*;? *//')
+    if [ -n "$tests" ]; then status=implemented; else status=untested; fi
+    echo "| \`$fn\` | $status | $tests | $note |"
+  done
+} >> "$tmp"
 mv "$tmp" "$out"

@@ -63,7 +63,7 @@ static const SSL_CIPHER *by_name(const char *name, size_t len)
 int keel_ciphers_default(keel_settings *s)
 {
     return keel_ciphersuites_parse(OSSL_default_ciphersuites(), s->ciphers13, &s->nciphers13)
-        && keel_cipher_list_parse(OSSL_default_cipher_list(), s->ciphers12, &s->nciphers12);
+        && keel_cipher_list_parse(OSSL_default_cipher_list(), s->ciphers12, &s->nciphers12, NULL);
 }
 
 const char *OSSL_default_ciphersuites(void)
@@ -163,7 +163,7 @@ static int term_mask(const char *t, size_t len, uint32_t *sel)
     return 1;
 }
 
-int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n)
+int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel)
 {
     int order[NTABLE];
     size_t count = 0;
@@ -171,6 +171,9 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n)
 
     for (const char *p = str; *p != '\0';) {
         size_t len = strcspn(p, ":, ;");
+        /* "DEFAULT@SECLEVEL=n": a list may begin with DEFAULT and go straight on to a command. */
+        if (p == str && len > 7 && strncmp(p, "DEFAULT@", 8) == 0)
+            len = 7;
         if (len > 0) {
             char op = *p;
             const char *t = p;
@@ -189,8 +192,17 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n)
                         for (size_t j = i; j > 0 && table[order[j]].bits > table[order[j - 1]].bits; j--) {
                             int tmp = order[j]; order[j] = order[j - 1]; order[j - 1] = tmp;
                         }
+                } else if (tl >= 10 && strncmp(t, "@SECLEVEL=", 10) == 0) {
+                    /* SSL_CTX_set_security_level(3) through the cipher string (openssl-ciphers(1)):
+                     * one digit 0..5. As in OpenSSL the level is set even if the list then
+                     * selects nothing. */
+                    if (tl != 11 || t[10] < '0' || t[10] > '5') { /* "@SECLEVEL=", "=7", "=12" */
+                        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMMAND);
+                        return 0;
+                    }
+                    if (seclevel != NULL)
+                        *seclevel = t[10] - '0';
                 }
-                /* @SECLEVEL=n is accepted; keel's suites all meet every level's cipher bar. */
             } else if (term_mask(t, tl, &sel)) {
                 size_t w = 0;
                 switch (op) {
@@ -230,7 +242,7 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n)
             /* Unknown words are ignored, as openssl-ciphers(1) says. */
         }
         p += len;
-        if (*p != '\0')
+        if (*p != '\0' && *p != '@')
             p++;
     }
     if (count == 0) {

@@ -23,6 +23,12 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
     switch (cmd) {
     case SSL_CTRL_CHAIN: {
         STACK_OF(X509) *chain = parg;
+        /* Each chain certificate must satisfy the security level or callback. */
+        int reason = keel_sec_chain(s, NULL, chain, 0);
+        if (reason != 0) {
+            ERR_raise(ERR_LIB_SSL, reason);
+            return 0;
+        }
         if (larg) { /* set1: take our own references */
             if (chain != NULL && (chain = X509_chain_up_ref(chain)) == NULL)
                 return 0;
@@ -35,6 +41,11 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
         X509 *x = parg;
         if (x == NULL)
             return 0;
+        int reason = keel_sec_cert(s, x, 0, 0); /* SSL_R_CA_KEY_TOO_SMALL, SSL_R_CA_MD_TOO_WEAK */
+        if (reason != 0) {
+            ERR_raise(ERR_LIB_SSL, reason);
+            return 0;
+        }
         if (ck->chain == NULL && (ck->chain = sk_X509_new_null()) == NULL)
             return 0;
         if (larg && !X509_up_ref(x))
@@ -84,6 +95,10 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
         return parg != NULL && keel_sigalgs_parse(parg, s->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
         return parg != NULL && keel_sigalgs_parse(parg, s->client_sigalgs, &s->nclient_sigalgs);
+    case SSL_CTRL_SET_SIGALGS:
+        return keel_sigalgs_from_nids(parg, (size_t)larg, s->sigalgs, &s->nsigalgs);
+    case SSL_CTRL_SET_CLIENT_SIGALGS:
+        return keel_sigalgs_from_nids(parg, (size_t)larg, s->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_MAX_SEND_FRAGMENT:
         if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH)
             return 0;
@@ -184,6 +199,9 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return ret;
 
     switch (cmd) {
+    case SSL_CTRL_GET_PEER_SIGNATURE_NID:
+    case SSL_CTRL_GET_SIGNATURE_NID:
+        return keel_sig_hash_nid(s, cmd == SSL_CTRL_GET_PEER_SIGNATURE_NID, parg);
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: {
         const char *name = parg;
         if (larg != TLSEXT_NAMETYPE_host_name) {

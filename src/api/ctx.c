@@ -34,6 +34,7 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     }
     if (!keel_settings_init(&ctx->s, meth))
         goto err;
+    ctx->s.sec_ctx = ctx;
     if (propq != NULL && (ctx->propq = OPENSSL_strdup(propq)) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;

@@ -186,3 +186,44 @@ int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n)
     *n = count;
     return 1;
 }
+
+/* SSL_CTX_set1_sigalgs(3) and the client variant: (digest NID, public key NID) pairs. RSA-PSS
+ * names the rsa_pss_rsae_* scheme, as the "RSA-PSS+SHA256" string form does. A pair keel has no
+ * scheme for (MD5, SHA-224, DSA) fails the whole list, as an unknown name does. */
+int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n)
+{
+    uint16_t tmp[KEEL_MAX_SIGALGS];
+    size_t c = 0;
+
+    if (v == NULL || count == 0 || count % 2 != 0 || count / 2 > KEEL_MAX_SIGALGS) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return 0;
+    }
+    for (size_t i = 0; i < count; i += 2) {
+        int md = v[i], pk = v[i + 1], hi;
+        uint16_t id;
+        switch (md) {
+        case NID_sha1: hi = 0x02; break;
+        case NID_sha256: hi = 0x04; break;
+        case NID_sha384: hi = 0x05; break;
+        case NID_sha512: hi = 0x06; break;
+        default: hi = 0; break;
+        }
+        if (pk == EVP_PKEY_ED25519 || pk == EVP_PKEY_ED448)
+            id = pk == EVP_PKEY_ED25519 ? 0x0807 : 0x0808;
+        else if (hi != 0 && pk == EVP_PKEY_RSA)
+            id = (uint16_t)(hi << 8 | 0x01);
+        else if (hi != 0 && pk == EVP_PKEY_EC)
+            id = (uint16_t)(hi << 8 | 0x03);
+        else if (hi >= 0x04 && pk == EVP_PKEY_RSA_PSS)
+            id = (uint16_t)(0x0800 | (hi == 0x04 ? 0x04 : hi == 0x05 ? 0x05 : 0x06));
+        else {
+            ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST, "signature algorithm %d+%d", pk, md);
+            return 0;
+        }
+        tmp[c++] = id;
+    }
+    memcpy(out, tmp, c * sizeof(tmp[0]));
+    *n = c;
+    return 1;
+}

@@ -59,6 +59,7 @@ SSL *SSL_new(SSL_CTX *ctx)
         memset(&s->s, 0, sizeof(s->s));
         goto err;
     }
+    s->s.sec_ssl = s;
     /* A method usable in one role only fixes the role; TLS_method leaves it to
      * SSL_set_connect_state/SSL_set_accept_state (OpenSSL 3.0 reports such an SSL as a server). */
     s->server = ctx->s.method->server;
@@ -124,6 +125,7 @@ SSL *SSL_dup(SSL *s)
         memset(&d->s, 0, sizeof(d->s));
         goto err;
     }
+    d->s.sec_ssl = d;
     d->server = s->server;
     d->role_set = s->role_set;
     if (s->hostname != NULL && (d->hostname = OPENSSL_strdup(s->hostname)) == NULL) {
@@ -185,6 +187,12 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
     s->s.cur_slot = tmp.cur_slot;
     memcpy(s->s.sigalgs, tmp.sigalgs, sizeof(tmp.sigalgs));
     s->s.nsigalgs = tmp.nsigalgs;
+    /* OpenSSL keeps these beside the certificates, so the new context's apply too. */
+    memcpy(s->s.client_sigalgs, tmp.client_sigalgs, sizeof(tmp.client_sigalgs));
+    s->s.nclient_sigalgs = tmp.nclient_sigalgs;
+    s->s.security_level = tmp.security_level;
+    s->s.security_cb = tmp.security_cb;
+    s->s.security_ex = tmp.security_ex;
     s->s.cert_cb = tmp.cert_cb;
     s->s.cert_cb_arg = tmp.cert_cb_arg;
     if (s->s.sid_ctx_len == s->ctx->s.sid_ctx_len

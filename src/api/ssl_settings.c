@@ -141,7 +141,11 @@ static int set_suites(keel_settings *s, const char *str)
 
 static int set_list(keel_settings *s, const char *str)
 {
-    if (str == NULL || !keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12))
+    int level = -1;
+    int ok = str != NULL && keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12, &level);
+    if (level >= 0)
+        s->security_level = level; /* "@SECLEVEL=n", applied as OpenSSL does even on failure */
+    if (!ok)
         return 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;

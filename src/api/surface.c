@@ -163,8 +163,10 @@ int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignandhash,
  * SSL_OP_CIPHER_SERVER_PREFERENCE. */
 static size_t shared_sigalgs(const SSL *s, uint16_t *out, size_t cap)
 {
-    const uint16_t *ours, *pref, *allow;
-    size_t nours = keel_sigalgs_effective(&s->s, &ours), npref, nallow, n = 0;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    const uint16_t *pref, *allow;
+    /* A client's peer list is the CertificateRequest's: its own list there is for client auth. */
+    size_t nours = keel_sigalgs_effective(&s->s, !s->server, SSL_SECOP_SIGALG_SUPPORTED, ours), npref, nallow, n = 0;
     const keel_conn *c = s->conn;
 
     if (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) {
@@ -220,6 +222,17 @@ int SSL_get_peer_signature_type_nid(const SSL *s, int *pnid)
 int SSL_get_signature_type_nid(const SSL *s, int *pnid)
 {
     return s->conn != NULL && sig_type(s->conn->sigalg, pnid);
+}
+
+/* SSL_get_peer_signature_nid / SSL_get_signature_nid (ctrl 108 / 132): the digest of the scheme
+ * the peer / we signed with (NID_undef for EdDSA); 0 before any signature. */
+int keel_sig_hash_nid(const SSL *s, int peer, int *pnid)
+{
+    uint16_t scheme = s->conn == NULL ? 0 : peer ? s->conn->peer_sigalg : s->conn->sigalg;
+    if (scheme == 0 || pnid == NULL)
+        return 0;
+    sigalg_info(scheme, NULL, pnid, NULL, NULL, NULL);
+    return 1;
 }
 
 /* ---- groups ---- */
@@ -330,7 +343,8 @@ STACK_OF(SSL_CIPHER) *SSL_get1_supported_ciphers(SSL *s)
     }
     for (int i = 0; i < sk_SSL_CIPHER_num(all); i++) {
         const SSL_CIPHER *c = sk_SSL_CIPHER_value(all, i);
-        if (!(c->min_tls == TLS1_3_VERSION ? t13 : t12))
+        if (!(c->min_tls == TLS1_3_VERSION ? t13 : t12)
+                || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, c))
             continue;
         if (!sk_SSL_CIPHER_push(out, c)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);

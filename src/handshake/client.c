@@ -39,20 +39,31 @@ int keel_client_write_hello(SSL *s)
     keel_wr w;
     size_t body, m, e, x;
     uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, groups);
-    const uint16_t *sigalgs;
-    size_t nsigalgs = keel_sigalgs_effective(&s->s, &sigalgs);
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
+    uint16_t sigalgs[KEEL_MAX_SIGALGS];
+    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
 
     if (!keel_tls13_allowed(&s->s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
         return 0;
     }
-    if (s->s.nciphers13 == 0) {
+    /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED). */
+    const SSL_CIPHER *suites[KEEL_MAX_CIPHERS];
+    size_t nsuites = 0;
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
+            suites[nsuites++] = s->s.ciphers13[i];
+    if (nsuites == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
         return 0;
     }
     if (ngroups == 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
+        /* None the provider supports and the security level or callback allows. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
+        return 0;
+    }
+    if (!keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return 0;
     }
     if (!c->hrr) {
@@ -78,8 +89,8 @@ int keel_client_write_hello(SSL *s)
     keel_wr_bytes(&w, c->session_id, c->session_id_len);
     keel_wr_close(&w, m);
     keel_wr_open16(&w, &m);
-    for (size_t i = 0; i < s->s.nciphers13; i++)
-        keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]));
+    for (size_t i = 0; i < nsuites; i++)
+        keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
     keel_wr_close(&w, m);
     keel_wr_u8(&w, 1);
     keel_wr_u8(&w, 0); /* null compression */
@@ -170,7 +181,7 @@ static int client_retry(SSL *s, keel_hello *h)
 {
     keel_conn *c = s->conn;
     uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, groups);
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
 
     if (c->hrr) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
@@ -239,6 +250,8 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     int offered = 0;
     for (size_t i = 0; i < s->s.nciphers13; i++)
         offered |= s->s.ciphers13[i] == cs;
+    /* One we offered, and still acceptable (SSL_SECOP_CIPHER_CHECK). */
+    offered = offered && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_CHECK, cs);
     if (!offered || (c->cipher != NULL && c->cipher != cs)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CIPHER_RETURNED);
         return SSL_AD_ILLEGAL_PARAMETER;

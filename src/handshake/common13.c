@@ -4,16 +4,21 @@
 
 #include <string.h>
 
-/* A configured certificate whose key can sign with a scheme the server listed. */
+/* A configured certificate whose key can sign with a scheme the server listed that we allow for
+ * client authentication (client_sigalgs if set, else our sigalgs: SSL_CTX_set1_client_sigalgs(3))
+ * and the security level or callback accepts (SSL_SECOP_SIGALG_SHARED). */
 static const keel_certkey *pick_cert(SSL *s)
 {
     keel_conn *c = s->conn;
-    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
+    uint16_t shared[KEEL_MAX_SIGALGS];
+    size_t nshared = keel_sigalgs_shared(s, 1, shared);
+
+    for (size_t i = 0; i < nshared; i++) {
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL
-                    && keel_sig_key_matches(ck->pkey, c->peer_sigalgs[i], 1)) {
-                c->sigalg = c->peer_sigalgs[i];
+                    && keel_sig_key_matches(ck->pkey, shared[i], 1)) {
+                c->sigalg = shared[i];
                 return ck;
             }
         }
@@ -70,6 +75,14 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
     keel_wr_open24(&w, &list);
     if (ck != NULL) {
         chain = ck->chain != NULL ? ck->chain : s->ctx->extra_certs;
+        /* Our own chain must still satisfy the security level or callback (it may have changed
+         * since the certificate was configured): SSL_CTX_set_security_level(3). */
+        int reason = keel_sec_chain(&s->s, ck->x509, chain, 0);
+        if (reason != 0) {
+            keel_wr_cleanup(&w);
+            ERR_raise(ERR_LIB_SSL, reason);
+            return 0;
+        }
         int n = chain != NULL ? sk_X509_num(chain) : 0;
         for (int i = -1; i < n; i++) {
             X509 *x = i < 0 ? ck->x509 : sk_X509_value(chain, i);
@@ -227,6 +240,10 @@ int keel_verify_peer(SSL *s)
     /* A client checks a server certificate, a server a client certificate. */
     X509_STORE_CTX_set_default(xs, s->server ? "ssl_client" : "ssl_server");
     X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), s->s.param);
+    /* The security level bounds every key and signature digest in the peer's chain
+     * (SSL_CTX_set_security_level(3)): X509_V_ERR_EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL,
+     * CA_MD_TOO_WEAK come through the verify path and its callback, as in OpenSSL. */
+    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(xs), s->s.security_level);
     if (s->s.verify_callback != NULL)
         X509_STORE_CTX_set_verify_cb(xs, s->s.verify_callback);
     if (s->ctx->app_verify_cb != NULL)
@@ -288,8 +305,9 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     keel_rd sig;
     uint8_t th[KEEL_HASH_MAX_LEN], content[KEEL_CV_CONTENT_MAX];
     size_t clen = sizeof(content);
-    const uint16_t *ours;
-    size_t n = keel_sigalgs_effective(&s->s, &ours), i;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    /* A server checks the client's scheme against its client_sigalgs list, if set. */
+    size_t n = keel_sigalgs_effective(&s->s, c->server, SSL_SECOP_SIGALG_SUPPORTED, ours), i;
     EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
 
     if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
@@ -301,6 +319,11 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     if (i == n || pub == NULL || !keel_sig_key_matches(pub, (uint16_t)scheme, 1)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    /* Offered, but the security level or callback refuses it now (SSL_SECOP_SIGALG_CHECK). */
+    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_HANDSHAKE_FAILURE;
     }
     if (!keel_transcript_current(&c->transcript, th)
             || !keel_cv_content(!c->server, th, keel_hash_len(c->cipher->hash), content, &clen))

@@ -129,8 +129,12 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
 int keel_hs_update_secret(SSL *s, int dir);
 void keel_hs_wipe_secrets(SSL *s);
 int keel_tls13_allowed(const keel_settings *st);
-size_t keel_groups_effective(const SSL *s, uint16_t *out);
-size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out);
+size_t keel_groups_effective(const SSL *s, int op, uint16_t *out);
+size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out);
+/* The schemes in both our list and the peer's, in the peer's order, that the security level or
+ * callback accepts (SSL_SECOP_SIGALG_SHARED). */
+size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out);
+int keel_sigalgs_can_sign13(const uint16_t *v, size_t n);
 
 /* statem.c */
 int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */

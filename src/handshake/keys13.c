@@ -127,29 +127,82 @@ int keel_tls13_allowed(const keel_settings *st)
         return 0;
     if (st->max_version != 0 && st->max_version < TLS1_3_VERSION)
         return 0;
-    return st->min_version <= TLS1_3_VERSION;
+    return st->min_version <= TLS1_3_VERSION
+        && keel_sec_allowed(st, SSL_SECOP_VERSION, 0, TLS1_3_VERSION, NULL);
 }
 
-/* OpenSSL 3.0's default group order, less what the provider cannot do. */
-size_t keel_groups_effective(const SSL *s, uint16_t *out)
+/* OpenSSL 3.0's default group order, less what the provider cannot do and, with op
+ * SSL_SECOP_CURVE_SUPPORTED, what the security level or callback refuses (op 0: the caller asks
+ * about each candidate itself). */
+size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
 {
     static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018 };
     const uint16_t *list = s->s.ngroups ? s->s.groups : defaults;
     size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
 
     for (size_t i = 0; i < n; i++)
-        if (keel_kex_supported(s->ctx->algs, list[i]))
+        if (keel_kex_supported(s->ctx->algs, list[i])
+                && (op == 0 || keel_sec_group(&s->s, op, list[i])))
             out[k++] = list[i];
     return k;
 }
 
-size_t keel_sigalgs_effective(const keel_settings *st, const uint16_t **out)
+/* Our signature schemes (at most KEEL_MAX_SIGALGS into out): for client authentication
+ * (the server's CertificateRequest and the client's CertificateVerify) the client_sigalgs list if
+ * one is set (SSL_CTX_set1_client_sigalgs(3)), else the sigalgs list, else keel's default. A list
+ * we send (op SSL_SECOP_SIGALG_SUPPORTED) loses what the security level or callback refuses
+ * (SHA-1 from level 1); with op 0 the caller asks SSL_SECOP_SIGALG_SHARED itself. */
+size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out)
 {
-    if (st->nsigalgs) {
-        *out = st->sigalgs;
-        return st->nsigalgs;
+    const uint16_t *list;
+    size_t n, k = 0;
+
+    if (client_auth && st->nclient_sigalgs) {
+        list = st->client_sigalgs;
+        n = st->nclient_sigalgs;
+    } else if (st->nsigalgs) {
+        list = st->sigalgs;
+        n = st->nsigalgs;
+    } else {
+        n = keel_sigalgs_default(&list);
     }
-    return keel_sigalgs_default(out);
+    /* A client whose minimum version is TLS 1.3 never offers SHA-1 schemes (RFC 8446 §4.2.3:
+     * legacy, for TLS 1.2), as OpenSSL 3.0 does. */
+    int no_sha1 = st->sec_ssl != NULL && !st->sec_ssl->server && st->min_version >= TLS1_3_VERSION;
+    for (size_t i = 0; i < n && k < KEEL_MAX_SIGALGS; i++)
+        if (!(no_sha1 && (list[i] >> 8) == 0x02) && (op == 0 || keel_sec_sigalg(st, op, list[i])))
+            out[k++] = list[i];
+    return k;
+}
+
+/* A list we send must hold a scheme a TLS 1.3 CertificateVerify may use: RFC 8446 §4.2.3 keeps
+ * rsa_pkcs1_* and SHA-1 for certificate signatures only. */
+int keel_sigalgs_can_sign13(const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] >> 8) != 0x02 && v[i] != 0x0401 && v[i] != 0x0501 && v[i] != 0x0601)
+            return 1;
+    return 0;
+}
+
+size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
+{
+    const keel_conn *c = s->conn;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t nours = keel_sigalgs_effective(&s->s, client_auth, 0, ours), k = 0, j;
+
+    /* In the peer's order, each scheme once: a peer list of any length (repeats included)
+     * yields at most nours entries. */
+    for (size_t i = 0; i < c->npeer_sigalgs && k < KEEL_MAX_SIGALGS; i++) {
+        size_t m;
+        for (j = 0; j < nours && ours[j] != c->peer_sigalgs[i]; j++)
+            ;
+        for (m = 0; m < k && out[m] != c->peer_sigalgs[i]; m++)
+            ;
+        if (j < nours && m == k && keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, ours[j]))
+            out[k++] = ours[j];
+    }
+    return k;
 }
 
 /* NSS key log format: LABEL <client_random hex> <secret hex>. */

@@ -15,7 +15,8 @@ static int in_list(const uint16_t *v, size_t n, uint16_t x)
     return 0;
 }
 
-/* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE. */
+/* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE; one the security
+ * level or callback accepts (SSL_SECOP_CIPHER_SHARED). */
 static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 {
     const SSL_CIPHER *best = NULL;
@@ -29,7 +30,7 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
             if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
                 continue;
             size_t r = server_pref ? i : rank;
-            if (r < best_rank) {
+            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
                 best_rank = r;
                 best = s->s.ciphers13[i];
             }
@@ -41,19 +42,20 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 
 /* Group: among the groups both sides support, in our preference order, the first for which the
  * client sent a share; failing that the first common group, to be asked for with a
- * HelloRetryRequest. *share is set when the client's share can be used. */
+ * HelloRetryRequest. *share is set when the client's share can be used. The security level or
+ * callback is asked about each candidate as OpenSSL does: SSL_SECOP_CURVE_SUPPORTED, then
+ * SSL_SECOP_CURVE_CHECK for the client's share, SSL_SECOP_CURVE_SHARED for a group to ask for. */
 static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
 {
     uint16_t ours[KEEL_MAX_GROUPS];
-    size_t n = keel_groups_effective(s, ours);
+    size_t n = keel_groups_effective(s, 0, ours);
     keel_conn *c = s->conn;
     int common = -1;
 
     for (size_t i = 0; i < n; i++) {
-        if (!in_list(c->peer_groups, c->npeer_groups, ours[i]))
+        if (!in_list(c->peer_groups, c->npeer_groups, ours[i])
+                || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SUPPORTED, ours[i]))
             continue;
-        if (common < 0)
-            common = (int)i;
         keel_rd list = h->key_shares;
         while (!keel_rd_done(&list)) {
             uint32_t g;
@@ -61,11 +63,16 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
             if (!keel_rd_u16(&list, &g) || !keel_rd_prefixed16(&list, &ks))
                 return 0;
             if (g == ours[i]) {
+                /* A share the security callback refuses ends the handshake, as in OpenSSL. */
+                if (!keel_sec_group(&s->s, SSL_SECOP_CURVE_CHECK, ours[i]))
+                    return 0;
                 *group = ours[i];
                 *share = ks;
                 return 1;
             }
         }
+        if (common < 0 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
+            common = (int)i;
     }
     if (common < 0)
         return 0;
@@ -75,18 +82,17 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
     return 1;
 }
 
-/* Certificate and signature scheme: the first scheme in the client's list that we allow and
- * that a certificate we hold can sign with (RFC 8446 §4.2.3, §4.4.2.2). */
+/* Certificate and signature scheme: the first scheme in the client's list that we allow (also
+ * SSL_SECOP_SIGALG_SHARED) and that a certificate we hold can sign with (RFC 8446 §4.2.3,
+ * §4.4.2.2). On failure the reason says whether no scheme was shared at all, as OpenSSL's does. */
 static int choose_cert(SSL *s)
 {
     keel_conn *c = s->conn;
-    const uint16_t *ours;
-    size_t nours = keel_sigalgs_effective(&s->s, &ours);
+    uint16_t shared[KEEL_MAX_SIGALGS];
+    size_t nshared = keel_sigalgs_shared(s, 0, shared);
 
-    for (size_t i = 0; i < c->npeer_sigalgs; i++) {
-        uint16_t scheme = c->peer_sigalgs[i];
-        if (!in_list(ours, nours, scheme))
-            continue;
+    for (size_t i = 0; i < nshared; i++) {
+        uint16_t scheme = shared[i];
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_key_matches(ck->pkey, scheme, 1)) {
@@ -96,6 +102,8 @@ static int choose_cert(SSL *s)
             }
         }
     }
+    ERR_raise(ERR_LIB_SSL, nshared ? SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM
+                                   : SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS);
     return 0;
 }
 
@@ -253,9 +261,13 @@ int keel_write_cert_request(SSL *s)
     keel_conn *c = s->conn;
     keel_wr w;
     size_t body, e, x, m;
-    const uint16_t *ours;
-    size_t n = keel_sigalgs_effective(&s->s, &ours);
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours); /* client_sigalgs, if set */
 
+    if (!keel_sigalgs_can_sign13(ours, n)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return 0;
+    }
     if (!keel_wr_init(&w, 256))
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
@@ -476,10 +488,8 @@ int keel_server_write_hello(SSL *s)
         keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
         return 0;
     }
-    if (!c->resumed && !choose_cert(s)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
+    if (!c->resumed && !choose_cert(s))
+        return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
     if ((c->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];

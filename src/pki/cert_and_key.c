@@ -19,6 +19,12 @@ static int use_cert_and_key(keel_settings *s, X509 *x, EVP_PKEY *privatekey,
 
     if ((slot = keel_cert_slot(x, &pub)) < 0)
         return 0;
+    /* The security level or callback must accept the leaf and every chain certificate. */
+    int reason = keel_sec_chain(s, x, chain, 0);
+    if (reason != 0) {
+        ERR_raise(ERR_LIB_SSL, reason);
+        return 0;
+    }
     key = privatekey != NULL ? privatekey : pub;
     if (privatekey != NULL && EVP_PKEY_eq(pub, privatekey) != 1) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PRIVATE_KEY_MISMATCH);

@@ -42,6 +42,13 @@ int keel_use_certificate(keel_settings *s, X509 *x)
 
     if ((slot = keel_cert_slot(x, &pub)) < 0)
         return 0;
+    /* SSL_CTX_set_security_level(3): a leaf whose key or signature digest the security level (or
+     * callback) refuses is not configured: SSL_R_EE_KEY_TOO_SMALL or SSL_R_CA_MD_TOO_WEAK. */
+    int reason = keel_sec_cert(s, x, 1, 0);
+    if (reason != 0) {
+        ERR_raise(ERR_LIB_SSL, reason);
+        return 0;
+    }
     if (!X509_up_ref(x))
         return 0;
     keel_certkey *ck = &s->certs[slot];
@@ -201,6 +208,12 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
         ERR_clear_error();
     else if (e != 0)
         goto end;
+    /* Chain certificates as SSL_CTX_add0_chain_cert takes them: SSL_R_CA_KEY_TOO_SMALL etc. */
+    int reason = keel_sec_chain(s, NULL, chain, 0);
+    if (reason != 0) {
+        ERR_raise(ERR_LIB_SSL, reason);
+        goto end;
+    }
     if (!keel_use_certificate(s, leaf))
         goto end;
     keel_certkey *ck = &s->certs[s->cur_slot];

@@ -6,7 +6,8 @@
 
 /* Defaults as OpenSSL 3.0 documents them: verify depth 100 (X509_VERIFY_PARAM default -1 means
  * "library default"), session timeout 7200 s (SSL_get_default_timeout for TLS), 2 TLS 1.3 tickets,
- * 16384-byte fragments, security level 1, SSL_OP_ENABLE_MIDDLEBOX_COMPAT on. */
+ * 16384-byte fragments, SSL_OP_ENABLE_MIDDLEBOX_COMPAT on; the security level is the system libssl's
+ * compiled-in default (probed at build time: CMakeLists.txt), the default security callback. */
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
 {
     memset(s, 0, sizeof(*s));
@@ -15,7 +16,8 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
     s->mode = SSL_MODE_AUTO_RETRY;
     s->verify_mode = SSL_VERIFY_NONE;
     s->session_timeout = 7200;
-    s->security_level = 1;
+    s->security_level = KEEL_DEFAULT_SECURITY_LEVEL;
+    s->security_cb = keel_sec_default_cb();
     s->max_send_fragment = SSL3_RT_MAX_PLAIN_LENGTH;
     s->num_tickets = 2;
     s->max_cert_list = 100 * 1024;
@@ -54,6 +56,8 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->alpn = NULL;
     dst->cipher_stack = NULL;
     memset(dst->certs, 0, sizeof(dst->certs));
+    dst->sec_ssl = NULL; /* the new owner sets itself */
+    dst->sec_ctx = NULL;
 
     if ((dst->param = X509_VERIFY_PARAM_new()) == NULL
             || !X509_VERIFY_PARAM_set1(dst->param, src->param)) {

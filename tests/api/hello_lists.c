@@ -7,6 +7,7 @@
 #define NUNKNOWN 1000
 
 static uint8_t list_buf[2 + 2 * (NUNKNOWN + 2)];
+static uint16_t filler; /* non-zero: the NUNKNOWN entries all repeat this code point */
 
 /* A u16 list<..> of `before` entries, NUNKNOWN unknown ones, then `after` (0: none). */
 static size_t make_list(uint16_t before, uint16_t after)
@@ -14,8 +15,12 @@ static size_t make_list(uint16_t before, uint16_t after)
     size_t n = 2;
     if (before != 0)
         list_buf[n++] = (uint8_t)(before >> 8), list_buf[n++] = (uint8_t)before;
-    for (int i = 0; i < NUNKNOWN; i++)
-        list_buf[n++] = 0xfe, list_buf[n++] = (uint8_t)i; /* unassigned / private code points */
+    for (int i = 0; i < NUNKNOWN; i++) {
+        if (filler != 0)
+            list_buf[n++] = (uint8_t)(filler >> 8), list_buf[n++] = (uint8_t)filler;
+        else
+            list_buf[n++] = 0xfe, list_buf[n++] = (uint8_t)i; /* unassigned / private code points */
+    }
     if (after != 0)
         list_buf[n++] = (uint8_t)(after >> 8), list_buf[n++] = (uint8_t)after;
     list_buf[0] = (uint8_t)((n - 2) >> 8), list_buf[1] = (uint8_t)(n - 2);
@@ -89,6 +94,14 @@ int main(void)
     hrr = -1, group = 0;
     CHECK(reply(NULL, TLSEXT_TYPE_signature_algorithms, 0, 0x0403, &hrr, &group));
     CHECK_EQ(hrr, 0);
+
+    /* The same after 1000 repeats of a scheme both sides know that the P-256 key cannot use
+     * (Ed25519): repeats must not crowd the usable one out. */
+    hrr = -1, group = 0;
+    filler = 0x0807;
+    CHECK(reply(NULL, TLSEXT_TYPE_signature_algorithms, 0, 0x0403, &hrr, &group));
+    CHECK_EQ(hrr, 0);
+    filler = 0;
 
     /* The server's only group, P-256, listed by the client after the unknown ones (its share is
      * for X25519): the server asks for a P-256 share (HelloRetryRequest). */

@@ -281,6 +281,37 @@ static void cert_other_ca(buf *b)
     free(der);
 }
 
+/* A "server.test" leaf the trusted CA did issue, for an RSA-1024 key: below the client's default
+ * security level 2 (112 bits), so verification fails with X509_V_ERR_EE_KEY_TOO_SMALL, which
+ * OpenSSL answers with bad_certificate (SSL_CTX_set_security_level(3)). */
+static void cert_weak_rsa(buf *b)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    if (k == NULL || x == NULL || name == NULL
+            || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"server.test", -1, -1, 0)
+            || !X509_set_version(x, X509_VERSION_3) || !ASN1_INTEGER_set(X509_get_serialNumber(x), 8)
+            || !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, X509_get_subject_name(mf_chain.ca))
+            || X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL
+            || X509_gmtime_adj(X509_getm_notAfter(x), 86400) == NULL
+            || !X509_set_pubkey(x, k) || !X509_sign(x, mf_chain.ca_key, EVP_sha256()))
+        abort();
+    int n = i2d_X509(x, NULL);
+    unsigned char *der = malloc((size_t)n), *p = der;
+    i2d_X509(x, &p);
+    b->n = 0;
+    b_u8(b, 0);
+    b_u24(b, 3 + (size_t)n + 2);
+    b_u24(b, (size_t)n);
+    b_put(b, der, (size_t)n);
+    b_u16(b, 0);
+    free(der);
+    X509_NAME_free(name);
+    X509_free(x);
+    EVP_PKEY_free(k);
+}
+
 /* A self-signed "server.test" certificate for the leaf's key: nothing the client trusts issued it. */
 static void cert_self_signed(buf *b)
 {
@@ -315,6 +346,7 @@ static void sf_cert_context(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cer
 static void sf_cert_trailing(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, add_byte); }
 static void sf_cert_entry_ext(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_entry_ext); }
 static void sf_cert_other_ca(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_other_ca); }
+static void sf_cert_weak_rsa(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE, cert_weak_rsa); }
 static void sf_cv_bad_sig(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
 static void sf_cv_scheme(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
 static void sf_cv_truncated(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cut3); }
@@ -566,6 +598,8 @@ static const mf_case cases[] = {
     { "app_forged_close_notify", MF_AT_APP_C, app_forged_close_notify, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
     { "app_forged_close_notify_after_key_update", MF_AT_APP_C, app_forged_close_notify_after_ku, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
     { "app_two_key_updates_one_record", MF_AT_APP_C, app_two_key_updates, AD(UNEXPECTED_MESSAGE), R(NOT_ON_RECORD_BOUNDARY) },
+    /* security level (SSL_CTX_set_security_level(3)) */
+    { "cert_rsa1024_below_level", MF_AT_SF, sf_cert_weak_rsa, AD(BAD_CERTIFICATE), R(CERTIFICATE_VERIFY_FAILED) },
 };
 
 int main(int argc, char **argv)

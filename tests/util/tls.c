@@ -7,7 +7,9 @@
 static EVP_PKEY *make_key(int type)
 {
     switch (type) {
-    case KT_EC_P256: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    case KT_EC_P256:
+    case KT_EC_P256_SHA1: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    case KT_RSA1024: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
     case KT_EC_P384: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     case KT_RSA2048: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
     case KT_RSA_PSS: {
@@ -36,7 +38,7 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 }
 
 static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int ca,
-                       long days)
+                       long days, const EVP_MD *md)
 {
     X509 *x = X509_new();
     X509_NAME *name = X509_NAME_new();
@@ -60,7 +62,7 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
     }
     EVP_PKEY *sk = issuer_key ? issuer_key : key;
     int md_less = EVP_PKEY_is_a(sk, "ED25519") || EVP_PKEY_is_a(sk, "ED448");
-    ok = ok && X509_sign(x, sk, md_less ? NULL : EVP_sha256()) > 0;
+    ok = ok && X509_sign(x, sk, md_less ? NULL : md) > 0;
     X509_NAME_free(name);
     if (!ok) {
         X509_free(x);
@@ -75,8 +77,10 @@ int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, lo
     c->leaf_key = make_key(leaf_type);
     char ca_name[300];
     snprintf(ca_name, sizeof(ca_name), "keel test CA for %s", host);
-    c->ca = c->ca_key ? make_cert(ca_name, c->ca_key, NULL, NULL, 1, 30) : NULL;
-    c->leaf = c->leaf_key && c->ca ? make_cert(host, c->leaf_key, c->ca, c->ca_key, 0, not_after_days) : NULL;
+    c->ca = c->ca_key ? make_cert(ca_name, c->ca_key, NULL, NULL, 1, 30, EVP_sha256()) : NULL;
+    c->leaf = c->leaf_key && c->ca ? make_cert(host, c->leaf_key, c->ca, c->ca_key, 0, not_after_days,
+                                               leaf_type == KT_EC_P256_SHA1 ? EVP_sha1() : EVP_sha256())
+                                   : NULL;
     return c->leaf != NULL;
 }
 

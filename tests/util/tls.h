@@ -3,8 +3,9 @@
 #define KEEL_TEST_TLS_H
 #include <openssl/ssl.h>
 
-/* Key types for keel_test_chain. */
-enum { KT_EC_P256, KT_EC_P384, KT_RSA2048, KT_ED25519, KT_ED448, KT_RSA_PSS };
+/* Key types for keel_test_chain. KT_RSA1024 is below security level 2; KT_EC_P256_SHA1 is a P-256
+ * leaf whose certificate the CA signs with SHA-1 (below level 1). */
+enum { KT_EC_P256, KT_EC_P384, KT_RSA2048, KT_ED25519, KT_ED448, KT_RSA_PSS, KT_RSA1024, KT_EC_P256_SHA1 };
 
 typedef struct {
     EVP_PKEY *ca_key, *leaf_key;
