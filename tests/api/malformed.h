@@ -888,4 +888,24 @@ static void drop_last(buf *b) { b->n--; }
 static void scheme_pss(buf *b) { b->p[0] = 0x08, b->p[1] = 0x04; }
 static void cut3(buf *b) { b->n = 3; }
 
+/* ---- records after a key change (issue #10: §5.1 and forged plaintext alerts) ---------------- */
+
+/* KeyUpdate, update_not_requested (§4.6.3). */
+static const uint8_t ku0[] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
+
+static void app_forged_close_notify_after_ku(flight *f)
+{
+    put_enc(f, 22, ku0, sizeof(ku0));
+    put_plain(f, 21, "\x01\x00", 2); /* the first record under the next key */
+}
+
+/* Two KeyUpdates in one record: the second arrived under the key the first retires (§5.1). */
+static void app_two_key_updates(flight *f)
+{
+    uint8_t two[2 * sizeof(ku0)];
+    memcpy(two, ku0, sizeof(ku0));
+    memcpy(two + sizeof(ku0), ku0, sizeof(ku0));
+    put_enc(f, 22, two, sizeof(two));
+}
+
 #endif

@@ -476,7 +476,6 @@ static void b_msg(buf *b, uint8_t type, const void *body, size_t n)
     b_put(b, body, n);
 }
 
-static const uint8_t ku0[] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
 
 static void sf_ee_in_server_hello_record(flight *f)
 {
@@ -510,19 +509,7 @@ static void app_forged_close_notify(flight *f)
     put_plain(f, 21, "\x01\x00", 2);
 }
 
-static void app_forged_close_notify_after_ku(flight *f)
-{
-    put_enc(f, 22, ku0, sizeof(ku0));
-    put_plain(f, 21, "\x01\x00", 2); /* the first record under the next key */
-}
 
-static void app_two_key_updates(flight *f)
-{
-    uint8_t two[2 * sizeof(ku0)];
-    memcpy(two, ku0, sizeof(ku0));
-    memcpy(two + sizeof(ku0), ku0, sizeof(ku0));
-    put_enc(f, 22, two, sizeof(two));
-}
 
 #define AD(x) SSL_AD_##x
 #define R(x) SSL_R_##x
