@@ -56,10 +56,14 @@ static int drive(SSL *c, SSL *s)
 
 /* One connection: the client's hello, then the server suspended `retries` times at the
  * callback, then both to completion. want: the SSL_get_error value of a suspension. */
+static int per_ssl_cert_cb; /* run() sets cert_cb on the server SSL (SSL_set_cert_cb) */
+
 static void run(SSL_CTX *cctx, SSL_CTX *sctx, int retries, int want, int want_state)
 {
     SSL *c, *s;
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    if (per_ssl_cert_cb)
+        SSL_set_cert_cb(s, cert_cb, NULL);
     CHECK(SSL_set_tlsext_host_name(c, "server.test"));
     CHECK_EQ(SSL_do_handshake(c), -1);
     CHECK_EQ(SSL_get_error(c, -1), SSL_ERROR_WANT_READ);
@@ -100,6 +104,15 @@ int main(void)
     cert_calls = 0, cert_retries = 3;
     run(cctx, sctx, 3, SSL_ERROR_WANT_X509_LOOKUP, SSL_X509_LOOKUP);
     CHECK_EQ(cert_calls, 4);
+
+    /* The same callback set on the SSL instead: -1 twice, then 1. */
+    SSL_CTX_set_cert_cb(sctx, NULL, NULL);
+    per_ssl_cert_cb = 1;
+    cert_calls = 0, cert_retries = 2;
+    run(cctx, sctx, 2, SSL_ERROR_WANT_X509_LOOKUP, SSL_X509_LOOKUP);
+    CHECK_EQ(cert_calls, 3);
+    per_ssl_cert_cb = 0;
+    SSL_CTX_set_cert_cb(sctx, cert_cb, NULL);
 
     /* Both, with a HelloRetryRequest between: the ClientHello callback runs for each hello. */
     SSL_CTX_set_client_hello_cb(sctx, hello_cb, NULL);
