@@ -78,8 +78,9 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
 
 /* The one place keys change (GUIDE: "Key changes happen in one function"). Called from a handler,
  * while the message that causes the change is still at the front of the reassembly buffer
- * (cur_len bytes), or from a write step, when no message is current (cur_len 0). The §5.1 failure is the peer's, so this function sends its alert itself
- * (unexpected_message); the callers' internal_error fallback then finds the connection dead. */
+ * (cur_len bytes), or from a write step, when no message is current (cur_len 0). The §5.1
+ * failure is the peer's, so this function sends its alert itself (unexpected_message); the
+ * callers' internal_error fallback then finds the connection dead. */
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
 {
     keel_conn *c = s->conn;

@@ -463,14 +463,15 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
 }
 
 /* The write step after each ClientHello: cert_cb (SSL_CTX_set_cert_cb(3): < 0 suspends the
- * handshake, KEEL_SUSPEND, nothing written; called for both hellos around a HelloRetryRequest, as
- * OpenSSL 3.0 does), then the HelloRetryRequest, or the certificate, the key exchange,
- * ServerHello and the flight. 0 or the alert to send. */
+ * handshake, KEEL_SUSPEND, nothing written; called for both hellos around a HelloRetryRequest,
+ * and not when a session is resumed, which needs no certificate, as OpenSSL 3.0 does), then the
+ * HelloRetryRequest, or the certificate, the key exchange, ServerHello and the flight. 0 or the
+ * alert to send. */
 int keel_server_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
 
-    if (s->s.cert_cb != NULL) {
+    if (s->s.cert_cb != NULL && !c->resumed) {
         int r = s->s.cert_cb(s, s->s.cert_cb_arg);
         if (r < 0)
             return KEEL_SUSPEND;
