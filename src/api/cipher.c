@@ -65,17 +65,23 @@ const char *OSSL_default_ciphersuites(void)
 const char *OSSL_default_cipher_list(void) { return "ALL:!COMPLEMENTOFDEFAULT:!eNULL"; }
 
 /* ---- TLS 1.3: SSL_CTX_set_ciphersuites(3). Unknown names are ignored; a non-empty string naming
- * no suite fails. The empty string disables TLS 1.3. ---- */
+ * no suite fails. The empty string disables TLS 1.3. The CCM suites (RFC 8446 §B.4) are known to
+ * OpenSSL 3.0 but not implemented by keel: they count as named (the call succeeds, as on OpenSSL)
+ * but are left out of the list. ---- */
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
 {
     const SSL_CIPHER *list[KEEL_MAX_CIPHERS];
-    size_t count = 0;
+    size_t count = 0, named = 0;
 
     for (const char *p = str; *p != '\0';) {
         size_t len = strcspn(p, ":");
         const SSL_CIPHER *c = by_name(p, len);
+        if ((len == 22 && strncmp(p, "TLS_AES_128_CCM_SHA256", len) == 0)
+                || (len == 24 && strncmp(p, "TLS_AES_128_CCM_8_SHA256", len) == 0))
+            named++;
         if (c != NULL && c->min_tls == TLS1_3_VERSION) {
             size_t j;
+            named++;
             for (j = 0; j < count && list[j] != c; j++)
                 ;
             if (j == count && count < KEEL_MAX_CIPHERS)
@@ -85,7 +91,7 @@ int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
         if (*p == ':')
             p++;
     }
-    if (count == 0 && *str != '\0') {
+    if (named == 0 && *str != '\0') {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHER_MATCH);
         return 0;
     }
@@ -303,6 +309,7 @@ static const struct suite12 catalogue[] = {
     { "PSK-NULL-SHA", K_PSK, U_PSK, E_NULL, M_SHA1, SSL3_VERSION, 0, 0 },
 };
 #define NCAT (sizeof(catalogue) / sizeof(catalogue[0]))
+_Static_assert(NCAT <= 255, "catalogue indices are uint8_t");
 
 /* A selection pattern: a suite matches when it has a bit of every non-zero mask (and the given
  * minimum version and suite, if any). */

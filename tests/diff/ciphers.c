@@ -8,7 +8,9 @@
  *   - SSL_CTX_set_cipher_list on an SSL_CTX already set to "HIGH" (what a failure leaves),
  * and the probe prints the return value, the reason of the error raised, the security level
  * afterwards and the resulting SSL_CTX_get_ciphers list restricted to the suites keel implements
- * (KEEL_SUITES): same order and membership, same success/failure, on both libraries. */
+ * (KEEL_SUITES): same order and membership, same success/failure, on both libraries.
+ * Then the TLS 1.3 grammar (SSL_CTX_set_ciphersuites(3)) for a few strings, including the CCM
+ * suites keel does not implement (accepted by OpenSSL, so accepted). */
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <dlfcn.h>
@@ -118,5 +120,22 @@ int main(int argc, char **argv)
     }
     fclose(f);
     printf("%d strings\n", n);
+
+    static const char *const suites13[] = {
+        "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256", "FOO",
+        "TLS_AES_128_GCM_SHA256:FOO", "", ":", ":TLS_AES_128_GCM_SHA256",
+        "TLS_AES_128_GCM_SHA256::TLS_AES_256_GCM_SHA384", "TLS_AES_128_CCM_SHA256",
+        "TLS_AES_128_CCM_8_SHA256", "TLS_AES_128_CCM_8_SHA256:TLS_AES_256_GCM_SHA384",
+        "tls_aes_128_gcm_sha256", "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384",
+        "TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_256_GCM_SHA384",
+    };
+    for (size_t i = 0; i < sizeof(suites13) / sizeof(suites13[0]); i++) {
+        SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+        printf("[ciphersuites %s]\n", suites13[i]);
+        int r = SSL_CTX_set_ciphersuites(ctx, suites13[i]);
+        print_result("ctx", r, SSL_CTX_get_ciphers(ctx), SSL_CTX_get_security_level(ctx));
+        SSL_CTX_free(ctx);
+    }
     return 0;
 }
