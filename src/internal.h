@@ -219,6 +219,7 @@ long keel_cache_stat(SSL_CTX *ctx, int cmd);
 const SSL_CIPHER *keel_cipher_by_code(uint16_t code);
 int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
+/* 1: parsed; 0: syntax error, list untouched; -1: nothing matched, *n = 0 installed (as OpenSSL). */
 int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
 
 /* Groups and signature algorithms by name (src/api/groups.c) */

@@ -13,6 +13,5 @@ struct ssl_cipher_st {
     keel_aead_id aead;
     keel_hash_id hash;      /* handshake / PRF hash */
     int kx_nid, auth_nid;
-    uint32_t attrs;         /* cipher-string alias bits */
 };
 #endif

@@ -142,14 +142,15 @@ static int set_suites(keel_settings *s, const char *str)
 static int set_list(keel_settings *s, const char *str)
 {
     int level = -1;
-    int ok = str != NULL && keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12, &level);
+    /* -1: no suite matched; OpenSSL has then already installed the (empty) TLS 1.2 list. */
+    int ok = str != NULL ? keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12, &level) : 0;
     if (level >= 0)
         s->security_level = level; /* "@SECLEVEL=n", applied as OpenSSL does even on failure */
-    if (!ok)
+    if (ok == 0)
         return 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;
-    return 1;
+    return ok == 1;
 }
 
 int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_suites(&ctx->s, str); }
