@@ -180,7 +180,8 @@ static long handmade(unsigned char *out, const unsigned char *extra, size_t extr
     body[n++] = 0x04; body[n++] = 0x02; body[n++] = cipher[0]; body[n++] = cipher[1];
     body[n++] = 0x04; body[n++] = 0x04; memcpy(body + n, "\x01\x02\x03\x04", 4); n += 4;
     body[n++] = 0x04; body[n++] = (unsigned char)mk_len; memset(body + n, 0x5a, mk_len); n += mk_len;
-    memcpy(body + n, extra, extra_len);
+    if (extra_len > 0)
+        memcpy(body + n, extra, extra_len);
     n += extra_len;
     size_t h = 0;
     out[h++] = 0x30;
