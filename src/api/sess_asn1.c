@@ -27,6 +27,7 @@
 #include "common/bytes.h"
 
 #include <openssl/pem.h>
+#include <limits.h>
 #include <string.h>
 
 #define ASN1_VERSION 1
@@ -329,8 +330,9 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
             ss->time = (time_t)(int64_t)v;
             break;
         case 2:
-            /* keel keeps lifetimes in a long and adds them to times: a sane range only */
-            if ((int64_t)v < 0 || (int64_t)v > INT32_MAX)
+            /* any value SSL_SESSION_set_timeout may have written: keel_session_expired compares
+             * without overflow, and a negative one is expired */
+            if ((int64_t)v < LONG_MIN || (int64_t)v > LONG_MAX)
                 goto bad;
             ss->timeout = (long)(int64_t)v;
             break;
@@ -346,9 +348,10 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
             ss->verify_result = (long)(int64_t)v;
             break;
         case 6:
-            if (memchr(inner.p, 0, inner.len) != NULL
-                    || (ss->hostname = OPENSSL_strndup((const char *)inner.p, inner.len)) == NULL)
+            if (memchr(inner.p, 0, inner.len) != NULL)
                 goto bad;
+            if ((ss->hostname = OPENSSL_strndup((const char *)inner.p, inner.len)) == NULL)
+                goto fail;
             break;
         case 9:
             /* RFC 8446 §4.6.1: a uint32; OpenSSL's field is wider, keel's is not */

@@ -85,6 +85,31 @@ static void test_structure(SSL_SESSION *ss)
     OPENSSL_free(der);
 }
 
+/* Any timeout SSL_SESSION_set_timeout takes survives i2d/d2i, and SSL_SESSION_dup copies a zero
+ * time and timeout as they are (the reader's defaults, now and 3 seconds, are for files). */
+static void test_values(SSL_SESSION *ss)
+{
+    SSL_SESSION *m = SSL_SESSION_dup(ss);
+    CHECK(m != NULL);
+    if (m == NULL)
+        return;
+    CHECK(SSL_SESSION_set_timeout(m, 0x7fffffffL * 4));
+    unsigned char *der = NULL;
+    int n = i2d_SSL_SESSION(m, &der);
+    const unsigned char *p = der;
+    SSL_SESSION *back = n > 0 ? d2i_SSL_SESSION(NULL, &p, n) : NULL;
+    CHECK(back != NULL && SSL_SESSION_get_timeout(back) == 0x7fffffffL * 4);
+    SSL_SESSION_free(back);
+    OPENSSL_free(der);
+
+    SSL_SESSION_set_time(m, 0);
+    CHECK(SSL_SESSION_set_timeout(m, 0));
+    SSL_SESSION *d = SSL_SESSION_dup(m);
+    CHECK(d != NULL && SSL_SESSION_get_time(d) == 0 && SSL_SESSION_get_timeout(d) == 0);
+    SSL_SESSION_free(d);
+    SSL_SESSION_free(m);
+}
+
 int main(void)
 {
     CHECK(keel_test_make_chain(&ec, KT_EC_P256, "server.test", 30));
@@ -95,6 +120,7 @@ int main(void)
     if (ss == NULL)
         return keel_test_finish("session_der");
     test_structure(ss);
+    test_values(ss);
 
     /* DER through a BIO: i2d_SSL_SESSION_bio / d2i_SSL_SESSION_bio (ASN1_d2i_bio) */
     BIO *b = BIO_new(BIO_s_mem());
