@@ -226,33 +226,28 @@ static int get_typed(keel_rd *r, uint32_t want, keel_rd *c)
 
 /* An INTEGER in the fewest bytes (X.690 §8.3.2): an int64, or for unsigned fields a
  * non-negative value up to UINT64_MAX. */
-static int get_int_content(keel_rd *c, int is_signed, uint64_t *v)
+static int get_int_content(keel_rd c, int is_signed, uint64_t *v)
 {
-    const uint8_t *p = c->p;
-    size_t n = c->len;
+    keel_rd peek = c;
+    uint32_t b0, b1;
+    size_t n = keel_rd_left(&c);
 
-    if (n == 0 || (n > 1 && ((p[0] == 0 && !(p[1] & 0x80)) || (p[0] == 0xff && (p[1] & 0x80)))))
+    if (!keel_rd_u8(&peek, &b0))
+        return 0; /* an INTEGER has at least one byte */
+    if (keel_rd_u8(&peek, &b1) && ((b0 == 0 && !(b1 & 0x80)) || (b0 == 0xff && (b1 & 0x80))))
+        return 0; /* not the fewest bytes */
+    if (!is_signed && (b0 & 0x80))
         return 0;
-    if (!is_signed) {
-        if (p[0] & 0x80)
-            return 0;
-        if (p[0] == 0) {
-            p++;
-            n--;
-        }
-        if (n > 8)
-            return 0;
-        uint64_t u = 0;
-        for (size_t i = 0; i < n; i++)
-            u = u << 8 | p[i];
-        *v = u;
-        return 1;
+    if (!is_signed && b0 == 0 && n > 1) {
+        keel_rd_u8(&c, &b0); /* the sign byte of a value with its top bit set */
+        n--;
+        b0 = 0;
     }
     if (n > 8)
         return 0;
-    uint64_t u = (p[0] & 0x80) ? UINT64_MAX : 0;
-    for (size_t i = 0; i < n; i++)
-        u = u << 8 | p[i];
+    uint64_t u = (b0 & 0x80) ? UINT64_MAX : 0; /* sign extension */
+    for (uint32_t b; keel_rd_u8(&c, &b);)
+        u = u << 8 | b;
     *v = u;
     return 1;
 }
@@ -260,7 +255,7 @@ static int get_int_content(keel_rd *c, int is_signed, uint64_t *v)
 static int get_int(keel_rd *r, int is_signed, uint64_t *v)
 {
     keel_rd c;
-    return get_typed(r, T_INTEGER, &c) && get_int_content(&c, is_signed, v);
+    return get_typed(r, T_INTEGER, &c) && get_int_content(c, is_signed, v);
 }
 
 /* One session from the start of p; *used says how many bytes it took. */
