@@ -169,6 +169,12 @@ static SSL_SESSION *decode(const char *label, const unsigned char *der, long len
     return decode_err(label, der, len, 1);
 }
 
+/* within a minute of now, without overflowing on any time */
+static int near_now(long t, time_t now)
+{
+    return t > (long)now - 60 && t < (long)now + 60;
+}
+
 /* SEQUENCE { 1, 0x0304, cipher, id, master key, extra } by hand: DER short lengths only. */
 static long handmade(unsigned char *out, const unsigned char *extra, size_t extra_len, int version,
                      const unsigned char cipher[2], size_t mk_len)
@@ -287,7 +293,7 @@ int main(int argc, char **argv)
     ss = decode("minimal", buf, n);
     if (ss != NULL) {
         /* what an absent time and timeout mean */
-        printf("time is now: %d, timeout %ld\n", labs(SSL_SESSION_get_time(ss) - (long)now) < 60,
+        printf("time is now: %d, timeout %ld\n", near_now(SSL_SESSION_get_time(ss), now),
                SSL_SESSION_get_timeout(ss));
         SSL_SESSION_free(ss);
     }
@@ -320,9 +326,9 @@ int main(int argc, char **argv)
         n = handmade(buf, (const unsigned char *)cases[i].extra, cases[i].len, cases[i].version, aes256, 48);
         ss = decode(cases[i].name, buf, n);
         if (ss != NULL) {
-            printf("  time %ld timeout %ld\n", labs(SSL_SESSION_get_time(ss) - (long)now) < 60 ? 0L
+            printf("  time %ld timeout %ld\n", near_now(SSL_SESSION_get_time(ss), now) ? 0L
                    : SSL_SESSION_get_time(ss), SSL_SESSION_get_timeout(ss));
-            if (SSL_SESSION_get_time(ss) != 0 && labs(SSL_SESSION_get_time(ss) - (long)now) >= 60)
+            if (SSL_SESSION_get_time(ss) != 0 && !near_now(SSL_SESSION_get_time(ss), now))
                 encoding(ss); /* written back as OpenSSL writes it */
             SSL_SESSION_free(ss);
         }
