@@ -1,75 +1,172 @@
 /* Sessions as bytes: i2d_SSL_SESSION / d2i_SSL_SESSION and the PEM wrappers, so that a session
- * survives a process restart. The format is keel's own (OpenSSL's is not an interface), versioned,
- * and parsed with the bounded reader: anything malformed, truncated or unknown is rejected with
- * SSL_R_BAD_DATA and never half-accepted. The encoding delimits itself, so d2i_SSL_SESSION takes
- * one session from a longer buffer; tickets and copies must hold exactly one, nothing trailing.
+ * survives a process restart and crosses to and from programs on OpenSSL. The encoding is the DER
+ * SSL_SESSION structure OpenSSL writes (its field tags and meanings; tests/diff/sess_der.c holds
+ * keel to the system libssl byte for byte):
  *
- *   "KSS" u8 format(1) | u16 version | u16 cipher | <u8> master_key | <u8> session_id | <u8> sid_ctx
- *   | u32 time_hi | u32 time_lo | u32 timeout | <u16> ticket | u32 lifetime_hint | u32 age_add
- *   | u32 max_early_data | <u16> hostname | <u8> alpn | <u24> peer certificate (DER) | u32 verify_result
- */
+ *   SEQUENCE { version INTEGER (1), ssl_version INTEGER, cipher OCTET STRING (the 2-byte suite),
+ *     session_id OCTET STRING, master_key OCTET STRING (TLS 1.3: the resumption PSK),
+ *     key_arg [0] IMPLICIT OCTET STRING OPT, time [1] INTEGER OPT, timeout [2] INTEGER OPT,
+ *     peer [3] Certificate OPT, sid_ctx [4] OCTET STRING OPT, verify_result [5] INTEGER OPT,
+ *     hostname [6] OCTET STRING OPT, psk_identity_hint [7], psk_identity [8] OCTET STRING OPT,
+ *     ticket_lifetime_hint [9] INTEGER OPT, ticket [10] OCTET STRING OPT, comp_id [11],
+ *     srp_username [12] OCTET STRING OPT, flags [13] INTEGER OPT, ticket_age_add [14] INTEGER OPT,
+ *     max_early_data [15] INTEGER OPT, alpn_selected [16] OCTET STRING OPT,
+ *     max_fragment_len_mode [17] INTEGER OPT, ticket_appdata [18] OCTET STRING OPT,
+ *     kex_group [19] INTEGER OPT }        -- [1]..[19] EXPLICIT
+ *
+ * Written as OpenSSL 3.0 writes it: integers that are zero left out except [19], sid_ctx always
+ * there. Fields keel has no use for ([0] [7] [8] [11] [12] [13] [17] [18]) are checked for their
+ * type and skipped. An absent or zero time means now and timeout 3 seconds, as OpenSSL reads them.
+ * Parsed with the bounded reader as strict DER (minimal lengths and integers, tags once each and
+ * in order, nothing unknown, nothing trailing inside): anything else is SSL_R_BAD_DATA and never
+ * half-accepted. DER delimits itself, so d2i_SSL_SESSION takes one session from a longer buffer;
+ * tickets (their plaintext is this same encoding: one format to keep safe, and it holds all a
+ * server needs) and copies must hold exactly one, nothing trailing. */
 #include "api/session.h"
 #include "api/cipher.h"
 #include "common/bytes.h"
 
 #include <openssl/pem.h>
+#include <limits.h>
 #include <string.h>
 
-#define FORMAT 1
+#define ASN1_VERSION 1
+#define T_INTEGER 0x02
+#define T_OCTETS 0x04
+#define T_SEQUENCE 0x30
+#define T_EXPLICIT(n) (0xa0 | (n)) /* context-specific, constructed: [n] EXPLICIT, n < 31 */
+#define T_KEY_ARG 0x80             /* [0] IMPLICIT OCTET STRING */
+
+/* ---- writing ---- */
+
+/* A DER tag and definite length (X.690 §8.1.3: the short form below 128, else the fewest bytes). */
+static void put_hdr(keel_wr *w, uint8_t tag, size_t len)
+{
+    keel_wr_u8(w, tag);
+    if (len < 0x80) {
+        keel_wr_u8(w, (uint32_t)len);
+        return;
+    }
+    size_t n = 0;
+    for (size_t l = len; l != 0; l >>= 8)
+        n++;
+    keel_wr_u8(w, (uint32_t)(0x80 | n));
+    while (n-- > 0)
+        keel_wr_u8(w, (uint32_t)((len >> (8 * n)) & 0xff));
+}
+
+static size_t hdr_len(size_t len)
+{
+    size_t n = 2;
+    if (len >= 0x80)
+        for (size_t l = len; l != 0; l >>= 8)
+            n++;
+    return n;
+}
+
+/* INTEGER content, two's complement in the fewest bytes (X.690 §8.3.2). */
+static size_t int_bytes(int64_t v, uint8_t out[9])
+{
+    uint8_t be[9];
+    uint64_t u = (uint64_t)v;
+    be[0] = v < 0 ? 0xff : 0;
+    for (int i = 0; i < 8; i++)
+        be[8 - i] = (uint8_t)(u >> (8 * i));
+    size_t i = 0;
+    while (i < 8 && ((be[i] == 0 && !(be[i + 1] & 0x80)) || (be[i] == 0xff && (be[i + 1] & 0x80))))
+        i++;
+    memcpy(out, be + i, 9 - i);
+    return 9 - i;
+}
+
+/* Unsigned values are non-negative INTEGERs: uint64 needs a leading zero byte past int64. */
+static void put_int(keel_wr *w, int tag, uint64_t v, int is_signed)
+{
+    uint8_t c[10];
+    size_t n;
+    if (!is_signed && v > (uint64_t)INT64_MAX) {
+        c[0] = 0;
+        for (int i = 0; i < 8; i++)
+            c[1 + i] = (uint8_t)(v >> (8 * (7 - i)));
+        n = 9;
+    } else {
+        n = int_bytes((int64_t)v, c);
+    }
+    if (tag >= 0)
+        put_hdr(w, T_EXPLICIT(tag), hdr_len(n) + n);
+    put_hdr(w, T_INTEGER, n);
+    keel_wr_bytes(w, c, n);
+}
+
+static void put_octets(keel_wr *w, int tag, const uint8_t *p, size_t n)
+{
+    if (tag >= 0)
+        put_hdr(w, T_EXPLICIT(tag), hdr_len(n) + n);
+    put_hdr(w, T_OCTETS, n);
+    keel_wr_bytes(w, p, n);
+}
 
 int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
 {
-    keel_wr w;
-    size_t m;
-    uint64_t t = (uint64_t)ss->time;
+    keel_wr b, w;
+    uint8_t cipher[2];
 
     if (ss->cipher == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
         return 0;
     }
-    if (!keel_wr_init(&w, 512))
+    if (!keel_wr_init(&b, 512))
         return 0;
-    keel_wr_secret(&w); /* the resumption secret is in it */
-    keel_wr_bytes(&w, (const uint8_t *)"KSS", 3);
-    keel_wr_u8(&w, FORMAT);
-    keel_wr_u16(&w, (uint32_t)ss->version);
-    keel_wr_u16(&w, ss->cipher->code);
-    keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, ss->master_key, ss->master_key_len);
-    keel_wr_close(&w, m);
-    keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, ss->session_id, ss->session_id_len);
-    keel_wr_close(&w, m);
-    keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, ss->sid_ctx, ss->sid_ctx_len);
-    keel_wr_close(&w, m);
-    keel_wr_u32(&w, (uint32_t)(t >> 32));
-    keel_wr_u32(&w, (uint32_t)t);
-    keel_wr_u32(&w, (uint32_t)ss->timeout);
-    keel_wr_open16(&w, &m);
-    keel_wr_bytes(&w, ss->ticket, ss->ticket_len);
-    keel_wr_close(&w, m);
-    keel_wr_u32(&w, ss->ticket_lifetime_hint);
-    keel_wr_u32(&w, ss->ticket_age_add);
-    keel_wr_u32(&w, ss->max_early_data);
-    keel_wr_open16(&w, &m);
-    if (ss->hostname != NULL)
-        keel_wr_bytes(&w, (const uint8_t *)ss->hostname, strlen(ss->hostname));
-    keel_wr_close(&w, m);
-    keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, ss->alpn, ss->alpn_len);
-    keel_wr_close(&w, m);
-    keel_wr_open24(&w, &m);
+    keel_wr_secret(&b); /* the resumption secret is in it */
+    cipher[0] = (uint8_t)(ss->cipher->code >> 8);
+    cipher[1] = (uint8_t)ss->cipher->code;
+    put_int(&b, -1, ASN1_VERSION, 0);
+    put_int(&b, -1, (uint64_t)(int64_t)ss->version, 1);
+    put_octets(&b, -1, cipher, 2);
+    put_octets(&b, -1, ss->session_id, ss->session_id_len);
+    put_octets(&b, -1, ss->master_key, ss->master_key_len);
+    if (ss->time != 0)
+        put_int(&b, 1, (uint64_t)(int64_t)ss->time, 1);
+    if (ss->timeout != 0)
+        put_int(&b, 2, (uint64_t)(int64_t)ss->timeout, 1);
     if (ss->peer != NULL) {
         int n = i2d_X509(ss->peer, NULL);
         uint8_t *p;
-        if (n <= 0 || !keel_wr_space(&w, (size_t)n, &p) || i2d_X509(ss->peer, &p) != n) {
-            keel_wr_cleanup(&w);
+        if (n <= 0) {
+            keel_wr_cleanup(&b);
+            return 0;
+        }
+        put_hdr(&b, T_EXPLICIT(3), (size_t)n);
+        if (!keel_wr_space(&b, (size_t)n, &p) || i2d_X509(ss->peer, &p) != n) {
+            keel_wr_cleanup(&b);
             return 0;
         }
     }
-    keel_wr_close(&w, m);
-    keel_wr_u32(&w, (uint32_t)ss->verify_result);
+    put_octets(&b, 4, ss->sid_ctx, ss->sid_ctx_len);
+    if (ss->verify_result != 0)
+        put_int(&b, 5, (uint64_t)(int64_t)ss->verify_result, 1);
+    if (ss->hostname != NULL)
+        put_octets(&b, 6, (const uint8_t *)ss->hostname, strlen(ss->hostname));
+    if (ss->ticket_lifetime_hint != 0)
+        put_int(&b, 9, ss->ticket_lifetime_hint, 0);
+    if (ss->ticket_len > 0)
+        put_octets(&b, 10, ss->ticket, ss->ticket_len);
+    if (ss->ticket_age_add != 0)
+        put_int(&b, 14, ss->ticket_age_add, 0);
+    if (ss->max_early_data != 0)
+        put_int(&b, 15, ss->max_early_data, 0);
+    if (ss->alpn_len > 0)
+        put_octets(&b, 16, ss->alpn, ss->alpn_len);
+    put_int(&b, 19, ss->kex_group, 0);
+    if (keel_wr_failed(&b) || !keel_wr_init(&w, keel_wr_len(&b) + 8)) {
+        keel_wr_cleanup(&b);
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    keel_wr_secret(&w);
+    put_hdr(&w, T_SEQUENCE, keel_wr_len(&b));
+    keel_wr_bytes(&w, keel_wr_data(&b), keel_wr_len(&b));
+    keel_wr_cleanup(&b);
     if (!keel_wr_finish(&w, out, len)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
@@ -77,68 +174,221 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
     return 1;
 }
 
-/* One session from the start of p; *used says how many bytes it took. The encoding delimits
- * itself: fixed-size fields and length-prefixed ones, the last a fixed u32. */
+/* ---- reading ---- */
+
+/* One DER element: its tag (low-tag-number form only, all this structure uses) and definite
+ * length in the fewest bytes; the content in *c, the cursor moved past it. */
+static int get_tlv(keel_rd *r, uint32_t *tag, keel_rd *c)
+{
+    keel_rd save = *r;
+    uint32_t t, l, b;
+    size_t len;
+    const uint8_t *p;
+
+    if (!keel_rd_u8(r, &t) || (t & 0x1f) == 0x1f || !keel_rd_u8(r, &l))
+        goto bad;
+    if (l < 0x80) {
+        len = l;
+    } else {
+        size_t n = l & 0x7f;
+        /* 0x80 is BER's indefinite length; more than 3 bytes cannot fit anything here */
+        if (n == 0 || n > 3)
+            goto bad;
+        len = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!keel_rd_u8(r, &b) || (i == 0 && b == 0))
+                goto bad;
+            len = len << 8 | b;
+        }
+        if (len < 0x80)
+            goto bad;
+    }
+    if (!keel_rd_bytes(r, &p, len))
+        goto bad;
+    keel_rd_init(c, p, len);
+    *tag = t;
+    return 1;
+bad:
+    *r = save;
+    return 0;
+}
+
+static int get_typed(keel_rd *r, uint32_t want, keel_rd *c)
+{
+    uint32_t t;
+    keel_rd save = *r;
+    if (!get_tlv(r, &t, c) || t != want) {
+        *r = save;
+        return 0;
+    }
+    return 1;
+}
+
+/* An INTEGER in the fewest bytes (X.690 §8.3.2): an int64, or for unsigned fields a
+ * non-negative value up to UINT64_MAX. */
+static int get_int_content(keel_rd c, int is_signed, uint64_t *v)
+{
+    keel_rd peek = c;
+    uint32_t b0, b1;
+    size_t n = keel_rd_left(&c);
+
+    if (!keel_rd_u8(&peek, &b0))
+        return 0; /* an INTEGER has at least one byte */
+    if (keel_rd_u8(&peek, &b1) && ((b0 == 0 && !(b1 & 0x80)) || (b0 == 0xff && (b1 & 0x80))))
+        return 0; /* not the fewest bytes */
+    if (!is_signed && (b0 & 0x80))
+        return 0;
+    if (!is_signed && b0 == 0 && n > 1) {
+        keel_rd_u8(&c, &b0); /* the sign byte of a value with its top bit set */
+        n--;
+        b0 = 0;
+    }
+    if (n > 8)
+        return 0;
+    uint64_t u = (b0 & 0x80) ? UINT64_MAX : 0; /* sign extension */
+    for (uint32_t b; keel_rd_u8(&c, &b);)
+        u = u << 8 | b;
+    *v = u;
+    return 1;
+}
+
+static int get_int(keel_rd *r, int is_signed, uint64_t *v)
+{
+    keel_rd c;
+    return get_typed(r, T_INTEGER, &c) && get_int_content(c, is_signed, v);
+}
+
+/* One session from the start of p; *used says how many bytes it took. */
 static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
 {
-    keel_rd r, f;
-    const uint8_t *magic;
-    uint32_t fmt, version, code, thi, tlo, timeout, vr;
+    keel_rd r, seq, f, inner;
+    uint64_t v;
+    uint32_t tag;
+    int last = -1;
     SSL_SESSION *ss = SSL_SESSION_new();
 
     if (ss == NULL)
         return NULL;
+    ss->time = 0;
+    ss->timeout = 0;
     keel_rd_init(&r, p, len);
-    if (!keel_rd_bytes(&r, &magic, 3) || memcmp(magic, "KSS", 3) != 0 || !keel_rd_u8(&r, &fmt)
-            || fmt != FORMAT || !keel_rd_u16(&r, &version) || !keel_rd_u16(&r, &code))
+    if (!get_typed(&r, T_SEQUENCE, &seq))
         goto bad;
-    ss->version = (int)version;
-    if (version != TLS1_3_VERSION || (ss->cipher = keel_cipher_by_code((uint16_t)code)) == NULL
+    if (!get_int(&seq, 0, &v) || v != ASN1_VERSION)
+        goto bad;
+    /* keel resumes TLS 1.3 only: any other protocol's session is not one it can use */
+    if (!get_int(&seq, 1, &v) || v != TLS1_3_VERSION)
+        goto bad;
+    ss->version = TLS1_3_VERSION;
+    if (!get_typed(&seq, T_OCTETS, &f) || f.len != 2
+            || (ss->cipher = keel_cipher_by_code((uint16_t)(f.p[0] << 8 | f.p[1]))) == NULL
             || ss->cipher->min_tls != TLS1_3_VERSION)
         goto bad;
-    if (!keel_rd_prefixed8(&r, &f) || f.len > sizeof(ss->master_key))
-        goto bad;
-    memcpy(ss->master_key, f.p, f.len);
-    ss->master_key_len = f.len;
-    if (!keel_rd_prefixed8(&r, &f) || f.len > sizeof(ss->session_id))
+    if (!get_typed(&seq, T_OCTETS, &f) || f.len > sizeof(ss->session_id))
         goto bad;
     memcpy(ss->session_id, f.p, f.len);
     ss->session_id_len = f.len;
-    if (!keel_rd_prefixed8(&r, &f) || f.len > sizeof(ss->sid_ctx))
+    if (!get_typed(&seq, T_OCTETS, &f) || f.len > sizeof(ss->master_key))
         goto bad;
-    memcpy(ss->sid_ctx, f.p, f.len);
-    ss->sid_ctx_len = f.len;
-    if (!keel_rd_u32(&r, &thi) || !keel_rd_u32(&r, &tlo) || !keel_rd_u32(&r, &timeout)
-            || timeout > INT32_MAX)
-        goto bad;
-    ss->time = (time_t)((uint64_t)thi << 32 | tlo);
-    ss->timeout = (long)timeout;
-    if (!keel_rd_prefixed16(&r, &f))
-        goto bad;
-    if (f.len > 0 && (ss->ticket = OPENSSL_memdup(f.p, f.len)) == NULL)
-        goto fail;
-    ss->ticket_len = f.len;
-    if (!keel_rd_u32(&r, &ss->ticket_lifetime_hint) || !keel_rd_u32(&r, &ss->ticket_age_add)
-            || !keel_rd_u32(&r, &ss->max_early_data) || !keel_rd_prefixed16(&r, &f)
-            || memchr(f.p, 0, f.len) != NULL)
-        goto bad;
-    if (f.len > 0 && (ss->hostname = OPENSSL_strndup((const char *)f.p, f.len)) == NULL)
-        goto fail;
-    if (!keel_rd_prefixed8(&r, &f))
-        goto bad;
-    if (f.len > 0 && (ss->alpn = OPENSSL_memdup(f.p, f.len)) == NULL)
-        goto fail;
-    ss->alpn_len = f.len;
-    if (!keel_rd_prefixed24(&r, &f))
-        goto bad;
-    if (f.len > 0) {
-        const unsigned char *q = f.p;
-        if ((ss->peer = d2i_X509(NULL, &q, (long)f.len)) == NULL || q != f.p + f.len)
+    memcpy(ss->master_key, f.p, f.len);
+    ss->master_key_len = f.len;
+
+    while (!keel_rd_done(&seq)) {
+        if (!get_tlv(&seq, &tag, &f))
             goto bad;
+        int n;
+        if (tag == T_KEY_ARG) {
+            n = 0; /* key_arg: SSLv2's, unused since */
+        } else if ((tag & 0xe0) == 0xa0 && (tag & 0x1f) >= 1 && (tag & 0x1f) <= 19) {
+            n = (int)(tag & 0x1f);
+        } else {
+            goto bad;
+        }
+        if (n <= last) /* each field once, in the order of the structure */
+            goto bad;
+        last = n;
+        if (n == 0)
+            continue;
+        if (n == 3) { /* the peer's certificate, exactly the content */
+            const unsigned char *q = f.p;
+            if ((ss->peer = d2i_X509(NULL, &q, (long)f.len)) == NULL || q != f.p + f.len)
+                goto bad;
+            continue;
+        }
+        int is_int = n == 1 || n == 2 || n == 5 || n == 9 || n == 13 || (n >= 14 && n <= 15)
+            || n == 17 || n == 19;
+        if (!(is_int ? get_int(&f, n == 1 || n == 2 || n == 5, &v) : get_typed(&f, T_OCTETS, &inner))
+                || !keel_rd_done(&f))
+            goto bad;
+        switch (n) {
+        case 1:
+            ss->time = (time_t)(int64_t)v;
+            break;
+        case 2:
+            /* any value SSL_SESSION_set_timeout may have written: keel_session_expired compares
+             * without overflow, and a negative one is expired */
+            if ((int64_t)v < LONG_MIN || (int64_t)v > LONG_MAX)
+                goto bad;
+            ss->timeout = (long)(int64_t)v;
+            break;
+        case 4:
+            if (inner.len > sizeof(ss->sid_ctx))
+                goto bad;
+            memcpy(ss->sid_ctx, inner.p, inner.len);
+            ss->sid_ctx_len = inner.len;
+            break;
+        case 5:
+            if ((int64_t)v < INT32_MIN || (int64_t)v > INT32_MAX)
+                goto bad;
+            ss->verify_result = (long)(int64_t)v;
+            break;
+        case 6:
+            if (memchr(inner.p, 0, inner.len) != NULL)
+                goto bad;
+            if ((ss->hostname = OPENSSL_strndup((const char *)inner.p, inner.len)) == NULL)
+                goto fail;
+            break;
+        case 9:
+            /* RFC 8446 §4.6.1: a uint32; OpenSSL's field is wider, keel's is not */
+            if (v > UINT32_MAX)
+                goto bad;
+            ss->ticket_lifetime_hint = (uint32_t)v;
+            break;
+        case 10:
+            if (inner.len > 0xffff) /* RFC 8446 §4.6.1: ticket<1..2^16-1> */
+                goto bad;
+            if (inner.len > 0 && (ss->ticket = OPENSSL_memdup(inner.p, inner.len)) == NULL)
+                goto fail;
+            ss->ticket_len = inner.len;
+            break;
+        case 14:
+        case 15:
+        case 19:
+            if (v > UINT32_MAX)
+                goto bad;
+            if (n == 14)
+                ss->ticket_age_add = (uint32_t)v;
+            else if (n == 15)
+                ss->max_early_data = (uint32_t)v;
+            else
+                ss->kex_group = (uint32_t)v;
+            break;
+        case 16:
+            if (inner.len > 255) /* RFC 7301 §3.1: a ProtocolName is <1..2^8-1> */
+                goto bad;
+            if (inner.len > 0 && (ss->alpn = OPENSSL_memdup(inner.p, inner.len)) == NULL)
+                goto fail;
+            ss->alpn_len = inner.len;
+            break;
+        default: /* typed and skipped: PSK identities, compression, SRP, flags, MFL, app data */
+            break;
+        }
     }
-    if (!keel_rd_u32(&r, &vr))
-        goto bad;
-    ss->verify_result = (long)(int32_t)vr;
+    /* What OpenSSL makes of zero or absent values: a session of now, lasting 3 seconds. */
+    if (ss->time == 0)
+        ss->time = time(NULL);
+    if (ss->timeout == 0)
+        ss->timeout = 3;
     *used = len - keel_rd_left(&r);
     return ss;
 bad:

@@ -56,6 +56,9 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     if (d == NULL)
         return NULL;
     d->not_resumable = src->not_resumable;
+    /* a copy, not a reading: the reader's defaults for a zero time or timeout do not apply */
+    d->time = src->time;
+    d->timeout = src->timeout;
     if (!CRYPTO_dup_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, &d->ex_data, &src->ex_data)) {
         SSL_SESSION_free(d);
         return NULL;

@@ -28,12 +28,13 @@ struct ssl_session_st {
     size_t alpn_len;
     X509 *peer;                 /* the peer's certificate, if any */
     long verify_result;
+    uint32_t kex_group;         /* the (EC)DHE group of the handshake (encoded, not used) */
     int not_resumable;
     CRYPTO_EX_DATA ex_data;
     SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
 };
 
-/* Sessions in the wire-independent keel format (sess_asn1.c). */
+/* Sessions in OpenSSL's DER SSL_SESSION encoding (sess_asn1.c). */
 int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len);
 SSL_SESSION *keel_session_decode(const uint8_t *p, size_t len);
 int keel_session_expired(const SSL_SESSION *ss, time_t now);

@@ -196,6 +196,7 @@ static SSL_SESSION *session_from_conn(SSL *s)
         return NULL;
     ss->version = c->version;
     ss->cipher = c->cipher;
+    ss->kex_group = c->group; /* recorded as OpenSSL does ([19] of the encoding) */
     ss->timeout = s->s.session_timeout;
     ss->verify_result = s->verify_result;
     memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);
