@@ -35,18 +35,28 @@ static int start(SSL *s)
     return 1;
 }
 
+/* SSL_verify_client_post_handshake(3): a pending request goes out with the next write operation
+ * (SSL_do_handshake or SSL_write). Sending it enters the state machine, which clears the error
+ * queue as OpenSSL's does. */
+static int send_pha_request(SSL *s)
+{
+    ERR_clear_error();
+    if (!keel_pha_send_request(s)) {
+        keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+        return 0;
+    }
+    return 1;
+}
+
 int SSL_do_handshake(SSL *s)
 {
     if (!start(s))
         return -1;
     s->rwstate = SSL_NOTHING;
     if (!s->in_init) {
-        /* SSL_verify_client_post_handshake(3): the request goes out here. */
         keel_conn *c = s->conn;
-        if (c->pha_state == KEEL_PHA_PENDING && !keel_pha_send_request(s)) {
-            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+        if (c->pha_state == KEEL_PHA_PENDING && !send_pha_request(s))
             return -1;
-        }
         if (keel_rl_unflushed(&c->rl) > 0 && keel_flush(s) <= 0)
             return -1;
         return 1;
@@ -88,6 +98,9 @@ static int next_app_record(SSL *s)
             int type;
             keel_rd body;
             size_t len;
+            /* A post-handshake message enters the state machine: the queue is cleared (as at
+             * keel_handshake's entry). */
+            ERR_clear_error();
             int r = keel_read_hs(s, &type, &body, &len);
             if (r <= 0)
                 return r;
@@ -260,6 +273,8 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_WRITE_RETRY);
         return -1;
     }
+    if (c->pha_state == KEEL_PHA_PENDING && c->wpend_len == 0 && !send_pha_request(s))
+        return -1;
     if (c->key_update_due && c->wpend_len == 0 && !keel_send_key_update(s, 0))
         return -1;
     size_t done = c->wpend_len > 0 ? c->wpend_done : 0;

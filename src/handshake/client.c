@@ -411,7 +411,8 @@ int keel_client_write_finished(SSL *s)
     }
     if (!keel_write_finished(s))
         return 0;
-    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s))
+    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s)
+            || !keel_client_session_complete(s))
         return 0;
     keel_set_state(s, TLS_ST_CW_FINISHED);
     return 1;

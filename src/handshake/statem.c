@@ -108,6 +108,9 @@ int keel_handshake(SSL *s)
     keel_conn *c = s->conn;
     int loop = s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP;
 
+    /* Entering the state machine clears the error queue, as OpenSSL's does: a stale error of the
+     * application's must not turn a retry into SSL_ERROR_SSL (SSL_get_error(3)). */
+    ERR_clear_error();
     if (c->fatal) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
         return 0;

@@ -154,11 +154,13 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     if (len < TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + KEEL_AEAD_TAG_LEN + 1)
         return NULL;
     keel_ticket_key keys[2];
+    ERR_set_mark(); /* a key derivation failure means a full handshake: its errors only are dropped */
     if (!keys_now(ctx, keys)) {
         OPENSSL_cleanse(keys, sizeof(keys));
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return NULL;
     }
+    ERR_clear_last_mark();
     for (int i = 0; i < 2 && !found; i++) {
         if (CRYPTO_memcmp(keys[i].name, t, TICKET_NAME_LEN) == 0) {
             key = keys[i];
@@ -306,6 +308,26 @@ int keel_server_send_tickets(SSL *s)
         SSL_SESSION_free(s->session);
         s->session = ss;
     }
+    return 1;
+}
+
+/* Client, full handshake complete: SSL_get_session(3) returns a session that describes the
+ * connection but cannot be used for resumption until a ticket arrives (each ticket's session
+ * replaces it). As OpenSSL's TLS 1.3 client session it has no session id and no PSK. A resumed
+ * handshake keeps the session it resumed. */
+int keel_client_session_complete(SSL *s)
+{
+    SSL_SESSION *ss;
+
+    if (s->conn->resumed)
+        return 1;
+    if ((ss = session_from_conn(s)) == NULL)
+        return 0;
+    OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
+    ss->session_id_len = 0;
+    ss->not_resumable = 1;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
     return 1;
 }
 
