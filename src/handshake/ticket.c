@@ -231,7 +231,9 @@ int keel_server_send_tickets(SSL *s)
     int store = (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE);
 
-    for (size_t i = 0; i < s->s.num_tickets; i++) {
+    /* SSL_CTX_set_num_tickets(3): never more than one following a resumption. */
+    size_t count = c->resumed && s->s.num_tickets > 1 ? 1 : s->s.num_tickets;
+    for (size_t i = 0; i < count; i++) {
         SSL_SESSION *ss = session_from_conn(s);
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
          * so no two tickets carry the same resumption PSK. */
@@ -240,6 +242,16 @@ int keel_server_send_tickets(SSL *s)
         keel_wr w;
         int ok = ss != NULL;
 
+        if (s->state != TLS_ST_OK) {
+            /* In a handshake (or after post-handshake authentication) each ticket is a state of
+             * the info callback's, as in OpenSSL; the handshake is reported done before the
+             * first one. SSL_new_session_ticket's tickets are not. */
+            keel_step(s, TLS_ST_SW_SESSION_TICKET);
+            if (!c->done_reported) {
+                c->done_reported = 1;
+                keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+            }
+        }
         for (size_t j = 0, n = c->tickets_sent; j < sizeof(nonce); j++, n >>= 8)
             nonce[sizeof(nonce) - 1 - j] = (uint8_t)(n & 0xff);
         ok = ok && keel_random(s->ctx->algs, (uint8_t *)&ss->ticket_age_add, 4)

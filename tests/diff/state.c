@@ -241,7 +241,8 @@ int main(int argc, char **argv)
     printf("== resumed handshake\n");
     pair(cc, sc, &c, &s);
     SSL_set_session(c, saved);
-    printf(" ok %d, reused %d\n", handshake(c, s), SSL_session_reused(c));
+    int ok = handshake(c, s);
+    printf(" ok %d, reused %d\n", ok, SSL_session_reused(c));
     done(c, s);
     SSL_SESSION_free(saved);
 
