@@ -14,9 +14,9 @@ typedef int (*keel_guard)(const SSL *);
  * without a PSK the server must authenticate before its Finished. */
 static int psk(const SSL *s) { return s->conn->resumed; }
 static int no_psk(const SSL *s) { return !s->conn->resumed; }
-/* §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
 /* The server rests in TLS_ST_EARLY_DATA after each of its flights, as OpenSSL's does: after a
- * HelloRetryRequest the second ClientHello is due, after ServerHello..Finished the client's. */
+ * HelloRetryRequest the second ClientHello is due, after ServerHello..Finished the client's.
+ * §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
 static int hrr_wait(const SSL *s) { return s->conn->hrr_wait; }
 static int flight_cert(const SSL *s) { return !s->conn->hrr_wait && s->conn->cert_requested; }
 static int flight_no_cert(const SSL *s) { return !s->conn->hrr_wait && !s->conn->cert_requested; }
