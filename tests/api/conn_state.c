@@ -104,7 +104,8 @@ static void test_app_error_kept(void)
 }
 
 /* SSL_CTX_use_certificate_chain_file succeeding leaves an earlier error of the application's
- * alone (its own end-of-file error is dropped under a mark). */
+ * alone (its own end-of-file error is dropped under a mark). A deliberate difference: OpenSSL
+ * 3.0 empties the whole queue here (probed), which issue #11 item 2 asks keel not to do. */
 static void test_chain_file_keeps_error(void)
 {
     const char *path = "conn_state_chain.pem";
