@@ -214,7 +214,7 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_OK, "SSLOK", "SSL negotiation finished successfully" },
     { TLS_ST_CW_CLNT_HELLO, "TWCH", "SSLv3/TLS write client hello" },
     { TLS_ST_CR_SRVR_HELLO, "TRSH", "SSLv3/TLS read server hello" },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TRET", "TLSv1.3 read encrypted extensions" },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TREE", "TLSv1.3 read encrypted extensions" },
     { TLS_ST_CR_CERT_REQ, "TRCR", "SSLv3/TLS read server certificate request" },
     { TLS_ST_CR_CERT, "TRSC", "SSLv3/TLS read server certificate" },
     { TLS_ST_CR_CERT_VRFY, "TRSCV", "TLSv1.3 read server certificate verify" },
@@ -240,12 +240,14 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_CR_SESSION_TICKET, "TRST", "SSLv3/TLS read server session ticket" },
     { TLS_ST_CW_KEY_UPDATE, "TWCKU", "TLSv1.3 write client key update" },
     { TLS_ST_SW_KEY_UPDATE, "TWSKU", "TLSv1.3 write server key update" },
-    { TLS_ST_CR_KEY_UPDATE, "TRCKU", "TLSv1.3 read server key update" },
-    { TLS_ST_SR_KEY_UPDATE, "TRSKU", "TLSv1.3 read client key update" },
+    { TLS_ST_CR_KEY_UPDATE, "TRSKU", "TLSv1.3 read server key update" },
+    { TLS_ST_SR_KEY_UPDATE, "TRCKU", "TLSv1.3 read client key update" },
 };
 
 const char *SSL_state_string(const SSL *s)
 {
+    if (s->conn != NULL && s->conn->fatal)
+        return "SSLERR";
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         if (states[i].st == s->state)
             return states[i].s;

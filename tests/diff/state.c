@@ -69,11 +69,12 @@ static void info_cb(const SSL *s, int where, int ret)
             strcat(w, bits[i].name);
         }
     if (where & SSL_CB_ALERT)
-        printf("  %s %s ret=%s:%s \"%s\"\n", SSL_is_server((SSL *)s) ? "S" : "C", w,
-               SSL_alert_type_string(ret), SSL_alert_desc_string_long(ret), SSL_state_string_long(s));
-    else
-        printf("  %s %s ret=%d \"%s\"\n", SSL_is_server((SSL *)s) ? "S" : "C", w, ret,
+        printf("  %s %s ret=%s:%s %s \"%s\"\n", SSL_is_server((SSL *)s) ? "S" : "C", w,
+               SSL_alert_type_string(ret), SSL_alert_desc_string_long(ret), SSL_state_string(s),
                SSL_state_string_long(s));
+    else
+        printf("  %s %s ret=%d %s \"%s\"\n", SSL_is_server((SSL *)s) ? "S" : "C", w, ret,
+               SSL_state_string(s), SSL_state_string_long(s));
 }
 
 /* ---- contexts and a BIO pair ---- */
