@@ -214,7 +214,7 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_OK, "SSLOK", "SSL negotiation finished successfully" },
     { TLS_ST_CW_CLNT_HELLO, "TWCH", "SSLv3/TLS write client hello" },
     { TLS_ST_CR_SRVR_HELLO, "TRSH", "SSLv3/TLS read server hello" },
-    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TRET", "TLSv1.3 read encrypted extensions" },
+    { TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TREE", "TLSv1.3 read encrypted extensions" },
     { TLS_ST_CR_CERT_REQ, "TRCR", "SSLv3/TLS read server certificate request" },
     { TLS_ST_CR_CERT, "TRSC", "SSLv3/TLS read server certificate" },
     { TLS_ST_CR_CERT_VRFY, "TRSCV", "TLSv1.3 read server certificate verify" },
@@ -226,10 +226,28 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SR_CERT, "TRCC", "SSLv3/TLS read client certificate" },
     { TLS_ST_SR_CERT_VRFY, "TRCV", "SSLv3/TLS read certificate verify" },
     { TLS_ST_SR_FINISHED, "TRFIN", "SSLv3/TLS read finished" },
+    /* The states the info callback passes through (keel_step), named as OpenSSL names them. */
+    { TLS_ST_CW_CHANGE, "TWCCS", "SSLv3/TLS write change cipher spec" },
+    { TLS_ST_CW_CERT, "TWCC", "SSLv3/TLS write client certificate" },
+    { TLS_ST_CW_CERT_VRFY, "TWCV", "SSLv3/TLS write certificate verify" },
+    { TLS_ST_SW_CHANGE, "TWCCS", "SSLv3/TLS write change cipher spec" },
+    { TLS_ST_SW_ENCRYPTED_EXTENSIONS, "TWEE", "TLSv1.3 write encrypted extensions" },
+    { TLS_ST_SW_CERT_REQ, "TWCR", "SSLv3/TLS write certificate request" },
+    { TLS_ST_SW_CERT, "TWSC", "SSLv3/TLS write certificate" },
+    { TLS_ST_SW_CERT_VRFY, "TWSCV", "TLSv1.3 write server certificate verify" },
+    { TLS_ST_EARLY_DATA, "TED", "TLSv1.3 early data" },
+    { TLS_ST_SW_SESSION_TICKET, "TWST", "SSLv3/TLS write session ticket" },
+    { TLS_ST_CR_SESSION_TICKET, "TRST", "SSLv3/TLS read server session ticket" },
+    { TLS_ST_CW_KEY_UPDATE, "TWCKU", "TLSv1.3 write client key update" },
+    { TLS_ST_SW_KEY_UPDATE, "TWSKU", "TLSv1.3 write server key update" },
+    { TLS_ST_CR_KEY_UPDATE, "TRSKU", "TLSv1.3 read server key update" },
+    { TLS_ST_SR_KEY_UPDATE, "TRCKU", "TLSv1.3 read client key update" },
 };
 
 const char *SSL_state_string(const SSL *s)
 {
+    if (s->conn != NULL && s->conn->fatal)
+        return "SSLERR";
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         if (states[i].st == s->state)
             return states[i].s;
@@ -238,6 +256,8 @@ const char *SSL_state_string(const SSL *s)
 
 const char *SSL_state_string_long(const SSL *s)
 {
+    if (s->conn != NULL && s->conn->fatal)
+        return "error"; /* as OpenSSL's state machine in its error state */
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         if (states[i].st == s->state)
             return states[i].l;

@@ -35,18 +35,45 @@ static int start(SSL *s)
     return 1;
 }
 
+/* SSL_verify_client_post_handshake(3): a pending request goes out with the next write operation
+ * (SSL_do_handshake or SSL_write). Sending it enters the state machine, which clears the error
+ * queue as OpenSSL's does. */
+static int send_pha_request(SSL *s)
+{
+    ERR_clear_error();
+    if (!keel_pha_send_request(s)) {
+        keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+        keel_info_exit(s, -1);
+        return 0;
+    }
+    return 1;
+}
+
+/* SSL_key_update(3): a scheduled KeyUpdate (ours, or the answer to the peer's update_requested)
+ * goes out with the next write operation, reported to the info callback as OpenSSL does. */
+static int send_key_update(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    ERR_clear_error();
+    keel_step(s, s->server ? TLS_ST_SW_KEY_UPDATE : TLS_ST_CW_KEY_UPDATE);
+    int ok = keel_send_key_update(s, c->key_update_req);
+    keel_step(s, TLS_ST_OK);
+    keel_info_exit(s, ok ? 1 : -1);
+    return ok;
+}
+
 int SSL_do_handshake(SSL *s)
 {
     if (!start(s))
         return -1;
     s->rwstate = SSL_NOTHING;
     if (!s->in_init) {
-        /* SSL_verify_client_post_handshake(3): the request goes out here. */
         keel_conn *c = s->conn;
-        if (c->pha_state == KEEL_PHA_PENDING && !keel_pha_send_request(s)) {
-            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+        if (c->pha_state == KEEL_PHA_PENDING && !send_pha_request(s))
             return -1;
-        }
+        if (c->key_update_due && c->wpend_len == 0 && !send_key_update(s))
+            return -1;
         if (keel_rl_unflushed(&c->rl) > 0 && keel_flush(s) <= 0)
             return -1;
         return 1;
@@ -88,17 +115,32 @@ static int next_app_record(SSL *s)
             int type;
             keel_rd body;
             size_t len;
+            /* A post-handshake message enters the state machine: the queue is cleared (as at
+             * keel_handshake's entry). */
+            ERR_clear_error();
             int r = keel_read_hs(s, &type, &body, &len);
             if (r <= 0)
                 return r;
             c->cur_len = len;
+            /* The info callback as OpenSSL reports a post-handshake message: entering from
+             * TLS_ST_OK (nothing to write, then the message's arrival), the message's state, the
+             * answer's states, back to TLS_ST_OK. Post-handshake authentication's messages are
+             * one exchange: reported from its first message to its Finished. */
+            if (s->state == TLS_ST_OK)
+                keel_info_loop(s);
+            keel_info_loop(s);
             int alert = keel_post_handshake(s, type, &body);
             keel_hs_consume(s, len);
             if (alert) {
                 if (ERR_peek_error() == 0) /* as in keel_handshake: never fail without a reason */
                     ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
                 keel_fatal(s, alert);
+                keel_info_exit(s, -1);
                 return 0;
+            }
+            if (s->state != TLS_ST_SR_CERT && s->state != TLS_ST_SR_CERT_VRFY) {
+                keel_step(s, TLS_ST_OK);
+                keel_info_exit(s, 1);
             }
             if (!(s->s.mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
                 s->rwstate = SSL_READING;
@@ -260,7 +302,9 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_WRITE_RETRY);
         return -1;
     }
-    if (c->key_update_due && c->wpend_len == 0 && !keel_send_key_update(s, 0))
+    if (c->pha_state == KEEL_PHA_PENDING && c->wpend_len == 0 && !send_pha_request(s))
+        return -1;
+    if (c->key_update_due && c->wpend_len == 0 && !send_key_update(s))
         return -1;
     size_t done = c->wpend_len > 0 ? c->wpend_done : 0;
     c->wpend_len = num;
@@ -366,12 +410,19 @@ int SSL_key_update(SSL *s, int updatetype)
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_KEY_UPDATE_TYPE);
         return 0;
     }
-    if (!keel_send_key_update(s, updatetype))
+    /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
+    if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
         return 0;
+    }
+    /* Scheduled: sent by the next SSL_write or SSL_do_handshake (SSL_key_update(3)). */
+    s->conn->key_update_due = 1;
+    s->conn->key_update_req = updatetype;
     return 1;
 }
 
+/* The KeyUpdate scheduled and not yet sent, if any (SSL_get_key_update_type(3)). */
 int SSL_get_key_update_type(const SSL *s)
 {
-    return s->conn != NULL ? s->conn->key_update_sent : SSL_KEY_UPDATE_NONE;
+    return s->conn != NULL && s->conn->key_update_due ? s->conn->key_update_req : SSL_KEY_UPDATE_NONE;
 }

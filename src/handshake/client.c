@@ -207,10 +207,13 @@ static int client_retry(SSL *s, keel_hello *h)
         c->cookie_len = h->cookie.len;
     }
     c->hrr = 1;
+    keel_set_state(s, TLS_ST_CR_SRVR_HELLO);
     if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s)
-            || !keel_write_ccs(s) || !keel_client_write_hello(s))
+            || !keel_write_ccs(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CW_CLNT_HELLO);
+    keel_step(s, TLS_ST_CW_CLNT_HELLO);
+    if (!keel_client_write_hello(s))
+        return SSL_AD_INTERNAL_ERROR;
     return 0;
 }
 
@@ -404,15 +407,20 @@ int keel_client_write_finished(SSL *s)
     if (!keel_write_ccs(s))
         return 0;
     if (c->cert_requested) {
+        keel_step(s, TLS_ST_CW_CERT);
         if (!keel_write_certificate(s, ck))
             return 0;
-        if (ck != NULL && !keel_write_cert_verify(s))
-            return 0;
+        if (ck != NULL) {
+            keel_step(s, TLS_ST_CW_CERT_VRFY);
+            if (!keel_write_cert_verify(s))
+                return 0;
+        }
     }
+    keel_step(s, TLS_ST_CW_FINISHED);
     if (!keel_write_finished(s))
         return 0;
-    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s))
+    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s)
+            || !keel_client_session_complete(s))
         return 0;
-    keel_set_state(s, TLS_ST_CW_FINISHED);
     return 1;
 }

@@ -246,6 +246,7 @@ int keel_verify_peer(SSL *s)
     X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(xs), s->s.security_level);
     if (s->s.verify_callback != NULL)
         X509_STORE_CTX_set_verify_cb(xs, s->s.verify_callback);
+    ERR_set_mark(); /* what verification raises is dropped below without touching older errors */
     if (s->ctx->app_verify_cb != NULL)
         ok = s->ctx->app_verify_cb(xs, s->ctx->app_verify_arg);
     else
@@ -256,11 +257,14 @@ int keel_verify_peer(SSL *s)
     keel_chain_free(c->verified_chain);
     c->verified_chain = X509_STORE_CTX_get1_chain(xs);
     if (ok <= 0 && (s->s.verify_mode & SSL_VERIFY_PEER)) {
+        ERR_clear_last_mark();
         alert = verify_alert(s->verify_result);
         ERR_raise_data(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, "Verify error:%s",
                        X509_verify_cert_error_string(s->verify_result));
     } else if (ok <= 0) {
-        ERR_clear_error(); /* SSL_VERIFY_NONE: the result is recorded, the handshake goes on */
+        ERR_pop_to_mark(); /* SSL_VERIFY_NONE: the result is recorded, the handshake goes on */
+    } else {
+        ERR_clear_last_mark();
     }
     X509_STORE_CTX_free(xs);
     return alert;

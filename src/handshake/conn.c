@@ -67,6 +67,26 @@ void keel_info(const SSL *s, int where, int ret)
         cb(s, where, ret);
 }
 
+void keel_info_loop(SSL *s)
+{
+    keel_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
+}
+
+void keel_info_exit(SSL *s, int ret)
+{
+    keel_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, ret);
+}
+
+/* SSL_CTX_set_info_callback(3) reports each state change with SSL_CB_LOOP in the state being
+ * left, as OpenSSL's state machine does before every message it writes; the next read will
+ * report the switch to reading once (keel_handshake). */
+void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st)
+{
+    keel_info_loop(s);
+    s->state = st;
+    s->conn->info_reading = 0;
+}
+
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len)
 {
     if (s->s.msg_callback != NULL)
@@ -164,6 +184,7 @@ int keel_write_ccs(SSL *s)
     if (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT))
         return 1;
     s->conn->ccs_sent = 1;
+    keel_step(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE);
     keel_msg_cb(s, 1, SSL3_RT_CHANGE_CIPHER_SPEC, &one, 1);
     return keel_rl_seal(&s->conn->rl, SSL3_RT_CHANGE_CIPHER_SPEC, &one, 1);
 }

@@ -27,6 +27,7 @@ typedef struct {
 /* ticket.c */
 int keel_server_send_tickets(SSL *s);
 int keel_client_read_ticket(SSL *s, keel_rd *body);
+int keel_client_session_complete(SSL *s);
 const SSL_SESSION *keel_client_psk_session(SSL *s);
 int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss);
 int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss);

@@ -94,8 +94,13 @@ struct keel_conn {
 
     int fatal;                  /* a fatal alert was sent or received: the connection is dead */
     int empty_records;
-    int key_update_due;         /* peer asked for update_requested: answer on next write */
-    int key_update_sent;        /* SSL_get_key_update_type */
+    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)) */
+    int key_update_req;         /* ... with this request_update value */
+    /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
+    int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
+    int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
+    int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
+    int hrr_wait;               /* server: HelloRetryRequest sent, ClientHello 2 due */
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
 };
 
@@ -114,6 +119,9 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len);
 void keel_hs_consume(SSL *s, size_t msg_len);
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st);
 void keel_info(const SSL *s, int where, int ret);
+void keel_info_loop(SSL *s);                            /* SSL_CB_LOOP in the current state */
+void keel_info_exit(SSL *s, int ret);                   /* SSL_CB_EXIT */
+void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st);        /* a write transition: LOOP, then st */
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
 int keel_read_alert(SSL *s, const keel_record *rec);
 int keel_hs_append(SSL *s, const uint8_t *data, size_t len);

@@ -89,10 +89,13 @@ int keel_pha_send_request(SSL *s)
 
     if (!keel_random(s->ctx->algs, ctx, sizeof(ctx)) || !begin(s, ctx, sizeof(ctx)))
         return 0;
+    keel_step(s, TLS_ST_SW_CERT_REQ);
     if (!keel_write_cert_request(s)) {
         end(s);
         return 0;
     }
+    keel_step(s, TLS_ST_OK);
+    keel_info_exit(s, 1);
     c->pha_state = KEEL_PHA_SENT;
     return 1;
 }
@@ -125,23 +128,29 @@ int keel_pha_server_read(SSL *s, int type, keel_rd *body)
     int alert;
 
     if (type == SSL3_MT_CERTIFICATE && c->pha_state == KEEL_PHA_SENT) {
+        keel_set_state(s, TLS_ST_SR_CERT);
         if ((alert = keel_read_client_certificate(s, body)) != 0)
             return alert;
         c->pha_state = sk_X509_num(c->peer_chain) == 0 ? KEEL_PHA_CERT_VRFY : KEEL_PHA_CERT;
         return 0;
     }
     if (type == SSL3_MT_CERTIFICATE_VERIFY && c->pha_state == KEEL_PHA_CERT) {
+        keel_set_state(s, TLS_ST_SR_CERT_VRFY);
         if ((alert = keel_read_cert_verify(s, body)) != 0)
             return alert;
         c->pha_state = KEEL_PHA_CERT_VRFY;
         return 0;
     }
     if (type == SSL3_MT_FINISHED && c->pha_state == KEEL_PHA_CERT_VRFY) {
+        keel_set_state(s, TLS_ST_SR_FINISHED);
         if ((alert = keel_read_finished(s, body)) != 0)
             return alert;
         end(s);
         c->pha_state = KEEL_PHA_NONE;
-        return record_peer(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+        /* New tickets carry the client's identity, num_tickets of them as after the handshake
+         * (OpenSSL's server issues them too; RFC 8446 §4.6.1 lets a server send tickets at
+         * any time after the client's Finished). */
+        return record_peer(s) && keel_server_send_tickets(s) ? 0 : SSL_AD_INTERNAL_ERROR;
     }
     ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
     return SSL_AD_UNEXPECTED_MESSAGE;
@@ -176,9 +185,19 @@ int keel_pha_client_answer(SSL *s, keel_rd *body)
     }
     if (!begin(s, ctx.p, ctx.len))
         return SSL_AD_INTERNAL_ERROR;
-    int ok = keel_hs_hash_current(s) && keel_choose_cert(s, &ck) != 0
-        && keel_write_certificate(s, ck) && (ck == NULL || keel_write_cert_verify(s))
-        && keel_write_finished(s);
+    int ok = keel_hs_hash_current(s) && keel_choose_cert(s, &ck) != 0;
+    if (ok) {
+        keel_step(s, TLS_ST_CW_CERT);
+        ok = keel_write_certificate(s, ck);
+    }
+    if (ok && ck != NULL) {
+        keel_step(s, TLS_ST_CW_CERT_VRFY);
+        ok = keel_write_cert_verify(s);
+    }
+    if (ok) {
+        keel_step(s, TLS_ST_CW_FINISHED);
+        ok = keel_write_finished(s);
+    }
     end(s);
     return ok ? 0 : SSL_AD_INTERNAL_ERROR;
 }

@@ -19,8 +19,6 @@ int keel_send_key_update(SSL *s, int request)
     if (!keel_hs_update_secret(s, KEEL_RL_WRITE))
         return 0;
     c->key_update_due = 0;
-    c->key_update_sent = request == SSL_KEY_UPDATE_REQUESTED ? SSL_KEY_UPDATE_REQUESTED
-                                                             : SSL_KEY_UPDATE_NOT_REQUESTED;
     return 1;
 }
 
@@ -40,11 +38,15 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_UPDATE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
+        keel_set_state(s, s->server ? TLS_ST_SR_KEY_UPDATE : TLS_ST_CR_KEY_UPDATE);
         if (!keel_hs_update_secret(s, KEEL_RL_READ))
             return SSL_AD_INTERNAL_ERROR;
-        /* update_requested: answer with our own KeyUpdate before our next write (§4.6.3). */
-        if (req == 1)
+        /* update_requested: answer with our own KeyUpdate before our next write (§4.6.3); one
+         * the application scheduled already may ask for an update itself. */
+        if (req == 1 && !c->key_update_due) {
             c->key_update_due = 1;
+            c->key_update_req = SSL_KEY_UPDATE_NOT_REQUESTED;
+        }
         return 0;
     }
     case SSL3_MT_NEWSESSION_TICKET:
@@ -52,12 +54,14 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
             return SSL_AD_UNEXPECTED_MESSAGE;
         }
+        keel_set_state(s, TLS_ST_CR_SESSION_TICKET);
         return keel_client_read_ticket(s, body);
     case SSL3_MT_CERTIFICATE_REQUEST:
         if (s->server) {
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
             return SSL_AD_UNEXPECTED_MESSAGE;
         }
+        keel_set_state(s, TLS_ST_CR_CERT_REQ);
         return keel_pha_client_answer(s, body);
     case SSL3_MT_CERTIFICATE:
     case SSL3_MT_CERTIFICATE_VERIFY:

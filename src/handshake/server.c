@@ -483,12 +483,15 @@ int keel_server_write_hello(SSL *s)
     if (c->peer_share == NULL) {
         /* ClientHello 1 is already in the transcript; §4.4.1 replaces it with its hash. */
         c->hrr = 1;
+        c->hrr_wait = 1;
+        keel_step(s, TLS_ST_SW_SRVR_HELLO);
         if (!keel_transcript_hrr_rewrite(&c->transcript) || !write_server_hello(s, 1)
                 || (c->session_id_len > 0 && !keel_write_ccs(s)))
             return SSL_AD_INTERNAL_ERROR;
-        keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
+        keel_step(s, TLS_ST_EARLY_DATA);
         return 0;
     }
+    c->hrr_wait = 0;
     if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
     if ((c->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
@@ -501,6 +504,7 @@ int keel_server_write_hello(SSL *s)
     c->peer_share_len = 0;
     if (!ok)
         return SSL_AD_ILLEGAL_PARAMETER;
+    keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!keel_random(s->ctx->algs, c->server_random, 32) || !write_server_hello(s, 0)
             || !keel_hs_derive_handshake(s, shared, shared_len)) {
         OPENSSL_cleanse(shared, sizeof(shared));
@@ -509,7 +513,6 @@ int keel_server_write_hello(SSL *s)
     OPENSSL_cleanse(shared, sizeof(shared));
     keel_kex_free(c->kex);
     c->kex = NULL;
-    keel_set_state(s, TLS_ST_SW_SRVR_HELLO);
     return keel_server_write_flight(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
@@ -525,22 +528,31 @@ int keel_server_write_flight(SSL *s)
     if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_hs)
             || !keel_set_traffic_key(s, KEEL_RL_READ, c->client_hs))
         return 0;
+    keel_step(s, TLS_ST_SW_ENCRYPTED_EXTENSIONS);
     if (!write_encrypted_extensions(s))
         return 0;
     /* A PSK handshake authenticates with the PSK: no certificates (RFC 8446 §2.2). */
     if (!c->resumed) {
         /* SSL_VERIFY_POST_HANDSHAKE: the request waits for SSL_verify_client_post_handshake. */
-        if ((s->s.verify_mode & (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE)) == SSL_VERIFY_PEER
-                && !keel_write_cert_request(s))
+        if ((s->s.verify_mode & (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE)) == SSL_VERIFY_PEER) {
+            keel_step(s, TLS_ST_SW_CERT_REQ);
+            if (!keel_write_cert_request(s))
+                return 0;
+        }
+        keel_step(s, TLS_ST_SW_CERT);
+        if (!keel_write_certificate(s, c->certkey))
             return 0;
-        if (!keel_write_certificate(s, c->certkey) || !keel_write_cert_verify(s))
+        keel_step(s, TLS_ST_SW_CERT_VRFY);
+        if (!keel_write_cert_verify(s))
             return 0;
     }
+    keel_step(s, TLS_ST_SW_FINISHED);
     if (!keel_write_finished(s))
         return 0;
     if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap))
         return 0;
-    keel_set_state(s, TLS_ST_SW_FINISHED);
+    /* Waiting for the client's flight (and any early data), as OpenSSL's server does. */
+    keel_step(s, TLS_ST_EARLY_DATA);
     return 1;
 }
 
@@ -588,9 +600,9 @@ int keel_server_read_finished(SSL *s, keel_rd *body)
     int alert = keel_read_finished(s, body);
     if (alert)
         return alert;
+    keel_set_state(s, TLS_ST_SR_FINISHED);
     if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s)
             || !keel_server_send_tickets(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_SR_FINISHED);
     return 0;
 }

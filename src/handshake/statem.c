@@ -14,9 +14,12 @@ typedef int (*keel_guard)(const SSL *);
  * without a PSK the server must authenticate before its Finished. */
 static int psk(const SSL *s) { return s->conn->resumed; }
 static int no_psk(const SSL *s) { return !s->conn->resumed; }
-/* §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
-static int cert_requested(const SSL *s) { return s->conn->cert_requested; }
-static int no_cert_requested(const SSL *s) { return !s->conn->cert_requested; }
+/* The server rests in TLS_ST_EARLY_DATA after each of its flights, as OpenSSL's does: after a
+ * HelloRetryRequest the second ClientHello is due, after ServerHello..Finished the client's.
+ * §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must. */
+static int hrr_wait(const SSL *s) { return s->conn->hrr_wait; }
+static int flight_cert(const SSL *s) { return !s->conn->hrr_wait && s->conn->cert_requested; }
+static int flight_no_cert(const SSL *s) { return !s->conn->hrr_wait && !s->conn->cert_requested; }
 
 static const struct {
     OSSL_HANDSHAKE_STATE state;
@@ -36,10 +39,9 @@ static const struct {
     { TLS_ST_CR_CERT_VRFY, 0, SSL3_MT_FINISHED, NULL, keel_client_read_finished },
     /* server */
     { TLS_ST_BEFORE, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
-    /* ServerHello as a resting state means HelloRetryRequest: the second ClientHello is due. */
-    { TLS_ST_SW_SRVR_HELLO, 1, SSL3_MT_CLIENT_HELLO, NULL, keel_server_read_client_hello },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_CERTIFICATE, cert_requested, keel_server_read_certificate },
-    { TLS_ST_SW_FINISHED, 1, SSL3_MT_FINISHED, no_cert_requested, keel_server_read_finished },
+    { TLS_ST_EARLY_DATA, 1, SSL3_MT_CLIENT_HELLO, hrr_wait, keel_server_read_client_hello },
+    { TLS_ST_EARLY_DATA, 1, SSL3_MT_CERTIFICATE, flight_cert, keel_server_read_certificate },
+    { TLS_ST_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished },
     { TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_server_read_cert_verify },
     { TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, NULL, keel_server_read_finished },
 };
@@ -61,10 +63,8 @@ static int write_step(SSL *s, int *wrote, int *alert)
     *wrote = 1;
     *alert = SSL_AD_INTERNAL_ERROR;
     if (!s->server && s->state == TLS_ST_BEFORE) {
-        if (!keel_client_write_hello(s))
-            return 0;
-        keel_set_state(s, TLS_ST_CW_CLNT_HELLO);
-        return 1;
+        keel_step(s, TLS_ST_CW_CLNT_HELLO);
+        return keel_client_write_hello(s);
     }
     if (!s->server && s->state == TLS_ST_CR_FINISHED)
         return keel_client_write_finished(s);
@@ -82,14 +82,14 @@ static int write_step(SSL *s, int *wrote, int *alert)
 static int finished(SSL *s)
 {
     if (s->server)
-        return s->state == TLS_ST_SR_FINISHED;
+        return s->state == TLS_ST_SR_FINISHED || s->state == TLS_ST_SW_SESSION_TICKET;
     return s->state == TLS_ST_CW_FINISHED;
 }
 
 static void done(SSL *s)
 {
     keel_conn *c = s->conn;
-    keel_set_state(s, TLS_ST_OK);
+    keel_step(s, TLS_ST_OK);
     s->in_init = 0;
     keel_hs_wipe_secrets(s);
     if (c->hs_len == 0) {
@@ -97,23 +97,43 @@ static void done(SSL *s)
         c->hs_buf = NULL;
         c->hs_cap = 0;
     }
-    keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
-    keel_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, 1);
+    /* A server reported it before its first ticket (ticket.c), as OpenSSL does. */
+    if (!c->done_reported)
+        keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+    c->done_reported = 1;
 }
 
+static int run(SSL *s);
+
 /* Drive the handshake as far as the BIOs allow. 1 = complete, -1 = the BIO wants a retry
- * (s->rwstate says which way), 0 = failed (reason on the error stack, alert sent). */
+ * (s->rwstate says which way), 0 = failed (reason on the error stack, alert sent).
+ * The info callback sees what OpenSSL's state machine reports (SSL_CTX_set_info_callback(3)):
+ * HANDSHAKE_START once per handshake, a LOOP per state change (keel_step) and per switch to
+ * reading, and an EXIT on every return: 1 when complete, -1 otherwise. */
 int keel_handshake(SSL *s)
 {
     keel_conn *c = s->conn;
-    int loop = s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP;
 
+    /* Entering the state machine clears the error queue, as OpenSSL's does: a stale error of the
+     * application's must not turn a retry into SSL_ERROR_SSL (SSL_get_error(3)). */
+    ERR_clear_error();
     if (c->fatal) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
         return 0;
     }
-    if (s->state == TLS_ST_BEFORE && c->hs_len == 0 && keel_rl_unflushed(&c->rl) == 0)
+    if (!c->hs_started) {
+        c->hs_started = 1;
         keel_info(s, SSL_CB_HANDSHAKE_START, 1);
+    }
+    int r = run(s);
+    keel_info_exit(s, r == 1 ? 1 : -1);
+    return r;
+}
+
+static int run(SSL *s)
+{
+    keel_conn *c = s->conn;
+
     for (;;) {
         int r, wrote, alert;
         /* Whatever a previous step queued goes out first. */
@@ -123,7 +143,6 @@ int keel_handshake(SSL *s)
             done(s);
             return 1;
         }
-        OSSL_HANDSHAKE_STATE before = s->state;
         if ((r = write_step(s, &wrote, &alert)) < 0) {
             s->rwstate = SSL_X509_LOOKUP;
             return -1;
@@ -134,16 +153,23 @@ int keel_handshake(SSL *s)
             keel_fatal(s, alert);
             return 0;
         }
-        if (wrote) {
-            keel_info(s, loop, 1);
+        if (wrote)
             continue;
+        if (!c->info_reading) {
+            /* Nothing (more) to write: OpenSSL reports the switch to reading. */
+            keel_info_loop(s);
+            c->info_reading = 1;
         }
         int type;
         keel_rd body;
         size_t len;
+        int held = c->hs_held;
         if ((r = keel_read_hs(s, &type, &body, &len)) <= 0)
             return r;
         c->cur_len = len;
+        /* A message arrived: LOOP in the state it moves on from (once, if it was held). */
+        if (!held)
+            keel_info_loop(s);
         keel_handler h = lookup(s, type);
         if (h == NULL) {
             ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
@@ -164,7 +190,5 @@ int keel_handshake(SSL *s)
             keel_fatal(s, alert);
             return 0;
         }
-        if (s->state != before)
-            keel_info(s, loop, 1);
     }
 }

@@ -154,11 +154,13 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     if (len < TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN + KEEL_AEAD_TAG_LEN + 1)
         return NULL;
     keel_ticket_key keys[2];
+    ERR_set_mark(); /* a key derivation failure means a full handshake: its errors only are dropped */
     if (!keys_now(ctx, keys)) {
         OPENSSL_cleanse(keys, sizeof(keys));
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return NULL;
     }
+    ERR_clear_last_mark();
     for (int i = 0; i < 2 && !found; i++) {
         if (CRYPTO_memcmp(keys[i].name, t, TICKET_NAME_LEN) == 0) {
             key = keys[i];
@@ -230,7 +232,9 @@ int keel_server_send_tickets(SSL *s)
     int store = (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE);
 
-    for (size_t i = 0; i < s->s.num_tickets; i++) {
+    /* SSL_CTX_set_num_tickets(3): never more than one following a resumption. */
+    size_t count = c->resumed && s->s.num_tickets > 1 ? 1 : s->s.num_tickets;
+    for (size_t i = 0; i < count; i++) {
         SSL_SESSION *ss = session_from_conn(s);
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
          * so no two tickets carry the same resumption PSK. */
@@ -239,6 +243,16 @@ int keel_server_send_tickets(SSL *s)
         keel_wr w;
         int ok = ss != NULL;
 
+        if (s->state != TLS_ST_OK) {
+            /* In a handshake (or after post-handshake authentication) each ticket is a state of
+             * the info callback's, as in OpenSSL; the handshake is reported done before the
+             * first one. SSL_new_session_ticket's tickets are not. */
+            keel_step(s, TLS_ST_SW_SESSION_TICKET);
+            if (!c->done_reported) {
+                c->done_reported = 1;
+                keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+            }
+        }
         for (size_t j = 0, n = c->tickets_sent; j < sizeof(nonce); j++, n >>= 8)
             nonce[sizeof(nonce) - 1 - j] = (uint8_t)(n & 0xff);
         ok = ok && keel_random(s->ctx->algs, (uint8_t *)&ss->ticket_age_add, 4)
@@ -307,6 +321,26 @@ int keel_server_send_tickets(SSL *s)
         SSL_SESSION_free(s->session);
         s->session = ss;
     }
+    return 1;
+}
+
+/* Client, full handshake complete: SSL_get_session(3) returns a session that describes the
+ * connection but cannot be used for resumption until a ticket arrives (each ticket's session
+ * replaces it). As OpenSSL's TLS 1.3 client session it has no session id and no PSK. A resumed
+ * handshake keeps the session it resumed. */
+int keel_client_session_complete(SSL *s)
+{
+    SSL_SESSION *ss;
+
+    if (s->conn->resumed)
+        return 1;
+    if ((ss = session_from_conn(s)) == NULL)
+        return 0;
+    OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
+    ss->session_id_len = 0;
+    ss->not_resumable = 1;
+    SSL_SESSION_free(s->session);
+    s->session = ss;
     return 1;
 }
 

@@ -28,13 +28,16 @@ X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len)
 /* Best effort: a failure to cache is not a failure of the handshake. */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x)
 {
+    /* Only the errors of this attempt are dropped; the application's stay on the queue. */
+    ERR_set_mark();
     uint8_t *copy = OPENSSL_memdup(der, len);
 
     if (copy == NULL || !X509_up_ref(x)) {
         OPENSSL_free(copy);
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return;
     }
+    ERR_clear_last_mark();
     if (!CRYPTO_THREAD_write_lock(ctx->lock)) {
         OPENSSL_free(copy);
         X509_free(x);

@@ -196,18 +196,25 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
     }
     if ((chain = sk_X509_new_null()) == NULL)
         goto end;
+    /* The end-of-file error of the loop below is dropped, and only it (not the application's). */
+    ERR_set_mark();
     while ((ca = PEM_read_bio_X509(in, NULL, s->passwd_cb, s->passwd_userdata)) != NULL) {
         if (!sk_X509_push(chain, ca)) {
             X509_free(ca);
+            ERR_clear_last_mark();
             goto end;
         }
     }
     /* The loop ends on "no start line" at end of file: that is success, anything else is not. */
     unsigned long e = ERR_peek_last_error();
-    if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
-        ERR_clear_error();
-    else if (e != 0)
+    if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+        ERR_pop_to_mark();
+    } else if (e != 0) {
+        ERR_clear_last_mark();
         goto end;
+    } else {
+        ERR_clear_last_mark();
+    }
     /* Chain certificates as SSL_CTX_add0_chain_cert takes them: SSL_R_CA_KEY_TOO_SMALL etc. */
     int reason = keel_sec_chain(s, NULL, chain, 0);
     if (reason != 0) {
