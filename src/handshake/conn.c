@@ -38,6 +38,8 @@ void keel_conn_free(keel_conn *c)
     keel_transcript_cleanup(&c->hs_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     keel_kex_free(c->kex);
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
     keel_ks_cleanup(&c->ks);
     OPENSSL_free(c->cookie);
     keel_chain_free(c->peer_chain);
@@ -51,6 +53,13 @@ void keel_conn_free(keel_conn *c)
     OPENSSL_free(c->peer_share);
     sk_SSL_CIPHER_free(c->client_ciphers);
     OPENSSL_clear_free(c, sizeof(*c));
+}
+
+void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
+{
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
+    keel_kex_tmp_keys(c->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
 }
 
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)
