@@ -491,6 +491,10 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
     case SSL_CTRL_SET_TMP_DH_CB:
         /* SSL_CTX_set_tmp_dh_callback(3): for TLS 1.2 DHE suites, which keel does not have. */
         return 1;
+    case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
+        /* OpenSSL asks it when choosing a TLS 1.2 suite only; keel has no TLS 1.2 handshake, so,
+         * as for a TLS 1.3 connection on OpenSSL, it is never called (docs/compat-notes.txt). */
+        return 1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB:
         ctx->status_cb = (int (*)(SSL *, void *))fp;
         return 1;
@@ -511,6 +515,7 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
         s->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
+    case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1; /* as SSL_CTX_callback_ctrl */
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
         s->tlsext_debug_cb = (void (*)(SSL *, int, int, const unsigned char *, int, void *))fp;

@@ -376,7 +376,8 @@ int main(int argc, char **argv)
         SHOW("SSL_CTX_ctrl(GET_FLAGS)", SSL_CTX_ctrl(ctx, SSL_CTRL_GET_FLAGS, 0, NULL));
         SHOW("SSL_CTX_ctrl(SET_TLSEXT_DEBUG_ARG)", SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TLSEXT_DEBUG_ARG, 0, NULL));
         SHOW("SSL_CTX_callback_ctrl(SET_TLSEXT_DEBUG_CB)", SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_TLSEXT_DEBUG_CB, NULL));
-        /* SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB (79) is not implemented by keel yet (docs/COMPAT.md). */
+        SHOW("SSL_CTX_callback_ctrl(SET_NOT_RESUMABLE_SESS_CB)",
+             SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB, NULL));
         SHOW("SSL_CTX_set1_groups_list(P-384)", SSL_CTX_set1_groups_list(ctx, "P-384"));
         SHOW("SSL_CTX_set_tmp_ecdh(P-521) after a groups list", SSL_CTX_set_tmp_ecdh(ctx, EC_KEY_new_by_curve_name(NID_secp521r1)));
 
@@ -453,6 +454,7 @@ int main(int argc, char **argv)
         SHOW("SSL_ctrl(DTLS_CTRL_GET_LINK_MIN_MTU)", SSL_ctrl(s, DTLS_CTRL_GET_LINK_MIN_MTU, 0, NULL));
         SHOW("SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT)", SSL_ctrl(s, DTLS_CTRL_HANDLE_TIMEOUT, 0, NULL));
         SHOW("SSL_callback_ctrl(SET_TLSEXT_DEBUG_CB)", SSL_callback_ctrl(s, SSL_CTRL_SET_TLSEXT_DEBUG_CB, NULL));
+        SHOW("SSL_callback_ctrl(SET_NOT_RESUMABLE_SESS_CB)", SSL_callback_ctrl(s, SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB, NULL));
         SHOW("SSL_callback_ctrl(SET_TLSEXT_SERVERNAME_CB)", SSL_callback_ctrl(s, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, NULL));
         SHOW("SSL_select_current_cert(leaf)", SSL_select_current_cert(s, leaf));
         SHOW("SSL_build_cert_chain(NO_ROOT)", SSL_build_cert_chain(s, SSL_BUILD_CHAIN_FLAG_NO_ROOT));
@@ -552,6 +554,60 @@ int main(int argc, char **argv)
             printf(" group=%s\n", OBJ_nid2sn(SSL_get_negotiated_group(c)));
         else
             printf(" client alert=%s server alert=%s\n", alert_c[0] ? alert_c : "-", alert_s[0] ? alert_s : "-");
+        SSL_free(c);
+        SSL_free(s);
+        SSL_CTX_free(cc);
+        SSL_CTX_free(sc);
+    }
+
+    /* The same on one server SSL (SSL_set_tmp_ecdh), P-384 this time. */
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX *sc = server_ctx(), *cc = client_ctx();
+        SSL *c = SSL_new(cc), *s = SSL_new(sc);
+        BIO *b1, *b2;
+        EC_KEY *ec = EC_KEY_new_by_curve_name(NID_secp384r1);
+        long r = SSL_set_tmp_ecdh(s, ec);
+        EC_KEY_free(ec);
+        SSL_set1_groups_list(c, i ? "X25519:P-384" : "X25519:P-256");
+        BIO_new_bio_pair(&b1, 0, &b2, 0);
+        SSL_set_bio(c, b1, b1);
+        SSL_set_bio(s, b2, b2);
+        SSL_set_connect_state(c);
+        SSL_set_accept_state(s);
+        int ok = handshake(c, s);
+        printf("SSL_set_tmp_ecdh P-384 (%ld), %s client: %s", r, i ? "X25519:P-384" : "X25519:P-256", ok ? "ok" : "fail");
+        if (ok)
+            printf(" group=%s\n", OBJ_nid2sn(SSL_get_negotiated_group(c)));
+        else
+            printf(" server alert=%s\n", alert_s[0] ? alert_s : "-");
+        SSL_free(c);
+        SSL_free(s);
+        SSL_CTX_free(cc);
+        SSL_CTX_free(sc);
+    }
+
+    /* Ctrl 105: a server whose chain was built from its chain store is verifiable; without the
+     * build it sends the leaf alone and is not. SSL_MODE_NO_AUTO_CHAIN: automatic chain completion
+     * (issue #11.9) is not what this checks. */
+    for (int build = 0; build < 2; build++) {
+        SSL_CTX *sc = SSL_CTX_new(TLS_server_method()), *cc = client_ctx();
+        SSL *c, *s;
+        X509_STORE *cs = X509_STORE_new();
+        X509_STORE_add_cert(cs, inter);
+        X509_STORE_add_cert(cs, ca);
+        SSL_CTX_set_min_proto_version(sc, TLS1_3_VERSION);
+        SSL_CTX_set_mode(sc, SSL_MODE_NO_AUTO_CHAIN);
+        SSL_CTX_use_certificate(sc, leaf);
+        SSL_CTX_use_PrivateKey(sc, leafk);
+        SSL_CTX_set1_chain_cert_store(sc, cs);
+        X509_STORE_free(cs);
+        long r = build ? SSL_CTX_build_cert_chain(sc, SSL_BUILD_CHAIN_FLAG_NO_ROOT) : -1;
+        int ok = connect_pair(cc, sc, &c, &s, NULL);
+        STACK_OF(X509) *peer = SSL_get_peer_cert_chain(c);
+        printf("build_cert_chain %ld: %s verify=%ld, the client got:", r, ok ? "ok" : "fail", SSL_get_verify_result(c));
+        for (int i = 0; i < sk_X509_num(peer); i++)
+            printf(" %s", cn(sk_X509_value(peer, i)));
+        printf("\n");
         SSL_free(c);
         SSL_free(s);
         SSL_CTX_free(cc);
