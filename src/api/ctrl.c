@@ -468,6 +468,11 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return keel_cert_select(&s->s, cmd, larg, NULL);
     case SSL_CTRL_BUILD_CERT_CHAIN:
         return keel_build_cert_chain(&s->s, s->ctx, larg);
+    case SSL_CTRL_SET_RETRY_VERIFY:
+        /* SSL_set_retry_verify(3): suspending the handshake from the verify callback is not
+         * implemented; fail honestly. */
+        ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED, "SSL_set_retry_verify");
+        return 0;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_EXTS:
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS:
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_IDS:
