@@ -6,9 +6,41 @@
 #define OPENSSL_SUPPRESS_DEPRECATED /* SSL_CTX_set_tmp_ecdh takes an EC_KEY: deprecated, still ABI */
 #include "handshake/hs.h"
 
+#include <openssl/dh.h>
 #include <openssl/ec.h>
 #include <openssl/ocsp.h>
 #include <string.h>
+
+/* SSL_CTX_set_tmp_dh(3), SSL_CTX_set0_tmp_dh_pkey(3): the parameters must satisfy the security
+ * level or callback (SSL_SECOP_TMP_DH, the key as `other`), as in OpenSSL. */
+int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk)
+{
+    if (!keel_sec_allowed(s, SSL_SECOP_TMP_DH, EVP_PKEY_get_security_bits(pk), 0, pk)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_DH_KEY_TOO_SMALL);
+        return 0;
+    }
+    return 1;
+}
+
+/* Ctrl 3 takes a DH; the caller keeps it. keel has no DHE suites, so nothing is kept either. */
+static long tmp_dh(const keel_settings *s, DH *dh)
+{
+    EVP_PKEY *pk;
+    int ok;
+
+    if (dh == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if ((pk = EVP_PKEY_new()) == NULL || !EVP_PKEY_set1_DH(pk, dh)) {
+        EVP_PKEY_free(pk);
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    ok = keel_tmp_dh_check(s, pk);
+    EVP_PKEY_free(pk);
+    return ok;
+}
 
 /* SSL_CTX_set_tmp_ecdh(3) (ctrl 4): the group list becomes that key's curve alone, as OpenSSL
  * 3.0 does; the key itself is not used (a fresh share is made per handshake, RFC 8446 §4.2.8). */
@@ -150,12 +182,8 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
         return 1;
     case SSL_CTRL_SET_TMP_DH:
         /* SSL_CTX_set_tmp_dh(3): accepted as SSL_CTX_set0_tmp_dh_pkey accepts parameters (they
-         * are for TLS 1.2 DHE suites, which keel does not have); the caller keeps its DH. */
-        if (parg == NULL) {
-            ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
-            return 0;
-        }
-        return 1;
+         * are for TLS 1.2 DHE suites, which keel does not have). */
+        return tmp_dh(s, parg);
     case SSL_CTRL_SET_TMP_DH_CB:
         /* A function pointer goes through *_callback_ctrl, never here (OpenSSL says the same). */
         ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);

@@ -269,6 +269,18 @@ int main(int argc, char **argv)
         DH *dh = DH_get_2048_256();
         SHOW("SSL_CTX_set_tmp_dh", SSL_CTX_set_tmp_dh(ctx, dh));
         SHOW("SSL_CTX_set_tmp_dh(NULL)", SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TMP_DH, 0, NULL));
+        DH *dh1024 = DH_get_1024_160();
+        SHOW("SSL_CTX_set_tmp_dh(1024 bits), level 2", (SSL_CTX_set_security_level(ctx, 2),
+             SSL_CTX_set_tmp_dh(ctx, dh1024)));
+        SHOW("SSL_CTX_set_tmp_dh(1024 bits), level 1", (SSL_CTX_set_security_level(ctx, 1),
+             SSL_CTX_set_tmp_dh(ctx, dh1024)));
+        EVP_PKEY *pk1024 = EVP_PKEY_new();
+        EVP_PKEY_set1_DH(pk1024, dh1024);
+        SHOW("SSL_CTX_set0_tmp_dh_pkey(1024 bits), level 2", (SSL_CTX_set_security_level(ctx, 2),
+             SSL_CTX_set0_tmp_dh_pkey(ctx, pk1024)));
+        EVP_PKEY_free(pk1024);
+        SSL_CTX_set_security_level(ctx, 1);
+        DH_free(dh1024);
         SHOW("SSL_CTX_set_dh_auto(1)", SSL_CTX_set_dh_auto(ctx, 1));
         SHOW("SSL_CTX_ctrl(SET_TMP_DH_CB)", SSL_CTX_ctrl(ctx, SSL_CTRL_SET_TMP_DH_CB, 0, NULL));
         SHOW("SSL_CTX_callback_ctrl(SET_TMP_DH_CB, NULL)",
