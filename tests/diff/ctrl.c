@@ -391,7 +391,9 @@ int main(int argc, char **argv)
         SHOW("SSL_CTX_callback_ctrl(SET_NOT_RESUMABLE_SESS_CB)",
              SSL_CTX_callback_ctrl(ctx, SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB, NULL));
         SHOW("SSL_CTX_set1_groups_list(P-384)", SSL_CTX_set1_groups_list(ctx, "P-384"));
-        SHOW("SSL_CTX_set_tmp_ecdh(P-521) after a groups list", SSL_CTX_set_tmp_ecdh(ctx, EC_KEY_new_by_curve_name(NID_secp521r1)));
+        EC_KEY *ec521 = EC_KEY_new_by_curve_name(NID_secp521r1);
+        SHOW("SSL_CTX_set_tmp_ecdh(P-521) after a groups list", SSL_CTX_set_tmp_ecdh(ctx, ec521));
+        EC_KEY_free(ec521);
 
         s = SSL_new(ctx);
         SHOW("SSL_set_tmp_ecdh(P-384)", SSL_set_tmp_ecdh(s, ec));
