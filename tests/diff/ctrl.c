@@ -648,6 +648,10 @@ int main(int argc, char **argv)
             SSL_free(s);
             ok = connect_pair(cc, sc, &c, &s, sess);
             printf(", second %d reused=%d decrypt calls=%d\n", ok, SSL_session_reused(c), tk_calls_dec);
+            /* Ctrls 21-27: the context statistics of these two handshakes. */
+            printf("  server ctx: accept %ld good %ld hits %ld; client ctx: connect %ld good %ld hits %ld\n",
+                   SSL_CTX_sess_accept(sc), SSL_CTX_sess_accept_good(sc), SSL_CTX_sess_hits(sc),
+                   SSL_CTX_sess_connect(cc), SSL_CTX_sess_connect_good(cc), SSL_CTX_sess_hits(cc));
             SSL_SESSION_free(sess);
             SSL_free(c);
             SSL_free(s);
