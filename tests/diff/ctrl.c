@@ -528,6 +528,13 @@ int main(int argc, char **argv)
             printf("  SSL_get_negotiated_group = %s\n", OBJ_nid2sn(SSL_get_negotiated_group(x)));
             SHOW("  SSL_get_extms_support", SSL_get_extms_support(x));
             SHOW("  SSL_total_renegotiations", SSL_total_renegotiations(x));
+            /* A server reports the client's TLS_EMPTY_RENEGOTIATION_INFO_SCSV, which OpenSSL's client
+             * sends and keel's (TLS 1.3 only) does not: the client side alone is compared. */
+            if (x == c)
+                SHOW("  SSL_get_secure_renegotiation_support", SSL_get_secure_renegotiation_support(x));
+            SHOW("  SSL_ctrl(GET_FLAGS)", SSL_ctrl(x, SSL_CTRL_GET_FLAGS, 0, NULL));
+            SHOW("  SSL_ctrl(GET_CLIENT_CERT_REQUEST)", SSL_ctrl(x, SSL_CTRL_GET_CLIENT_CERT_REQUEST, 0, NULL));
+            SHOW("  SSL_set_current_cert(SERVER)", SSL_set_current_cert(x, SSL_CERT_SET_SERVER));
             unsigned char *raw = NULL;
             const unsigned char *pf = NULL, *ct = NULL;
             r = SSL_get0_raw_cipherlist(x, &raw);
