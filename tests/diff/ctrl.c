@@ -276,9 +276,12 @@ int main(int argc, char **argv)
              SSL_CTX_set_tmp_dh(ctx, dh1024)));
         EVP_PKEY *pk1024 = EVP_PKEY_new();
         EVP_PKEY_set1_DH(pk1024, dh1024);
-        SHOW("SSL_CTX_set0_tmp_dh_pkey(1024 bits), level 2", (SSL_CTX_set_security_level(ctx, 2),
-             SSL_CTX_set0_tmp_dh_pkey(ctx, pk1024)));
-        EVP_PKEY_free(pk1024);
+        SSL_CTX_set_security_level(ctx, 2);
+        ERR_clear_error();
+        r = SSL_CTX_set0_tmp_dh_pkey(ctx, pk1024);
+        printf("SSL_CTX_set0_tmp_dh_pkey(1024 bits), level 2 = %ld err=%s\n", r, errq());
+        if (r != 1)
+            EVP_PKEY_free(pk1024); /* ownership passes on success only */
         SSL_CTX_set_security_level(ctx, 1);
         DH_free(dh1024);
         SHOW("SSL_CTX_set_dh_auto(1)", SSL_CTX_set_dh_auto(ctx, 1));
