@@ -130,6 +130,13 @@ typedef struct keel_settings {
     const SSL_CTX *sec_ctx;
     /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
     void *record_padding_arg;
+    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset. Stored;
+     * OCSP stapling itself is not implemented yet. */
+    int status_type;
+    /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (ctrls 106/107): owned; NULL = the
+     * context's certificate store. The verify store checks the peer's chain; the chain store
+     * builds our own (SSL_CTX_build_cert_chain). */
+    X509_STORE *verify_store, *chain_store;
 } keel_settings;
 
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
@@ -167,12 +174,18 @@ struct ssl_ctx_st {
     CRYPTO_RWLOCK *lock;
     SSL_SESSION *cache_head;
     long cache_count;
+    uint8_t ticket_app_keys[80];    /* SSL_CTX_get/set_tlsext_ticket_keys: ticket_secret's source */
     uint8_t ticket_secret[32];      /* what every period's ticket key is derived from */
     keel_ticket_key ticket_keys[2]; /* current, previous */
     keel_cached_cert cert_cache[KEEL_CERT_CACHE_SIZE]; /* decoded peer certificates (cert_cache.c) */
     size_t cert_cache_next;
     /* SSL_CTX_set_tlsext_ticket_key_evp_cb: the application seals tickets instead of ticket_keys */
     int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
+    /* SSL_CTX_set_tlsext_ticket_key_cb (ctrl 72): the same, with an HMAC_CTX; used when the evp form is unset */
+    int (*ticket_key_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int);
+    /* SSL_CTX_set_tlsext_status_cb / _arg (ctrls 63/64): stored for OCSP stapling (not yet done) */
+    int (*status_cb)(SSL *, void *);
+    void *status_arg;
     atomic_long stats[KEEL_STAT_COUNT];
     long session_cache_mode;
     long session_cache_size;
@@ -201,15 +214,29 @@ struct ssl_st {
     OSSL_HANDSHAKE_STATE state;
     int in_init;                /* no handshake finished since the last (re)start */
     keel_conn *conn;            /* connection state; NULL before the handshake starts */
+    /* Status request (OCSP) values, stored as given (ctrls 66-71): owned. */
+    STACK_OF(X509_EXTENSION) *status_exts;
+    void *status_ids;           /* STACK_OF(OCSP_RESPID) */
+    unsigned char *ocsp_resp;
+    long ocsp_resp_len;
+    /* SSL_set_tlsext_debug_callback / _arg (ctrls 56/57): shown every extension received. */
+    void (*tlsext_debug_cb)(SSL *, int, int, const unsigned char *, int, void *);
+    void *tlsext_debug_arg;
 };
 
-/* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl */
+/* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl (src/api/ctrl.c, ctrl_cert.c) */
 long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
+long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x);
+long keel_cert_store_set(keel_settings *s, int cmd, long larg, X509_STORE *st);
+long keel_build_cert_chain(keel_settings *s, SSL_CTX *ctx, long flags);
+void keel_status_free(SSL *s); /* the status-request values an SSL owns */
+int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk); /* SSL_R_DH_KEY_TOO_SMALL */
 
 /* Session cache (src/api/sess_cache.c) */
 const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_version */
 void keel_cache_free(SSL_CTX *ctx);
 int keel_ticket_keys_init(SSL_CTX *ctx); /* the first ticket key (src/handshake/ticket.c) */
+long keel_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len); /* ctrls 58/59 */
 X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
 void keel_cert_cache_free(SSL_CTX *ctx);

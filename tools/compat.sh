@@ -109,4 +109,39 @@ done >> "$tmp"
     echo "| \`$fn\` | $status | $tests | $note |"
   done
 } >> "$tmp"
+{
+  echo
+  echo "## ctrl numbers (SSL_ctrl, SSL_CTX_ctrl, SSL_callback_ctrl, SSL_CTX_callback_ctrl)"
+  echo
+  echo "Every \`SSL_CTRL_*\`/\`DTLS_CTRL_*\` number in keel's headers (OpenSSL 3.0's values) with the macros"
+  echo "defined over it. A number not listed, or one OpenSSL 3.0 does not answer on that object, returns 0"
+  echo "and leaves the error queue alone, as OpenSSL does. Status: **implemented** unless"
+  echo "docs/compat-notes.txt has a \`ctrl N partial|missing: why\` line. \`tests/diff/ctrl.c\` compares"
+  echo "them with the system libssl."
+  echo
+  echo "| number | name | macros | status | note |"
+  echo "|---|---|---|---|---|"
+  # Header lines joined across backslash continuations; then "NAME NUMBER" and "MACRO NAME" pairs.
+  hdrs=("$src/include/openssl/ssl.h" "$src/include/openssl/tls1.h" "$src/include/openssl/dtls1.h")
+  joined=$(cat "${hdrs[@]}" | sed -e ':a' -e '/\\$/N; s/\\\n//; ta')
+  nums=$(grep -E '^# *define +(SSL|DTLS)_CTRL_[A-Z0-9_]+ +[0-9]+' <<<"$joined" \
+         | awk '{ sub(/^# *define +/, ""); print $1, $2 }' | sort -k2,2n -k1,1)
+  while read -r name num; do
+    [ -z "$name" ] && continue
+    # Aliases (#define SSL_CTRL_GET_CURVES SSL_CTRL_GET_GROUPS) share the number.
+    names=$(grep -E "^# *define +(SSL|DTLS)_CTRL_[A-Z0-9_]+ +$name\b" <<<"$joined" | awk '{ sub(/^# *define +/, ""); print $1 }' || true)
+    macros=$(for n in $name $names; do
+               grep -E "^# *define +[A-Za-z0-9_]+\(.*\b$n\b" <<<"$joined" \
+                 | sed -E 's/^# *define +([A-Za-z0-9_]+)\(.*/\1/' || true
+             done | sort -u | sed 's/.*/`&`/' | tr '\n' ' ' | sed 's/ $//; s/ /, /g')
+    line=$(grep -E "^ctrl $num (partial|missing):" "$src/docs/compat-notes.txt" | head -1 || true)
+    status=implemented note=""
+    if [ -n "$line" ]; then
+      status=$(awk '{ sub(/:$/, "", $3); print $3 }' <<<"$line")
+      [ "$status" = missing ] && status=unimplemented
+      note=$(sed -E 's/^ctrl [0-9]+ [a-z]+: *//' <<<"$line")
+    fi
+    echo "| $num | \`$name\` | $macros | $status | $note |"
+  done <<<"$nums"
+} >> "$tmp"
 mv "$tmp" "$out"

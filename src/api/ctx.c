@@ -89,6 +89,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     CRYPTO_THREAD_lock_free(ctx->lock);
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
+    OPENSSL_cleanse(ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys));
     keel_settings_free(&ctx->s);
     X509_STORE_free(ctx->cert_store);
     keel_chain_free(ctx->extra_certs);

@@ -37,6 +37,7 @@ static void ssl_release(SSL *s)
     BIO_free_all(s->rbio);
     OPENSSL_free(s->hostname);
     SSL_SESSION_free(s->session);
+    keel_status_free(s);
     sk_X509_NAME_pop_free(s->client_ca, X509_NAME_free);
     sk_X509_NAME_pop_free(s->ca_names, X509_NAME_free);
     SSL_CTX_free(s->session_ctx);

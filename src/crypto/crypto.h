@@ -97,11 +97,17 @@ int keel_transcript_hrr_rewrite(keel_transcript *t);
 int keel_transcript_buffer(const keel_transcript *t, const uint8_t **data, size_t *len);
 /* ---- tickets sealed by an application's callback (ticket_evp.c) ---- */
 typedef int (*keel_ticket_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
+typedef int (*keel_ticket_hmac_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int);
+/* The two forms of the application's ticket callback: evp if set, else hmac. */
+typedef struct {
+    keel_ticket_cb evp;
+    keel_ticket_hmac_cb hmac;
+} keel_ticket_cbs;
 /* 1 = sealed into *out, 0 = the callback declined, -1 = error */
-int keel_ticket_cb_seal(const keel_algs *algs, keel_ticket_cb cb, SSL *s, const uint8_t *pt,
+int keel_ticket_cb_seal(const keel_algs *algs, const keel_ticket_cbs *cbs, SSL *s, const uint8_t *pt,
                         size_t len, uint8_t **out, size_t *out_len);
 /* 1 or 2 (renew) = opened into *pt, 0 = not usable (full handshake), -1 = the callback failed */
-int keel_ticket_cb_open(const keel_algs *algs, keel_ticket_cb cb, SSL *s, const uint8_t *t,
+int keel_ticket_cb_open(const keel_algs *algs, const keel_ticket_cbs *cbs, SSL *s, const uint8_t *t,
                         size_t len, uint8_t **pt, size_t *pt_len);
 
 /* An independent copy of a hashing transcript (post-handshake authentication branches off the
@@ -157,6 +163,9 @@ int keel_kex_public_wr(const keel_kex *kex, keel_wr *w);                   /* ap
  * SSL_R_BAD_DH_VALUE (ffdhe): the caller sends illegal_parameter. *out_len: in cap, out len. */
 int keel_kex_derive(keel_kex *kex, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len);
 void keel_kex_free(keel_kex *kex);
+/* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
+int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
+                      EVP_PKEY **theirs);
 
 /* ---- signatures (sig.c) ------------------------------------------------------------------- */
 

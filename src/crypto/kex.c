@@ -220,6 +220,29 @@ done:
     return 1;
 }
 
+/* SSL_get_tmp_key / SSL_get_peer_tmp_key (ctrls 133/109): both shares as public-only keys, so
+ * the connection can report them after the handshake without keeping our private key (the key
+ * schedule's forward secrecy, RFC 8446 §1.2). */
+int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
+                      EVP_PKEY **theirs)
+{
+    uint8_t pub[1024];
+    size_t n = sizeof(pub);
+    int ok;
+
+    ERR_set_mark();
+    *ours = keel_kex_public(k, pub, &n) ? peer_key(k, pub, n) : NULL;
+    *theirs = peer_key(k, peer, peer_len);
+    ok = *ours != NULL && *theirs != NULL;
+    if (!ok) {
+        EVP_PKEY_free(*ours);
+        EVP_PKEY_free(*theirs);
+        *ours = *theirs = NULL;
+    }
+    ERR_pop_to_mark();
+    return ok;
+}
+
 void keel_kex_free(keel_kex *k)
 {
     if (k == NULL)

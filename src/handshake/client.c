@@ -298,6 +298,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     size_t shared_len = sizeof(shared);
     if (!keel_kex_derive(c->kex, h.share.p, h.share.len, shared, &shared_len))
         return SSL_AD_ILLEGAL_PARAMETER;
+    keel_conn_keep_tmp_keys(c, h.share.p, h.share.len);
     keel_kex_free(c->kex);
     c->kex = NULL;
     int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);

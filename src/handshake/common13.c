@@ -230,8 +230,10 @@ int keel_verify_peer(SSL *s)
     X509_STORE_CTX *xs = X509_STORE_CTX_new_ex(s->ctx->libctx, s->ctx->propq);
     X509 *leaf = sk_X509_value(c->peer_chain, 0);
     int ok, alert = 0;
+    /* SSL_CTX_set1_verify_cert_store(3): that store, when set, instead of the context's. */
+    X509_STORE *store = s->s.verify_store != NULL ? s->s.verify_store : s->ctx->cert_store;
 
-    if (xs == NULL || !X509_STORE_CTX_init(xs, s->ctx->cert_store, leaf, c->peer_chain)) {
+    if (xs == NULL || !X509_STORE_CTX_init(xs, store, leaf, c->peer_chain)) {
         X509_STORE_CTX_free(xs);
         ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
         return SSL_AD_INTERNAL_ERROR;

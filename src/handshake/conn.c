@@ -25,6 +25,12 @@ keel_conn *keel_conn_new(SSL *s)
     /* Record buffers are released whenever they empty, as SSL_MODE_RELEASE_BUFFERS asks, in every
      * mode: an idle connection then holds no buffers, at the price of a malloc per record burst. */
     c->rl.release_buffers = 1;
+    /* SSL_CTX_sess_accept(3) / sess_connect: handshakes started (one connection state each), on
+     * the context the server starts with and the client's session context, as OpenSSL counts. */
+    if (s->server)
+        atomic_fetch_add(&s->ctx->stats[KEEL_STAT_ACCEPT], 1);
+    else
+        atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_CONNECT], 1);
     return c;
 }
 
@@ -38,6 +44,8 @@ void keel_conn_free(keel_conn *c)
     keel_transcript_cleanup(&c->hs_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     keel_kex_free(c->kex);
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
     keel_ks_cleanup(&c->ks);
     OPENSSL_free(c->cookie);
     keel_chain_free(c->peer_chain);
@@ -53,6 +61,13 @@ void keel_conn_free(keel_conn *c)
     OPENSSL_clear_free(c, sizeof(*c));
 }
 
+void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
+{
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
+    keel_kex_tmp_keys(c->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
+}
+
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)
 {
     s->state = st;
@@ -60,6 +75,18 @@ void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)
 
 void keel_info(const SSL *s, int where, int ret)
 {
+    /* SSL_CTX_sess_accept_good(3) / sess_connect_good: handshakes completed (the server's current
+     * context, after any SNI switch; the client's session context, which also counts its
+     * resumptions as hits). HANDSHAKE_DONE is announced once per completed handshake. */
+    if (where == SSL_CB_HANDSHAKE_DONE) {
+        if (s->server) {
+            atomic_fetch_add(&s->ctx->stats[KEEL_STAT_ACCEPT_GOOD], 1);
+        } else {
+            atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_CONNECT_GOOD], 1);
+            if (s->conn != NULL && s->conn->resumed)
+                atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_HITS], 1);
+        }
+    }
     void (*cb)(const SSL *, int, int) = s->s.info_callback;
     if (cb == NULL)
         cb = s->ctx->s.info_callback;

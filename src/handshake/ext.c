@@ -337,6 +337,9 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
             return 0;
         }
+        /* SSL_set_tlsext_debug_callback: each extension received, as it came (1 = in a reply). */
+        if (s->tlsext_debug_cb != NULL)
+            s->tlsext_debug_cb(s, !s->server, (int)type, data.p, (int)data.len, s->tlsext_debug_arg);
         for (i = 0; i < NEXTS && exts[i].type != type; i++)
             ;
         if (i == NEXTS) {

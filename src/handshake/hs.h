@@ -30,6 +30,7 @@ struct keel_conn {
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
     keel_kex *kex;              /* our key share */
+    EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
@@ -107,6 +108,8 @@ struct keel_conn {
 /* conn.c */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
+/* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
+void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
 int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */
 int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
 void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */

@@ -499,6 +499,8 @@ int keel_server_write_hello(SSL *s)
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t shared_len = sizeof(shared);
     int ok = keel_kex_derive(c->kex, c->peer_share, c->peer_share_len, shared, &shared_len);
+    if (ok)
+        keel_conn_keep_tmp_keys(c, c->peer_share, c->peer_share_len);
     OPENSSL_free(c->peer_share);
     c->peer_share = NULL;
     c->peer_share_len = 0;

@@ -73,12 +73,51 @@ static int keys_now(SSL_CTX *ctx, keel_ticket_key keys[2])
     return ok;
 }
 
-/* SSL_CTX_new makes the secret, as OpenSSL makes its key there: servers create their context and
+/* The secret is extracted from the 80 bytes SSL_CTX_get/set_tlsext_ticket_keys(3) exchange
+ * (RFC 5869 §2.2), so that servers given the same keys issue tickets each other can open. */
+static int keys_from_app(SSL_CTX *ctx)
+{
+    uint8_t secret[sizeof(ctx->ticket_secret)];
+    if (!keel_hkdf_extract(ctx->algs, KEEL_HASH_SHA256, NULL, 0, ctx->ticket_app_keys,
+                           sizeof(ctx->ticket_app_keys), secret))
+        return 0;
+    memcpy(ctx->ticket_secret, secret, sizeof(secret));
+    OPENSSL_cleanse(secret, sizeof(secret));
+    memset(ctx->ticket_keys, 0, sizeof(ctx->ticket_keys));
+    return rotate_keys(ctx);
+}
+
+/* SSL_CTX_new makes the keys, as OpenSSL makes its key there: servers create their context and
  * then fork workers, which must share it. */
 int keel_ticket_keys_init(SSL_CTX *ctx)
 {
-    return keel_random(ctx->algs, ctx->ticket_secret, sizeof(ctx->ticket_secret))
-        && rotate_keys(ctx);
+    return keel_random(ctx->algs, ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys))
+        && keys_from_app(ctx);
+}
+
+/* Ctrls 58/59: the 80 bytes (OpenSSL's key name, HMAC and AES keys; keel's ticket keys are
+ * derived from all of them); parg NULL asks for the length. */
+long keel_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len)
+{
+    if (keys == NULL)
+        return (long)sizeof(ctx->ticket_app_keys);
+    if (len != (long)sizeof(ctx->ticket_app_keys)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_TICKET_KEYS_LENGTH);
+        return 0;
+    }
+    if (!set) {
+        if (!CRYPTO_THREAD_read_lock(ctx->lock))
+            return 0;
+        memcpy(keys, ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys));
+        CRYPTO_THREAD_unlock(ctx->lock);
+        return 1;
+    }
+    if (!CRYPTO_THREAD_write_lock(ctx->lock))
+        return 0;
+    memcpy(ctx->ticket_app_keys, keys, sizeof(ctx->ticket_app_keys));
+    int ok = keys_from_app(ctx);
+    CRYPTO_THREAD_unlock(ctx->lock);
+    return ok;
 }
 
 int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
@@ -99,8 +138,9 @@ static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, siz
     keel_aead_ctx *a = NULL;
     int ok = 0;
 
-    if (ctx->ticket_key_evp_cb != NULL) {
-        int r = keel_ticket_cb_seal(ctx->algs, ctx->ticket_key_evp_cb, s, pt, len, out, out_len);
+    if (ctx->ticket_key_evp_cb != NULL || ctx->ticket_key_cb != NULL) {
+        keel_ticket_cbs cbs = { ctx->ticket_key_evp_cb, ctx->ticket_key_cb };
+        int r = keel_ticket_cb_seal(ctx->algs, &cbs, s, pt, len, out, out_len);
         return r > 0 ? 1 : r == 0 ? -1 : 0;
     }
     keel_ticket_key keys[2];
@@ -139,11 +179,12 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     keel_ticket_key key;
     int found = 0;
 
-    if (ctx->ticket_key_evp_cb != NULL) {
+    if (ctx->ticket_key_evp_cb != NULL || ctx->ticket_key_cb != NULL) {
+        keel_ticket_cbs cbs = { ctx->ticket_key_evp_cb, ctx->ticket_key_cb };
         uint8_t *pt = NULL;
         size_t ptlen = 0;
         SSL_SESSION *ss = NULL;
-        if (keel_ticket_cb_open(ctx->algs, ctx->ticket_key_evp_cb, s, t, len, &pt, &ptlen) > 0) {
+        if (keel_ticket_cb_open(ctx->algs, &cbs, s, t, len, &pt, &ptlen) > 0) {
             ERR_set_mark();
             ss = keel_session_decode(pt, ptlen);
             ERR_pop_to_mark();

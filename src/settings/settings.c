@@ -22,6 +22,7 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
     s->num_tickets = 2;
     s->max_cert_list = 100 * 1024;
     s->cur_slot = -1;
+    s->status_type = -1;
     if (method->version != TLS_ANY_VERSION)
         s->min_version = s->max_version = method->version;
     if ((s->param = X509_VERIFY_PARAM_new()) == NULL) {
@@ -56,6 +57,8 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->alpn = NULL;
     dst->cipher_stack = NULL;
     memset(dst->certs, 0, sizeof(dst->certs));
+    dst->verify_store = NULL;
+    dst->chain_store = NULL;
     dst->sec_ssl = NULL; /* the new owner sets itself */
     dst->sec_ctx = NULL;
 
@@ -69,6 +72,13 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
             goto err;
         }
+    }
+    if ((src->verify_store != NULL && !X509_STORE_up_ref(src->verify_store))
+            || (dst->verify_store = src->verify_store, 0)
+            || (src->chain_store != NULL && !X509_STORE_up_ref(src->chain_store))
+            || (dst->chain_store = src->chain_store, 0)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        goto err;
     }
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         if (!copy_certkey(&dst->certs[i], &src->certs[i])) {
@@ -91,6 +101,9 @@ void keel_settings_free(keel_settings *s)
     s->alpn_len = 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;
+    X509_STORE_free(s->verify_store);
+    X509_STORE_free(s->chain_store);
+    s->verify_store = s->chain_store = NULL;
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         X509_free(s->certs[i].x509);
         EVP_PKEY_free(s->certs[i].pkey);
