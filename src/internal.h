@@ -210,6 +210,7 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
 const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_version */
 void keel_cache_free(SSL_CTX *ctx);
 int keel_ticket_keys_init(SSL_CTX *ctx); /* the first ticket key (src/handshake/ticket.c) */
+void keel_ctx_system_config(SSL_CTX *ctx); /* openssl.cnf's ssl_conf system_default (src/api/conf.c) */
 X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
 void keel_cert_cache_free(SSL_CTX *ctx);
