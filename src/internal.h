@@ -237,6 +237,7 @@ const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_ver
 void keel_cache_free(SSL_CTX *ctx);
 int keel_ticket_keys_init(SSL_CTX *ctx); /* the first ticket key (src/handshake/ticket.c) */
 long keel_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len); /* ctrls 58/59 */
+void keel_ctx_system_config(SSL_CTX *ctx); /* openssl.cnf's ssl_conf system_default (src/api/conf.c) */
 X509 *keel_cert_cache_get(SSL_CTX *ctx, const uint8_t *der, size_t len); /* a new reference */
 void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
 void keel_cert_cache_free(SSL_CTX *ctx);

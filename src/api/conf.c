@@ -105,7 +105,10 @@ static const flag_def verify_flags[] = { /* VerifyMode (SSL_CTX_set_verify(3)) *
 };
 
 /* A comma-separated list of flag names, each optionally prefixed "+" or "-" (off). The effect
- * accumulates in *set / *clear. Names are case-insensitive, like every configuration-file value. */
+ * accumulates in *set / *clear. Names are case-insensitive, like every configuration-file value.
+ * A name unknown (or not for this role) ends the list with failure; what came before it still
+ * applies, as with OpenSSL 3.0 (a client given "-SessionTicket,ServerPreference" does get
+ * SSL_OP_NO_TICKET). */
 static int parse_flags(const SSL_CONF_CTX *c, const flag_def *tbl, const char *value, uint64_t *set,
                        uint64_t *clear)
 {
@@ -144,24 +147,24 @@ static int parse_flags(const SSL_CONF_CTX *c, const flag_def *tbl, const char *v
 static int cmd_options(SSL_CONF_CTX *c, const char *v, const void *arg)
 {
     uint64_t set, clear;
-    if (!parse_flags(c, arg, v, &set, &clear))
-        return 0;
+    int ok = parse_flags(c, arg, v, &set, &clear);
     set_options(c, set, clear);
-    return 1;
+    return ok;
 }
 
 static int cmd_verify_mode(SSL_CONF_CTX *c, const char *v, const void *arg)
 {
     uint64_t set, clear;
-    if (!parse_flags(c, verify_flags, v, &set, &clear))
-        return 0;
+    int ok = parse_flags(c, verify_flags, v, &set, &clear);
+    if ((set | clear) == 0)
+        return ok;
     if (c->ssl != NULL)
         SSL_set_verify(c->ssl, (int)((SSL_get_verify_mode(c->ssl) & ~clear) | set),
                        SSL_get_verify_callback(c->ssl));
     else if (c->ctx != NULL)
         SSL_CTX_set_verify(c->ctx, (int)((SSL_CTX_get_verify_mode(c->ctx) & ~clear) | set),
                            SSL_CTX_get_verify_callback(c->ctx));
-    return 1;
+    return ok;
 }
 
 /* Command-line switches: one option set (or cleared, for the negative ones). */
@@ -639,22 +642,32 @@ void conf_ssl_get_cmd(const struct ssl_conf_cmd_st *cmd, size_t idx, char **cmds
 /* The module is libcrypto's and is always available: nothing to add. */
 void SSL_add_ssl_module(void) {}
 
-static int apply_config(SSL_CTX *ctx, SSL *ssl, const char *name)
+/* Apply the ssl_conf section `name` (SSL_CTX_config(3)). Every command is tried even after one
+ * fails, and the result says whether all succeeded; errors are not raised for unknown commands
+ * or bad values (no SSL_CONF_FLAG_SHOW_ERRORS), though a setter's own errors stay queued, as
+ * with OpenSSL 3.0. `system` is the system_default section every new SSL_CTX gets: a missing
+ * section is no error, and certificate commands are not recognised in it (openssl.cnf's policy
+ * sets algorithms and versions, not keys). */
+static int apply_config(SSL_CTX *ctx, SSL *ssl, const char *name, int system)
 {
     size_t idx, cnt;
     const SSL_METHOD *m = ssl != NULL ? ssl->s.method : ctx->s.method;
 
+    if (system)
+        name = "system_default";
     if (name == NULL || !conf_ssl_name_find(name, &idx)) {
-        ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s",
-                       name != NULL ? name : "(null)");
-        return 0;
+        if (!system)
+            ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s",
+                           name != NULL ? name : "(null)");
+        return system;
     }
     const struct ssl_conf_cmd_st *cmds = conf_ssl_get(idx, &name, &cnt);
     SSL_CONF_CTX *cctx = SSL_CONF_CTX_new();
     if (cctx == NULL)
         return 0;
-    unsigned int flags = SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_REQUIRE_PRIVATE
-        | SSL_CONF_FLAG_SHOW_ERRORS;
+    unsigned int flags = SSL_CONF_FLAG_FILE;
+    if (!system)
+        flags |= SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_REQUIRE_PRIVATE;
     if (m->client)
         flags |= SSL_CONF_FLAG_CLIENT;
     if (m->server)
@@ -665,15 +678,22 @@ static int apply_config(SSL_CTX *ctx, SSL *ssl, const char *name)
     else
         SSL_CONF_CTX_set_ssl_ctx(cctx, ctx);
     int ok = 1;
-    for (size_t i = 0; i < cnt && ok; i++) {
+    for (size_t i = 0; i < cnt; i++) {
         char *cmd, *arg;
         conf_ssl_get_cmd(cmds, i, &cmd, &arg);
-        ok = SSL_CONF_cmd(cctx, cmd, arg) > 0;
+        if (SSL_CONF_cmd(cctx, cmd, arg) <= 0)
+            ok = 0;
     }
-    ok = ok && SSL_CONF_CTX_finish(cctx);
+    if (!SSL_CONF_CTX_finish(cctx))
+        ok = 0;
     SSL_CONF_CTX_free(cctx);
     return ok;
 }
 
-int SSL_CTX_config(SSL_CTX *ctx, const char *name) { return apply_config(ctx, NULL, name); }
-int SSL_config(SSL *s, const char *name) { return apply_config(NULL, s, name); }
+/* libcrypto loaded the configuration file (OPENSSL_CONF, else its default openssl.cnf) once per
+ * process when OPENSSL_init_ssl ran with OPENSSL_INIT_LOAD_CONFIG, unless the application asked
+ * for OPENSSL_INIT_NO_LOAD_CONFIG first; its ssl_conf module holds the sections. */
+void keel_ctx_system_config(SSL_CTX *ctx) { (void)apply_config(ctx, NULL, NULL, 1); }
+
+int SSL_CTX_config(SSL_CTX *ctx, const char *name) { return apply_config(ctx, NULL, name, 0); }
+int SSL_config(SSL *s, const char *name) { return apply_config(NULL, s, name, 0); }

@@ -60,6 +60,8 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     /* Before the application forks its workers: they must share the ticket key. */
     if (!keel_ticket_keys_init(ctx))
         goto err;
+    /* Last, over the defaults: the system's crypto policy (openssl.cnf's system_default). */
+    keel_ctx_system_config(ctx);
     return ctx;
 err:
     SSL_CTX_free(ctx);
