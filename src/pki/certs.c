@@ -219,7 +219,11 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
         goto end;
     keel_certkey *ck = &s->certs[s->cur_slot];
     keel_chain_free(ck->chain);
-    ck->chain = chain;
+    /* A file holding the leaf alone configures no chain (as OpenSSL's clears the chain and adds
+     * none), so the chain is still completed from the trust store (SSL_CTX_add_extra_chain_cert(3)). */
+    ck->chain = sk_X509_num(chain) > 0 ? chain : NULL;
+    if (ck->chain == NULL)
+        keel_chain_free(chain);
     chain = NULL;
     ok = 1;
 end:
