@@ -254,8 +254,9 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
 
 /* Chains from the trust store (src/pki/chain.c). keel_build_chain is SSL_CTX_build_cert_chain(3)
  * for the block's current certificate: `store` is the chain store, else the verify store (NULL =
- * the context's cert store); flags SSL_BUILD_CHAIN_FLAG_*; 1 built, 2 built with a verification
- * error ignored, 0 failed (reason raised). keel_chain_to_send: the chain a Certificate message
+ * the context's cert store); flags SSL_BUILD_CHAIN_FLAG_*; 1 built (also when IGNORE_ERROR
+ * ignored a verification error, as OpenSSL 3.0 returns), 0 failed (reason raised; the chain is
+ * left as it was). keel_chain_to_send: the chain a Certificate message
  * carries after ck's leaf — configured chain, else the context's extra chain certificates, else
  * (unless SSL_MODE_NO_AUTO_CHAIN) the chain completed from the trust store; a new stack of new
  * references in *out (NULL = none), 0 on allocation failure. */
