@@ -154,6 +154,15 @@ struct ssl_ctx_st {
 
     X509_STORE *cert_store;
     STACK_OF(X509) *extra_certs;         /* SSL_CTX_add_extra_chain_cert */
+    /* Chains completed from the trust store (src/pki/chain.c), one per slot, under `lock`: built
+     * once per leaf and store, rebuilt after the store is reloaded (store_gen). */
+    struct {
+        X509 *leaf;                      /* owned reference: the pointer cannot be reused */
+        const X509_STORE *store;
+        unsigned gen;
+        STACK_OF(X509) *chain;           /* the certificates after the leaf */
+    } auto_chain[KEEL_SLOT_COUNT];
+    atomic_uint store_gen;               /* bumped whenever store.c changes the trust store */
     STACK_OF(X509_NAME) *client_ca;      /* SSL_CTX_set_client_CA_list */
     STACK_OF(X509_NAME) *ca_names;       /* SSL_CTX_set0_CA_list (certificate_authorities) */
 
@@ -270,6 +279,18 @@ int keel_use_certificate(keel_settings *s, X509 *x);     /* takes a reference */
 int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey);
 int keel_check_private_key(const keel_settings *s);
 int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
+
+/* Chains from the trust store (src/pki/chain.c). keel_build_chain is SSL_CTX_build_cert_chain(3)
+ * for the block's current certificate: `store` is the chain store, else the verify store (NULL =
+ * the context's cert store); flags SSL_BUILD_CHAIN_FLAG_*; 1 built (also when IGNORE_ERROR
+ * ignored a verification error, as OpenSSL 3.0 returns), 0 failed (reason raised; the chain is
+ * left as it was). keel_chain_to_send: the chain a Certificate message
+ * carries after ck's leaf — configured chain, else the context's extra chain certificates, else
+ * (unless SSL_MODE_NO_AUTO_CHAIN) the chain completed from the trust store; a new stack of new
+ * references in *out (NULL = none), 0 on allocation failure. */
+int keel_build_chain(keel_settings *s, SSL_CTX *ctx, X509_STORE *store, unsigned long flags);
+int keel_chain_to_send(SSL *s, const keel_certkey *ck, STACK_OF(X509) **out);
+void keel_auto_chain_free(SSL_CTX *ctx);
 
 /* Security level and callback (src/pki/seclevel.c). keel_sec_allowed: 1 if the application's
  * callback (or the level rule) accepts SSL_SECOP_* `op` with these arguments. keel_sec_cert and

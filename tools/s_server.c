@@ -18,7 +18,7 @@
 struct server_opts {
     const char *accept, *cert, *key, *alpn, *keylog, *groups, *suites, *cafile;
     const char *servername, *cert2, *key2;
-    int www, quiet, no_ticket, num_tickets, verify, verify_depth, request_pha, ign_eof, nocommands;
+    int www, quiet, no_ticket, no_auto_chain, num_tickets, verify, verify_depth, request_pha, ign_eof, nocommands;
     long naccept;
     unsigned char *alpn_wire;
     unsigned int alpn_len;
@@ -30,13 +30,14 @@ static int server_usage(void)
             "usage: keel s_server -accept port -cert file -key file [-www] [-alpn list]\n"
             "         [-keylogfile file] [-groups list] [-ciphersuites list] [-naccept n] [-quiet]\n"
             "         [-no_ticket] [-num_tickets n] [-verify depth | -Verify depth] [-CAfile file]\n"
-            "         [-request_pha] [-no_ign_eof] [-nocommands] [-tls1_3]\n"
+            "         [-request_pha] [-no_ign_eof] [-nocommands] [-no_auto_chain] [-tls1_3]\n"
             "         [-servername name [-cert2 file -key2 file]]\n"
             "  -request_pha: after the handshake, ask for a client certificate (TLS 1.3\n"
             "                post-handshake authentication; the client must offer it)\n"
             "  -no_ign_eof:  at EOF on stdin, send close_notify (default: ignore stdin EOF)\n"
             "  -verify/-Verify: a client certificate that fails verification ends the handshake\n"
             "                (-Verify also requires one); -CAfile is the trust store and CA list\n"
+            "                (and completes the server's chain unless -no_auto_chain)\n"
             "  -servername:  a client whose SNI is this name gets -cert2/-key2 (a second context);\n"
             "                other names are not acknowledged\n"
             "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the client's too\n"
@@ -81,6 +82,7 @@ static int parse(int argc, char **argv, struct server_opts *o)
         else if (strcmp(a, "-www") == 0) { o->www = 1; continue; }
         else if (strcmp(a, "-quiet") == 0) { o->quiet = 1; continue; }
         else if (strcmp(a, "-no_ticket") == 0) { o->no_ticket = 1; continue; }
+        else if (strcmp(a, "-no_auto_chain") == 0) { o->no_auto_chain = 1; continue; }
         else if (strcmp(a, "-request_pha") == 0) { o->request_pha = 1; continue; }
         else if (strcmp(a, "-ign_eof") == 0) { o->ign_eof = 1; continue; }
         else if (strcmp(a, "-no_ign_eof") == 0) { o->ign_eof = 0; continue; }
@@ -199,6 +201,8 @@ static SSL_CTX *make_ctx(struct server_opts *o, const char *cert, const char *ke
         goto err;
     if (o->no_ticket)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (o->no_auto_chain)
+        SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
     if (o->num_tickets >= 0)
         SSL_CTX_set_num_tickets(ctx, (size_t)o->num_tickets);
     /* Sessions of a server that verifies clients are only resumable within a context. */

@@ -88,6 +88,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     keel_cache_free(ctx);
     keel_cert_cache_free(ctx);
+    keel_auto_chain_free(ctx);
     CRYPTO_THREAD_lock_free(ctx->lock);
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));

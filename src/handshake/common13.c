@@ -74,11 +74,17 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
     keel_wr_bytes(&w, s->conn->cert_ctx, s->conn->cert_ctx_len);
     keel_wr_open24(&w, &list);
     if (ck != NULL) {
-        chain = ck->chain != NULL ? ck->chain : s->ctx->extra_certs;
+        /* The configured chain, the extra chain certificates, or the chain completed from the
+         * trust store (SSL_CTX_add_extra_chain_cert(3)). */
+        if (!keel_chain_to_send(s, ck, &chain)) {
+            keel_wr_cleanup(&w);
+            return 0;
+        }
         /* Our own chain must still satisfy the security level or callback (it may have changed
          * since the certificate was configured): SSL_CTX_set_security_level(3). */
         int reason = keel_sec_chain(&s->s, ck->x509, chain, 0);
         if (reason != 0) {
+            keel_chain_free(chain);
             keel_wr_cleanup(&w);
             ERR_raise(ERR_LIB_SSL, reason);
             return 0;
@@ -91,6 +97,7 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
             size_t m;
             if (len <= 0 || !keel_wr_open24(&w, &m) || !keel_wr_space(&w, (size_t)len, &p)
                     || i2d_X509(x, &p) != len) {
+                keel_chain_free(chain);
                 keel_wr_cleanup(&w);
                 ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
                 return 0;
@@ -99,6 +106,7 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
             keel_wr_u16(&w, 0); /* no per-certificate extensions */
         }
     }
+    keel_chain_free(chain);
     keel_wr_close(&w, list);
     keel_wr_close(&w, body);
     int ok = keel_send_hs(s, &w);

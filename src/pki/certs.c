@@ -78,8 +78,9 @@ int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey)
     }
     keel_certkey *ck = &s->certs[slot];
     if (ck->x509 != NULL && !X509_check_private_key(ck->x509, pkey)) {
-        /* libcrypto put X509_R_KEY_VALUES_MISMATCH on the stack; the old key stays. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_PRIVATE_KEY_MISMATCH);
+        /* libcrypto put X509_R_KEY_VALUES_MISMATCH on the stack, and as with OpenSSL 3.0 that is
+         * the only error (applications test for ERR_LIB_X509 / X509_R_KEY_VALUES_MISMATCH;
+         * tests/diff/chain.c); the old key stays. */
         return 0;
     }
     if (!EVP_PKEY_up_ref(pkey))
@@ -225,7 +226,11 @@ int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
         goto end;
     keel_certkey *ck = &s->certs[s->cur_slot];
     keel_chain_free(ck->chain);
-    ck->chain = chain;
+    /* A file holding the leaf alone configures no chain (as OpenSSL's clears the chain and adds
+     * none), so the chain is still completed from the trust store (SSL_CTX_add_extra_chain_cert(3)). */
+    ck->chain = sk_X509_num(chain) > 0 ? chain : NULL;
+    if (ck->chain == NULL)
+        keel_chain_free(chain);
     chain = NULL;
     ok = 1;
 end:

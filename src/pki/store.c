@@ -8,6 +8,7 @@ X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx) { return ctx->cert_store;
 
 void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
 {
+    atomic_fetch_add(&ctx->store_gen, 1); /* chains completed from the old store are stale */
     X509_STORE_free(ctx->cert_store);
     ctx->cert_store = store;
 }
@@ -19,8 +20,10 @@ void SSL_CTX_set1_cert_store(SSL_CTX *ctx, X509_STORE *store)
     SSL_CTX_set_cert_store(ctx, store);
 }
 
+/* The store, about to be loaded into: chains completed from it so far are rebuilt (chain.c). */
 static X509_STORE *store_of(SSL_CTX *ctx)
 {
+    atomic_fetch_add(&ctx->store_gen, 1);
     if (ctx->cert_store == NULL && (ctx->cert_store = X509_STORE_new()) == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
     return ctx->cert_store;
