@@ -237,7 +237,6 @@ struct ssl_st {
 long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
 long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x);
 long keel_cert_store_set(keel_settings *s, int cmd, long larg, X509_STORE *st);
-long keel_build_cert_chain(keel_settings *s, SSL_CTX *ctx, long flags);
 void keel_status_free(SSL *s); /* the status-request values an SSL owns */
 int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk); /* SSL_R_DH_KEY_TOO_SMALL */
 

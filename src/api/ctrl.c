@@ -265,7 +265,7 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_SET_CURRENT_CERT:
         return keel_cert_select(&ctx->s, cmd, larg, NULL);
     case SSL_CTRL_BUILD_CERT_CHAIN:
-        return keel_build_cert_chain(&ctx->s, ctx, larg);
+        return keel_build_chain(&ctx->s, ctx, ctx->s.chain_store, (unsigned long)larg);
     case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
         keel_chain_free(ctx->extra_certs);
         ctx->extra_certs = NULL;
@@ -495,7 +495,7 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         }
         return keel_cert_select(&s->s, cmd, larg, NULL);
     case SSL_CTRL_BUILD_CERT_CHAIN:
-        return keel_build_cert_chain(&s->s, s->ctx, larg);
+        return keel_build_chain(&s->s, s->ctx, s->s.chain_store, (unsigned long)larg);
     case SSL_CTRL_SET_RETRY_VERIFY:
         /* SSL_set_retry_verify(3): suspending the handshake from the verify callback is not
          * implemented; fail honestly. */

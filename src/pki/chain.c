@@ -89,10 +89,11 @@ int keel_build_chain(keel_settings *s, SSL_CTX *ctx, X509_STORE *store, unsigned
             goto end;
         }
         /* X509_verify_cert leaves nothing on the error queue; CLEAR_ERROR has nothing to clear.
-         * The man page promises 2 here, but OpenSSL 3.0 returns 1 (probe: store holding only the
-         * intermediate, IGNORE_ERROR and IGNORE_ERROR|CLEAR_ERROR both give 1), and apps test
-         * for what it does. */
-        ret = 1;
+         * The man page promises 2 here; OpenSSL 3.0 returns 2 only when nothing was built beyond
+         * the leaf and 1 when the partial chain holds certificates (probes: an empty store gives
+         * 2, a store holding only the intermediate 1, with IGNORE_ERROR and with
+         * IGNORE_ERROR|CLEAR_ERROR), and apps test for what it does. */
+        ret = sk_X509_num(chain) > 0 ? 1 : 2;
     }
     /* The built chain must satisfy the security level or callback (SSL_CTX_set_security_level(3)). */
     int reason = keel_sec_chain(s, NULL, chain, 0);
@@ -114,7 +115,9 @@ end:
 static int auto_chain(SSL *s, const keel_certkey *ck, STACK_OF(X509) **out)
 {
     SSL_CTX *ctx = s->ctx;
-    X509_STORE *store = ctx->cert_store;
+    /* The chain store if one is set, else the context's store (not the verify store), as
+     * OpenSSL 3.0 completes chains. */
+    X509_STORE *store = s->s.chain_store != NULL ? s->s.chain_store : ctx->cert_store;
     int slot = keel_cert_slot_for_key(ck->pkey != NULL ? ck->pkey : X509_get0_pubkey(ck->x509));
     unsigned gen = atomic_load(&ctx->store_gen);
     STACK_OF(X509) *chain = NULL;
