@@ -124,9 +124,15 @@ static EVP_MD_CTX *sig_ctx(const keel_algs *a, EVP_PKEY *pkey, const scheme_info
               : EVP_DigestVerifyInit_ex(mctx, &pctx, s->md, a->libctx, a->propq, pkey, NULL);
     if (ok > 0 && s->pad == PAD_PSS) {
         /* RFC 8446 §4.2.3: MGF1 with the signature's hash, salt as long as the hash. On verify,
-         * RSA_PSS_SALTLEN_DIGEST also rejects any other salt length. */
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
-            && EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, s->md, a->propq) > 0
+         * RSA_PSS_SALTLEN_DIGEST also rejects any other salt length. The MGF1 hash goes through
+         * the EVP_MD form of the setter: a key in an ENGINE (PKCS#11 tokens) has a legacy
+         * EVP_PKEY_CTX that refuses the _name form (it returns 0) but takes the EVP_MD, while a
+         * provider's context takes either. The padding comes first: the other two are only
+         * accepted once PSS is selected. EVP_get_digestbyname's digests are static. */
+        const EVP_MD *mgf1 = EVP_get_digestbyname(s->md);
+
+        ok = mgf1 != NULL && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0
+            && EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf1) > 0
             && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0;
     } else if (ok > 0 && s->pad == PAD_PKCS1) {
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
@@ -158,6 +164,8 @@ int keel_sig_sign(const keel_algs *a, EVP_PKEY *pkey, uint16_t scheme, const uin
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
+    /* The caller offers exactly keel_sig_max_len() bytes (as libssl offers EVP_PKEY_get_size()):
+     * libp11's RSA-PSS signer reports the offered length back as the signature's length. */
     ok = EVP_DigestSign(mctx, out, &siglen, msg, msg_len) > 0;
     EVP_MD_CTX_free(mctx);
     /* libcrypto 3.0's ECDSA can report success with a length of (unsigned)-1 when encoding the
