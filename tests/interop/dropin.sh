@@ -132,6 +132,20 @@ expect "$n: keel's s_server verified the client certificate" "$T/$n.srv.out" '^d
 expect "$n: the page shows the client certificate" "$T/$n.1.out" '^Client certificate$'
 openssl_client $n.2 "${OC[@]}" -sess_in "$T/$n.sess"
 expect "$n: openssl s_client resumed" "$T/$n.2.out" '^Reused, TLSv1.3' "$T/$n.srv.out"
+# openssl sess_id on keel reads the file the system's s_client wrote: the system's text, same DER.
+on_keel $n.sessid
+timeout 10 "${ON_KEEL[@]}" openssl sess_id -in "$T/$n.sess" -text -noout >"$T/$n.sessid.keel" 2>&1 &&
+    pass "$n: sess_id on keel reads the system's session file" ||
+    { fail "$n: sess_id on keel exit $?"; show "$T/$n.sessid.keel"; }
+timeout 10 openssl sess_id -in "$T/$n.sess" -text -noout >"$T/$n.sessid.sys" 2>&1
+diff -u "$T/$n.sessid.sys" "$T/$n.sessid.keel" >"$T/$n.sessid.diff" &&
+    pass "$n: same sess_id text as the system's" ||
+    { fail "$n: sess_id text differs from the system's"; show "$T/$n.sessid.diff"; }
+timeout 10 "${ON_KEEL[@]}" openssl sess_id -in "$T/$n.sess" -outform DER -out "$T/$n.keel.der" 2>/dev/null
+timeout 10 openssl sess_id -in "$T/$n.sess" -outform DER -out "$T/$n.sys.der" 2>/dev/null
+[ -s "$T/$n.sys.der" ] && cmp -s "$T/$n.sys.der" "$T/$n.keel.der" &&
+    pass "$n: keel re-encodes the system's session to the same DER" ||
+    fail "$n: keel's DER of the system's session differs"
 # Without a certificate the handshake fails (-Verify 1 requires one).
 openssl_client $n.nocert -connect 127.0.0.1:$PORT -CAfile "$CA"
 expect_not "$n: no client certificate, no page" "$T/$n.nocert.out" '^HTTP/1.0 200'
