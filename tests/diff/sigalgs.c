@@ -5,7 +5,8 @@
  *   - on the server, the ClientHello's list and the shared list;
  *   - on the client, the CertificateRequest's list (a server requesting a certificate) and the
  *     shared list;
- * for an ECDSA P-256 and an RSA server certificate, TLS 1.3 only (all keel negotiates).
+ * for an ECDSA P-256 and an RSA server certificate, TLS 1.3 only (all keel negotiates), at level 0,
+ * and with a client whose minimum version is the default (TLS 1.2 schemes offered).
  * The server's session timeout in the servername callback and after the handshake. Also
  * SSL_SESSION_new(3)'s defaults: protocol, verify result (after SSL_set_session), resumability. */
 #include <openssl/ssl.h>
@@ -73,18 +74,28 @@ typedef int (*getter)(SSL *, int, int *, int *, int *, unsigned char *, unsigned
 static void list(const char *what, SSL *s, getter get)
 {
     int neg = get(s, -1, NULL, NULL, NULL, NULL, NULL), n = get(s, 0, NULL, NULL, NULL, NULL, NULL);
-    printf("%s: %d (idx -1: %d)\n", what, n, neg);
+    int ndsa = 0;
+    for (int i = 0; i < n; i++) {
+        int sign = NID_undef;
+        get(s, i, &sign, NULL, NULL, NULL, NULL);
+        ndsa += sign == NID_dsa;
+    }
+    /* keel has no DSA: OpenSSL 3.0's ClientHello, with TLS 1.2 allowed, lists DSA schemes after
+     * the others (a documented difference): the counts are without them, and they are not shown. */
+    printf("%s: %d (idx -1: %d)\n", what, n - ndsa, neg > 0 ? neg - ndsa : neg);
     for (int i = 0; i < n; i++) {
         int sign = -1, hash = -1, sh = -1;
         unsigned char rsig = 0, rhash = 0;
         int r = get(s, i, &sign, &hash, &sh, &rsig, &rhash);
-        printf("  %d: ret %d %02x%02x sign=%s hash=%s signhash=%s\n", i, r, rhash, rsig, sn(sign),
+        if (sign == NID_dsa)
+            continue;
+        printf("  %d: ret %d %02x%02x sign=%s hash=%s signhash=%s\n", i, r - ndsa, rhash, rsig, sn(sign),
                sn(hash), sn(sh));
     }
     printf("  past end: %d\n", get(s, n, NULL, NULL, NULL, NULL, NULL));
 }
 
-static void run(const char *name, EVP_PKEY *k, int level)
+static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
 {
     X509 *x = selfsigned(k);
     SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
@@ -92,7 +103,8 @@ static void run(const char *name, EVP_PKEY *k, int level)
     int cd = 0, sd = 0;
 
     SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION);
-    SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
+    if (client_min13) /* else the default minimum: the ClientHello's list is for TLS 1.2 too */
+        SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
     if (level >= 0) /* level 0: SHA-1 schemes too */
         SSL_CTX_set_security_level(sctx, level), SSL_CTX_set_security_level(cctx, level);
     SSL_CTX_use_certificate(sctx, x);
@@ -143,9 +155,11 @@ int main(int argc, char **argv)
 
     EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-    run("ecdsa", ec, -1);
-    run("rsa", rsa, -1);
-    run("ecdsa level 0", ec, 0);
+    run("ecdsa", ec, -1, 1);
+    run("rsa", rsa, -1, 1);
+    run("ecdsa level 0", ec, 0, 1);
+    run("ecdsa client without a minimum version", ec, -1, 0);
+    run("ecdsa client without a minimum version, level 0", ec, 0, 0);
     EVP_PKEY_free(ec);
     EVP_PKEY_free(rsa);
 
