@@ -177,6 +177,10 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out, size_t cap)
         pref = c->peer_sigalgs, npref = c->npeer_sigalgs, allow = ours, nallow = nours;
     }
     for (size_t i = 0; i < npref && n < cap; i++) {
+        /* A client, TLS 1.3 negotiated, leaves out the SHA-1 and SHA-224 schemes (RFC 8446
+         * §4.2.3: certificate signatures only), as OpenSSL 3.0's does; a server keeps them. */
+        if (!s->server && ((pref[i] >> 8) == 0x02 || (pref[i] >> 8) == 0x03))
+            continue;
         for (size_t j = 0; j < nallow; j++) {
             if (pref[i] == allow[j]) {
                 out[n++] = pref[i];
