@@ -95,6 +95,12 @@ static void list(const char *what, SSL *s, getter get)
     printf("  past end: %d\n", get(s, n, NULL, NULL, NULL, NULL, NULL));
 }
 
+/* The server's client_sigalgs (SSL_CTX_set1_client_sigalgs_list(3) / SSL_CTX_set1_client_sigalgs),
+ * naming SHA-224 schemes by string and by NID pair: the CertificateRequest lists them. */
+static const char *srv_list;
+static const int *srv_nids;
+static size_t srv_nnids;
+
 static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
 {
     X509 *x = selfsigned(k);
@@ -116,6 +122,12 @@ static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
     SSL_CTX_set_cert_verify_callback(sctx, accept_any, NULL);
     SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_tlsext_servername_callback(sctx, sni_cb);
+    if (srv_list != NULL)
+        printf("%s: set1_client_sigalgs_list(%s) %d\n", name, srv_list,
+               (int)SSL_CTX_set1_client_sigalgs_list(sctx, srv_list));
+    if (srv_nids != NULL)
+        printf("%s: set1_client_sigalgs(%zu NIDs) %d\n", name, srv_nnids,
+               (int)SSL_CTX_set1_client_sigalgs(sctx, srv_nids, srv_nnids));
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
     SSL_set_tlsext_host_name(c, "localhost");
     printf("%s: before the handshake: client %d server %d\n", name,
@@ -160,6 +172,29 @@ int main(int argc, char **argv)
     run("ecdsa level 0", ec, 0, 1);
     run("ecdsa client without a minimum version", ec, -1, 0);
     run("ecdsa client without a minimum version, level 0", ec, 0, 0);
+    srv_list = "ecdsa_sha224:ECDSA+SHA256:RSA+SHA224:rsa_pkcs1_sha224"; /* a repeat: refused */
+    run("client_sigalgs list with a repeat", ec, -1, 1);
+    srv_list = "ecdsa_sha224:ECDSA+SHA256:RSA+SHA224";
+    run("client_sigalgs list", ec, -1, 1);
+    srv_list = NULL;
+    static const int nids[] = { NID_sha224, EVP_PKEY_RSA, NID_sha224, EVP_PKEY_EC, NID_sha256, EVP_PKEY_EC };
+    srv_nids = nids, srv_nnids = sizeof(nids) / sizeof(nids[0]);
+    run("client_sigalgs NIDs", ec, -1, 1);
+    static const int pss224[] = { NID_sha224, EVP_PKEY_RSA_PSS };
+    srv_nids = pss224, srv_nnids = 2; /* no rsa_pss_*_sha224 scheme: refused */
+    run("client_sigalgs RSA-PSS+SHA224", ec, -1, 1);
+    srv_nids = NULL;
+
+    /* The names the list setters take for the legacy schemes (SSL_CTX_set1_sigalgs_list(3)). */
+    static const char *const names[] = { "ecdsa_sha224", "ECDSA+SHA224", "RSA+SHA224", "rsa_pkcs1_sha224",
+                                         "ecdsa_sha1", "ECDSA+SHA1", "RSA+SHA1", "rsa_pkcs1_sha1",
+                                         "RSA-PSS+SHA224", "rsa_pss_rsae_sha224", "dsa_sha224" };
+    SSL_CTX *nctx = SSL_CTX_new(TLS_method());
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        printf("sigalgs_list %s: %d %d\n", names[i], (int)SSL_CTX_set1_sigalgs_list(nctx, names[i]),
+               (int)SSL_CTX_set1_client_sigalgs_list(nctx, names[i]));
+    SSL_CTX_free(nctx);
+    ERR_clear_error();
     EVP_PKEY_free(ec);
     EVP_PKEY_free(rsa);
 
