@@ -101,6 +101,20 @@ static const char *srv_list;
 static const int *srv_nids;
 static size_t srv_nnids;
 
+/* The "Verify return code" line of SSL_SESSION_print(3) (the rest of its output is not compared):
+ * the session's own verify result, which has no getter. */
+static void print_verify(const char *what, SSL_SESSION *ss)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char line[256];
+
+    SSL_SESSION_print(b, ss);
+    while (BIO_gets(b, line, sizeof(line)) > 0)
+        if (strstr(line, "Verify return code") != NULL)
+            printf("%s:%s", what, line);
+    BIO_free(b);
+}
+
 static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
 {
     X509 *x = selfsigned(k);
@@ -144,6 +158,23 @@ static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
     printf("%s: handshake %s, server session timeout %ld in the servername callback, %ld after\n",
            name, cd && sd ? "ok" : "failed", sni_timeout, SSL_SESSION_get_timeout(SSL_get_session(s)));
     ERR_print_errors_fp(stdout);
+    /* A handshake's session (verified: X509_V_OK, not encoded) through i2d/d2i. */
+    unsigned char der[8192], *dp = der;
+    const unsigned char *cp = der;
+    int dl = i2d_SSL_SESSION(SSL_get_session(c), NULL);
+    SSL_SESSION *back = NULL;
+    if (dl > 0 && dl <= (int)sizeof(der) && i2d_SSL_SESSION(SSL_get_session(c), &dp) == dl)
+        back = d2i_SSL_SESSION(NULL, &cp, dl);
+    print_verify("client session", SSL_get_session(c));
+    print_verify("decoded client session", back);
+    SSL_SESSION_free(back);
+    back = NULL, dp = der, cp = der; /* the server's: its callback accepted, X509_V_OK */
+    dl = i2d_SSL_SESSION(SSL_get_session(s), NULL);
+    if (dl > 0 && dl <= (int)sizeof(der) && i2d_SSL_SESSION(SSL_get_session(s), &dp) == dl)
+        back = d2i_SSL_SESSION(NULL, &cp, dl);
+    print_verify("server session", SSL_get_session(s));
+    print_verify("decoded server session", back);
+    SSL_SESSION_free(back);
     list("server SSL_get_sigalgs (ClientHello)", s, SSL_get_sigalgs);
     list("server SSL_get_shared_sigalgs", s, SSL_get_shared_sigalgs);
     list("client SSL_get_sigalgs (CertificateRequest)", c, SSL_get_sigalgs);
@@ -202,6 +233,7 @@ int main(int argc, char **argv)
      * session from SSL_SESSION_new (src/api/io.c) and would show 304 in the servername callback,
      * where OpenSSL shows the context's timeout (checked above). */
     SSL_SESSION *ss = SSL_SESSION_new();
+    print_verify("SSL_SESSION_new", ss);
     printf("SSL_SESSION_new: time_set %d protocol %x resumable %d max_early %u id_len ",
            SSL_SESSION_get_time(ss) != 0, SSL_SESSION_get_protocol_version(ss),
            SSL_SESSION_is_resumable(ss), SSL_SESSION_get_max_early_data(ss));
