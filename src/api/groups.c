@@ -108,7 +108,9 @@ int keel_groups_from_nids(const int *nids, size_t count, uint16_t *out, size_t *
     return 1;
 }
 
-/* Signature schemes: the TLS 1.3 name, and OpenSSL's "ALG+HASH" form. */
+/* Signature schemes: the TLS 1.3 name, and OpenSSL's "ALG+HASH" form. OpenSSL 3.0 knows
+ * ecdsa_sha224 and ecdsa_sha1 by the "ALG+HASH" form only (a list naming them otherwise is
+ * refused, tests/diff/sigalgs.c): no name. */
 struct sigalg { uint16_t id; const char *name; const char *pair; };
 static const struct sigalg sigalgs[] = {
     { 0x0403, "ecdsa_secp256r1_sha256", "ECDSA+SHA256" },
@@ -125,7 +127,10 @@ static const struct sigalg sigalgs[] = {
     { 0x0401, "rsa_pkcs1_sha256", "RSA+SHA256" },
     { 0x0501, "rsa_pkcs1_sha384", "RSA+SHA384" },
     { 0x0601, "rsa_pkcs1_sha512", "RSA+SHA512" },
-    { 0x0203, "ecdsa_sha1", "ECDSA+SHA1" },
+    /* OpenSSL 3.0's order for the legacy ones: what its CertificateRequest lists at level 0. */
+    { 0x0303, NULL, "ECDSA+SHA224" },
+    { 0x0203, NULL, "ECDSA+SHA1" },
+    { 0x0301, "rsa_pkcs1_sha224", "RSA+SHA224" },
     { 0x0201, "rsa_pkcs1_sha1", "RSA+SHA1" },
 };
 #define NSIGALGS (sizeof(sigalgs) / sizeof(sigalgs[0]))
@@ -162,7 +167,7 @@ int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n)
         size_t i;
         for (i = 0; i < NSIGALGS; i++) {
             const struct sigalg *a = &sigalgs[i];
-            if ((strlen(a->name) == len && strncasecmp(a->name, p, len) == 0)
+            if ((a->name != NULL && strlen(a->name) == len && strncasecmp(a->name, p, len) == 0)
                     || (a->pair != NULL && strlen(a->pair) == len && strncasecmp(a->pair, p, len) == 0)
                     || (a->pair != NULL && strncmp(a->pair, "RSA-PSS+", 8) == 0 && len == strlen(a->pair) - 4
                         && strncasecmp(p, "PSS+", 4) == 0 && strncasecmp(a->pair + 8, p + 4, len - 4) == 0))
@@ -189,7 +194,7 @@ int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n)
 
 /* SSL_CTX_set1_sigalgs(3) and the client variant: (digest NID, public key NID) pairs. RSA-PSS
  * names the rsa_pss_rsae_* scheme, as the "RSA-PSS+SHA256" string form does. A pair keel has no
- * scheme for (MD5, SHA-224, DSA) fails the whole list, as an unknown name does. */
+ * scheme for (MD5, DSA) fails the whole list, as an unknown name does. */
 int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n)
 {
     uint16_t tmp[KEEL_MAX_SIGALGS];
@@ -204,6 +209,7 @@ int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n)
         uint16_t id;
         switch (md) {
         case NID_sha1: hi = 0x02; break;
+        case NID_sha224: hi = 0x03; break;
         case NID_sha256: hi = 0x04; break;
         case NID_sha384: hi = 0x05; break;
         case NID_sha512: hi = 0x06; break;
@@ -215,7 +221,7 @@ int keel_sigalgs_from_nids(const int *v, size_t count, uint16_t *out, size_t *n)
             id = (uint16_t)(hi << 8 | 0x01);
         else if (hi != 0 && pk == EVP_PKEY_EC)
             id = (uint16_t)(hi << 8 | 0x03);
-        else if (hi >= 0x04 && pk == EVP_PKEY_RSA_PSS)
+        else if (hi >= 0x04 && pk == EVP_PKEY_RSA_PSS) /* no rsa_pss_*_sha224 scheme */
             id = (uint16_t)(0x0800 | (hi == 0x04 ? 0x04 : hi == 0x05 ? 0x05 : 0x06));
         else {
             ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST, "signature algorithm %d+%d", pk, md);

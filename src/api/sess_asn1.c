@@ -271,6 +271,7 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
         return NULL;
     ss->time = 0;
     ss->timeout = 0;
+    ss->verify_result = X509_V_OK; /* verify_result [5] absent: 0, as OpenSSL 3.0's decoder */
     keel_rd_init(&r, p, len);
     if (!get_typed(&r, T_SEQUENCE, &seq))
         goto bad;

@@ -15,7 +15,9 @@ SSL_SESSION *SSL_SESSION_new(void)
     atomic_init(&ss->refs, 1);
     ss->time = time(NULL);
     ss->timeout = 7200;
-    ss->verify_result = X509_V_OK;
+    /* As OpenSSL 3.0's: not X509_V_OK until a verification says so (the connection's result is
+     * copied in when a handshake fills the session, ticket.c). */
+    ss->verify_result = X509_V_ERR_UNSPECIFIED;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data)) {
         OPENSSL_free(ss);
         ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);

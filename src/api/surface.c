@@ -105,10 +105,12 @@ static const struct {
     { 0x0501, NID_rsaEncryption, NID_sha384, NID_sha384WithRSAEncryption },
     { 0x0601, NID_rsaEncryption, NID_sha512, NID_sha512WithRSAEncryption },
     { 0x0201, NID_rsaEncryption, NID_sha1, NID_sha1WithRSAEncryption },
+    { 0x0301, NID_rsaEncryption, NID_sha224, NID_sha224WithRSAEncryption },
     { 0x0403, NID_X9_62_id_ecPublicKey, NID_sha256, NID_ecdsa_with_SHA256 },
     { 0x0503, NID_X9_62_id_ecPublicKey, NID_sha384, NID_ecdsa_with_SHA384 },
     { 0x0603, NID_X9_62_id_ecPublicKey, NID_sha512, NID_ecdsa_with_SHA512 },
     { 0x0203, NID_X9_62_id_ecPublicKey, NID_sha1, NID_ecdsa_with_SHA1 },
+    { 0x0303, NID_X9_62_id_ecPublicKey, NID_sha224, NID_ecdsa_with_SHA224 },
     { 0x0804, NID_rsassaPss, NID_sha256, NID_undef },
     { 0x0805, NID_rsassaPss, NID_sha384, NID_undef },
     { 0x0806, NID_rsassaPss, NID_sha512, NID_undef },
@@ -175,6 +177,10 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out, size_t cap)
         pref = c->peer_sigalgs, npref = c->npeer_sigalgs, allow = ours, nallow = nours;
     }
     for (size_t i = 0; i < npref && n < cap; i++) {
+        /* A client, TLS 1.3 negotiated, leaves out the SHA-1 and SHA-224 schemes (RFC 8446
+         * §4.2.3: certificate signatures only), as OpenSSL 3.0's does; a server keeps them. */
+        if (!s->server && ((pref[i] >> 8) == 0x02 || (pref[i] >> 8) == 0x03))
+            continue;
         for (size_t j = 0; j < nallow; j++) {
             if (pref[i] == allow[j]) {
                 out[n++] = pref[i];
@@ -191,14 +197,14 @@ int SSL_get_shared_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignan
     /* The peer's list is unbounded (and may repeat entries): report at most this many. */
     uint16_t shared[64];
 
-    if (s->conn == NULL)
+    /* OpenSSL 3.0 answers a negative idx with 0, not the count (callers such as openssl s_client
+     * ask with idx 0). */
+    if (s->conn == NULL || idx < 0)
         return 0;
     size_t n = shared_sigalgs(s, shared, sizeof(shared) / sizeof(shared[0]));
-    if (idx >= 0) {
-        if ((size_t)idx >= n)
-            return 0;
-        sigalg_info(shared[idx], psign, phash, psignandhash, rsig, rhash);
-    }
+    if ((size_t)idx >= n)
+        return 0;
+    sigalg_info(shared[idx], psign, phash, psignandhash, rsig, rhash);
     return (int)n;
 }
 

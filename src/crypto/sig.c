@@ -26,7 +26,9 @@ typedef struct {
 } scheme_info;
 
 /* RFC 8446 §4.2.3: ECDSA schemes name their curve in TLS 1.3 (in TLS 1.2 only the hash counts);
- * RSASSA-PKCS1-v1_5 and SHA-1 schemes are for TLS 1.2 and certificates only; rsa_pss_rsae_* use an
+ * RSASSA-PKCS1-v1_5, SHA-224 (RFC 5246 §7.4.1.4.1 only) and SHA-1 schemes are for TLS 1.2 and
+ * certificates only: listed (OpenSSL 3.0's CertificateRequest names them), never a TLS 1.3
+ * CertificateVerify; rsa_pss_rsae_* use an
  * rsaEncryption key, rsa_pss_pss_* an RSASSA-PSS key (RFC 8446 §4.2.3). */
 static const scheme_info schemes[] = {
     { KEEL_SIG_ECDSA_SECP256R1_SHA256, KT_EC, PAD_NONE, "SHA2-256", 32, NID_X9_62_prime256v1, 1 },
@@ -43,6 +45,8 @@ static const scheme_info schemes[] = {
     { KEEL_SIG_RSA_PKCS1_SHA256, KT_RSA, PAD_PKCS1, "SHA2-256", 32, 0, 0 },
     { KEEL_SIG_RSA_PKCS1_SHA384, KT_RSA, PAD_PKCS1, "SHA2-384", 48, 0, 0 },
     { KEEL_SIG_RSA_PKCS1_SHA512, KT_RSA, PAD_PKCS1, "SHA2-512", 64, 0, 0 },
+    { KEEL_SIG_RSA_PKCS1_SHA224, KT_RSA, PAD_PKCS1, "SHA2-224", 28, 0, 0 },
+    { KEEL_SIG_ECDSA_SHA224, KT_EC, PAD_NONE, "SHA2-224", 28, 0, 0 },
     { KEEL_SIG_RSA_PKCS1_SHA1, KT_RSA, PAD_PKCS1, "SHA1", 20, 0, 0 },
     { KEEL_SIG_ECDSA_SHA1, KT_EC, PAD_NONE, "SHA1", 20, 0, 0 },
 };

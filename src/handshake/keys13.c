@@ -167,21 +167,23 @@ size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, 
     } else {
         n = keel_sigalgs_default(&list);
     }
-    /* A client whose minimum version is TLS 1.3 never offers SHA-1 schemes (RFC 8446 §4.2.3:
-     * legacy, for TLS 1.2), as OpenSSL 3.0 does. */
-    int no_sha1 = st->sec_ssl != NULL && !st->sec_ssl->server && st->min_version >= TLS1_3_VERSION;
+    /* A client whose minimum version is TLS 1.3 never offers SHA-1 or SHA-224 schemes (RFC 8446
+     * §4.2.3: legacy, for TLS 1.2), as OpenSSL 3.0 does; a server's CertificateRequest lists them
+     * (for certificate signatures), as OpenSSL 3.0's does. */
+    int no_legacy = st->sec_ssl != NULL && !st->sec_ssl->server && st->min_version >= TLS1_3_VERSION;
     for (size_t i = 0; i < n && k < KEEL_MAX_SIGALGS; i++)
-        if (!(no_sha1 && (list[i] >> 8) == 0x02) && (op == 0 || keel_sec_sigalg(st, op, list[i])))
+        if (!(no_legacy && ((list[i] >> 8) == 0x02 || (list[i] >> 8) == 0x03))
+                && (op == 0 || keel_sec_sigalg(st, op, list[i])))
             out[k++] = list[i];
     return k;
 }
 
 /* A list we send must hold a scheme a TLS 1.3 CertificateVerify may use: RFC 8446 §4.2.3 keeps
- * rsa_pkcs1_* and SHA-1 for certificate signatures only. */
+ * rsa_pkcs1_*, SHA-224 and SHA-1 for certificate signatures only. */
 int keel_sigalgs_can_sign13(const uint16_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if ((v[i] >> 8) != 0x02 && v[i] != 0x0401 && v[i] != 0x0501 && v[i] != 0x0601)
+        if ((v[i] >> 8) != 0x02 && (v[i] >> 8) != 0x03 && v[i] != 0x0401 && v[i] != 0x0501 && v[i] != 0x0601)
             return 1;
     return 0;
 }

@@ -105,6 +105,7 @@ static int sigalg_bits(uint16_t scheme, int *md_nid)
             : scheme == 0x080a || scheme == 0x0805 ? 0x05
             : scheme == 0x080b || scheme == 0x0806 ? 0x06 : scheme >> 8) {
     case 0x02: *md_nid = NID_sha1; return 64;
+    case 0x03: *md_nid = NID_sha224; return 112;
     case 0x04: *md_nid = NID_sha256; return 128;
     case 0x05: *md_nid = NID_sha384; return 192;
     case 0x06: *md_nid = NID_sha512; return 256;

@@ -232,6 +232,10 @@ static void cf_fin_short(flight *f) { put_changed(f, SSL3_MT_FINISHED, drop_last
 static void cf_cv_bad_sig(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, flip_last); }
 static void cf_cv_scheme(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_pss); }
 static void cf_cv_truncated(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, cut3); }
+/* ecdsa_sha224 (0x0303): the CertificateRequest lists it, as OpenSSL 3.0's does, for certificate
+ * signatures only; RFC 8446 §4.2.3 defines no TLS 1.3 handshake signature with it. */
+static void scheme_ecdsa_sha224(buf *b) { b->p[0] = 0x03, b->p[1] = 0x03; }
+static void cf_cv_sha224(flight *f) { put_changed(f, SSL3_MT_CERTIFICATE_VERIFY, scheme_ecdsa_sha224); }
 
 static void cert_bad_der(buf *b)
 {
@@ -661,6 +665,8 @@ static const mf_case cases[] = {
     { "ch2_other_sni", MF_AT_CH2, ch2_other_sni, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION), 0, hrr },
     { "ch2_psk_bad_binder", MF_AT_CH2, ch2_bad_binder, AD(DECRYPT_ERROR), R(BINDER_DOES_NOT_VERIFY), 0, hrr_resume },
     { "ch2_psk_dropped", MF_AT_CH2, ch2_psk_dropped, AD(ILLEGAL_PARAMETER), R(BAD_PSK), 0, hrr_resume },
+    /* issue #11: a scheme the CertificateRequest lists but TLS 1.3 forbids in CertificateVerify */
+    { "cf_cv_ecdsa_sha224", MF_AT_CF, cf_cv_sha224, AD(ILLEGAL_PARAMETER), R(WRONG_SIGNATURE_TYPE) },
 };
 
 int main(int argc, char **argv)

@@ -641,8 +641,9 @@ static void test_sigalgs(void)
     CHECK_EQ(hash, NID_sha256);
     CHECK(rhash == 0x08 && (rsig == 0x04 || rsig == 0x09)); /* rsa_pss_{rsae,pss}_sha256 */
     CHECK_EQ(SSL_get_sigalgs(s, 7, &sign, NULL, NULL, NULL, NULL), 0); /* out of range */
-    /* Shared: only ECDSA+SHA256 is in both lists. */
-    CHECK_EQ(SSL_get_shared_sigalgs(s, -1, NULL, NULL, NULL, NULL, NULL), 1);
+    /* Shared: only ECDSA+SHA256 is in both lists. A negative idx gives 0, as OpenSSL 3.0's does
+     * (tests/diff/sigalgs.c); the count comes with any valid idx. */
+    CHECK_EQ(SSL_get_shared_sigalgs(s, -1, NULL, NULL, NULL, NULL, NULL), 0);
     sign = hash = 0;
     CHECK_EQ(SSL_get_shared_sigalgs(s, 0, &sign, &hash, &signhash, &rsig, &rhash), 1);
     CHECK_EQ(sign, EVP_PKEY_EC);

@@ -65,6 +65,9 @@ static const pair pairs[] = {
     { KEEL_SIG_RSA_PKCS1_SHA512, K_RSA, 0 },
     { KEEL_SIG_RSA_PKCS1_SHA1, K_RSA, 0 },
     { KEEL_SIG_ECDSA_SHA1, K_P256, 0 },
+    /* SHA-224 (RFC 5246 §7.4.1.4.1): certificate signatures only, never a TLS 1.3 CertificateVerify. */
+    { KEEL_SIG_RSA_PKCS1_SHA224, K_RSA, 0 },
+    { KEEL_SIG_ECDSA_SHA224, K_P256, 0 },
     /* TLS 1.2's ecdsa_sha256 is curve-agnostic; TLS 1.3's ecdsa_secp256r1_sha256 is not. */
     { KEEL_SIG_ECDSA_SECP256R1_SHA256, K_P384, 0 },
     { KEEL_SIG_ECDSA_SECP384R1_SHA384, K_P521, 0 },
@@ -119,7 +122,9 @@ static void test_mismatches(const keel_algs *a)
         { KEEL_SIG_ED448, K_ED25519 },
         { KEEL_SIG_ED25519, K_P256 },
         { 0x0000, K_RSA },                            /* unknown scheme */
-        { 0x0303, K_P256 },                           /* ecdsa_sha224: not supported */
+        { 0x0202, K_RSA },                            /* dsa_sha1: not supported */
+        { KEEL_SIG_ECDSA_SHA224, K_RSA },
+        { KEEL_SIG_RSA_PKCS1_SHA224, K_P256 },
         /* RFC 8017 §9.1.1: PSS with SHA-512 and a 64-byte salt needs more than 1024 bits. */
         { KEEL_SIG_RSA_PSS_RSAE_SHA512, K_RSA1024 },
     };
