@@ -28,6 +28,7 @@ static int start(SSL *s)
             return 0;
         }
         if (fresh != NULL) {
+            SSL_SESSION_set_timeout(fresh, s->s.session_timeout); /* the context's, as OpenSSL shows */
             SSL_SESSION_free(s->session);
             s->session = fresh;
         }

@@ -115,6 +115,8 @@ static void print_verify(const char *what, SSL_SESSION *ss)
     BIO_free(b);
 }
 
+static long ctx_timeout; /* > 0: SSL_CTX_set_timeout on the server's context */
+
 static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
 {
     X509 *x = selfsigned(k);
@@ -125,6 +127,8 @@ static void run(const char *name, EVP_PKEY *k, int level, int client_min13)
     SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION);
     if (client_min13) /* else the default minimum: the ClientHello's list is for TLS 1.2 too */
         SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
+    if (ctx_timeout > 0) /* the server session shows the context's timeout from the start */
+        SSL_CTX_set_timeout(sctx, ctx_timeout);
     if (level >= 0) /* level 0: SHA-1 schemes too */
         SSL_CTX_set_security_level(sctx, level), SSL_CTX_set_security_level(cctx, level);
     SSL_CTX_use_certificate(sctx, x);
@@ -202,6 +206,9 @@ int main(int argc, char **argv)
     run("rsa", rsa, -1, 1);
     run("ecdsa level 0", ec, 0, 1);
     run("ecdsa client without a minimum version", ec, -1, 0);
+    ctx_timeout = 300;
+    run("ecdsa, server context timeout 300", ec, -1, 1);
+    ctx_timeout = 0;
     run("ecdsa client without a minimum version, level 0", ec, 0, 0);
     srv_list = "ecdsa_sha224:ECDSA+SHA256:RSA+SHA224:rsa_pkcs1_sha224"; /* a repeat: refused */
     run("client_sigalgs list with a repeat", ec, -1, 1);
