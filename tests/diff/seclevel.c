@@ -490,7 +490,7 @@ int main(int argc, char **argv)
                 unsigned char rsig, rhash;
                 SSL_get_sigalgs(p.c, k, NULL, NULL, NULL, &rsig, &rhash);
                 unsigned char id[2] = { rhash, rsig };
-                if (interesting(SSL_SECOP_SIGALG_SUPPORTED, id)) /* keel lists SHA-224 schemes only where OpenSSL does */
+                if (interesting(SSL_SECOP_SIGALG_SUPPORTED, id)) /* the filter predates keel's SHA-224 entries; diff_sigalgs compares the whole list */
                     printf(" %02x%02x", rhash, rsig);
             }
             printf("\n");
