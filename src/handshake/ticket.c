@@ -83,7 +83,7 @@ static int keys_from_app(SSL_CTX *ctx)
         return 0;
     memcpy(ctx->ticket_secret, secret, sizeof(secret));
     OPENSSL_cleanse(secret, sizeof(secret));
-    memset(ctx->ticket_keys, 0, sizeof(ctx->ticket_keys));
+    OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys)); /* the old keys are secrets */
     return rotate_keys(ctx);
 }
 

@@ -15,52 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static X509 *cert(const char *cn, EVP_PKEY *k, X509 *issuer, EVP_PKEY *ik, int ca)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *n = X509_NAME_new();
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, n);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, ik != NULL ? ik : k, EVP_sha256());
-    X509_NAME_free(n);
-    return x;
-}
-
-static int handshake(SSL *c, SSL *s)
-{
-    int cd = 0, sd = 0;
-    for (int i = 0; i < 50 && !(cd && sd); i++) {
-        if (!cd) {
-            int r = SSL_do_handshake(c);
-            if (r == 1)
-                cd = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-        if (!sd) {
-            int r = SSL_do_handshake(s);
-            if (r == 1)
-                sd = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-    }
-    return cd && sd;
-}
+#include "tls.h"
 
 static void print_chain(const char *who, STACK_OF(X509) *sk)
 {
@@ -131,7 +86,7 @@ static void run(const own *o, int client)
     SSL_set_bio(s, b2, b2);
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
-    int ok = handshake(c, s);
+    int ok = keel_test_handshake(c, s);
     SSL *p = client ? s : c;
     printf("%s %s: %s verify=%ld", client ? "client" : "server", o->name, ok ? "ok" : "fail",
            SSL_get_verify_result(p));
@@ -196,9 +151,9 @@ int main(int argc, char **argv)
     int_k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     leaf_k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     other_k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    root = cert("root", root_k, NULL, NULL, 1);
-    inter = cert("intermediate", int_k, root, root_k, 1);
-    leaf = cert("leaf", leaf_k, inter, int_k, 0);
+    root = keel_test_cert("root", root_k, NULL, NULL, 1);
+    inter = keel_test_cert("intermediate", int_k, root, root_k, 1);
+    leaf = keel_test_cert("leaf", leaf_k, inter, int_k, 0);
 
     static const own cases[] = {
         { "store=int+root", ST_BOTH, 0, 0, 0 },

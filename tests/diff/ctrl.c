@@ -20,32 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls.h"
+
 static EVP_PKEY *key(const char *curve) { return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve); }
-
-static X509 *cert(const char *cn, EVP_PKEY *k, X509 *issuer, EVP_PKEY *ik, int ca)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *n = X509_NAME_new();
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, n);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, ik != NULL ? ik : k, EVP_sha256());
-    X509_NAME_free(n);
-    return x;
-}
 
 static const char *cn(X509 *x)
 {
@@ -93,30 +70,14 @@ static void info_cb(const SSL *s, int where, int ret)
 
 static int handshake(SSL *c, SSL *s)
 {
-    int cd = 0, sd = 0;
     ERR_clear_error();
     alert_c[0] = alert_s[0] = '\0';
-    for (int i = 0; i < 50 && !(cd && sd); i++) {
-        if (!cd) {
-            int r = SSL_do_handshake(c);
-            if (r == 1)
-                cd = 1;
-            else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-        if (!sd) {
-            int r = SSL_do_handshake(s);
-            if (r == 1)
-                sd = 1;
-            else if (SSL_get_error(s, r) != SSL_ERROR_WANT_READ)
-                return 0;
-        }
-    }
+    int ok = keel_test_handshake(c, s);
     /* Let the client read the server's tickets. */
     char b;
     SSL_read(c, &b, 1);
     ERR_clear_error();
-    return cd && sd;
+    return ok;
 }
 
 static EVP_PKEY *leafk, *cak, *interk;
@@ -231,9 +192,9 @@ int main(int argc, char **argv)
     cak = key("P-256");
     interk = key("P-256");
     leafk = key("P-256");
-    ca = cert("ca", cak, NULL, NULL, 1);
-    inter = cert("inter", interk, ca, cak, 1);
-    leaf = cert("leaf", leafk, inter, interk, 0);
+    ca = keel_test_cert("ca", cak, NULL, NULL, 1);
+    inter = keel_test_cert("inter", interk, ca, cak, 1);
+    leaf = keel_test_cert("leaf", leafk, inter, interk, 0);
 
     /* Numbers OpenSSL 3.0 does not define: 0, error queue untouched, on all four entry points. */
     {

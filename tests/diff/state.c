@@ -21,33 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls.h"
+
 static EVP_PKEY *cak, *sk, *ck;
 static X509 *ca, *scert, *ccert;
-
-static X509 *cert(const char *cn, EVP_PKEY *k, X509 *issuer, EVP_PKEY *ik, int isca)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *n = X509_NAME_new();
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, n);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, isca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, ik != NULL ? ik : k, EVP_sha256());
-    X509_NAME_free(n);
-    return x;
-}
 
 /* ---- the info callback's log ---- */
 
@@ -224,9 +201,9 @@ int main(int argc, char **argv)
     cak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ck = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    ca = cert("ca", cak, NULL, NULL, 1);
-    scert = cert("server", sk, ca, cak, 0);
-    ccert = cert("client", ck, ca, cak, 0);
+    ca = keel_test_cert("ca", cak, NULL, NULL, 1);
+    scert = keel_test_cert("server", sk, ca, cak, 0);
+    ccert = keel_test_cert("client", ck, ca, cak, 0);
 
     SSL_CTX *sc = server_ctx(), *cc = client_ctx();
     SSL *c, *s;

@@ -13,31 +13,6 @@
 #include "testutil.h"
 #include "tls.h"
 
-static X509 *cert(const char *cn, EVP_PKEY *k, X509 *issuer, EVP_PKEY *ik, int ca)
-{
-    static long serial = 1;
-    X509 *x = X509_new();
-    X509_NAME *n = X509_NAME_new();
-    X509V3_CTX v3;
-    X509_EXTENSION *e;
-
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, n);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
-    e = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-    X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    X509_sign(x, ik != NULL ? ik : k, EVP_sha256());
-    X509_NAME_free(n);
-    return x;
-}
-
 static EVP_PKEY *rk, *ik, *lk;
 static X509 *root, *inter, *leaf;
 
@@ -179,9 +154,9 @@ int main(void)
     rk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     ik = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     lk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    root = cert("root", rk, NULL, NULL, 1);
-    inter = cert("intermediate", ik, root, rk, 1);
-    leaf = cert("leaf", lk, inter, ik, 0);
+    root = keel_test_cert("root", rk, NULL, NULL, 1);
+    inter = keel_test_cert("intermediate", ik, root, rk, 1);
+    leaf = keel_test_cert("leaf", lk, inter, ik, 0);
 
     build_cases();
     auto_chain_cache();

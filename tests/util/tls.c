@@ -71,6 +71,11 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
+X509 *keel_test_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int ca)
+{
+    return make_cert(cn, key, issuer, issuer_key, ca, 30, EVP_sha256());
+}
+
 int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, long not_after_days)
 {
     c->ca_key = make_key(KT_EC_P256);

@@ -16,6 +16,9 @@ typedef struct {
  * negative not_after_days makes it expired). */
 int keel_test_make_chain(keel_test_chain *c, int leaf_type, const char *host, long not_after_days);
 void keel_test_chain_free(keel_test_chain *c);
+/* One certificate for cn and key's public half, signed by issuer_key (self-signed when issuer is
+ * NULL), valid for 30 days; ca: a CA certificate, else a leaf with cn as its DNS name. */
+X509 *keel_test_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int ca);
 
 /* A server context with the chain's leaf, a client context trusting its CA and verifying. */
 SSL_CTX *keel_test_server_ctx(const keel_test_chain *c);
