@@ -251,14 +251,15 @@ void keel_cert_cache_put(SSL_CTX *ctx, const uint8_t *der, size_t len, X509 *x);
 void keel_cert_cache_free(SSL_CTX *ctx);
 long keel_cache_stat(SSL_CTX *ctx, int cmd);
 
-/* Cipher table (src/api/cipher.c) */
+/* Cipher table (src/proto/cipher.c) */
 const SSL_CIPHER *keel_cipher_by_code(uint16_t code);
+const SSL_CIPHER *keel_cipher_by_name(const char *name, size_t len);
 int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
 /* 1: parsed; 0: syntax error, list untouched; -1: nothing matched, *n = 0 installed (as OpenSSL). */
 int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
 
-/* Groups and signature algorithms by name (src/api/groups.c) */
+/* Groups and signature algorithms by name (src/proto/groups.c; ALPN lists: src/proto/alpn.c) */
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);
 int keel_groups_from_nids(const int *nids, size_t count, uint16_t *out, size_t *n);
 int keel_sigalgs_parse(const char *list, uint16_t *out, size_t *n);

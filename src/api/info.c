@@ -2,7 +2,7 @@
  * (SSL_get_version(3), SSL_alert_type_string(3), SSL_state_string(3), SSL_get_peer_certificate(3),
  * SSL_CTX_set_alpn_select_cb(3)). */
 #include "handshake/hs.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

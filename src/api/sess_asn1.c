@@ -22,8 +22,8 @@
  * half-accepted. DER delimits itself, so d2i_SSL_SESSION takes one session from a longer buffer;
  * tickets (their plaintext is this same encoding: one format to keep safe, and it holds all a
  * server needs) and copies must hold exactly one, nothing trailing. */
-#include "api/session.h"
-#include "api/cipher.h"
+#include "proto/session.h"
+#include "proto/cipher.h"
 #include "common/bytes.h"
 
 #include <openssl/pem.h>

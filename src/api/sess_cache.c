@@ -2,7 +2,7 @@
  * SSL_CTX_flush_sessions(3), SSL_CTX_sess_number(3)): a list of sessions keyed by session id,
  * newest first, bounded by SSL_CTX_sess_set_cache_size, under the context's lock (contexts are
  * shared between threads). */
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SSL_SESSION: the reference-counted record of a negotiated session (SSL_SESSION_free(3),
  * SSL_SESSION_get_time(3), SSL_get_session(3), SSL_set_session(3) and friends). */
 #include "handshake/hs.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SSL_SESSION_print(3): a human-readable summary of a session, and SSL_SESSION_print_keylog: the
  * session's key in NSS key log format. The layout follows the summary `openssl s_client` shows, so
  * scripts that read those lines keep working. */
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <openssl/bio.h>
 #include <limits.h>

@@ -88,19 +88,6 @@ int SSL_get_security_level(const SSL *s) { return s->s.security_level; }
 
 /* ---- ALPN (SSL_CTX_set_alpn_protos(3)): note the inverted return, 0 = success ---- */
 
-int keel_alpn_check(const unsigned char *p, unsigned int len)
-{
-    unsigned int i = 0;
-    if (len == 0)
-        return 0;
-    while (i < len) {
-        if (p[i] == 0 || p[i] > len - i - 1)
-            return 0;
-        i += 1u + p[i];
-    }
-    return 1;
-}
-
 static int set_alpn(keel_settings *s, const unsigned char *protos, unsigned int len)
 {
     uint8_t *copy = NULL;

@@ -4,7 +4,7 @@
  * ca_names.c, the SSL BIO in bio_ssl.c; features keel does not implement are in unimplemented.c. */
 #include "handshake/hs.h"
 #include "handshake/ext.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <openssl/bio.h>
 #include <openssl/obj_mac.h>

@@ -1,6 +1,6 @@
 /* TLS 1.3 client handlers (RFC 8446 §4.1.2–§4.4): one function per message. */
 #include "handshake/ext.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 #include "crypto/crypto.h"
 #include "record/record.h"
 #include "handshake/keysched.h"
-#include "api/cipher.h"
+#include "proto/cipher.h"
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */

@@ -7,7 +7,7 @@
  * copy of it becomes the working transcript until the exchange ends. The client's Finished is
  * keyed by its current application traffic secret (keel_hs_finished_mac). */
 #include "handshake/ext.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* TLS 1.3 server handlers (RFC 8446 §4.1.1–§4.4): reading ClientHello, choosing what to
  * negotiate, and writing the server's flight. */
 #include "handshake/ext.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

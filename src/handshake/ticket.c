@@ -2,7 +2,7 @@
  * sealing, the client's session from a ticket, the client's PSK offer and the server's acceptance
  * with binder verification. */
 #include "handshake/ext.h"
-#include "api/session.h"
+#include "proto/session.h"
 
 #include <string.h>
 

@@ -1,8 +1,9 @@
-/* The cipher-suite table, the SSL_CIPHER getters and the two configuration grammars:
+/* The cipher-suite table and the two configuration grammars (the SSL_CIPHER getters are in
+ * src/api/cipher_get.c):
  * SSL_CTX_set_ciphersuites (TLS 1.3: a ':'-list of names) and SSL_CTX_set_cipher_list (TLS 1.2:
  * openssl-ciphers(1)'s cipher strings, for the suites keel implements). */
 #include "internal.h"
-#include "api/cipher.h"
+#include "proto/cipher.h"
 
 #include <openssl/objects.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ const SSL_CIPHER *keel_cipher_by_code(uint16_t code)
     return NULL;
 }
 
-static const SSL_CIPHER *by_name(const char *name, size_t len)
+const SSL_CIPHER *keel_cipher_by_name(const char *name, size_t len)
 {
     for (size_t i = 0; i < NTABLE; i++) {
         if ((strlen(table[i].name) == len && strncmp(table[i].name, name, len) == 0)
@@ -75,7 +76,7 @@ int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
 
     for (const char *p = str; *p != '\0';) {
         size_t len = strcspn(p, ":");
-        const SSL_CIPHER *c = by_name(p, len);
+        const SSL_CIPHER *c = keel_cipher_by_name(p, len);
         if ((len == 22 && strncmp(p, "TLS_AES_128_CCM_SHA256", len) == 0)
                 || (len == 24 && strncmp(p, "TLS_AES_128_CCM_8_SHA256", len) == 0))
             named++;
@@ -615,7 +616,7 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, i
         if (!L.active[L.order[i]])
             continue;
         any++;
-        const SSL_CIPHER *c = by_name(name, strlen(name));
+        const SSL_CIPHER *c = keel_cipher_by_name(name, strlen(name));
         if (c != NULL && c->min_tls == TLS1_2_VERSION && strcmp(c->name, name) == 0 && count < KEEL_MAX_CIPHERS)
             out[count++] = c;
     }
@@ -625,76 +626,4 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, i
         return -1;
     }
     return 1;
-}
-
-/* ---- SSL_CIPHER getters (SSL_CIPHER_get_name(3)) ---- */
-
-const char *SSL_CIPHER_get_name(const SSL_CIPHER *c) { return c != NULL ? c->name : "(NONE)"; }
-const char *SSL_CIPHER_standard_name(const SSL_CIPHER *c) { return c != NULL ? c->stdname : "(NONE)"; }
-
-const char *OPENSSL_cipher_name(const char *stdname)
-{
-    const SSL_CIPHER *c = stdname != NULL ? by_name(stdname, strlen(stdname)) : NULL;
-    return c != NULL ? c->name : "(NONE)";
-}
-
-const char *SSL_CIPHER_get_version(const SSL_CIPHER *c)
-{
-    if (c == NULL)
-        return "(NONE)";
-    return c->min_tls == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
-}
-
-int SSL_CIPHER_get_bits(const SSL_CIPHER *c, int *alg_bits)
-{
-    if (c == NULL)
-        return 0;
-    if (alg_bits != NULL)
-        *alg_bits = c->bits;
-    return c->bits;
-}
-
-uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c) { return c->id; }
-uint16_t SSL_CIPHER_get_protocol_id(const SSL_CIPHER *c) { return c->code; }
-int SSL_CIPHER_is_aead(const SSL_CIPHER *c) { return 1; }
-int SSL_CIPHER_get_kx_nid(const SSL_CIPHER *c) { return c->kx_nid; }
-int SSL_CIPHER_get_auth_nid(const SSL_CIPHER *c) { return c->auth_nid; }
-/* AEAD suites carry no separate MAC. */
-int SSL_CIPHER_get_digest_nid(const SSL_CIPHER *c) { return NID_undef; }
-
-int SSL_CIPHER_get_cipher_nid(const SSL_CIPHER *c)
-{
-    switch (c->aead) {
-    case KEEL_AEAD_AES_128_GCM: return NID_aes_128_gcm;
-    case KEEL_AEAD_AES_256_GCM: return NID_aes_256_gcm;
-    default: return NID_chacha20_poly1305;
-    }
-}
-
-const EVP_MD *SSL_CIPHER_get_handshake_digest(const SSL_CIPHER *c)
-{
-    return EVP_get_digestbynid(c->hash == KEEL_HASH_SHA384 ? NID_sha384 : NID_sha256);
-}
-
-const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
-{
-    return keel_cipher_by_code((uint16_t)(ptr[0] << 8 | ptr[1]));
-}
-
-char *SSL_CIPHER_description(const SSL_CIPHER *c, char *buf, int len)
-{
-    static const char *enc[] = { "AESGCM(128)", "AESGCM(256)", "CHACHA20/POLY1305(256)" };
-    const char *kx = c->kx_nid == NID_kx_any ? "any" : "ECDH";
-    const char *au = c->auth_nid == NID_auth_any ? "any" : c->auth_nid == NID_auth_rsa ? "RSA" : "ECDSA";
-
-    if (buf == NULL) {
-        len = 128;
-        if ((buf = OPENSSL_malloc(len)) == NULL)
-            return NULL;
-    } else if (len < 128) {
-        return NULL;
-    }
-    snprintf(buf, len, "%-30s %-7s Kx=%-8s Au=%-5s Enc=%-22s Mac=AEAD\n", c->name,
-             SSL_CIPHER_get_version(c), kx, au, enc[c->aead]);
-    return buf;
 }

@@ -1,6 +1,6 @@
 /* SSL_CIPHER's layout: private to keel. */
-#ifndef KEEL_API_CIPHER_H
-#define KEEL_API_CIPHER_H
+#ifndef KEEL_PROTO_CIPHER_H
+#define KEEL_PROTO_CIPHER_H
 #include "crypto/crypto.h"
 
 struct ssl_cipher_st {

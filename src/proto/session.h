@@ -1,7 +1,7 @@
 /* SSL_SESSION's layout: private to keel. A TLS 1.3 session is what a ticket stands for: the
  * resumption PSK and what the handshake established (RFC 8446 §4.6.1). */
-#ifndef KEEL_API_SESSION_H
-#define KEEL_API_SESSION_H
+#ifndef KEEL_PROTO_SESSION_H
+#define KEEL_PROTO_SESSION_H
 #include "internal.h"
 #include "crypto/crypto.h"
 #include <time.h>
