@@ -11,6 +11,8 @@ static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     if (!keel_rd_prefixed8(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
             || !keel_rd_done(d))
         return 0;
+    h->has_versions = 1;
+    h->versions = list;         /* for keel_select_version (hello.c) */
     while (!keel_rd_done(&list)) {
         uint32_t v;
         keel_rd_u16(&list, &v);
@@ -20,18 +22,15 @@ static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     return 1;
 }
 
+/* The version is judged by keel_client_check_version (hello.c), after the whole block. */
 static int sh_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
     uint32_t v;
     if (!keel_rd_u16(d, &v) || !keel_rd_done(d))
         return 0;
-    if (v != TLS1_3_VERSION) {
-        /* We offered only TLS 1.3 in supported_versions (RFC 8446 §4.2.1). */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-        *alert = SSL_AD_ILLEGAL_PARAMETER;
-        return 0;
-    }
-    h->offers_tls13 = 1;
+    h->has_versions = 1;
+    h->version = (uint16_t)v;
+    h->offers_tls13 = v == TLS1_3_VERSION;
     return 1;
 }
 

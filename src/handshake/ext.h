@@ -11,6 +11,10 @@ enum { KEEL_MSG_CH = 1, KEEL_MSG_SH = 2, KEEL_MSG_HRR = 4, KEEL_MSG_EE = 8, KEEL
 typedef struct {
     int is_hrr;
     int offers_tls13;           /* supported_versions lists (CH) / selects (SH) TLS 1.3 */
+    int has_versions;           /* supported_versions present */
+    keel_rd versions;           /* CH: the supported_versions list */
+    uint16_t legacy_version;    /* CH: legacy_version (set by the hello handler) */
+    uint16_t version;           /* CH: the version keel_select_version chose; SH: the one selected */
     int has_key_share, has_alpn, has_cookie;
     keel_rd key_shares;         /* CH: the KeyShareEntry list */
     uint16_t group;             /* SH: the share's group; HRR: the group asked for */
@@ -24,7 +28,7 @@ typedef struct {
     int psk_selected;           /* SH: the server took our PSK */
 } keel_hello;
 
-/* ticket.c */
+/* tls13/ticket.c */
 int keel_server_send_tickets(SSL *s);
 int keel_client_read_ticket(SSL *s, keel_rd *body);
 int keel_client_session_complete(SSL *s);
@@ -32,6 +36,11 @@ const SSL_SESSION *keel_client_psk_session(SSL *s);
 int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss);
 int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss);
 int keel_server_try_psk(SSL *s, keel_hello *h);
+
+/* hello.c: the version of the connection (RFC 8446 §4.2.1): the server's choice from a
+ * ClientHello, the client's check of a ServerHello's; 0 with h->version set, or the alert. */
+int keel_select_version(SSL *s, keel_hello *h);
+int keel_client_check_version(SSL *s, keel_hello *h);
 
 int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert);
 uint32_t keel_ext_bit(uint16_t type);

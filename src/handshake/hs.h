@@ -8,7 +8,7 @@
 #include "common/proto.h"
 #include "crypto/crypto.h"
 #include "record/record.h"
-#include "handshake/keysched.h"
+#include "handshake/tls13/keysched.h"
 #include "proto/cipher.h"
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
@@ -105,7 +105,7 @@ struct keel_conn {
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
 };
 
-/* conn.c */
+/* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
@@ -129,7 +129,7 @@ void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t le
 int keel_read_alert(SSL *s, const keel_record *rec);
 int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 
-/* keys13.c */
+/* tls13/keys.c: the TLS 1.3 key schedule applied to the connection; keel_keylog */
 void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t len);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
@@ -139,6 +139,7 @@ int keel_hs_derive_resumption(SSL *s);
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
 int keel_hs_update_secret(SSL *s, int dir);
 void keel_hs_wipe_secrets(SSL *s);
+/* hello.c: negotiation inputs */
 int keel_tls13_allowed(const keel_settings *st);
 size_t keel_groups_effective(const SSL *s, int op, uint16_t *out);
 size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out);
@@ -150,8 +151,9 @@ int keel_sigalgs_can_sign13(const uint16_t *v, size_t n);
 /* statem.c */
 int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */
 
-/* client.c / server.c: one handler per message */
+/* hello.c: the ClientHello (both versions offer in one) */
 int keel_client_write_hello(SSL *s);
+/* tls13/client.c, tls13/server.c: one handler per message */
 int keel_client_read_server_hello(SSL *s, keel_rd *body);
 int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body);
 int keel_client_read_cert_request(SSL *s, keel_rd *body);
@@ -170,7 +172,7 @@ int keel_server_read_finished(SSL *s, keel_rd *body);
  * KEEL_SUSPEND (SSL_CLIENT_HELLO_RETRY) */
 int keel_call_client_hello_cb(SSL *s, keel_rd msg);
 
-/* common13.c: messages both roles build / check */
+/* tls13/auth.c: messages both roles build / check */
 int keel_choose_cert(SSL *s, const keel_certkey **out);
 int keel_write_certificate(SSL *s, const keel_certkey *ck);
 int keel_read_certificate(SSL *s, keel_rd *body);
@@ -180,7 +182,7 @@ int keel_write_finished(SSL *s);
 int keel_read_finished(SSL *s, keel_rd *body);
 int keel_verify_peer(SSL *s);
 int keel_post_handshake(SSL *s, int type, keel_rd *body);
-/* pha.c: post-handshake client authentication (RFC 8446 §4.6.2) */
+/* tls13/pha.c: post-handshake client authentication (RFC 8446 §4.6.2) */
 enum { KEEL_PHA_NONE, KEEL_PHA_PENDING, KEEL_PHA_SENT, KEEL_PHA_CERT, KEEL_PHA_CERT_VRFY };
 int keel_write_cert_request(SSL *s);
 int keel_pha_send_request(SSL *s);

@@ -2,7 +2,7 @@
  * then share its pre-configured HMAC templates and cipher objects. Every thread must get the same
  * table and the same answers as a single thread. (Labelled "threads": also run under TSan.) */
 #include "crypto/crypto.h"
-#include "handshake/keysched.h"
+#include "handshake/tls13/keysched.h"
 #include "testutil.h"
 
 #include <openssl/err.h>

@@ -4,7 +4,7 @@
  * the PSK side: early secret, binder key, binder, early traffic and early exporter secrets.
  * Published test-vector bytes are facts (RFC 8448 is informational test data). */
 #include "crypto/crypto.h"
-#include "handshake/keysched.h"
+#include "handshake/tls13/keysched.h"
 #include "testutil.h"
 
 #include <openssl/crypto.h>

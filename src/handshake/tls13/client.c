@@ -11,163 +11,6 @@ const uint8_t keel_hrr_random[32] = {
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-static int is_ip_literal(const char *h)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
-}
-
-static int ext_open(SSL *s, keel_wr *w, uint16_t type, size_t *mark)
-{
-    s->conn->ext_offered |= keel_ext_bit(type);
-    return keel_wr_u16(w, type) && keel_wr_open16(w, mark);
-}
-
-static int write_u16s(keel_wr *w, const uint16_t *v, size_t n)
-{
-    size_t m;
-    keel_wr_open16(w, &m);
-    for (size_t i = 0; i < n; i++)
-        keel_wr_u16(w, v[i]);
-    return keel_wr_close(w, m);
-}
-
-int keel_client_write_hello(SSL *s)
-{
-    keel_conn *c = s->conn;
-    const keel_algs *algs = s->ctx->algs;
-    keel_wr w;
-    size_t body, m, e, x;
-    uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
-    uint16_t sigalgs[KEEL_MAX_SIGALGS];
-    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
-
-    if (!keel_tls13_allowed(&s->s)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
-        return 0;
-    }
-    /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED). */
-    const SSL_CIPHER *suites[KEEL_MAX_CIPHERS];
-    size_t nsuites = 0;
-    for (size_t i = 0; i < s->s.nciphers13; i++)
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
-            suites[nsuites++] = s->s.ciphers13[i];
-    if (nsuites == 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
-        return 0;
-    }
-    if (ngroups == 0) {
-        /* None the provider supports and the security level or callback allows. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
-        return 0;
-    }
-    if (!keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
-        return 0;
-    }
-    if (!c->hrr) {
-        if (!keel_random(algs, c->client_random, 32))
-            return 0;
-        /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
-        c->session_id_len = (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
-        if (c->session_id_len && !keel_random(algs, c->session_id, 32))
-            return 0;
-        c->group = groups[0];
-    }
-    if (c->kex == NULL && (c->kex = keel_kex_new(algs, c->group)) == NULL)
-        return 0;
-
-    c->ext_offered = 0;
-    if (!keel_wr_init(&w, 512))
-        return 0;
-    keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
-    keel_wr_open24(&w, &body);
-    keel_wr_u16(&w, TLS1_2_VERSION);
-    keel_wr_bytes(&w, c->client_random, 32);
-    keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, c->session_id, c->session_id_len);
-    keel_wr_close(&w, m);
-    keel_wr_open16(&w, &m);
-    for (size_t i = 0; i < nsuites; i++)
-        keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
-    keel_wr_close(&w, m);
-    keel_wr_u8(&w, 1);
-    keel_wr_u8(&w, 0); /* null compression */
-
-    keel_wr_open16(&w, &e);
-    if (s->hostname != NULL && !is_ip_literal(s->hostname)) { /* RFC 6066 §3 */
-        ext_open(s, &w, TLSEXT_TYPE_server_name, &x);
-        keel_wr_open16(&w, &m);
-        keel_wr_u8(&w, TLSEXT_NAMETYPE_host_name);
-        size_t n;
-        keel_wr_open16(&w, &n);
-        keel_wr_bytes(&w, (const uint8_t *)s->hostname, strlen(s->hostname));
-        keel_wr_close(&w, n);
-        keel_wr_close(&w, m);
-        keel_wr_close(&w, x);
-    }
-    ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
-    keel_wr_u8(&w, 2);
-    keel_wr_u16(&w, TLS1_3_VERSION);
-    keel_wr_close(&w, x);
-    ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
-    write_u16s(&w, groups, ngroups);
-    keel_wr_close(&w, x);
-    ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
-    keel_wr_open16(&w, &m);
-    keel_wr_u16(&w, c->group);
-    size_t sh;
-    keel_wr_open16(&w, &sh);
-    keel_kex_public_wr(c->kex, &w);
-    keel_wr_close(&w, sh);
-    keel_wr_close(&w, m);
-    keel_wr_close(&w, x);
-    ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
-    write_u16s(&w, sigalgs, nsigalgs);
-    keel_wr_close(&w, x);
-    if (s->s.alpn != NULL) {
-        ext_open(s, &w, TLSEXT_TYPE_application_layer_protocol_negotiation, &x);
-        keel_wr_open16(&w, &m);
-        keel_wr_bytes(&w, s->s.alpn, s->s.alpn_len);
-        keel_wr_close(&w, m);
-        keel_wr_close(&w, x);
-    }
-    ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
-    keel_wr_u8(&w, 1);
-    keel_wr_u8(&w, 1); /* psk_dhe_ke */
-    keel_wr_close(&w, x);
-    if (c->cookie != NULL) {
-        ext_open(s, &w, TLSEXT_TYPE_cookie, &x);
-        keel_wr_open16(&w, &m);
-        keel_wr_bytes(&w, c->cookie, c->cookie_len);
-        keel_wr_close(&w, m);
-        keel_wr_close(&w, x);
-    }
-    if (s->s.post_handshake_auth) {
-        c->pha_offered = 1;
-        ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
-        keel_wr_close(&w, x);
-    }
-    /* A session to resume: pre_shared_key goes last (RFC 8446 §4.2.11). After a HelloRetryRequest
-     * it is offered again only if the suite chosen has the session's hash. */
-    const SSL_SESSION *psk = keel_client_psk_session(s);
-    if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
-        psk = NULL;
-    c->psk_offered = psk;
-    if (psk != NULL)
-        keel_client_write_psk(s, &w, psk);
-    keel_wr_close(&w, e);
-    keel_wr_close(&w, body);
-
-    int ok = !keel_wr_failed(&w) && (psk == NULL || keel_client_psk_bind(s, &w, psk))
-        && keel_write_hs(s, &w);
-    keel_wr_cleanup(&w);
-    if (!ok && ERR_peek_error() == 0)
-        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-    return ok;
-}
-
 static int in_list(const uint16_t *v, size_t n, uint16_t x)
 {
     for (size_t i = 0; i < n; i++)
@@ -234,17 +77,12 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         return SSL_AD_DECODE_ERROR;
     }
     h.is_hrr = memcmp(random, keel_hrr_random, 32) == 0;
-    if (keel_rd_done(body)) {
-        /* No extensions: not TLS 1.3, which is all keel's client offers. */
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-        return SSL_AD_PROTOCOL_VERSION;
-    }
-    if (!keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->ext_offered, &alert))
+    /* No extensions: no supported_versions, which keel_client_check_version refuses. */
+    if (!keel_rd_done(body)
+            && !keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->ext_offered, &alert))
         return alert;
-    if (!h.offers_tls13) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-        return SSL_AD_PROTOCOL_VERSION;
-    }
+    if ((alert = keel_client_check_version(s, &h)) != 0)
+        return alert;
     if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
         return SSL_AD_ILLEGAL_PARAMETER;
@@ -263,7 +101,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMPRESSION_ALGORITHM);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    c->version = TLS1_3_VERSION;
+    c->version = h.version;
     if (c->cipher == NULL) {
         c->cipher = cs;
         if (!keel_transcript_set_hash(&c->transcript, cs->hash)

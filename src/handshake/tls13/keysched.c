@@ -1,5 +1,5 @@
 /* TLS 1.3 key schedule (RFC 8446 §7.1 diagram, top to bottom). */
-#include "handshake/keysched.h"
+#include "handshake/tls13/keysched.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>

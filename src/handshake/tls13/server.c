@@ -380,15 +380,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
      * the handshake (KEEL_SUSPEND): the message stays buffered and is handled again. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
         return alert;
-    /* Appendix D.5: a legacy_version of SSL 3.0 or below is no TLS ClientHello. */
-    if (legacy_version <= SSL3_VERSION) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
-        return SSL_AD_PROTOCOL_VERSION;
-    }
-    if (!h.offers_tls13 || !keel_tls13_allowed(&s->s)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-        return SSL_AD_PROTOCOL_VERSION;
-    }
+    h.legacy_version = (uint16_t)legacy_version;
+    if ((alert = keel_select_version(s, &h)) != 0)
+        return alert;
     /* RFC 8446 §4.1.2: TLS 1.3 allows only the null compression method. */
     if (comp.len != 1 || comp.p[0] != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMPRESSION_ALGORITHM);
@@ -434,7 +428,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
                 || !keel_ks_init(&c->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }
-    c->version = TLS1_3_VERSION;
+    c->version = h.version;
     c->group = group;
     /* Both hellos: ClientHello 2's PSK offer is checked again (ticket.c). */
     if ((alert = keel_server_try_psk(s, &h)) != 0)

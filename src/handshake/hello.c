@@ -1,0 +1,283 @@
+/* Version-independent hello work: the ClientHello we send, the negotiation inputs (our groups
+ * and signature schemes as the settings and the security level allow), and the version choice of
+ * each role (RFC 8446 §4.2.1, RFC 5246 §7.4.1). */
+#include "handshake/ext.h"
+#include "proto/session.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static int is_ip_literal(const char *h)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+}
+
+static int ext_open(SSL *s, keel_wr *w, uint16_t type, size_t *mark)
+{
+    s->conn->ext_offered |= keel_ext_bit(type);
+    return keel_wr_u16(w, type) && keel_wr_open16(w, mark);
+}
+
+static int write_u16s(keel_wr *w, const uint16_t *v, size_t n)
+{
+    size_t m;
+    keel_wr_open16(w, &m);
+    for (size_t i = 0; i < n; i++)
+        keel_wr_u16(w, v[i]);
+    return keel_wr_close(w, m);
+}
+
+int keel_client_write_hello(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const keel_algs *algs = s->ctx->algs;
+    keel_wr w;
+    size_t body, m, e, x;
+    uint16_t groups[KEEL_MAX_GROUPS];
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
+    uint16_t sigalgs[KEEL_MAX_SIGALGS];
+    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
+
+    if (!keel_tls13_allowed(&s->s)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
+        return 0;
+    }
+    /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED). */
+    const SSL_CIPHER *suites[KEEL_MAX_CIPHERS];
+    size_t nsuites = 0;
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
+            suites[nsuites++] = s->s.ciphers13[i];
+    if (nsuites == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
+        return 0;
+    }
+    if (ngroups == 0) {
+        /* None the provider supports and the security level or callback allows. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
+        return 0;
+    }
+    if (!keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return 0;
+    }
+    if (!c->hrr) {
+        if (!keel_random(algs, c->client_random, 32))
+            return 0;
+        /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
+        c->session_id_len = (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
+        if (c->session_id_len && !keel_random(algs, c->session_id, 32))
+            return 0;
+        c->group = groups[0];
+    }
+    if (c->kex == NULL && (c->kex = keel_kex_new(algs, c->group)) == NULL)
+        return 0;
+
+    c->ext_offered = 0;
+    if (!keel_wr_init(&w, 512))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, TLS1_2_VERSION);
+    keel_wr_bytes(&w, c->client_random, 32);
+    keel_wr_open8(&w, &m);
+    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_close(&w, m);
+    keel_wr_open16(&w, &m);
+    for (size_t i = 0; i < nsuites; i++)
+        keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
+    keel_wr_close(&w, m);
+    keel_wr_u8(&w, 1);
+    keel_wr_u8(&w, 0); /* null compression */
+
+    keel_wr_open16(&w, &e);
+    if (s->hostname != NULL && !is_ip_literal(s->hostname)) { /* RFC 6066 §3 */
+        ext_open(s, &w, TLSEXT_TYPE_server_name, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_u8(&w, TLSEXT_NAMETYPE_host_name);
+        size_t n;
+        keel_wr_open16(&w, &n);
+        keel_wr_bytes(&w, (const uint8_t *)s->hostname, strlen(s->hostname));
+        keel_wr_close(&w, n);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
+    keel_wr_u8(&w, 2);
+    keel_wr_u16(&w, TLS1_3_VERSION);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
+    write_u16s(&w, groups, ngroups);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
+    keel_wr_open16(&w, &m);
+    keel_wr_u16(&w, c->group);
+    size_t sh;
+    keel_wr_open16(&w, &sh);
+    keel_kex_public_wr(c->kex, &w);
+    keel_wr_close(&w, sh);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, x);
+    ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
+    write_u16s(&w, sigalgs, nsigalgs);
+    keel_wr_close(&w, x);
+    if (s->s.alpn != NULL) {
+        ext_open(s, &w, TLSEXT_TYPE_application_layer_protocol_negotiation, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_bytes(&w, s->s.alpn, s->s.alpn_len);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
+    keel_wr_u8(&w, 1);
+    keel_wr_u8(&w, 1); /* psk_dhe_ke */
+    keel_wr_close(&w, x);
+    if (c->cookie != NULL) {
+        ext_open(s, &w, TLSEXT_TYPE_cookie, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_bytes(&w, c->cookie, c->cookie_len);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    if (s->s.post_handshake_auth) {
+        c->pha_offered = 1;
+        ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
+        keel_wr_close(&w, x);
+    }
+    /* A session to resume: pre_shared_key goes last (RFC 8446 §4.2.11). After a HelloRetryRequest
+     * it is offered again only if the suite chosen has the session's hash. */
+    const SSL_SESSION *psk = keel_client_psk_session(s);
+    if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
+        psk = NULL;
+    c->psk_offered = psk;
+    if (psk != NULL)
+        keel_client_write_psk(s, &w, psk);
+    keel_wr_close(&w, e);
+    keel_wr_close(&w, body);
+
+    int ok = !keel_wr_failed(&w) && (psk == NULL || keel_client_psk_bind(s, &w, psk))
+        && keel_write_hs(s, &w);
+    keel_wr_cleanup(&w);
+    if (!ok && ERR_peek_error() == 0)
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+    return ok;
+}
+
+/* ---- negotiation inputs ---- */
+
+int keel_tls13_allowed(const keel_settings *st)
+{
+    if (st->options & SSL_OP_NO_TLSv1_3)
+        return 0;
+    if (st->max_version != 0 && st->max_version < TLS1_3_VERSION)
+        return 0;
+    return st->min_version <= TLS1_3_VERSION
+        && keel_sec_allowed(st, SSL_SECOP_VERSION, 0, TLS1_3_VERSION, NULL);
+}
+
+/* OpenSSL 3.0's default group order, less what the provider cannot do and, with op
+ * SSL_SECOP_CURVE_SUPPORTED, what the security level or callback refuses (op 0: the caller asks
+ * about each candidate itself). */
+size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
+{
+    static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018 };
+    const uint16_t *list = s->s.ngroups ? s->s.groups : defaults;
+    size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (keel_kex_supported(s->ctx->algs, list[i])
+                && (op == 0 || keel_sec_group(&s->s, op, list[i])))
+            out[k++] = list[i];
+    return k;
+}
+
+/* Our signature schemes (at most KEEL_MAX_SIGALGS into out): for client authentication
+ * (the server's CertificateRequest and the client's CertificateVerify) the client_sigalgs list if
+ * one is set (SSL_CTX_set1_client_sigalgs(3)), else the sigalgs list, else keel's default. A list
+ * we send (op SSL_SECOP_SIGALG_SUPPORTED) loses what the security level or callback refuses
+ * (SHA-1 from level 1); with op 0 the caller asks SSL_SECOP_SIGALG_SHARED itself. */
+size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out)
+{
+    const uint16_t *list;
+    size_t n, k = 0;
+
+    if (client_auth && st->nclient_sigalgs) {
+        list = st->client_sigalgs;
+        n = st->nclient_sigalgs;
+    } else if (st->nsigalgs) {
+        list = st->sigalgs;
+        n = st->nsigalgs;
+    } else {
+        n = keel_sigalgs_default(&list);
+    }
+    /* A client whose minimum version is TLS 1.3 never offers SHA-1 or SHA-224 schemes (RFC 8446
+     * §4.2.3: legacy, for TLS 1.2), as OpenSSL 3.0 does; a server's CertificateRequest lists them
+     * (for certificate signatures), as OpenSSL 3.0's does. */
+    int no_legacy = st->sec_ssl != NULL && !st->sec_ssl->server && st->min_version >= TLS1_3_VERSION;
+    for (size_t i = 0; i < n && k < KEEL_MAX_SIGALGS; i++)
+        if (!(no_legacy && ((list[i] >> 8) == 0x02 || (list[i] >> 8) == 0x03))
+                && (op == 0 || keel_sec_sigalg(st, op, list[i])))
+            out[k++] = list[i];
+    return k;
+}
+
+/* A list we send must hold a scheme a TLS 1.3 CertificateVerify may use: RFC 8446 §4.2.3 keeps
+ * rsa_pkcs1_*, SHA-224 and SHA-1 for certificate signatures only. */
+int keel_sigalgs_can_sign13(const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] >> 8) != 0x02 && (v[i] >> 8) != 0x03 && v[i] != 0x0401 && v[i] != 0x0501 && v[i] != 0x0601)
+            return 1;
+    return 0;
+}
+
+size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
+{
+    const keel_conn *c = s->conn;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t nours = keel_sigalgs_effective(&s->s, client_auth, 0, ours), k = 0, j;
+
+    /* In the peer's order, each scheme once: a peer list of any length (repeats included)
+     * yields at most nours entries. */
+    for (size_t i = 0; i < c->npeer_sigalgs && k < KEEL_MAX_SIGALGS; i++) {
+        size_t m;
+        for (j = 0; j < nours && ours[j] != c->peer_sigalgs[i]; j++)
+            ;
+        for (m = 0; m < k && out[m] != c->peer_sigalgs[i]; m++)
+            ;
+        if (j < nours && m == k && keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, ours[j]))
+            out[k++] = ours[j];
+    }
+    return k;
+}
+
+/* ---- the version (RFC 8446 §4.2.1, Appendix D) ---- */
+
+/* The server's choice from a ClientHello whose extensions are parsed. Appendix D.5: a
+ * legacy_version of SSL 3.0 or below is no TLS ClientHello. TLS 1.3 when supported_versions lists
+ * it and the settings allow it. (TLS 1.2 plugs in here: legacy_version or the list naming 1.2.) */
+int keel_select_version(SSL *s, keel_hello *h)
+{
+    if (h->legacy_version <= SSL3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
+    if (h->offers_tls13 && keel_tls13_allowed(&s->s)) {
+        h->version = TLS1_3_VERSION;
+        return 0;
+    }
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+    return SSL_AD_PROTOCOL_VERSION;
+}
+
+/* The client's check of a ServerHello (or HelloRetryRequest): keel offers TLS 1.3 only, so the
+ * server must select it in supported_versions; one we did not offer is an illegal_parameter
+ * (§4.2.1), a hello without the extension (TLS 1.2 or older) a protocol_version. */
+int keel_client_check_version(SSL *s, keel_hello *h)
+{
+    if (h->has_versions && h->version == TLS1_3_VERSION)
+        return 0;
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+    return h->has_versions ? SSL_AD_ILLEGAL_PARAMETER : SSL_AD_PROTOCOL_VERSION;
+}

@@ -1,0 +1,259 @@
+/* Between the record engine and the handshake: message reassembly, the one send path of handshake
+ * messages, alerts, and the change_cipher_spec we write. */
+#include "handshake/hs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int keel_flush(SSL *s)
+{
+    int r = keel_rl_flush(&s->conn->rl, s->wbio);
+    if (r == KEEL_RL_OK) {
+        s->rwstate = SSL_NOTHING;
+        (void)BIO_flush(s->wbio);
+        return 1;
+    }
+    if (r == KEEL_RL_RETRY) {
+        s->rwstate = SSL_WRITING;
+        return -1;
+    }
+    s->rwstate = SSL_NOTHING;
+    s->conn->fatal = 1;
+    return 0;
+}
+
+int keel_send_alert(SSL *s, int level, int desc)
+{
+    uint8_t a[2] = { (uint8_t)level, (uint8_t)desc };
+    if (s->conn == NULL || s->wbio == NULL)
+        return 0;
+    if (!keel_rl_seal(&s->conn->rl, SSL3_RT_ALERT, a, 2))
+        return 0;
+    keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
+    keel_info(s, SSL_CB_WRITE_ALERT, level << 8 | desc);
+    return keel_flush(s);
+}
+
+/* A fatal error: send the alert once (RFC 8446 §6.2) and mark the connection dead. The reason is
+ * already on the error stack, raised where the failure was found. */
+void keel_fatal(SSL *s, int alert)
+{
+    keel_conn *c = s->conn;
+    if (c == NULL || c->fatal)
+        return;
+    c->fatal = 1;
+    /* After our close_notify nothing more is written (RFC 8446 §6.1). */
+    if (alert >= 0 && !(s->shutdown & SSL_SENT_SHUTDOWN))
+        keel_send_alert(s, SSL3_AL_FATAL, alert);
+    s->shutdown |= SSL_SENT_SHUTDOWN;
+}
+
+/* The one send path of handshake messages, during the handshake and after it. */
+int keel_write_hs(SSL *s, keel_wr *msg)
+{
+    const uint8_t *p = keel_wr_data(msg);
+    size_t len = keel_wr_len(msg), max = s->s.max_send_fragment;
+
+    /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
+    if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return 0;
+    }
+    if (len < 4 || max == 0 || max > SSL3_RT_MAX_PLAIN_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    /* §4.4.1: the transcript holds the handshake's messages; NewSessionTicket and KeyUpdate are
+     * post-handshake messages outside it (post-handshake authentication's messages extend the
+     * copy of it pha.c keeps). */
+    if (p[0] != SSL3_MT_NEWSESSION_TICKET && p[0] != SSL3_MT_KEY_UPDATE
+            && !keel_transcript_update(&s->conn->transcript, p, len))
+        return 0;
+    keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
+    /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment
+     * length in force now (SSL_set_max_send_fragment may change it mid-connection). */
+    for (size_t off = 0; off < len; off += max) {
+        size_t n = len - off < max ? len - off : max;
+        if (!keel_rl_seal(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n))
+            return 0;
+    }
+    return 1;
+}
+
+/* A message built in w (any builder failure counts), sent; w is released either way. */
+int keel_send_hs(SSL *s, keel_wr *w)
+{
+    int ok = !keel_wr_failed(w) && keel_write_hs(s, w);
+    keel_wr_cleanup(w);
+    return ok;
+}
+
+/* Middlebox compatibility (RFC 8446 §D.4): one change_cipher_spec, written before the write key
+ * of the next flight is installed, so it goes out unprotected. */
+int keel_write_ccs(SSL *s)
+{
+    static const uint8_t one = 1;
+    if (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT))
+        return 1;
+    s->conn->ccs_sent = 1;
+    keel_step(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE);
+    keel_msg_cb(s, 1, SSL3_RT_CHANGE_CIPHER_SPEC, &one, 1);
+    return keel_rl_seal(&s->conn->rl, SSL3_RT_CHANGE_CIPHER_SPEC, &one, 1);
+}
+
+/* An alert record from the peer, consumed here. close_notify ends reading cleanly; in TLS 1.3
+ * every other alert but user_canceled is fatal (RFC 8446 §6), and a flood of user_canceled is
+ * bounded like one of empty records. The reason is SSL_AD_REASON_OFFSET + description, as OpenSSL
+ * reports it (e.g. SSL_R_TLSV1_ALERT_UNKNOWN_CA). Returns 1 if reading may go on, 0 at
+ * close_notify or a fatal alert. */
+int keel_read_alert(SSL *s, const keel_record *rec)
+{
+    keel_conn *c = s->conn;
+    uint8_t data[2];
+    size_t len = rec->len;
+
+    memcpy(data, rec->data, len < 2 ? len : 2);
+    keel_rl_consume(&c->rl, len);
+    if (len != 2) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_ALERT);
+        keel_fatal(s, SSL_AD_DECODE_ERROR);
+        return 0;
+    }
+    keel_msg_cb(s, 0, SSL3_RT_ALERT, data, 2);
+    keel_info(s, SSL_CB_READ_ALERT, data[0] << 8 | data[1]);
+    if (data[1] == SSL_AD_CLOSE_NOTIFY) {
+        s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+        return 0;
+    }
+    if (data[1] == SSL_AD_USER_CANCELLED && data[0] == SSL3_AL_WARNING) {
+        if (++c->empty_records <= KEEL_MAX_EMPTY_RECORDS)
+            return 1;
+        ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    ERR_raise_data(ERR_LIB_SSL, SSL_AD_REASON_OFFSET + data[1], "SSL alert number %d", data[1]);
+    c->fatal = 1;
+    s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+    return 0;
+}
+
+/* Handshake bytes join the reassembly buffer; messages may span records (RFC 8446 §5.1). */
+int keel_hs_append(SSL *s, const uint8_t *data, size_t len)
+{
+    keel_conn *c = s->conn;
+    if (c->hs_len + len > KEEL_MAX_HS_MSG + 4) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    if (c->hs_len + len > c->hs_cap) {
+        size_t cap = c->hs_len + len < 4096 ? 4096 : c->hs_len + len;
+        uint8_t *n = OPENSSL_realloc(c->hs_buf, cap);
+        if (n == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+            return 0;
+        }
+        c->hs_buf = n;
+        c->hs_cap = cap;
+    }
+    memcpy(c->hs_buf + c->hs_len, data, len);
+    c->hs_len += len;
+    return 1;
+}
+
+/* Take the next whole handshake message from hs_buf, reading records as needed. */
+int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
+{
+    keel_conn *c = s->conn;
+
+    for (;;) {
+        if (c->hs_len >= 4) {
+            size_t len = (size_t)c->hs_buf[1] << 16 | (size_t)c->hs_buf[2] << 8 | c->hs_buf[3];
+            if (len > KEEL_MAX_HS_MSG || len > s->s.max_cert_list + 4096) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
+                keel_fatal(s, SSL_AD_ILLEGAL_PARAMETER);
+                return 0;
+            }
+            if (c->hs_len >= 4 + len) {
+                *type = c->hs_buf[0];
+                keel_rd_init(body, c->hs_buf + 4, len);
+                *msg_len = 4 + len;
+                if (!c->hs_held) /* once per message, though handled again after a suspension */
+                    keel_msg_cb(s, 0, SSL3_RT_HANDSHAKE, c->hs_buf, 4 + len);
+                c->hs_held = 0;
+                return 1;
+            }
+        }
+        keel_record rec;
+        int alert = 0;
+        s->rwstate = SSL_READING;
+        int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
+        if (r == KEEL_RL_RETRY)
+            return -1;
+        s->rwstate = SSL_NOTHING;
+        if (r == KEEL_RL_EOF || r == KEEL_RL_ERROR) {
+            if (r == KEEL_RL_EOF)
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            c->fatal = 1;
+            return 0;
+        }
+        if (r == KEEL_RL_ALERT) {
+            keel_fatal(s, alert);
+            return 0;
+        }
+        switch (rec.type) {
+        case SSL3_RT_HANDSHAKE:
+            if (!keel_hs_append(s, rec.data, rec.len))
+                return 0;
+            keel_rl_consume(&c->rl, rec.len);
+            c->empty_records = 0;
+            break;
+        case SSL3_RT_CHANGE_CIPHER_SPEC:
+            /* RFC 8446 §5: a single 0x01 CCS is ignored during the handshake (middlebox
+             * compatibility), from the first ClientHello on; anything else, or too many, is
+             * unexpected. A server that has not read a ClientHello yet is in TLS_ST_BEFORE. */
+            if (s->server && s->state == TLS_ST_BEFORE) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE); /* as OpenSSL 3.0 reports it */
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            if (rec.len != 1 || rec.data[0] != 1 || c->ccs_received || !s->in_init) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_CCS_MESSAGE);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
+            keel_rl_consume(&c->rl, rec.len);
+            c->ccs_received = 1;
+            break;
+        case SSL3_RT_ALERT:
+            if (!keel_read_alert(s, &rec)) {
+                if (!c->fatal) /* close_notify in the middle of a handshake */
+                    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+                c->fatal = 1;
+                return 0;
+            }
+            break;
+        default:
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
+    }
+}
+
+void keel_hs_consume(SSL *s, size_t msg_len)
+{
+    keel_conn *c = s->conn;
+    memmove(c->hs_buf, c->hs_buf + msg_len, c->hs_len - msg_len);
+    c->hs_len -= msg_len;
+    c->cur_len = 0; /* no message is current: a write step's key change needs hs_len == 0 */
+    /* The reassembly buffer is kept between handshake messages, not after the handshake. */
+    if (c->hs_len == 0 && (c->hs_cap > 16384 || !s->in_init)) {
+        OPENSSL_free(c->hs_buf);
+        c->hs_buf = NULL;
+        c->hs_cap = 0;
+    }
+}
