@@ -164,6 +164,13 @@ int keel_client_write_hello(SSL *s)
     return ok;
 }
 
+/* The row that opens a client's handshake: ClientHello 1 (RFC 8446 §4.1.2). */
+int keel_client_write_first_hello(SSL *s)
+{
+    keel_step(s, TLS_ST_CW_CLNT_HELLO);
+    return keel_client_write_hello(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
 /* ---- negotiation inputs ---- */
 
 int keel_tls13_allowed(const keel_settings *st)

@@ -101,7 +101,7 @@ struct keel_conn {
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
-    int hrr_wait;               /* server: HelloRetryRequest sent, ClientHello 2 due */
+    int hrr_wait;               /* server: HelloRetryRequest sent / client: received; ClientHello 2 due */
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
 };
 
@@ -148,19 +148,53 @@ size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, 
 size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out);
 int keel_sigalgs_can_sign13(const uint16_t *v, size_t n);
 
-/* statem.c */
+/* statem.c: the driver; the handshake is a table per protocol version (RFC 8446 §A, RFC 5246
+ * §7.3). A row {state, role, msg, guard, handler, next}: in `state`, for our role, when `msg`
+ * arrives (a handshake type, or KEEL_MT_CCS) and the guard holds (NULL: always), `read` takes it;
+ * a KEEL_WRITE row is our turn to speak, `write` sends one flight. Handlers return 0, the alert to
+ * send, or KEEL_SUSPEND (a callback asked to be called again: nothing consumed or written). On 0
+ * the driver moves to `next`; KEEL_NEXT_BY_HANDLER (0) marks the few rows whose handler sets the
+ * state because it depends on what the handler found (the tables say which). Write handlers
+ * report each message they write with keel_step (the info callback's LOOP per state). States are
+ * OpenSSL's OSSL_HANDSHAKE_STATE values, TLS 1.2's included, so apps see what OpenSSL shows. */
+#define KEEL_WRITE 0x100                    /* row: our turn to speak */
+#define KEEL_MT_CCS 0x101                   /* a change_cipher_spec record as a message (TLS 1.2) */
+#define KEEL_NEXT_BY_HANDLER TLS_ST_BEFORE  /* no row moves back to TLS_ST_BEFORE */
+typedef int (*keel_guard)(const SSL *);
+typedef int (*keel_reader)(SSL *, keel_rd *);
+typedef int (*keel_writer)(SSL *);
+typedef struct {
+    OSSL_HANDSHAKE_STATE state;
+    int server;
+    int msg;                    /* handshake type, KEEL_MT_CCS or KEEL_WRITE */
+    keel_guard guard;           /* NULL: always */
+    keel_reader read;           /* message rows */
+    keel_writer write;          /* KEEL_WRITE rows */
+    OSSL_HANDSHAKE_STATE next;
+} keel_row;
+typedef struct {
+    const keel_row *rows;
+    size_t count;
+    /* A change_cipher_spec record reaches this table as the message KEEL_MT_CCS (TLS 1.2, RFC
+     * 5246 §7.1); 0: the TLS 1.3 compatibility rule of RFC 8446 §5 applies (msg.c). */
+    int ccs_message;
+} keel_table;
+const keel_table *keel_table_for(const SSL *s);         /* statem.c: by negotiated version */
+const keel_table *keel_tls13_table(void);               /* tls13/table.c */
 int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */
 
-/* hello.c: the ClientHello (both versions offer in one) */
+/* hello.c: the ClientHello (both versions offer in one): 1 written / 0; the first one as a row */
 int keel_client_write_hello(SSL *s);
+int keel_client_write_first_hello(SSL *s);
 /* tls13/client.c, tls13/server.c: one handler per message */
+int keel_client_write_retry_hello(SSL *s);
 int keel_client_read_server_hello(SSL *s, keel_rd *body);
 int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body);
 int keel_client_read_cert_request(SSL *s, keel_rd *body);
 int keel_client_read_certificate(SSL *s, keel_rd *body);
 int keel_client_read_cert_verify(SSL *s, keel_rd *body);
 int keel_client_read_finished(SSL *s, keel_rd *body);
-int keel_client_write_finished(SSL *s);
+int keel_client_write_finished(SSL *s);                 /* 0, an alert or KEEL_SUSPEND */
 int keel_server_read_client_hello(SSL *s, keel_rd *body);
 int keel_server_write_hello(SSL *s);                    /* 0, an alert or KEEL_SUSPEND */
 int keel_server_write_flight(SSL *s);

@@ -50,14 +50,20 @@ static int client_retry(SSL *s, keel_hello *h)
         c->cookie_len = h->cookie.len;
     }
     c->hrr = 1;
-    keel_set_state(s, TLS_ST_CR_SRVR_HELLO);
-    if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s)
-            || !keel_write_ccs(s))
-        return SSL_AD_INTERNAL_ERROR;
-    keel_step(s, TLS_ST_CW_CLNT_HELLO);
-    if (!keel_client_write_hello(s))
+    c->hrr_wait = 1; /* the write row keel_client_write_retry_hello answers */
+    if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
+}
+
+/* The answer to a HelloRetryRequest: [CCS] ClientHello 2 (RFC 8446 §4.1.4, §D.4). */
+int keel_client_write_retry_hello(SSL *s)
+{
+    s->conn->hrr_wait = 0;
+    if (!keel_write_ccs(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_CW_CLNT_HELLO);
+    return keel_client_write_hello(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
 int keel_client_read_server_hello(SSL *s, keel_rd *body)
@@ -146,7 +152,6 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_hs)
             || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_hs))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CR_SRVR_HELLO);
     return 0;
 }
 
@@ -160,7 +165,6 @@ int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
         return alert;
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CR_ENCRYPTED_EXTENSIONS);
     return 0;
 }
 
@@ -187,7 +191,6 @@ int keel_client_read_cert_request(SSL *s, keel_rd *body)
     s->conn->cert_requested = 1;
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CR_CERT_REQ);
     return 0;
 }
 
@@ -205,7 +208,6 @@ int keel_client_read_certificate(SSL *s, keel_rd *body)
         return alert;
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CR_CERT);
     return 0;
 }
 
@@ -214,7 +216,6 @@ int keel_client_read_cert_verify(SSL *s, keel_rd *body)
     int alert = keel_read_cert_verify(s, body);
     if (alert)
         return alert;
-    keel_set_state(s, TLS_ST_CR_CERT_VRFY);
     return 0;
 }
 
@@ -227,12 +228,11 @@ int keel_client_read_finished(SSL *s, keel_rd *body)
     /* Application secrets over the transcript through the server's Finished (RFC 8446 §7.1). */
     if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_ap))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_CR_FINISHED);
     return 0;
 }
 
-/* The client's second flight: [CCS] [Certificate CertificateVerify] Finished. 1 = written,
- * 0 = failed, -1 = the client certificate callback wants to be called again (nothing written). */
+/* The client's second flight: [CCS] [Certificate CertificateVerify] Finished. 0, an alert, or
+ * KEEL_SUSPEND: the client certificate callback wants to be called again (nothing written). */
 int keel_client_write_finished(SSL *s)
 {
     keel_conn *c = s->conn;
@@ -240,26 +240,28 @@ int keel_client_write_finished(SSL *s)
 
     if (c->cert_requested) {
         int r = keel_choose_cert(s, &ck);
-        if (r <= 0)
-            return r;
+        if (r < 0)
+            return KEEL_SUSPEND;
+        if (r == 0)
+            return SSL_AD_INTERNAL_ERROR;
     }
     if (!keel_write_ccs(s))
-        return 0;
+        return SSL_AD_INTERNAL_ERROR;
     if (c->cert_requested) {
         keel_step(s, TLS_ST_CW_CERT);
         if (!keel_write_certificate(s, ck))
-            return 0;
+            return SSL_AD_INTERNAL_ERROR;
         if (ck != NULL) {
             keel_step(s, TLS_ST_CW_CERT_VRFY);
             if (!keel_write_cert_verify(s))
-                return 0;
+                return SSL_AD_INTERNAL_ERROR;
         }
     }
     keel_step(s, TLS_ST_CW_FINISHED);
     if (!keel_write_finished(s))
-        return 0;
+        return SSL_AD_INTERNAL_ERROR;
     if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s)
             || !keel_client_session_complete(s))
-        return 0;
-    return 1;
+        return SSL_AD_INTERNAL_ERROR;
+    return 0;
 }

@@ -452,7 +452,6 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_set_state(s, TLS_ST_SR_CLNT_HELLO);
     return 0;
 }
 
@@ -571,6 +570,8 @@ int keel_read_client_certificate(SSL *s, keel_rd *body)
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
+/* Its row's next state is the handler's: RFC 8446 §4.4.2 — after an empty Certificate no
+ * CertificateVerify follows, so the state skips to TLS_ST_SR_CERT_VRFY, as OpenSSL's does. */
 int keel_server_read_certificate(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
@@ -586,10 +587,11 @@ int keel_server_read_cert_verify(SSL *s, keel_rd *body)
     int alert = keel_read_cert_verify(s, body);
     if (alert)
         return alert;
-    keel_set_state(s, TLS_ST_SR_CERT_VRFY);
     return 0;
 }
 
+/* Its row's next state is the handler's: TLS_ST_SR_FINISHED, then each ticket written moves to
+ * TLS_ST_SW_SESSION_TICKET (ticket.c), so the info callback reports them as OpenSSL's does. */
 int keel_server_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
