@@ -150,58 +150,11 @@ static int next_app_record(SSL *s)
             continue;
         }
         keel_record rec;
-        int alert = 0;
-        s->rwstate = SSL_READING;
-        int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
-        if (r == KEEL_RL_RETRY)
-            return -1;
-        s->rwstate = SSL_NOTHING;
-        if (r == KEEL_RL_EOF) {
-            /* EOF without close_notify: a truncation attack unless the application opted out. */
-            if (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
-                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
-                return 0;
-            }
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-            c->fatal = 1;
-            return 0;
-        }
-        if (r == KEEL_RL_ERROR) {
-            c->fatal = 1;
-            return 0;
-        }
-        if (r == KEEL_RL_ALERT) {
-            keel_fatal(s, alert);
-            return 0;
-        }
-        switch (rec.type) {
-        case SSL3_RT_APPLICATION_DATA:
-            if (rec.len == 0) {
-                keel_rl_consume(&c->rl, 0);
-                if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
-                    ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
-                    keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                    return 0;
-                }
-                continue;
-            }
-            c->empty_records = 0;
-            keel_msg_cb(s, 0, SSL3_RT_INNER_CONTENT_TYPE, &rec.type, 1);
+        int r = keel_read_record(s, 0, &rec);
+        if (r == KEEL_REC_APP)
             return 1;
-        case SSL3_RT_HANDSHAKE:
-            if (!keel_hs_append(s, rec.data, rec.len))
-                return 0;
-            keel_rl_consume(&c->rl, rec.len);
-            continue;
-        case SSL3_RT_ALERT:
-            if (!keel_read_alert(s, &rec))
-                return 0;
-            continue;
-        default:
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
-            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-            return 0;
-        }
+        if (r != KEEL_REC_ROUTED)
+            return r;
     }
 }
 

@@ -116,8 +116,11 @@ void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (
 int keel_write_hs(SSL *s, keel_wr *msg);                /* a complete message: transcript + record */
 int keel_send_hs(SSL *s, keel_wr *w);                   /* keel_write_hs, then releases w */
 int keel_write_ccs(SSL *s);
-/* Returns 1 with *type and *body set to the next complete handshake message, -1 retry, 0 error
- * (alert sent). Application data during the handshake is an unexpected_message. */
+/* The one record read path (msg.c): one record, routed. */
+enum { KEEL_REC_ROUTED = 1, KEEL_REC_APP = 2, KEEL_REC_CCS = 3 };
+int keel_read_record(SSL *s, int in_handshake, keel_record *app);
+/* Returns 1 with *type and *body set to the next complete handshake message (or KEEL_MT_CCS),
+ * -1 retry, 0 error (alert sent). Application data during the handshake is an unexpected_message. */
 int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len);
 void keel_hs_consume(SSL *s, size_t msg_len);
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st);

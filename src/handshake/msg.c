@@ -163,7 +163,117 @@ int keel_hs_append(SSL *s, const uint8_t *data, size_t len)
     return 1;
 }
 
-/* Take the next whole handshake message from hs_buf, reading records as needed. */
+/* The one record read path (RFC 8446 §5, RFC 5246 §6.2): reads one record and routes it.
+ * Handshake bytes join the reassembly buffer, alerts go to keel_read_alert, change_cipher_spec
+ * follows the table's rule, application data is left in *app for the caller (SSL_read); in a
+ * handshake (in_handshake: a message is being assembled) it is an unexpected record. Returns
+ * KEEL_REC_ROUTED (read on), KEEL_REC_APP, KEEL_REC_CCS (a CCS for the table, consumed), -1 retry,
+ * 0 closed or failed (reason set, alert sent). */
+int keel_read_record(SSL *s, int in_handshake, keel_record *app)
+{
+    keel_conn *c = s->conn;
+    keel_record rec;
+    int alert = 0;
+
+    s->rwstate = SSL_READING;
+    int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
+    if (r == KEEL_RL_RETRY)
+        return -1;
+    s->rwstate = SSL_NOTHING;
+    if (r == KEEL_RL_EOF) {
+        /* EOF without close_notify: a truncation attack unless the application opted out
+         * (SSL_OP_IGNORE_UNEXPECTED_EOF, outside a handshake message). */
+        if (!in_handshake && (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF)) {
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            return 0;
+        }
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+        c->fatal = 1;
+        return 0;
+    }
+    if (r == KEEL_RL_ERROR) {
+        c->fatal = 1;
+        return 0;
+    }
+    if (r == KEEL_RL_ALERT) {
+        keel_fatal(s, alert);
+        return 0;
+    }
+    switch (rec.type) {
+    case SSL3_RT_APPLICATION_DATA:
+        if (in_handshake)
+            break;
+        if (rec.len == 0) {
+            keel_rl_consume(&c->rl, 0);
+            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            return KEEL_REC_ROUTED;
+        }
+        c->empty_records = 0;
+        keel_msg_cb(s, 0, SSL3_RT_INNER_CONTENT_TYPE, &rec.type, 1);
+        *app = rec;
+        return KEEL_REC_APP;
+    case SSL3_RT_HANDSHAKE:
+        if (!keel_hs_append(s, rec.data, rec.len))
+            return 0;
+        keel_rl_consume(&c->rl, rec.len);
+        if (in_handshake)
+            c->empty_records = 0;
+        return KEEL_REC_ROUTED;
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        if (!in_handshake)
+            break;
+        if (s->in_init && keel_table_for(s)->ccs_message) {
+            /* RFC 5246 §7.1: a one-byte 1, a message of its own: no handshake message may span
+             * it (the read key changes after it). The table decides whether it is expected. */
+            if (c->hs_len != 0 || rec.len != 1 || rec.data[0] != 1) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_BAD_CHANGE_CIPHER_SPEC);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
+            keel_rl_consume(&c->rl, rec.len);
+            return KEEL_REC_CCS;
+        }
+        /* RFC 8446 §5: a single 0x01 CCS is ignored during the handshake (middlebox
+         * compatibility), from the first ClientHello on; anything else, or too many, is
+         * unexpected. A server that has not read a ClientHello yet is in TLS_ST_BEFORE. */
+        if (s->server && s->state == TLS_ST_BEFORE) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE); /* as OpenSSL 3.0 reports it */
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
+        if (rec.len != 1 || rec.data[0] != 1 || c->ccs_received || !s->in_init) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_CCS_MESSAGE);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
+        keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
+        keel_rl_consume(&c->rl, rec.len);
+        c->ccs_received = 1;
+        return KEEL_REC_ROUTED;
+    case SSL3_RT_ALERT:
+        if (keel_read_alert(s, &rec))
+            return KEEL_REC_ROUTED;
+        if (in_handshake) {
+            if (!c->fatal) /* close_notify in the middle of a handshake */
+                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            c->fatal = 1;
+        }
+        return 0;
+    default:
+        break;
+    }
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
+    keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+    return 0;
+}
+
+/* Take the next whole handshake message from hs_buf, reading records as needed. A CCS the table
+ * takes as a message comes out as type KEEL_MT_CCS, empty, of length 0. */
 int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
 {
     keel_conn *c = s->conn;
@@ -186,61 +296,16 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
                 return 1;
             }
         }
-        keel_record rec;
-        int alert = 0;
-        s->rwstate = SSL_READING;
-        int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
-        if (r == KEEL_RL_RETRY)
-            return -1;
-        s->rwstate = SSL_NOTHING;
-        if (r == KEEL_RL_EOF || r == KEEL_RL_ERROR) {
-            if (r == KEEL_RL_EOF)
-                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-            c->fatal = 1;
-            return 0;
+        keel_record unused;
+        int r = keel_read_record(s, 1, &unused);
+        if (r == KEEL_REC_CCS) {
+            *type = KEEL_MT_CCS;
+            keel_rd_init(body, NULL, 0);
+            *msg_len = 0;
+            return 1;
         }
-        if (r == KEEL_RL_ALERT) {
-            keel_fatal(s, alert);
-            return 0;
-        }
-        switch (rec.type) {
-        case SSL3_RT_HANDSHAKE:
-            if (!keel_hs_append(s, rec.data, rec.len))
-                return 0;
-            keel_rl_consume(&c->rl, rec.len);
-            c->empty_records = 0;
-            break;
-        case SSL3_RT_CHANGE_CIPHER_SPEC:
-            /* RFC 8446 §5: a single 0x01 CCS is ignored during the handshake (middlebox
-             * compatibility), from the first ClientHello on; anything else, or too many, is
-             * unexpected. A server that has not read a ClientHello yet is in TLS_ST_BEFORE. */
-            if (s->server && s->state == TLS_ST_BEFORE) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE); /* as OpenSSL 3.0 reports it */
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
-            if (rec.len != 1 || rec.data[0] != 1 || c->ccs_received || !s->in_init) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_CCS_MESSAGE);
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
-            keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
-            keel_rl_consume(&c->rl, rec.len);
-            c->ccs_received = 1;
-            break;
-        case SSL3_RT_ALERT:
-            if (!keel_read_alert(s, &rec)) {
-                if (!c->fatal) /* close_notify in the middle of a handshake */
-                    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-                c->fatal = 1;
-                return 0;
-            }
-            break;
-        default:
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
-            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-            return 0;
-        }
+        if (r != KEEL_REC_ROUTED)
+            return r;
     }
 }
 

@@ -128,7 +128,9 @@ static int run(SSL *s)
             keel_info_loop(s);
         const keel_row *row = lookup(s, type);
         if (row == NULL) {
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            /* A change_cipher_spec the table takes as a message but not here: OpenSSL's reason
+             * for one before it is due. */
+            ERR_raise(ERR_LIB_SSL, type == KEEL_MT_CCS ? SSL_R_CCS_RECEIVED_EARLY : SSL_R_UNEXPECTED_MESSAGE);
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
             return 0;
         }
