@@ -14,7 +14,14 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
+    if ((c->hs = OPENSSL_zalloc(sizeof(*c->hs))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        keel_rl_cleanup(&c->rl);
+        OPENSSL_free(c);
+        return NULL;
+    }
     if (!keel_transcript_init(&c->transcript, s->ctx->algs)) {
+        keel_hs_free(c->hs);
         keel_rl_cleanup(&c->rl);
         OPENSSL_free(c);
         return NULL;
@@ -31,20 +38,30 @@ keel_conn *keel_conn_new(SSL *s)
     return c;
 }
 
+void keel_hs_free(keel_hs *hs)
+{
+    if (hs == NULL)
+        return;
+    keel_kex_free(hs->kex);
+    OPENSSL_free(hs->cookie);
+    OPENSSL_free(hs->psk_identity);
+    OPENSSL_free(hs->peer_share);
+    OPENSSL_clear_free(hs, sizeof(*hs));
+}
+
 void keel_conn_free(keel_conn *c)
 {
     if (c == NULL)
         return;
+    keel_hs_free(c->hs);
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
     keel_transcript_cleanup(&c->transcript);
     keel_transcript_cleanup(&c->hs_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
-    keel_kex_free(c->kex);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
     keel_ks_cleanup(&c->ks);
-    OPENSSL_free(c->cookie);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);
@@ -52,8 +69,6 @@ void keel_conn_free(keel_conn *c)
     OPENSSL_free(c->client_suites);
     OPENSSL_free(c->peer_groups);
     OPENSSL_free(c->peer_sigalgs);
-    OPENSSL_free(c->psk_identity);
-    OPENSSL_free(c->peer_share);
     sk_SSL_CIPHER_free(c->client_ciphers);
     OPENSSL_clear_free(c, sizeof(*c));
 }
@@ -62,7 +77,7 @@ void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
 {
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
-    keel_kex_tmp_keys(c->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
+    keel_kex_tmp_keys(c->hs->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
 }
 
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)

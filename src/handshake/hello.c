@@ -71,7 +71,7 @@ int keel_client_write_hello(SSL *s)
             return 0;
         c->group = groups[0];
     }
-    if (c->kex == NULL && (c->kex = keel_kex_new(algs, c->group)) == NULL)
+    if (c->hs->kex == NULL && (c->hs->kex = keel_kex_new(algs, c->group)) == NULL)
         return 0;
 
     c->ext_offered = 0;
@@ -115,7 +115,7 @@ int keel_client_write_hello(SSL *s)
     keel_wr_u16(&w, c->group);
     size_t sh;
     keel_wr_open16(&w, &sh);
-    keel_kex_public_wr(c->kex, &w);
+    keel_kex_public_wr(c->hs->kex, &w);
     keel_wr_close(&w, sh);
     keel_wr_close(&w, m);
     keel_wr_close(&w, x);
@@ -133,10 +133,10 @@ int keel_client_write_hello(SSL *s)
     keel_wr_u8(&w, 1);
     keel_wr_u8(&w, 1); /* psk_dhe_ke */
     keel_wr_close(&w, x);
-    if (c->cookie != NULL) {
+    if (c->hs->cookie != NULL) {
         ext_open(s, &w, TLSEXT_TYPE_cookie, &x);
         keel_wr_open16(&w, &m);
-        keel_wr_bytes(&w, c->cookie, c->cookie_len);
+        keel_wr_bytes(&w, c->hs->cookie, c->hs->cookie_len);
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }

@@ -17,9 +17,22 @@
  * a cert_cb returning < 0): nothing consumed, the next SSL_do_handshake resumes there. */
 #define KEEL_SUSPEND (-1)
 
+/* What only a handshake needs: allocated with the connection state when a handshake starts,
+ * freed (cleansed) when it completes (statem.c done) or with the connection. */
+typedef struct keel_hs {
+    keel_kex *kex;              /* our key share */
+    uint8_t *cookie;            /* client: the HelloRetryRequest's cookie, echoed */
+    size_t cookie_len;
+    uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
+    size_t psk_identity_len;
+    uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
+    size_t peer_share_len;
+} keel_hs;
+
 struct keel_conn {
     keel_rl rl;
     int server;
+    keel_hs *hs;                /* NULL once the handshake is over */
 
     /* Handshake message reassembly: messages may span records and records may hold several. */
     uint8_t *hs_buf;
@@ -29,7 +42,6 @@ struct keel_conn {
     const SSL_CIPHER *cipher;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
-    keel_kex *kex;              /* our key share */
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
@@ -40,8 +52,6 @@ struct keel_conn {
     uint8_t finished[KEEL_HASH_MAX_LEN], peer_finished[KEEL_HASH_MAX_LEN];
     size_t finished_len, peer_finished_len;
     int hrr;                    /* a HelloRetryRequest was sent / received */
-    uint8_t *cookie;
-    size_t cookie_len;
     int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
     int ccs_received;
     int cert_requested;         /* server sent / client got CertificateRequest */
@@ -75,10 +85,6 @@ struct keel_conn {
     size_t npeer_groups;
     uint16_t *peer_sigalgs;
     size_t npeer_sigalgs;
-    uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
-    size_t psk_identity_len;
-    uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
-    size_t peer_share_len;
     const keel_certkey *certkey; /* the certificate we present */
 
     /* Peer's certificate and the verified chain */
@@ -108,6 +114,7 @@ struct keel_conn {
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
+void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
 int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */

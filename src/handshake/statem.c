@@ -42,6 +42,8 @@ static void done(SSL *s)
     keel_step(s, TLS_ST_OK);
     s->in_init = 0;
     keel_hs_wipe_secrets(s);
+    keel_hs_free(c->hs);
+    c->hs = NULL;
     if (c->hs_len == 0) {
         OPENSSL_free(c->hs_buf);
         c->hs_buf = NULL;

@@ -40,14 +40,14 @@ static int client_retry(SSL *s, keel_hello *h)
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
-        keel_kex_free(c->kex);
-        c->kex = NULL;
+        keel_kex_free(c->hs->kex);
+        c->hs->kex = NULL;
         c->group = h->group;
     }
     if (h->has_cookie) {
-        if ((c->cookie = OPENSSL_memdup(h->cookie.p, h->cookie.len)) == NULL)
+        if ((c->hs->cookie = OPENSSL_memdup(h->cookie.p, h->cookie.len)) == NULL)
             return SSL_AD_INTERNAL_ERROR;
-        c->cookie_len = h->cookie.len;
+        c->hs->cookie_len = h->cookie.len;
     }
     c->hrr = 1;
     c->hrr_wait = 1; /* the write row keel_client_write_retry_hello answers */
@@ -140,11 +140,11 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     }
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->kex, h.share.p, h.share.len, shared, &shared_len))
+    if (!keel_kex_derive(c->hs->kex, h.share.p, h.share.len, shared, &shared_len))
         return SSL_AD_ILLEGAL_PARAMETER;
     keel_conn_keep_tmp_keys(c, h.share.p, h.share.len);
-    keel_kex_free(c->kex);
-    c->kex = NULL;
+    keel_kex_free(c->hs->kex);
+    c->hs->kex = NULL;
     int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);
     OPENSSL_cleanse(shared, sizeof(shared));
     /* Both handshake keys now: an alert about the server's flight must reach the server under

@@ -184,7 +184,7 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_u16(&w, c->group);
     if (!hrr) {
         keel_wr_open16(&w, &m);
-        keel_kex_public_wr(c->kex, &w);
+        keel_kex_public_wr(c->hs->kex, &w);
         keel_wr_close(&w, m);
     }
     keel_wr_close(&w, x);
@@ -433,9 +433,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     /* Both hellos: ClientHello 2's PSK offer is checked again (ticket.c). */
     if ((alert = keel_server_try_psk(s, &h)) != 0)
         return alert;
-    OPENSSL_free(c->peer_share);
-    c->peer_share = NULL;
-    c->peer_share_len = 0;
+    OPENSSL_free(c->hs->peer_share);
+    c->hs->peer_share = NULL;
+    c->hs->peer_share_len = 0;
     if (share.p == NULL) {
         /* No usable share: the write step asks for one (RFC 8446 §4.1.4), at most once. */
         if (c->hrr) {
@@ -446,9 +446,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         if ((alert = call_alpn_cb(s, &h)) != 0)
             return alert;
         /* The share outlives the message (the write step uses it). */
-        if ((c->peer_share = OPENSSL_memdup(share.p, share.len)) == NULL)
+        if ((c->hs->peer_share = OPENSSL_memdup(share.p, share.len)) == NULL)
             return SSL_AD_INTERNAL_ERROR;
-        c->peer_share_len = share.len;
+        c->hs->peer_share_len = share.len;
     }
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
@@ -473,7 +473,7 @@ int keel_server_write_hello(SSL *s)
             return SSL_AD_INTERNAL_ERROR;
         }
     }
-    if (c->peer_share == NULL) {
+    if (c->hs->peer_share == NULL) {
         /* ClientHello 1 is already in the transcript; §4.4.1 replaces it with its hash. */
         c->hrr = 1;
         c->hrr_wait = 1;
@@ -487,16 +487,16 @@ int keel_server_write_hello(SSL *s)
     c->hrr_wait = 0;
     if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
-    if ((c->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
+    if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t shared_len = sizeof(shared);
-    int ok = keel_kex_derive(c->kex, c->peer_share, c->peer_share_len, shared, &shared_len);
+    int ok = keel_kex_derive(c->hs->kex, c->hs->peer_share, c->hs->peer_share_len, shared, &shared_len);
     if (ok)
-        keel_conn_keep_tmp_keys(c, c->peer_share, c->peer_share_len);
-    OPENSSL_free(c->peer_share);
-    c->peer_share = NULL;
-    c->peer_share_len = 0;
+        keel_conn_keep_tmp_keys(c, c->hs->peer_share, c->hs->peer_share_len);
+    OPENSSL_free(c->hs->peer_share);
+    c->hs->peer_share = NULL;
+    c->hs->peer_share_len = 0;
     if (!ok)
         return SSL_AD_ILLEGAL_PARAMETER;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
@@ -506,8 +506,8 @@ int keel_server_write_hello(SSL *s)
         return SSL_AD_INTERNAL_ERROR;
     }
     OPENSSL_cleanse(shared, sizeof(shared));
-    keel_kex_free(c->kex);
-    c->kex = NULL;
+    keel_kex_free(c->hs->kex);
+    c->hs->kex = NULL;
     return keel_server_write_flight(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 

@@ -551,8 +551,8 @@ static int recheck_psk(SSL *s, keel_hello *h)
     if (!c->resumed)
         return 0;
     if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
-            || !keel_rd_prefixed8(&binders, &binder) || id.len != c->psk_identity_len
-            || memcmp(id.p, c->psk_identity, id.len) != 0) {
+            || !keel_rd_prefixed8(&binders, &binder) || id.len != c->hs->psk_identity_len
+            || memcmp(id.p, c->hs->psk_identity, id.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
@@ -595,13 +595,13 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
         return alert;
     }
     /* Kept so that a ClientHello 2 can be held to the same identity. */
-    OPENSSL_free(c->psk_identity);
-    if ((c->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
+    OPENSSL_free(c->hs->psk_identity);
+    if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
             || !keel_ks_early(&c->ks, ss->master_key, ss->master_key_len)) {
         SSL_SESSION_free(ss);
         return SSL_AD_INTERNAL_ERROR;
     }
-    c->psk_identity_len = id.len;
+    c->hs->psk_identity_len = id.len;
     c->resumed = 1;
     s->verify_result = ss->verify_result;
     SSL_SESSION_free(s->session);
