@@ -28,6 +28,8 @@ static int write_u16s(keel_wr *w, const uint16_t *v, size_t n)
     return keel_wr_close(w, m);
 }
 
+/* ClientHello (RFC 8446 §4.1.2), both of a handshake: after a HelloRetryRequest the same random
+ * and session id, a share for the group asked for, the cookie echoed (§4.1.4). 1 = queued. */
 int keel_client_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
