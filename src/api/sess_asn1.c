@@ -26,6 +26,9 @@
 #include "proto/cipher.h"
 #include "common/bytes.h"
 
+/* The flags field's extended-master-secret bit, as OpenSSL writes it. */
+#define KEEL_SESS_FLAG_EXTMS 0x1
+
 #include <openssl/pem.h>
 #include <limits.h>
 #include <string.h>
@@ -151,6 +154,8 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
         put_int(&b, 9, ss->ticket_lifetime_hint, 0);
     if (ss->ticket_len > 0)
         put_octets(&b, 10, ss->ticket, ss->ticket_len);
+    if (ss->ems)
+        put_int(&b, 13, KEEL_SESS_FLAG_EXTMS, 0);
     if (ss->ticket_age_add != 0)
         put_int(&b, 14, ss->ticket_age_add, 0);
     if (ss->max_early_data != 0)
@@ -277,13 +282,14 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
         goto bad;
     if (!get_int(&seq, 0, &v) || v != ASN1_VERSION)
         goto bad;
-    /* keel resumes TLS 1.3 only: any other protocol's session is not one it can use */
-    if (!get_int(&seq, 1, &v) || v != TLS1_3_VERSION)
+    /* keel resumes TLS 1.3 and 1.2: any other protocol's session is not one it can use, nor a
+     * suite of another version's */
+    if (!get_int(&seq, 1, &v) || (v != TLS1_3_VERSION && v != TLS1_2_VERSION))
         goto bad;
-    ss->version = TLS1_3_VERSION;
+    ss->version = (int)v;
     if (!get_typed(&seq, T_OCTETS, &f) || f.len != 2
             || (ss->cipher = keel_cipher_by_code((uint16_t)(f.p[0] << 8 | f.p[1]))) == NULL
-            || ss->cipher->min_tls != TLS1_3_VERSION)
+            || (ss->cipher->min_tls == TLS1_3_VERSION) != (v == TLS1_3_VERSION))
         goto bad;
     if (!get_typed(&seq, T_OCTETS, &f) || f.len > sizeof(ss->session_id))
         goto bad;
@@ -362,6 +368,9 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
                 goto fail;
             ss->ticket_len = inner.len;
             break;
+        case 13: /* flags: OpenSSL's extended-master-secret bit (RFC 7627) is the one keel keeps */
+            ss->ems = (v & KEEL_SESS_FLAG_EXTMS) != 0;
+            break;
         case 14:
         case 15:
         case 19:
@@ -381,7 +390,7 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
                 goto fail;
             ss->alpn_len = inner.len;
             break;
-        default: /* typed and skipped: PSK identities, compression, SRP, flags, MFL, app data */
+        default: /* typed and skipped: PSK identities, compression, SRP, MFL, app data */
             break;
         }
     }

@@ -18,7 +18,10 @@ static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         keel_rd_u16(&list, &v);
         if (v == TLS1_3_VERSION)
             h->offers_tls13 = 1;
+        if (v == TLS1_2_VERSION)
+            h->offers_tls12 = 1;
     }
+    h->has_versions = 1;
     return 1;
 }
 
@@ -269,6 +272,66 @@ static int cr_ca_names(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     return 1;
 }
 
+/* ---- TLS 1.2 ---- */
+
+static int any_ems(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    h->ems = 1;
+    return keel_rd_done(d); /* empty (RFC 7627 §5.1) */
+}
+
+/* RFC 5746 §3.2: renegotiated_connection<0..255>, empty in an initial handshake; §3.4 (client) and
+ * §3.6 (server): anything else is a handshake_failure. */
+static int any_reneg(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd rc;
+    if (!keel_rd_prefixed8(d, &rc) || !keel_rd_done(d))
+        return 0;
+    if (keel_rd_left(&rc) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_RENEGOTIATION_MISMATCH);
+        *alert = SSL_AD_HANDSHAKE_FAILURE;
+        return 0;
+    }
+    h->reneg = 1;
+    return 1;
+}
+
+/* RFC 8422 §5.1.2: ECPointFormat list<1..2^8-1>; uncompressed (0) must be among them. */
+static int any_ec_formats(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed8(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) == 0)
+        return 0;
+    h->has_ec_formats = 1;
+    while (!keel_rd_done(&list)) {
+        uint32_t f;
+        keel_rd_u8(&list, &f);
+        if (f == 0)
+            h->ec_uncompressed = 1;
+    }
+    return 1;
+}
+
+static int ch_ticket(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    h->has_ticket = 1;
+    h->ticket = *d;
+    return 1;
+}
+
+/* A server's acknowledgement: empty (RFC 5077 §3.2), a NewSessionTicket follows. */
+static int sh_ticket(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    h->has_ticket = 1;
+    return keel_rd_done(d);
+}
+
+static int any_etm(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    h->etm = 1;
+    return keel_rd_done(d); /* empty (RFC 7366 §2) */
+}
+
 /* Extensions keel recognises but does not act on in TLS 1.3: parsed for well-formedness only. */
 static int ignore(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
@@ -282,23 +345,25 @@ static int ignore(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 #define CT KEEL_MSG_CT
 #define CR KEEL_MSG_CR
 #define NST KEEL_MSG_NST
+#define SH12 KEEL_MSG_SH12
 
-/* RFC 8446 §4.2's table of which message may carry which extension. */
+/* RFC 8446 §4.2's table of which message may carry which extension; SH12 is a TLS 1.2
+ * ServerHello (RFC 5246 §7.4.1.4: only what the client offered, as for every reply). */
 static const struct {
     uint16_t type;
     unsigned msgs;
     int (*parse_ch)(SSL *, keel_hello *, keel_rd *, int *);   /* server reading ClientHello */
     int (*parse_peer)(SSL *, keel_hello *, keel_rd *, int *); /* client reading SH/HRR/EE/CR */
 } exts[] = {
-    { TLSEXT_TYPE_server_name, CH | EE, ch_server_name, ee_server_name },
-    { TLSEXT_TYPE_max_fragment_length, CH | EE, ignore, ignore },
-    { TLSEXT_TYPE_status_request, CH | CR | CT, ignore, ignore },
+    { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name },
+    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore },
+    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, ignore, ignore },
     { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore },
     { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs },
-    { TLSEXT_TYPE_use_srtp, CH | EE, ignore, ignore },
-    { KEEL_EXT_HEARTBEAT, CH | EE, ignore, ignore },
-    { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE, ch_alpn, ee_alpn },
-    { TLSEXT_TYPE_signed_certificate_timestamp, CH | CR | CT, ignore, ignore },
+    { TLSEXT_TYPE_use_srtp, CH | EE | SH12, ignore, ignore },
+    { KEEL_EXT_HEARTBEAT, CH | EE | SH12, ignore, ignore },
+    { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE | SH12, ch_alpn, ee_alpn },
+    { TLSEXT_TYPE_signed_certificate_timestamp, CH | CR | CT | SH12, ignore, ignore },
     { KEEL_EXT_CLIENT_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
     { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
     { TLSEXT_TYPE_padding, CH, ignore, ignore },
@@ -312,6 +377,11 @@ static const struct {
     { TLSEXT_TYPE_post_handshake_auth, CH, ch_pha, ignore },
     { TLSEXT_TYPE_signature_algorithms_cert, CH | CR, ch_sigalgs_cert, ignore },
     { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share },
+    { TLSEXT_TYPE_ec_point_formats, CH | SH12, any_ec_formats, any_ec_formats },
+    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm },
+    { TLSEXT_TYPE_extended_master_secret, CH | SH12, any_ems, any_ems },
+    { TLSEXT_TYPE_session_ticket, CH | SH12, ch_ticket, sh_ticket },
+    { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg },
 };
 #define NEXTS (sizeof(exts) / sizeof(exts[0]))
 
@@ -383,6 +453,21 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
     }
     *alert = 0;
     return 1;
+}
+
+int keel_ext_find(keel_rd block, uint16_t type, keel_rd *data)
+{
+    keel_rd list;
+    if (!keel_rd_prefixed16(&block, &list))
+        return 0;
+    while (!keel_rd_done(&list)) {
+        uint32_t t;
+        if (!keel_rd_u16(&list, &t) || !keel_rd_prefixed16(&list, data))
+            return 0;
+        if (t == type)
+            return 1;
+    }
+    return 0;
 }
 
 uint32_t keel_ext_bit(uint16_t type)

@@ -5,7 +5,8 @@
 
 /* Message contexts, as bits: which messages an extension may appear in. */
 enum { KEEL_MSG_CH = 1, KEEL_MSG_SH = 2, KEEL_MSG_HRR = 4, KEEL_MSG_EE = 8, KEEL_MSG_CT = 16,
-       KEEL_MSG_CR = 32, KEEL_MSG_NST = 64 };
+       KEEL_MSG_CR = 32, KEEL_MSG_NST = 64,
+       KEEL_MSG_SH12 = 128 /* a TLS 1.2 ServerHello (RFC 5246 §7.4.1.4) */ };
 
 /* What a ClientHello / ServerHello carried; views point into the message being processed. */
 typedef struct {
@@ -26,6 +27,15 @@ typedef struct {
     keel_rd psk_binders;        /* CH: the binder list */
     size_t psk_binders_block_len; /* CH: bytes of the binders list incl. its length (truncation) */
     int psk_selected;           /* SH: the server took our PSK */
+    /* TLS 1.2 */
+    int has_versions;           /* CH: supported_versions present */
+    int offers_tls12;           /* CH: supported_versions lists TLS 1.2 */
+    int ems;                    /* extended_master_secret (RFC 7627) */
+    int reneg;                  /* renegotiation_info, empty (RFC 5746 §3.2) */
+    int has_ec_formats, ec_uncompressed; /* ec_point_formats; it lists uncompressed (RFC 8422) */
+    int has_ticket;             /* session_ticket (RFC 5077 §3.2) */
+    keel_rd ticket;             /* CH: its contents (may be empty) */
+    int etm;                    /* encrypt_then_mac (RFC 7366), for CBC suites */
 } keel_hello;
 
 /* tls13/ticket.c */
@@ -44,4 +54,7 @@ int keel_client_check_version(SSL *s, keel_hello *h);
 
 int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert);
 uint32_t keel_ext_bit(uint16_t type);
+/* Finds extension `type` in an extensions block (with its length), without judging the rest:
+ * 1 with *data set, 0 if absent or the block is malformed (keel_ext_parse then reports it). */
+int keel_ext_find(keel_rd block, uint16_t type, keel_rd *data);
 #endif

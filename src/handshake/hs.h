@@ -66,6 +66,12 @@ struct keel_conn {
     size_t tickets_sent;
     uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
 
+    /* TLS 1.2 (src/handshake/tls12/) */
+    uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
+    int ems;                    /* extended_master_secret negotiated (RFC 7627) */
+    int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
+    int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
+
     keel_ks ks;                 /* the key schedule's current stage */
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */
     uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
@@ -141,6 +147,8 @@ int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 
 /* tls13/keys.c: the TLS 1.3 key schedule applied to the connection; keel_keylog */
 void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t len);
+int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
+                     int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);

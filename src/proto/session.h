@@ -10,7 +10,7 @@ struct ssl_session_st {
     atomic_int refs;
     int version;
     const SSL_CIPHER *cipher;
-    uint8_t master_key[KEEL_HASH_MAX_LEN]; /* TLS 1.3: the resumption PSK */
+    uint8_t master_key[KEEL_HASH_MAX_LEN]; /* TLS 1.3: the resumption PSK; TLS 1.2: the master secret */
     size_t master_key_len;
     uint8_t session_id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     size_t session_id_len;
@@ -30,6 +30,7 @@ struct ssl_session_st {
     long verify_result;
     uint32_t kex_group;         /* the (EC)DHE group of the handshake (encoded, not used) */
     int not_resumable;
+    int ems;                    /* TLS 1.2: made with the extended master secret (RFC 7627 §5.3) */
     CRYPTO_EX_DATA ex_data;
     SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
 };

@@ -70,8 +70,11 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE);
     keel_wr_open24(&w, &body);
-    keel_wr_u8(&w, (uint32_t)s->conn->cert_ctx_len); /* echoes the request's context (§4.4.2) */
-    keel_wr_bytes(&w, s->conn->cert_ctx, s->conn->cert_ctx_len);
+    int tls13 = s->conn->version == TLS1_3_VERSION; /* RFC 5246 §7.4.2: a plain list in 1.2 */
+    if (tls13) {
+        keel_wr_u8(&w, (uint32_t)s->conn->cert_ctx_len); /* echoes the request's context (§4.4.2) */
+        keel_wr_bytes(&w, s->conn->cert_ctx, s->conn->cert_ctx_len);
+    }
     keel_wr_open24(&w, &list);
     if (ck != NULL) {
         /* The configured chain, the extra chain certificates, or the chain completed from the
@@ -103,7 +106,8 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
                 return 0;
             }
             keel_wr_close(&w, m);
-            keel_wr_u16(&w, 0); /* no per-certificate extensions */
+            if (tls13)
+                keel_wr_u16(&w, 0); /* no per-certificate extensions */
         }
     }
     keel_chain_free(chain);
@@ -113,16 +117,19 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
     return ok;
 }
 
-/* Certificate (RFC 8446 §4.4.2): decode every entry; keep the chain for verification. */
+/* Certificate (RFC 8446 §4.4.2; RFC 5246 §7.4.2: no context, no per-entry extensions): decode
+ * every entry; keep the chain for verification. */
 int keel_read_certificate(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    keel_rd ctx, list;
+    keel_rd ctx = { NULL, 0 }, list;
+    int tls13 = c->version == TLS1_3_VERSION;
     STACK_OF(X509) *chain = sk_X509_new_null();
 
     if (chain == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    if (!keel_rd_prefixed8(body, &ctx) || !keel_rd_prefixed24(body, &list) || !keel_rd_done(body)) {
+    if ((tls13 && !keel_rd_prefixed8(body, &ctx)) || !keel_rd_prefixed24(body, &list)
+            || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         goto decode_err;
     }
@@ -138,14 +145,14 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         int ext_alert;
         int ok_len = keel_rd_prefixed24(&list, &der) && keel_rd_left(&der) != 0;
         block = list; /* the extensions with their length, for keel_ext_parse */
-        if (!ok_len || !keel_rd_prefixed16(&list, &exts)) {
+        if (!ok_len || (tls13 && !keel_rd_prefixed16(&list, &exts))) {
             ERR_raise(ERR_LIB_SSL, SSL_R_CERT_LENGTH_MISMATCH);
             goto decode_err;
         }
         /* Each entry's extensions go through the extension table too (RFC 8446 §4.4.2, §4.2). */
-        block.len = 2 + exts.len;
+        block.len = tls13 ? 2 + exts.len : 0;
         memset(&eh, 0, sizeof(eh));
-        if (!keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, c->ext_offered, &ext_alert)) {
+        if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, c->ext_offered, &ext_alert)) {
             sk_X509_pop_free(chain, X509_free);
             return ext_alert;
         }

@@ -76,38 +76,52 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
         && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
 
-/* The one place keys change (GUIDE: "Key changes happen in one function"). Called from a handler,
- * while the message that causes the change is still at the front of the reassembly buffer
- * (cur_len bytes), or from a write step, when no message is current (cur_len 0). The §5.1
- * failure is the peer's, so this function sends its alert itself (unexpected_message); the
- * callers' internal_error fallback then finds the connection dead. */
+/* The one place keys change (GUIDE: "Key changes happen in one function"), for both versions:
+ * TLS 1.3 traffic keys (keel_set_traffic_key) and TLS 1.2's at ChangeCipherSpec
+ * (keel12_change_key) come here. Called from a handler, while the message that causes the change
+ * is still at the front of the reassembly buffer (cur_len bytes), or from a write step, when no
+ * message is current (cur_len 0). The failure below is the peer's, so this function sends its
+ * alert itself (unexpected_message); the callers' internal_error fallback then finds the
+ * connection dead. plain_alert: arm the record layer's one-shot plaintext-alert allowance. */
+int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
+                     int plain_alert)
+{
+    keel_conn *c = s->conn;
+    const SSL_CIPHER *cs = c->cipher;
+
+    /* RFC 8446 §5.1, RFC 5246 §7.1: handshake messages MUST NOT span a key change; anything
+     * buffered after the message that changes the read key came under the old key. */
+    if (dir == KEEL_RL_READ && c->hs_len != c->cur_len) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NOT_ON_RECORD_BOUNDARY);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    int ok = c->version == TLS1_3_VERSION ? keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv)
+                                          : keel_rl_set_key12(&c->rl, dir, cs->aead, key, iv, iv_len);
+    if (!ok) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    if (plain_alert)
+        keel_rl_allow_plain_alert(&c->rl);
+    return 1;
+}
+
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
 {
     keel_conn *c = s->conn;
     const SSL_CIPHER *cs = c->cipher;
     uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
 
-    /* RFC 8446 §5.1: handshake messages MUST NOT span a key change; anything buffered after the
-     * message that changes the read key came under the old key. */
-    if (dir == KEEL_RL_READ && c->hs_len != c->cur_len) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NOT_ON_RECORD_BOUNDARY);
-        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-        return 0;
-    }
-    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
-        && keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv);
-    OPENSSL_cleanse(key, sizeof(key));
-    OPENSSL_cleanse(iv, sizeof(iv));
-    if (!ok) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-        return 0;
-    }
+    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv);
     /* A client that cannot accept the server's flight may send its alert before it installs its
      * handshake write key (OpenSSL's client does): a server reading under the client's handshake
      * key takes one plaintext alert until the first record under that key (see record.h). */
-    if (dir == KEEL_RL_READ && c->server && secret == c->client_hs)
-        keel_rl_allow_plain_alert(&c->rl);
-    return 1;
+    ok = ok && keel_install_key(s, dir, key, iv, sizeof(iv),
+                                dir == KEEL_RL_READ && c->server && secret == c->client_hs);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(iv, sizeof(iv));
+    return ok;
 }
 
 /* KeyUpdate (§7.2): the next generation of one direction's application secret. */

@@ -1,0 +1,181 @@
+/* TLS 1.2 secrets: master secret (with or without RFC 7627), key block, Finished, exporter. */
+#include "handshake/tls12/tls12.h"
+
+#include <string.h>
+
+const uint8_t keel12_downgrade[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
+
+int keel_tls12_allowed(const keel_settings *st)
+{
+    if (st->options & SSL_OP_NO_TLSv1_2)
+        return 0;
+    if (st->max_version != 0 && st->max_version < TLS1_2_VERSION)
+        return 0;
+    if (st->min_version > TLS1_2_VERSION)
+        return 0;
+    return keel_sec_allowed(st, SSL_SECOP_VERSION, 0, TLS1_2_VERSION, NULL);
+}
+
+static int randoms(const keel_conn *c, int server_first, uint8_t out[64])
+{
+    memcpy(out, server_first ? c->server_random : c->client_random, 32);
+    memcpy(out + 32, server_first ? c->client_random : c->server_random, 32);
+    return 1;
+}
+
+int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)
+{
+    keel_conn *c = s->conn;
+    const keel_algs *algs = s->ctx->algs;
+    uint8_t seed[KEEL_HASH_MAX_LEN > 64 ? KEEL_HASH_MAX_LEN : 64];
+    int ok;
+
+    if (c->ems) {
+        /* RFC 7627 §4: session_hash = Hash(ClientHello .. ClientKeyExchange). */
+        ok = keel_transcript_current(&c->transcript, seed)
+            && keel_tls12_prf(algs, c->cipher->hash, pms, pms_len, "extended master secret", seed,
+                              keel_hash_len(c->cipher->hash), c->master, KEEL12_MASTER_LEN);
+    } else {
+        randoms(c, 0, seed);
+        ok = keel_tls12_prf(algs, c->cipher->hash, pms, pms_len, "master secret", seed, 64,
+                            c->master, KEEL12_MASTER_LEN);
+    }
+    if (!ok) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    keel_keylog(s, "CLIENT_RANDOM", c->master, KEEL12_MASTER_LEN);
+    return 1;
+}
+
+/* RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random + client_random), split
+ * into client/server MAC keys (none for AEAD), write keys, then write IVs: the 4-byte implicit
+ * salt for AES-GCM (RFC 5288 §3), the 12-byte fixed IV for ChaCha20-Poly1305 (RFC 7905 §2). */
+int keel12_change_key(SSL *s, int dir)
+{
+    keel_conn *c = s->conn;
+    const SSL_CIPHER *cs = c->cipher;
+    size_t klen = keel_aead_key_len(cs->aead);
+    size_t ivlen = cs->aead == KEEL_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+    uint8_t seed[64], block[2 * KEEL_AEAD_MAX_KEY_LEN + 2 * KEEL_AEAD_NONCE_LEN];
+    /* The client's keys protect what the client writes. */
+    int client_side = (dir == KEEL_RL_WRITE) == !c->server;
+
+    randoms(c, 1, seed);
+    if (!keel_tls12_prf(s->ctx->algs, cs->hash, c->master, KEEL12_MASTER_LEN, "key expansion", seed,
+                        sizeof(seed), block, 2 * klen + 2 * ivlen)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    const uint8_t *key = block + (client_side ? 0 : klen);
+    const uint8_t *iv = block + 2 * klen + (client_side ? 0 : ivlen);
+    int ok = keel_install_key(s, dir, key, iv, ivlen, 0);
+    OPENSSL_cleanse(block, sizeof(block));
+    return ok;
+}
+
+static int verify_data(SSL *s, int server, uint8_t out[KEEL12_VERIFY_LEN])
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    if (!keel_transcript_current(&c->transcript, th)
+            || !keel_tls12_prf(s->ctx->algs, c->cipher->hash, c->master, KEEL12_MASTER_LEN,
+                               server ? "server finished" : "client finished", th,
+                               keel_hash_len(c->cipher->hash), out, KEEL12_VERIFY_LEN)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return 1;
+}
+
+int keel12_write_finished(SSL *s)
+{
+    keel_conn *c = s->conn;
+    keel_wr w;
+    size_t body;
+
+    if (!verify_data(s, c->server, c->finished) || !keel_wr_init(&w, 16))
+        return 0;
+    c->finished_len = KEEL12_VERIFY_LEN;
+    keel_wr_u8(&w, SSL3_MT_FINISHED);
+    keel_wr_open24(&w, &body);
+    keel_wr_bytes(&w, c->finished, KEEL12_VERIFY_LEN);
+    keel_wr_close(&w, body);
+    return keel_send_hs(s, &w);
+}
+
+int keel12_read_finished(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    uint8_t want[KEEL12_VERIFY_LEN];
+
+    /* The expected value covers the transcript before this message (RFC 5246 §7.4.9). */
+    if (!verify_data(s, !c->server, want))
+        return SSL_AD_INTERNAL_ERROR;
+    if (keel_rd_left(body) != KEEL12_VERIFY_LEN) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DIGEST_LENGTH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (CRYPTO_memcmp(body->p, want, KEEL12_VERIFY_LEN) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_DIGEST_CHECK_FAILED);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    memcpy(c->peer_finished, want, KEEL12_VERIFY_LEN);
+    c->peer_finished_len = KEEL12_VERIFY_LEN;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+int keel12_write_ccs(SSL *s)
+{
+    return keel_write_ccs(s) && keel12_change_key(s, KEEL_RL_WRITE);
+}
+
+int keel12_read_ccs(SSL *s, keel_rd *body)
+{
+    (void)body; /* the read path checked it is the single byte 1 */
+    return keel12_change_key(s, KEEL_RL_READ) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* RFC 5705 §4, with the labels RFC 5246 uses for itself refused, as OpenSSL 3.0 refuses them. */
+int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
+                  const uint8_t *context, size_t context_len, int use_context)
+{
+    static const char *const reserved[] = { "client finished", "server finished", "master secret",
+                                            "extended master secret", "key expansion" };
+    keel_conn *c = s->conn;
+    uint8_t *seed;
+    size_t seed_len = 64 + (use_context ? 2 + context_len : 0);
+    char *lab;
+
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        if (label_len == strlen(reserved[i]) && memcmp(label, reserved[i], label_len) == 0) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_TLS_ILLEGAL_EXPORTER_LABEL);
+            return 0;
+        }
+    if (use_context && context_len > 0xffff) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return 0;
+    }
+    seed = OPENSSL_malloc(seed_len);
+    lab = OPENSSL_strndup(label, label_len);
+    if (seed == NULL || lab == NULL) {
+        OPENSSL_free(seed);
+        OPENSSL_free(lab);
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    randoms(c, 0, seed);
+    if (use_context) {
+        seed[64] = (uint8_t)(context_len >> 8);
+        seed[65] = (uint8_t)context_len;
+        if (context_len > 0)
+            memcpy(seed + 66, context, context_len);
+    }
+    int ok = keel_tls12_prf(s->ctx->algs, c->cipher->hash, c->master, KEEL12_MASTER_LEN, lab, seed,
+                            seed_len, out, out_len);
+    OPENSSL_free(seed);
+    OPENSSL_free(lab);
+    if (!ok)
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+    return ok;
+}

@@ -1,0 +1,36 @@
+/* TLS 1.2 (RFC 5246) with AEAD suites (RFC 5288, RFC 7905), ECDHE (RFC 8422), the extended master
+ * secret (RFC 7627), secure renegotiation's indication (RFC 5746) and tickets (RFC 5077). What both
+ * roles share; the roles' handlers are in client.c and server.c, the table in table.c. */
+#ifndef KEEL_TLS12_H
+#define KEEL_TLS12_H
+#include "handshake/hs.h"
+#include "handshake/ext.h"
+
+#define KEEL12_MASTER_LEN 48          /* RFC 5246 §8.1 */
+#define KEEL12_VERIFY_LEN 12          /* RFC 5246 §7.4.9 */
+
+/* RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3-capable server's random when it negotiates
+ * TLS 1.2 ("DOWNGRD" 01). */
+extern const uint8_t keel12_downgrade[8];
+
+/* keys.c */
+int keel_tls12_allowed(const keel_settings *st);
+/* The master secret from the premaster secret (RFC 5246 §8.1; with c->ems, RFC 7627 §4 over the
+ * transcript so far, which must end with ClientKeyExchange). Writes c->master and the key log's
+ * CLIENT_RANDOM line. */
+int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len);
+/* At ChangeCipherSpec: the direction's key and IV from the key block (RFC 5246 §6.3), installed
+ * by the one key-install function (sequence number 0). */
+int keel12_change_key(SSL *s, int dir);
+/* Finished (RFC 5246 §7.4.9) over the transcript so far. The write also records SSL_get_finished's
+ * copy; the read compares in constant time and records SSL_get_peer_finished's. */
+int keel12_write_finished(SSL *s);
+int keel12_read_finished(SSL *s, keel_rd *body);
+/* ChangeCipherSpec: writes the record, then switches the write key / the pseudo-message's handler
+ * (KEEL_MT_CCS) switches the read key. */
+int keel12_write_ccs(SSL *s);
+int keel12_read_ccs(SSL *s, keel_rd *body);
+/* RFC 5705 exporter (SSL_export_keying_material(3)). */
+int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
+                  const uint8_t *context, size_t context_len, int use_context);
+#endif
