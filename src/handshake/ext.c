@@ -21,7 +21,6 @@ static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         if (v == TLS1_2_VERSION)
             h->offers_tls12 = 1;
     }
-    h->has_versions = 1;
     return 1;
 }
 

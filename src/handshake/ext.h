@@ -28,7 +28,6 @@ typedef struct {
     size_t psk_binders_block_len; /* CH: bytes of the binders list incl. its length (truncation) */
     int psk_selected;           /* SH: the server took our PSK */
     /* TLS 1.2 */
-    int has_versions;           /* CH: supported_versions present */
     int offers_tls12;           /* CH: supported_versions lists TLS 1.2 */
     int ems;                    /* extended_master_secret (RFC 7627) */
     int reneg;                  /* renegotiation_info, empty (RFC 5746 §3.2) */

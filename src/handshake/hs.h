@@ -196,9 +196,11 @@ typedef struct {
     /* A change_cipher_spec record reaches this table as the message KEEL_MT_CCS (TLS 1.2, RFC
      * 5246 §7.1); 0: the TLS 1.3 compatibility rule of RFC 8446 §5 applies (msg.c). */
     int ccs_message;
+    int (*complete)(const SSL *); /* the handshake is over in the current state */
 } keel_table;
 const keel_table *keel_table_for(const SSL *s);         /* statem.c: by negotiated version */
 const keel_table *keel_tls13_table(void);               /* tls13/table.c */
+const keel_table *keel_tls12_table(void);               /* tls12/table.c */
 int keel_handshake(SSL *s);                             /* 1 done, -1 retry, 0 error */
 
 /* hello.c: the ClientHello (both versions offer in one): 1 written / 0; the first one as a row */

@@ -5,10 +5,12 @@
 
 /* The table by negotiated version. Until a version is chosen (c->version == 0: the client's
  * ClientHello, the server's first ClientHello) the version-independent rows are those of the
- * TLS 1.3 table. TLS 1.2 plugs in here: case TLS1_2_VERSION: return keel_tls12_table(). */
+ * TLS 1.3 table. */
 const keel_table *keel_table_for(const SSL *s)
 {
     switch (s->conn->version) {
+    case TLS1_2_VERSION:
+        return keel_tls12_table();
     case 0:
     case TLS1_3_VERSION:
     default:
@@ -27,13 +29,6 @@ static const keel_row *lookup(const SSL *s, int msg)
             return r;
     }
     return NULL;
-}
-
-static int finished(SSL *s)
-{
-    if (s->server)
-        return s->state == TLS_ST_SR_FINISHED || s->state == TLS_ST_SW_SESSION_TICKET;
-    return s->state == TLS_ST_CW_FINISHED;
 }
 
 static void done(SSL *s)
@@ -91,7 +86,7 @@ static int run(SSL *s)
         /* Whatever a previous step queued goes out first. */
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
-        if (finished(s)) {
+        if (keel_table_for(s)->complete(s)) {
             done(s);
             return 1;
         }

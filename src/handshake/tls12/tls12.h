@@ -33,4 +33,23 @@ int keel12_read_ccs(SSL *s, keel_rd *body);
 /* RFC 5705 exporter (SSL_export_keying_material(3)). */
 int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
                   const uint8_t *context, size_t context_len, int use_context);
+
+/* client.c: one handler per message (table.c) */
+int keel12_client_read_certificate(SSL *s, keel_rd *body);
+int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
+int keel12_client_read_cert_request(SSL *s, keel_rd *body);
+int keel12_client_read_server_done(SSL *s, keel_rd *body);
+int keel12_client_write_flight(SSL *s);
+int keel12_client_read_ticket(SSL *s, keel_rd *body);
+int keel12_client_read_finished(SSL *s, keel_rd *body);
+int keel12_client_write_finished(SSL *s);
+
+/* server.c */
+int keel12_server_write_hello(SSL *s);
+int keel12_server_read_certificate(SSL *s, keel_rd *body);
+int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
+int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
+int keel12_server_read_finished(SSL *s, keel_rd *body);
+int keel12_server_write_finished(SSL *s);
+int keel12_server_write_resumed(SSL *s);
 #endif

@@ -59,7 +59,16 @@ static const keel_row rows[] = {
       KEEL_NEXT_BY_HANDLER),
 };
 
-static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 0 };
+/* The server is done once it has the client's Finished (its tickets follow, in
+ * SW_SESSION_TICKET), the client once it has sent its own. */
+static int complete(const SSL *s)
+{
+    if (s->server)
+        return s->state == TLS_ST_SR_FINISHED || s->state == TLS_ST_SW_SESSION_TICKET;
+    return s->state == TLS_ST_CW_FINISHED;
+}
+
+static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 0, complete };
 
 const keel_table *keel_tls13_table(void)
 {
