@@ -45,6 +45,14 @@ const SSL_SESSION *keel_client_psk_session(SSL *s);
 int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss);
 int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss);
 int keel_server_try_psk(SSL *s, keel_hello *h);
+/* ... shared with TLS 1.2 (tls12/server.c) */
+int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len);
+SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);
+SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len);
+SSL_SESSION *keel_session_from_conn(SSL *s);
+/* tls13/server.c: the ClientHello callbacks, version-independent (0 or the alert) */
+int keel_call_servername_cb(SSL *s);
+int keel_call_alpn_cb(SSL *s, keel_hello *h);
 
 /* hello.c: the version of the connection (RFC 8446 §4.2.1): the server's choice from a
  * ClientHello, the client's check of a ServerHello's; 0 with h->version set, or the alert. */

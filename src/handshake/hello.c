@@ -3,6 +3,7 @@
  * each role (RFC 8446 §4.2.1, RFC 5246 §7.4.1). */
 #include "handshake/ext.h"
 #include "proto/session.h"
+#include "handshake/tls12/tls12.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -264,20 +265,37 @@ size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
 /* ---- the version (RFC 8446 §4.2.1, Appendix D) ---- */
 
 /* The server's choice from a ClientHello whose extensions are parsed. Appendix D.5: a
- * legacy_version of SSL 3.0 or below is no TLS ClientHello. TLS 1.3 when supported_versions lists
- * it and the settings allow it. (TLS 1.2 plugs in here: legacy_version or the list naming 1.2.) */
+ * legacy_version of SSL 3.0 or below is no TLS ClientHello. With supported_versions the list
+ * decides (§4.2.1: legacy_version is then ignored): TLS 1.3 if listed and allowed, else TLS 1.2
+ * if listed and allowed. Without it, legacy_version is the client's highest version (RFC 5246
+ * §E.1): TLS 1.2 if it is at least 0x0303 and allowed. TLS 1.0/1.1 are never negotiated. */
 int keel_select_version(SSL *s, keel_hello *h)
 {
+    int tls13 = keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
+
     if (h->legacy_version <= SSL3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
         return SSL_AD_PROTOCOL_VERSION;
     }
-    if (h->offers_tls13 && keel_tls13_allowed(&s->s)) {
+    if (h->has_versions ? h->offers_tls13 && tls13 : 0)
         h->version = TLS1_3_VERSION;
-        return 0;
+    else if (h->has_versions ? h->offers_tls12 && tls12 : h->legacy_version >= TLS1_2_VERSION && tls12)
+        h->version = TLS1_2_VERSION;
+    else {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        return SSL_AD_PROTOCOL_VERSION;
     }
-    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-    return SSL_AD_PROTOCOL_VERSION;
+    /* RFC 7507 §3: TLS_FALLBACK_SCSV from a client while we support a higher version than the
+     * one chosen is a fallback an attacker may have caused. */
+    const uint8_t *p = s->conn->client_suites;
+    for (size_t i = 0; i + 1 < s->conn->client_suites_len; i += 2)
+        if (p[i] == 0x56 && p[i + 1] == 0x00)
+            s->conn->fallback_scsv = 1;
+    if (s->conn->fallback_scsv && h->version < TLS1_3_VERSION && tls13) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INAPPROPRIATE_FALLBACK);
+        return SSL_AD_INAPPROPRIATE_FALLBACK;
+    }
+    return 0;
 }
 
 /* The client's check of a ServerHello (or HelloRetryRequest): keel offers TLS 1.3 only, so the

@@ -71,6 +71,9 @@ struct keel_conn {
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
     int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
     int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
+    /* server (tls12/server.c): what the ServerHello answers */
+    int reneg_indicated;        /* renegotiation_info or its SCSV (RFC 5746 §3.6) */
+    int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
 
     keel_ks ks;                 /* the key schedule's current stage */
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */

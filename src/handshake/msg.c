@@ -66,8 +66,10 @@ int keel_write_hs(SSL *s, keel_wr *msg)
     /* §4.4.1: the transcript holds the handshake's messages; NewSessionTicket and KeyUpdate are
      * post-handshake messages outside it (post-handshake authentication's messages extend the
      * copy of it pha.c keeps). */
-    if (p[0] != SSL3_MT_NEWSESSION_TICKET && p[0] != SSL3_MT_KEY_UPDATE
-            && !keel_transcript_update(&s->conn->transcript, p, len))
+    /* RFC 5077 §3.3: in TLS 1.2 NewSessionTicket is a handshake message, hashed for Finished. */
+    int outside = s->conn->version != TLS1_2_VERSION
+        && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE);
+    if (!outside && !keel_transcript_update(&s->conn->transcript, p, len))
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
     /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment
@@ -93,7 +95,9 @@ int keel_send_hs(SSL *s, keel_wr *w)
 int keel_write_ccs(SSL *s)
 {
     static const uint8_t one = 1;
-    if (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT))
+    /* TLS 1.2's ChangeCipherSpec (RFC 5246 §7.1) is no option: it always goes. */
+    if (s->conn->version != TLS1_2_VERSION
+            && (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT)))
         return 1;
     s->conn->ccs_sent = 1;
     keel_step(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE);

@@ -1,17 +1,530 @@
-/* The TLS 1.2 server's handlers (RFC 5246 §7.4). */
+/* The TLS 1.2 server's handlers (RFC 5246 §7.3, §7.4; ECDHE RFC 8422; RFC 7627; RFC 5746).
+ * The TLS 1.3 ClientHello handler (tls13/server.c) parses the hello and chooses the version, then
+ * hands a TLS 1.2 hello to keel12_server_read_hello; the rows of tls12/table.c take it from there.
+ * Resumption (session ids and RFC 5077 tickets) is in resume.c. */
 #include "handshake/tls12/tls12.h"
+#include "proto/session.h"
 
-/* Not written yet: every handler refuses. */
-static int todo(void)
+#include <string.h>
+
+static int offered(const keel_conn *c, uint16_t code)
 {
-    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-    return SSL_AD_PROTOCOL_VERSION;
+    for (size_t i = 0; i + 1 < c->client_suites_len; i += 2)
+        if ((c->client_suites[i] << 8 | c->client_suites[i + 1]) == code)
+            return 1;
+    return 0;
 }
 
-int keel12_server_write_hello(SSL *s) { return todo(); }
-int keel12_server_read_certificate(SSL *s, keel_rd *body) { return todo(); }
-int keel12_server_read_key_exchange(SSL *s, keel_rd *body) { return todo(); }
-int keel12_server_read_cert_verify(SSL *s, keel_rd *body) { return todo(); }
-int keel12_server_read_finished(SSL *s, keel_rd *body) { return todo(); }
-int keel12_server_write_finished(SSL *s) { return todo(); }
-int keel12_server_write_resumed(SSL *s) { return todo(); }
+int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp)
+{
+    keel_conn *c = s->conn;
+    int alert, null_comp = 0;
+
+    if (c->hrr) {
+        /* RFC 8446 §4.1.4: after a HelloRetryRequest the version stays TLS 1.3. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    /* RFC 5246 §7.4.1.2: the null method must be offered. */
+    for (size_t i = 0; i < comp.len; i++)
+        null_comp |= comp.p[i] == 0;
+    if (!null_comp) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_COMPRESSION_SPECIFIED);
+        return SSL_AD_DECODE_ERROR;
+    }
+    c->version = TLS1_2_VERSION;
+    memcpy(c->client_random, random, 32);
+    /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
+    c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    c->reneg_indicated = h->reneg || offered(c, 0x00ff);
+    c->ec_formats = h->has_ec_formats;
+    c->sni_received = s->hostname != NULL;
+    if ((alert = keel_call_servername_cb(s)) != 0)
+        return alert;
+    if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
+        return SSL_AD_INTERNAL_ERROR;
+    if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
+        return alert;
+    if ((alert = keel_call_alpn_cb(s, h)) != 0)
+        return alert;
+    /* A full handshake learns its hash with the suite (the write step, after cert_cb); the
+     * transcript buffers until then. */
+    if (c->resumed && !keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+        return SSL_AD_INTERNAL_ERROR;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ---- the server's choices (after cert_cb) ---- */
+
+static int in_list(const uint16_t *v, size_t n, uint16_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* The schemes the client accepts (in its order) that we allow: signature_algorithms, or without
+ * it RFC 5246 §7.4.1.4.1's default, SHA-1 with the certificate's algorithm (which the security
+ * level refuses from level 1, as OpenSSL 3.0 does). */
+static size_t shared_schemes(SSL *s, uint16_t *out)
+{
+    static const uint16_t legacy[] = { KEEL_SIG_RSA_PKCS1_SHA1, KEEL_SIG_ECDSA_SHA1 };
+    size_t n = 0;
+
+    if (s->conn->npeer_sigalgs > 0)
+        return keel_sigalgs_shared(s, 0, out);
+    for (size_t i = 0; i < 2; i++)
+        if (keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, legacy[i]))
+            out[n++] = legacy[i];
+    return n;
+}
+
+/* The certificate the suite's authentication needs (ECDHE_ECDSA: an EC or EdDSA key; ECDHE_RSA:
+ * RSA or RSA-PSS, RFC 8422 §2, RFC 8446 §4.2.3) with the first shared scheme that fits it. */
+static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
+                    const keel_certkey **ck, uint16_t *scheme)
+{
+    static const int ec[] = { KEEL_SLOT_EC, KEEL_SLOT_ED25519, KEEL_SLOT_ED448 };
+    static const int rsa[] = { KEEL_SLOT_RSA, KEEL_SLOT_RSA_PSS };
+    int is_ec = cs->auth_nid == NID_auth_ecdsa;
+    const int *slots = is_ec ? ec : rsa;
+    size_t nslots = is_ec ? 3 : 2;
+
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < nslots; j++) {
+            const keel_certkey *k = &s->s.certs[slots[j]];
+            if (k->x509 != NULL && k->pkey != NULL && keel_sig_key_matches(k->pkey, sch[i], 0)) {
+                *ck = k;
+                *scheme = sch[i];
+                return 1;
+            }
+        }
+    return 0;
+}
+
+/* The group (RFC 8422 §5.1.1): in the client's supported_groups order, or ours with
+ * SSL_OP_CIPHER_SERVER_PREFERENCE, as OpenSSL 3.0 orders them; a client without the extension
+ * gets our first group (RFC 8422 §4: it is then assumed to support them). */
+static int choose_group(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint16_t ours[KEEL_MAX_GROUPS];
+    size_t n = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, ours);
+    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) || c->npeer_groups == 0;
+    const uint16_t *pref = server_pref ? ours : c->peer_groups;
+    size_t npref = server_pref ? n : c->npeer_groups;
+
+    for (size_t i = 0; i < npref; i++) {
+        if ((c->npeer_groups == 0 || in_list(c->peer_groups, c->npeer_groups, pref[i]))
+                && in_list(ours, n, pref[i])
+                && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
+            c->group = pref[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_chacha(const SSL_CIPHER *cs) { return cs->aead == KEEL_AEAD_CHACHA20_POLY1305; }
+
+/* The suite (RFC 5246 §7.4.1.3): our TLS 1.2 list ∩ the client's, in the client's order or ours
+ * with SSL_OP_CIPHER_SERVER_PREFERENCE (and SSL_OP_PRIORITIZE_CHACHA: ChaCha20 first when it is
+ * the client's first choice), the first one a configured certificate can serve; that suite
+ * decides which certificate is sent when several are configured. */
+static int choose_suite(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const SSL_CIPHER *order[KEEL_MAX_CIPHERS];
+    size_t n = 0;
+    uint16_t sch[KEEL_MAX_SIGALGS];
+    size_t nsch = shared_schemes(s, sch);
+    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+
+    if (server_pref) {
+        const SSL_CIPHER *first = c->client_suites_len >= 2
+            ? keel_cipher_by_code((uint16_t)(c->client_suites[0] << 8 | c->client_suites[1])) : NULL;
+        int chacha_first = (s->s.options & SSL_OP_PRIORITIZE_CHACHA) && first != NULL && is_chacha(first);
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < s->s.nciphers12; i++) {
+                const SSL_CIPHER *cs = s->s.ciphers12[i];
+                int take = chacha_first ? (pass == 0) == is_chacha(cs) : pass == 0;
+                if (take && offered(c, cs->code))
+                    order[n++] = cs;
+            }
+    } else {
+        for (size_t i = 0; i + 1 < c->client_suites_len && n < KEEL_MAX_CIPHERS; i += 2) {
+            uint16_t code = (uint16_t)(c->client_suites[i] << 8 | c->client_suites[i + 1]);
+            for (size_t j = 0; j < s->s.nciphers12; j++)
+                if (s->s.ciphers12[j]->code == code)
+                    order[n++] = s->s.ciphers12[j];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const keel_certkey *ck;
+        uint16_t scheme;
+        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, order[i])
+                && cert_for(s, order[i], sch, nsch, &ck, &scheme)) {
+            c->cipher = order[i];
+            c->certkey = ck;
+            c->sigalg = scheme;
+            return 1;
+        }
+    }
+    ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
+    return 0;
+}
+
+/* ---- the server's messages ---- */
+
+static void ext_empty(keel_wr *w, uint16_t type)
+{
+    keel_wr_u16(w, type);
+    keel_wr_u16(w, 0);
+}
+
+/* ServerHello (RFC 5246 §7.4.1.3): extensions only in answer to the client's (§7.4.1.4), and
+ * no extensions block at all when there is none to send. */
+static int write_server_hello(SSL *s)
+{
+    keel_conn *c = s->conn;
+    keel_wr w;
+    size_t body, m, e, x;
+    int sni = c->sni_received && !c->sni_noack && !c->resumed; /* RFC 6066 §3 */
+    int any = c->reneg_indicated || c->ems || c->ec_formats || c->ticket_expected
+        || c->alpn != NULL || sni;
+
+    if (!keel_wr_init(&w, 128))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, TLS1_2_VERSION);
+    keel_wr_bytes(&w, c->server_random, 32);
+    keel_wr_open8(&w, &m);
+    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_close(&w, m);
+    keel_wr_u16(&w, c->cipher->code);
+    keel_wr_u8(&w, 0);
+    if (any) {
+        keel_wr_open16(&w, &e);
+        if (c->reneg_indicated) { /* RFC 5746 §3.6: empty renegotiated_connection */
+            keel_wr_u16(&w, TLSEXT_TYPE_renegotiate);
+            keel_wr_u16(&w, 1);
+            keel_wr_u8(&w, 0);
+        }
+        if (sni)
+            ext_empty(&w, TLSEXT_TYPE_server_name);
+        if (c->ec_formats) { /* RFC 8422 §5.2: uncompressed only */
+            keel_wr_u16(&w, TLSEXT_TYPE_ec_point_formats);
+            keel_wr_u16(&w, 2);
+            keel_wr_u8(&w, 1);
+            keel_wr_u8(&w, 0);
+        }
+        if (c->ticket_expected) /* RFC 5077 §3.2 */
+            ext_empty(&w, TLSEXT_TYPE_session_ticket);
+        if (c->alpn != NULL) {
+            keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
+            keel_wr_open16(&w, &x);
+            keel_wr_open16(&w, &m);
+            keel_wr_u8(&w, (uint32_t)c->alpn_len);
+            keel_wr_bytes(&w, c->alpn, c->alpn_len);
+            keel_wr_close(&w, m);
+            keel_wr_close(&w, x);
+        }
+        if (c->ems) /* RFC 7627 §5.1 */
+            ext_empty(&w, TLSEXT_TYPE_extended_master_secret);
+        keel_wr_close(&w, e);
+    }
+    keel_wr_close(&w, body);
+    return keel_send_hs(s, &w);
+}
+
+/* RFC 5246 §7.4.1.3 with RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 ends its
+ * random with the downgrade sentinel. */
+static int make_server_random(SSL *s)
+{
+    keel_conn *c = s->conn;
+    if (!keel_random(s->ctx->algs, c->server_random, 32))
+        return 0;
+    if (keel_tls13_allowed(&s->s))
+        memcpy(c->server_random + 24, keel12_downgrade, 8);
+    return 1;
+}
+
+/* ServerKeyExchange (RFC 8422 §5.4): ECParameters (named_curve), our ECPoint, and the signature
+ * over client_random + server_random + params (RFC 5246 §7.4.3). */
+static int write_key_exchange(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t signed_data[64 + 4 + KEEL_KEX_MAX_PUBLIC];
+    size_t publen = KEEL_KEX_MAX_PUBLIC, body, m;
+    size_t siglen = keel_sig_max_len(c->certkey->pkey);
+    uint8_t *sig = OPENSSL_malloc(siglen);
+    keel_wr w;
+    int ok = 0;
+
+    if (sig == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    memcpy(signed_data, c->client_random, 32);
+    memcpy(signed_data + 32, c->server_random, 32);
+    uint8_t *params = signed_data + 64;
+    if (!keel_kex_public(c->hs->kex, params + 4, &publen) || publen > 255)
+        goto end;
+    params[0] = 3; /* named_curve */
+    params[1] = (uint8_t)(c->group >> 8);
+    params[2] = (uint8_t)c->group;
+    params[3] = (uint8_t)publen;
+    if (!keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, signed_data, 64 + 4 + publen,
+                       sig, &siglen) || !keel_wr_init(&w, 16 + publen + siglen))
+        goto end;
+    keel_wr_u8(&w, SSL3_MT_SERVER_KEY_EXCHANGE);
+    keel_wr_open24(&w, &body);
+    keel_wr_bytes(&w, params, 4 + publen);
+    keel_wr_u16(&w, c->sigalg);
+    keel_wr_open16(&w, &m);
+    keel_wr_bytes(&w, sig, siglen);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, body);
+    ok = keel_send_hs(s, &w);
+end:
+    OPENSSL_free(sig);
+    return ok;
+}
+
+/* CertificateRequest (RFC 5246 §7.4.4): certificate types, our schemes for client
+ * authentication (client_sigalgs if set), and the CA names the TLS 1.3 request carries (the
+ * client CA list, else the CA list). */
+static int write_cert_request(SSL *s)
+{
+    keel_wr w;
+    size_t body, m;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
+    const STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(s);
+
+    if (n == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return 0;
+    }
+    if (sk_X509_NAME_num(names) <= 0)
+        names = SSL_get0_CA_list(s);
+    if (!keel_wr_init(&w, 256))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
+    keel_wr_open24(&w, &body);
+    keel_wr_open8(&w, &m);
+    keel_wr_u8(&w, 1);  /* rsa_sign */
+    keel_wr_u8(&w, 64); /* ecdsa_sign (RFC 8422 §5.5) */
+    keel_wr_close(&w, m);
+    keel_wr_open16(&w, &m);
+    for (size_t i = 0; i < n; i++)
+        keel_wr_u16(&w, ours[i]);
+    keel_wr_close(&w, m);
+    keel_wr_open16(&w, &m);
+    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
+        const unsigned char *der;
+        size_t der_len, d;
+        if (!X509_NAME_get0_der(sk_X509_NAME_value(names, i), &der, &der_len)) {
+            keel_wr_cleanup(&w);
+            ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+            return 0;
+        }
+        keel_wr_open16(&w, &d);
+        keel_wr_bytes(&w, der, der_len);
+        keel_wr_close(&w, d);
+    }
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, body);
+    return keel_send_hs(s, &w);
+}
+
+static int write_empty(SSL *s, int type)
+{
+    keel_wr w;
+    if (!keel_wr_init(&w, 4))
+        return 0;
+    keel_wr_u8(&w, (uint32_t)type);
+    keel_wr_u24(&w, 0);
+    return keel_send_hs(s, &w);
+}
+
+/* The write step after a ClientHello that resumes nothing: cert_cb (may suspend), the choices,
+ * then ServerHello Certificate ServerKeyExchange [CertificateRequest] ServerHelloDone. */
+int keel12_server_write_hello(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (s->s.cert_cb != NULL) {
+        int r = s->s.cert_cb(s, s->s.cert_cb_arg);
+        if (r < 0)
+            return KEEL_SUSPEND;
+        if (r == 0) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
+            return SSL_AD_INTERNAL_ERROR;
+        }
+    }
+    if (!choose_suite(s))
+        return SSL_AD_HANDSHAKE_FAILURE;
+    if (!choose_group(s)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
+    int request = (s->s.verify_mode & SSL_VERIFY_PEER) != 0;
+    if (request)
+        keel_transcript_keep_buffer(&c->transcript);
+    if (!keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+        return SSL_AD_INTERNAL_ERROR;
+    /* A session id when the server cache is on (a client resumes by it), as OpenSSL sends one. */
+    c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER) ? 32 : 0;
+    if (!make_server_random(s)
+            || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32))
+            || (c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_SRVR_HELLO);
+    if (!write_server_hello(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_CERT);
+    if (!keel_write_certificate(s, c->certkey))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_KEY_EXCH);
+    if (!write_key_exchange(s))
+        return SSL_AD_INTERNAL_ERROR;
+    if (request) {
+        keel_step(s, TLS_ST_SW_CERT_REQ);
+        if (!write_cert_request(s))
+            return SSL_AD_INTERNAL_ERROR;
+        c->cert_requested = 1;
+    }
+    keel_step(s, TLS_ST_SW_SRVR_DONE);
+    return write_empty(s, SSL3_MT_SERVER_DONE) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ---- the client's flight ---- */
+
+/* Certificate (RFC 5246 §7.4.6): empty allowed unless SSL_VERIFY_FAIL_IF_NO_PEER_CERT. */
+int keel12_server_read_certificate(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert = keel_read_certificate(s, body);
+
+    if (alert)
+        return alert;
+    if (sk_X509_num(c->peer_chain) == 0) {
+        if (s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+            return SSL_AD_HANDSHAKE_FAILURE;
+        }
+    } else if ((alert = keel_verify_peer(s)) != 0) {
+        return alert;
+    }
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ClientKeyExchange (RFC 8422 §5.7): the client's ECPoint<1..255>; the premaster secret is the
+ * ECDH shared secret, the master secret follows (with RFC 7627, over the transcript through this
+ * message). */
+int keel12_server_read_key_exchange(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    keel_rd point;
+    uint8_t shared[KEEL_KEX_MAX_SECRET];
+    size_t len = sizeof(shared);
+
+    if (!keel_rd_prefixed8(body, &point) || point.len == 0 || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len))
+        return SSL_AD_ILLEGAL_PARAMETER; /* the reason raised there */
+    keel_conn_keep_tmp_keys(c, point.p, point.len);
+    keel_kex_free(c->hs->kex);
+    c->hs->kex = NULL;
+    int ok = keel_hs_hash_current(s) && keel12_master_secret(s, shared, len);
+    OPENSSL_cleanse(shared, sizeof(shared));
+    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* CertificateVerify (RFC 5246 §7.4.8): a scheme we listed that fits the client's key, over the
+ * handshake messages so far, raw. */
+int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    uint32_t scheme;
+    keel_rd sig;
+    uint16_t ours[KEEL_MAX_SIGALGS];
+    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
+    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
+    const uint8_t *msgs;
+    size_t msgs_len;
+
+    if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (!in_list(ours, n, (uint16_t)scheme) || pub == NULL
+            || !keel_sig_key_matches(pub, (uint16_t)scheme, 0)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    if (!keel_transcript_buffer(&c->transcript, &msgs, &msgs_len))
+        return SSL_AD_INTERNAL_ERROR;
+    if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, msgs, msgs_len, sig.p, sig.len)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_SIGNATURE);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    c->peer_sigalg = (uint16_t)scheme;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+int keel12_server_read_finished(SSL *s, keel_rd *body)
+{
+    return keel12_read_finished(s, body);
+}
+
+/* After the client's Finished in a full handshake: the session kept (resume.c), then
+ * [NewSessionTicket] ChangeCipherSpec Finished. */
+int keel12_server_write_finished(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (!keel12_server_new_session(s))
+        return SSL_AD_INTERNAL_ERROR;
+    if (c->ticket_expected) {
+        keel_step(s, TLS_ST_SW_SESSION_TICKET);
+        if (!keel12_server_write_ticket(s))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    if (!keel12_write_ccs(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_FINISHED);
+    return keel12_write_finished(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* Abbreviated handshake (RFC 5246 §7.3 Figure 2): ServerHello echoing the session id,
+ * [NewSessionTicket], ChangeCipherSpec, Finished; the client's CCS and Finished follow. */
+int keel12_server_write_resumed(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (!make_server_random(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_SRVR_HELLO);
+    if (!write_server_hello(s))
+        return SSL_AD_INTERNAL_ERROR;
+    if (c->ticket_expected) {
+        keel_step(s, TLS_ST_SW_SESSION_TICKET);
+        if (!keel12_server_write_ticket(s))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    if (!keel12_write_ccs(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_SW_FINISHED);
+    return keel12_write_finished(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}

@@ -44,7 +44,9 @@ int keel12_client_read_ticket(SSL *s, keel_rd *body);
 int keel12_client_read_finished(SSL *s, keel_rd *body);
 int keel12_client_write_finished(SSL *s);
 
-/* server.c */
+/* server.c; the TLS 1.3 ClientHello handler hands a TLS 1.2 hello over once the version is
+ * chosen (h parsed, the offered suites in c->client_suites). */
+int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp);
 int keel12_server_write_hello(SSL *s);
 int keel12_server_read_certificate(SSL *s, keel_rd *body);
 int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
@@ -52,4 +54,9 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel12_server_read_finished(SSL *s, keel_rd *body);
 int keel12_server_write_finished(SSL *s);
 int keel12_server_write_resumed(SSL *s);
+/* resume.c: session id / ticket resumption (0 or an alert), the full handshake's session, the
+ * NewSessionTicket */
+int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid);
+int keel12_server_new_session(SSL *s);
+int keel12_server_write_ticket(SSL *s);
 #endif

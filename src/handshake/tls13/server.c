@@ -2,6 +2,7 @@
  * negotiate, and writing the server's flight. */
 #include "handshake/ext.h"
 #include "proto/session.h"
+#include "handshake/tls12/tls12.h"
 
 #include <string.h>
 
@@ -107,7 +108,7 @@ static int choose_cert(SSL *s)
     return 0;
 }
 
-static int call_servername_cb(SSL *s)
+int keel_call_servername_cb(SSL *s)
 {
     SSL_CTX *ctx = s->ctx;
     int al = SSL_AD_UNRECOGNIZED_NAME;
@@ -125,7 +126,7 @@ static int call_servername_cb(SSL *s)
     }
 }
 
-static int call_alpn_cb(SSL *s, keel_hello *h)
+int keel_call_alpn_cb(SSL *s, keel_hello *h)
 {
     SSL_CTX *ctx = s->ctx;
     const unsigned char *out;
@@ -357,7 +358,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         first_name = s->hostname;
         s->hostname = NULL;
     }
-    int parsed = !no_extensions && keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
+    /* A TLS 1.2 (or older) client may send no extensions at all (RFC 5246 §7.4.1.2). */
+    int parsed = no_extensions || keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
     if (c->hrr) {
         int same = parsed && same_name(first_name, s->hostname);
         OPENSSL_free(same ? first_name : s->hostname);
@@ -368,14 +370,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_ILLEGAL_PARAMETER;
         }
     }
-    if (!parsed) {
-        if (no_extensions) {
-            /* Without extensions there is no supported_versions: a TLS 1.2 (or older) hello. */
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-            return SSL_AD_PROTOCOL_VERSION;
-        }
+    if (!parsed)
         return alert;
-    }
     /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. It may suspend
      * the handshake (KEEL_SUSPEND): the message stays buffered and is handled again. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
@@ -383,6 +379,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     h.legacy_version = (uint16_t)legacy_version;
     if ((alert = keel_select_version(s, &h)) != 0)
         return alert;
+    if (h.version == TLS1_2_VERSION) /* RFC 5246 from here on (tls12/server.c) */
+        return keel12_server_read_hello(s, &h, random, sid, comp);
     /* RFC 8446 §4.1.2: TLS 1.3 allows only the null compression method. */
     if (comp.len != 1 || comp.p[0] != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_COMPRESSION_ALGORITHM);
@@ -404,7 +402,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         memcpy(c->session_id, sid.p, sid.len);
         c->session_id_len = sid.len;
         c->sni_received = s->hostname != NULL;
-        if ((alert = call_servername_cb(s)) != 0)
+        if ((alert = keel_call_servername_cb(s)) != 0)
             return alert;
         /* The name accepted is the (still fresh) session's, for the callbacks that follow. */
         if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
@@ -443,7 +441,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_ILLEGAL_PARAMETER;
         }
     } else {
-        if ((alert = call_alpn_cb(s, &h)) != 0)
+        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
             return alert;
         /* The share outlives the message (the write step uses it). */
         if ((c->hs->peer_share = OPENSSL_memdup(share.p, share.len)) == NULL)

@@ -128,8 +128,8 @@ int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
 
 /* ticket = key_name(16) || nonce(12) || AES-256-GCM(session encoding, aad = key_name) || tag,
  * unless the application seals tickets itself. 1 = sealed, 0 = error, -1 = the application's
- * callback declined to issue a ticket. */
-static int seal_ticket(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len)
+ * callback declined to issue a ticket. Both versions' tickets (TLS 1.2: RFC 5077 §4). */
+int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len)
 {
     SSL_CTX *ctx = s->session_ctx;
     keel_ticket_key key;
@@ -172,19 +172,27 @@ end:
 }
 
 /* The session a ticket stands for, or NULL (unknown key, tampered, malformed): a ticket that
- * cannot be opened means a full handshake, never an error. */
-static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
+ * cannot be opened means a full handshake, never an error. *renew (may be NULL) is set when the
+ * ticket should be replaced: sealed under the previous period's key, or the application's
+ * callback returned 2 (SSL_CTX_set_tlsext_ticket_key_evp_cb(3)). */
+SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew)
 {
     SSL_CTX *ctx = s->session_ctx;
     keel_ticket_key key;
-    int found = 0;
+    int found = 0, dummy;
+
+    if (renew == NULL)
+        renew = &dummy;
+    *renew = 0;
 
     if (ctx->ticket_key_evp_cb != NULL || ctx->ticket_key_cb != NULL) {
         keel_ticket_cbs cbs = { ctx->ticket_key_evp_cb, ctx->ticket_key_cb };
         uint8_t *pt = NULL;
         size_t ptlen = 0;
         SSL_SESSION *ss = NULL;
-        if (keel_ticket_cb_open(ctx->algs, &cbs, s, t, len, &pt, &ptlen) > 0) {
+        int r = keel_ticket_cb_open(ctx->algs, &cbs, s, t, len, &pt, &ptlen);
+        *renew = r == 2;
+        if (r > 0) {
             ERR_set_mark();
             ss = keel_session_decode(pt, ptlen);
             ERR_pop_to_mark();
@@ -206,6 +214,7 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
         if (CRYPTO_memcmp(keys[i].name, t, TICKET_NAME_LEN) == 0) {
             key = keys[i];
             found = 1;
+            *renew = i == 1;
         }
     }
     OPENSSL_cleanse(keys, sizeof(keys));
@@ -228,8 +237,8 @@ static SSL_SESSION *open_ticket(SSL *s, const uint8_t *t, size_t len)
     return ss;
 }
 
-/* A session describing this connection (both roles), without ticket or PSK yet. */
-static SSL_SESSION *session_from_conn(SSL *s)
+/* A session describing this connection (both roles, both versions), without ticket or PSK yet. */
+SSL_SESSION *keel_session_from_conn(SSL *s)
 {
     keel_conn *c = s->conn;
     SSL_SESSION *ss = SSL_SESSION_new();
@@ -276,7 +285,7 @@ int keel_server_send_tickets(SSL *s)
     /* SSL_CTX_set_num_tickets(3): never more than one following a resumption. */
     size_t count = c->resumed && s->s.num_tickets > 1 ? 1 : s->s.num_tickets;
     for (size_t i = 0; i < count; i++) {
-        SSL_SESSION *ss = session_from_conn(s);
+        SSL_SESSION *ss = keel_session_from_conn(s);
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
          * so no two tickets carry the same resumption PSK. */
         uint8_t nonce[8], *ticket = NULL, *enc = NULL;
@@ -317,7 +326,7 @@ int keel_server_send_tickets(SSL *s)
         }
         int declined = 0; /* the application's ticket callback issued none */
         if (ok && !stateful) {
-            int r = keel_session_encode(ss, &enc, &enc_len) ? seal_ticket(s, enc, enc_len, &ticket, &ticket_len) : 0;
+            int r = keel_session_encode(ss, &enc, &enc_len) ? keel_ticket_seal(s, enc, enc_len, &ticket, &ticket_len) : 0;
             declined = r < 0;
             ok = r != 0;
         }
@@ -355,7 +364,7 @@ int keel_server_send_tickets(SSL *s)
     }
     if (session_is_fresh(s->session)) {
         /* No ticket issued: the session still describes the connection, but nothing resumes it. */
-        SSL_SESSION *ss = session_from_conn(s);
+        SSL_SESSION *ss = keel_session_from_conn(s);
         if (ss == NULL)
             return 0;
         ss->not_resumable = 1;
@@ -375,7 +384,7 @@ int keel_client_session_complete(SSL *s)
 
     if (s->conn->resumed)
         return 1;
-    if ((ss = session_from_conn(s)) == NULL)
+    if ((ss = keel_session_from_conn(s)) == NULL)
         return 0;
     OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
     ss->session_id_len = 0;
@@ -406,7 +415,7 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
     }
     if (lifetime == 0)
         return 0; /* "discard the ticket immediately" */
-    if ((ss = session_from_conn(s)) == NULL)
+    if ((ss = keel_session_from_conn(s)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     if (c->resumed && s->session != NULL && s->session->peer != NULL && ss->peer == NULL) {
         X509_up_ref(s->session->peer);
@@ -502,11 +511,11 @@ int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss)
 
 /* ---- PSK acceptance (server) ---- */
 
-static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
+/* A session id in the server cache (unless SSL_SESS_CACHE_NO_INTERNAL_LOOKUP), else from the
+ * application's get_session_cb (SSL_CTX_sess_set_get_cb(3)); a reference or NULL. */
+SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len)
 {
     SSL_CTX *ctx = s->session_ctx;
-    if (!(s->s.options & SSL_OP_NO_TICKET))
-        return open_ticket(s, id, len);
     SSL_SESSION *ss = NULL;
     if (!(ctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_LOOKUP))
         ss = keel_cache_lookup(ctx, id, len);
@@ -520,6 +529,13 @@ static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
         }
     }
     return ss;
+}
+
+static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
+{
+    if (!(s->s.options & SSL_OP_NO_TICKET))
+        return keel_ticket_open(s, id, len, NULL);
+    return keel_session_lookup(s, id, len);
 }
 
 /* The first binder checked against ss over the transcript and this ClientHello up to the
