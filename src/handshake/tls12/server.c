@@ -37,7 +37,6 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     c->reneg_indicated = h->reneg || offered(c, 0x00ff);
-    c->ec_formats = h->has_ec_formats;
     c->sni_received = s->hostname != NULL;
     if ((alert = keel_call_servername_cb(s)) != 0)
         return alert;
@@ -45,6 +44,9 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
         return SSL_AD_INTERNAL_ERROR;
     if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
         return alert;
+    /* RFC 8422 §5.2: answered when ECC is used; a resumption negotiates no new key exchange, and
+     * OpenSSL 3.0 leaves it out then. */
+    c->ec_formats = h->has_ec_formats && !c->resumed;
     if ((alert = keel_call_alpn_cb(s, h)) != 0)
         return alert;
     /* A full handshake learns its hash with the suite (the write step, after cert_cb); the
@@ -377,8 +379,10 @@ int keel12_server_write_hello(SSL *s)
         keel_transcript_keep_buffer(&c->transcript);
     if (!keel_transcript_set_hash(&c->transcript, c->cipher->hash))
         return SSL_AD_INTERNAL_ERROR;
-    /* A session id when the server cache is on (a client resumes by it), as OpenSSL sends one. */
-    c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER) ? 32 : 0;
+    /* A session id when the server cache is on (a client resumes by it) and no ticket will
+     * stand for the session (RFC 5077 §3.4 lets the server send none then), as OpenSSL 3.0. */
+    c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
+        && !c->ticket_expected ? 32 : 0;
     if (!make_server_random(s)
             || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32))
             || (c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
