@@ -264,6 +264,38 @@ size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
 
 /* ---- the version (RFC 8446 §4.2.1, Appendix D) ---- */
 
+/* A client whose best is TLS 1.0 or 1.1 (keel has neither): OpenSSL 3.0, where its settings allow
+ * that version, negotiates it and then, at security level 1 and above, finds no signature
+ * algorithm (those versions sign with SHA-1 or MD5+SHA-1): internal_error with
+ * SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM; keel fails the same way there. Elsewhere (the version
+ * disabled, or security level 0, where OpenSSL would complete it) protocol_version. */
+static int refuse_legacy(SSL *s, const keel_hello *h)
+{
+    const keel_settings *st = &s->s;
+    uint16_t v = 0;
+
+    if (h->has_versions) {
+        keel_rd list = h->versions;
+        while (!keel_rd_done(&list)) {
+            uint32_t x;
+            keel_rd_u16(&list, &x);
+            if ((x == TLS1_VERSION || x == TLS1_1_VERSION) && x > v)
+                v = (uint16_t)x;
+        }
+    } else if (h->legacy_version == TLS1_VERSION || h->legacy_version == TLS1_1_VERSION) {
+        v = h->legacy_version;
+    }
+    int allowed = v != 0 && !(st->options & (v == TLS1_VERSION ? SSL_OP_NO_TLSv1 : SSL_OP_NO_TLSv1_1))
+        && (st->min_version == 0 || st->min_version <= v) && (st->max_version == 0 || st->max_version >= v)
+        && keel_sec_allowed(st, SSL_SECOP_VERSION, 0, v, NULL);
+    if (allowed && !keel_sec_sigalg(st, SSL_SECOP_SIGALG_SUPPORTED, KEEL_SIG_RSA_PKCS1_SHA1)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
+    return SSL_AD_PROTOCOL_VERSION;
+}
+
 /* The server's choice from a ClientHello whose extensions are parsed. Appendix D.5: a
  * legacy_version of SSL 3.0 or below is no TLS ClientHello. With supported_versions the list
  * decides (§4.2.1: legacy_version is then ignored): TLS 1.3 if listed and allowed, else TLS 1.2
@@ -281,10 +313,8 @@ int keel_select_version(SSL *s, keel_hello *h)
         h->version = TLS1_3_VERSION;
     else if (h->has_versions ? h->offers_tls12 && tls12 : h->legacy_version >= TLS1_2_VERSION && tls12)
         h->version = TLS1_2_VERSION;
-    else {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-        return SSL_AD_PROTOCOL_VERSION;
-    }
+    else
+        return refuse_legacy(s, h);
     /* RFC 7507 §3: TLS_FALLBACK_SCSV from a client while we support a higher version than the
      * one chosen is a fallback an attacker may have caused. */
     const uint8_t *p = s->conn->client_suites;
