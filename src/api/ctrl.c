@@ -5,6 +5,7 @@
  * (docs/COMPAT.md has the table: number, macro, status). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SSL_CTX_set_tmp_ecdh takes an EC_KEY: deprecated, still ABI */
 #include "handshake/hs.h"
+#include "proto/session.h"
 
 #include <openssl/dh.h>
 #include <openssl/ec.h>
@@ -466,7 +467,7 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
          * a TLS 1.3 session does not have it. */
         if (s->session == NULL || SSL_in_init(s))
             return -1;
-        return 0;
+        return s->session->ems ? 1 : 0;
     case SSL_CTRL_GET_RAW_CIPHERLIST:
         /* SSL_get0_raw_cipherlist(3): the ClientHello's cipher_suites as received (a server's
          * view); with parg NULL, the size of one entry. */

@@ -82,6 +82,24 @@ static size_t shared_schemes(SSL *s, uint16_t *out)
     return n;
 }
 
+/* RFC 4492 §5.1, §5.3 (as OpenSSL 3.0 applies them): an ECDSA certificate's curve must be one
+ * the client's supported_groups lists, when it sent the extension. */
+static int curve_offered(const keel_conn *c, const EVP_PKEY *pkey)
+{
+    static const struct { uint16_t scheme, group; } curves[] = {
+        { KEEL_SIG_ECDSA_SECP256R1_SHA256, 0x0017 },
+        { KEEL_SIG_ECDSA_SECP384R1_SHA384, 0x0018 },
+        { KEEL_SIG_ECDSA_SECP521R1_SHA512, 0x0019 },
+    };
+    if (c->npeer_groups == 0)
+        return 1;
+    /* The TLS 1.3 pairing of scheme and curve names the key's curve. */
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+        if (keel_sig_key_matches(pkey, curves[i].scheme, 1))
+            return in_list(c->peer_groups, c->npeer_groups, curves[i].group);
+    return 0;
+}
+
 /* The certificate the suite's authentication needs (ECDHE_ECDSA: an EC or EdDSA key; ECDHE_RSA:
  * RSA or RSA-PSS, RFC 8422 §2, RFC 8446 §4.2.3) with the first shared scheme that fits it. */
 static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
@@ -96,7 +114,8 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nslots; j++) {
             const keel_certkey *k = &s->s.certs[slots[j]];
-            if (k->x509 != NULL && k->pkey != NULL && keel_sig_key_matches(k->pkey, sch[i], 0)) {
+            if (k->x509 != NULL && k->pkey != NULL && keel_sig_key_matches(k->pkey, sch[i], 0)
+                    && (slots[j] != KEEL_SLOT_EC || curve_offered(s->conn, k->pkey))) {
                 *ck = k;
                 *scheme = sch[i];
                 return 1;
