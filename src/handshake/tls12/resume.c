@@ -13,9 +13,11 @@ static int suite_offered(const keel_conn *c, uint16_t code)
     return 0;
 }
 
-/* Whether ss may resume this connection: a TLS 1.2 session (never one of TLS 1.3's, RFC 8446
- * §4.6.1 / the reverse) of our session id context, unexpired, made the same way as to the
- * extended master secret (RFC 7627 §5.3: otherwise a full handshake). */
+/* Whether ss may resume this connection: 1, 0 (a full handshake) or -1 (abort). A TLS 1.2
+ * session (never one of TLS 1.3's, RFC 8446 §4.6.1 / the reverse) of our session id context,
+ * unexpired, made the same way as to the extended master secret (RFC 7627 §5.3: a session made
+ * with it and a hello without it ends the handshake, handshake_failure, as OpenSSL 3.0 does; the
+ * reverse is a full handshake). */
 static int usable(SSL *s, const SSL_SESSION *ss, int cached)
 {
     keel_conn *c = s->conn;
@@ -30,6 +32,10 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
         if (cached) /* as OpenSSL does: an expired session leaves the cache (remove_session_cb) */
             SSL_CTX_remove_session(s->session_ctx, (SSL_SESSION *)ss);
         return 0;
+    }
+    if (ss->ems && !c->ems) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INCONSISTENT_EXTMS);
+        return -1;
     }
     return !ss->ems == !c->ems;
 }
@@ -55,9 +61,10 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     }
     if (ss == NULL)
         return 0;
-    if (!usable(s, ss, !by_ticket)) {
+    int use = usable(s, ss, !by_ticket);
+    if (use <= 0) {
         SSL_SESSION_free(ss);
-        return 0;
+        return use < 0 ? SSL_AD_HANDSHAKE_FAILURE : 0;
     }
     /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
      * handshake when it does not. */
