@@ -61,25 +61,26 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     }
     if (ss == NULL)
         return 0;
-    int use = usable(s, ss, !by_ticket);
+    int use = usable(s, ss, !by_ticket), alert = 0;
     if (use == 0) {
         SSL_SESSION_free(ss);
         return 0;
     }
-    /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
-     * handshake when it does not. */
-    if (use > 0 && !suite_offered(c, ss->cipher->code)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_REQUIRED_CIPHER_MISSING);
-        use = -1;
-    }
     if (use < 0) {
+        alert = SSL_AD_HANDSHAKE_FAILURE;
+    } else if (!suite_offered(c, ss->cipher->code)) {
+        /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
+         * handshake when it does not. */
+        ERR_raise(ERR_LIB_SSL, SSL_R_REQUIRED_CIPHER_MISSING);
+        alert = SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (alert) {
         /* RFC 5246 §7.2.2: a session whose handshake ends in a fatal alert is not resumed again
          * (OpenSSL 3.0 removes it from the cache). */
         if (!by_ticket)
             SSL_CTX_remove_session(s->session_ctx, ss);
         SSL_SESSION_free(ss);
-        return ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_REQUIRED_CIPHER_MISSING
-            ? SSL_AD_ILLEGAL_PARAMETER : SSL_AD_HANDSHAKE_FAILURE;
+        return alert;
     }
     atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_HITS], 1);
     if (by_ticket) {

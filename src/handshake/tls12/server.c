@@ -37,13 +37,17 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     c->reneg_indicated = h->reneg || offered(c, 0x00ff);
+    /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
+     * callbacks (get_session_cb, then the servername callback, then ALPN's). */
+    if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
+        return alert;
     c->sni_received = s->hostname != NULL;
     if ((alert = keel_call_servername_cb(s)) != 0)
         return alert;
-    if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
+    /* A resumed session keeps the name it was made with (it may be shared with the cache). */
+    if (!c->resumed && !c->sni_noack && s->session != NULL
+            && !SSL_SESSION_set1_hostname(s->session, s->hostname))
         return SSL_AD_INTERNAL_ERROR;
-    if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
-        return alert;
     /* RFC 8422 §5.2: answered when ECC is used; a resumption negotiates no new key exchange, and
      * OpenSSL 3.0 leaves it out then. */
     c->ec_formats = h->has_ec_formats && !c->resumed;
