@@ -99,6 +99,10 @@ static void e_groups_unknown(hello *h)
     ext_set(h, TLSEXT_TYPE_supported_groups, g, sizeof(g));
 }
 CH12(ch12_no_common_group, TLS1_2_VERSION, ecdsa, null_comp, e_groups_unknown)
+/* Without supported_groups OpenSSL 3.0 has no ECDHE group for the client (checked with a raw
+ * hello against `openssl s_server`: no shared cipher). */
+static void e_no_groups(hello *h) { ext_del(h, TLSEXT_TYPE_supported_groups); }
+CH12(ch12_no_supported_groups, TLS1_2_VERSION, ecdsa, null_comp, e_no_groups)
 /* RFC 5746 §3.6: an initial handshake's renegotiation_info must be empty. RFC 7627 §5.1: the
  * extended_master_secret extension is empty. */
 static void e_reneg_data(hello *h)
@@ -129,6 +133,7 @@ static const mf_case cases[] = {
     { "ch12_curve_not_offered", MF_AT_CH, ch12_curve_not_offered, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
     { "ch12_sigalgs_rsa_only", MF_AT_CH, ch12_sigalgs_rsa_only, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
     { "ch12_no_common_group", MF_AT_CH, ch12_no_common_group, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
+    { "ch12_no_supported_groups", MF_AT_CH, ch12_no_supported_groups, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
     { "ch12_reneg_not_empty", MF_AT_CH, ch12_reneg_not_empty, AD(HANDSHAKE_FAILURE), R(RENEGOTIATION_MISMATCH) },
     { "ch12_ems_not_empty", MF_AT_CH, ch12_ems_not_empty, AD(DECODE_ERROR), R(BAD_EXTENSION) },
 };

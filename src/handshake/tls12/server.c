@@ -129,20 +129,20 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
 }
 
 /* The group (RFC 8422 §5.1.1): in the client's supported_groups order, or ours with
- * SSL_OP_CIPHER_SERVER_PREFERENCE, as OpenSSL 3.0 orders them; a client without the extension
- * gets our first group (RFC 8422 §4: it is then assumed to support them). */
+ * SSL_OP_CIPHER_SERVER_PREFERENCE, as OpenSSL 3.0 orders them. A client without the extension
+ * shares none with us: OpenSSL 3.0 then has no ECDHE suite to offer it (checked: no shared
+ * cipher), although RFC 8422 §4 would let a server assume any. */
 static int choose_group(SSL *s)
 {
     keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_GROUPS];
     size_t n = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, ours);
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) || c->npeer_groups == 0;
+    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
     const uint16_t *pref = server_pref ? ours : c->peer_groups;
     size_t npref = server_pref ? n : c->npeer_groups;
 
     for (size_t i = 0; i < npref; i++) {
-        if ((c->npeer_groups == 0 || in_list(c->peer_groups, c->npeer_groups, pref[i]))
-                && in_list(ours, n, pref[i])
+        if (in_list(c->peer_groups, c->npeer_groups, pref[i]) && in_list(ours, n, pref[i])
                 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
             c->group = pref[i];
             return 1;
