@@ -21,13 +21,16 @@ EC=(-cert "$T/ec.pem" -key "$T/ec.key")
 DUAL=(-cert "$T/rsa.pem" -key "$T/rsa.key" -dcert "$T/ec.pem" -dkey "$T/ec.key")
 printf 'openssl_conf = oc\n[oc]\nssl_conf = sc\n[sc]\nsystem_default = sd\n[sd]\nOptions = -ExtendedMasterSecret\n' >"$T/noems.cnf"
 
+# A sanitizer build's runtime must come first in a program not built with it (as dropin.sh).
+SAN_RT=$(ldd "$KEEL_BUILD/libssl.so.3" | awk '/libasan|libtsan/ { print $3; exit }')
+
 # srv LIB NAME ARGS...: openssl s_server on LIB (keel | sys), PORT set
 srv() {
     local lib=$1 name=$2
     shift 2
     if [ "$lib" = keel ]; then
-        _start_peer "$lib-$name" '^ACCEPT' env LD_LIBRARY_PATH="$KEEL_BUILD" openssl s_server \
-            -accept 127.0.0.1:@PORT@ "$@"
+        _start_peer "$lib-$name" '^ACCEPT' env LD_PRELOAD="$SAN_RT" ASAN_OPTIONS=detect_leaks=0 \
+            LD_LIBRARY_PATH="$KEEL_BUILD" openssl s_server -accept 127.0.0.1:@PORT@ "$@"
     else
         _start_peer "$lib-$name" '^ACCEPT' openssl s_server -accept 127.0.0.1:@PORT@ "$@"
     fi
