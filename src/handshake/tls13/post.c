@@ -28,9 +28,10 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
     keel_conn *c = s->conn;
 
     if (c->version == TLS1_2_VERSION) {
-        /* RFC 5746 §4.4: a server may decline a client's renegotiation with a no_renegotiation
-         * warning, as OpenSSL's does with SSL_OP_NO_RENEGOTIATION (keel has no renegotiation
-         * yet); TLS 1.2 has no other post-handshake message a server takes. */
+        /* RFC 5246 §7.2.2: a server declines a ClientHello after the handshake with a
+         * no_renegotiation warning, as OpenSSL 3.0's does by default (without
+         * SSL_OP_ALLOW_CLIENT_RENEGOTIATION; keel has no renegotiation yet). TLS 1.2 has no
+         * other post-handshake message a server takes. */
         if (s->server && type == SSL3_MT_CLIENT_HELLO) {
             keel_set_state(s, TLS_ST_SR_CLNT_HELLO);
             return keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION) == 0
