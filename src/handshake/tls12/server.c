@@ -1,7 +1,8 @@
 /* The TLS 1.2 server's handlers (RFC 5246 §7.3, §7.4; ECDHE RFC 8422; RFC 7627; RFC 5746).
  * The TLS 1.3 ClientHello handler (tls13/server.c) parses the hello and chooses the version, then
  * hands a TLS 1.2 hello to keel12_server_read_hello; the rows of tls12/table.c take it from there.
- * Resumption (session ids and RFC 5077 tickets) is in resume.c. */
+ * The client's flight is read in server_flight.c, resumption (session ids and RFC 5077 tickets)
+ * is in resume.c. */
 #include "handshake/tls12/tls12.h"
 #include "proto/session.h"
 
@@ -427,92 +428,6 @@ int keel12_server_write_hello(SSL *s)
     }
     keel_step(s, TLS_ST_SW_SRVR_DONE);
     return write_empty(s, SSL3_MT_SERVER_DONE) ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
-/* ---- the client's flight ---- */
-
-/* Certificate (RFC 5246 §7.4.6): empty allowed unless SSL_VERIFY_FAIL_IF_NO_PEER_CERT. */
-int keel12_server_read_certificate(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    int alert = keel_read_certificate(s, body);
-
-    if (alert)
-        return alert;
-    if (sk_X509_num(c->peer_chain) == 0) {
-        if (s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) {
-            ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
-            return SSL_AD_HANDSHAKE_FAILURE;
-        }
-    } else if ((alert = keel_verify_peer(s)) != 0) {
-        return alert;
-    }
-    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
-/* ClientKeyExchange (RFC 8422 §5.7): the client's ECPoint<1..255>; the premaster secret is the
- * ECDH shared secret, the master secret follows (with RFC 7627, over the transcript through this
- * message). */
-int keel12_server_read_key_exchange(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    keel_rd point;
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t len = sizeof(shared);
-
-    if (!keel_rd_prefixed8(body, &point) || point.len == 0 || !keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len))
-        return SSL_AD_ILLEGAL_PARAMETER; /* the reason raised there */
-    keel_conn_keep_tmp_keys(c, point.p, point.len);
-    keel_kex_free(c->hs->kex);
-    c->hs->kex = NULL;
-    int ok = keel_hs_hash_current(s) && keel12_master_secret(s, shared, len);
-    OPENSSL_cleanse(shared, sizeof(shared));
-    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
-/* CertificateVerify (RFC 5246 §7.4.8): a scheme we listed that fits the client's key, over the
- * handshake messages so far, raw. */
-int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    uint32_t scheme;
-    keel_rd sig;
-    uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
-    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
-    const uint8_t *msgs;
-    size_t msgs_len;
-
-    if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    if (!in_list(ours, n, (uint16_t)scheme) || pub == NULL
-            || !keel_sig_key_matches(pub, (uint16_t)scheme, 0)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
-    if (!keel_transcript_buffer(&c->transcript, &msgs, &msgs_len))
-        return SSL_AD_INTERNAL_ERROR;
-    if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, msgs, msgs_len, sig.p, sig.len)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_SIGNATURE);
-        return SSL_AD_DECRYPT_ERROR;
-    }
-    c->peer_sigalg = (uint16_t)scheme;
-    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
-int keel12_server_read_finished(SSL *s, keel_rd *body)
-{
-    return keel12_read_finished(s, body);
 }
 
 /* After the client's Finished in a full handshake: the session kept (resume.c), then
