@@ -5,6 +5,7 @@
  * (docs/COMPAT.md has the table: number, macro, status). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SSL_CTX_set_tmp_ecdh takes an EC_KEY: deprecated, still ABI */
 #include "handshake/hs.h"
+#include "proto/session.h"
 
 #include <openssl/dh.h>
 #include <openssl/ec.h>
@@ -460,13 +461,15 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_RI_SUPPORT:
         /* RFC 5746 §3.6: a server learns it from the SCSV or the extension in the ClientHello;
          * a TLS 1.3 ServerHello carries neither, so a client learns nothing. */
+        if (!s->server) /* RFC 5746 §3.4: a TLS 1.2 ServerHello's renegotiation_info */
+            return s->conn != NULL && s->conn->version == TLS1_2_VERSION && s->conn->peer_ri;
         return s->server && s->conn != NULL && keel_client_offered_ri(s->conn);
     case SSL_CTRL_GET_EXTMS_SUPPORT:
         /* -1 until a handshake is complete. The extended master secret (RFC 7627) is TLS 1.2's;
          * a TLS 1.3 session does not have it. */
         if (s->session == NULL || SSL_in_init(s))
             return -1;
-        return 0;
+        return s->session->ems;
     case SSL_CTRL_GET_RAW_CIPHERLIST:
         /* SSL_get0_raw_cipherlist(3): the ClientHello's cipher_suites as received (a server's
          * view); with parg NULL, the size of one entry. */

@@ -2,6 +2,7 @@
  * (SSL_get_version(3), SSL_alert_type_string(3), SSL_state_string(3), SSL_get_peer_certificate(3),
  * SSL_CTX_set_alpn_select_cb(3)). */
 #include "handshake/hs.h"
+#include "handshake/tls12/tls12.h"
 #include "proto/session.h"
 
 #include <string.h>
@@ -126,6 +127,8 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
                                int use_context)
 {
     keel_conn *c = s->conn;
+    if (c != NULL && !s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
+        return keel12_export(s, out, olen, label, llen, context, contextlen, use_context);
     if (c == NULL || s->in_init || c->version != TLS1_3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
         return 0;

@@ -27,6 +27,14 @@ typedef struct keel_hs {
     size_t psk_identity_len;
     uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
     size_t peer_share_len;
+    /* TLS 1.2 client (tls12/client.c): the premaster secret from the ServerKeyExchange until the
+     * master secret is made; the NewSessionTicket's ticket until the session is made. */
+    uint8_t *pms;
+    size_t pms_len;
+    uint8_t *ticket12;
+    size_t ticket12_len;
+    uint32_t ticket12_hint;
+    int ticket12_received;
 } keel_hs;
 
 struct keel_conn {
@@ -71,6 +79,9 @@ struct keel_conn {
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
     int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
     int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
+    /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
+    const SSL_SESSION *sess12_offered;
+    int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
 
     keel_ks ks;                 /* the key schedule's current stage */
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */

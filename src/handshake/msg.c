@@ -93,7 +93,9 @@ int keel_send_hs(SSL *s, keel_wr *w)
 int keel_write_ccs(SSL *s)
 {
     static const uint8_t one = 1;
-    if (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT))
+    /* TLS 1.2's ChangeCipherSpec is a protocol message (RFC 5246 §7.1), always written. */
+    if (s->conn->version != TLS1_2_VERSION
+            && (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT)))
         return 1;
     s->conn->ccs_sent = 1;
     keel_step(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE);

@@ -34,7 +34,13 @@ int keel12_read_ccs(SSL *s, keel_rd *body);
 int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
                   const uint8_t *context, size_t context_len, int use_context);
 
-/* client.c: one handler per message (table.c) */
+/* client.c: one handler per message (table.c); the ServerHello's TLS 1.2 branch, called by the
+ * version-independent ServerHello handler (tls13/client.c) with the fixed fields read and h's
+ * legacy_version set, body at the extensions block. */
+int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd *sid,
+                                    uint16_t cipher, uint32_t comp, keel_rd *body);
+/* A HelloRequest after the handshake (RFC 5746 §4.2: declined with a no_renegotiation warning). */
+int keel12_client_hello_request(SSL *s, keel_rd *body);
 int keel12_client_read_certificate(SSL *s, keel_rd *body);
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_read_cert_request(SSL *s, keel_rd *body);

@@ -1,6 +1,7 @@
 /* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket, KeyUpdate, and the messages of
  * post-handshake authentication (pha.c). */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 
 /* KeyUpdate (§4.6.3): request_update is 0 or 1. Our write key moves to the next generation after
  * the message is sealed under the current one. */
@@ -27,6 +28,14 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
 {
     keel_conn *c = s->conn;
 
+    /* TLS 1.2 has no post-handshake messages but the renegotiation requests (RFC 5246 §7.4.1.1),
+     * which keel declines. */
+    if (c->version == TLS1_2_VERSION) {
+        if (type == SSL3_MT_HELLO_REQUEST && !s->server)
+            return keel12_client_hello_request(s, body);
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
+    }
     switch (type) {
     case SSL3_MT_KEY_UPDATE: {
         uint32_t req;
