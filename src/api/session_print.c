@@ -53,7 +53,7 @@ int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
             || BIO_printf(bp, "    Timeout   : %ld (sec)\n", x->timeout) <= 0
             || BIO_printf(bp, "    Verify return code: %ld (%s)\n", vr,
                           X509_verify_cert_error_string(vr)) <= 0
-            || BIO_puts(bp, "    Extended master secret: no\n") <= 0
+            || BIO_printf(bp, "    Extended master secret: %s\n", x->ems ? "yes" : "no") <= 0
             || BIO_printf(bp, "    Max Early Data: %u\n", (unsigned)x->max_early_data) <= 0)
         goto err;
     return 1;
