@@ -484,7 +484,11 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return 0;
     case SSL_CTRL_GET_CLIENT_CERT_TYPES:
         /* Received in a TLS 1.2 CertificateRequest only; a TLS 1.3 one has none. */
-        return 0;
+        if (s->server || s->conn == NULL || s->conn->peer_cert_types == NULL)
+            return 0;
+        if (parg != NULL)
+            *(const unsigned char **)parg = s->conn->peer_cert_types;
+        return (long)s->conn->npeer_cert_types;
     case SSL_CTRL_SET_CURRENT_CERT:
         if (larg == SSL_CERT_SET_SERVER) {
             /* The certificate the server presented in this handshake. */

@@ -58,6 +58,7 @@ void keel_conn_free(keel_conn *c)
     keel_hs_free(c->hs);
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
+    OPENSSL_free(c->peer_cert_types);
     keel_transcript_cleanup(&c->transcript);
     keel_transcript_cleanup(&c->hs_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);

@@ -82,6 +82,8 @@ struct keel_conn {
     /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
     const SSL_SESSION *sess12_offered;
     int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
+    uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
+    size_t npeer_cert_types;
 
     keel_ks ks;                 /* the key schedule's current stage */
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */

@@ -234,6 +234,13 @@ int keel12_client_read_cert_request(SSL *s, keel_rd *body)
     OPENSSL_free(c->peer_sigalgs);
     c->peer_sigalgs = v;
     c->npeer_sigalgs = n;
+    OPENSSL_free(c->peer_cert_types); /* SSL_get0_certificate_types(3) */
+    if ((c->peer_cert_types = OPENSSL_memdup(types.p, types.len)) == NULL) {
+        c->npeer_cert_types = 0;
+        sk_X509_NAME_free(names);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    c->npeer_cert_types = types.len;
     while (!keel_rd_done(&cas)) {
         const unsigned char *p;
         X509_NAME *name = NULL;
