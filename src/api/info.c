@@ -245,6 +245,15 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SW_KEY_UPDATE, "TWSKU", "TLSv1.3 write server key update" },
     { TLS_ST_CR_KEY_UPDATE, "TRSKU", "TLSv1.3 read server key update" },
     { TLS_ST_SR_KEY_UPDATE, "TRCKU", "TLSv1.3 read client key update" },
+    /* TLS 1.2's own states (RFC 5246 §7.3), both roles */
+    { TLS_ST_CR_KEY_EXCH, "TRSKE", "SSLv3/TLS read server key exchange" },
+    { TLS_ST_CR_SRVR_DONE, "TRSD", "SSLv3/TLS read server done" },
+    { TLS_ST_CW_KEY_EXCH, "TWCKE", "SSLv3/TLS write client key exchange" },
+    { TLS_ST_CR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec" },
+    { TLS_ST_SW_KEY_EXCH, "TWSKE", "SSLv3/TLS write key exchange" },
+    { TLS_ST_SW_SRVR_DONE, "TWSD", "SSLv3/TLS write server done" },
+    { TLS_ST_SR_KEY_EXCH, "TRCKE", "SSLv3/TLS read client key exchange" },
+    { TLS_ST_SR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec" },
 };
 
 const char *SSL_state_string(const SSL *s)

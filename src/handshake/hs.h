@@ -35,6 +35,7 @@ typedef struct keel_hs {
     size_t ticket12_len;
     uint32_t ticket12_hint;
     int ticket12_received;
+    int announce12;             /* the session made for this handshake awaits the new session callback */
 } keel_hs;
 
 struct keel_conn {
@@ -210,6 +211,9 @@ typedef struct {
      * 5246 §7.1); 0: the TLS 1.3 compatibility rule of RFC 8446 §5 applies (msg.c). */
     int ccs_message;
     int (*complete)(const SSL *); /* the handshake is over in the current state */
+    /* NULL, or what the version does once the handshake is over, after the info callback's last
+     * LOOP and before HANDSHAKE_DONE (TLS 1.2: the new session callback, where OpenSSL calls it). */
+    void (*finish)(SSL *);
 } keel_table;
 const keel_table *keel_table_for(const SSL *s);         /* statem.c: by negotiated version */
 const keel_table *keel_tls13_table(void);               /* tls13/table.c */

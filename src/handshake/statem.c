@@ -34,7 +34,10 @@ static const keel_row *lookup(const SSL *s, int msg)
 static void done(SSL *s)
 {
     keel_conn *c = s->conn;
+    const keel_table *t = keel_table_for(s);
     keel_step(s, TLS_ST_OK);
+    if (t->finish != NULL)
+        t->finish(s);
     s->in_init = 0;
     keel_hs_wipe_secrets(s);
     keel_hs_free(c->hs);

@@ -452,14 +452,23 @@ static int make_session(SSL *s)
     ss->not_resumable = ss->session_id_len == 0 && ss->ticket_len == 0;
     SSL_SESSION_free(s->session);
     s->session = ss;
+    hs->announce12 = !ss->not_resumable;
+    return 1;
+}
+
+/* After the info callback's last LOOP, before HANDSHAKE_DONE, as OpenSSL's client calls it. */
+void keel12_client_finish(SSL *s)
+{
     SSL_CTX *sctx = s->session_ctx;
-    if (!ss->not_resumable && (sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT)
-            && sctx->new_session_cb != NULL) {
+    SSL_SESSION *ss = s->session;
+    if (s->conn->hs == NULL || !s->conn->hs->announce12 || ss == NULL)
+        return;
+    s->conn->hs->announce12 = 0;
+    if ((sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) && sctx->new_session_cb != NULL) {
         SSL_SESSION_up_ref(ss);
         if (sctx->new_session_cb(s, ss) == 0)
             SSL_SESSION_free(ss);
     }
-    return 1;
 }
 
 /* The server's Finished (RFC 5246 §7.4.9). A full handshake ends here; an abbreviated one with

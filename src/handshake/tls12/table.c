@@ -87,7 +87,14 @@ static int complete(const SSL *s)
     return s->state == (resumed ? TLS_ST_CW_FINISHED : TLS_ST_CR_FINISHED);
 }
 
-static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete };
+/* The client's session is announced once the handshake is over (client.c). */
+static void finish(SSL *s)
+{
+    if (!s->server)
+        keel12_client_finish(s);
+}
+
+static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete, finish };
 
 const keel_table *keel_tls12_table(void)
 {

@@ -41,6 +41,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
                                     uint16_t cipher, uint32_t comp, keel_rd *body);
 /* A HelloRequest after the handshake (RFC 5746 §4.2: declined with a no_renegotiation warning). */
 int keel12_client_hello_request(SSL *s, keel_rd *body);
+/* The handshake is over (the table's finish): the new session callback hears of the session. */
+void keel12_client_finish(SSL *s);
 int keel12_client_read_certificate(SSL *s, keel_rd *body);
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_read_cert_request(SSL *s, keel_rd *body);
