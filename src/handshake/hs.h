@@ -214,6 +214,9 @@ typedef struct {
     /* NULL, or what the version does once the handshake is over, after the info callback's last
      * LOOP and before HANDSHAKE_DONE (TLS 1.2: the new session callback, where OpenSSL calls it). */
     void (*finish)(SSL *);
+    /* A client skips an empty HelloRequest during the handshake (RFC 5246 §7.4.1.1: outside the
+     * transcript), as OpenSSL 3.0 does. */
+    int skip_hello_request;
 } keel_table;
 const keel_table *keel_table_for(const SSL *s);         /* statem.c: by negotiated version */
 const keel_table *keel_tls13_table(void);               /* tls13/table.c */

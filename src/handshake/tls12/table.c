@@ -94,7 +94,7 @@ static void finish(SSL *s)
         keel12_client_finish(s);
 }
 
-static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete, finish };
+static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete, finish, 1 };
 
 const keel_table *keel_tls12_table(void)
 {
