@@ -48,6 +48,12 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     if ((alert = keel_client_check_version(s, h)) != 0
             || (alert = keel_client_check_downgrade(s, random)) != 0)
         return alert;
+    if (c->hrr) {
+        /* RFC 8446 §4.1.4: after a HelloRetryRequest the version stays TLS 1.3 (OpenSSL 3.0's
+         * reason). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
     if (sid->len > SSL_MAX_SSL_SESSION_ID_LENGTH) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_SESSION_ID_TOO_LONG);
         return SSL_AD_ILLEGAL_PARAMETER;
