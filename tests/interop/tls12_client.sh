@@ -1,0 +1,79 @@
+#!/bin/bash
+# The TLS 1.2 client against a scripted server (tls12_server.py), differentially: for each case
+# the server's flight has one thing wrong (or unusual), and the system `openssl s_client` is run
+# twice, on the system libssl and on keel's (LD_LIBRARY_PATH). Both must react alike: the same
+# first error reason on the client's error queue, and the same records (a plaintext alert's level
+# and description, or the flight the client went on with) seen by the server. OpenSSL 3.0's
+# reactions are the reference, so no alert or reason is written down here; the "ok" and
+# "hello_request" cases, which both clients must carry through their whole flight, show that a
+# broken script cannot make every case agree vacuously.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 0; }
+SERVER="$(dirname "$0")/tls12_server.py"
+make_ca ca && make_cert ca srv p256 && make_cert ca rsa rsa2048 || { fail "cannot make certificates"; finish; }
+
+if LD_LIBRARY_PATH="$KEEL_BUILD" ldd "$(command -v openssl)" | grep -q "libssl.so.3 => $KEEL_BUILD/"; then
+    pass "openssl s_client with LD_LIBRARY_PATH loads keel's libssl.so.3"
+else
+    fail "openssl s_client with LD_LIBRARY_PATH does not load keel's libssl.so.3"
+    finish
+fi
+
+# run NAME LIBDIR CASE CLIENT-ARGS...: one connection; $T/NAME.srv (what the server saw) and
+# $T/NAME.reason (the client's first SSL reason, without the function name).
+run() {
+    local name=$1 lib=$2 cs=$3
+    shift 3
+    _start_peer "$name.py" '^READY' python3 "$SERVER" @PORT@ "$cs" "$T/srv.pem" "$T/srv.key" "$T/rsa.pem" ||
+        return 1
+    local pid=$SRV_PID
+    # stdin never ends (the held FIFO): the client stops when the server closes
+    LD_LIBRARY_PATH=$lib timeout 10 openssl s_client -connect 127.0.0.1:$PORT -CAfile "$T/ca.pem" \
+        -servername localhost "$@" <&7 >"$T/$name.cli" 2>&1
+    wait "$pid" 2>/dev/null
+    grep -v '^READY' "$T/$name.py.out" | tr '\n' ' ' >"$T/$name.srv"
+    grep -oE 'error:[0-9A-F]+:SSL routines:[^:]*:[^:]*' "$T/$name.cli" | head -1 |
+        sed -E 's/^error:[0-9A-F]+:SSL routines:[^:]*://' >"$T/$name.reason"
+}
+
+# check CASE CLIENT-ARGS...
+check() {
+    local cs=$1
+    shift
+    local n="$cs${1:+-$(echo "$*" | tr -dc 'a-zA-Z0-9_')}"
+    run "$n.sys" "" "$cs" "$@" && run "$n.keel" "$KEEL_BUILD" "$cs" "$@" || { fail "$n: a run did not start"; return; }
+    local a b
+    a="$(cat "$T/$n.sys.reason") | $(cat "$T/$n.sys.srv")"
+    b="$(cat "$T/$n.keel.reason") | $(cat "$T/$n.keel.srv")"
+    if [ "$a" = "$b" ] && [ -s "$T/$n.sys.srv" ]; then
+        pass "$n: as OpenSSL: $a"
+    else
+        fail "$n: OpenSSL: $a; keel: $b"
+    fi
+}
+
+# TLS 1.2 alone (-tls1_2) unless the case needs a client that can speak TLS 1.3 too
+V12=-tls1_2
+for cs in ok hello_request empty_cert rsa_cert no_reneg sid_too_long sh_cipher_13 sh_comp sh_tls11 \
+    sh_alpn sh_key_share sh_ec_formats sh_ticket_nonempty sh_reneg_nonempty ske_curve_type \
+    ske_bad_point ske_scheme_wrong_key ske_bad_sig ccs_early shd_nonempty cr_no_types warn_before_sh \
+    warn_after_sh warn_norenego nst_short nst_trailing post_fin_plain post_ccs_bad post_ccs_mid \
+    post_ccs_long; do
+    check $cs $V12
+done
+check ske_group $V12 -groups X25519
+check ske_scheme_not_offered $V12 -sigalgs ECDSA+SHA256
+check sh_cipher_unoffered $V12 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+# a TLS 1.3-capable client: the downgrade sentinel, a 1.2 answer after a HelloRetryRequest, a 1.3
+# extension in a 1.2 ServerHello that it did offer
+check sentinel
+check hrr_then_12
+check sh_key_share
+check ok
+
+# the cases that must go through: both clients sent ClientKeyExchange, ChangeCipherSpec, Finished
+for n in ok-tls1_2 hello_request-tls1_2 ok; do
+    expect "$n: the client's whole flight" "$T/$n.keel.srv" '^record 22 37 record 20 1 record 22 40 '
+done
+finish
