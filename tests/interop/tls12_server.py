@@ -80,11 +80,14 @@ srand = os.urandom(32)
 if case == "sentinel":
     srand = srand[:24] + b"DOWNGRD\x01"  # RFC 8446 §4.1.3
 sid = os.urandom(33 if case == "sid_too_long" else 32)
-suite = {"sh_cipher_13": 0x1301, "sh_cipher_unoffered": 0xC02C}.get(case, 0xC02B)
+if case.startswith("resume_"):
+    sid = ch[39:39 + ch[38]]  # the offered session's id echoed: resumption (RFC 5246 §7.4.1.3)
+suite = {"sh_cipher_13": 0x1301, "sh_cipher_unoffered": 0xC02C, "resume_cipher": 0xC02C}.get(case, 0xC02B)
 exts = b""
 if case != "no_reneg":
     exts += ext(0xff01, v8(b"\x01" if case == "sh_reneg_nonempty" else b""))
-exts += ext(0x0017, b"")  # extended_master_secret
+if case != "resume_no_ems":
+    exts += ext(0x0017, b"")  # extended_master_secret
 exts += ext(0x000b, v8(b"\x01" if case == "sh_ec_formats" else b"\x00"))
 if case.startswith("nst_") or case == "sh_ticket_nonempty":
     exts += ext(0x0023, b"\x00" if case == "sh_ticket_nonempty" else b"")
@@ -113,7 +116,10 @@ cr = hs(13, v8(b"" if case == "cr_no_types" else b"\x40\x01") + v16(u16(0x0403))
 flight = [sh]
 if case == "hello_request":
     flight.append(hs(0, b""))  # RFC 5246 §7.4.1.1: ignored during a handshake
-if case == "ccs_early":
+if case.startswith("resume_"):
+    flight = []
+    c.sendall(rec(22, sh))  # an abbreviated handshake would go on with CCS Finished
+elif case == "ccs_early":
     c.sendall(rec(22, sh))
     c.sendall(rec(20, b"\x01"))
     flight = []
