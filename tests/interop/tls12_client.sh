@@ -83,6 +83,31 @@ stop "$SRV_PID"
 check resume_cipher $V12 -sess_in "$T/sess.pem"
 check resume_no_ems $V12 -sess_in "$T/sess.pem"
 
+# RFC 5746 §4.2: a HelloRequest after the handshake (openssl s_server's "R" command) is declined
+# with a no_renegotiation warning, as OpenSSL's client does with -no_renegotiation.
+hello_request() {
+    local name=$1 lib=$2 p
+    shift 2
+    p=$(free_port)
+    (sleep 1.5; echo R; sleep 3) | timeout 10 openssl s_server -accept 127.0.0.1:$p -tls1_2 \
+        -cert "$T/srv.pem" -key "$T/srv.key" -msg -naccept 1 >"$T/$name.srv" 2>&1 &
+    local pid=$!
+    BG_PIDS+=("$pid")
+    wait_for "$T/$name.srv" '^ACCEPT' 5
+    LD_LIBRARY_PATH=$lib timeout 8 openssl s_client -connect 127.0.0.1:$p -CAfile "$T/ca.pem" "$@" \
+        <&7 >"$T/$name.cli" 2>&1
+    wait "$pid" 2>/dev/null
+}
+hello_request hr.sys "" -no_renegotiation
+hello_request hr.keel "$KEEL_BUILD"
+for n in sys keel; do
+    # what the client sent after the HelloRequest: the warning first
+    awk '/HelloRequest/ { on = 1; next } on && /^<<< / && !/RecordHeader/ { print; exit }' \
+        "$T/hr.$n.srv" >"$T/hr.$n.next"
+    expect "hr.$n: the client answers a HelloRequest after the handshake with a no_renegotiation warning" \
+        "$T/hr.$n.next" '^<<< TLS 1.2, Alert \[length 0002\], warning no_renegotiation$' "$T/hr.$n.srv"
+done
+
 # the cases that must go through: both clients sent ClientKeyExchange, ChangeCipherSpec, Finished
 for n in ok-tls1_2 hello_request-tls1_2 ok; do
     expect "$n: the client's whole flight" "$T/$n.keel.srv" '^record 22 37 record 20 1 record 22 40 '

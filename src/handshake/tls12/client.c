@@ -464,7 +464,9 @@ static int make_session(SSL *s)
     ss->not_resumable = ss->session_id_len == 0 && ss->ticket_len == 0;
     SSL_SESSION_free(s->session);
     s->session = ss;
-    hs->announce12 = !ss->not_resumable;
+    /* OpenSSL 3.0's client tells the new session callback of a full handshake's session only,
+     * not of a resumed one with a new ticket. */
+    hs->announce12 = !ss->not_resumable && !c->resumed;
     return 1;
 }
 
