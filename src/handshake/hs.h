@@ -36,6 +36,7 @@ typedef struct keel_hs {
     uint32_t ticket12_hint;
     int ticket12_received;
     int announce12;             /* the session made for this handshake awaits the new session callback */
+    int cert12_chosen;          /* the client's certificate for the CertificateRequest is chosen */
 } keel_hs;
 
 struct keel_conn {

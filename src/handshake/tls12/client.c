@@ -336,20 +336,29 @@ end:
     return ok;
 }
 
+/* The certificate that answers a CertificateRequest (RFC 5246 §7.4.6), chosen when the request
+ * arrives: the cert callback, then the client certificate callback, which may ask to be called
+ * again (KEEL_SUSPEND: SSL_ERROR_WANT_X509_LOOKUP). A row that writes nothing. */
+int keel12_client_choose_cert(SSL *s)
+{
+    const keel_certkey *ck = NULL;
+    int r = keel_choose_cert(s, &ck); /* sets c->certkey */
+    if (r < 0)
+        return KEEL_SUSPEND;
+    if (r == 0)
+        return SSL_AD_INTERNAL_ERROR;
+    s->conn->hs->cert12_chosen = 1;
+    return 0;
+}
+
 /* The client's flight (RFC 5246 §7.3): [Certificate] ClientKeyExchange [CertificateVerify]
- * ChangeCipherSpec Finished. The certificate is chosen first: the client certificate callback
- * may suspend (KEEL_SUSPEND) with nothing written. */
+ * ChangeCipherSpec Finished. */
 int keel12_client_write_flight(SSL *s)
 {
     keel_conn *c = s->conn;
-    const keel_certkey *ck = NULL;
+    const keel_certkey *ck = c->cert_requested ? c->certkey : NULL;
 
     if (c->cert_requested) {
-        int r = keel_choose_cert(s, &ck);
-        if (r < 0)
-            return KEEL_SUSPEND;
-        if (r == 0)
-            return SSL_AD_INTERNAL_ERROR;
         keel_step(s, TLS_ST_CW_CERT);
         if (!keel_write_certificate(s, ck))
             return SSL_AD_INTERNAL_ERROR;

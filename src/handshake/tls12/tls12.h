@@ -47,6 +47,7 @@ int keel12_client_read_certificate(SSL *s, keel_rd *body);
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_read_cert_request(SSL *s, keel_rd *body);
 int keel12_client_read_server_done(SSL *s, keel_rd *body);
+int keel12_client_choose_cert(SSL *s);     /* 0, an alert or KEEL_SUSPEND; writes nothing */
 int keel12_client_write_flight(SSL *s);
 int keel12_client_read_ticket(SSL *s, keel_rd *body);
 int keel12_client_read_finished(SSL *s, keel_rd *body);
