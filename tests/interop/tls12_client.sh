@@ -20,6 +20,20 @@ else
     finish
 fi
 
+# A sanitizer build of keel needs its runtime loaded first in a program not built with it (as in
+# dropin.sh); leak checking off: the program's own allocations at exit are not keel's concern.
+SAN_RT=$(ldd "$KEEL_BUILD/libssl.so.3" | awk '/libasan|libtsan/ { print $3; exit }')
+# on LIBDIR CMD...: CMD on that libssl ("" = the system's)
+on() {
+    local lib=$1
+    shift
+    if [ -n "$lib" ]; then
+        env LD_PRELOAD="$SAN_RT" ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$lib" "$@"
+    else
+        "$@"
+    fi
+}
+
 # run NAME LIBDIR CASE CLIENT-ARGS...: one connection; $T/NAME.srv (what the server saw) and
 # $T/NAME.reason (the client's first SSL reason, without the function name).
 run() {
@@ -29,7 +43,7 @@ run() {
         return 1
     local pid=$SRV_PID
     # stdin never ends (the held FIFO): the client stops when the server closes
-    LD_LIBRARY_PATH=$lib timeout 10 openssl s_client -connect 127.0.0.1:$PORT -CAfile "$T/ca.pem" \
+    on "$lib" timeout 10 openssl s_client -connect 127.0.0.1:$PORT -CAfile "$T/ca.pem" \
         -servername localhost "$@" <&7 >"$T/$name.cli" 2>&1
     wait "$pid" 2>/dev/null
     grep -v '^READY' "$T/$name.py.out" | tr '\n' ' ' >"$T/$name.srv"
@@ -94,7 +108,7 @@ hello_request() {
     local pid=$!
     BG_PIDS+=("$pid")
     wait_for "$T/$name.srv" '^ACCEPT' 5
-    LD_LIBRARY_PATH=$lib timeout 8 openssl s_client -connect 127.0.0.1:$p -CAfile "$T/ca.pem" "$@" \
+    on "$lib" timeout 8 openssl s_client -connect 127.0.0.1:$p -CAfile "$T/ca.pem" "$@" \
         <&7 >"$T/$name.cli" 2>&1
     wait "$pid" 2>/dev/null
 }
