@@ -122,6 +122,35 @@ for n in sys keel; do
         "$T/hr.$n.next" '^<<< TLS 1.2, Alert \[length 0002\], warning no_renegotiation$' "$T/hr.$n.srv"
 done
 
+# RFC 5705 exporter (SSL_export_keying_material(3)): keel's client and openssl s_server derive the
+# same bytes for the same TLS 1.2 connection, with and without EMS.
+printf 'openssl_conf = oc\n[oc]\nssl_conf = sc\n[sc]\nsystem_default = sd\n[sd]\nOptions = -ExtendedMasterSecret\n' \
+    >"$T/noems.cnf"
+for ems in "" -no_ems; do
+    srv=(openssl s_server -accept 127.0.0.1:@PORT@ -tls1_2 -naccept 1 -cert "$T/srv.pem" -key "$T/srv.key"
+        -keymatexport EXPERIMENTAL-keel -keymatexportlen 40)
+    if [ -n "$ems" ]; then # the server without EMS
+        OPENSSL_CONF="$T/noems.cnf" _start_peer "ekm$ems" '^ACCEPT' "${srv[@]}"
+    else
+        _start_peer "ekm$ems" '^ACCEPT' "${srv[@]}"
+    fi
+    pid=$SRV_PID
+    (sleep 1) | on "$KEEL_BUILD" timeout 8 openssl s_client -connect 127.0.0.1:$PORT -CAfile "$T/ca.pem" \
+        -keymatexport EXPERIMENTAL-keel -keymatexportlen 40 >"$T/ekm$ems.cli" 2>&1
+    wait "$pid" 2>/dev/null
+    a=$(grep -E '^ +Keying material: [0-9A-F]{80}$' "$T/ekm$ems.cli")
+    b=$(grep -E '^ +Keying material: [0-9A-F]{80}$' "$T/ekm$ems.out")
+    want=yes
+    [ -n "$ems" ] && want=no
+    if grep -q '^New, TLSv1.2' "$T/ekm$ems.cli" && grep -q "Extended master secret: $want" "$T/ekm$ems.cli" &&
+        [ -n "$a" ] && [ "$a" = "$b" ]; then
+        pass "ekm$ems: keel's TLS 1.2 exporter output is openssl s_server's"
+    else
+        fail "ekm$ems: exporter outputs differ: keel '$a', openssl '$b'"
+        show "$T/ekm$ems.cli" "$T/ekm$ems.out"
+    fi
+done
+
 # the cases that must go through: both clients sent ClientKeyExchange, ChangeCipherSpec, Finished
 for n in ok-tls1_2 hello_request-tls1_2 ok; do
     expect "$n: the client's whole flight" "$T/$n.keel.srv" '^record 22 37 record 20 1 record 22 40 '

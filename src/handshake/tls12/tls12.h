@@ -41,7 +41,10 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
                                     uint16_t cipher, uint32_t comp, keel_rd *body);
 /* A HelloRequest after the handshake (RFC 5746 §4.2: declined with a no_renegotiation warning). */
 int keel12_client_hello_request(SSL *s, keel_rd *body);
-/* The handshake is over (the table's finish): the new session callback hears of the session. */
+/* client_session.c: the session of the handshake (s->session), made when the server's Finished
+ * (full) or ours (abbreviated) is through; the table's finish then announces it to the new
+ * session callback. */
+int keel12_client_make_session(SSL *s);
 void keel12_client_finish(SSL *s);
 int keel12_client_read_certificate(SSL *s, keel_rd *body);
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
