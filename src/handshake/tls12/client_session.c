@@ -101,11 +101,15 @@ int keel12_client_make_session(SSL *s)
     return 1;
 }
 
-/* After the info callback's last LOOP, before HANDSHAKE_DONE, as OpenSSL's client calls it. */
+/* After the info callback's last LOOP, before HANDSHAKE_DONE, as OpenSSL's client calls it; the
+ * transcript is dropped. */
 void keel12_client_finish(SSL *s)
 {
     SSL_CTX *sctx = s->session_ctx;
     SSL_SESSION *ss = s->session;
+    /* Nothing after a TLS 1.2 handshake uses its transcript (kept whole for CertificateVerify):
+     * it goes with the handshake. */
+    keel_transcript_cleanup(&s->conn->transcript);
     if (s->conn->hs == NULL || !s->conn->hs->announce12 || ss == NULL)
         return;
     s->conn->hs->announce12 = 0;
