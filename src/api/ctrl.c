@@ -461,6 +461,8 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_RI_SUPPORT:
         /* RFC 5746 §3.6: a server learns it from the SCSV or the extension in the ClientHello;
          * a TLS 1.3 ServerHello carries neither, so a client learns nothing. */
+        if (!s->server) /* RFC 5746 §3.4: a TLS 1.2 ServerHello's renegotiation_info */
+            return s->conn != NULL && s->conn->version == TLS1_2_VERSION && s->conn->peer_ri;
         return s->server && s->conn != NULL && keel_client_offered_ri(s->conn);
     case SSL_CTRL_GET_EXTMS_SUPPORT:
         /* -1 until a handshake is complete. The extended master secret (RFC 7627) is TLS 1.2's;
@@ -482,7 +484,11 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
         return 0;
     case SSL_CTRL_GET_CLIENT_CERT_TYPES:
         /* Received in a TLS 1.2 CertificateRequest only; a TLS 1.3 one has none. */
-        return 0;
+        if (s->server || s->conn == NULL || s->conn->peer_cert_types == NULL)
+            return 0;
+        if (parg != NULL)
+            *(const unsigned char **)parg = s->conn->peer_cert_types;
+        return (long)s->conn->npeer_cert_types;
     case SSL_CTRL_SET_CURRENT_CERT:
         if (larg == SSL_CERT_SET_SERVER) {
             /* The certificate the server presented in this handshake. */

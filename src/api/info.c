@@ -2,6 +2,7 @@
  * (SSL_get_version(3), SSL_alert_type_string(3), SSL_state_string(3), SSL_get_peer_certificate(3),
  * SSL_CTX_set_alpn_select_cb(3)). */
 #include "handshake/hs.h"
+#include "handshake/tls12/tls12.h"
 #include "proto/session.h"
 
 #include <string.h>
@@ -126,6 +127,8 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
                                int use_context)
 {
     keel_conn *c = s->conn;
+    if (c != NULL && !s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
+        return keel12_export(s, out, olen, label, llen, context, contextlen, use_context);
     if (c == NULL || s->in_init || c->version != TLS1_3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
         return 0;
@@ -242,7 +245,11 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SW_KEY_UPDATE, "TWSKU", "TLSv1.3 write server key update" },
     { TLS_ST_CR_KEY_UPDATE, "TRSKU", "TLSv1.3 read server key update" },
     { TLS_ST_SR_KEY_UPDATE, "TRCKU", "TLSv1.3 read client key update" },
-    /* TLS 1.2 server */
+    /* TLS 1.2's own states (RFC 5246 §7.3), both roles */
+    { TLS_ST_CR_KEY_EXCH, "TRSKE", "SSLv3/TLS read server key exchange" },
+    { TLS_ST_CR_SRVR_DONE, "TRSD", "SSLv3/TLS read server done" },
+    { TLS_ST_CW_KEY_EXCH, "TWCKE", "SSLv3/TLS write client key exchange" },
+    { TLS_ST_CR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec" },
     { TLS_ST_SW_KEY_EXCH, "TWSKE", "SSLv3/TLS write key exchange" },
     { TLS_ST_SW_SRVR_DONE, "TWSD", "SSLv3/TLS write server done" },
     { TLS_ST_SR_KEY_EXCH, "TRCKE", "SSLv3/TLS read client key exchange" },

@@ -46,6 +46,8 @@ void keel_hs_free(keel_hs *hs)
     OPENSSL_free(hs->cookie);
     OPENSSL_free(hs->psk_identity);
     OPENSSL_free(hs->peer_share);
+    OPENSSL_clear_free(hs->pms, hs->pms_len);
+    OPENSSL_free(hs->ticket12);
     OPENSSL_clear_free(hs, sizeof(*hs));
 }
 
@@ -56,6 +58,7 @@ void keel_conn_free(keel_conn *c)
     keel_hs_free(c->hs);
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
+    OPENSSL_free(c->peer_cert_types);
     keel_transcript_cleanup(&c->transcript);
     keel_transcript_cleanup(&c->hs_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
@@ -128,6 +131,14 @@ void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st)
 
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len)
 {
-    if (s->s.msg_callback != NULL)
-        s->s.msg_callback(write, TLS1_3_VERSION, content_type, buf, len, s, s->s.msg_callback_arg);
+    if (s->s.msg_callback == NULL)
+        return;
+    /* The version the message is interpreted by, as OpenSSL reports it: the negotiated one, and
+     * before that a client's highest enabled version (a server's stays TLS 1.3 for now). */
+    int v = TLS1_3_VERSION;
+    if (s->conn != NULL && s->conn->version != 0)
+        v = s->conn->version;
+    else if (!s->server && !keel_tls13_allowed(&s->s))
+        v = TLS1_2_VERSION;
+    s->s.msg_callback(write, v, content_type, buf, len, s, s->s.msg_callback_arg);
 }

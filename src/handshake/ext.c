@@ -287,8 +287,9 @@ static int any_reneg(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     if (!keel_rd_prefixed8(d, &rc) || !keel_rd_done(d))
         return 0;
     if (keel_rd_left(&rc) != 0) {
+        /* OpenSSL 3.0's client answers illegal_parameter (checked against a scripted server). */
         ERR_raise(ERR_LIB_SSL, SSL_R_RENEGOTIATION_MISMATCH);
-        *alert = SSL_AD_HANDSHAKE_FAILURE;
+        *alert = s->server ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_ILLEGAL_PARAMETER;
         return 0;
     }
     h->reneg = 1;
@@ -424,6 +425,13 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
             return 0;
         }
         seen |= 1u << i;
+        /* A TLS 1.2 ServerHello is judged as OpenSSL 3.0 judges it: an extension of either
+         * ServerHello that we did not offer is unsolicited before it is misplaced. */
+        if (msg == KEEL_MSG_SH12 && (exts[i].msgs & KEEL_MSG_SH) && !(offered & keel_ext_bit(type))) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNSOLICITED_EXTENSION);
+            *alert = SSL_AD_UNSUPPORTED_EXTENSION;
+            return 0;
+        }
         if (!(exts[i].msgs & msg)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
             *alert = SSL_AD_ILLEGAL_PARAMETER;

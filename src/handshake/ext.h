@@ -58,6 +58,7 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h);
  * ClientHello, the client's check of a ServerHello's; 0 with h->version set, or the alert. */
 int keel_select_version(SSL *s, keel_hello *h);
 int keel_client_check_version(SSL *s, keel_hello *h);
+int keel_client_check_downgrade(SSL *s, const uint8_t random[32]); /* 0 or the alert */
 
 int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert);
 uint32_t keel_ext_bit(uint16_t type);

@@ -2,11 +2,13 @@
  * and signature schemes as the settings and the security level allow), and the version choice of
  * each role (RFC 8446 §4.2.1, RFC 5246 §7.4.1). */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 #include "proto/session.h"
 #include "handshake/tls12/tls12.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
 
 static int is_ip_literal(const char *h)
 {
@@ -29,8 +31,26 @@ static int write_u16s(keel_wr *w, const uint16_t *v, size_t n)
     return keel_wr_close(w, m);
 }
 
-/* ClientHello (RFC 8446 §4.1.2), both of a handshake: after a HelloRetryRequest the same random
- * and session id, a share for the group asked for, the cookie echoed (§4.1.4). 1 = queued. */
+/* A TLS 1.2 session the ClientHello may offer (RFC 5246 §7.4.1.2 session id, RFC 5077 §3.4 ticket):
+ * unexpired, resumable, its suite among those we offer. */
+static const SSL_SESSION *session12(SSL *s)
+{
+    const SSL_SESSION *ss = s->session;
+    if (ss == NULL || ss->version != TLS1_2_VERSION || ss->cipher == NULL || ss->not_resumable
+            || ss->master_key_len != 48 || keel_session_expired(ss, time(NULL))
+            || (ss->session_id_len == 0 && ss->ticket_len == 0))
+        return NULL;
+    for (size_t i = 0; i < s->s.nciphers12; i++)
+        if (s->s.ciphers12[i] == ss->cipher)
+            return ss;
+    return NULL;
+}
+
+/* ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), both of a handshake: after a
+ * HelloRetryRequest the same random and session id, a share for the group asked for, the cookie
+ * echoed (§4.1.4). One message offers every version the settings allow: TLS 1.3 through
+ * supported_versions (listing 1.2 after it when allowed), TLS 1.2 through legacy_version 0x0303
+ * and its suites and extensions. 1 = queued. */
 int keel_client_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
@@ -41,17 +61,22 @@ int keel_client_write_hello(SSL *s)
     size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     uint16_t sigalgs[KEEL_MAX_SIGALGS];
     size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
+    int tls13 = keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
 
-    if (!keel_tls13_allowed(&s->s)) {
+    if (!tls13 && !tls12) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
         return 0;
     }
-    /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED). */
-    const SSL_CIPHER *suites[KEEL_MAX_CIPHERS];
+    /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED): TLS 1.3's
+     * first, then TLS 1.2's. */
+    const SSL_CIPHER *suites[2 * KEEL_MAX_CIPHERS];
     size_t nsuites = 0;
-    for (size_t i = 0; i < s->s.nciphers13; i++)
+    for (size_t i = 0; tls13 && i < s->s.nciphers13; i++)
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
             suites[nsuites++] = s->s.ciphers13[i];
+    for (size_t i = 0; tls12 && i < s->s.nciphers12; i++)
+        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
+            suites[nsuites++] = s->s.ciphers12[i];
     if (nsuites == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
         return 0;
@@ -61,20 +86,36 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
         return 0;
     }
-    if (!keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
+    if (!tls12 && !keel_sigalgs_can_sign13(sigalgs, nsigalgs)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return 0;
     }
+    const SSL_SESSION *ss12 = tls12 && !c->hrr ? session12(s) : c->sess12_offered;
+    int ticket = tls12 && !(s->s.options & SSL_OP_NO_TICKET);
     if (!c->hrr) {
         if (!keel_random(algs, c->client_random, 32))
             return 0;
-        /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
-        c->session_id_len = (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
-        if (c->session_id_len && !keel_random(algs, c->session_id, 32))
-            return 0;
+        c->sess12_offered = ss12;
+        if (ss12 != NULL && ticket && ss12->ticket_len > 0) {
+            /* RFC 5077 §3.4: a session id of our own, which the server echoes if it accepts the
+             * ticket. */
+            c->session_id_len = 32;
+            if (!keel_random(algs, c->session_id, 32))
+                return 0;
+        } else if (ss12 != NULL && ss12->session_id_len > 0) {
+            memcpy(c->session_id, ss12->session_id, ss12->session_id_len);
+            c->session_id_len = ss12->session_id_len;
+        } else {
+            /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
+            c->session_id_len = tls13 && (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
+            if (c->session_id_len && !keel_random(algs, c->session_id, 32))
+                return 0;
+        }
+        if (ss12 != NULL && ss12->session_id_len == 0 && !(ticket && ss12->ticket_len > 0))
+            c->sess12_offered = NULL; /* a ticket session, but tickets are off */
         c->group = groups[0];
     }
-    if (c->hs->kex == NULL && (c->hs->kex = keel_kex_new(algs, c->group)) == NULL)
+    if (tls13 && c->hs->kex == NULL && (c->hs->kex = keel_kex_new(algs, c->group)) == NULL)
         return 0;
 
     c->ext_offered = 0;
@@ -90,6 +131,14 @@ int keel_client_write_hello(SSL *s)
     keel_wr_open16(&w, &m);
     for (size_t i = 0; i < nsuites; i++)
         keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
+    if (tls12) {
+        /* RFC 5746 §3.3: the SCSV stands for an empty renegotiation_info, as OpenSSL's client
+         * sends it; RFC 7507 §4: TLS_FALLBACK_SCSV last, when the application asks. */
+        keel_wr_u16(&w, 0x00ff);
+        c->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
+    }
+    if (s->s.mode & SSL_MODE_SEND_FALLBACK_SCSV)
+        keel_wr_u16(&w, 0x5600);
     keel_wr_close(&w, m);
     keel_wr_u8(&w, 1);
     keel_wr_u8(&w, 0); /* null compression */
@@ -106,22 +155,46 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
-    ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
-    keel_wr_u8(&w, 2);
-    keel_wr_u16(&w, TLS1_3_VERSION);
-    keel_wr_close(&w, x);
+    if (tls13) {
+        ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
+        keel_wr_u8(&w, tls12 ? 4 : 2);
+        keel_wr_u16(&w, TLS1_3_VERSION);
+        if (tls12)
+            keel_wr_u16(&w, TLS1_2_VERSION);
+        keel_wr_close(&w, x);
+    }
     ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
     write_u16s(&w, groups, ngroups);
     keel_wr_close(&w, x);
-    ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
-    keel_wr_open16(&w, &m);
-    keel_wr_u16(&w, c->group);
-    size_t sh;
-    keel_wr_open16(&w, &sh);
-    keel_kex_public_wr(c->hs->kex, &w);
-    keel_wr_close(&w, sh);
-    keel_wr_close(&w, m);
-    keel_wr_close(&w, x);
+    if (tls13) {
+        ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
+        keel_wr_open16(&w, &m);
+        keel_wr_u16(&w, c->group);
+        size_t sh;
+        keel_wr_open16(&w, &sh);
+        keel_kex_public_wr(c->hs->kex, &w);
+        keel_wr_close(&w, sh);
+        keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    if (tls12) {
+        /* RFC 8422 §5.1.2: uncompressed points only. */
+        ext_open(s, &w, TLSEXT_TYPE_ec_point_formats, &x);
+        keel_wr_u8(&w, 1);
+        keel_wr_u8(&w, 0);
+        keel_wr_close(&w, x);
+        if (ticket) {
+            /* RFC 5077 §3.2: empty asks for a ticket; a TLS 1.2 session's ticket is presented. */
+            ext_open(s, &w, TLSEXT_TYPE_session_ticket, &x);
+            if (ss12 != NULL && ss12->ticket_len > 0)
+                keel_wr_bytes(&w, ss12->ticket, ss12->ticket_len);
+            keel_wr_close(&w, x);
+        }
+        if (!(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET)) { /* RFC 7627 §5.1 */
+            ext_open(s, &w, TLSEXT_TYPE_extended_master_secret, &x);
+            keel_wr_close(&w, x);
+        }
+    }
     ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
     write_u16s(&w, sigalgs, nsigalgs);
     keel_wr_close(&w, x);
@@ -132,10 +205,12 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
-    ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
-    keel_wr_u8(&w, 1);
-    keel_wr_u8(&w, 1); /* psk_dhe_ke */
-    keel_wr_close(&w, x);
+    if (tls13) {
+        ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
+        keel_wr_u8(&w, 1);
+        keel_wr_u8(&w, 1); /* psk_dhe_ke */
+        keel_wr_close(&w, x);
+    }
     if (c->hs->cookie != NULL) {
         ext_open(s, &w, TLSEXT_TYPE_cookie, &x);
         keel_wr_open16(&w, &m);
@@ -143,14 +218,14 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
-    if (s->s.post_handshake_auth) {
+    if (tls13 && s->s.post_handshake_auth) {
         c->pha_offered = 1;
         ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
         keel_wr_close(&w, x);
     }
     /* A session to resume: pre_shared_key goes last (RFC 8446 §4.2.11). After a HelloRetryRequest
      * it is offered again only if the suite chosen has the session's hash. */
-    const SSL_SESSION *psk = keel_client_psk_session(s);
+    const SSL_SESSION *psk = tls13 ? keel_client_psk_session(s) : NULL;
     if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
         psk = NULL;
     c->psk_offered = psk;
@@ -328,13 +403,31 @@ int keel_select_version(SSL *s, keel_hello *h)
     return 0;
 }
 
-/* The client's check of a ServerHello (or HelloRetryRequest): keel offers TLS 1.3 only, so the
- * server must select it in supported_versions; one we did not offer is an illegal_parameter
- * (§4.2.1), a hello without the extension (TLS 1.2 or older) a protocol_version. */
+/* The client's check of a ServerHello (or HelloRetryRequest). With supported_versions the server
+ * must select TLS 1.3, the only version that extension can name here (one we did not offer is an
+ * illegal_parameter, §4.2.1). Without it (h->legacy_version set by the caller) the hello is TLS
+ * 1.2 if legacy_version says so and we allow 1.2; anything older, or 1.2 when we do not offer it,
+ * is a protocol_version. */
 int keel_client_check_version(SSL *s, keel_hello *h)
 {
     if (h->has_versions && h->version == TLS1_3_VERSION)
         return 0;
+    if (!h->has_versions && h->legacy_version == TLS1_2_VERSION && keel_tls12_allowed(&s->s)) {
+        h->version = TLS1_2_VERSION;
+        return 0;
+    }
     ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
     return h->has_versions ? SSL_AD_ILLEGAL_PARAMETER : SSL_AD_PROTOCOL_VERSION;
+}
+
+/* RFC 8446 §4.1.3: a TLS 1.3-capable client that negotiates TLS 1.2 checks the server_random's
+ * last 8 bytes for the sentinel a TLS 1.3 server writes when it is pushed down; finding it means
+ * an attacker removed our TLS 1.3 offer. OpenSSL 3.0's reason and alert. */
+int keel_client_check_downgrade(SSL *s, const uint8_t random[32])
+{
+    if (keel_tls13_allowed(&s->s) && memcmp(random + 24, keel12_downgrade, 8) == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INAPPROPRIATE_FALLBACK);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return 0;
 }

@@ -27,6 +27,16 @@ typedef struct keel_hs {
     size_t psk_identity_len;
     uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
     size_t peer_share_len;
+    /* TLS 1.2 client (tls12/client.c): the premaster secret from the ServerKeyExchange until the
+     * master secret is made; the NewSessionTicket's ticket until the session is made. */
+    uint8_t *pms;
+    size_t pms_len;
+    uint8_t *ticket12;
+    size_t ticket12_len;
+    uint32_t ticket12_hint;
+    int ticket12_received;
+    int announce12;             /* the session made for this handshake awaits the new session callback */
+    int cert12_chosen;          /* the client's certificate for the CertificateRequest is chosen */
 } keel_hs;
 
 struct keel_conn {
@@ -74,6 +84,11 @@ struct keel_conn {
     /* server (tls12/server.c): what the ServerHello answers */
     int reneg_indicated;        /* renegotiation_info or its SCSV (RFC 5746 §3.6) */
     int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
+    /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
+    const SSL_SESSION *sess12_offered;
+    int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
+    uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
+    size_t npeer_cert_types;
 
     keel_ks ks;                 /* the key schedule's current stage */
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */
@@ -200,6 +215,12 @@ typedef struct {
      * 5246 §7.1); 0: the TLS 1.3 compatibility rule of RFC 8446 §5 applies (msg.c). */
     int ccs_message;
     int (*complete)(const SSL *); /* the handshake is over in the current state */
+    /* NULL, or what the version does once the handshake is over, after the info callback's last
+     * LOOP and before HANDSHAKE_DONE (TLS 1.2: the new session callback, where OpenSSL calls it). */
+    void (*finish)(SSL *);
+    /* A client skips an empty HelloRequest during the handshake (RFC 5246 §7.4.1.1: outside the
+     * transcript), as OpenSSL 3.0 does. */
+    int skip_hello_request;
 } keel_table;
 const keel_table *keel_table_for(const SSL *s);         /* statem.c: by negotiated version */
 const keel_table *keel_tls13_table(void);               /* tls13/table.c */

@@ -106,8 +106,9 @@ int keel_write_ccs(SSL *s)
 }
 
 /* An alert record from the peer, consumed here. close_notify ends reading cleanly; in TLS 1.3
- * every other alert but user_canceled is fatal (RFC 8446 §6), and a flood of user_canceled is
- * bounded like one of empty records. The reason is SSL_AD_REASON_OFFSET + description, as OpenSSL
+ * every other alert but user_canceled is fatal (RFC 8446 §6), in TLS 1.2 every warning but
+ * no_renegotiation is not (RFC 5246 §7.2), and a flood of warnings is bounded like one of empty
+ * records. The reason is SSL_AD_REASON_OFFSET + description, as OpenSSL
  * reports it (e.g. SSL_R_TLSV1_ALERT_UNKNOWN_CA). Returns 1 if reading may go on, 0 at
  * close_notify or a fatal alert. */
 int keel_read_alert(SSL *s, const keel_record *rec)
@@ -129,7 +130,16 @@ int keel_read_alert(SSL *s, const keel_record *rec)
         s->shutdown |= SSL_RECEIVED_SHUTDOWN;
         return 0;
     }
-    if (data[1] == SSL_AD_USER_CANCELLED && data[0] == SSL3_AL_WARNING) {
+    /* TLS 1.2 (RFC 5246 §7.2), and a client before the ServerHello says which version: a
+     * warning goes on, but a no_renegotiation answering our renegotiation request ends the
+     * handshake, as in OpenSSL 3.0 (checked against a scripted server). */
+    int warn_ok = c->version == TLS1_2_VERSION || (c->version == 0 && !s->server);
+    if (warn_ok && data[0] == SSL3_AL_WARNING && data[1] == SSL_AD_NO_RENEGOTIATION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION);
+        keel_fatal(s, SSL_AD_HANDSHAKE_FAILURE);
+        return 0;
+    }
+    if ((data[1] == SSL_AD_USER_CANCELLED || warn_ok) && data[0] == SSL3_AL_WARNING) {
         if (++c->empty_records <= KEEL_MAX_EMPTY_RECORDS)
             return 1;
         ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
@@ -238,7 +248,8 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
                 keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
                 return 0;
             }
-            keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
+            /* No message callback: OpenSSL 3.0 reports a TLS 1.2 CCS it receives only as its
+             * record header (checked with s_client/s_server -msg). */
             keel_rl_consume(&c->rl, rec.len);
             return KEEL_REC_CCS;
         }

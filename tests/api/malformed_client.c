@@ -76,6 +76,11 @@ static void sh_version_tls12(flight *f) { sh_ext_with(f, e_tls12); }
 
 static void e_no_versions(hello *h) { ext_del(h, TLSEXT_TYPE_supported_versions); }
 static void sh_no_versions(flight *f) { sh_ext_with(f, e_no_versions); }
+static void client_tls13_only(SSL *client, SSL *server)
+{
+    (void)server;
+    SSL_set_min_proto_version(client, TLS1_3_VERSION);
+}
 
 static void e_dup_share(hello *h)
 {
@@ -522,7 +527,11 @@ static const mf_case cases[] = {
     { "sh_session_id_echo", MF_AT_SF, sh_bad_sid_echo, AD(ILLEGAL_PARAMETER), R(INVALID_SESSION_ID) },
     { "sh_compression", MF_AT_SF, sh_compression, AD(ILLEGAL_PARAMETER), R(INVALID_COMPRESSION_ALGORITHM) },
     { "sh_selects_tls12", MF_AT_SF, sh_version_tls12, AD(ILLEGAL_PARAMETER), R(UNSUPPORTED_PROTOCOL) },
-    { "sh_no_supported_versions", MF_AT_SF, sh_no_versions, AD(PROTOCOL_VERSION), R(UNSUPPORTED_PROTOCOL) },
+    { "sh_no_supported_versions", MF_AT_SF, sh_no_versions, AD(PROTOCOL_VERSION), R(UNSUPPORTED_PROTOCOL),
+      0, client_tls13_only },
+    /* A client that offers TLS 1.2 reads it as a TLS 1.2 ServerHello whose suite is TLS 1.3's
+     * (OpenSSL 3.0 checks the suite before the extensions' TLS 1.2 context). */
+    { "sh_no_supported_versions_tls12", MF_AT_SF, sh_no_versions, AD(ILLEGAL_PARAMETER), R(WRONG_CIPHER_RETURNED) },
     { "sh_duplicate_extension", MF_AT_SF, sh_dup_ext, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "sh_extension_wrong_message", MF_AT_SF, sh_ext_wrong_message, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "sh_unknown_extension", MF_AT_SF, sh_unknown_ext, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },

@@ -169,19 +169,22 @@ static void test_cipher_tls12(void)
         CHECK_EQ(EVP_MD_get_type(SSL_CIPHER_get_handshake_digest(cc)), NID_sha256);
     }
 
-    /* Server side: the client's offered list, as offered (keel's client offers only its TLS 1.3
-     * suites while it cannot speak TLS 1.2), and the names both sides enable. */
+    /* Server side: the client's offered list, as offered (its TLS 1.3 suites, then its TLS 1.2
+     * ones; the renegotiation SCSV is no cipher), and the names both sides enable. */
     STACK_OF(SSL_CIPHER) *cl = SSL_get_client_ciphers(s);
-    CHECK(cl != NULL && sk_SSL_CIPHER_num(cl) == 2);
-    if (cl != NULL && sk_SSL_CIPHER_num(cl) == 2) {
+    CHECK(cl != NULL && sk_SSL_CIPHER_num(cl) == 4);
+    if (cl != NULL && sk_SSL_CIPHER_num(cl) == 4) {
         CHECK_EQ(SSL_CIPHER_get_protocol_id(sk_SSL_CIPHER_value(cl, 0)), 0x1302);
         CHECK_EQ(SSL_CIPHER_get_protocol_id(sk_SSL_CIPHER_value(cl, 1)), 0x1301);
+        CHECK_EQ(SSL_CIPHER_get_protocol_id(sk_SSL_CIPHER_value(cl, 2)), 0xC030);
+        CHECK_EQ(SSL_CIPHER_get_protocol_id(sk_SSL_CIPHER_value(cl, 3)), 0xCCA8);
     }
     CHECK_EQ(SSL_client_version(s), TLS1_2_VERSION); /* legacy_version of a TLS 1.3 ClientHello */
     CHECK(SSL_get_client_ciphers(c) == NULL); /* not a server */
     char shared[512];
     CHECK(SSL_get_shared_ciphers(s, shared, sizeof(shared)) == shared);
-    CHECK(strcmp(shared, "TLS_AES_256_GCM_SHA384") == 0); /* 0x1301 is not the server's */
+    /* 0x1301 and ChaCha20 are not the server's */
+    CHECK(strcmp(shared, "TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384") == 0);
     CHECK(SSL_get_shared_ciphers(c, shared, sizeof(shared)) == NULL);
     drop(cctx, sctx, c, s);
 }
@@ -573,11 +576,15 @@ static void test_tls12_methods(void)
     CHECK_EQ(SSL_CTX_get_max_proto_version(m), TLS1_2_VERSION);
     CHECK(SSL_CTX_use_certificate(sctx, ec.leaf) && SSL_CTX_use_PrivateKey(sctx, ec.leaf_key));
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
-    CHECK(!keel_test_handshake(c, s));
-    CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_NO_PROTOCOLS_AVAILABLE);
-    /* KNOWN: TLSv1_2_*_method(3) "A TLS/SSL connection established with these methods will only
-     * understand the TLSv1.2 protocol": keel can't negotiate TLS 1.2 at all (README), so the
-     * handshake fails with SSL_R_NO_PROTOCOLS_AVAILABLE instead of completing as TLS 1.2. */
+    /* TLSv1_2_*_method(3): "will only understand the TLSv1.2 protocol": the client offers TLS 1.2
+     * alone (legacy_version 0x0303, no supported_versions). TRANSITIONAL (issue 12): until the
+     * TLS 1.2 server is merged keel's server refuses that offer; then the handshake completes. */
+    int ok12 = keel_test_handshake(c, s);
+    CHECK_EQ(SSL_client_version(s), TLS1_2_VERSION);
+    if (ok12)
+        CHECK_EQ(SSL_version(c), TLS1_2_VERSION);
+    else
+        CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_UNSUPPORTED_PROTOCOL);
     drop(cctx, sctx, c, s);
     SSL_CTX_free(m);
 

@@ -1,18 +1,420 @@
-/* The TLS 1.2 client's handlers (RFC 5246 §7.4). */
+/* The TLS 1.2 client's handlers (RFC 5246 §7.4; RFC 8422 §5 for ECDHE; RFC 5077 for tickets;
+ * RFC 7627 for the extended master secret), one per message of tls12/table.c's client rows. */
 #include "handshake/tls12/tls12.h"
+#include "proto/session.h"
 
-/* Not written yet: every handler refuses. */
-static int todo(void)
+#include <string.h>
+
+static int in_list(const uint16_t *v, size_t n, uint16_t x)
 {
-    ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
-    return SSL_AD_PROTOCOL_VERSION;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
 }
 
-int keel12_client_read_certificate(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_read_key_exchange(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_read_cert_request(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_read_server_done(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_write_flight(SSL *s) { return todo(); }
-int keel12_client_read_ticket(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_read_finished(SSL *s, keel_rd *body) { return todo(); }
-int keel12_client_write_finished(SSL *s) { return todo(); }
+/* Resuming the session we offered (RFC 5246 §7.4.1.3: the server echoed its session id; RFC 5077
+ * §3.4: or the id we sent with its ticket): same version and suite, and RFC 7627 §5.3's rule that
+ * a session keeps its extended master secret status. */
+static int resume(SSL *s, const SSL_CIPHER *cs)
+{
+    keel_conn *c = s->conn;
+    const SSL_SESSION *ss = c->sess12_offered;
+
+    if (ss->version != TLS1_2_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_VERSION_MISMATCH);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (ss->cipher != cs) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_OLD_SESSION_CIPHER_NOT_RETURNED);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (ss->ems != c->ems) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_INCONSISTENT_EXTMS);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    memcpy(c->master, ss->master_key, KEEL12_MASTER_LEN);
+    c->resumed = 1;
+    s->verify_result = ss->verify_result;
+    return 0;
+}
+
+int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd *sid,
+                                    uint16_t cipher, uint32_t comp, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert;
+
+    if ((alert = keel_client_check_version(s, h)) != 0
+            || (alert = keel_client_check_downgrade(s, random)) != 0)
+        return alert;
+    if (c->hrr) {
+        /* RFC 8446 §4.1.4: after a HelloRetryRequest the version stays TLS 1.3 (OpenSSL 3.0's
+         * reason). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return SSL_AD_PROTOCOL_VERSION;
+    }
+    if (sid->len > SSL_MAX_SSL_SESSION_ID_LENGTH) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_SESSION_ID_TOO_LONG);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    /* A TLS 1.2 suite we offered, still acceptable (SSL_SECOP_CIPHER_CHECK). */
+    const SSL_CIPHER *cs = keel_cipher_by_code(cipher);
+    int offered = 0;
+    for (size_t i = 0; i < s->s.nciphers12; i++)
+        offered |= s->s.ciphers12[i] == cs;
+    if (!offered || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_CHECK, cs)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CIPHER_RETURNED);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (comp != 0) { /* we offered null only; OpenSSL 3.0's reason for TLS 1.2 */
+        ERR_raise(ERR_LIB_SSL, SSL_R_COMPRESSION_DISABLED);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    c->version = TLS1_2_VERSION;
+    c->cipher = cs;
+    memcpy(c->server_random, random, 32);
+    /* Only what we offered may come back (RFC 5246 §7.4.1.4); the SCSV offered renegotiation_info. */
+    if (!keel_rd_done(body) && !keel_ext_parse(s, KEEL_MSG_SH12, body, h, c->ext_offered, &alert))
+        return alert;
+    /* RFC 5746 §3.4: a server without renegotiation_info may be vulnerable; OpenSSL 3.0 refuses
+     * it unless SSL_OP_LEGACY_SERVER_CONNECT (SSL_CTX_set_options(3), "Secure renegotiation"). */
+    if (!h->reneg && !(s->s.options & SSL_OP_LEGACY_SERVER_CONNECT)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    /* RFC 8422 §5.2 wants uncompressed among the server's point formats; OpenSSL 3.0's client
+     * does not check (a scripted server listing only compressed ones is accepted), nor does keel:
+     * the points it reads are judged by keel_kex_derive anyway. */
+    c->peer_ri = h->reneg;
+    c->ems = h->ems; /* keel_ext_parse refused it unless we offered it */
+    c->ticket_expected = h->has_ticket;
+    if (c->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
+            && memcmp(sid->p, c->session_id, sid->len) == 0) {
+        if ((alert = resume(s, cs)) != 0)
+            return alert;
+    }
+    /* The server's session id names the new session (RFC 5246 §7.4.1.3). */
+    memcpy(c->session_id, sid->p, sid->len);
+    c->session_id_len = sid->len;
+    /* RFC 5246 §7.4.8: a CertificateVerify signs the handshake messages themselves, so a full
+     * handshake keeps them while a CertificateRequest may come. */
+    if (!c->resumed)
+        keel_transcript_keep_buffer(&c->transcript);
+    if (!keel_transcript_set_hash(&c->transcript, cs->hash) || !keel_hs_hash_current(s))
+        return SSL_AD_INTERNAL_ERROR;
+    /* The TLS 1.3 share of the ClientHello is of no use now (RFC 8422: the server picks). */
+    keel_kex_free(c->hs->kex);
+    c->hs->kex = NULL;
+    return 0;
+}
+
+/* The server's Certificate (RFC 5246 §7.4.2): verified here, as OpenSSL's client does; its key
+ * must suit the suite's authentication (RFC 8422 §5.3: ECDSA suites, an EC or EdDSA key; RSA
+ * suites, an RSA key). */
+int keel12_client_read_certificate(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    int alert = keel_read_certificate(s, body);
+    if (alert)
+        return alert;
+    if (sk_X509_num(c->peer_chain) == 0) {
+        /* RFC 5246 §7.4.2: the server's list is never empty; OpenSSL 3.0's reason and alert
+         * (checked against a scripted server). */
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if ((alert = keel_verify_peer(s)) != 0)
+        return alert;
+    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
+    int slot = pub != NULL ? keel_cert_slot_for_key(pub) : -1;
+    int ecdsa = slot == KEEL_SLOT_EC || slot == KEEL_SLOT_ED25519 || slot == KEEL_SLOT_ED448;
+    int rsa = slot == KEEL_SLOT_RSA || slot == KEEL_SLOT_RSA_PSS;
+    if (!(c->cipher->auth_nid == NID_auth_ecdsa ? ecdsa : rsa)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CERTIFICATE_TYPE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ServerKeyExchange for ECDHE (RFC 8422 §5.4): ServerECDHParams {curve_type named_curve(3),
+ * NamedCurve, ECPoint<1..2^8-1>}, then a DigitallySigned over client_random + server_random +
+ * params (RFC 5246 §7.4.3) with a scheme we offered that fits the certificate's key. The
+ * premaster secret is computed now, so a bad point is refused here. */
+int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    const uint8_t *start = body->p;
+    uint32_t type, group, scheme;
+    keel_rd point, sig;
+    uint16_t groups[KEEL_MAX_GROUPS], ours[KEEL_MAX_SIGALGS];
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
+    size_t nours = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, ours);
+
+    if (!keel_rd_u8(body, &type) || !keel_rd_u16(body, &group) || !keel_rd_prefixed8(body, &point)
+            || keel_rd_left(&point) == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    size_t params_len = (size_t)(body->p - start);
+    if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (type != 3 || !in_list(groups, ngroups, (uint16_t)group)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    /* A scheme that does not fit the key is illegal; one that fits but we did not offer is a
+     * handshake_failure (OpenSSL 3.0's alerts, checked against a scripted server). */
+    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
+    if (pub == NULL || !keel_sig_key_matches(pub, (uint16_t)scheme, 0)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (!in_list(ours, nours, (uint16_t)scheme)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    uint8_t *tbs = OPENSSL_malloc(64 + params_len);
+    if (tbs == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    memcpy(tbs, c->client_random, 32);
+    memcpy(tbs + 32, c->server_random, 32);
+    memcpy(tbs + 64, start, params_len);
+    int good = keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, tbs, 64 + params_len, sig.p,
+                               sig.len);
+    OPENSSL_free(tbs);
+    if (!good) /* keel_sig_verify raised SSL_R_BAD_SIGNATURE */
+        return SSL_AD_DECRYPT_ERROR;
+    c->peer_sigalg = (uint16_t)scheme;
+    c->group = (uint16_t)group;
+    keel_kex_free(c->hs->kex);
+    if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    uint8_t shared[KEEL_KEX_MAX_SECRET];
+    size_t shared_len = sizeof(shared);
+    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
+        return SSL_AD_ILLEGAL_PARAMETER;
+    OPENSSL_clear_free(c->hs->pms, c->hs->pms_len);
+    c->hs->pms = OPENSSL_memdup(shared, shared_len);
+    c->hs->pms_len = c->hs->pms != NULL ? shared_len : 0;
+    OPENSSL_cleanse(shared, sizeof(shared));
+    if (c->hs->pms == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    keel_conn_keep_tmp_keys(c, point.p, point.len);
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* CertificateRequest (RFC 5246 §7.4.4): certificate_types<1..2^8-1>,
+ * supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> of
+ * DistinguishedName<1..2^16-1>. The schemes and names are kept for the certificate choice,
+ * SSL_get0_peer_CA_list and the client certificate callback. */
+int keel12_client_read_cert_request(SSL *s, keel_rd *body)
+{
+    keel_conn *c = s->conn;
+    keel_rd types, algs, cas, der;
+    STACK_OF(X509_NAME) *names;
+
+    /* RFC 5246 says certificate_types<1..2^8-1>; OpenSSL 3.0 takes an empty list, and so does
+     * keel (checked against a scripted server). */
+    if (!keel_rd_prefixed8(body, &types) || !keel_rd_prefixed16(body, &algs) || keel_rd_left(&algs) < 2
+            || keel_rd_left(&algs) % 2 != 0 || !keel_rd_prefixed16(body, &cas) || !keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    size_t n = keel_rd_left(&algs) / 2;
+    uint16_t *v = OPENSSL_malloc(n * sizeof(*v));
+    if (v == NULL || (names = sk_X509_NAME_new_null()) == NULL) {
+        OPENSSL_free(v);
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x;
+        keel_rd_u16(&algs, &x);
+        v[i] = (uint16_t)x;
+    }
+    OPENSSL_free(c->peer_sigalgs);
+    c->peer_sigalgs = v;
+    c->npeer_sigalgs = n;
+    OPENSSL_free(c->peer_cert_types); /* SSL_get0_certificate_types(3) */
+    c->peer_cert_types = NULL;
+    if (types.len > 0 && (c->peer_cert_types = OPENSSL_memdup(types.p, types.len)) == NULL) {
+        c->npeer_cert_types = 0;
+        sk_X509_NAME_free(names);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    c->npeer_cert_types = types.len;
+    while (!keel_rd_done(&cas)) {
+        const unsigned char *p;
+        X509_NAME *name = NULL;
+        if (!keel_rd_prefixed16(&cas, &der) || der.len == 0) {
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+            return SSL_AD_DECODE_ERROR;
+        }
+        p = der.p;
+        if (d2i_X509_NAME(&name, &p, (long)der.len) == NULL || p != der.p + der.len) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            ERR_raise(ERR_LIB_SSL, SSL_R_CA_DN_LENGTH_MISMATCH);
+            return SSL_AD_DECODE_ERROR;
+        }
+        if (!sk_X509_NAME_push(names, name)) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            return SSL_AD_INTERNAL_ERROR;
+        }
+    }
+    sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
+    c->peer_ca_names = names;
+    c->cert_requested = 1;
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ServerHelloDone (RFC 5246 §7.4.5): empty. OpenSSL 3.0 refuses a longer one by its size limit
+ * for the message (illegal_parameter, excessive message size). */
+int keel12_client_read_server_done(SSL *s, keel_rd *body)
+{
+    if (!keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* ClientKeyExchange for ECDHE (RFC 8422 §5.7): our ECPoint<1..2^8-1> in the server's group. */
+static int write_key_exchange(SSL *s)
+{
+    keel_wr w;
+    size_t body, m;
+    if (!keel_wr_init(&w, 160))
+        return 0;
+    keel_wr_u8(&w, SSL3_MT_CLIENT_KEY_EXCHANGE);
+    keel_wr_open24(&w, &body);
+    keel_wr_open8(&w, &m);
+    keel_kex_public_wr(s->conn->hs->kex, &w);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, body);
+    return keel_send_hs(s, &w);
+}
+
+/* CertificateVerify (RFC 5246 §7.4.8): a DigitallySigned over every handshake message so far,
+ * the raw bytes (the scheme's hash is applied by the signature). */
+static int write_cert_verify(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const uint8_t *msgs;
+    size_t len, siglen = keel_sig_max_len(c->certkey->pkey), body, m;
+    uint8_t *sig = OPENSSL_malloc(siglen);
+    keel_wr w;
+    int ok = 0;
+
+    if (sig == NULL)
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    if (sig == NULL || !keel_transcript_buffer(&c->transcript, &msgs, &len)
+            || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, msgs, len, sig, &siglen)
+            || !keel_wr_init(&w, siglen + 16))
+        goto end;
+    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_VERIFY);
+    keel_wr_open24(&w, &body);
+    keel_wr_u16(&w, c->sigalg);
+    keel_wr_open16(&w, &m);
+    keel_wr_bytes(&w, sig, siglen);
+    keel_wr_close(&w, m);
+    keel_wr_close(&w, body);
+    ok = keel_send_hs(s, &w);
+end:
+    OPENSSL_free(sig);
+    return ok;
+}
+
+/* The certificate that answers a CertificateRequest (RFC 5246 §7.4.6), chosen when the request
+ * arrives: the cert callback, then the client certificate callback, which may ask to be called
+ * again (KEEL_SUSPEND: SSL_ERROR_WANT_X509_LOOKUP). A row that writes nothing. */
+int keel12_client_choose_cert(SSL *s)
+{
+    const keel_certkey *ck = NULL;
+    int r = keel_choose_cert(s, &ck); /* sets c->certkey */
+    if (r < 0)
+        return KEEL_SUSPEND;
+    if (r == 0)
+        return SSL_AD_INTERNAL_ERROR;
+    s->conn->hs->cert12_chosen = 1;
+    return 0;
+}
+
+/* The client's flight (RFC 5246 §7.3): [Certificate] ClientKeyExchange [CertificateVerify]
+ * ChangeCipherSpec Finished. */
+int keel12_client_write_flight(SSL *s)
+{
+    keel_conn *c = s->conn;
+    const keel_certkey *ck = c->cert_requested ? c->certkey : NULL;
+
+    if (c->cert_requested) {
+        keel_step(s, TLS_ST_CW_CERT);
+        if (!keel_write_certificate(s, ck))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    keel_step(s, TLS_ST_CW_KEY_EXCH);
+    /* RFC 7627 §4: the session hash covers the transcript through ClientKeyExchange. */
+    int ok = write_key_exchange(s) && keel12_master_secret(s, c->hs->pms, c->hs->pms_len);
+    OPENSSL_clear_free(c->hs->pms, c->hs->pms_len);
+    c->hs->pms = NULL;
+    c->hs->pms_len = 0;
+    keel_kex_free(c->hs->kex);
+    c->hs->kex = NULL;
+    if (!ok)
+        return SSL_AD_INTERNAL_ERROR;
+    if (ck != NULL) {
+        keel_step(s, TLS_ST_CW_CERT_VRFY);
+        if (!write_cert_verify(s))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    if (!keel12_write_ccs(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_CW_FINISHED);
+    return keel12_write_finished(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+}
+
+/* The server's Finished (RFC 5246 §7.4.9). A full handshake ends here; an abbreviated one with
+ * our CCS and Finished (keel12_client_write_finished). */
+int keel12_client_read_finished(SSL *s, keel_rd *body)
+{
+    int alert = keel12_read_finished(s, body);
+    if (alert)
+        return alert;
+    if (!s->conn->resumed && !keel12_client_make_session(s))
+        return SSL_AD_INTERNAL_ERROR;
+    return 0;
+}
+
+/* Abbreviated handshake (RFC 5246 §7.3, Figure 2): our ChangeCipherSpec and Finished last. */
+int keel12_client_write_finished(SSL *s)
+{
+    if (!keel12_write_ccs(s))
+        return SSL_AD_INTERNAL_ERROR;
+    keel_step(s, TLS_ST_CW_FINISHED);
+    if (!keel12_write_finished(s) || !keel12_client_make_session(s))
+        return SSL_AD_INTERNAL_ERROR;
+    return 0;
+}
+
+/* RFC 5246 §7.4.1.1: HelloRequest is empty; RFC 5746 §4.2 lets a client decline renegotiation
+ * with a no_renegotiation warning, as OpenSSL with SSL_OP_NO_RENEGOTIATION does. */
+int keel12_client_hello_request(SSL *s, keel_rd *body)
+{
+    if (!keel_rd_done(body)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION);
+    return 0;
+}

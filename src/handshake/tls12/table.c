@@ -24,6 +24,12 @@ static int peer_cert(const SSL *s)
     return s->conn->peer_chain != NULL && sk_X509_num(s->conn->peer_chain) > 0;
 }
 static int no_peer_cert(const SSL *s) { return !peer_cert(s); }
+/* The client picks its certificate as soon as it is asked (before ServerHelloDone), as OpenSSL's
+ * client does, so client_cert_cb suspends in TLS_ST_CR_CERT_REQ. */
+static int cert_to_choose(const SSL *s)
+{
+    return s->conn->cert_requested && s->conn->hs != NULL && !s->conn->hs->cert12_chosen;
+}
 
 #define R(st, srv, msg, guard, fn, next) { st, srv, msg, guard, fn, NULL, next }
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }
@@ -39,10 +45,10 @@ static const keel_row rows[] = {
       TLS_ST_CR_CERT_REQ),
     R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_SERVER_DONE, NULL, keel12_client_read_server_done,
       TLS_ST_CR_SRVR_DONE),
+    W(TLS_ST_CR_CERT_REQ, 0, cert_to_choose, keel12_client_choose_cert, TLS_ST_CR_CERT_REQ),
     R(TLS_ST_CR_CERT_REQ, 0, SSL3_MT_SERVER_DONE, NULL, keel12_client_read_server_done,
       TLS_ST_CR_SRVR_DONE),
-    /* [Certificate] ClientKeyExchange [CertificateVerify] CCS Finished (client_cert_cb may
-     * suspend before anything is written) */
+    /* [Certificate] ClientKeyExchange [CertificateVerify] CCS Finished */
     W(TLS_ST_CR_SRVR_DONE, 0, NULL, keel12_client_write_flight, TLS_ST_CW_FINISHED),
     R(TLS_ST_CW_FINISHED, 0, SSL3_MT_NEWSESSION_TICKET, full_ticket, keel12_client_read_ticket,
       TLS_ST_CR_SESSION_TICKET),
@@ -87,7 +93,14 @@ static int complete(const SSL *s)
     return s->state == (resumed ? TLS_ST_CW_FINISHED : TLS_ST_CR_FINISHED);
 }
 
-static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete };
+/* The client's session is announced once the handshake is over (client.c). */
+static void finish(SSL *s)
+{
+    if (!s->server)
+        keel12_client_finish(s);
+}
+
+static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 1, complete, finish, 1 };
 
 const keel_table *keel_tls12_table(void)
 {

@@ -34,11 +34,23 @@ int keel12_read_ccs(SSL *s, keel_rd *body);
 int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
                   const uint8_t *context, size_t context_len, int use_context);
 
-/* client.c: one handler per message (table.c) */
+/* client.c: one handler per message (table.c); the ServerHello's TLS 1.2 branch, called by the
+ * version-independent ServerHello handler (tls13/client.c) with the fixed fields read and h's
+ * legacy_version set, body at the extensions block. */
+int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd *sid,
+                                    uint16_t cipher, uint32_t comp, keel_rd *body);
+/* A HelloRequest after the handshake (RFC 5746 §4.2: declined with a no_renegotiation warning). */
+int keel12_client_hello_request(SSL *s, keel_rd *body);
+/* client_session.c: the session of the handshake (s->session), made when the server's Finished
+ * (full) or ours (abbreviated) is through; the table's finish then announces it to the new
+ * session callback. */
+int keel12_client_make_session(SSL *s);
+void keel12_client_finish(SSL *s);
 int keel12_client_read_certificate(SSL *s, keel_rd *body);
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_read_cert_request(SSL *s, keel_rd *body);
 int keel12_client_read_server_done(SSL *s, keel_rd *body);
+int keel12_client_choose_cert(SSL *s);     /* 0, an alert or KEEL_SUSPEND; writes nothing */
 int keel12_client_write_flight(SSL *s);
 int keel12_client_read_ticket(SSL *s, keel_rd *body);
 int keel12_client_read_finished(SSL *s, keel_rd *body);

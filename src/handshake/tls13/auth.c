@@ -17,7 +17,7 @@ static const keel_certkey *pick_cert(SSL *s)
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL
-                    && keel_sig_key_matches(ck->pkey, shared[i], 1)) {
+                    && keel_sig_key_matches(ck->pkey, shared[i], c->version == TLS1_3_VERSION)) {
                 c->sigalg = shared[i];
                 return ck;
             }

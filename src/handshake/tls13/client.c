@@ -1,5 +1,6 @@
 /* TLS 1.3 client handlers (RFC 8446 §4.1.2–§4.4): one function per message. */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 #include "proto/session.h"
 
 #include <arpa/inet.h>
@@ -83,6 +84,12 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         return SSL_AD_DECODE_ERROR;
     }
     h.is_hrr = memcmp(random, keel_hrr_random, 32) == 0;
+    h.legacy_version = (uint16_t)legacy_version;
+    /* No supported_versions: a TLS 1.2 (or older) ServerHello, whose extensions are read in the
+     * TLS 1.2 context (RFC 5246 §7.4.1.4). A client that cannot speak 1.2 refuses it below. */
+    keel_rd sv;
+    if (!h.is_hrr && keel_tls12_allowed(&s->s) && !keel_ext_find(*body, TLSEXT_TYPE_supported_versions, &sv))
+        return keel12_client_read_server_hello(s, &h, random, &sid, (uint16_t)cipher, comp, body);
     /* No extensions: no supported_versions, which keel_client_check_version refuses. */
     if (!keel_rd_done(body)
             && !keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->ext_offered, &alert))

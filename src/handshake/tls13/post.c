@@ -1,6 +1,7 @@
 /* Post-handshake messages (RFC 8446 §4.6): NewSessionTicket, KeyUpdate, and the messages of
  * post-handshake authentication (pha.c). */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 
 /* KeyUpdate (§4.6.3): request_update is 0 or 1. Our write key moves to the next generation after
  * the message is sealed under the current one. */
@@ -27,22 +28,20 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
 {
     keel_conn *c = s->conn;
 
+    /* TLS 1.2 has no post-handshake messages but the renegotiation requests (RFC 5246 §7.4.1.1),
+     * which keel declines: RFC 5246 §7.2.2, a no_renegotiation warning, as OpenSSL 3.0's server
+     * does by default (without SSL_OP_ALLOW_CLIENT_RENEGOTIATION). */
     if (c->version == TLS1_2_VERSION) {
-        /* RFC 5246 §7.2.2: a server declines a ClientHello after the handshake with a
-         * no_renegotiation warning, as OpenSSL 3.0's does by default (without
-         * SSL_OP_ALLOW_CLIENT_RENEGOTIATION; keel has no renegotiation yet). TLS 1.2 has no
-         * other post-handshake message a server takes. */
-        if (s->server && type == SSL3_MT_CLIENT_HELLO) {
+        if (type == SSL3_MT_HELLO_REQUEST && !s->server)
+            return keel12_client_hello_request(s, body);
+        if (type == SSL3_MT_CLIENT_HELLO && s->server) {
             keel_set_state(s, TLS_ST_SR_CLNT_HELLO);
             return keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION) == 0
                 ? SSL_AD_INTERNAL_ERROR : 0;
         }
-        if (s->server) {
-            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
-            return SSL_AD_UNEXPECTED_MESSAGE;
-        }
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+        return SSL_AD_UNEXPECTED_MESSAGE;
     }
-
     switch (type) {
     case SSL3_MT_KEY_UPDATE: {
         uint32_t req;

@@ -68,7 +68,7 @@ static int complete(const SSL *s)
     return s->state == TLS_ST_CW_FINISHED;
 }
 
-static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 0, complete };
+static const keel_table table = { rows, sizeof(rows) / sizeof(rows[0]), 0, complete, NULL, 0 };
 
 const keel_table *keel_tls13_table(void)
 {
