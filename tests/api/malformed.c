@@ -104,6 +104,12 @@ static void e_tls12_only(hello *h)
     ext_set(h, TLSEXT_TYPE_supported_versions, v, sizeof(v));
 }
 static void ch_tls12_only(flight *f) { ch_ext_with(f, e_tls12_only); }
+/* A client offering TLS 1.3 only, so its ClientHello carries TLS 1.3 suites only. */
+static void client_tls13_only(SSL *client, SSL *server)
+{
+    (void)server;
+    SSL_set_min_proto_version(client, TLS1_3_VERSION);
+}
 
 static void e_no_versions(hello *h) { ext_del(h, TLSEXT_TYPE_supported_versions); }
 static void ch_no_versions(flight *f) { ch_ext_with(f, e_no_versions); }
@@ -591,8 +597,10 @@ static const mf_case cases[] = {
     /* illegal values */
     /* A TLS 1.2 hello (the server speaks 1.2 too) offering only TLS 1.3 suites: nothing to
      * negotiate, as OpenSSL 3.0 answers it. */
-    { "ch_tls12_only", MF_AT_CH, ch_tls12_only, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
-    { "ch_no_supported_versions", MF_AT_CH, ch_no_versions, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
+    { "ch_tls12_only", MF_AT_CH, ch_tls12_only, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER), 0,
+      client_tls13_only },
+    { "ch_no_supported_versions", MF_AT_CH, ch_no_versions, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER),
+      0, client_tls13_only },
     { "ch_compression", MF_AT_CH, ch_compression, AD(ILLEGAL_PARAMETER), R(INVALID_COMPRESSION_ALGORITHM) },
     { "ch_no_shared_suite", MF_AT_CH, ch_no_shared_suite, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
     { "ch_bad_x25519_share", MF_AT_CH, ch_bad_share, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_KEY_SHARE) },
