@@ -47,6 +47,10 @@ static void info_cb(const SSL *s, int where, int ret)
         printf("  %s exit %d %s\n", side, ret, SSL_state_string_long(s));
 }
 
+/* The message callback's lines are kept apart and printed after the handshake: the sequence is
+ * compared, not how it interleaves with the info callback's. */
+static char msgs[8192];
+
 static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *s,
                    void *arg)
 {
@@ -54,13 +58,23 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
     if (!log_msg || content_type == SSL3_RT_HEADER || content_type == SSL3_RT_INNER_CONTENT_TYPE)
         return;
     const unsigned char *p = buf;
-    printf("  %s %s %04x ct=%d", SSL_is_server(s) ? "S" : "C", write_p ? "sent" : "got ", version,
-           content_type);
+    char line[80];
+    int n = snprintf(line, sizeof(line), "  %s %s %04x ct=%d", SSL_is_server(s) ? "S" : "C",
+                     write_p ? "sent" : "got ", version, content_type);
     if (content_type == SSL3_RT_HANDSHAKE && len > 0)
-        printf(" hs=%d", p[0]);
+        n += snprintf(line + n, sizeof(line) - n, " hs=%d", p[0]);
     if (content_type == SSL3_RT_ALERT && len == 2)
-        printf(" alert=%d,%d", p[0], p[1]);
-    printf("\n");
+        n += snprintf(line + n, sizeof(line) - n, " alert=%d,%d", p[0], p[1]);
+    snprintf(line + n, sizeof(line) - n, "\n");
+    if (strlen(msgs) + strlen(line) < sizeof(msgs))
+        strcat(msgs, line);
+}
+
+static void print_msgs(void)
+{
+    if (msgs[0] != 0)
+        printf(" messages:\n%s", msgs);
+    msgs[0] = 0;
 }
 
 /* Every reason on the (thread's, so both ends') error queue, oldest first; the queue is left. */
@@ -215,6 +229,7 @@ static SSL_SESSION *run(const char *name, SSL_CTX *cc, SSL_CTX *sc, SSL_SESSION 
     log_info = log_msg = logs;
     int ok = keel_test_handshake(c, s);
     log_info = log_msg = 0;
+    print_msgs();
     if (!ok) {
         printf("  handshake failed\n");
         reason("both ends'");
