@@ -1,7 +1,8 @@
 #!/bin/bash
 # TLS 1.2 (issue #12) features between keel and OpenSSL 3.0 / GnuTLS 3.7, both directions, with
 # the same "keel side" and KEEL_T12_SELFTEST=1 mode as tls12.sh (see tls12_common.inc):
-# resumption (session id, ticket), EMS off, mutual TLS, ALPN, SNI, 1 MiB each way, key log lines,
+# resumption (session id, ticket), EMS off (and RFC 7627 §5.3 on resumption), mutual TLS, ALPN, SNI,
+# 1 MiB each way, key log lines,
 # the downgrade sentinel (RFC 8446 §4.1.3) and TLS_FALLBACK_SCSV (RFC 7507).
 . "$(dirname "$0")/tls12_common.inc"
 
@@ -83,7 +84,23 @@ spawn sc_noems e-b-client $PB -tls1_2 "${OV[@]}"
 spawn sc e-b-server $PBN -tls1_2 "${OV[@]}"
 spawn kc e-g-server $PGN -tls1_2 "${OV[@]}"
 spawn gc e-bg-client $PB "$PRIO12:%NO_SESSION_HASH"
+# RFC 7627 §5.3 by session id: an EMS session offered without EMS is refused (OpenSSL's server aborts
+# with handshake_failure); a session without EMS offered with EMS gets a full handshake with EMS.
+sys_srv A-eid.srv -tls1_2 -www -no_ticket "${CERT[@]}"; PAE=$PORT
+keel_srv B-eid.srv -www -no_ticket "${CERT[@]}"; PBE=$PORT
+spawn eval 'kc e-r1-a.1 $PAE -tls1_2 "${OV[@]}" -sess_out "$T/e-r1-a.sess"; kc_noems e-r1-a.2 $PAE -tls1_2 "${OV[@]}" -sess_in "$T/e-r1-a.sess"'
+spawn eval 'sc e-r1-b.1 $PBE -tls1_2 "${OV[@]}" -sess_out "$T/e-r1-b.sess"; sc_noems e-r1-b.2 $PBE -tls1_2 "${OV[@]}" -sess_in "$T/e-r1-b.sess"'
+spawn eval 'kc_noems e-r2-a.1 $PAE -tls1_2 "${OV[@]}" -sess_out "$T/e-r2-a.sess"; kc e-r2-a.2 $PAE -tls1_2 "${OV[@]}" -sess_in "$T/e-r2-a.sess"'
+spawn eval 'sc_noems e-r2-b.1 $PBE -tls1_2 "${OV[@]}" -sess_out "$T/e-r2-b.sess"; sc e-r2-b.2 $PBE -tls1_2 "${OV[@]}" -sess_in "$T/e-r2-b.sess"'
 drain
+for d in a b; do
+    [ $d = a ] && desc="keel client, openssl s_server" || desc="openssl s_client, keel server"
+    ok "e-r1-$d: $desc: an EMS session offered without EMS is refused (handshake_failure)" \
+        @"$T/e-r1-$d.1.cli" 'Extended master secret: yes' @"$T/e-r1-$d.2.cli" 'alert handshake failure' '!^Reused'
+    ok "e-r2-$d: $desc: a session without EMS offered with EMS: a full handshake with EMS" \
+        @"$T/e-r2-$d.1.cli" 'Extended master secret: no' @"$T/e-r2-$d.2.cli" '^New, TLSv1.2, ' 'Extended master secret: yes' \
+        '!^Reused' @"$T/e-r2-$d.2.page" 'Extended master secret: yes'
+done
 for n in e-a-client e-a-server e-b-client e-b-server; do
     case $n in e-a-client) d="keel client without EMS -> openssl s_server" ;; e-a-server) d="keel client -> openssl s_server without EMS" ;;
     e-b-client) d="openssl s_client without EMS -> keel" ;; e-b-server) d="openssl s_client -> keel without EMS" ;; esac
