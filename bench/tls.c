@@ -27,7 +27,7 @@ static int common_settings(SSL_CTX *ctx, int mode)
     if (mode == BENCH_DEFAULTS)
         return 1;
     int v = mode == BENCH_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION;
-    /* In TLS 1.2 the client's groups also bound the ECDSA certificate's curve (RFC 8422 §5.1):
+    /* In TLS 1.2 the client's groups also bound the ECDSA certificate's curve (RFC 4492 §5.1, §5.3; RFC 8422):
      * P-256 is listed after X25519, which the key exchange still uses. */
     if (!SSL_CTX_set_min_proto_version(ctx, v) || !SSL_CTX_set_max_proto_version(ctx, v)
             || !SSL_CTX_set1_groups_list(ctx, mode == BENCH_TLS12 ? "X25519:P-256" : "X25519")

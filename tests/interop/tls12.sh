@@ -9,18 +9,10 @@
 #     rsa_pss_rsae sigalgs) and an RSA-PSS certificate (rsa_pss_pss); every group (X25519, X448,
 #     P-256, P-384, P-521). Asserted per connection from both sides' output: protocol, cipher,
 #     group, signature type, EMS, and the master key printed by both sides being the same;
-#   - resumption by session id (server -no_ticket) and by ticket (server -no_cache), "Reused" on
-#     both sides; a TLS 1.2 session is not resumed by a TLS 1.3 handshake;
-#   - extended master secret off on either side (openssl: OPENSSL_CONF `Options =
-#     -ExtendedMasterSecret`, the command has no switch for it; gnutls: %NO_SESSION_HASH);
-#   - mutual TLS, ALPN (agreed and refused), SNI (the server's second certificate), 1 MiB each way,
-#     identical CLIENT_RANDOM key-log lines on both sides;
-#   - downgrade protection (RFC 8446 §4.1.3): a 1.3-capable client against a server forced to 1.2
-#     by -tls1_2 or MaxProtocol succeeds; a 1.3-capable server answering a 1.2-only client writes
-#     the DOWNGRD\x01 sentinel; a relay that strips supported_versions from a 1.3 client's
-#     ClientHello (a downgrade attacker) makes the client abort with illegal_parameter;
-#   - TLS_FALLBACK_SCSV (RFC 7507): -fallback_scsv -tls1_2 against a 1.3-capable server gets
-#     inappropriate_fallback (keel as client and as server), and is accepted by a 1.2-only server.
+#   - RFC 4492 §5.1/§5.3 as OpenSSL applies it: a client whose groups omit the ECDSA certificate's
+#     curve is refused.
+# The other TLS 1.2 features (resumption, EMS, mTLS, ALPN/SNI, 1 MiB, key log, downgrade sentinel,
+# fallback SCSV) are in tls12_features.sh; programs (curl, nginx, python3) in dropin12.sh.
 # KEEL_T12_SELFTEST=1 runs the same script with KEEL_LIBDIR = the system libssl's directory: every
 # "keel" process then runs on the system libssl, and every check must pass (validates the script).
 # KEEL_T12_JOBS: clients run at once (default 6). SHOW_MAX: failures shown in detail (default 6).
@@ -55,7 +47,7 @@ for k in $KEYTYPES; do
     # keel's tool as client: 1.3-capable, the server picks the suite.
     spawn kt at-$k $PA -CAfile "$CA" -servername localhost
     # Groups on the RSA server: in TLS 1.2 the client's supported_groups also bounds the curve of
-    # an ECDSA certificate (RFC 8422 §5.1; checked below), which an RSA certificate avoids.
+    # an ECDSA certificate (RFC 4492 §5.1, §5.3, kept by RFC 8422; checked below), which an RSA certificate avoids.
     if [ $k = rsa2048 ]; then
         s=ECDHE-RSA-AES128-GCM-SHA256
         for g in $GROUPS_; do
@@ -129,7 +121,7 @@ for g in $GROUPS_; do
         "^Negotiated group: $(k_grp $g)\$" @"$T/at-grp-$g.page" '^New, TLSv1.2, Cipher is ECDHE-RSA-'
 done
 
-# RFC 8422 §5.1 as OpenSSL applies it: the ECDSA certificate's curve must be in the client's list.
+# RFC 4492 §5.1, §5.3 (RFC 8422) as OpenSSL applies it: the ECDSA certificate's curve must be in the client's list.
 ok "a-curve: openssl s_server refuses keel's client offering only X25519 to a P-256 certificate" \
     @"$T/a-curve.cli" 'alert handshake failure' '!Cipher is ECDHE' @"$T/A-p256.srv.out" 'no shared cipher'
 ok "b-curve: keel (openssl s_server) refuses a client offering only X25519 to its P-256 certificate" \
