@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 # Debian packages the build, the tests and the tools need; installed when missing (as root).
 DEB_PACKAGES = build-essential cmake pkg-config libssl-dev openssl libssl-doc gnutls-bin curl \
                clang libclang-rt-14-dev valgrind gnuplot-nox python3 socat stunnel4 \
-               softhsm2 libengine-pkcs11-openssl opensc
+               softhsm2 libengine-pkcs11-openssl opensc nginx-light
 
 .PHONY: all deps build test test-normal test-asan test-tsan demo bench fuzz-smoke fuzz clean compat
 

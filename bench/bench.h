@@ -39,8 +39,11 @@ void bench_measure2(double seconds, bench_op a, void *aarg, double *arate, bench
 extern long bench_ops_done;
 
 /* tls.c: contexts, pairs and the protocol figures. */
-SSL_CTX *bench_server_ctx(const bench_chain *ch, int defaults);
-SSL_CTX *bench_client_ctx(const bench_chain *ch, int defaults);
+/* The protocol settings of a figure's contexts (tls.c:common_settings): TLS 1.3 only, each
+ * library's defaults, or TLS 1.2 only (ECDHE-ECDSA-AES256-GCM-SHA384). */
+enum { BENCH_TLS13 = 0, BENCH_DEFAULTS = 1, BENCH_TLS12 = 2 };
+SSL_CTX *bench_server_ctx(const bench_chain *ch, int mode);
+SSL_CTX *bench_client_ctx(const bench_chain *ch, int mode);
 /* One full connection: new pair, handshake with verification, free. 1 on success. */
 int bench_one_handshake(SSL_CTX *cctx, SSL_CTX *sctx);
 int bench_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **c, SSL **s);
@@ -49,9 +52,9 @@ int bench_attach(SSL_CTX *cctx, SSL_CTX *sctx, BIO *cb, BIO *sb, SSL **c, SSL **
 int bench_drive(SSL *c, SSL *s);
 /* floor_name: also print the crypto floor measured alongside (NULL: none). */
 void bench_fig_handshake(const bench_chain *ch, const char *name, const char *floor_name, double seconds,
-                         int defaults);
+                         int mode);
 int bench_one_resumption(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess);
-void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds);
+void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode);
 void bench_fig_bulk(const bench_chain *ch, const char *suite, const char *name, const char *aead,
                     const char *floor_name, double seconds);
 void bench_fig_threads(const bench_chain *ch, double seconds);

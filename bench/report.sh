@@ -90,7 +90,9 @@ END {
     print "a leaf signed by an ECDSA P-256 CA, the client verifying chain and host name; no tickets and no session" > md
     print "cache on either library, except the *library defaults* row. Resumed: the server issues one stateless ticket" > md
     print "per connection, the client offers the first connection'"'"'s session (psk_dhe_ke, X25519) and closes with" > md
-    print "close_notify; SSL_session_reused() == 1 is checked on both sides of every connection. Floors are the same" > md
+    print "close_notify; SSL_session_reused() == 1 is checked on both sides of every connection. The TLS 1.2 rows: the" > md
+    print "same with TLS 1.2 only, ECDHE-ECDSA-AES256-GCM-SHA384, groups X25519:P-256 (X25519 used); resumed by an RFC 5077" > md
+    print "ticket (server cache off), an abbreviated handshake with no public-key work, so no floor. Floors are the same" > md
     print "public-key / AEAD work done bare through EVP in the same binary (their keel/OpenSSL ratio should be ~1.00:" > md
     print "it shows the run-to-run noise of a shared machine). Each figure is measured in alternating slices with its" > md
     print "floor in one process, so the *% of crypto floor* rows (per round, then median) are robust to load; their keel/OpenSSL column is the" > md
@@ -103,14 +105,18 @@ END {
     row("Full handshakes/s, Ed25519", "hs_ed25519", "%.0f")
     row("Full handshakes/s, ECDSA, library defaults (2 tickets each, caches on)", "hs_ecdsa_defaults", "%.0f")
     row("Resumed handshakes/s (ticket, psk_dhe_ke, X25519)", "hs_resume", "%.0f")
+    row("TLS 1.2 full handshakes/s, ECDHE-ECDSA P-256 (ECDHE-ECDSA-AES256-GCM-SHA384)", "hs12_ecdsa", "%.0f")
+    row("TLS 1.2 resumed handshakes/s (RFC 5077 ticket, abbreviated handshake)", "hs12_resume", "%.0f")
     row("Crypto floor, ECDSA (handshakes/s, bare EVP)", "floor_hs_ecdsa", "%.0f")
     row("Crypto floor, RSA-2048", "floor_hs_rsa", "%.0f")
     row("Crypto floor, Ed25519", "floor_hs_ed25519", "%.0f")
     row("Crypto floor, resumed (X25519 only)", "floor_hs_resume", "%.0f")
+    row("Crypto floor, TLS 1.2 ECDSA (same work as TLS 1.3)", "floor_hs12_ecdsa", "%.0f")
     pctrow("Handshake % of crypto floor, ECDSA", "hs_ecdsa", "floor_hs_ecdsa")
     pctrow("Handshake % of crypto floor, RSA-2048", "hs_rsa", "floor_hs_rsa")
     pctrow("Handshake % of crypto floor, Ed25519", "hs_ed25519", "floor_hs_ed25519")
     pctrow("Resumed handshake % of its crypto floor", "hs_resume", "floor_hs_resume")
+    pctrow("TLS 1.2 handshake % of crypto floor, ECDSA", "hs12_ecdsa", "floor_hs12_ecdsa")
     row("Bulk MB/s, TLS_AES_128_GCM_SHA256, 16 KiB writes", "bulk_aes128gcm", "%.0f")
     row("Bulk MB/s, TLS_AES_256_GCM_SHA384", "bulk_aes256gcm", "%.0f")
     row("Bulk MB/s, TLS_CHACHA20_POLY1305_SHA256", "bulk_chacha20", "%.0f")
@@ -153,19 +159,19 @@ END {
     target("≤ 500 allocations per full handshake pair", fmt(a, "%.0f"), a < 0 ? -1 : a <= 500)
 
     # The chart: keel relative to OpenSSL with higher = keel better, and each library against its floor.
-    split("hs_ecdsa hs_rsa hs_ed25519 hs_ecdsa_defaults hs_resume bulk_aes128gcm bulk_aes256gcm bulk_chacha20 threads_scaling", up, " ")
-    split("floor_hs_ecdsa floor_hs_rsa floor_hs_ed25519 - floor_hs_resume floor_aead_aes128gcm floor_aead_aes256gcm floor_aead_chacha20 -", uf, " ")
-    split("HS ECDSA|HS RSA|HS Ed25519|HS defaults|HS resumed|Bulk AES-128|Bulk AES-256|Bulk ChaCha|2-thread scaling", ul, "|")
-    for (i = 1; i <= 9; i++) {
+    split("hs_ecdsa hs_rsa hs_ed25519 hs_ecdsa_defaults hs_resume hs12_ecdsa hs12_resume bulk_aes128gcm bulk_aes256gcm bulk_chacha20 threads_scaling", up, " ")
+    split("floor_hs_ecdsa floor_hs_rsa floor_hs_ed25519 - floor_hs_resume floor_hs12_ecdsa - floor_aead_aes128gcm floor_aead_aes256gcm floor_aead_chacha20 -", uf, " ")
+    split("HS ECDSA|HS RSA|HS Ed25519|HS defaults|HS resumed|HS 1.2 ECDSA|HS 1.2 resumed|Bulk AES-128|Bulk AES-256|Bulk ChaCha|2-thread scaling", ul, "|")
+    for (i = 1; i <= 11; i++) {
         o = med("openssl", up[i]); k = med("keel", up[i]); po = pct(up[i], uf[i], "openssl"); pk = pct(up[i], uf[i], "keel")
         if (o > 0 && k > 0) plot(ul[i], k / o, (po > 0 && pk > 0) ? pk / po : -1)
     }
     split("heap_pair heap_pair_rb allocs_handshake", dn, " "); split("Heap/pair|Heap/pair (release bufs)|Allocs/HS", dl, "|")
     for (i = 1; i <= 3; i++) { o = med("openssl", dn[i]); k = med("keel", dn[i]); if (o > 0 && k > 0) plot(dl[i], o / k, -1) }
-    split("hs_ecdsa hs_rsa hs_ed25519 hs_resume bulk_aes128gcm bulk_aes256gcm bulk_chacha20", fp, " ")
-    split("floor_hs_ecdsa floor_hs_rsa floor_hs_ed25519 floor_hs_resume floor_aead_aes128gcm floor_aead_aes256gcm floor_aead_chacha20", ff, " ")
-    split("HS ECDSA|HS RSA|HS Ed25519|HS resumed|Bulk AES-128|Bulk AES-256|Bulk ChaCha", fl, "|")
-    for (i = 1; i <= 7; i++) {
+    split("hs_ecdsa hs_rsa hs_ed25519 hs_resume hs12_ecdsa bulk_aes128gcm bulk_aes256gcm bulk_chacha20", fp, " ")
+    split("floor_hs_ecdsa floor_hs_rsa floor_hs_ed25519 floor_hs_resume floor_hs12_ecdsa floor_aead_aes128gcm floor_aead_aes256gcm floor_aead_chacha20", ff, " ")
+    split("HS ECDSA|HS RSA|HS Ed25519|HS resumed|HS 1.2 ECDSA|Bulk AES-128|Bulk AES-256|Bulk ChaCha", fl, "|")
+    for (i = 1; i <= 8; i++) {
         o = pct(fp[i], ff[i], "openssl"); k = pct(fp[i], ff[i], "keel")
         if (o > 0 && k > 0) printf "\"%s\" %.1f %.1f\n", fl[i], o, k > floor
     }

@@ -14,45 +14,55 @@
 
 /* OpenSSL 3.0's default TLS 1.3 list, set on both libraries so both negotiate the same suite. */
 #define BENCH_SUITES "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+/* The ECDHE-ECDSA suite OpenSSL's default order puts first (RFC 5289): TLS 1.2's counterpart of the
+ * TLS 1.3 figures' TLS_AES_256_GCM_SHA384. */
+#define BENCH_SUITE12 "ECDHE-ECDSA-AES256-GCM-SHA384"
 
 /* `defaults` = 0 makes both libraries do identical protocol work: TLS 1.3 only, X25519, no session
  * tickets and no session cache (otherwise both servers issue two tickets per connection, which the
  * full-handshake figures do not want to measure; the resumption figure turns one back on).
  * `defaults` = 1 leaves each library's own defaults. */
-static int common_settings(SSL_CTX *ctx, int defaults)
+static int common_settings(SSL_CTX *ctx, int mode)
 {
-    if (defaults)
+    if (mode == BENCH_DEFAULTS)
         return 1;
-    return SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION)
-        && SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)
-        && SSL_CTX_set1_groups_list(ctx, "X25519")
-        && SSL_CTX_set_ciphersuites(ctx, BENCH_SUITES)
-        && SSL_CTX_set_num_tickets(ctx, 0);
+    int v = mode == BENCH_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    /* In TLS 1.2 the client's groups also bound the ECDSA certificate's curve (RFC 4492 §5.1, §5.3; RFC 8422):
+     * P-256 is listed after X25519, which the key exchange still uses. */
+    if (!SSL_CTX_set_min_proto_version(ctx, v) || !SSL_CTX_set_max_proto_version(ctx, v)
+            || !SSL_CTX_set1_groups_list(ctx, mode == BENCH_TLS12 ? "X25519:P-256" : "X25519")
+            || !SSL_CTX_set_num_tickets(ctx, 0))
+        return 0;
+    if (mode != BENCH_TLS12)
+        return SSL_CTX_set_ciphersuites(ctx, BENCH_SUITES);
+    /* TLS 1.2: no RFC 5077 ticket unless a figure asks for one (as TLS 1.3 issues none above). */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    return SSL_CTX_set_cipher_list(ctx, BENCH_SUITE12);
 }
 
-SSL_CTX *bench_server_ctx(const bench_chain *ch, int defaults)
+SSL_CTX *bench_server_ctx(const bench_chain *ch, int mode)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL || !SSL_CTX_use_certificate(ctx, ch->leaf) || !SSL_CTX_use_PrivateKey(ctx, ch->leaf_key)
-            || !common_settings(ctx, defaults)) {
+            || !common_settings(ctx, mode)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    if (!defaults)
+    if (mode != BENCH_DEFAULTS)
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return ctx;
 }
 
-SSL_CTX *bench_client_ctx(const bench_chain *ch, int defaults)
+SSL_CTX *bench_client_ctx(const bench_chain *ch, int mode)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL || !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ch->ca)
-            || !common_settings(ctx, defaults)) {
+            || !common_settings(ctx, mode)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (!defaults)
+    if (mode != BENCH_DEFAULTS)
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return ctx;
 }
@@ -126,10 +136,10 @@ __attribute__((noinline)) int bench_one_handshake(SSL_CTX *cctx, SSL_CTX *sctx)
     return ok;
 }
 
-static void make_ctxs(const bench_chain *ch, int defaults, SSL_CTX **cctx, SSL_CTX **sctx)
+static void make_ctxs(const bench_chain *ch, int mode, SSL_CTX **cctx, SSL_CTX **sctx)
 {
-    *cctx = bench_client_ctx(ch, defaults);
-    *sctx = bench_server_ctx(ch, defaults);
+    *cctx = bench_client_ctx(ch, mode);
+    *sctx = bench_server_ctx(ch, mode);
     if (*cctx == NULL || *sctx == NULL)
         bench_die("SSL_CTX setup");
 }
@@ -165,16 +175,17 @@ static void measure_with_floor(const bench_chain *ch, const char *name, const ch
 }
 
 void bench_fig_handshake(const bench_chain *ch, const char *name, const char *floor_name, double seconds,
-                         int defaults)
+                         int mode)
 {
     hs_arg h = { NULL, NULL, NULL };
-    make_ctxs(ch, defaults, &h.cctx, &h.sctx);
+    int defaults = mode == BENCH_DEFAULTS;
+    make_ctxs(ch, mode, &h.cctx, &h.sctx);
     /* Check once what was negotiated, so a silent fallback cannot inflate a figure. */
     SSL *c, *s;
     if (!bench_pair(h.cctx, h.sctx, &c, &s) || !bench_drive(c, s))
         bench_die("handshake");
-    if (SSL_version(c) != TLS1_3_VERSION || (!defaults && SSL_get_negotiated_group(c) != NID_X25519)
-            || SSL_session_reused(c) != 0)
+    if (SSL_version(c) != (mode == BENCH_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION)
+            || (!defaults && SSL_get_negotiated_group(c) != NID_X25519) || SSL_session_reused(c) != 0)
         bench_die("negotiated parameters");
     fprintf(stderr, "# %s: %s %s\n", name, SSL_get_version(c), SSL_CIPHER_get_name(SSL_get_current_cipher(c)));
     SSL_free(c);
@@ -243,20 +254,25 @@ static int op_resumption(void *arg)
     return bench_one_resumption(h->cctx, h->sctx, h->sess);
 }
 
-void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds)
+void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode)
 {
     SSL_CTX *cctx, *sctx;
-    make_ctxs(ch, 0, &cctx, &sctx);
+    int version = mode == BENCH_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    make_ctxs(ch, mode, &cctx, &sctx);
     SSL_CTX_set_num_tickets(sctx, 1);
+    /* TLS 1.2: an RFC 5077 ticket in the full handshake; the abbreviated handshake that resumes it
+     * (RFC 5077 §3.1) has no key exchange and, unless the ticket needs renewing, no new ticket. */
+    SSL_CTX_clear_options(sctx, SSL_OP_NO_TICKET);
+    SSL_CTX_clear_options(cctx, SSL_OP_NO_TICKET);
     SSL_SESSION *sess = first_session(cctx, sctx);
     if (sess == NULL)
         bench_die("first connection's session");
     SSL *c, *s;
     if (!bench_pair(cctx, sctx, &c, &s) || !SSL_set_session(c, sess) || !drive_both(c, s))
         bench_die("resumed handshake");
-    if (SSL_session_reused(c) != 1 || SSL_session_reused(s) != 1 || SSL_version(c) != TLS1_3_VERSION
-            || SSL_get_negotiated_group(c) != NID_X25519)
-        bench_die("resumption check (SSL_session_reused != 1, or not TLS 1.3 with X25519)");
+    if (SSL_session_reused(c) != 1 || SSL_session_reused(s) != 1 || SSL_version(c) != version
+            || (mode != BENCH_TLS12 && SSL_get_negotiated_group(c) != NID_X25519))
+        bench_die("resumption check (SSL_session_reused != 1, or not the version and group expected)");
     close_client(c);
     fprintf(stderr, "# %s: %s %s, session reused on both sides\n", name, SSL_get_version(c),
             SSL_CIPHER_get_name(SSL_get_current_cipher(c)));

@@ -97,13 +97,16 @@ hold_until() {
 
 # ---- certificates ----
 
-# genkey TYPE OUT: p256 | p384 | rsa2048 | ed25519
+# genkey TYPE OUT: p256 | p384 | p521 | rsa2048 | rsapss (an RSA-PSS key, 2048 bits) | ed25519 | ed448
 genkey() {
     case $1 in
     p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
     p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$2" ;;
+    p521) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$2" ;;
     rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
+    rsapss) openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out "$2" ;;
     ed25519) openssl genpkey -algorithm ED25519 -out "$2" ;;
+    ed448) openssl genpkey -algorithm ED448 -out "$2" ;;
     *) echo "genkey: unknown type $1" >&2; return 1 ;;
     esac 2>/dev/null
 }
