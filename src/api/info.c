@@ -180,18 +180,18 @@ static const struct { int code; const char *s, *l; } alerts[] = {
     { TLS1_AD_PROTOCOL_VERSION, "PV", "protocol version" },
     { TLS1_AD_INSUFFICIENT_SECURITY, "IS", "insufficient security" },
     { TLS1_AD_INTERNAL_ERROR, "IE", "internal error" },
-    { TLS1_AD_INAPPROPRIATE_FALLBACK, "IF", "inappropriate fallback" },
     { TLS1_AD_USER_CANCELLED, "US", "user canceled" },
     { TLS1_AD_NO_RENEGOTIATION, "NR", "no renegotiation" },
-    { TLS13_AD_MISSING_EXTENSION, "ME", "missing extension" },
     { TLS1_AD_UNSUPPORTED_EXTENSION, "UE", "unsupported extension" },
     { TLS1_AD_CERTIFICATE_UNOBTAINABLE, "CO", "certificate unobtainable" },
     { TLS1_AD_UNRECOGNIZED_NAME, "UN", "unrecognized name" },
     { TLS1_AD_BAD_CERTIFICATE_STATUS_RESPONSE, "BR", "bad certificate status response" },
     { TLS1_AD_BAD_CERTIFICATE_HASH_VALUE, "BH", "bad certificate hash value" },
     { TLS1_AD_UNKNOWN_PSK_IDENTITY, "UP", "unknown PSK identity" },
-    { TLS13_AD_CERTIFICATE_REQUIRED, "CQ", "certificate required" },
-    { TLS1_AD_NO_APPLICATION_PROTOCOL, "AP", "no application protocol" },
+    /* OpenSSL 3.0 has a long name only for this one of the later alerts, and no name at all
+     * for inappropriate_fallback, missing_extension and certificate_required: "UK" /
+     * "unknown", as its strings are what applications print and match. */
+    { TLS1_AD_NO_APPLICATION_PROTOCOL, "UK", "no application protocol" },
 };
 
 const char *SSL_alert_desc_string(int value)

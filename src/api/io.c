@@ -356,7 +356,12 @@ int SSL_shutdown(SSL *s)
 
 int SSL_key_update(SSL *s, int updatetype)
 {
-    if (s->conn == NULL || s->in_init || s->conn->version != TLS1_3_VERSION) {
+    /* OpenSSL's order of checks: the protocol first, then the state. */
+    if (s->conn != NULL && s->conn->version != 0 && s->conn->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
+    if (s->conn == NULL || s->in_init) {
         ERR_raise(ERR_LIB_SSL, SSL_R_STILL_IN_INIT);
         return 0;
     }

@@ -133,12 +133,13 @@ void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t le
 {
     if (s->s.msg_callback == NULL)
         return;
-    /* The version the message is interpreted by, as OpenSSL reports it: the negotiated one, and
-     * before that a client's highest enabled version (a server's stays TLS 1.3 for now). */
+    /* The version the message is interpreted by, as OpenSSL 3.0 reports it (tests/diff/tls12.c):
+     * the negotiated one; before that a client's highest enabled version, and for a server TLS 1.3
+     * for what it reads but TLS 1.2 for what it sends (an alert refusing the ClientHello). */
     int v = TLS1_3_VERSION;
     if (s->conn != NULL && s->conn->version != 0)
         v = s->conn->version;
-    else if (!s->server && !keel_tls13_allowed(&s->s))
+    else if (s->server ? write : !keel_tls13_allowed(&s->s))
         v = TLS1_2_VERSION;
     s->s.msg_callback(write, v, content_type, buf, len, s, s->s.msg_callback_arg);
 }

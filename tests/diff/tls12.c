@@ -9,6 +9,7 @@
  *     renegotiation flags, the downgrade sentinel (RFC 8446 §4.1.3) in server_random;
  *   - both ends agree: Finished, master secret, RFC 5705 exporter (and OpenSSL's refusal of the
  *     PRF's own labels), sessions (version, suite, id, ticket, master key length);
+ *   - the alert names (SSL_alert_desc_string, _long) of every value;
  *   - failures, with the reason each side raises: protocol versions that do not meet (not TLS
  *     1.1: OpenSSL's client offers it and its server fails later for want of a signature
  *     algorithm the level allows; keel's client offers no version below 1.2 — docs/COMPAT.md),
@@ -405,6 +406,12 @@ int main(int argc, char **argv)
         done(c, s);
     }
     free_ctx(cc, sc);
+
+    /* The alert names applications print (SSL_alert_desc_string(3)). */
+    printf("alert names\n");
+    for (int v = 0; v < 256; v++)
+        if (strcmp(SSL_alert_desc_string(v), "UK") != 0 || strcmp(SSL_alert_desc_string_long(v), "unknown") != 0)
+            printf("  %d %s %s\n", v, SSL_alert_desc_string(v), SSL_alert_desc_string_long(v));
 
     keel_test_chain_free(&ec);
     keel_test_chain_free(&rsa);
