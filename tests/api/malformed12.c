@@ -1,0 +1,877 @@
+/* Hostile TLS 1.2 peers, both victims (issue #12): a real keel client and server run a TLS 1.2
+ * handshake in memory (the server forced to TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256, the server
+ * requesting a client certificate), the flight under test is taken apart and a case's crafting
+ * function writes the replacement, which the victim reads. In TLS 1.2 everything before
+ * ChangeCipherSpec is plaintext; what follows it (Finished, records after the handshake) is
+ * opened and re-sealed here with the key block derived from the key log's CLIENT_RANDOM line
+ * (RFC 5246 §6.3, libcrypto's TLS1-PRF) and AES-GCM as RFC 5288 §3 (salt || explicit nonce, the
+ * explicit nonce being the sequence number; additional data RFC 5246 §6.2.3.3).
+ * Each case checks what malformed.h's cases check: SSL_ERROR_SSL, OpenSSL 3.0's reason on the
+ * error stack, one fatal alert (decrypted where it was protected) as the last record, nothing
+ * written after it. The expected values were taken from this very program built against the
+ * system libssl (OpenSSL 3.0), where the same bytes are crafted from an OpenSSL pair.
+ * malformed12_server.c has the hostile ClientHellos; tests/interop/tls12_client.sh the hostile
+ * server flights. */
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+
+#include "malformed.h"
+
+enum { MF12_AT_SF2 = 100 };  /* the server's last flight ([NewSessionTicket] CCS Finished) */
+enum { MF12_OK = -2, MF12_RENEG = -3 };  /* alert field: the handshake must succeed / a warning */
+
+static keel_test_chain other;  /* a second CA and leaf, unknown to both ends */
+static buf orig_ch;            /* the case's original ClientHello (handshake message) */
+
+/* ---- TLS 1.2 AES-128-GCM records (RFC 5288 §3, RFC 5246 §6.2.3.3) ---------------------------- */
+
+/* prot's iv holds the 4-byte salt (client_write_IV / server_write_IV) in its first bytes. */
+static void nonce12(const prot *p, uint64_t seq, uint8_t nonce[12], uint8_t aad[13], uint8_t type,
+                    size_t len)
+{
+    memcpy(nonce, p->iv, 4);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] = aad[i] = (uint8_t)(seq >> (56 - 8 * i));
+    aad[8] = type;
+    aad[9] = 3;
+    aad[10] = 3;
+    aad[11] = (uint8_t)(len >> 8);
+    aad[12] = (uint8_t)len;
+}
+
+static void seal12(prot *p, buf *out, uint8_t type, const void *data, size_t len)
+{
+    uint8_t nonce[12], aad[13], tag[16], *ct = malloc(len + 1);
+    int outl = 0, fl = 0;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+
+    if (ct == NULL || x == NULL)
+        abort();
+    nonce12(p, p->seq++, nonce, aad, type, len);
+    if (!EVP_EncryptInit_ex(x, EVP_aes_128_gcm(), NULL, p->key, nonce)
+            || !EVP_EncryptUpdate(x, NULL, &outl, aad, 13)
+            || (len > 0 && !EVP_EncryptUpdate(x, ct, &outl, data, (int)len))
+            || !EVP_EncryptFinal_ex(x, ct + outl, &fl)
+            || !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag))
+        abort();
+    b_u8(out, type);
+    b_u16(out, 0x0303);
+    b_u16(out, (unsigned)(8 + len + 16));
+    b_put(out, nonce + 4, 8);
+    b_put(out, ct, len);
+    b_put(out, tag, 16);
+    EVP_CIPHER_CTX_free(x);
+    free(ct);
+}
+
+/* Opens one record (header included) as sealed with sequence number seq: 1 and its content. */
+static int open12(const prot *p, uint64_t seq, const uint8_t *rec, size_t rlen, uint8_t *out,
+                  size_t *olen)
+{
+    uint8_t nonce[12], aad[13];
+    int outl = 0, fl = 0, ok;
+    if (rlen < 5 + 8 + 16)
+        return 0;
+    size_t len = rlen - 5 - 8 - 16;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    nonce12(p, seq, nonce, aad, rec[0], len);
+    memcpy(nonce + 4, rec + 5, 8);
+    ok = x != NULL && EVP_DecryptInit_ex(x, EVP_aes_128_gcm(), NULL, p->key, nonce)
+        && EVP_DecryptUpdate(x, NULL, &outl, aad, 13)
+        && (len == 0 || EVP_DecryptUpdate(x, out, &outl, rec + 13, (int)len))
+        && EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, (void *)(rec + 13 + len))
+        && EVP_DecryptFinal_ex(x, out + outl, &fl) > 0;
+    EVP_CIPHER_CTX_free(x);
+    *olen = len;
+    return ok;
+}
+
+/* The key block (RFC 5246 §6.3) from the master secret the key log gave away for `client`:
+ * client_write_key, server_write_key, client_write_IV, server_write_IV (no MAC keys: AEAD). */
+static int keys12(SSL *client, prot *cw, prot *sw)
+{
+    const uint8_t *master = NULL;
+    uint8_t seed[13 + 64], kb[40];
+    for (int i = 0; i < nkeys; i++)
+        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
+            master = keys[i].secret;
+    if (master == NULL)
+        return 0;
+    memcpy(seed, "key expansion", 13);
+    SSL_get_server_random(client, seed + 13, 32);
+    SSL_get_client_random(client, seed + 45, 32);
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, 48),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed)),
+        OSSL_PARAM_construct_end(),
+    };
+    int ok = k != NULL && EVP_KDF_derive(k, kb, sizeof(kb), params) > 0;
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+    if (!ok)
+        return 0;
+    memset(cw, 0, sizeof(*cw));
+    memset(sw, 0, sizeof(*sw));
+    memcpy(cw->key, kb, 16);
+    memcpy(sw->key, kb + 16, 16);
+    memcpy(cw->iv, kb + 32, 4);
+    memcpy(sw->iv, kb + 36, 4);
+    return 1;
+}
+
+/* ---- flights --------------------------------------------------------------------------------- */
+
+static void add_msgs(flight *f, const buf *b, int enc)
+{
+    size_t off = 0;
+    while (off + 4 <= b->n && f->n < MF_MAX_MSGS) {
+        size_t len = (size_t)b->p[off + 1] << 16 | (size_t)b->p[off + 2] << 8 | b->p[off + 3];
+        if (off + 4 + len > b->n)
+            abort();
+        msg *m = &f->m[f->n++];
+        m->type = b->p[off];
+        m->len = len;
+        m->body = malloc(len + 1);
+        memcpy(m->body, b->p + off + 4, len);
+        m->enc = enc;
+        off += 4 + len;
+    }
+}
+
+/* Takes a TLS 1.2 flight apart: plaintext handshake records, then (after change_cipher_spec)
+ * handshake records protected with `rd` (the sender's key, sequence 0). */
+static int flight12_parse(flight *f, const buf *in, const prot *rd)
+{
+    rawrec r[64];
+    size_t nr = split_records(in->p, in->n, r, 64);
+    buf plain = { 0 }, enc = { 0 };
+    static uint8_t tmp[20000];
+    uint64_t seq = 0;
+    int ok = 1;
+
+    for (size_t i = 0; i < nr && ok; i++) {
+        if (r[i].type == 20) {
+            f->ccs = 1;
+        } else if (r[i].type == 22 && !f->ccs) {
+            b_put(&plain, r[i].rec + 5, r[i].len - 5);
+        } else if (r[i].type == 22 && rd != NULL) {
+            size_t len;
+            ok = open12(rd, seq++, r[i].rec, r[i].len, tmp, &len);
+            b_put(&enc, tmp, len);
+        }
+    }
+    add_msgs(f, &plain, 0);
+    add_msgs(f, &enc, 1);
+    b_free(&plain);
+    b_free(&enc);
+    if (rd != NULL) {
+        f->wp = *rd;
+        f->wp.seq = 0;
+    }
+    return ok;
+}
+
+static void hs12(flight *f, int enc, uint8_t type, const void *body, size_t n)
+{
+    buf m = { 0 };
+    b_u8(&m, type);
+    b_u24(&m, n);
+    b_put(&m, body, n);
+    if (enc) {
+        if (f->ccs && !f->ccs_done)
+            put_ccs(f);
+        seal12(&f->wp, &f->out, 22, m.p, m.n);
+    } else {
+        put_plain(f, 22, m.p, m.n);
+    }
+    b_free(&m);
+}
+
+static void orig12(flight *f, int i)
+{
+    hs12(f, f->m[i].enc, f->m[i].type, f->m[i].body, f->m[i].len);
+}
+
+/* The flight with message `type`'s body changed by `edit` (dropped when edit is NULL). */
+static void edit12(flight *f, uint8_t type, void (*edit)(buf *b))
+{
+    for (int k = 0; k < f->n; k++) {
+        if (f->m[k].type != type) {
+            orig12(f, k);
+        } else if (edit != NULL) {
+            buf b = { 0 };
+            b_put(&b, f->m[k].body, f->m[k].len);
+            edit(&b);
+            hs12(f, f->m[k].enc, type, b.p, b.n);
+            b_free(&b);
+        }
+    }
+    if (f->ccs && !f->ccs_done)
+        put_ccs(f);
+}
+
+/* ---- the client's second flight: Certificate ClientKeyExchange CertificateVerify CCS Finished */
+
+/* ClientKeyExchange (RFC 8422 §5.7): ECPoint<1..255>. */
+static void cke_empty(buf *b) { b->p[0] = 0; b->n = 1; }
+static void cke_short(buf *b) { b->p[0]--; b->n--; }
+static void cke_off_curve(buf *b) { b->p[b->n - 1] ^= 1; }
+static void cke_compressed(buf *b) { b->p[0] = 33; b->p[1] = 2 | (b->p[65] & 1); b->n = 34; }
+static void cke_trailing(buf *b) { b_u8(b, 0); }
+static void cke_no_prefix(buf *b) { memmove(b->p, b->p + 1, b->n - 1); b->n--; }
+/* CertificateVerify (RFC 5246 §7.4.1.4.1, §7.4.8): scheme, signature<0..2^16-1>. */
+static void cv_pss(buf *b) { b->p[0] = 8; b->p[1] = 4; }
+static void cv_unknown_scheme(buf *b) { b->p[0] = 0x0a; b->p[1] = 0x0a; }
+static void cv_bad_sig(buf *b) { b->p[b->n - 4] ^= 0x40; }
+static void cv_trailing(buf *b) { b_u8(b, 0); }
+static void cv_short(buf *b) { b->n -= 1; }
+/* Certificate (RFC 5246 §7.4.2): certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
+static void cert_list_long(buf *b) { b->p[2]++; }
+static void cert_entry_long(buf *b) { b->p[5]++; }
+static void cert_garbage(buf *b) { memset(b->p + 6, 0x5a, b->n - 6 > 40 ? 40 : b->n - 6); }
+static X509 *unknown_leaf, *unknown_ca;  /* issued by a CA of another name */
+static void cert_with(buf *b, X509 *x)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    b->n = 0;
+    b_u24(b, (size_t)n + 3);
+    b_u24(b, (size_t)n);
+    b_put(b, der, (size_t)n);
+    OPENSSL_free(der);
+}
+static void cert_unknown_ca(buf *b) { cert_with(b, unknown_leaf); }
+/* A CA of the trusted CA's name but another key. */
+static void cert_forged_issuer(buf *b) { cert_with(b, other.leaf); }
+static void cert_empty(buf *b) { memset(b->p, 0, 3); b->n = 3; }
+/* Finished (RFC 5246 §7.4.9): verify_data[12]. */
+static void fin_flip(buf *b) { b->p[0] ^= 1; }
+static void fin_short(buf *b) { b->n = 11; }
+static void fin_long(buf *b) { b_u8(b, 0); }
+
+#define CF(name, type, edit) static void name(flight *f) { edit12(f, type, edit); }
+CF(cf_cke_empty, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_empty)
+CF(cf_cke_short, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_short)
+CF(cf_cke_off_curve, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_off_curve)
+CF(cf_cke_compressed, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_compressed)
+CF(cf_cke_trailing, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_trailing)
+CF(cf_cke_no_prefix, SSL3_MT_CLIENT_KEY_EXCHANGE, cke_no_prefix)
+CF(cf_cv_pss, SSL3_MT_CERTIFICATE_VERIFY, cv_pss)
+CF(cf_cv_unknown_scheme, SSL3_MT_CERTIFICATE_VERIFY, cv_unknown_scheme)
+CF(cf_cv_bad_sig, SSL3_MT_CERTIFICATE_VERIFY, cv_bad_sig)
+CF(cf_cv_trailing, SSL3_MT_CERTIFICATE_VERIFY, cv_trailing)
+CF(cf_cv_short, SSL3_MT_CERTIFICATE_VERIFY, cv_short)
+CF(cf_cv_missing, SSL3_MT_CERTIFICATE_VERIFY, NULL)
+CF(cf_cert_list_long, SSL3_MT_CERTIFICATE, cert_list_long)
+CF(cf_cert_entry_long, SSL3_MT_CERTIFICATE, cert_entry_long)
+CF(cf_cert_garbage, SSL3_MT_CERTIFICATE, cert_garbage)
+CF(cf_cert_unknown_ca, SSL3_MT_CERTIFICATE, cert_unknown_ca)
+CF(cf_cert_forged_issuer, SSL3_MT_CERTIFICATE, cert_forged_issuer)
+CF(cf_cert_empty_with_cv, SSL3_MT_CERTIFICATE, cert_empty)
+CF(cf_fin_flip, SSL3_MT_FINISHED, fin_flip)
+CF(cf_fin_short, SSL3_MT_FINISHED, fin_short)
+CF(cf_fin_long, SSL3_MT_FINISHED, fin_long)
+
+/* A ChangeCipherSpec whose body is not the single byte 1 (RFC 5246 §7.1). */
+static void ccs_body(flight *f, const uint8_t *p, size_t n)
+{
+    for (int k = 0; k < f->n; k++) {
+        if (f->m[k].enc && !f->ccs_done) {
+            put_plain(f, 20, p, n);
+            f->ccs_done = 1;
+        }
+        orig12(f, k);
+    }
+}
+static void cf_ccs_02(flight *f) { ccs_body(f, (const uint8_t *)"\x02", 1); }
+static void cf_ccs_two_bytes(flight *f) { ccs_body(f, (const uint8_t *)"\x01\x01", 2); }
+static void cf_ccs_empty(flight *f) { ccs_body(f, (const uint8_t *)"", 0); }
+
+/* The ChangeCipherSpec before ClientKeyExchange: no keys to change to yet (RFC 5246 §7.3). */
+static void cf_ccs_before_cke(flight *f)
+{
+    orig12(f, find_msg(f, SSL3_MT_CERTIFICATE));
+    put_ccs(f);
+}
+
+/* Two CCS records. */
+static void cf_ccs_twice(flight *f)
+{
+    put_ccs(f);
+    edit12(f, 0, NULL);
+}
+
+/* The first half of Finished in a plaintext record before the CCS, the rest after it: a
+ * handshake message may not span a key change (RFC 5246 §7.1, RFC 8446 §5.1). */
+static void cf_fin_split_ccs(flight *f)
+{
+    int i = find_msg(f, SSL3_MT_FINISHED);
+    uint8_t m[16] = { SSL3_MT_FINISHED, 0, 0, 12 };
+    memcpy(m + 4, f->m[i].body, 12);
+    for (int k = 0; k < i; k++)
+        orig12(f, k);
+    put_plain(f, 22, m, 8);
+    put_ccs(f);
+    seal12(&f->wp, &f->out, 22, m + 8, 8);
+}
+
+/* Finished sent in the clear after the CCS. */
+static void cf_fin_plaintext(flight *f)
+{
+    int i = find_msg(f, SSL3_MT_FINISHED);
+    for (int k = 0; k < i; k++)
+        orig12(f, k);
+    put_ccs(f);
+    hs12(f, 0, SSL3_MT_FINISHED, f->m[i].body, f->m[i].len);
+}
+
+/* Finished before ClientKeyExchange's CCS: it has no place (unexpected). */
+static void cf_fin_before_ccs(flight *f)
+{
+    int i = find_msg(f, SSL3_MT_FINISHED);
+    for (int k = 0; k < i; k++)
+        orig12(f, k);
+    hs12(f, 0, SSL3_MT_FINISHED, f->m[i].body, f->m[i].len);
+}
+
+/* A client that was asked but sends no certificate, yet a CertificateVerify (RFC 5246 §7.4.8:
+ * only after a certificate with signing capability). */
+static void cf_cv_without_cert(flight *f) { edit12(f, SSL3_MT_CERTIFICATE, cert_empty); }
+
+/* ---- the server's last flight: [NewSessionTicket] CCS Finished (client victim) ------------- */
+
+/* NewSessionTicket (RFC 5077 §3.3): lifetime_hint, ticket<0..2^16-1>. */
+static void nst_short(buf *b) { b->n = 3; }
+static void nst_ticket_long(buf *b) { b->p[4]++; }
+CF(sf2_nst_short, SSL3_MT_NEWSESSION_TICKET, nst_short)
+CF(sf2_nst_ticket_long, SSL3_MT_NEWSESSION_TICKET, nst_ticket_long)
+CF(sf2_fin_flip, SSL3_MT_FINISHED, fin_flip)
+CF(sf2_fin_short, SSL3_MT_FINISHED, fin_short)
+CF(sf2_fin_long, SSL3_MT_FINISHED, fin_long)
+static void sf2_fin_split_ccs(flight *f) { cf_fin_split_ccs(f); }
+static void sf2_ccs_02(flight *f) { cf_ccs_02(f); }
+/* RFC 5077 §3.3: no NewSessionTicket unless session_ticket was acknowledged (the setup has the
+ * client offer none, so there is no ticket extension in the ServerHello). */
+static void sf2_nst_unsolicited(flight *f)
+{
+    static const uint8_t nst[] = { 0, 0, 0, 100, 0, 4, 1, 2, 3, 4 };
+    hs12(f, 0, SSL3_MT_NEWSESSION_TICKET, nst, sizeof(nst));
+    edit12(f, 0, NULL);
+}
+static void no_ticket(SSL *client, SSL *server)
+{
+    (void)server;
+    SSL_set_options(client, SSL_OP_NO_TICKET);
+}
+
+/* ---- records after the handshake (f->wp: the sender's key after its Finished) --------------- */
+
+static const uint8_t hello_request[] = { SSL3_MT_HELLO_REQUEST, 0, 0, 0 };
+static const uint8_t key_update[] = { SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
+static void app_hello_request(flight *f) { seal12(&f->wp, &f->out, 22, hello_request, 4); }
+static void app_client_hello(flight *f) { seal12(&f->wp, &f->out, 22, orig_ch.p, orig_ch.n); }
+static void app_key_update(flight *f) { seal12(&f->wp, &f->out, 22, key_update, sizeof(key_update)); }
+static void app_finished(flight *f)
+{
+    static const uint8_t fin[16] = { SSL3_MT_FINISHED, 0, 0, 12 };
+    seal12(&f->wp, &f->out, 22, fin, sizeof(fin));
+}
+static void app_ccs(flight *f) { put_ccs(f); }
+static void app_ccs_sealed(flight *f) { seal12(&f->wp, &f->out, 20, "\x01", 1); }
+static void app_bad_tag(flight *f)
+{
+    seal12(&f->wp, &f->out, 23, "hello", 5);
+    f->out.p[f->out.n - 1] ^= 1;
+}
+static void app_replay(flight *f)
+{
+    f->wp.seq--;  /* the sender's Finished's sequence number again */
+    seal12(&f->wp, &f->out, 23, "hello", 5);
+}
+static void app_plaintext(flight *f) { put_plain(f, 23, "hello", 5); }
+static void app_short(flight *f) { put_plain(f, 23, "\0\0\0\0\0\0\0\0\0\0", 10); }
+static void app_unknown_type(flight *f) { seal12(&f->wp, &f->out, 30, "hello", 5); }
+static void no_reneg(SSL *client, SSL *server)
+{
+    SSL_set_options(client, SSL_OP_NO_RENEGOTIATION);
+    SSL_set_options(server, SSL_OP_NO_RENEGOTIATION);
+}
+
+/* ---- ClientHellos that must succeed ---------------------------------------------------------- */
+
+/* A TLS 1.2 ClientHello with `ext` (len bytes, the block's length included) after the
+ * compression methods, or no extensions block at all. */
+static void ch_with(flight *f, const uint8_t *exts, size_t len)
+{
+    const msg *m = &f->m[0];
+    buf b = { 0 };
+    b_u16(&b, 0x0303);
+    b_put(&b, m->body + 2, 32 + 1 + m->body[34]);
+    b_u16(&b, 2);
+    b_u16(&b, 0xc02b);
+    b_u8(&b, 1);
+    b_u8(&b, 0);
+    b_put(&b, exts, len);
+    hs12(f, 0, SSL3_MT_CLIENT_HELLO, b.p, b.n);
+    b_free(&b);
+}
+static void ch_no_extensions(flight *f) { ch_with(f, NULL, 0); }
+/* Only what an ECDSA P-256 suite needs: supported_groups P-256, signature_algorithms
+ * ecdsa_secp256r1_sha256. */
+static const uint8_t minimal_ext[] = { 0, 16, 0, 10, 0, 4, 0, 2, 0, 23, 0, 13, 0, 4, 0, 2, 4, 3 };
+static void ch_minimal(flight *f) { ch_with(f, minimal_ext, sizeof(minimal_ext)); }
+/* RFC 5077 §3.4: a ticket the server cannot decrypt means a full handshake. */
+static void ch_garbage_ticket(flight *f)
+{
+    uint8_t e[sizeof(minimal_ext) + 4 + 40];
+    memcpy(e, minimal_ext, sizeof(minimal_ext));
+    e[1] += 44;
+    uint8_t *t = e + sizeof(minimal_ext);
+    t[0] = 0, t[1] = 35, t[2] = 0, t[3] = 40;
+    memset(t + 4, 0xa5, 40);
+    ch_with(f, e, sizeof(e));
+}
+/* RFC 8422 §5.1.2: ec_point_formats without uncompressed. */
+static void ch_point_formats_no_uncompressed(flight *f)
+{
+    uint8_t e[sizeof(minimal_ext) + 6];
+    memcpy(e, minimal_ext, sizeof(minimal_ext));
+    e[1] += 6;
+    memcpy(e + sizeof(minimal_ext), "\x00\x0b\x00\x02\x01\x01", 6);
+    ch_with(f, e, sizeof(e));
+}
+/* A TLS 1.0 (0x0301)-only hello. */
+static void ch_tls10(flight *f)
+{
+    ch_with(f, minimal_ext, sizeof(minimal_ext));
+    f->out.p[9] = 1; /* record 5 + handshake header 4: legacy_version's minor */
+}
+/* Extensions block length beyond the message. */
+static void ch_ext_overflow(flight *f)
+{
+    uint8_t e[sizeof(minimal_ext)];
+    memcpy(e, minimal_ext, sizeof(e));
+    e[1] += 1;
+    ch_with(f, e, sizeof(e));
+}
+/* A session id of 33 bytes (RFC 5246 §7.4.1.2: <0..32>). */
+static void ch_long_session_id(flight *f)
+{
+    buf b = { 0 };
+    static const uint8_t sid[33];
+    b_u16(&b, 0x0303);
+    b_put(&b, f->m[0].body + 2, 32);
+    b_u8(&b, 33);
+    b_put(&b, sid, 33);
+    b_u16(&b, 2);
+    b_u16(&b, 0xc02b);
+    b_u8(&b, 1);
+    b_u8(&b, 0);
+    b_put(&b, minimal_ext, sizeof(minimal_ext));
+    hs12(f, 0, SSL3_MT_CLIENT_HELLO, b.p, b.n);
+    b_free(&b);
+}
+/* Odd cipher_suites length. */
+static void ch_odd_suites(flight *f)
+{
+    buf b = { 0 };
+    b_u16(&b, 0x0303);
+    b_put(&b, f->m[0].body + 2, 32);
+    b_u8(&b, 0);
+    b_u16(&b, 3);
+    b_u16(&b, 0xc02b);
+    b_u8(&b, 0xc0);
+    b_u8(&b, 1);
+    b_u8(&b, 0);
+    b_put(&b, minimal_ext, sizeof(minimal_ext));
+    hs12(f, 0, SSL3_MT_CLIENT_HELLO, b.p, b.n);
+    b_free(&b);
+}
+
+#define AD(x) SSL_AD_##x
+#define R(x) SSL_R_##x
+#define C(name, at, alert, reason) { #name, at, name, alert, reason }
+
+static const mf_case cases[] = {
+    /* ClientHello (server victim) */
+    /* Without supported_groups and signature_algorithms OpenSSL 3.0 has no ECDHE group for the
+     * client (RFC 8422 §4 leaves it to the server), so no suite. */
+    C(ch_no_extensions, MF_AT_CH, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER)),
+    { "ch_minimal", MF_AT_CH, ch_minimal, MF12_OK, 0 },
+    /* RFC 5077 §3.4: an undecryptable ticket means a full handshake. */
+    { "ch_garbage_ticket", MF_AT_CH, ch_garbage_ticket, MF12_OK, 0 },
+    /* RFC 8422 §5.1.2 has the server abort (illegal_parameter) when uncompressed is missing;
+     * OpenSSL 3.0's server goes on (checked with this program on the system libssl). */
+    { "ch_point_formats_no_uncompressed", MF_AT_CH, ch_point_formats_no_uncompressed, MF12_OK, 0 },
+    C(ch_tls10, MF_AT_CH, AD(PROTOCOL_VERSION), R(VERSION_TOO_LOW)),
+    C(ch_ext_overflow, MF_AT_CH, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(ch_long_session_id, MF_AT_CH, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(ch_odd_suites, MF_AT_CH, AD(DECODE_ERROR), R(ERROR_IN_RECEIVED_CIPHER_LIST)),
+    /* the client's second flight (server victim) */
+    C(cf_cke_empty, MF_AT_CF, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE)),
+    C(cf_cke_short, MF_AT_CF, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE)),
+    C(cf_cke_off_curve, MF_AT_CF, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE)),
+    /* OpenSSL 3.0 takes a compressed point (another key than the client's: its
+     * CertificateVerify then fails). */
+    C(cf_cke_compressed, MF_AT_CF, AD(DECRYPT_ERROR), R(BAD_SIGNATURE)),
+    C(cf_cke_trailing, MF_AT_CF, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(cf_cke_no_prefix, MF_AT_CF, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(cf_cv_pss, MF_AT_CF, AD(ILLEGAL_PARAMETER), R(WRONG_SIGNATURE_TYPE)),
+    C(cf_cv_unknown_scheme, MF_AT_CF, AD(ILLEGAL_PARAMETER), R(WRONG_SIGNATURE_TYPE)),
+    C(cf_cv_bad_sig, MF_AT_CF, AD(DECRYPT_ERROR), R(BAD_SIGNATURE)),
+    C(cf_cv_trailing, MF_AT_CF, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(cf_cv_short, MF_AT_CF, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(cf_cv_missing, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_cv_without_cert, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_cert_list_long, MF_AT_CF, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(cf_cert_entry_long, MF_AT_CF, AD(DECODE_ERROR), R(CERT_LENGTH_MISMATCH)),
+    C(cf_cert_garbage, MF_AT_CF, AD(DECODE_ERROR), ERR_R_ASN1_LIB),
+    C(cf_cert_unknown_ca, MF_AT_CF, AD(UNKNOWN_CA), R(CERTIFICATE_VERIFY_FAILED)),
+    C(cf_cert_forged_issuer, MF_AT_CF, AD(DECRYPT_ERROR), R(CERTIFICATE_VERIFY_FAILED)),
+    C(cf_cert_empty_with_cv, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_ccs_02, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
+    C(cf_ccs_two_bytes, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
+    C(cf_ccs_empty, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_ccs_before_cke, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_ccs_twice, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_fin_split_ccs, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_fin_plaintext, MF_AT_CF, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    C(cf_fin_before_ccs, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_fin_flip, MF_AT_CF, AD(DECRYPT_ERROR), R(DIGEST_CHECK_FAILED)),
+    C(cf_fin_short, MF_AT_CF, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
+    C(cf_fin_long, MF_AT_CF, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
+    /* the server's last flight (client victim) */
+    C(sf2_nst_short, MF12_AT_SF2, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    C(sf2_nst_ticket_long, MF12_AT_SF2, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    { "sf2_nst_unsolicited", MF12_AT_SF2, sf2_nst_unsolicited, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE), 0, no_ticket },
+    C(sf2_fin_flip, MF12_AT_SF2, AD(DECRYPT_ERROR), R(DIGEST_CHECK_FAILED)),
+    C(sf2_fin_short, MF12_AT_SF2, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
+    C(sf2_fin_long, MF12_AT_SF2, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
+    C(sf2_fin_split_ccs, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(sf2_ccs_02, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
+    /* after the handshake, both victims */
+    { "app_s_client_hello", MF_AT_APP_S, app_client_hello, MF12_RENEG, 0, 0, no_reneg },
+    { "app_c_hello_request", MF_AT_APP_C, app_hello_request, MF12_RENEG, 0, 0, no_reneg },
+    { "app_s_key_update", MF_AT_APP_S, app_key_update, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
+    { "app_c_key_update", MF_AT_APP_C, app_key_update, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
+    { "app_s_finished", MF_AT_APP_S, app_finished, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
+    { "app_c_finished", MF_AT_APP_C, app_finished, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
+    /* a plaintext record after the key change is opened like any other */
+    { "app_s_ccs", MF_AT_APP_S, app_ccs, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_c_ccs", MF_AT_APP_C, app_ccs, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_s_ccs_sealed", MF_AT_APP_S, app_ccs_sealed, AD(UNEXPECTED_MESSAGE), R(CCS_RECEIVED_EARLY) },
+    { "app_c_ccs_sealed", MF_AT_APP_C, app_ccs_sealed, AD(UNEXPECTED_MESSAGE), R(CCS_RECEIVED_EARLY) },
+    { "app_s_bad_tag", MF_AT_APP_S, app_bad_tag, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_c_bad_tag", MF_AT_APP_C, app_bad_tag, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_s_replay", MF_AT_APP_S, app_replay, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_c_replay", MF_AT_APP_C, app_replay, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_s_plaintext", MF_AT_APP_S, app_plaintext, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_c_short", MF_AT_APP_C, app_short, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC) },
+    { "app_s_unknown_type", MF_AT_APP_S, app_unknown_type, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_RECORD) },
+};
+
+/* ---- running a case -------------------------------------------------------------------------- */
+
+/* The alerts in what the victim wrote: plaintext, or sealed with its write key `wp` (any
+ * sequence number up to 8). */
+static int find_alerts12(const buf *w, const prot *wp, int *level, int *desc, int *last)
+{
+    rawrec r[64];
+    size_t nr = split_records(w->p, w->n, r, 64);
+    int found = 0;
+    uint8_t tmp[64];
+
+    *last = 0;
+    for (size_t i = 0; i < nr; i++) {
+        uint8_t a[2];
+        size_t len;
+        int is_alert = 0;
+        if (r[i].type != 21)
+            continue;
+        if (r[i].len == 7) {
+            memcpy(a, r[i].rec + 5, 2);
+            is_alert = 1;
+        }
+        for (uint64_t seq = 0; wp != NULL && !is_alert && seq < 8 && r[i].len < 5 + sizeof(tmp); seq++)
+            if (open12(wp, seq, r[i].rec, r[i].len, tmp, &len) && len == 2) {
+                memcpy(a, tmp, 2);
+                is_alert = 1;
+            }
+        if (is_alert) {
+            found++;
+            *level = a[0];
+            *desc = a[1];
+            *last = i + 1 == nr;
+        }
+    }
+    return found;
+}
+
+static void fail(const mf_case *t, const char *what)
+{
+    fprintf(stderr, "[%s] %s\n", t->name, what);
+    ERR_print_errors_fp(stderr);
+    mf_failures++;
+}
+
+/* The victim v reads f->out; wp is its own write key (NULL before it has one). */
+static void expect12(const mf_case *t, SSL *v, SSL *peer, BIO *in, BIO *out, BIO *peer_in,
+                     BIO *peer_out, const flight *f, int app, const prot *wp)
+{
+    buf w = { 0 };
+    int r, e, level = -1, desc = -1, last = 0;
+
+    (void)drain(out, NULL);
+    if (BIO_write(in, f->out.p, (int)f->out.n) != (int)f->out.n)
+        abort();
+    ERR_clear_error();
+    r = step(v, app);
+    e = SSL_get_error(v, r);
+    if (t->alert == MF12_OK) {
+        /* The server takes the hello: it writes a full TLS 1.2 flight (ServerHello, Certificate,
+         * ServerKeyExchange, CertificateRequest, ServerHelloDone) and no alert. (The client
+         * cannot go on: it did not send this hello, so the transcripts differ.) */
+        flight g;
+        memset(&g, 0, sizeof(g));
+        drain(out, &w);
+        if (r > 0 || e != SSL_ERROR_WANT_READ || find_alerts12(&w, NULL, &level, &desc, &last) != 0)
+            fail(t, "the server did not take the hello");
+        else if (!flight12_parse(&g, &w, NULL) || g.n != 5 || g.m[0].type != SSL3_MT_SERVER_HELLO
+                 || g.m[0].body[0] != 3 || g.m[0].body[1] != 3
+                 || find_msg(&g, SSL3_MT_CERTIFICATE) != 1 || find_msg(&g, SSL3_MT_SERVER_DONE) != 4)
+            fail(t, "the server's answer is not a full TLS 1.2 flight");
+        flight_free(&g);
+        b_free(&w);
+        ERR_clear_error();
+        return;
+    }
+    if (t->alert == MF12_RENEG) {
+        /* RFC 5746 §4.2 / RFC 5246 §7.2.2: declined with a no_renegotiation warning; the
+         * connection stays usable: the victim still writes (its record opens under its key)
+         * and reads what the peer sends next. */
+        char b[16];
+        uint8_t pt[64];
+        size_t len;
+        int opened = 0;
+        if (r > 0 || e != SSL_ERROR_WANT_READ)
+            return fail(t, "the renegotiation request was not declined quietly");
+        drain(out, &w);
+        int n = find_alerts12(&w, wp, &level, &desc, &last);
+        if (n != 1 || level != 1 || desc != SSL_AD_NO_RENEGOTIATION || !last)
+            fail(t, "no single no_renegotiation warning");
+        w.n = 0;
+        if (SSL_write(v, "ping", 4) != 4)
+            fail(t, "victim cannot write after declining");
+        drain(out, &w);
+        for (uint64_t seq = 0; seq < 8 && !opened; seq++)
+            opened = w.n > 5 && w.n < sizeof(pt) && w.p[0] == 23
+                && open12(wp, seq, w.p, w.n, pt, &len) && len == 4 && memcmp(pt, "ping", 4) == 0;
+        if (!opened)
+            fail(t, "the victim's data after declining is not one application data record");
+        w.n = 0;
+        prot pw = f->wp;  /* the peer's key, past the crafted record */
+        seal12(&pw, &w, 23, "pong", 4);
+        BIO_write(in, w.p, (int)w.n);
+        if (SSL_read(v, b, sizeof(b)) != 4 || memcmp(b, "pong", 4) != 0)
+            fail(t, "victim cannot read after declining");
+        b_free(&w);
+        (void)peer;
+        (void)peer_in;
+        (void)peer_out;
+        ERR_clear_error();
+        return;
+    }
+    if (r > 0 || e != SSL_ERROR_SSL) {
+        fprintf(stderr, "[%s] %s did not fail: returned %d, SSL_get_error %d\n", t->name,
+                SSL_is_server(v) ? "server" : "client", r, e);
+        ERR_print_errors_fp(stderr);
+        mf_failures++;
+        return;
+    }
+    unsigned long first;
+    int ok_reason = has_reason(&first, t->reason);
+    if (!ok_reason && t->keel_reason != 0 && ERR_GET_REASON(first) == t->keel_reason)
+        ok_reason = 2;
+    if (!ok_reason) {
+        fprintf(stderr, "[%s] reason %d (%s) on the stack, expected %d (%s)\n", t->name,
+                ERR_GET_REASON(first), ERR_reason_error_string(first) ? ERR_reason_error_string(first) : "?",
+                t->reason, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, t->reason)));
+        mf_failures++;
+    } else if (ok_reason == 2) {
+        mf_differences++;
+    }
+    drain(out, &w);
+    int n = find_alerts12(&w, wp, &level, &desc, &last);
+    if (n != 1 || level != 2 || desc != t->alert || !last) {
+        fprintf(stderr, "[%s] %d alert record(s), the last %d/%d%s; expected one fatal alert %d, last\n",
+                t->name, n, level, desc, last ? "" : " (not the last record)", t->alert);
+        mf_failures++;
+    }
+    b_free(&w);
+    /* Nothing after the alert, whatever the application calls next. */
+    char b[16];
+    (void)SSL_do_handshake(v);
+    (void)SSL_read(v, b, sizeof(b));
+    (void)SSL_write(v, "x", 1);
+    (void)SSL_shutdown(v);
+    (void)SSL_write(v, "x", 1);
+    ERR_clear_error();
+    size_t more = drain(out, NULL);
+    if (more != 0) {
+        fprintf(stderr, "[%s] wrote %zu bytes after the alert\n", t->name, more);
+        mf_failures++;
+    }
+}
+
+static SSL_CTX *sctx12, *cctx12;
+
+static void run12(const mf_case *t)
+{
+    pair p;
+    buf ch = { 0 }, sf = { 0 }, cf = { 0 }, sf2 = { 0 };
+    flight f;
+    prot cw, sw;
+    int r, C_ = MF_CLIENT, S_ = MF_SERVER;
+
+    memset(&f, 0, sizeof(f));
+    nkeys = 0;
+    orig_ch.n = 0;
+    p.s[C_] = new_end(cctx12, 0, &p.in[C_], &p.out[C_]);
+    p.s[S_] = new_end(sctx12, 1, &p.in[S_], &p.out[S_]);
+#define VICTIM(v, app, wp) expect12(t, p.s[v], p.s[!(v)], p.in[v], p.out[v], p.in[!(v)], p.out[!(v)], &f, app, wp)
+    if (t->setup != NULL)
+        t->setup(p.s[C_], p.s[S_]);
+
+    r = SSL_do_handshake(p.s[C_]);
+    if (r > 0 || SSL_get_error(p.s[C_], r) != SSL_ERROR_WANT_READ)
+        goto broken;
+    drain(p.out[C_], &ch);
+    if (!flight12_parse(&f, &ch, NULL) || f.n != 1)
+        goto broken;
+    b_put(&orig_ch, f.m[0].body - 0, 0);
+    {
+        uint8_t h[4] = { 1, (uint8_t)(f.m[0].len >> 16), (uint8_t)(f.m[0].len >> 8), (uint8_t)f.m[0].len };
+        b_put(&orig_ch, h, 4);
+        b_put(&orig_ch, f.m[0].body, f.m[0].len);
+    }
+    if (t->at == MF_AT_CH) {
+        t->craft(&f);
+        VICTIM(S_, 0, NULL);
+        goto done;
+    }
+    flight_free(&f);
+    BIO_write(p.in[S_], ch.p, (int)ch.n);
+    r = SSL_do_handshake(p.s[S_]);
+    if (r > 0 || SSL_get_error(p.s[S_], r) != SSL_ERROR_WANT_READ)
+        goto broken;
+    drain(p.out[S_], &sf);
+    BIO_write(p.in[C_], sf.p, (int)sf.n);
+    r = SSL_do_handshake(p.s[C_]);
+    if (r > 0 || SSL_get_error(p.s[C_], r) != SSL_ERROR_WANT_READ)
+        goto broken;
+    drain(p.out[C_], &cf);
+    if (!keys12(p.s[C_], &cw, &sw))
+        goto broken;
+    if (t->at == MF_AT_CF) {
+        if (!flight12_parse(&f, &cf, &cw))
+            goto broken;
+        t->craft(&f);
+        VICTIM(S_, 0, &sw);
+        goto done;
+    }
+    BIO_write(p.in[S_], cf.p, (int)cf.n);
+    if (SSL_do_handshake(p.s[S_]) != 1)
+        goto broken;
+    drain(p.out[S_], &sf2);
+    if (t->at == MF12_AT_SF2) {
+        if (!flight12_parse(&f, &sf2, &sw))
+            goto broken;
+        t->craft(&f);
+        VICTIM(C_, 0, &cw);
+        goto done;
+    }
+    BIO_write(p.in[C_], sf2.p, (int)sf2.n);
+    if (SSL_do_handshake(p.s[C_]) != 1 || SSL_version(p.s[C_]) != TLS1_2_VERSION)
+        goto broken;
+    /* Each side has sealed its Finished with sequence number 0. */
+    if (t->at == MF_AT_APP_S) {
+        f.wp = cw;
+        f.wp.seq = 1;
+        t->craft(&f);
+        sw.seq = 1;
+        VICTIM(S_, 1, &sw);
+        goto done;
+    }
+    if (t->at == MF_AT_APP_C) {
+        f.wp = sw;
+        f.wp.seq = 1;
+        t->craft(&f);
+        cw.seq = 1;
+        VICTIM(C_, 1, &cw);
+        goto done;
+    }
+broken:
+    fail(t, "the handshake leading to the case did not go as expected");
+done:
+    ERR_clear_error();
+    flight_free(&f);
+    b_free(&ch);
+    b_free(&sf);
+    b_free(&cf);
+    b_free(&sf2);
+    SSL_free(p.s[C_]);
+    SSL_free(p.s[S_]);
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = "malformed12";
+    CHECK(keel_test_make_chain(&mf_chain, KT_EC_P256, "server.test", 365));
+    CHECK(keel_test_make_chain(&other, KT_EC_P256, "server.test", 365));
+    unknown_ca = keel_test_cert("unknown test CA", other.ca_key, NULL, NULL, 1);
+    unknown_leaf = keel_test_cert("server.test", other.leaf_key, unknown_ca, other.ca_key, 0);
+    CHECK(unknown_ca != NULL && unknown_leaf != NULL);
+    sctx12 = keel_test_server_ctx(&mf_chain);
+    cctx12 = keel_test_client_ctx(&mf_chain);
+    if (sctx12 == NULL || cctx12 == NULL) {
+        CHECK(0);
+        return keel_test_finish(name);
+    }
+    /* TLS 1.2 forced on the server (the client stays TLS 1.3-capable), one ECDHE-ECDSA suite
+     * (this program's record protection is AES-128-GCM with SHA-256's PRF), the server
+     * requesting a client certificate, the key log on. */
+    CHECK(SSL_CTX_set_max_proto_version(sctx12, TLS1_2_VERSION));
+    CHECK(SSL_CTX_set_cipher_list(sctx12, "ECDHE-ECDSA-AES128-GCM-SHA256"));
+    CHECK(SSL_CTX_set_cipher_list(cctx12, "ECDHE-ECDSA-AES128-GCM-SHA256"));
+    CHECK(SSL_CTX_set1_groups_list(cctx12, "P-256"));  /* points that can be off the curve */
+    CHECK(SSL_CTX_use_certificate(cctx12, mf_chain.leaf));
+    CHECK(SSL_CTX_use_PrivateKey(cctx12, mf_chain.leaf_key));
+    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx12), mf_chain.ca));
+    SSL_CTX_set_verify(sctx12, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_keylog_callback(sctx12, keylog);
+    SSL_CTX_set_keylog_callback(cctx12, keylog);
+
+    const char *only = argc > 1 ? argv[1] : NULL;
+    size_t ran = 0;
+    for (size_t i = 0; i < MF_NCASES(cases); i++) {
+        if (only != NULL && strstr(cases[i].name, only) == NULL)
+            continue;
+        run12(&cases[i]);
+        ran++;
+    }
+    printf("%s: %zu cases, %d failure(s), %d with keel's reason where OpenSSL's differs (keel_reason in "
+           "the table)\n", name, ran, mf_failures, mf_differences);
+    if (mf_failures)
+        CHECK(0);
+    SSL_CTX_free(sctx12);
+    SSL_CTX_free(cctx12);
+    b_free(&orig_ch);
+    keel_test_chain_free(&mf_chain);
+    keel_test_chain_free(&other);
+    X509_free(unknown_ca);
+    X509_free(unknown_leaf);
+    return keel_test_finish(name);
+}
