@@ -341,6 +341,17 @@ static void cf_fin_split_ccs(flight *f)
     seal12(&f->wp, &f->out, 22, m + 8, 8);
 }
 
+/* Two bytes of Finished's header before the CCS. */
+static void cf_header_split_ccs(flight *f)
+{
+    int i = find_msg(f, SSL3_MT_FINISHED);
+    for (int k = 0; k < i; k++)
+        orig12(f, k);
+    put_plain(f, 22, "\x14\x00", 2);
+    put_ccs(f);
+}
+static void sf2_header_split_ccs(flight *f) { cf_header_split_ccs(f); }
+
 /* Finished sent in the clear after the CCS. */
 static void cf_fin_plaintext(flight *f)
 {
@@ -661,6 +672,7 @@ static const mf_case cases[] = {
     C(cf_ccs_before_cke, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
     C(cf_ccs_twice, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
     C(cf_fin_split_ccs, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(cf_header_split_ccs, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
     C(cf_fin_plaintext, MF_AT_CF, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
     C(cf_fin_before_ccs, MF_AT_CF, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
     C(cf_fin_flip, MF_AT_CF, AD(DECRYPT_ERROR), R(DIGEST_CHECK_FAILED)),
@@ -712,6 +724,7 @@ static const mf_case cases[] = {
     C(sf2_fin_short, MF12_AT_SF2, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
     C(sf2_fin_long, MF12_AT_SF2, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH)),
     C(sf2_fin_split_ccs, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
+    C(sf2_header_split_ccs, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
     C(sf2_ccs_02, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
     /* after the handshake, both victims */
     { "app_s_client_hello", MF_AT_APP_S, app_client_hello, MF12_RENEG, 0, 0, no_reneg },
