@@ -17,7 +17,10 @@
 
 #include "malformed.h"
 
-enum { MF12_AT_SF2 = 100 };  /* the server's last flight ([NewSessionTicket] CCS Finished) */
+enum {
+    MF12_AT_SF2 = 100,  /* the server's last flight ([NewSessionTicket] CCS Finished) */
+    MF12_AT_RSF,        /* a resumed handshake's server flight (the setup must be resume12) */
+};
 enum { MF12_OK = -2, MF12_RENEG = -3 };  /* alert field: the handshake must succeed / a warning */
 
 static keel_test_chain other;  /* a second CA and leaf, unknown to both ends */
@@ -88,18 +91,12 @@ static int open12(const prot *p, uint64_t seq, const uint8_t *rec, size_t rlen, 
 
 /* The key block (RFC 5246 §6.3) from the master secret the key log gave away for `client`:
  * client_write_key, server_write_key, client_write_IV, server_write_IV (no MAC keys: AEAD). */
-static int keys12(SSL *client, prot *cw, prot *sw)
+static int keys_from(SSL *s, const uint8_t *master, prot *cw, prot *sw)
 {
-    const uint8_t *master = NULL;
     uint8_t seed[13 + 64], kb[40];
-    for (int i = 0; i < nkeys; i++)
-        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
-            master = keys[i].secret;
-    if (master == NULL)
-        return 0;
     memcpy(seed, "key expansion", 13);
-    SSL_get_server_random(client, seed + 13, 32);
-    SSL_get_client_random(client, seed + 45, 32);
+    SSL_get_server_random(s, seed + 13, 32);
+    SSL_get_client_random(s, seed + 45, 32);
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
     EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     OSSL_PARAM params[] = {
@@ -120,6 +117,14 @@ static int keys12(SSL *client, prot *cw, prot *sw)
     memcpy(cw->iv, kb + 32, 4);
     memcpy(sw->iv, kb + 36, 4);
     return 1;
+}
+
+static int keys12(SSL *client, prot *cw, prot *sw)
+{
+    for (int i = 0; i < nkeys; i++)
+        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
+            return keys_from(client, keys[i].secret, cw, sw);
+    return 0;
 }
 
 /* ---- flights --------------------------------------------------------------------------------- */
@@ -499,6 +504,46 @@ static void sf2_nst_unsolicited(flight *f)
     hs12(f, 0, SSL3_MT_NEWSESSION_TICKET, nst, sizeof(nst));
     edit12(f, 0, NULL);
 }
+/* ---- a resumed handshake: ServerHello [NewSessionTicket] CCS Finished (client victim) ------- */
+
+static SSL_CTX *sctx12, *cctx12;
+
+/* For a setup: a full TLS 1.2 handshake on the same contexts, its session offered by `client`. */
+static void resume12(SSL *client, SSL *server)
+{
+    SSL *c, *s;
+    (void)server;
+    if (!keel_test_pair(cctx12, sctx12, &c, &s))
+        abort();
+    SSL_set1_host(c, "server.test");
+    SSL_set_tlsext_host_name(c, "server.test");
+    if (!keel_test_handshake(c, s) || SSL_version(c) != TLS1_2_VERSION)
+        abort();
+    SSL_SESSION *ss = SSL_get1_session(c);
+    if (ss == NULL || !SSL_set_session(client, ss))
+        abort();
+    SSL_SESSION_free(ss);
+    SSL_free(c);
+    SSL_free(s);
+    ERR_clear_error();
+}
+CF(rsf_fin_flip, SSL3_MT_FINISHED, fin_flip)
+CF(rsf_fin_short, SSL3_MT_FINISHED, fin_short)
+static void rsf_ccs_02(flight *f) { cf_ccs_02(f); }
+static void rsf_fin_split_ccs(flight *f) { cf_fin_split_ccs(f); }
+/* RFC 7627 §5.3: a session with the extended master secret resumed without it is aborted. */
+static void e_ems_del(hello *h) { ext_del(h, TLSEXT_TYPE_extended_master_secret); }
+static void sh_no_ems(buf *b) { sh_ext_edit(b, e_ems_del); }
+CF(rsf_no_ems, SSL3_MT_SERVER_HELLO, sh_no_ems)
+/* Finished (in the clear) where the CCS is due. */
+static void rsf_no_ccs(flight *f)
+{
+    int i = find_msg(f, SSL3_MT_FINISHED);
+    for (int k = 0; k < i; k++)
+        orig12(f, k);
+    hs12(f, 0, SSL3_MT_FINISHED, f->m[i].body, f->m[i].len);
+}
+
 static void no_ticket(SSL *client, SSL *server)
 {
     (void)server;
@@ -726,6 +771,13 @@ static const mf_case cases[] = {
     C(sf2_fin_split_ccs, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE)),
     C(sf2_header_split_ccs, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
     C(sf2_ccs_02, MF12_AT_SF2, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC)),
+    /* a resumed handshake's server flight (client victim) */
+    { "rsf_fin_flip", MF12_AT_RSF, rsf_fin_flip, AD(DECRYPT_ERROR), R(DIGEST_CHECK_FAILED), 0, resume12 },
+    { "rsf_fin_short", MF12_AT_RSF, rsf_fin_short, AD(DECODE_ERROR), R(BAD_DIGEST_LENGTH), 0, resume12 },
+    { "rsf_ccs_02", MF12_AT_RSF, rsf_ccs_02, AD(UNEXPECTED_MESSAGE), R(BAD_CHANGE_CIPHER_SPEC), 0, resume12 },
+    { "rsf_fin_split_ccs", MF12_AT_RSF, rsf_fin_split_ccs, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE), 0, resume12 },
+    { "rsf_no_ems", MF12_AT_RSF, rsf_no_ems, AD(HANDSHAKE_FAILURE), R(INCONSISTENT_EXTMS), 0, resume12 },
+    { "rsf_no_ccs", MF12_AT_RSF, rsf_no_ccs, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE), 0, resume12 },
     /* after the handshake, both victims */
     { "app_s_client_hello", MF_AT_APP_S, app_client_hello, MF12_RENEG, 0, 0, no_reneg },
     { "app_c_hello_request", MF_AT_APP_C, app_hello_request, MF12_RENEG, 0, 0, no_reneg },
@@ -900,8 +952,6 @@ static void expect12(const mf_case *t, SSL *v, SSL *peer, BIO *in, BIO *out, BIO
     }
 }
 
-static SSL_CTX *sctx12, *cctx12;
-
 static void run12(const mf_case *t)
 {
     pair p;
@@ -942,6 +992,17 @@ static void run12(const mf_case *t)
     if (r > 0 || SSL_get_error(p.s[S_], r) != SSL_ERROR_WANT_READ)
         goto broken;
     drain(p.out[S_], &sf);
+    if (t->at == MF12_AT_RSF) {
+        /* The keys from the server's side: the resumed master secret and both randoms. */
+        uint8_t master[48];
+        if (SSL_session_reused(p.s[S_]) != 1
+                || SSL_SESSION_get_master_key(SSL_get_session(p.s[S_]), master, 48) != 48
+                || !keys_from(p.s[S_], master, &cw, &sw) || !flight12_parse(&f, &sf, &sw))
+            goto broken;
+        t->craft(&f);
+        VICTIM(C_, 0, &cw);
+        goto done;
+    }
     if (t->at == MF_AT_SF) {
         if (!flight12_parse(&f, &sf, NULL) || f.n != 5)
             goto broken;
@@ -1032,6 +1093,7 @@ int main(int argc, char **argv)
     CHECK(SSL_CTX_use_PrivateKey(cctx12, mf_chain.leaf_key));
     CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx12), mf_chain.ca));
     SSL_CTX_set_verify(sctx12, SSL_VERIFY_PEER, NULL);
+    CHECK(SSL_CTX_set_session_id_context(sctx12, (const unsigned char *)"mf12", 4));
     SSL_CTX_set_keylog_callback(sctx12, keylog);
     SSL_CTX_set_keylog_callback(cctx12, keylog);
 
