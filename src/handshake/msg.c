@@ -238,13 +238,23 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
             c->empty_records = 0;
         return KEEL_REC_ROUTED;
     case SSL3_RT_CHANGE_CIPHER_SPEC:
+        if (!in_handshake && c->version == TLS1_2_VERSION && !s->in_init) {
+            /* After a TLS 1.2 handshake: OpenSSL 3.0's reason (tests/api/malformed12.c). */
+            ERR_raise(ERR_LIB_SSL, SSL_R_CCS_RECEIVED_EARLY);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
         if (!in_handshake)
             break;
         if (s->in_init && keel_table_for(s)->ccs_message) {
             /* RFC 5246 §7.1: a one-byte 1, a message of its own: no handshake message may span
              * it (the read key changes after it). The table decides whether it is expected. */
+            /* OpenSSL 3.0's reasons (tests/api/malformed12.c, tests/interop/tls12_client.sh):
+             * a message whose body it splits, or an empty CCS, is unexpected; one that splits
+             * a message header, or a body other than 1, a bad change cipher spec. */
             if (c->hs_len != 0 || rec.len != 1 || rec.data[0] != 1) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_BAD_CHANGE_CIPHER_SPEC);
+                int unexpected = c->hs_len >= 4 || (c->hs_len == 0 && rec.len == 0);
+                ERR_raise(ERR_LIB_SSL, unexpected ? SSL_R_UNEXPECTED_MESSAGE : SSL_R_BAD_CHANGE_CIPHER_SPEC);
                 keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
                 return 0;
             }

@@ -180,8 +180,18 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
+    /* The point before the signature: a bad point is bad_ecpoint even when the signature fails
+     * too, as OpenSSL 3.0 reports it (tests/api/malformed12.c sf_ske_point_*). */
+    keel_kex_free(c->hs->kex);
+    if ((c->hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    uint8_t shared[KEEL_KEX_MAX_SECRET];
+    size_t shared_len = sizeof(shared);
+    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
+        return SSL_AD_ILLEGAL_PARAMETER;
     uint8_t *tbs = OPENSSL_malloc(64 + params_len);
     if (tbs == NULL) {
+        OPENSSL_cleanse(shared, sizeof(shared));
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return SSL_AD_INTERNAL_ERROR;
     }
@@ -191,17 +201,12 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
     int good = keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, tbs, 64 + params_len, sig.p,
                                sig.len);
     OPENSSL_free(tbs);
-    if (!good) /* keel_sig_verify raised SSL_R_BAD_SIGNATURE */
+    if (!good) { /* keel_sig_verify raised SSL_R_BAD_SIGNATURE */
+        OPENSSL_cleanse(shared, sizeof(shared));
         return SSL_AD_DECRYPT_ERROR;
+    }
     c->peer_sigalg = (uint16_t)scheme;
     c->group = (uint16_t)group;
-    keel_kex_free(c->hs->kex);
-    if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
-        return SSL_AD_INTERNAL_ERROR;
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
-        return SSL_AD_ILLEGAL_PARAMETER;
     OPENSSL_clear_free(c->hs->pms, c->hs->pms_len);
     c->hs->pms = OPENSSL_memdup(shared, shared_len);
     c->hs->pms_len = c->hs->pms != NULL ? shared_len : 0;
@@ -261,10 +266,11 @@ int keel12_client_read_cert_request(SSL *s, keel_rd *body)
             return SSL_AD_DECODE_ERROR;
         }
         p = der.p;
+        /* Not a name, or a name shorter than its entry: OpenSSL 3.0's two reasons. */
         if (d2i_X509_NAME(&name, &p, (long)der.len) == NULL || p != der.p + der.len) {
+            ERR_raise(ERR_LIB_SSL, name == NULL ? ERR_R_ASN1_LIB : SSL_R_CA_DN_LENGTH_MISMATCH);
             X509_NAME_free(name);
             sk_X509_NAME_pop_free(names, X509_NAME_free);
-            ERR_raise(ERR_LIB_SSL, SSL_R_CA_DN_LENGTH_MISMATCH);
             return SSL_AD_DECODE_ERROR;
         }
         if (!sk_X509_NAME_push(names, name)) {

@@ -39,12 +39,17 @@ int keel12_server_read_key_exchange(SSL *s, keel_rd *body)
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t len = sizeof(shared);
 
-    if (!keel_rd_prefixed8(body, &point) || point.len == 0 || !keel_rd_done(body)) {
+    if (!keel_rd_prefixed8(body, &point) || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len))
-        return SSL_AD_ILLEGAL_PARAMETER; /* the reason raised there */
+    /* An empty, short, off-curve or compressed point (RFC 8422 §5.1.2: uncompressed only) is
+     * illegal_parameter with bad key share after the point's own reason, as OpenSSL 3.0 reports
+     * it (tests/api/malformed12.c on the system libssl). */
+    if (point.len == 0 || !keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
     keel_conn_keep_tmp_keys(c, point.p, point.len);
     keel_kex_free(c->hs->kex);
     c->hs->kex = NULL;

@@ -160,11 +160,19 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         X509 *x = keel_cert_cache_get(s->ctx, der.p, der.len);
         if (x == NULL) {
             x = X509_new_ex(s->ctx->libctx, s->ctx->propq);
-            if (x == NULL || d2i_X509(&x, &p, (long)der.len) == NULL || p != der.p + der.len) {
+            if (x != NULL && d2i_X509(&x, &p, (long)der.len) != NULL && p != der.p + der.len) {
+                /* DER shorter than its entry: OpenSSL 3.0's reason and alert, both roles. */
                 X509_free(x);
+                ERR_raise(ERR_LIB_SSL, SSL_R_CERT_LENGTH_MISMATCH);
+                goto decode_err;
+            }
+            if (x == NULL) { /* not DER (d2i_X509 freed the object) */
                 ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
                 sk_X509_pop_free(chain, X509_free);
-                return SSL_AD_BAD_CERTIFICATE;
+                /* OpenSSL 3.0's alerts, both versions (checked with tests/api/malformed*.c
+                 * built on the system libssl): decode_error from a server, bad_certificate
+                 * from a client. */
+                return s->server ? SSL_AD_DECODE_ERROR : SSL_AD_BAD_CERTIFICATE;
             }
             keel_cert_cache_put(s->ctx, der.p, der.len, x);
         }

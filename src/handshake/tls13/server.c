@@ -335,9 +335,19 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     c->npeer_groups = c->npeer_sigalgs = 0;
     if (!keel_rd_u16(body, &legacy_version) || !keel_rd_bytes(body, &random, 32)
             || !keel_rd_prefixed8(body, &sid) || sid.len > 32 || !keel_rd_prefixed16(body, &suites)
-            || suites.len == 0 || suites.len % 2 != 0 || !keel_rd_prefixed8(body, &comp)
-            || comp.len == 0) {
+            || suites.len == 0 || !keel_rd_prefixed8(body, &comp) || comp.len == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    /* OpenSSL 3.0's reasons (tests/api/malformed12.c): an odd suite list is an error in the
+     * list; an extensions block that is not the rest of the message a length mismatch. */
+    keel_rd rest = *body, block;
+    if (!keel_rd_done(&rest) && (!keel_rd_prefixed16(&rest, &block) || !keel_rd_done(&rest))) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if (suites.len % 2 != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST);
         return SSL_AD_DECODE_ERROR;
     }
     /* Kept for SSL_client_version, SSL_get_client_ciphers and SSL_get_shared_ciphers. */
