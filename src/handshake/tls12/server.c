@@ -33,6 +33,15 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_COMPRESSION_SPECIFIED);
         return SSL_AD_DECODE_ERROR;
     }
+    /* RFC 8422 §5.1.2: a client listing curves of that document and ec_point_formats without
+     * uncompressed MUST be refused (OpenSSL 3.0 goes on: a documented difference). */
+    int ec_groups = 0;
+    for (size_t i = 0; i < c->npeer_groups; i++)
+        ec_groups |= c->peer_groups[i] < 0x0100; /* 0x01xx: finite-field groups */
+    if (h->has_ec_formats && !h->ec_uncompressed && ec_groups) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_TLS_INVALID_ECPOINTFORMAT_LIST);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
     c->version = TLS1_2_VERSION;
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
