@@ -42,6 +42,7 @@ void keel_hs_free(keel_hs *hs)
 {
     if (hs == NULL)
         return;
+    keel_ks_cleanup(&hs->ks);
     keel_kex_free(hs->kex);
     OPENSSL_free(hs->cookie);
     OPENSSL_free(hs->psk_identity);
@@ -64,7 +65,6 @@ void keel_conn_free(keel_conn *c)
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
-    keel_ks_cleanup(&c->ks);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);

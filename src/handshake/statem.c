@@ -39,7 +39,8 @@ static void done(SSL *s)
     if (t->finish != NULL)
         t->finish(s);
     s->in_init = 0;
-    keel_hs_wipe_secrets(s);
+    /* The handshake object goes, its secrets cleansed (keel_hs_free): the key schedule and the
+     * handshake traffic secrets (RFC 8446 §7.1), offers, hello state. */
     keel_hs_free(c->hs);
     c->hs = NULL;
     if (c->hs_len == 0) {

@@ -152,7 +152,8 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         /* Each entry's extensions go through the extension table too (RFC 8446 §4.4.2, §4.2). */
         block.len = tls13 ? 2 + exts.len : 0;
         memset(&eh, 0, sizeof(eh));
-        if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, c->ext_offered, &ext_alert)) {
+        uint32_t offered = c->hs != NULL ? c->hs->ext_offered : 0; /* none after the handshake */
+        if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, offered, &ext_alert)) {
             sk_X509_pop_free(chain, X509_free);
             return ext_alert;
         }

@@ -18,12 +18,12 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_handshake(&c->ks, shared, len)
-            || !keel_ks_client_hs_traffic(&c->ks, th, c->client_hs)
-            || !keel_ks_server_hs_traffic(&c->ks, th, c->server_hs))
+    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_handshake(&c->hs->ks, shared, len)
+            || !keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
+            || !keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs))
         return 0;
-    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->client_hs, hl);
-    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->server_hs, hl);
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
+    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
     return 1;
 }
 
@@ -34,10 +34,10 @@ int keel_hs_derive_application(SSL *s)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_master(&c->ks)
-            || !keel_ks_client_app_traffic(&c->ks, th, c->client_ap)
-            || !keel_ks_server_app_traffic(&c->ks, th, c->server_ap)
-            || !keel_ks_exporter_master(&c->ks, th, c->exporter))
+    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_master(&c->hs->ks)
+            || !keel_ks_client_app_traffic(&c->hs->ks, th, c->client_ap)
+            || !keel_ks_server_app_traffic(&c->hs->ks, th, c->server_ap)
+            || !keel_ks_exporter_master(&c->hs->ks, th, c->exporter))
         return 0;
     keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
     keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
@@ -51,18 +51,7 @@ int keel_hs_derive_resumption(SSL *s)
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
     return keel_transcript_current(&c->transcript, th)
-        && keel_ks_resumption_master(&c->ks, th, c->resumption);
-}
-
-/* The handshake is over: its traffic secrets and the key schedule (handshake, then master
- * secret) are wiped. What later use needs was derived from them already: the application traffic
- * secrets (KeyUpdate, §7.2), the exporter and the resumption master secret (§7.1). */
-void keel_hs_wipe_secrets(SSL *s)
-{
-    keel_conn *c = s->conn;
-    OPENSSL_cleanse(c->client_hs, sizeof(c->client_hs));
-    OPENSSL_cleanse(c->server_hs, sizeof(c->server_hs));
-    keel_ks_cleanup(&c->ks);
+        && keel_ks_resumption_master(&c->hs->ks, th, c->resumption);
 }
 
 /* verify_data of `server`'s Finished over the transcript so far (§4.4.4). A client's Finished in
@@ -71,7 +60,9 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    const uint8_t *base = server ? c->server_hs : c->cert_ctx_len > 0 ? c->client_ap : c->client_hs;
+    /* In post-handshake authentication the handshake object is gone. */
+    const uint8_t *base = c->cert_ctx_len > 0 && !server ? c->client_ap
+        : server ? c->hs->server_hs : c->hs->client_hs;
     return keel_transcript_current(&c->transcript, th)
         && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
@@ -118,7 +109,8 @@ int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
      * handshake write key (OpenSSL's client does): a server reading under the client's handshake
      * key takes one plaintext alert until the first record under that key (see record.h). */
     ok = ok && keel_install_key(s, dir, key, iv, sizeof(iv),
-                                dir == KEEL_RL_READ && c->server && secret == c->client_hs);
+                                dir == KEEL_RL_READ && c->server && c->hs != NULL
+                                    && secret == c->hs->client_hs);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(iv, sizeof(iv));
     return ok;
