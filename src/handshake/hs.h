@@ -25,6 +25,7 @@ typedef struct keel_hs {
      * derived from them and lives in keel_conn. */
     keel_ks ks;
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];
+    keel_transcript transcript; /* the handshake's messages (RFC 8446 §4.4.1, RFC 5246 §7.4.9) */
     keel_kex *kex;              /* our key share */
     int hrr;                    /* a HelloRetryRequest was sent / received */
     int hrr_wait;               /* server: HelloRetryRequest sent / client: received; ClientHello 2 due */
@@ -66,7 +67,6 @@ struct keel_conn {
     uint8_t *hs_buf;
     size_t hs_len, hs_cap;
 
-    keel_transcript transcript;
     const SSL_CIPHER *cipher;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
@@ -86,7 +86,11 @@ struct keel_conn {
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
     uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
-    keel_transcript hs_transcript; /* the handshake's own transcript, kept aside meanwhile */
+    /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
+     * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
+     * of the transcript is taken as the handshake ends (pha_base), and each exchange extends a
+     * copy of that (pha_transcript, while cert_ctx_len != 0). */
+    keel_transcript pha_base, pha_transcript;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     size_t tickets_sent;
@@ -139,6 +143,13 @@ struct keel_conn {
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
 };
 
+/* The transcript messages are hashed into: the handshake's, or after the handshake the running
+ * post-handshake authentication exchange's; NULL if neither. */
+static inline keel_transcript *keel_transcript_of(keel_conn *c)
+{
+    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
+}
+
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
@@ -173,6 +184,7 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
                      int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
+int keel_transcript_hash(keel_conn *c, uint8_t *out);
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);
 int keel_hs_derive_application(SSL *s);
 int keel_hs_derive_resumption(SSL *s);

@@ -100,8 +100,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     /* RFC 5246 §7.4.8: a CertificateVerify signs the handshake messages themselves, so a full
      * handshake keeps them while a CertificateRequest may come. */
     if (!c->resumed)
-        keel_transcript_keep_buffer(&c->transcript);
-    if (!keel_transcript_set_hash(&c->transcript, cs->hash) || !keel_hs_hash_current(s))
+        keel_transcript_keep_buffer(&c->hs->transcript);
+    if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     /* The TLS 1.3 share of the ClientHello is of no use now (RFC 8422: the server picks). */
     keel_kex_free(c->hs->kex);
@@ -319,7 +319,7 @@ static int write_cert_verify(SSL *s)
 
     if (sig == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_buffer(&c->transcript, &msgs, &len)
+    if (sig == NULL || !keel_transcript_buffer(&c->hs->transcript, &msgs, &len)
             || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, msgs, len, sig, &siglen)
             || !keel_wr_init(&w, siglen + 16))
         goto end;

@@ -56,7 +56,7 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
         return alert;
     /* A full handshake learns its hash with the suite (the write step, after cert_cb); the
      * transcript buffers until then. */
-    if (c->resumed && !keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+    if (c->resumed && !keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
         return SSL_AD_INTERNAL_ERROR;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
@@ -400,8 +400,8 @@ int keel12_server_write_hello(SSL *s)
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
     int request = (s->s.verify_mode & SSL_VERIFY_PEER) != 0;
     if (request)
-        keel_transcript_keep_buffer(&c->transcript);
-    if (!keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+        keel_transcript_keep_buffer(&c->hs->transcript);
+    if (!keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
         return SSL_AD_INTERNAL_ERROR;
     /* A session id when the server cache is on (a client resumes by it) and no ticket will
      * stand for the session (RFC 5077 §3.4 lets the server send none then), as OpenSSL 3.0. */

@@ -300,7 +300,7 @@ int keel_write_cert_verify(SSL *s)
 
     if (sig == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_current(&c->transcript, th)
+    if (sig == NULL || !keel_transcript_hash(c, th)
             || !keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
             || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, content, clen, sig, &siglen)
             || !keel_wr_init(&w, siglen + 16))
@@ -347,7 +347,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    if (!keel_transcript_current(&c->transcript, th)
+    if (!keel_transcript_hash(c, th)
             || !keel_cv_content(!c->server, th, keel_hash_len(c->cipher->hash), content, &clen))
         return SSL_AD_INTERNAL_ERROR;
     if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, content, clen, sig.p, sig.len)) {

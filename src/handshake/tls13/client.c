@@ -52,7 +52,7 @@ static int client_retry(SSL *s, keel_hello *h)
     }
     c->hs->hrr = 1;
     c->hs->hrr_wait = 1; /* the write row keel_client_write_retry_hello answers */
-    if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s))
+    if (!keel_transcript_hrr_rewrite(&c->hs->transcript) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
 }
@@ -117,7 +117,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     c->version = h.version;
     if (c->cipher == NULL) {
         c->cipher = cs;
-        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
+        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
                 || !keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }

@@ -5,11 +5,27 @@
 
 #include <string.h>
 
-/* The current handshake message joins the transcript. */
+/* The current handshake message joins the transcript (the handshake's, or a post-handshake
+ * authentication exchange's). */
 int keel_hs_hash_current(SSL *s)
 {
-    keel_conn *c = s->conn;
-    return keel_transcript_update(&c->transcript, c->hs_buf, c->cur_len);
+    keel_transcript *t = keel_transcript_of(s->conn);
+    if (t == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_update(t, s->conn->hs_buf, s->conn->cur_len);
+}
+
+/* Hash of keel_transcript_of(c) so far. */
+int keel_transcript_hash(keel_conn *c, uint8_t *out)
+{
+    keel_transcript *t = keel_transcript_of(c);
+    if (t == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_current(t, out);
 }
 
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
@@ -18,7 +34,7 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_handshake(&c->hs->ks, shared, len)
+    if (!keel_transcript_current(&c->hs->transcript, th) || !keel_ks_handshake(&c->hs->ks, shared, len)
             || !keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
             || !keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs))
         return 0;
@@ -34,7 +50,7 @@ int keel_hs_derive_application(SSL *s)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_master(&c->hs->ks)
+    if (!keel_transcript_current(&c->hs->transcript, th) || !keel_ks_master(&c->hs->ks)
             || !keel_ks_client_app_traffic(&c->hs->ks, th, c->client_ap)
             || !keel_ks_server_app_traffic(&c->hs->ks, th, c->server_ap)
             || !keel_ks_exporter_master(&c->hs->ks, th, c->exporter))
@@ -50,7 +66,7 @@ int keel_hs_derive_resumption(SSL *s)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    return keel_transcript_current(&c->transcript, th)
+    return keel_transcript_current(&c->hs->transcript, th)
         && keel_ks_resumption_master(&c->hs->ks, th, c->resumption);
 }
 
@@ -62,8 +78,12 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
     uint8_t th[KEEL_HASH_MAX_LEN];
     /* In post-handshake authentication the handshake object is gone. */
     const uint8_t *base = c->cert_ctx_len > 0 && !server ? c->client_ap
-        : server ? c->hs->server_hs : c->hs->client_hs;
-    return keel_transcript_current(&c->transcript, th)
+        : c->hs == NULL ? NULL : server ? c->hs->server_hs : c->hs->client_hs;
+    if (base == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_hash(c, th)
         && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
 

@@ -422,7 +422,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (c->cipher == NULL) {
         c->cipher = cs;
-        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
+        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
                 || !keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }
@@ -476,7 +476,7 @@ int keel_server_write_hello(SSL *s)
         c->hs->hrr = 1;
         c->hs->hrr_wait = 1;
         keel_step(s, TLS_ST_SW_SRVR_HELLO);
-        if (!keel_transcript_hrr_rewrite(&c->transcript) || !write_server_hello(s, 1)
+        if (!keel_transcript_hrr_rewrite(&c->hs->transcript) || !write_server_hello(s, 1)
                 || (c->session_id_len > 0 && !keel_write_ccs(s)))
             return SSL_AD_INTERNAL_ERROR;
         keel_step(s, TLS_ST_EARLY_DATA);

@@ -492,7 +492,7 @@ static int compute_binder(SSL *s, const SSL_SESSION *ss, const uint8_t *msg, siz
 {
     keel_ks ks;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    int ok = keel_transcript_current_with(&s->conn->transcript, ss->cipher->hash, msg, trunc_len, th)
+    int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
         && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
         && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
         && keel_ks_binder(&ks, 0, th, binder);
