@@ -203,25 +203,21 @@ static int choose_suite(SSL *s)
 
 /* ---- the server's messages ---- */
 
-static void ext_empty(keel_wr *w, uint16_t type)
-{
-    keel_wr_u16(w, type);
-    keel_wr_u16(w, 0);
-}
-
 /* ServerHello (RFC 5246 §7.4.1.3): extensions only in answer to the client's (§7.4.1.4), and
  * no extensions block at all when there is none to send. */
 static int write_server_hello(SSL *s)
 {
     keel_conn *c = s->conn;
-    keel_wr w;
-    size_t body, m, e, x;
-    int sni = c->hs->sni_received && !c->hs->sni_noack && !c->resumed; /* RFC 6066 §3 */
-    int any = c->hs->reneg_indicated || c->ems || c->hs->ec_formats || c->hs->ticket_expected
-        || c->alpn != NULL || sni;
+    keel_wr w, exts;
+    size_t body, m, e;
+    int any;
 
-    if (!keel_wr_init(&w, 128))
+    if (!keel_wr_init(&exts, 64))
         return 0;
+    if ((any = keel_ext_write(s, KEEL_MSG_SH12, &exts)) < 0 || !keel_wr_init(&w, 128)) {
+        keel_wr_cleanup(&exts);
+        return 0;
+    }
     keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -231,36 +227,12 @@ static int write_server_hello(SSL *s)
     keel_wr_close(&w, m);
     keel_wr_u16(&w, c->cipher->code);
     keel_wr_u8(&w, 0);
-    if (any) {
+    if (any > 0) {
         keel_wr_open16(&w, &e);
-        if (c->hs->reneg_indicated) { /* RFC 5746 §3.6: empty renegotiated_connection */
-            keel_wr_u16(&w, TLSEXT_TYPE_renegotiate);
-            keel_wr_u16(&w, 1);
-            keel_wr_u8(&w, 0);
-        }
-        if (sni)
-            ext_empty(&w, TLSEXT_TYPE_server_name);
-        if (c->hs->ec_formats) { /* RFC 8422 §5.2: uncompressed only */
-            keel_wr_u16(&w, TLSEXT_TYPE_ec_point_formats);
-            keel_wr_u16(&w, 2);
-            keel_wr_u8(&w, 1);
-            keel_wr_u8(&w, 0);
-        }
-        if (c->hs->ticket_expected) /* RFC 5077 §3.2 */
-            ext_empty(&w, TLSEXT_TYPE_session_ticket);
-        if (c->alpn != NULL) {
-            keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
-            keel_wr_open16(&w, &x);
-            keel_wr_open16(&w, &m);
-            keel_wr_u8(&w, (uint32_t)c->alpn_len);
-            keel_wr_bytes(&w, c->alpn, c->alpn_len);
-            keel_wr_close(&w, m);
-            keel_wr_close(&w, x);
-        }
-        if (c->ems) /* RFC 7627 §5.1 */
-            ext_empty(&w, TLSEXT_TYPE_extended_master_secret);
+        keel_wr_bytes(&w, keel_wr_data(&exts), keel_wr_len(&exts));
         keel_wr_close(&w, e);
     }
+    keel_wr_cleanup(&exts);
     keel_wr_close(&w, body);
     return keel_send_hs(s, &w);
 }

@@ -157,7 +157,7 @@ static int write_server_hello(SSL *s, int hrr)
 {
     keel_conn *c = s->conn;
     keel_wr w;
-    size_t body, m, e, x;
+    size_t body, m, e;
 
     if (!keel_wr_init(&w, 256))
         return 0;
@@ -171,24 +171,10 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(c->cipher));
     keel_wr_u8(&w, 0);
     keel_wr_open16(&w, &e);
-    keel_wr_u16(&w, TLSEXT_TYPE_supported_versions);
-    keel_wr_open16(&w, &x);
-    keel_wr_u16(&w, TLS1_3_VERSION);
-    keel_wr_close(&w, x);
-    if (c->resumed && !hrr) {
-        keel_wr_u16(&w, TLSEXT_TYPE_psk);
-        keel_wr_u16(&w, 2);
-        keel_wr_u16(&w, 0); /* selected_identity: keel tries the first */
+    if (keel_ext_write(s, hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, &w) < 0) {
+        keel_wr_cleanup(&w);
+        return 0;
     }
-    keel_wr_u16(&w, TLSEXT_TYPE_key_share);
-    keel_wr_open16(&w, &x);
-    keel_wr_u16(&w, c->group);
-    if (!hrr) {
-        keel_wr_open16(&w, &m);
-        keel_kex_public_wr(c->hs->kex, &w);
-        keel_wr_close(&w, m);
-    }
-    keel_wr_close(&w, x);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
     int ok = keel_send_hs(s, &w);
@@ -206,18 +192,9 @@ static int write_encrypted_extensions(SSL *s)
     keel_wr_u8(&w, SSL3_MT_ENCRYPTED_EXTENSIONS);
     keel_wr_open24(&w, &body);
     keel_wr_open16(&w, &e);
-    if (c->hs->sni_received && !c->hs->sni_noack) { /* RFC 6066 §3: empty server_name acknowledges */
-        keel_wr_u16(&w, TLSEXT_TYPE_server_name);
-        keel_wr_u16(&w, 0);
-    }
-    if (c->alpn != NULL) {
-        keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
-        keel_wr_open16(&w, &x);
-        keel_wr_open16(&w, &m);
-        keel_wr_u8(&w, (uint32_t)c->alpn_len);
-        keel_wr_bytes(&w, c->alpn, c->alpn_len);
-        keel_wr_close(&w, m);
-        keel_wr_close(&w, x);
+    if (keel_ext_write(s, KEEL_MSG_EE, &w) < 0) {
+        keel_wr_cleanup(&w);
+        return 0;
     }
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
