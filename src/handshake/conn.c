@@ -20,8 +20,8 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
-    if (!keel_transcript_init(&c->transcript, s->ctx->algs)) {
-        keel_hs_free(c->hs);
+    if (!keel_transcript_init(&c->hs->transcript, s->ctx->algs)) {
+        OPENSSL_free(c->hs);
         keel_rl_cleanup(&c->rl);
         OPENSSL_free(c);
         return NULL;
@@ -42,6 +42,8 @@ void keel_hs_free(keel_hs *hs)
 {
     if (hs == NULL)
         return;
+    keel_ks_cleanup(&hs->ks);
+    keel_transcript_cleanup(&hs->transcript);
     keel_kex_free(hs->kex);
     OPENSSL_free(hs->cookie);
     OPENSSL_free(hs->psk_identity);
@@ -59,12 +61,11 @@ void keel_conn_free(keel_conn *c)
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
     OPENSSL_free(c->peer_cert_types);
-    keel_transcript_cleanup(&c->transcript);
-    keel_transcript_cleanup(&c->hs_transcript);
+    keel_transcript_cleanup(&c->pha_base);
+    keel_transcript_cleanup(&c->pha_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
-    keel_ks_cleanup(&c->ks);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);

@@ -354,34 +354,38 @@ static const struct {
     unsigned msgs;
     int (*parse_ch)(SSL *, keel_hello *, keel_rd *, int *);   /* server reading ClientHello */
     int (*parse_peer)(SSL *, keel_hello *, keel_rd *, int *); /* client reading SH/HRR/EE/CR */
+    keel_ext_writer write;      /* NULL: keel never sends it (ext_write.c) */
 } exts[] = {
-    { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name },
-    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore },
-    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, ignore, ignore },
-    { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore },
-    { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs },
-    { TLSEXT_TYPE_use_srtp, CH | EE | SH12, ignore, ignore },
-    { KEEL_EXT_HEARTBEAT, CH | EE | SH12, ignore, ignore },
-    { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE | SH12, ch_alpn, ee_alpn },
-    { TLSEXT_TYPE_signed_certificate_timestamp, CH | CR | CT | SH12, ignore, ignore },
-    { KEEL_EXT_CLIENT_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
-    { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore },
-    { TLSEXT_TYPE_padding, CH, ignore, ignore },
-    { TLSEXT_TYPE_psk, CH | SH, ch_psk, sh_psk },
-    { TLSEXT_TYPE_early_data, CH | EE | NST, ignore, ignore },
-    { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions },
-    { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie },
-    { TLSEXT_TYPE_psk_kex_modes, CH, ch_psk_modes, ignore },
-    { TLSEXT_TYPE_certificate_authorities, CH | CR, ignore, cr_ca_names },
-    { KEEL_EXT_OID_FILTERS, CR, ignore, ignore },
-    { TLSEXT_TYPE_post_handshake_auth, CH, ch_pha, ignore },
-    { TLSEXT_TYPE_signature_algorithms_cert, CH | CR, ch_sigalgs_cert, ignore },
-    { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share },
-    { TLSEXT_TYPE_ec_point_formats, CH | SH12, any_ec_formats, any_ec_formats },
-    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm },
-    { TLSEXT_TYPE_extended_master_secret, CH | SH12, any_ems, any_ems },
-    { TLSEXT_TYPE_session_ticket, CH | SH12, ch_ticket, sh_ticket },
-    { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg },
+    { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name,
+      keel_extw_server_name },
+    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore, NULL },
+    { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs, NULL },
+    { TLSEXT_TYPE_use_srtp, CH | EE | SH12, ignore, ignore, NULL },
+    { KEEL_EXT_HEARTBEAT, CH | EE | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_application_layer_protocol_negotiation, CH | EE | SH12, ch_alpn, ee_alpn,
+      keel_extw_alpn },
+    { TLSEXT_TYPE_signed_certificate_timestamp, CH | CR | CT | SH12, ignore, ignore, NULL },
+    { KEEL_EXT_CLIENT_CERTIFICATE_TYPE, CH | EE, ignore, ignore, NULL },
+    { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore, NULL },
+    { TLSEXT_TYPE_padding, CH, ignore, ignore, NULL },
+    { TLSEXT_TYPE_psk, CH | SH, ch_psk, sh_psk, keel_extw_psk },
+    { TLSEXT_TYPE_early_data, CH | EE | NST, ignore, ignore, NULL },
+    { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions, keel_extw_versions },
+    { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie, NULL },
+    { TLSEXT_TYPE_psk_kex_modes, CH, ch_psk_modes, ignore, NULL },
+    { TLSEXT_TYPE_certificate_authorities, CH | CR, ignore, cr_ca_names, NULL },
+    { KEEL_EXT_OID_FILTERS, CR, ignore, ignore, NULL },
+    { TLSEXT_TYPE_post_handshake_auth, CH, ch_pha, ignore, NULL },
+    { TLSEXT_TYPE_signature_algorithms_cert, CH | CR, ch_sigalgs_cert, ignore, NULL },
+    { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share, keel_extw_key_share },
+    { TLSEXT_TYPE_ec_point_formats, CH | SH12, any_ec_formats, any_ec_formats,
+      keel_extw_ec_formats },
+    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm, NULL },
+    { TLSEXT_TYPE_extended_master_secret, CH | SH12, any_ems, any_ems, keel_extw_ems },
+    { TLSEXT_TYPE_session_ticket, CH | SH12, ch_ticket, sh_ticket, keel_extw_ticket },
+    { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg, keel_extw_reneg },
 };
 #define NEXTS (sizeof(exts) / sizeof(exts[0]))
 
@@ -460,6 +464,58 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
     }
     *alert = 0;
     return 1;
+}
+
+/* The order each message's extensions are written in: keel's until now, which for the TLS 1.2
+ * ServerHello and EncryptedExtensions is OpenSSL 3.0's. */
+static const uint16_t order_sh[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_psk,
+                                     TLSEXT_TYPE_key_share };
+static const uint16_t order_hrr[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_key_share };
+static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name,
+                                     TLSEXT_TYPE_application_layer_protocol_negotiation };
+static const uint16_t order_sh12[] = {
+    TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_ec_point_formats,
+    TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_application_layer_protocol_negotiation,
+    TLSEXT_TYPE_extended_master_secret };
+
+int keel_ext_write(SSL *s, unsigned msg, keel_wr *w)
+{
+    const uint16_t *order;
+    size_t n;
+    int count = 0;
+
+    switch (msg) {
+    case KEEL_MSG_SH:
+        order = order_sh, n = sizeof(order_sh) / sizeof(order_sh[0]);
+        break;
+    case KEEL_MSG_HRR:
+        order = order_hrr, n = sizeof(order_hrr) / sizeof(order_hrr[0]);
+        break;
+    case KEEL_MSG_EE:
+        order = order_ee, n = sizeof(order_ee) / sizeof(order_ee[0]);
+        break;
+    case KEEL_MSG_SH12:
+        order = order_sh12, n = sizeof(order_sh12) / sizeof(order_sh12[0]);
+        break;
+    default:
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t i;
+        for (i = 0; i < NEXTS && exts[i].type != order[k]; i++)
+            ;
+        /* Only where RFC 8446 §4.2 (or RFC 5246 §7.4.1.4 for SH12) allows it. */
+        if (i == NEXTS || exts[i].write == NULL || !(exts[i].msgs & msg)) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return -1;
+        }
+        int r = exts[i].write(s, w, msg);
+        if (r < 0)
+            return -1;
+        count += r;
+    }
+    return count;
 }
 
 int keel_ext_find(keel_rd block, uint16_t type, keel_rd *data)

@@ -61,6 +61,20 @@ int keel_client_check_version(SSL *s, keel_hello *h);
 int keel_client_check_downgrade(SSL *s, const uint8_t random[32]); /* 0 or the alert */
 
 int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t offered, int *alert);
+/* The extensions of message `msg` (KEEL_MSG_SH, _HRR, _EE, _SH12), each written by its table
+ * entry in that message's order, without the block's length: how many were written, or -1. */
+int keel_ext_write(SSL *s, unsigned msg, keel_wr *w);
+/* ext_write.c: the table's writers, 1 written / 0 not applicable / -1 error */
+typedef int (*keel_ext_writer)(SSL *, keel_wr *, unsigned msg);
+int keel_extw_versions(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_psk(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_key_share(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_server_name(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_alpn(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
 /* Finds extension `type` in an extensions block (with its length), without judging the rest:
  * 1 with *data set, 0 if absent or the block is malformed (keel_ext_parse then reports it). */

@@ -18,7 +18,7 @@ static int is_ip_literal(const char *h)
 
 static int ext_open(SSL *s, keel_wr *w, uint16_t type, size_t *mark)
 {
-    s->conn->ext_offered |= keel_ext_bit(type);
+    s->conn->hs->ext_offered |= keel_ext_bit(type);
     return keel_wr_u16(w, type) && keel_wr_open16(w, mark);
 }
 
@@ -90,12 +90,12 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return 0;
     }
-    const SSL_SESSION *ss12 = tls12 && !c->hrr ? session12(s) : c->sess12_offered;
+    const SSL_SESSION *ss12 = tls12 && !c->hs->hrr ? session12(s) : c->hs->sess12_offered;
     int ticket = tls12 && !(s->s.options & SSL_OP_NO_TICKET);
-    if (!c->hrr) {
+    if (!c->hs->hrr) {
         if (!keel_random(algs, c->client_random, 32))
             return 0;
-        c->sess12_offered = ss12;
+        c->hs->sess12_offered = ss12;
         if (ss12 != NULL && ticket && ss12->ticket_len > 0) {
             /* RFC 5077 §3.4: a session id of our own, which the server echoes if it accepts the
              * ticket. */
@@ -112,13 +112,13 @@ int keel_client_write_hello(SSL *s)
                 return 0;
         }
         if (ss12 != NULL && ss12->session_id_len == 0 && !(ticket && ss12->ticket_len > 0))
-            c->sess12_offered = NULL; /* a ticket session, but tickets are off */
+            c->hs->sess12_offered = NULL; /* a ticket session, but tickets are off */
         c->group = groups[0];
     }
     if (tls13 && c->hs->kex == NULL && (c->hs->kex = keel_kex_new(algs, c->group)) == NULL)
         return 0;
 
-    c->ext_offered = 0;
+    c->hs->ext_offered = 0;
     if (!keel_wr_init(&w, 512))
         return 0;
     keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
@@ -135,7 +135,7 @@ int keel_client_write_hello(SSL *s)
         /* RFC 5746 §3.3: the SCSV stands for an empty renegotiation_info, as OpenSSL's client
          * sends it; RFC 7507 §4: TLS_FALLBACK_SCSV last, when the application asks. */
         keel_wr_u16(&w, 0x00ff);
-        c->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
+        c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
     }
     if (s->s.mode & SSL_MODE_SEND_FALLBACK_SCSV)
         keel_wr_u16(&w, 0x5600);
@@ -228,7 +228,7 @@ int keel_client_write_hello(SSL *s)
     const SSL_SESSION *psk = tls13 ? keel_client_psk_session(s) : NULL;
     if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
         psk = NULL;
-    c->psk_offered = psk;
+    c->hs->psk_offered = psk;
     if (psk != NULL)
         keel_client_write_psk(s, &w, psk);
     keel_wr_close(&w, e);
@@ -395,8 +395,8 @@ int keel_select_version(SSL *s, keel_hello *h)
     const uint8_t *p = s->conn->client_suites;
     for (size_t i = 0; i + 1 < s->conn->client_suites_len; i += 2)
         if (p[i] == 0x56 && p[i + 1] == 0x00)
-            s->conn->fallback_scsv = 1;
-    if (s->conn->fallback_scsv && h->version < TLS1_3_VERSION && tls13) {
+            s->conn->hs->fallback_scsv = 1;
+    if (s->conn->hs->fallback_scsv && h->version < TLS1_3_VERSION && tls13) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INAPPROPRIATE_FALLBACK);
         return SSL_AD_INAPPROPRIATE_FALLBACK;
     }

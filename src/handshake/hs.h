@@ -20,7 +20,26 @@
 /* What only a handshake needs: allocated with the connection state when a handshake starts,
  * freed (cleansed) when it completes (statem.c done) or with the connection. */
 typedef struct keel_hs {
+    /* TLS 1.3 (RFC 8446 §7.1): the key schedule's current stage and the handshake traffic
+     * secrets; what outlives the handshake (application, exporter, resumption secrets) was
+     * derived from them and lives in keel_conn. */
+    keel_ks ks;
+    uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];
+    keel_transcript transcript; /* the handshake's messages (RFC 8446 §4.4.1, RFC 5246 §7.4.9) */
     keel_kex *kex;              /* our key share */
+    int hrr;                    /* a HelloRetryRequest was sent / received */
+    int hrr_wait;               /* server: HelloRetryRequest sent / client: received; ClientHello 2 due */
+    uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
+    const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
+    int sni_received, sni_noack; /* server: SNI sent / its callback answered SSL_TLSEXT_ERR_NOACK */
+    /* TLS 1.2 */
+    int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
+    int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
+    /* server (tls12/server.c): what the ServerHello answers */
+    int reneg_indicated;        /* renegotiation_info or its SCSV (RFC 5746 §3.6) */
+    int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
+    /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
+    const SSL_SESSION *sess12_offered;
     uint8_t *cookie;            /* client: the HelloRetryRequest's cookie, echoed */
     size_t cookie_len;
     uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
@@ -48,7 +67,6 @@ struct keel_conn {
     uint8_t *hs_buf;
     size_t hs_len, hs_cap;
 
-    keel_transcript transcript;
     const SSL_CIPHER *cipher;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
@@ -61,7 +79,6 @@ struct keel_conn {
     /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
     uint8_t finished[KEEL_HASH_MAX_LEN], peer_finished[KEEL_HASH_MAX_LEN];
     size_t finished_len, peer_finished_len;
-    int hrr;                    /* a HelloRetryRequest was sent / received */
     int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
     int ccs_received;
     int cert_requested;         /* server sent / client got CertificateRequest */
@@ -69,35 +86,27 @@ struct keel_conn {
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
     uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
-    keel_transcript hs_transcript; /* the handshake's own transcript, kept aside meanwhile */
+    /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
+     * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
+     * of the transcript is taken as the handshake ends (pha_base), and each exchange extends a
+     * copy of that (pha_transcript, while cert_ctx_len != 0). */
+    keel_transcript pha_base, pha_transcript;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
-    const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
     size_t tickets_sent;
-    uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
 
     /* TLS 1.2 (src/handshake/tls12/) */
     uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
-    int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
-    int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
-    /* server (tls12/server.c): what the ServerHello answers */
-    int reneg_indicated;        /* renegotiation_info or its SCSV (RFC 5746 §3.6) */
-    int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
-    /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
-    const SSL_SESSION *sess12_offered;
     int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
     uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;
 
-    keel_ks ks;                 /* the key schedule's current stage */
-    uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];   /* traffic secrets */
     uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
     uint8_t exporter[KEEL_HASH_MAX_LEN], resumption[KEEL_HASH_MAX_LEN];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
     int hs_held;                /* a handler suspended on the buffered message (already reported) */
     keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
-    int sni_received, sni_noack;
 
     /* What the peer offered (server side) */
     uint16_t client_version;    /* the ClientHello's legacy_version */
@@ -131,9 +140,15 @@ struct keel_conn {
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
-    int hrr_wait;               /* server: HelloRetryRequest sent / client: received; ClientHello 2 due */
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
 };
+
+/* The transcript messages are hashed into: the handshake's, or after the handshake the running
+ * post-handshake authentication exchange's; NULL if neither. */
+static inline keel_transcript *keel_transcript_of(keel_conn *c)
+{
+    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
+}
 
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
@@ -169,12 +184,12 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
                      int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
+int keel_transcript_hash(keel_conn *c, uint8_t *out);
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);
 int keel_hs_derive_application(SSL *s);
 int keel_hs_derive_resumption(SSL *s);
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out);
 int keel_hs_update_secret(SSL *s, int dir);
-void keel_hs_wipe_secrets(SSL *s);
 /* hello.c: negotiation inputs */
 int keel_tls13_allowed(const keel_settings *st);
 size_t keel_groups_effective(const SSL *s, int op, uint16_t *out);

@@ -69,7 +69,12 @@ int keel_write_hs(SSL *s, keel_wr *msg)
     /* RFC 5077 §3.3: in TLS 1.2 NewSessionTicket is a handshake message, hashed for Finished. */
     int outside = s->conn->version != TLS1_2_VERSION
         && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE);
-    if (!outside && !keel_transcript_update(&s->conn->transcript, p, len))
+    keel_transcript *t = keel_transcript_of(s->conn);
+    if (!outside && t == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    if (!outside && !keel_transcript_update(t, p, len))
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
     /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment

@@ -31,15 +31,22 @@ static const keel_row *lookup(const SSL *s, int msg)
     return NULL;
 }
 
-static void done(SSL *s)
+/* 1, or 0 (no memory for the copy of the transcript). */
+static int done(SSL *s)
 {
     keel_conn *c = s->conn;
     const keel_table *t = keel_table_for(s);
+    /* Post-handshake authentication extends the handshake's transcript (RFC 8446 §4.6.2): a
+     * copy outlives the handshake object when it was offered. */
+    if (c->version == TLS1_3_VERSION && c->pha_offered
+            && !keel_transcript_dup(&c->pha_base, &c->hs->transcript))
+        return 0;
     keel_step(s, TLS_ST_OK);
     if (t->finish != NULL)
         t->finish(s);
     s->in_init = 0;
-    keel_hs_wipe_secrets(s);
+    /* The handshake object goes, its secrets cleansed (keel_hs_free): the key schedule and the
+     * handshake traffic secrets (RFC 8446 §7.1), offers, hello state. */
     keel_hs_free(c->hs);
     c->hs = NULL;
     if (c->hs_len == 0) {
@@ -51,6 +58,7 @@ static void done(SSL *s)
     if (!c->done_reported)
         keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
     c->done_reported = 1;
+    return 1;
 }
 
 static int run(SSL *s);
@@ -90,7 +98,10 @@ static int run(SSL *s)
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
         if (keel_table_for(s)->complete(s)) {
-            done(s);
+            if (!done(s)) {
+                keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+                return 0;
+            }
             return 1;
         }
         /* Our turn to speak: the row's handler writes a flight (KEEL_SUSPEND: a callback such

@@ -19,7 +19,7 @@ static int in_list(const uint16_t *v, size_t n, uint16_t x)
 static int resume(SSL *s, const SSL_CIPHER *cs)
 {
     keel_conn *c = s->conn;
-    const SSL_SESSION *ss = c->sess12_offered;
+    const SSL_SESSION *ss = c->hs->sess12_offered;
 
     if (ss->version != TLS1_2_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_VERSION_MISMATCH);
@@ -48,7 +48,7 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     if ((alert = keel_client_check_version(s, h)) != 0
             || (alert = keel_client_check_downgrade(s, random)) != 0)
         return alert;
-    if (c->hrr) {
+    if (c->hs->hrr) {
         /* RFC 8446 §4.1.4: after a HelloRetryRequest the version stays TLS 1.3 (OpenSSL 3.0's
          * reason). */
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
@@ -75,7 +75,7 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     c->cipher = cs;
     memcpy(c->server_random, random, 32);
     /* Only what we offered may come back (RFC 5246 §7.4.1.4); the SCSV offered renegotiation_info. */
-    if (!keel_rd_done(body) && !keel_ext_parse(s, KEEL_MSG_SH12, body, h, c->ext_offered, &alert))
+    if (!keel_rd_done(body) && !keel_ext_parse(s, KEEL_MSG_SH12, body, h, c->hs->ext_offered, &alert))
         return alert;
     /* RFC 5746 §3.4: a server without renegotiation_info may be vulnerable; OpenSSL 3.0 refuses
      * it unless SSL_OP_LEGACY_SERVER_CONNECT (SSL_CTX_set_options(3), "Secure renegotiation"). */
@@ -88,8 +88,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
      * the points it reads are judged by keel_kex_derive anyway. */
     c->peer_ri = h->reneg;
     c->ems = h->ems; /* keel_ext_parse refused it unless we offered it */
-    c->ticket_expected = h->has_ticket;
-    if (c->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
+    c->hs->ticket_expected = h->has_ticket;
+    if (c->hs->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
             && memcmp(sid->p, c->session_id, sid->len) == 0) {
         if ((alert = resume(s, cs)) != 0)
             return alert;
@@ -100,8 +100,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     /* RFC 5246 §7.4.8: a CertificateVerify signs the handshake messages themselves, so a full
      * handshake keeps them while a CertificateRequest may come. */
     if (!c->resumed)
-        keel_transcript_keep_buffer(&c->transcript);
-    if (!keel_transcript_set_hash(&c->transcript, cs->hash) || !keel_hs_hash_current(s))
+        keel_transcript_keep_buffer(&c->hs->transcript);
+    if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     /* The TLS 1.3 share of the ClientHello is of no use now (RFC 8422: the server picks). */
     keel_kex_free(c->hs->kex);
@@ -325,7 +325,7 @@ static int write_cert_verify(SSL *s)
 
     if (sig == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_buffer(&c->transcript, &msgs, &len)
+    if (sig == NULL || !keel_transcript_buffer(&c->hs->transcript, &msgs, &len)
             || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, msgs, len, sig, &siglen)
             || !keel_wr_init(&w, siglen + 16))
         goto end;

@@ -109,7 +109,7 @@ void keel12_client_finish(SSL *s)
     SSL_SESSION *ss = s->session;
     /* Nothing after a TLS 1.2 handshake uses its transcript (kept whole for CertificateVerify):
      * it goes with the handshake. */
-    keel_transcript_cleanup(&s->conn->transcript);
+    keel_transcript_cleanup(&s->conn->hs->transcript);
     if (s->conn->hs == NULL || !s->conn->hs->announce12 || ss == NULL)
         return;
     s->conn->hs->announce12 = 0;

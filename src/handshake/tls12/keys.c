@@ -32,7 +32,7 @@ int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)
 
     if (c->ems) {
         /* RFC 7627 §4: session_hash = Hash(ClientHello .. ClientKeyExchange). */
-        ok = keel_transcript_current(&c->transcript, seed)
+        ok = keel_transcript_current(&c->hs->transcript, seed)
             && keel_tls12_prf(algs, c->cipher->hash, pms, pms_len, "extended master secret", seed,
                               keel_hash_len(c->cipher->hash), c->master, KEEL12_MASTER_LEN);
     } else {
@@ -78,7 +78,7 @@ static int verify_data(SSL *s, int server, uint8_t out[KEEL12_VERIFY_LEN])
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    if (!keel_transcript_current(&c->transcript, th)
+    if (!keel_transcript_current(&c->hs->transcript, th)
             || !keel_tls12_prf(s->ctx->algs, c->cipher->hash, c->master, KEEL12_MASTER_LEN,
                                server ? "server finished" : "client finished", th,
                                keel_hash_len(c->cipher->hash), out, KEEL12_VERIFY_LEN)) {

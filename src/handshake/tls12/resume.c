@@ -42,7 +42,7 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
 
 /* From the ClientHello: a non-empty session_ticket (unless SSL_OP_NO_TICKET) is the only
  * candidate; else the session id is looked up in the cache. Whatever does not resume means a full
- * handshake; 0 or an alert. Sets c->resumed, c->ticket_expected, the session id to echo. */
+ * handshake; 0 or an alert. Sets c->resumed, c->hs->ticket_expected, the session id to echo. */
 int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
 {
     keel_conn *c = s->conn;
@@ -50,7 +50,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     SSL_SESSION *ss = NULL;
 
     /* RFC 5077 §3.2: an empty extension asks for a ticket; one is issued unless disabled. */
-    c->ticket_expected = h->has_ticket && tickets;
+    c->hs->ticket_expected = h->has_ticket && tickets;
     if (h->has_ticket && tickets && h->ticket.len > 0) {
         by_ticket = 1;
         ss = keel_ticket_open(s, h->ticket.p, h->ticket.len, &renew);
@@ -87,7 +87,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
         /* RFC 5077 §3.4: the session id the client sent along with the ticket is echoed. */
         memcpy(ss->session_id, sid.p, sid.len);
         ss->session_id_len = sid.len;
-        c->ticket_expected = renew;
+        c->hs->ticket_expected = renew;
     }
     memcpy(c->session_id, sid.p, sid.len);
     c->session_id_len = sid.len;
@@ -117,7 +117,7 @@ int keel12_server_new_session(SSL *s)
     memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
     ss->master_key_len = KEEL12_MASTER_LEN;
     ss->ems = c->ems;
-    ss->not_resumable = c->session_id_len == 0 && !c->ticket_expected;
+    ss->not_resumable = c->session_id_len == 0 && !c->hs->ticket_expected;
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (!(sctx->session_cache_mode & SSL_SESS_CACHE_SERVER) || ss->session_id_len == 0

@@ -21,7 +21,7 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     keel_conn *c = s->conn;
     int alert, null_comp = 0;
 
-    if (c->hrr) {
+    if (c->hs->hrr) {
         /* RFC 8446 §4.1.4: after a HelloRetryRequest the version stays TLS 1.3. */
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL);
         return SSL_AD_ILLEGAL_PARAMETER;
@@ -46,26 +46,26 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
-    c->reneg_indicated = h->reneg || offered(c, 0x00ff);
+    c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
     /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
      * callbacks (get_session_cb, then the servername callback, then ALPN's). */
     if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
         return alert;
-    c->sni_received = s->hostname != NULL;
+    c->hs->sni_received = s->hostname != NULL;
     if ((alert = keel_call_servername_cb(s)) != 0)
         return alert;
     /* A resumed session keeps the name it was made with (it may be shared with the cache). */
-    if (!c->resumed && !c->sni_noack && s->session != NULL
+    if (!c->resumed && !c->hs->sni_noack && s->session != NULL
             && !SSL_SESSION_set1_hostname(s->session, s->hostname))
         return SSL_AD_INTERNAL_ERROR;
     /* RFC 8422 §5.2: answered when ECC is used; a resumption negotiates no new key exchange, and
      * OpenSSL 3.0 leaves it out then. */
-    c->ec_formats = h->has_ec_formats && !c->resumed;
+    c->hs->ec_formats = h->has_ec_formats && !c->resumed;
     if ((alert = keel_call_alpn_cb(s, h)) != 0)
         return alert;
     /* A full handshake learns its hash with the suite (the write step, after cert_cb); the
      * transcript buffers until then. */
-    if (c->resumed && !keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+    if (c->resumed && !keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
         return SSL_AD_INTERNAL_ERROR;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
@@ -212,25 +212,21 @@ static int choose_suite(SSL *s)
 
 /* ---- the server's messages ---- */
 
-static void ext_empty(keel_wr *w, uint16_t type)
-{
-    keel_wr_u16(w, type);
-    keel_wr_u16(w, 0);
-}
-
 /* ServerHello (RFC 5246 §7.4.1.3): extensions only in answer to the client's (§7.4.1.4), and
  * no extensions block at all when there is none to send. */
 static int write_server_hello(SSL *s)
 {
     keel_conn *c = s->conn;
-    keel_wr w;
-    size_t body, m, e, x;
-    int sni = c->sni_received && !c->sni_noack && !c->resumed; /* RFC 6066 §3 */
-    int any = c->reneg_indicated || c->ems || c->ec_formats || c->ticket_expected
-        || c->alpn != NULL || sni;
+    keel_wr w, exts;
+    size_t body, m, e;
+    int any;
 
-    if (!keel_wr_init(&w, 128))
+    if (!keel_wr_init(&exts, 64))
         return 0;
+    if ((any = keel_ext_write(s, KEEL_MSG_SH12, &exts)) < 0 || !keel_wr_init(&w, 128)) {
+        keel_wr_cleanup(&exts);
+        return 0;
+    }
     keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -240,36 +236,12 @@ static int write_server_hello(SSL *s)
     keel_wr_close(&w, m);
     keel_wr_u16(&w, c->cipher->code);
     keel_wr_u8(&w, 0);
-    if (any) {
+    if (any > 0) {
         keel_wr_open16(&w, &e);
-        if (c->reneg_indicated) { /* RFC 5746 §3.6: empty renegotiated_connection */
-            keel_wr_u16(&w, TLSEXT_TYPE_renegotiate);
-            keel_wr_u16(&w, 1);
-            keel_wr_u8(&w, 0);
-        }
-        if (sni)
-            ext_empty(&w, TLSEXT_TYPE_server_name);
-        if (c->ec_formats) { /* RFC 8422 §5.2: uncompressed only */
-            keel_wr_u16(&w, TLSEXT_TYPE_ec_point_formats);
-            keel_wr_u16(&w, 2);
-            keel_wr_u8(&w, 1);
-            keel_wr_u8(&w, 0);
-        }
-        if (c->ticket_expected) /* RFC 5077 §3.2 */
-            ext_empty(&w, TLSEXT_TYPE_session_ticket);
-        if (c->alpn != NULL) {
-            keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
-            keel_wr_open16(&w, &x);
-            keel_wr_open16(&w, &m);
-            keel_wr_u8(&w, (uint32_t)c->alpn_len);
-            keel_wr_bytes(&w, c->alpn, c->alpn_len);
-            keel_wr_close(&w, m);
-            keel_wr_close(&w, x);
-        }
-        if (c->ems) /* RFC 7627 §5.1 */
-            ext_empty(&w, TLSEXT_TYPE_extended_master_secret);
+        keel_wr_bytes(&w, keel_wr_data(&exts), keel_wr_len(&exts));
         keel_wr_close(&w, e);
     }
+    keel_wr_cleanup(&exts);
     keel_wr_close(&w, body);
     return keel_send_hs(s, &w);
 }
@@ -409,13 +381,13 @@ int keel12_server_write_hello(SSL *s)
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
     int request = (s->s.verify_mode & SSL_VERIFY_PEER) != 0;
     if (request)
-        keel_transcript_keep_buffer(&c->transcript);
-    if (!keel_transcript_set_hash(&c->transcript, c->cipher->hash))
+        keel_transcript_keep_buffer(&c->hs->transcript);
+    if (!keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
         return SSL_AD_INTERNAL_ERROR;
     /* A session id when the server cache is on (a client resumes by it) and no ticket will
      * stand for the session (RFC 5077 §3.4 lets the server send none then), as OpenSSL 3.0. */
     c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
-        && !c->ticket_expected ? 32 : 0;
+        && !c->hs->ticket_expected ? 32 : 0;
     if (!make_server_random(s)
             || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32))
             || (c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
@@ -447,7 +419,7 @@ int keel12_server_write_finished(SSL *s)
 
     if (!keel12_server_new_session(s))
         return SSL_AD_INTERNAL_ERROR;
-    if (c->ticket_expected) {
+    if (c->hs->ticket_expected) {
         keel_step(s, TLS_ST_SW_SESSION_TICKET);
         if (!keel12_server_write_ticket(s))
             return SSL_AD_INTERNAL_ERROR;
@@ -469,7 +441,7 @@ int keel12_server_write_resumed(SSL *s)
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))
         return SSL_AD_INTERNAL_ERROR;
-    if (c->ticket_expected) {
+    if (c->hs->ticket_expected) {
         keel_step(s, TLS_ST_SW_SESSION_TICKET);
         if (!keel12_server_write_ticket(s))
             return SSL_AD_INTERNAL_ERROR;

@@ -84,7 +84,7 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    if (!keel_transcript_buffer(&c->transcript, &msgs, &msgs_len))
+    if (!keel_transcript_buffer(&c->hs->transcript, &msgs, &msgs_len))
         return SSL_AD_INTERNAL_ERROR;
     if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, msgs, msgs_len, sig.p, sig.len)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_SIGNATURE);

@@ -11,10 +11,10 @@ static int full(const SSL *s) { return !s->conn->resumed; }
 static int resumed(const SSL *s) { return s->conn->resumed; }
 /* RFC 5077 §3.3: a NewSessionTicket comes (goes) before the server's ChangeCipherSpec exactly
  * when the server acknowledged session_ticket in its ServerHello. */
-static int full_ticket(const SSL *s) { return !s->conn->resumed && s->conn->ticket_expected; }
-static int full_no_ticket(const SSL *s) { return !s->conn->resumed && !s->conn->ticket_expected; }
-static int resumed_ticket(const SSL *s) { return s->conn->resumed && s->conn->ticket_expected; }
-static int resumed_no_ticket(const SSL *s) { return s->conn->resumed && !s->conn->ticket_expected; }
+static int full_ticket(const SSL *s) { return !s->conn->resumed && s->conn->hs->ticket_expected; }
+static int full_no_ticket(const SSL *s) { return !s->conn->resumed && !s->conn->hs->ticket_expected; }
+static int resumed_ticket(const SSL *s) { return s->conn->resumed && s->conn->hs->ticket_expected; }
+static int resumed_no_ticket(const SSL *s) { return s->conn->resumed && !s->conn->hs->ticket_expected; }
 /* RFC 5246 §7.4.6: a client sends Certificate only when asked; §7.4.8: CertificateVerify only
  * after a non-empty Certificate. */
 static int cert_requested(const SSL *s) { return s->conn->cert_requested; }

@@ -152,7 +152,8 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         /* Each entry's extensions go through the extension table too (RFC 8446 §4.4.2, §4.2). */
         block.len = tls13 ? 2 + exts.len : 0;
         memset(&eh, 0, sizeof(eh));
-        if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, c->ext_offered, &ext_alert)) {
+        uint32_t offered = c->hs != NULL ? c->hs->ext_offered : 0; /* none after the handshake */
+        if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, offered, &ext_alert)) {
             sk_X509_pop_free(chain, X509_free);
             return ext_alert;
         }
@@ -307,7 +308,7 @@ int keel_write_cert_verify(SSL *s)
 
     if (sig == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_current(&c->transcript, th)
+    if (sig == NULL || !keel_transcript_hash(c, th)
             || !keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
             || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, content, clen, sig, &siglen)
             || !keel_wr_init(&w, siglen + 16))
@@ -354,7 +355,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    if (!keel_transcript_current(&c->transcript, th)
+    if (!keel_transcript_hash(c, th)
             || !keel_cv_content(!c->server, th, keel_hash_len(c->cipher->hash), content, &clen))
         return SSL_AD_INTERNAL_ERROR;
     if (!keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, content, clen, sig.p, sig.len)) {

@@ -27,7 +27,7 @@ static int client_retry(SSL *s, keel_hello *h)
     uint16_t groups[KEEL_MAX_GROUPS];
     size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
 
-    if (c->hrr) {
+    if (c->hs->hrr) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
         return SSL_AD_UNEXPECTED_MESSAGE;
     }
@@ -50,9 +50,9 @@ static int client_retry(SSL *s, keel_hello *h)
             return SSL_AD_INTERNAL_ERROR;
         c->hs->cookie_len = h->cookie.len;
     }
-    c->hrr = 1;
-    c->hrr_wait = 1; /* the write row keel_client_write_retry_hello answers */
-    if (!keel_transcript_hrr_rewrite(&c->transcript) || !keel_hs_hash_current(s))
+    c->hs->hrr = 1;
+    c->hs->hrr_wait = 1; /* the write row keel_client_write_retry_hello answers */
+    if (!keel_transcript_hrr_rewrite(&c->hs->transcript) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
 }
@@ -60,7 +60,7 @@ static int client_retry(SSL *s, keel_hello *h)
 /* The answer to a HelloRetryRequest: [CCS] ClientHello 2 (RFC 8446 §4.1.4, §D.4). */
 int keel_client_write_retry_hello(SSL *s)
 {
-    s->conn->hrr_wait = 0;
+    s->conn->hs->hrr_wait = 0;
     if (!keel_write_ccs(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_CW_CLNT_HELLO);
@@ -92,7 +92,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         return keel12_client_read_server_hello(s, &h, random, &sid, (uint16_t)cipher, comp, body);
     /* No extensions: no supported_versions, which keel_client_check_version refuses. */
     if (!keel_rd_done(body)
-            && !keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->ext_offered, &alert))
+            && !keel_ext_parse(s, h.is_hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, body, &h, c->hs->ext_offered, &alert))
         return alert;
     if ((alert = keel_client_check_version(s, &h)) != 0)
         return alert;
@@ -117,8 +117,8 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     c->version = h.version;
     if (c->cipher == NULL) {
         c->cipher = cs;
-        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
-                || !keel_ks_init(&c->ks, s->ctx->algs, cs->hash))
+        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
+                || !keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }
     if (h.is_hrr)
@@ -126,12 +126,12 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
 
     memcpy(c->server_random, random, 32);
     if (h.psk_selected) {
-        const SSL_SESSION *ss = c->psk_offered;
+        const SSL_SESSION *ss = c->hs->psk_offered;
         if (ss == NULL || ss->cipher->hash != cs->hash) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
-        if (!keel_ks_early(&c->ks, ss->master_key, ss->master_key_len))
+        if (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len))
             return SSL_AD_INTERNAL_ERROR;
         c->resumed = 1;
         s->verify_result = ss->verify_result;
@@ -156,8 +156,8 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     OPENSSL_cleanse(shared, sizeof(shared));
     /* Both handshake keys now: an alert about the server's flight must reach the server under
      * the key it expects. The compatibility CCS still goes out unprotected (RFC 8446 §5). */
-    if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_hs)
-            || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_hs))
+    if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs)
+            || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
 }
@@ -168,7 +168,7 @@ int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
     int alert;
 
     memset(&h, 0, sizeof(h));
-    if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->ext_offered, &alert))
+    if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->hs->ext_offered, &alert))
         return alert;
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;

@@ -5,11 +5,27 @@
 
 #include <string.h>
 
-/* The current handshake message joins the transcript. */
+/* The current handshake message joins the transcript (the handshake's, or a post-handshake
+ * authentication exchange's). */
 int keel_hs_hash_current(SSL *s)
 {
-    keel_conn *c = s->conn;
-    return keel_transcript_update(&c->transcript, c->hs_buf, c->cur_len);
+    keel_transcript *t = keel_transcript_of(s->conn);
+    if (t == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_update(t, s->conn->hs_buf, s->conn->cur_len);
+}
+
+/* Hash of keel_transcript_of(c) so far. */
+int keel_transcript_hash(keel_conn *c, uint8_t *out)
+{
+    keel_transcript *t = keel_transcript_of(c);
+    if (t == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_current(t, out);
 }
 
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
@@ -18,12 +34,12 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_handshake(&c->ks, shared, len)
-            || !keel_ks_client_hs_traffic(&c->ks, th, c->client_hs)
-            || !keel_ks_server_hs_traffic(&c->ks, th, c->server_hs))
+    if (!keel_transcript_current(&c->hs->transcript, th) || !keel_ks_handshake(&c->hs->ks, shared, len)
+            || !keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
+            || !keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs))
         return 0;
-    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->client_hs, hl);
-    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->server_hs, hl);
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
+    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
     return 1;
 }
 
@@ -34,10 +50,10 @@ int keel_hs_derive_application(SSL *s)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->transcript, th) || !keel_ks_master(&c->ks)
-            || !keel_ks_client_app_traffic(&c->ks, th, c->client_ap)
-            || !keel_ks_server_app_traffic(&c->ks, th, c->server_ap)
-            || !keel_ks_exporter_master(&c->ks, th, c->exporter))
+    if (!keel_transcript_current(&c->hs->transcript, th) || !keel_ks_master(&c->hs->ks)
+            || !keel_ks_client_app_traffic(&c->hs->ks, th, c->client_ap)
+            || !keel_ks_server_app_traffic(&c->hs->ks, th, c->server_ap)
+            || !keel_ks_exporter_master(&c->hs->ks, th, c->exporter))
         return 0;
     keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
     keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
@@ -50,19 +66,8 @@ int keel_hs_derive_resumption(SSL *s)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    return keel_transcript_current(&c->transcript, th)
-        && keel_ks_resumption_master(&c->ks, th, c->resumption);
-}
-
-/* The handshake is over: its traffic secrets and the key schedule (handshake, then master
- * secret) are wiped. What later use needs was derived from them already: the application traffic
- * secrets (KeyUpdate, §7.2), the exporter and the resumption master secret (§7.1). */
-void keel_hs_wipe_secrets(SSL *s)
-{
-    keel_conn *c = s->conn;
-    OPENSSL_cleanse(c->client_hs, sizeof(c->client_hs));
-    OPENSSL_cleanse(c->server_hs, sizeof(c->server_hs));
-    keel_ks_cleanup(&c->ks);
+    return keel_transcript_current(&c->hs->transcript, th)
+        && keel_ks_resumption_master(&c->hs->ks, th, c->resumption);
 }
 
 /* verify_data of `server`'s Finished over the transcript so far (§4.4.4). A client's Finished in
@@ -71,8 +76,14 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    const uint8_t *base = server ? c->server_hs : c->cert_ctx_len > 0 ? c->client_ap : c->client_hs;
-    return keel_transcript_current(&c->transcript, th)
+    /* In post-handshake authentication the handshake object is gone. */
+    const uint8_t *base = c->cert_ctx_len > 0 && !server ? c->client_ap
+        : c->hs == NULL ? NULL : server ? c->hs->server_hs : c->hs->client_hs;
+    if (base == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return keel_transcript_hash(c, th)
         && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
 }
 
@@ -118,7 +129,8 @@ int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
      * handshake write key (OpenSSL's client does): a server reading under the client's handshake
      * key takes one plaintext alert until the first record under that key (see record.h). */
     ok = ok && keel_install_key(s, dir, key, iv, sizeof(iv),
-                                dir == KEEL_RL_READ && c->server && secret == c->client_hs);
+                                dir == KEEL_RL_READ && c->server && c->hs != NULL
+                                    && secret == c->hs->client_hs);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(iv, sizeof(iv));
     return ok;

@@ -3,8 +3,8 @@
  * After the handshake the server may send a CertificateRequest with a fresh, non-empty context;
  * the client answers with Certificate, CertificateVerify (if it has a certificate) and Finished.
  * Each exchange is hashed over the handshake's transcript (through the client's Finished) plus
- * its own messages (§4.4), so the handshake's transcript is set aside in c->hs_transcript and a
- * copy of it becomes the working transcript until the exchange ends. The client's Finished is
+ * its own messages (§4.4): the handshake's transcript, copied to c->pha_base as the handshake
+ * ended, is copied again into c->pha_transcript, the working transcript until the exchange ends. The client's Finished is
  * keyed by its current application traffic secret (keel_hs_finished_mac). */
 #include "handshake/ext.h"
 #include "proto/session.h"
@@ -15,14 +15,11 @@
 static int begin(SSL *s, const uint8_t *ctx, size_t ctx_len)
 {
     keel_conn *c = s->conn;
-    keel_transcript copy;
 
     if (ctx_len == 0 || ctx_len > sizeof(c->cert_ctx) || c->cert_ctx_len != 0)
         return 0;
-    if (!keel_transcript_dup(&copy, &c->transcript))
+    if (!keel_transcript_dup(&c->pha_transcript, &c->pha_base))
         return 0;
-    c->hs_transcript = c->transcript;
-    c->transcript = copy;
     memcpy(c->cert_ctx, ctx, ctx_len);
     c->cert_ctx_len = ctx_len;
     return 1;
@@ -34,9 +31,7 @@ static void end(SSL *s)
     keel_conn *c = s->conn;
     if (c->cert_ctx_len == 0)
         return;
-    keel_transcript_cleanup(&c->transcript);
-    c->transcript = c->hs_transcript;
-    memset(&c->hs_transcript, 0, sizeof(c->hs_transcript));
+    keel_transcript_cleanup(&c->pha_transcript);
     c->cert_ctx_len = 0;
 }
 

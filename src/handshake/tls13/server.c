@@ -119,7 +119,7 @@ int keel_call_servername_cb(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED);
         return al;
     case SSL_TLSEXT_ERR_NOACK:
-        s->conn->sni_noack = 1;
+        s->conn->hs->sni_noack = 1;
         return 0;
     default:
         return 0;
@@ -157,7 +157,7 @@ static int write_server_hello(SSL *s, int hrr)
 {
     keel_conn *c = s->conn;
     keel_wr w;
-    size_t body, m, e, x;
+    size_t body, m, e;
 
     if (!keel_wr_init(&w, 256))
         return 0;
@@ -171,24 +171,10 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(c->cipher));
     keel_wr_u8(&w, 0);
     keel_wr_open16(&w, &e);
-    keel_wr_u16(&w, TLSEXT_TYPE_supported_versions);
-    keel_wr_open16(&w, &x);
-    keel_wr_u16(&w, TLS1_3_VERSION);
-    keel_wr_close(&w, x);
-    if (c->resumed && !hrr) {
-        keel_wr_u16(&w, TLSEXT_TYPE_psk);
-        keel_wr_u16(&w, 2);
-        keel_wr_u16(&w, 0); /* selected_identity: keel tries the first */
+    if (keel_ext_write(s, hrr ? KEEL_MSG_HRR : KEEL_MSG_SH, &w) < 0) {
+        keel_wr_cleanup(&w);
+        return 0;
     }
-    keel_wr_u16(&w, TLSEXT_TYPE_key_share);
-    keel_wr_open16(&w, &x);
-    keel_wr_u16(&w, c->group);
-    if (!hrr) {
-        keel_wr_open16(&w, &m);
-        keel_kex_public_wr(c->hs->kex, &w);
-        keel_wr_close(&w, m);
-    }
-    keel_wr_close(&w, x);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
     int ok = keel_send_hs(s, &w);
@@ -206,18 +192,9 @@ static int write_encrypted_extensions(SSL *s)
     keel_wr_u8(&w, SSL3_MT_ENCRYPTED_EXTENSIONS);
     keel_wr_open24(&w, &body);
     keel_wr_open16(&w, &e);
-    if (c->sni_received && !c->sni_noack) { /* RFC 6066 §3: empty server_name acknowledges */
-        keel_wr_u16(&w, TLSEXT_TYPE_server_name);
-        keel_wr_u16(&w, 0);
-    }
-    if (c->alpn != NULL) {
-        keel_wr_u16(&w, TLSEXT_TYPE_application_layer_protocol_negotiation);
-        keel_wr_open16(&w, &x);
-        keel_wr_open16(&w, &m);
-        keel_wr_u8(&w, (uint32_t)c->alpn_len);
-        keel_wr_bytes(&w, c->alpn, c->alpn_len);
-        keel_wr_close(&w, m);
-        keel_wr_close(&w, x);
+    if (keel_ext_write(s, KEEL_MSG_EE, &w) < 0) {
+        keel_wr_cleanup(&w);
+        return 0;
     }
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
@@ -364,13 +341,13 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     int no_extensions = keel_rd_done(body);
     /* ClientHello 2 must name the same server: set ClientHello 1's name aside to compare. */
     char *first_name = NULL;
-    if (c->hrr) {
+    if (c->hs->hrr) {
         first_name = s->hostname;
         s->hostname = NULL;
     }
     /* A TLS 1.2 (or older) client may send no extensions at all (RFC 5246 §7.4.1.2). */
     int parsed = no_extensions || keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
-    if (c->hrr) {
+    if (c->hs->hrr) {
         int same = parsed && same_name(first_name, s->hostname);
         OPENSSL_free(same ? first_name : s->hostname);
         if (!same)
@@ -404,18 +381,18 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
         return SSL_AD_MISSING_EXTENSION;
     }
-    if (c->hrr) {
+    if (c->hs->hrr) {
         if ((alert = check_second_hello(s, &h, sid)) != 0)
             return alert;
     } else {
         memcpy(c->client_random, random, 32);
         memcpy(c->session_id, sid.p, sid.len);
         c->session_id_len = sid.len;
-        c->sni_received = s->hostname != NULL;
+        c->hs->sni_received = s->hostname != NULL;
         if ((alert = keel_call_servername_cb(s)) != 0)
             return alert;
         /* The name accepted is the (still fresh) session's, for the callbacks that follow. */
-        if (!c->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
+        if (!c->hs->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
             return SSL_AD_INTERNAL_ERROR;
     }
     /* After HRR the suite must be the one chosen for ClientHello 1 (§4.1.4). */
@@ -432,8 +409,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (c->cipher == NULL) {
         c->cipher = cs;
-        if (!keel_transcript_set_hash(&c->transcript, cs->hash)
-                || !keel_ks_init(&c->ks, s->ctx->algs, cs->hash))
+        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
+                || !keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }
     c->version = h.version;
@@ -446,7 +423,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     c->hs->peer_share_len = 0;
     if (share.p == NULL) {
         /* No usable share: the write step asks for one (RFC 8446 §4.1.4), at most once. */
-        if (c->hrr) {
+        if (c->hs->hrr) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
@@ -483,16 +460,16 @@ int keel_server_write_hello(SSL *s)
     }
     if (c->hs->peer_share == NULL) {
         /* ClientHello 1 is already in the transcript; §4.4.1 replaces it with its hash. */
-        c->hrr = 1;
-        c->hrr_wait = 1;
+        c->hs->hrr = 1;
+        c->hs->hrr_wait = 1;
         keel_step(s, TLS_ST_SW_SRVR_HELLO);
-        if (!keel_transcript_hrr_rewrite(&c->transcript) || !write_server_hello(s, 1)
+        if (!keel_transcript_hrr_rewrite(&c->hs->transcript) || !write_server_hello(s, 1)
                 || (c->session_id_len > 0 && !keel_write_ccs(s)))
             return SSL_AD_INTERNAL_ERROR;
         keel_step(s, TLS_ST_EARLY_DATA);
         return 0;
     }
-    c->hrr_wait = 0;
+    c->hs->hrr_wait = 0;
     if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
     if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
@@ -528,8 +505,8 @@ int keel_server_write_flight(SSL *s)
     /* The compatibility CCS follows the first handshake message, unless one followed an HRR. */
     if (c->session_id_len > 0 && !keel_write_ccs(s))
         return 0;
-    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_hs)
-            || !keel_set_traffic_key(s, KEEL_RL_READ, c->client_hs))
+    if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->server_hs)
+            || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
         return 0;
     keel_step(s, TLS_ST_SW_ENCRYPTED_EXTENSIONS);
     if (!write_encrypted_extensions(s))

@@ -14,9 +14,9 @@ static int no_psk(const SSL *s) { return !s->conn->resumed; }
  * HelloRetryRequest the second ClientHello is due, after ServerHello..Finished the client's.
  * §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must.
  * A client that got a HelloRetryRequest answers it before reading on (§4.1.4). */
-static int hrr_wait(const SSL *s) { return s->conn->hrr_wait; }
-static int flight_cert(const SSL *s) { return !s->conn->hrr_wait && s->conn->cert_requested; }
-static int flight_no_cert(const SSL *s) { return !s->conn->hrr_wait && !s->conn->cert_requested; }
+static int hrr_wait(const SSL *s) { return s->conn->hs->hrr_wait; }
+static int flight_cert(const SSL *s) { return !s->conn->hs->hrr_wait && s->conn->cert_requested; }
+static int flight_no_cert(const SSL *s) { return !s->conn->hs->hrr_wait && !s->conn->cert_requested; }
 
 #define R(st, srv, msg, guard, fn, next) { st, srv, msg, guard, fn, NULL, next }
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }

@@ -469,7 +469,7 @@ int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss)
     uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
     size_t hl = keel_hash_len(ss->cipher->hash);
 
-    s->conn->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
+    s->conn->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
     keel_wr_u16(w, TLSEXT_TYPE_psk);
     keel_wr_open16(w, &x);
     keel_wr_open16(w, &ids);
@@ -492,7 +492,7 @@ static int compute_binder(SSL *s, const SSL_SESSION *ss, const uint8_t *msg, siz
 {
     keel_ks ks;
     uint8_t th[KEEL_HASH_MAX_LEN];
-    int ok = keel_transcript_current_with(&s->conn->transcript, ss->cipher->hash, msg, trunc_len, th)
+    int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
         && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
         && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
         && keel_ks_binder(&ks, 0, th, binder);
@@ -584,7 +584,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     uint32_t age;
     int alert;
 
-    if (c->hrr)
+    if (c->hs->hrr)
         return recheck_psk(s, h);
     if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
             || !keel_rd_prefixed8(&binders, &binder))
@@ -613,7 +613,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     /* Kept so that a ClientHello 2 can be held to the same identity. */
     OPENSSL_free(c->hs->psk_identity);
     if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
-            || !keel_ks_early(&c->ks, ss->master_key, ss->master_key_len)) {
+            || !keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len)) {
         SSL_SESSION_free(ss);
         return SSL_AD_INTERNAL_ERROR;
     }
