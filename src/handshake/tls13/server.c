@@ -183,9 +183,8 @@ static int write_server_hello(SSL *s, int hrr)
 
 static int write_encrypted_extensions(SSL *s)
 {
-    keel_conn *c = s->conn;
     keel_wr w;
-    size_t body, e, x, m;
+    size_t body, e;
 
     if (!keel_wr_init(&w, 64))
         return 0;
