@@ -3,7 +3,10 @@
  * version options/range; 1 MiB each way (partial writes, max_send_fragment, read_ex/peek); mutual
  * TLS with suspending callbacks on both ends; session-id reuse against the cache operations; the
  * application's ticket key callbacks (EVP and HMAC forms, renew and decline); what both ends must
- * agree on (randoms, master key, the keylog line); the negotiation getters; close_notify. */
+ * agree on (randoms, master key, the keylog line); the negotiation getters; close_notify.
+ * Built against the system libssl (it is public API only), every check passes there too except the
+ * documented differences: the failures where OpenSSL's client would offer TLS 1.0/1.1 (keel's
+ * offers no version below 1.2) and the TLS 1.2 tmp keys (test_tmp_keys). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* TLSv1_2_method & co, SSL_CTX_set_tlsext_ticket_key_cb */
 #include <openssl/ssl.h>
 #include <openssl/err.h>
@@ -693,6 +696,58 @@ static void test_agreement(void)
     (void)last_reason;
 }
 
+/* ---- SSL_get_tmp_key / SSL_get_peer_tmp_key in TLS 1.2 ----
+ * SSL_get_peer_tmp_key(3): "the temporary key provided by the peer and used during key exchange";
+ * SSL_get_tmp_key: "the equivalent information for the local end". keel reports the ECDHE keys of
+ * the TLS 1.2 exchange on both ends. (OpenSSL 3.0 differs: its client's SSL_get_tmp_key is the
+ * TLS 1.3 key share it offered, of another group here, and its server reports neither key;
+ * docs/compat-notes.txt.) */
+
+static int same_public(EVP_PKEY *a, EVP_PKEY *b)
+{
+    unsigned char *pa = NULL, *pb = NULL;
+    size_t na = a ? EVP_PKEY_get1_encoded_public_key(a, &pa) : 0;
+    size_t nb = b ? EVP_PKEY_get1_encoded_public_key(b, &pb) : 0;
+    int r = na > 0 && na == nb && memcmp(pa, pb, na) == 0;
+    OPENSSL_free(pa);
+    OPENSSL_free(pb);
+    return r;
+}
+
+static int group_is(EVP_PKEY *k, const char *want)
+{
+    char g[32] = "";
+    size_t gl = 0;
+    return k != NULL && EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, g, sizeof(g), &gl)
+        && strcmp(g, want) == 0;
+}
+
+static void test_tmp_keys(void)
+{
+    /* A 1.3-capable client sends an X25519 key share; the server, limited to 1.2, takes P-384. */
+    SSL_CTX *cctx = client(TLS_client_method()), *sctx = server(TLS_server_method(), &ec);
+    CHECK(SSL_CTX_set1_groups_list(cctx, "X25519:P-384:P-256"));
+    CHECK(SSL_CTX_set1_groups_list(sctx, "P-384:P-256"));
+    SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION);
+    SSL *c, *s;
+    CHECK(pair(cctx, sctx, &c, &s));
+    CHECK(keel_test_handshake(c, s));
+    CHECK_EQ(SSL_version(c), TLS1_2_VERSION);
+    EVP_PKEY *ct = NULL, *cp = NULL, *st = NULL, *sp = NULL;
+    CHECK(SSL_get_tmp_key(c, &ct) && SSL_get_peer_tmp_key(c, &cp));
+    CHECK(SSL_get_tmp_key(s, &st) && SSL_get_peer_tmp_key(s, &sp));
+    CHECK(group_is(ct, "secp384r1") && group_is(cp, "secp384r1"));
+    CHECK(same_public(ct, sp)); /* what the client sent is what the server used */
+    CHECK(same_public(st, cp));
+    CHECK(!same_public(ct, cp));
+    CHECK_EQ(SSL_get_negotiated_group(c), NID_secp384r1);
+    EVP_PKEY_free(ct);
+    EVP_PKEY_free(cp);
+    EVP_PKEY_free(st);
+    EVP_PKEY_free(sp);
+    drop(cctx, sctx, c, s);
+}
+
 int main(void)
 {
     CHECK(keel_test_make_chain(&ec, KT_EC_P256, "server.test", 30));
@@ -705,6 +760,7 @@ int main(void)
     test_ticket_callbacks(0);
     test_ticket_callbacks(1);
     test_agreement();
+    test_tmp_keys();
     keel_test_chain_free(&ec);
     keel_test_chain_free(&rsa);
     keel_test_chain_free(&cli);
