@@ -240,6 +240,56 @@ void apps_print_name(FILE *out, const char *label, const X509_NAME *name)
     BIO_free(b);
 }
 
+/* ---- the protocol options ---- */
+
+int apps_proto_arg(struct apps_proto *p, const char *tool, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char **slot;
+
+    if (strcmp(a, "-tls1_2") == 0 || strcmp(a, "-tls1_3") == 0) {
+        p->version = strcmp(a, "-tls1_2") == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+        return 1;
+    }
+    if (strcmp(a, "-cipher") == 0) slot = &p->cipher;
+    else if (strcmp(a, "-ciphersuites") == 0) slot = &p->suites;
+    else if (strcmp(a, "-sigalgs") == 0) slot = &p->sigalgs;
+    else if (strcmp(a, "-groups") == 0 || strcmp(a, "-curves") == 0) slot = &p->groups;
+    else return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "keel %s: %s needs an argument\n", tool, a);
+        return -1;
+    }
+    *slot = argv[++*i];
+    return 1;
+}
+
+int apps_proto_apply(SSL_CTX *ctx, const struct apps_proto *p)
+{
+    if (p->version != 0 && (SSL_CTX_set_min_proto_version(ctx, p->version) != 1
+                            || SSL_CTX_set_max_proto_version(ctx, p->version) != 1)) {
+        apps_errors("cannot set the protocol version");
+        return 0;
+    }
+    if (p->cipher != NULL && SSL_CTX_set_cipher_list(ctx, p->cipher) != 1) {
+        apps_errors("bad -cipher list");
+        return 0;
+    }
+    if (p->suites != NULL && SSL_CTX_set_ciphersuites(ctx, p->suites) != 1) {
+        apps_errors("bad -ciphersuites list");
+        return 0;
+    }
+    if (p->sigalgs != NULL && SSL_CTX_set1_sigalgs_list(ctx, p->sigalgs) != 1) {
+        apps_errors("bad -sigalgs list");
+        return 0;
+    }
+    if (p->groups != NULL && SSL_CTX_set1_groups_list(ctx, p->groups) != 1) {
+        apps_errors("bad -groups list");
+        return 0;
+    }
+    return 1;
+}
+
 static const char *group_name(SSL *ssl)
 {
     int nid = (int)SSL_get_negotiated_group(ssl);
@@ -286,6 +336,12 @@ void apps_print_session_info(FILE *out, SSL *ssl, int is_client)
     if (!is_client) {
         const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
         fprintf(out, "Server name: %s\n", sni != NULL ? sni : "(none)");
+    }
+    if (SSL_version(ssl) == TLS1_2_VERSION) {
+        /* What only TLS 1.2 negotiates: RFC 7627 and RFC 5746, in s_client's words. */
+        fprintf(out, "Extended master secret: %s\n", SSL_get_extms_support(ssl) == 1 ? "yes" : "no");
+        fprintf(out, "Secure Renegotiation IS%s supported\n",
+                SSL_get_secure_renegotiation_support(ssl) ? "" : " NOT");
     }
     if (is_client || peer != NULL)
         fprintf(out, "Verify return code: %ld (%s)\n", vr, X509_verify_cert_error_string(vr));

@@ -28,6 +28,20 @@ int apps_setup_keylog(SSL_CTX *ctx, const char *file);
 /* ALPN "a,b,c" -> wire form (length-prefixed). Returns malloc'd buffer or NULL. */
 unsigned char *apps_alpn_wire(const char *list, unsigned int *outlen);
 
+/* The protocol options both tools take, named as openssl s_client/s_server name them: -tls1_2 and
+ * -tls1_3 (that version only; the last one given counts), -cipher (TLS 1.2 suites), -ciphersuites
+ * (TLS 1.3 suites), -sigalgs, -groups (or -curves). */
+struct apps_proto {
+    int version;
+    const char *cipher, *suites, *sigalgs, *groups;
+};
+/* argv[*i] if it is one of them, its argument taken (*i advanced): 1; not one: 0; an option
+ * missing its argument: -1 (reported on stderr, prefixed with tool). */
+int apps_proto_arg(struct apps_proto *p, const char *tool, int argc, char **argv, int *i);
+/* Applies them to ctx (the version range and the lists): 1, or 0 with the error reported. */
+int apps_proto_apply(SSL_CTX *ctx, const struct apps_proto *p);
+#define APPS_PROTO_USAGE "[-tls1_2 | -tls1_3] [-cipher list] [-ciphersuites list] [-sigalgs list] [-groups list]"
+
 /* Certificate + key files (PEM) into ctx, with a key/cert match check. */
 int apps_load_cert_key(SSL_CTX *ctx, const char *cert, const char *key);
 

@@ -13,7 +13,8 @@
 
 struct client_opts {
     const char *connect, *cafile, *servername, *verify_hostname, *alpn, *keylog;
-    const char *groups, *suites, *cert, *key, *sess_out, *sess_in;
+    const char *cert, *key, *sess_out, *sess_in;
+    struct apps_proto proto;
     int quiet, reconnect, noservername, ign_eof, enable_pha, nocommands;
     char *host, *port;
 };
@@ -36,9 +37,10 @@ static int client_usage(void)
 {
     fprintf(stderr,
             "usage: keel s_client -connect host:port [-CAfile file] [-servername name] [-noservername]\n"
-            "         [-verify_hostname name] [-alpn list] [-keylogfile file] [-quiet] [-groups list]\n"
-            "         [-ciphersuites list] [-cert file -key file] [-sess_out file] [-sess_in file]\n"
-            "         [-reconnect] [-ign_eof] [-no_ign_eof] [-enable_pha] [-nocommands] [-tls1_3]\n"
+            "         [-verify_hostname name] [-alpn list] [-keylogfile file] [-quiet]\n"
+            "         [-cert file -key file] [-sess_out file] [-sess_in file]\n"
+            "         [-reconnect] [-ign_eof] [-no_ign_eof] [-enable_pha] [-nocommands]\n"
+            "         " APPS_PROTO_USAGE "\n"
             "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the server's too\n"
             "  (-nocommands: send such lines as data)\n");
     return 2;
@@ -49,14 +51,18 @@ static int parse(int argc, char **argv, struct client_opts *o)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
+        int p = apps_proto_arg(&o->proto, "s_client", argc, argv, &i);
+        if (p != 0) {
+            if (p < 0)
+                return 0;
+            continue;
+        }
         if (strcmp(a, "-connect") == 0) slot = &o->connect;
         else if (strcmp(a, "-CAfile") == 0) slot = &o->cafile;
         else if (strcmp(a, "-servername") == 0) slot = &o->servername;
         else if (strcmp(a, "-verify_hostname") == 0) slot = &o->verify_hostname;
         else if (strcmp(a, "-alpn") == 0) slot = &o->alpn;
         else if (strcmp(a, "-keylogfile") == 0) slot = &o->keylog;
-        else if (strcmp(a, "-groups") == 0 || strcmp(a, "-curves") == 0) slot = &o->groups;
-        else if (strcmp(a, "-ciphersuites") == 0) slot = &o->suites;
         else if (strcmp(a, "-cert") == 0) slot = &o->cert;
         else if (strcmp(a, "-key") == 0) slot = &o->key;
         else if (strcmp(a, "-sess_out") == 0) slot = &o->sess_out;
@@ -68,7 +74,6 @@ static int parse(int argc, char **argv, struct client_opts *o)
         else if (strcmp(a, "-no_ign_eof") == 0) { o->ign_eof = 0; continue; }
         else if (strcmp(a, "-enable_pha") == 0) { o->enable_pha = 1; continue; }
         else if (strcmp(a, "-nocommands") == 0) { o->nocommands = 1; continue; }
-        else if (strcmp(a, "-tls1_3") == 0) continue; /* keel speaks TLS 1.3 */
         else {
             fprintf(stderr, "keel s_client: unknown option %s\n", a);
             return 0;
@@ -113,14 +118,8 @@ static SSL_CTX *make_ctx(const struct client_opts *o)
             ERR_clear_error();
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     }
-    if (o->groups != NULL && SSL_CTX_set1_groups_list(ctx, o->groups) != 1) {
-        apps_errors("bad -groups list");
+    if (!apps_proto_apply(ctx, &o->proto))
         goto err;
-    }
-    if (o->suites != NULL && SSL_CTX_set_ciphersuites(ctx, o->suites) != 1) {
-        apps_errors("bad -ciphersuites list");
-        goto err;
-    }
     if (o->alpn != NULL) {
         unsigned int len;
         unsigned char *w = apps_alpn_wire(o->alpn, &len);

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 struct server_opts {
-    const char *accept, *cert, *key, *alpn, *keylog, *groups, *suites, *cafile;
+    const char *accept, *cert, *key, *alpn, *keylog, *cafile;
+    struct apps_proto proto;
     const char *servername, *cert2, *key2;
     int www, quiet, no_ticket, no_auto_chain, num_tickets, verify, verify_depth, request_pha, ign_eof, nocommands;
     long naccept;
@@ -28,9 +29,10 @@ static int server_usage(void)
 {
     fprintf(stderr,
             "usage: keel s_server -accept port -cert file -key file [-www] [-alpn list]\n"
-            "         [-keylogfile file] [-groups list] [-ciphersuites list] [-naccept n] [-quiet]\n"
+            "         [-keylogfile file] [-naccept n] [-quiet]\n"
             "         [-no_ticket] [-num_tickets n] [-verify depth | -Verify depth] [-CAfile file]\n"
-            "         [-request_pha] [-no_ign_eof] [-nocommands] [-no_auto_chain] [-tls1_3]\n"
+            "         [-request_pha] [-no_ign_eof] [-nocommands] [-no_auto_chain]\n"
+            "         " APPS_PROTO_USAGE "\n"
             "         [-servername name [-cert2 file -key2 file]]\n"
             "  -request_pha: after the handshake, ask for a client certificate (TLS 1.3\n"
             "                post-handshake authentication; the client must offer it)\n"
@@ -65,13 +67,17 @@ static int parse(int argc, char **argv, struct server_opts *o)
         const char *a = argv[i];
         const char **slot = NULL;
         long *num = NULL, v = 0;
+        int p = apps_proto_arg(&o->proto, "s_server", argc, argv, &i);
+        if (p != 0) {
+            if (p < 0)
+                return 0;
+            continue;
+        }
         if (strcmp(a, "-accept") == 0 || strcmp(a, "-port") == 0) slot = &o->accept;
         else if (strcmp(a, "-cert") == 0) slot = &o->cert;
         else if (strcmp(a, "-key") == 0) slot = &o->key;
         else if (strcmp(a, "-alpn") == 0) slot = &o->alpn;
         else if (strcmp(a, "-keylogfile") == 0) slot = &o->keylog;
-        else if (strcmp(a, "-groups") == 0 || strcmp(a, "-curves") == 0) slot = &o->groups;
-        else if (strcmp(a, "-ciphersuites") == 0) slot = &o->suites;
         else if (strcmp(a, "-CAfile") == 0) slot = &o->cafile;
         else if (strcmp(a, "-servername") == 0) slot = &o->servername;
         else if (strcmp(a, "-cert2") == 0) slot = &o->cert2;
@@ -87,7 +93,6 @@ static int parse(int argc, char **argv, struct server_opts *o)
         else if (strcmp(a, "-ign_eof") == 0) { o->ign_eof = 1; continue; }
         else if (strcmp(a, "-no_ign_eof") == 0) { o->ign_eof = 0; continue; }
         else if (strcmp(a, "-nocommands") == 0) { o->nocommands = 1; continue; }
-        else if (strcmp(a, "-tls1_3") == 0) continue; /* keel speaks TLS 1.3 */
         else {
             fprintf(stderr, "keel s_server: unknown option %s\n", a);
             return 0;
@@ -187,14 +192,8 @@ static SSL_CTX *make_ctx(struct server_opts *o, const char *cert, const char *ke
     }
     if (!apps_load_cert_key(ctx, cert, key))
         goto err;
-    if (o->groups != NULL && SSL_CTX_set1_groups_list(ctx, o->groups) != 1) {
-        apps_errors("bad -groups list");
+    if (!apps_proto_apply(ctx, &o->proto))
         goto err;
-    }
-    if (o->suites != NULL && SSL_CTX_set_ciphersuites(ctx, o->suites) != 1) {
-        apps_errors("bad -ciphersuites list");
-        goto err;
-    }
     if (o->alpn_wire != NULL)
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, o);
     if (!apps_setup_keylog(ctx, o->keylog))

@@ -174,9 +174,11 @@ static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int p
         s->rwstate = SSL_NOTHING;
         return 0;
     }
+    /* 0 at close_notify and, as OpenSSL 3.0 returns, at the peer's fatal alert (SSL_get_error
+     * then says SSL_ERROR_SSL); -1 for a failure found here. */
     int r = next_app_record(s);
     if (r <= 0)
-        return r < 0 ? -1 : (s->conn->fatal ? -1 : 0);
+        return r < 0 ? -1 : (s->conn->fatal == 1 ? -1 : 0);
     keel_record rec;
     int alert;
     if (keel_rl_read(&s->conn->rl, s->rbio, &rec, &alert) != KEEL_RL_OK)

@@ -55,26 +55,31 @@ int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return 1;
 }
 
+/* SSL_CTX_remove_session(3): the cached session with ss's version and id (ss may be another copy
+ * of it, e.g. the client's or one read back with d2i_SSL_SESSION), as OpenSSL's cache is keyed;
+ * ss is marked not resumable either way. */
 int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
 {
-    int found = 0;
+    SSL_SESSION *found = NULL;
 
-    if (ss == NULL || !CRYPTO_THREAD_write_lock(ctx->lock))
+    if (ss == NULL || ss->session_id_len == 0 || !CRYPTO_THREAD_write_lock(ctx->lock))
         return 0;
     for (SSL_SESSION **pp = &ctx->cache_head; *pp != NULL; pp = &(*pp)->cache_next) {
-        if (*pp == ss) {
+        if (*pp == ss || ((*pp)->version == ss->version && (*pp)->session_id_len == ss->session_id_len
+                          && memcmp((*pp)->session_id, ss->session_id, ss->session_id_len) == 0)) {
+            found = *pp;
             unlink_session(ctx, pp);
-            found = 1;
             break;
         }
     }
+    ss->not_resumable = 1;
     CRYPTO_THREAD_unlock(ctx->lock);
-    if (found) {
+    if (found != NULL) {
         if (ctx->remove_session_cb != NULL)
             ctx->remove_session_cb(ctx, ss);
-        SSL_SESSION_free(ss);
+        SSL_SESSION_free(found);
     }
-    return found;
+    return found != NULL;
 }
 
 /* A cached session by id, with a reference for the caller (who checks its expiry). */

@@ -384,9 +384,13 @@ int keel_select_version(SSL *s, keel_hello *h)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
         return SSL_AD_PROTOCOL_VERSION;
     }
-    if (h->has_versions ? h->offers_tls13 && tls13 : 0)
+    /* A server whose method is pinned to TLS 1.2 (TLSv1_2_server_method) is a TLS 1.2 server:
+     * such a server ignores supported_versions (RFC 8446 §4.2.1) and reads legacy_version, as
+     * OpenSSL 3.0's version-specific methods do (a 1.3-only client then meets no shared suite). */
+    int listed = h->has_versions && s->s.method->version != TLS1_2_VERSION;
+    if (listed ? h->offers_tls13 && tls13 : 0)
         h->version = TLS1_3_VERSION;
-    else if (h->has_versions ? h->offers_tls12 && tls12 : h->legacy_version >= TLS1_2_VERSION && tls12)
+    else if (listed ? h->offers_tls12 && tls12 : h->legacy_version >= TLS1_2_VERSION && tls12)
         h->version = TLS1_2_VERSION;
     else
         return refuse_legacy(s, h);

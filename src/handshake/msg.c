@@ -34,6 +34,16 @@ int keel_send_alert(SSL *s, int level, int desc)
     return keel_flush(s);
 }
 
+/* RFC 5246 §7.2.2: after a fatal alert, sent or received, "both parties MUST forget any
+ * session-identifiers, keys, and secrets associated with a failed connection". As OpenSSL 3.0
+ * does for both versions (tests/diff/fatal_alert.c): the connection's session leaves the cache
+ * and is marked not resumable, so neither a client offering it nor the server resumes it. */
+static void forget_session(SSL *s)
+{
+    if (s->session != NULL)
+        SSL_CTX_remove_session(s->session_ctx, s->session);
+}
+
 /* A fatal error: send the alert once (RFC 8446 §6.2) and mark the connection dead. The reason is
  * already on the error stack, raised where the failure was found. */
 void keel_fatal(SSL *s, int alert)
@@ -43,8 +53,10 @@ void keel_fatal(SSL *s, int alert)
         return;
     c->fatal = 1;
     /* After our close_notify nothing more is written (RFC 8446 §6.1). */
-    if (alert >= 0 && !(s->shutdown & SSL_SENT_SHUTDOWN))
+    if (alert >= 0 && !(s->shutdown & SSL_SENT_SHUTDOWN)) {
+        forget_session(s);
         keel_send_alert(s, SSL3_AL_FATAL, alert);
+    }
     s->shutdown |= SSL_SENT_SHUTDOWN;
 }
 
@@ -152,8 +164,9 @@ int keel_read_alert(SSL *s, const keel_record *rec)
         return 0;
     }
     ERR_raise_data(ERR_LIB_SSL, SSL_AD_REASON_OFFSET + data[1], "SSL alert number %d", data[1]);
-    c->fatal = 1;
+    c->fatal = KEEL_FATAL_RECEIVED;
     s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+    forget_session(s);
     return 0;
 }
 

@@ -557,8 +557,8 @@ static void test_strings(void)
 }
 
 /* ---- TLSv1_2_method(3) and friends, SSL_CTX_set_ssl_version, SSL_set_ssl_method ----
- * "will only understand the TLSv1.2 protocol": the version range is pinned to TLS 1.2. keel does
- * not negotiate TLS 1.2 yet (README, "Not yet"), so such a handshake fails, with a reason. */
+ * "will only understand the TLSv1.2 protocol": the version range is pinned to TLS 1.2, and a
+ * pinned client and a pinned server complete a TLS 1.2 handshake (more in tests/api/tls12.c). */
 
 static void test_tls12_methods(void)
 {
@@ -577,14 +577,16 @@ static void test_tls12_methods(void)
     CHECK(SSL_CTX_use_certificate(sctx, ec.leaf) && SSL_CTX_use_PrivateKey(sctx, ec.leaf_key));
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
     /* TLSv1_2_*_method(3): "will only understand the TLSv1.2 protocol": the client offers TLS 1.2
-     * alone (legacy_version 0x0303, no supported_versions). TRANSITIONAL (issue 12): until the
-     * TLS 1.2 server is merged keel's server refuses that offer; then the handshake completes. */
-    int ok12 = keel_test_handshake(c, s);
+     * alone (legacy_version 0x0303, no supported_versions) and both ends agree on TLS 1.2. */
+    CHECK(keel_test_handshake(c, s));
     CHECK_EQ(SSL_client_version(s), TLS1_2_VERSION);
-    if (ok12)
-        CHECK_EQ(SSL_version(c), TLS1_2_VERSION);
-    else
-        CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_UNSUPPORTED_PROTOCOL);
+    CHECK_EQ(SSL_version(c), TLS1_2_VERSION);
+    CHECK_EQ(SSL_version(s), TLS1_2_VERSION);
+    CHECK(strcmp(SSL_get_version(c), "TLSv1.2") == 0);
+    char buf[8];
+    CHECK_EQ(SSL_write(c, "12", 2), 2);
+    CHECK_EQ(SSL_read(s, buf, sizeof(buf)), 2);
+    CHECK(memcmp(buf, "12", 2) == 0);
     drop(cctx, sctx, c, s);
     SSL_CTX_free(m);
 

@@ -351,8 +351,11 @@ int keel_server_send_tickets(SSL *s)
         if (!stateful)
             OPENSSL_free(ticket);
         OPENSSL_clear_free(enc, enc_len);
-        if (ok && session_is_fresh(s->session)) {
-            /* The first ticket's session describes a full handshake's connection. */
+        if (ok && (session_is_fresh(s->session) || c->resumed)) {
+            /* The first ticket's session describes a full handshake's connection; a resumed one's
+             * becomes its new ticket's, as OpenSSL 3.0's server does, so that what is forgotten
+             * after a fatal alert (RFC 5246 §7.2.2, msg.c) is this connection's ticket, not the
+             * one it resumed. */
             SSL_SESSION_up_ref(ss);
             SSL_SESSION_free(s->session);
             s->session = ss;
@@ -445,14 +448,15 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
 
 /* ---- PSK offer (client) ---- */
 
-/* The session the client may offer: TLS 1.3, a ticket, unexpired, a suite of its hash enabled. */
+/* The session the client may offer: TLS 1.3, a ticket, resumable (SSL_SESSION_is_resumable(3): not
+ * forgotten after a fatal alert), unexpired, a suite of its hash enabled. */
 const SSL_SESSION *keel_client_psk_session(SSL *s)
 {
     SSL_SESSION *ss = s->session;
     time_t now = time(NULL);
 
     if (ss == NULL || ss->version != TLS1_3_VERSION || ss->ticket == NULL || ss->cipher == NULL
-            || ss->master_key_len == 0 || keel_session_expired(ss, now)
+            || ss->not_resumable || ss->master_key_len == 0 || keel_session_expired(ss, now)
             || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
         return NULL;
     for (size_t i = 0; i < s->s.nciphers13; i++)
