@@ -338,6 +338,15 @@ static void sweep(int role, int resumed, SSL_SESSION *offer)
                         o.err ? "an error queued" : "no error on the stack");
                 CHECK(0);
             }
+            /* A client whose allocation failed must fail itself, not answer the CertificateRequest
+             * with an empty Certificate as if it had no usable certificate. */
+            if (o.failed_side != role && role == CLIENT
+                    && (ERR_GET_REASON(o.err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE
+                        || ERR_GET_REASON(o.last_err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)) {
+                fprintf(stderr, "%s %s %s: allocation %ld (%s:%d) failed and the client sent no "
+                        "certificate\n", proto, what, role_name[role], k, site, line);
+                CHECK(0);
+            }
             if (o.failed_side != role)
                 fprintf(stderr, "  %s %s %s: allocation %ld (%s:%d): the peer (%s) failed first: %s\n",
                         proto, what, role_name[role], k, site, line, role_name[o.failed_side],
