@@ -142,6 +142,16 @@ static SSL_CTX *make_server(int variant)
         die("SSL_CTX_set_ciphersuites");
     if (variant == KEEL_FUZZ_SRV_AES256 && !SSL_CTX_set_ciphersuites(ctx, "TLS_AES_256_GCM_SHA384"))
         die("SSL_CTX_set_ciphersuites");
+    if (variant == KEEL_FUZZ_SRV_TLS12_NO_CR)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    if ((variant == KEEL_FUZZ_SRV_TLS12 || variant == KEEL_FUZZ_SRV_TLS12_CHACHA
+            || variant == KEEL_FUZZ_SRV_TLS12_NO_CR) && !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
+        die("SSL_CTX_set_max_proto_version");
+    if (variant == KEEL_FUZZ_SRV_TLS12_CHACHA
+            && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-CHACHA20-POLY1305"))
+        die("SSL_CTX_set_cipher_list");
+    /* Recorded tickets must not expire, nor their key period pass (see fixture.h). */
+    SSL_CTX_set_timeout(ctx, 20L * 365 * 24 * 3600);
     return ctx;
 }
 
@@ -167,6 +177,12 @@ static SSL_CTX *make_client(int variant)
         die("SSL_CTX_set_ciphersuites");
     if (variant == KEEL_FUZZ_CLI_NO_COMPAT)
         SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
+    if ((variant == KEEL_FUZZ_CLI_TLS12 || variant == KEEL_FUZZ_CLI_TLS12_CHACHA)
+            && !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
+        die("SSL_CTX_set_max_proto_version");
+    if (variant == KEEL_FUZZ_CLI_TLS12_CHACHA
+            && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-CHACHA20-POLY1305"))
+        die("SSL_CTX_set_cipher_list");
     return ctx;
 }
 

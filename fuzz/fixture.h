@@ -16,13 +16,20 @@
 enum { KEEL_FUZZ_CLIENT = 0, KEEL_FUZZ_SERVER = 1 };
 
 /* Server configurations. The server harness uses KEEL_FUZZ_SRV_DEFAULT; the others make the
- * recorder's client corpus cover more of the client (HRR, other suites, no CertificateRequest). */
+ * recorder's client corpus cover more of the client (HRR, other suites, no CertificateRequest,
+ * TLS 1.2). Every server keeps sessions valid for 20 years and derives its ticket keys from the
+ * deterministic RNG at keel_fuzz_init, so that a recorded TLS 1.2 ticket resumes in a harness
+ * process too (RFC 5077 §3.2). */
 enum {
     KEEL_FUZZ_SRV_DEFAULT,      /* requests (does not require) a client certificate; ALPN; SNI */
     KEEL_FUZZ_SRV_P256_ONLY,    /* a client offering an X25519 share gets a HelloRetryRequest */
     KEEL_FUZZ_SRV_CHACHA,       /* TLS_CHACHA20_POLY1305_SHA256 only */
     KEEL_FUZZ_SRV_AES256,       /* TLS_AES_256_GCM_SHA384 only */
     KEEL_FUZZ_SRV_NO_CR,        /* no CertificateRequest */
+    KEEL_FUZZ_SRV_TLS12,        /* TLS 1.2 at most (the default client's ClientHello gets a 1.2
+                                 * ServerHello, no downgrade sentinel: RFC 8446 §4.1.3) */
+    KEEL_FUZZ_SRV_TLS12_CHACHA, /* TLS 1.2 at most, ECDHE-ECDSA-CHACHA20-POLY1305 only */
+    KEEL_FUZZ_SRV_TLS12_NO_CR,  /* TLS 1.2 at most, no CertificateRequest */
     KEEL_FUZZ_SRV_COUNT
 };
 
@@ -46,6 +53,8 @@ enum {
     KEEL_FUZZ_CLI_CHACHA,       /* TLS_CHACHA20_POLY1305_SHA256 only */
     KEEL_FUZZ_CLI_AES128,       /* TLS_AES_128_GCM_SHA256 only */
     KEEL_FUZZ_CLI_NO_COMPAT,    /* no middlebox compatibility (no session id, no CCS) */
+    KEEL_FUZZ_CLI_TLS12,        /* TLS 1.2 at most: a 1.2-only ClientHello */
+    KEEL_FUZZ_CLI_TLS12_CHACHA, /* TLS 1.2 at most, ECDHE-ECDSA-CHACHA20-POLY1305 only */
     KEEL_FUZZ_CLI_COUNT
 };
 SSL_CTX *keel_fuzz_client_ctx(int variant);

@@ -1,5 +1,5 @@
 /* Harness: the record engine alone (src/record/), on arbitrary records in plaintext and under
- * TLS 1.3 / TLS 1.2 AEAD protection. The input format is in rlfix.h. Besides "no crash, no leak",
+ * TLS 1.3 / TLS 1.2 AEAD protection (AES-GCM and ChaCha20-Poly1305). The input format is in rlfix.h. Besides "no crash, no leak",
  * it checks two invariants and abort()s on a violation: an opened record never exceeds 2^14 bytes
  * of plaintext (RFC 8446 §5.1, §5.4; RFC 5246 §6.2.1), and in round-trip mode every record
  * keel_rl_seal accepted is read back by keel_rl_read with the same type and bytes. */
@@ -74,16 +74,18 @@ static void seal_items(int mode, const uint8_t *p, size_t len, BIO *in)
         memcpy(nonce, keel_fuzz_rl_iv, 12);
         size_t explicit_len = 0, body;
         if ((mode & 3) == 3) {
-            /* RFC 5288 §3: salt(4) || explicit nonce(8), the explicit part sent in the record;
-             * RFC 5246 §6.2.3.3 additional data: seq, type, version, plaintext length. */
-            explicit_len = 8;
-            for (int i = 0; i < 8; i++)
-                nonce[4 + i] = rec[5 + i] = (uint8_t)(seq >> (56 - 8 * i));
+            /* RFC 5246 §6.2.3.3 additional data: seq, type, version, plaintext length. */
             for (int i = 0; i < 8; i++)
                 aad[i] = (uint8_t)(seq >> (56 - 8 * i));
             aad[8] = type, aad[9] = 3, aad[10] = 3, aad[11] = (uint8_t)(n >> 8), aad[12] = (uint8_t)n;
+        }
+        if ((mode & 3) == 3 && !keel_fuzz_rl_chacha12(mode)) {
+            /* RFC 5288 §3: salt(4) || explicit nonce(8), the explicit part sent in the record. */
+            explicit_len = 8;
+            for (int i = 0; i < 8; i++)
+                nonce[4 + i] = rec[5 + i] = (uint8_t)(seq >> (56 - 8 * i));
         } else {
-            /* RFC 8446 §5.3: iv XOR the padded sequence number; §5.2: the header is the AAD. */
+            /* RFC 8446 §5.3, RFC 7905 §2: iv XOR the padded sequence number. */
             for (int i = 0; i < 8; i++)
                 nonce[11 - i] ^= (uint8_t)(seq >> (8 * i));
         }

@@ -57,35 +57,64 @@ void keel_fuzz_save(const char *dir, const char *name, const uint8_t *p1, size_t
  * seed per configuration that reaches code the others do not. */
 static void handshakes(void)
 {
-    static const struct { int cli, srv; unsigned acts; const char *dir, *name; } runs[] = {
+    /* resume: the client offers the session of a first, unrecorded run of the same pair. */
+    static const struct { int cli, srv; unsigned acts; const char *dir, *name; int resume; } runs[] = {
         /* server/: what keel clients sent to the server harness's server */
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT,
           KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_KU_CLIENT | KEEL_FUZZ_ACT_KU_SERVER | KEEL_FUZZ_ACT_CLOSE,
-          "server", "keel-client-default-ku-close" },
+          "server", "keel-client-default-ku-close", 0 },
         { KEEL_FUZZ_CLI_NO_CERT, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "server", "keel-client-nocert" },
+          "server", "keel-client-nocert", 0 },
         { KEEL_FUZZ_CLI_X448_FIRST, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "server", "keel-client-hrr" },
+          "server", "keel-client-hrr", 0 },
         { KEEL_FUZZ_CLI_CHACHA, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "server", "keel-client-chacha" },
+          "server", "keel-client-chacha", 0 },
         { KEEL_FUZZ_CLI_NO_COMPAT, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA,
-          "server", "keel-client-nocompat" },
+          "server", "keel-client-nocompat", 0 },
+        /* TLS 1.2: a 1.2-only ClientHello, the client's second flight (Certificate,
+         * ClientKeyExchange, CertificateVerify, CCS, Finished), and a ticket resumption */
+        { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-tls12", 0 },
+        { KEEL_FUZZ_CLI_TLS12_CHACHA, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-tls12-chacha", 0 },
+        { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-tls12-resumed", 1 },
         /* client/: what keel servers sent to the client harness's client */
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT,
           KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_KU_CLIENT | KEEL_FUZZ_ACT_KU_SERVER | KEEL_FUZZ_ACT_CLOSE,
-          "client", "keel-server-default-ku-close" },
+          "client", "keel-server-default-ku-close", 0 },
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_P256_ONLY, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "client", "keel-server-hrr" },
+          "client", "keel-server-hrr", 0 },
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_AES256, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "client", "keel-server-aes256" },
+          "client", "keel-server-aes256", 0 },
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_NO_CR, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "client", "keel-server-nocr" },
+          "client", "keel-server-nocr", 0 },
+        /* TLS 1.2 servers answering the harness's client (which offers 1.3 and 1.2) */
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "client", "keel-server-tls12", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12_CHACHA, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "client", "keel-server-tls12-chacha", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12_NO_CR, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "client", "keel-server-tls12-nocr", 0 },
     };
     keel_fuzz_transcript t;
 
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-        if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(runs[i].cli),
-                                      keel_fuzz_server_ctx(runs[i].srv), runs[i].acts, &t)) {
+        SSL_SESSION *offer = NULL;
+        if (runs[i].resume) {
+            if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(runs[i].cli),
+                                          keel_fuzz_server_ctx(runs[i].srv), 0, &t)
+                    || t.session == NULL) {
+                fprintf(stderr, "recorder: %s: first handshake failed\n", runs[i].name);
+                exit(1);
+            }
+            offer = SSL_SESSION_dup(t.session);
+            keel_fuzz_transcript_free(&t);
+        }
+        int ok = keel_fuzz_transcript_resume(keel_fuzz_client_ctx(runs[i].cli),
+                                             keel_fuzz_server_ctx(runs[i].srv), offer, runs[i].acts, &t);
+        SSL_SESSION_free(offer);
+        if (!ok) {
             fprintf(stderr, "recorder: %s: handshake failed\n", runs[i].name);
             exit(1);
         }
@@ -135,7 +164,7 @@ static unsigned ctx_index(uint8_t type, int hrr)
 {
     switch (type) {
     case SSL3_MT_CLIENT_HELLO: return 0;                 /* KEEL_MSG_CH */
-    case SSL3_MT_SERVER_HELLO: return hrr ? 2 : 1;       /* KEEL_MSG_HRR / KEEL_MSG_SH */
+    case SSL3_MT_SERVER_HELLO: return hrr == 2 ? 7 : hrr ? 2 : 1; /* SH12 / HRR / SH */
     case SSL3_MT_ENCRYPTED_EXTENSIONS: return 3;
     default: return 5;                                   /* KEEL_MSG_CR */
     }
@@ -144,25 +173,34 @@ static unsigned ctx_index(uint8_t type, int hrr)
 /* Each handshake message of a transcript in the via-handshake format, and the extension blocks of
  * those that have one in the keel_ext_parse format (the reply ones with everything offered).
  * `hrr_only`: just the server's first message, the HelloRetryRequest (the messages harness replays
- * the reference run around the message it replaces, so the rest of that run adds nothing). */
-static void messages_of(const keel_fuzz_transcript *t, const char *tag, int hrr_only)
+ * the reference run around the message it replaces, so the rest of that run adds nothing).
+ * `tls12`: 1 the client's, 2 the server's plaintext TLS 1.2 messages only (roles 5 and 4: those
+ * are the flights fuzz_messages replays). */
+static void messages_of(const keel_fuzz_transcript *t, const char *tag, int hrr_only, int tls12)
 {
     static const char *const mname[] = { [1] = "ch", [2] = "sh", [4] = "nst", [8] = "ee",
-                                         [11] = "cert", [13] = "cr", [15] = "cv", [20] = "fin" };
+                                         [11] = "cert", [12] = "ske", [13] = "cr", [14] = "shd", [15] = "cv",
+                                         [16] = "cke", [20] = "fin" };
     char name[64];
-    for (int side = hrr_only ? KEEL_FUZZ_SERVER : 0; side < 2; side++) {
+    for (int side = hrr_only || tls12 == 2 ? KEEL_FUZZ_SERVER : 0; side < (tls12 == 1 ? 1 : 2); side++) {
         for (size_t i = 0; i < t->nmsgs[side] && !(hrr_only && i > 0); i++) {
             const keel_fuzz_msg *m = &t->msgs[side][i];
             const char *mn = m->data[0] < 21 && mname[m->data[0]] ? mname[m->data[0]] : "msg";
-            if (m->data[0] == SSL3_MT_NEWSESSION_TICKET)
+            if (m->data[0] == SSL3_MT_NEWSESSION_TICKET && !tls12)
                 continue; /* after Finished: not part of the flight the harness replaces into */
-            /* A client's messages are what the server reads (role 1), and vice versa. */
-            uint8_t hdr[3] = { (uint8_t)(side == KEEL_FUZZ_CLIENT), (uint8_t)i, m->data[0] };
+            if (m->data[0] == SSL3_MT_FINISHED && tls12)
+                break; /* encrypted: the TLS 1.2 roles replace only the plaintext messages */
+            /* A client's messages are what the server reads (role 1; 5 for TLS 1.2), and vice
+             * versa (0; 4). */
+            uint8_t hdr[3] = { (uint8_t)((side == KEEL_FUZZ_CLIENT) + (tls12 ? 4 : 0)), (uint8_t)i,
+                               m->data[0] };
             snprintf(name, sizeof(name), "%s-%s-%zu-%s", tag, side ? "server" : "client", i, mn);
             keel_fuzz_save("messages", name, hdr, 3, m->data + 4, m->len - 4);
             keel_rd block;
-            if (ext_block(m->data[0], m->data + 4, m->len - 4, &block)) {
-                int hrr = hrr_only;
+            int hello = m->data[0] == SSL3_MT_CLIENT_HELLO || m->data[0] == SSL3_MT_SERVER_HELLO;
+            if ((hello || !tls12) /* TLS 1.2's other messages have no extensions */
+                    && ext_block(m->data[0], m->data + 4, m->len - 4, &block)) {
+                int hrr = tls12 ? 2 : hrr_only; /* 2: a TLS 1.2 ServerHello */
                 uint8_t eh[3] = { (uint8_t)(side == KEEL_FUZZ_CLIENT ? 3 : 2),
                                   (uint8_t)ctx_index(m->data[0], hrr), 1 };
                 snprintf(name, sizeof(name), "%s-ext-%s", tag, mn);
@@ -179,13 +217,25 @@ static void messages(void)
     if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_DEFAULT),
                                   keel_fuzz_server_ctx(KEEL_FUZZ_SRV_DEFAULT), 0, &t))
         exit(1);
-    messages_of(&t, "ref", 0);
+    messages_of(&t, "ref", 0, 0);
     keel_fuzz_transcript_free(&t);
     /* A HelloRetryRequest (its first ClientHello is the reference one). */
     if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_DEFAULT),
                                   keel_fuzz_server_ctx(KEEL_FUZZ_SRV_P256_ONLY), 0, &t))
         exit(1);
-    messages_of(&t, "hrr", 1);
+    messages_of(&t, "hrr", 1, 0);
+    keel_fuzz_transcript_free(&t);
+    /* TLS 1.2: the flights fuzz_messages replays for roles 4 and 5 (a 1.2-only client's to the
+     * default server, a 1.2 server's to the default client). */
+    if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_TLS12),
+                                  keel_fuzz_server_ctx(KEEL_FUZZ_SRV_DEFAULT), 0, &t))
+        exit(1);
+    messages_of(&t, "tls12c", 0, 1);
+    keel_fuzz_transcript_free(&t);
+    if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_DEFAULT),
+                                  keel_fuzz_server_ctx(KEEL_FUZZ_SRV_TLS12), 0, &t))
+        exit(1);
+    messages_of(&t, "tls12s", 0, 2);
     keel_fuzz_transcript_free(&t);
 }
 

@@ -89,6 +89,8 @@ void keel_fuzz_sessions(void)
     static const struct { int cli, srv; const char *name; } runs[] = {
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT, "keel-default" },   /* peer cert, ALPN */
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_AES256, "keel-aes256" },     /* 48-byte secret */
+        /* TLS 1.2: master secret, extended_master_secret flag, ticket, session id */
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12, "keel-tls12" },
     };
     uint8_t *ref = NULL, buf[8192];
     int ref_len = 0;

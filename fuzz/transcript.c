@@ -114,12 +114,20 @@ static void write_from(keel_fuzz_transcript *t, end *e, int side, size_t n)
 
 int keel_fuzz_transcript_run(SSL_CTX *cctx, SSL_CTX *sctx, unsigned actions, keel_fuzz_transcript *t)
 {
+    return keel_fuzz_transcript_resume(cctx, sctx, NULL, actions, t);
+}
+
+int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer, unsigned actions,
+                                keel_fuzz_transcript *t)
+{
     end e[2];
 
     memset(t, 0, sizeof(*t));
     cur = t;
     keel_fuzz_rand_reset(KEEL_FUZZ_CLIENT);
     e[0].s = keel_fuzz_ssl(cctx, 0, &e[0].in, &e[0].out);
+    if (offer != NULL && !SSL_set_session(e[0].s, offer))
+        abort();
     keel_fuzz_rand_use(KEEL_FUZZ_SERVER);
     e[1].s = keel_fuzz_ssl(sctx, 1, &e[1].in, &e[1].out);
     cur_ssl[0] = e[0].s;

@@ -38,6 +38,9 @@ enum {
 /* Runs a handshake between new SSLs on cctx and sctx with the random streams reset, then
  * `actions`. Fills *t (zeroed first); 1 if the handshake completed. */
 int keel_fuzz_transcript_run(SSL_CTX *cctx, SSL_CTX *sctx, unsigned actions, keel_fuzz_transcript *t);
+/* The same with the client offering `offer` (a session of an earlier run, or NULL). */
+int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer, unsigned actions,
+                                keel_fuzz_transcript *t);
 void keel_fuzz_transcript_free(keel_fuzz_transcript *t);
 
 /* The keylog callback keel_fuzz_init installs on every fixture context (records into the

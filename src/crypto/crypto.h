@@ -179,6 +179,8 @@ int keel_sig_verify(const keel_algs *algs, EVP_PKEY *pkey, uint16_t scheme, cons
 /* Can this key sign/verify with this scheme? tls13: RFC 8446 §4.2.3's rules (ECDSA curve bound to
  * the hash, no PKCS#1 v1.5 / SHA-1 in handshake signatures). */
 int keel_sig_key_matches(const EVP_PKEY *pkey, uint16_t scheme, int tls13);
+/* The same, -1 (error raised) when libcrypto cannot tell (an allocation failed). */
+int keel_sig_key_matches_ex(const EVP_PKEY *pkey, uint16_t scheme, int tls13);
 size_t keel_sig_max_len(const EVP_PKEY *pkey);
 /* RFC 8446 §4.4.3 CertificateVerify signed content: 64 spaces, context string, 0x00, hash. */
 #define KEEL_CV_CONTENT_MAX (64 + 33 + 1 + KEEL_HASH_MAX_LEN)

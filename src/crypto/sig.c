@@ -61,7 +61,19 @@ static const scheme_info *scheme_find(uint16_t scheme)
 
 static int key_type(const EVP_PKEY *pkey)
 {
-    /* RSA-PSS first: a PSS key must not pass for an rsaEncryption one. */
+    /* By the key's id first: EVP_PKEY_is_a looks the name up and allocates, and a failed
+     * allocation would read as "not this type" (a client would then answer a CertificateRequest
+     * with no certificate instead of failing). */
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA_PSS: return KT_RSA_PSS;
+    case EVP_PKEY_RSA: return KT_RSA;
+    case EVP_PKEY_EC: return KT_EC;
+    case EVP_PKEY_ED25519: return KT_ED25519;
+    case EVP_PKEY_ED448: return KT_ED448;
+    default: break;
+    }
+    /* A provider's key without a legacy id. RSA-PSS first: a PSS key must not pass for an
+     * rsaEncryption one. */
     if (EVP_PKEY_is_a(pkey, "RSA-PSS"))
         return KT_RSA_PSS;
     if (EVP_PKEY_is_a(pkey, "RSA"))
@@ -75,13 +87,17 @@ static int key_type(const EVP_PKEY *pkey)
     return -1;
 }
 
+/* The curve of an EC key; -1 if it cannot be read (every EC key has a group: an allocation
+ * inside libcrypto failed). */
 static int ec_curve_nid(const EVP_PKEY *pkey)
 {
     char name[80];
     int nid;
 
-    if (!EVP_PKEY_get_group_name(pkey, name, sizeof(name), NULL))
-        return NID_undef;
+    if (!EVP_PKEY_get_group_name(pkey, name, sizeof(name), NULL)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return -1;
+    }
     if ((nid = OBJ_sn2nid(name)) == NID_undef)
         nid = EC_curve_nist2nid(name);
     return nid;
@@ -89,11 +105,23 @@ static int ec_curve_nid(const EVP_PKEY *pkey)
 
 int keel_sig_key_matches(const EVP_PKEY *pkey, uint16_t scheme, int tls13)
 {
+    return keel_sig_key_matches_ex(pkey, scheme, tls13) > 0;
+}
+
+int keel_sig_key_matches_ex(const EVP_PKEY *pkey, uint16_t scheme, int tls13)
+{
     const scheme_info *s = scheme_find(scheme);
 
     if (s == NULL || pkey == NULL || key_type(pkey) != s->key)
         return 0;
-    if (tls13 && (!s->tls13 || (s->curve_nid != 0 && ec_curve_nid(pkey) != s->curve_nid)))
+    if (tls13 && s->tls13 && s->curve_nid != 0) {
+        int nid = ec_curve_nid(pkey);
+        if (nid < 0)
+            return -1;
+        if (nid != s->curve_nid)
+            return 0;
+    }
+    if (tls13 && !s->tls13)
         return 0;
     /* RFC 8017 §9.1.1: PSS needs emLen >= hLen + sLen + 2 with sLen = hLen (RFC 8446 §4.2.3), so
      * e.g. a 1024-bit key cannot do rsa_pss_*_sha512. */

@@ -7,17 +7,24 @@
 /* A configured certificate whose key can sign with a scheme the server listed that we allow for
  * client authentication (client_sigalgs if set, else our sigalgs: SSL_CTX_set1_client_sigalgs(3))
  * and the security level or callback accepts (SSL_SECOP_SIGALG_SHARED). */
-static const keel_certkey *pick_cert(SSL *s)
+static const keel_certkey *pick_cert(SSL *s, int *err)
 {
     keel_conn *c = s->conn;
     uint16_t shared[KEEL_MAX_SIGALGS];
     size_t nshared = keel_sigalgs_shared(s, 1, shared);
 
+    *err = 0;
     for (size_t i = 0; i < nshared; i++) {
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
-            if (ck->x509 != NULL && ck->pkey != NULL
-                    && keel_sig_key_matches(ck->pkey, shared[i], c->version == TLS1_3_VERSION)) {
+            if (ck->x509 == NULL || ck->pkey == NULL)
+                continue;
+            int m = keel_sig_key_matches_ex(ck->pkey, shared[i], c->version == TLS1_3_VERSION);
+            if (m < 0) { /* not "no usable certificate": the handshake fails */
+                *err = 1;
+                return NULL;
+            }
+            if (m) {
                 c->sigalg = shared[i];
                 return ck;
             }
@@ -40,7 +47,10 @@ int keel_choose_cert(SSL *s, const keel_certkey **out)
         ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
         return 0;
     }
-    if ((*out = pick_cert(s)) == NULL && s->ctx->client_cert_cb != NULL) {
+    int err = 0;
+    if ((*out = pick_cert(s, &err)) == NULL && err)
+        return 0;
+    if (*out == NULL && s->ctx->client_cert_cb != NULL) {
         int r = s->ctx->client_cert_cb(s, &x, &pkey);
         if (r < 0)
             return -1;
@@ -50,7 +60,8 @@ int keel_choose_cert(SSL *s, const keel_certkey **out)
             EVP_PKEY_free(pkey);
             if (!ok)
                 return 0;
-            *out = pick_cert(s);
+            if ((*out = pick_cert(s, &err)) == NULL && err)
+                return 0;
         } else {
             X509_free(x);
             EVP_PKEY_free(pkey);
