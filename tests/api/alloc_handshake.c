@@ -294,8 +294,9 @@ static long stride_for(long total)
     return stride < 1 ? 1 : stride;
 }
 
-static void sweep(int role, int resumed, SSL_SESSION *offer)
+static void sweep(int role, int resumed, SSL_SESSION **offerp)
 {
+    SSL_SESSION *offer = resumed ? *offerp : NULL;
     const char *what = resumed ? "resumed" : "full";
     long total = 0;
     SSL_SESSION *got = NULL;
@@ -361,6 +362,14 @@ static void sweep(int role, int resumed, SSL_SESSION *offer)
         tracking = 0;
         /* The contexts are still good for a whole handshake (the same kind). */
         outcome again = run(role, 0, offer, NULL, &got);
+        if (!o.ok && resumed && again.ok && !again.reused) {
+            /* RFC 5246 §7.2.2: a connection ended by a fatal alert takes its session with it (the
+             * server's cache forgets it, as OpenSSL 3.0's does): resume a fresh one from now on. */
+            SSL_SESSION_free(*offerp);
+            *offerp = offer = got;
+            got = NULL;
+            again = run(role, 0, offer, NULL, &got);
+        }
         if (!again.ok || again.reused != resumed) {
             fprintf(stderr, "%s %s %s: after allocation %ld failed, the next handshake %s\n", proto, what,
                     role_name[role], k, again.ok ? "did not resume" : "failed");
@@ -397,9 +406,10 @@ static SSL_SESSION *scenario_session(void)
     return sess;
 }
 
-static void scenario(const char *name, int version, SSL_CTX *c, SSL_CTX *s, SSL_SESSION *sess,
+static void scenario(const char *name, int version, SSL_CTX *c, SSL_CTX *s, SSL_SESSION **sessp,
                      int full)
 {
+    SSL_SESSION *sess = *sessp;
     proto = name;
     proto_version = version;
     cctx = c;
@@ -409,7 +419,7 @@ static void scenario(const char *name, int version, SSL_CTX *c, SSL_CTX *s, SSL_
     for (int role = 0; role < 2; role++) {
         if (full)
             sweep(role, 0, NULL);
-        sweep(role, 1, sess);
+        sweep(role, 1, sessp);
     }
 }
 
@@ -463,10 +473,10 @@ int main(void)
         ERR_raise_data(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR, "warm-up %d", i);
     ERR_clear_error();
 
-    scenario("TLS 1.3", TLS1_3_VERSION, client, s13, sess13, 1);
-    scenario("TLS 1.2 ticket", TLS1_2_VERSION, client, s12, sess12, 1);
+    scenario("TLS 1.3", TLS1_3_VERSION, client, s13, &sess13, 1);
+    scenario("TLS 1.2 ticket", TLS1_2_VERSION, client, s12, &sess12, 1);
     /* The full handshake without a ticket differs from the one above only in not sending one. */
-    scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, sess12id, 0);
+    scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
 
     SSL_SESSION_free(sess13);
     SSL_SESSION_free(sess12);
