@@ -271,6 +271,8 @@ int keel_call_client_hello_cb(SSL *s, keel_rd msg);
 int keel_choose_cert(SSL *s, const keel_certkey **out);
 int keel_write_certificate(SSL *s, const keel_certkey *ck);
 int keel_read_certificate(SSL *s, keel_rd *body);
+int keel_send_signed(SSL *s, int type, const uint8_t *prefix, size_t prefix_len, const uint8_t *tbs,
+                     size_t tbs_len);
 int keel_write_cert_verify(SSL *s);
 int keel_read_cert_verify(SSL *s, keel_rd *body);
 int keel_write_finished(SSL *s);

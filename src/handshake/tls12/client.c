@@ -316,30 +316,10 @@ static int write_key_exchange(SSL *s)
  * the raw bytes (the scheme's hash is applied by the signature). */
 static int write_cert_verify(SSL *s)
 {
-    keel_conn *c = s->conn;
     const uint8_t *msgs;
-    size_t len, siglen = keel_sig_max_len(c->certkey->pkey), body, m;
-    uint8_t *sig = OPENSSL_malloc(siglen);
-    keel_wr w;
-    int ok = 0;
-
-    if (sig == NULL)
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_buffer(&c->hs->transcript, &msgs, &len)
-            || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, msgs, len, sig, &siglen)
-            || !keel_wr_init(&w, siglen + 16))
-        goto end;
-    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_VERIFY);
-    keel_wr_open24(&w, &body);
-    keel_wr_u16(&w, c->sigalg);
-    keel_wr_open16(&w, &m);
-    keel_wr_bytes(&w, sig, siglen);
-    keel_wr_close(&w, m);
-    keel_wr_close(&w, body);
-    ok = keel_send_hs(s, &w);
-end:
-    OPENSSL_free(sig);
-    return ok;
+    size_t len;
+    return keel_transcript_buffer(&s->conn->hs->transcript, &msgs, &len)
+        && keel_send_signed(s, SSL3_MT_CERTIFICATE_VERIFY, NULL, 0, msgs, len);
 }
 
 /* The certificate that answers a CertificateRequest (RFC 5246 §7.4.6), chosen when the request

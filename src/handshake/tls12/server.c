@@ -264,40 +264,19 @@ static int write_key_exchange(SSL *s)
 {
     keel_conn *c = s->conn;
     uint8_t signed_data[64 + 4 + KEEL_KEX_MAX_PUBLIC];
-    size_t publen = KEEL_KEX_MAX_PUBLIC, body, m;
-    size_t siglen = keel_sig_max_len(c->certkey->pkey);
-    uint8_t *sig = OPENSSL_malloc(siglen);
-    keel_wr w;
-    int ok = 0;
+    size_t publen = KEEL_KEX_MAX_PUBLIC;
 
-    if (sig == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return 0;
-    }
     memcpy(signed_data, c->client_random, 32);
     memcpy(signed_data + 32, c->server_random, 32);
     uint8_t *params = signed_data + 64;
     if (!keel_kex_public(c->hs->kex, params + 4, &publen) || publen > 255)
-        goto end;
+        return 0;
     params[0] = 3; /* named_curve */
     params[1] = (uint8_t)(c->group >> 8);
     params[2] = (uint8_t)c->group;
     params[3] = (uint8_t)publen;
-    if (!keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, signed_data, 64 + 4 + publen,
-                       sig, &siglen) || !keel_wr_init(&w, 16 + publen + siglen))
-        goto end;
-    keel_wr_u8(&w, SSL3_MT_SERVER_KEY_EXCHANGE);
-    keel_wr_open24(&w, &body);
-    keel_wr_bytes(&w, params, 4 + publen);
-    keel_wr_u16(&w, c->sigalg);
-    keel_wr_open16(&w, &m);
-    keel_wr_bytes(&w, sig, siglen);
-    keel_wr_close(&w, m);
-    keel_wr_close(&w, body);
-    ok = keel_send_hs(s, &w);
-end:
-    OPENSSL_free(sig);
-    return ok;
+    return keel_send_signed(s, SSL3_MT_SERVER_KEY_EXCHANGE, params, 4 + publen, signed_data,
+                            64 + 4 + publen);
 }
 
 /* CertificateRequest (RFC 5246 §7.4.4): certificate types, our schemes for client

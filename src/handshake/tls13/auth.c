@@ -307,25 +307,29 @@ int keel_verify_peer(SSL *s)
     return alert;
 }
 
-int keel_write_cert_verify(SSL *s)
+/* A message that ends in a signature by our certificate's key with c->sigalg: type, `prefix`
+ * (the ServerKeyExchange's parameters, or nothing), the scheme, signature<0..2^16-1> over `tbs`
+ * (RFC 8446 §4.4.3, RFC 5246 §4.7 digitally-signed). Both versions' CertificateVerify and the
+ * TLS 1.2 ServerKeyExchange. */
+int keel_send_signed(SSL *s, int type, const uint8_t *prefix, size_t prefix_len, const uint8_t *tbs,
+                     size_t tbs_len)
 {
     keel_conn *c = s->conn;
-    uint8_t th[KEEL_HASH_MAX_LEN], content[KEEL_CV_CONTENT_MAX];
-    size_t clen = sizeof(content), m, body;
-    size_t siglen = keel_sig_max_len(c->certkey->pkey);
+    size_t siglen = keel_sig_max_len(c->certkey->pkey), body, m;
     uint8_t *sig = OPENSSL_malloc(siglen);
     keel_wr w;
     int ok = 0;
 
-    if (sig == NULL)
+    if (sig == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-    if (sig == NULL || !keel_transcript_hash(c, th)
-            || !keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
-            || !keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, content, clen, sig, &siglen)
-            || !keel_wr_init(&w, siglen + 16))
+        return 0;
+    }
+    if (!keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, tbs, tbs_len, sig, &siglen)
+            || !keel_wr_init(&w, prefix_len + siglen + 16))
         goto end;
-    keel_wr_u8(&w, SSL3_MT_CERTIFICATE_VERIFY);
+    keel_wr_u8(&w, (uint32_t)type);
     keel_wr_open24(&w, &body);
+    keel_wr_bytes(&w, prefix, prefix_len);
     keel_wr_u16(&w, c->sigalg);
     keel_wr_open16(&w, &m);
     keel_wr_bytes(&w, sig, siglen);
@@ -335,6 +339,17 @@ int keel_write_cert_verify(SSL *s)
 end:
     OPENSSL_free(sig);
     return ok;
+}
+
+int keel_write_cert_verify(SSL *s)
+{
+    keel_conn *c = s->conn;
+    uint8_t th[KEEL_HASH_MAX_LEN], content[KEEL_CV_CONTENT_MAX];
+    size_t clen = sizeof(content);
+
+    return keel_transcript_hash(c, th)
+        && keel_cv_content(c->server, th, keel_hash_len(c->cipher->hash), content, &clen)
+        && keel_send_signed(s, SSL3_MT_CERTIFICATE_VERIFY, NULL, 0, content, clen);
 }
 
 /* CertificateVerify (RFC 8446 §4.4.3): a scheme we offered that fits the peer's key, and a valid
