@@ -390,15 +390,10 @@ int keel12_server_write_hello(SSL *s)
     return write_empty(s, SSL3_MT_SERVER_DONE) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
-/* After the client's Finished in a full handshake: the session kept (resume.c), then
- * [NewSessionTicket] ChangeCipherSpec Finished. */
-int keel12_server_write_finished(SSL *s)
+/* [NewSessionTicket] ChangeCipherSpec Finished: the end of either flight (RFC 5077 §3.1). */
+static int write_ticket_ccs_finished(SSL *s)
 {
-    keel_conn *c = s->conn;
-
-    if (!keel12_server_new_session(s))
-        return SSL_AD_INTERNAL_ERROR;
-    if (c->hs->ticket_expected) {
+    if (s->conn->hs->ticket_expected) {
         keel_step(s, TLS_ST_SW_SESSION_TICKET);
         if (!keel12_server_write_ticket(s))
             return SSL_AD_INTERNAL_ERROR;
@@ -409,24 +404,23 @@ int keel12_server_write_finished(SSL *s)
     return keel12_write_finished(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
+/* After the client's Finished in a full handshake: the session kept (resume.c), then
+ * [NewSessionTicket] ChangeCipherSpec Finished. */
+int keel12_server_write_finished(SSL *s)
+{
+    if (!keel12_server_new_session(s))
+        return SSL_AD_INTERNAL_ERROR;
+    return write_ticket_ccs_finished(s);
+}
+
 /* Abbreviated handshake (RFC 5246 §7.3 Figure 2): ServerHello echoing the session id,
  * [NewSessionTicket], ChangeCipherSpec, Finished; the client's CCS and Finished follow. */
 int keel12_server_write_resumed(SSL *s)
 {
-    keel_conn *c = s->conn;
-
     if (!make_server_random(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))
         return SSL_AD_INTERNAL_ERROR;
-    if (c->hs->ticket_expected) {
-        keel_step(s, TLS_ST_SW_SESSION_TICKET);
-        if (!keel12_server_write_ticket(s))
-            return SSL_AD_INTERNAL_ERROR;
-    }
-    if (!keel12_write_ccs(s))
-        return SSL_AD_INTERNAL_ERROR;
-    keel_step(s, TLS_ST_SW_FINISHED);
-    return keel12_write_finished(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+    return write_ticket_ccs_finished(s);
 }
