@@ -152,6 +152,15 @@ static inline keel_transcript *keel_transcript_of(keel_conn *c)
     return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
 }
 
+/* Whether x is among the n codepoints of v (suites, groups, schemes). */
+static inline int keel_u16_in(const uint16_t *v, size_t n, uint16_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
@@ -261,7 +270,6 @@ int keel_server_write_hello(SSL *s);                    /* 0, an alert or KEEL_S
 int keel_server_write_flight(SSL *s);
 int keel_server_read_certificate(SSL *s, keel_rd *body);
 int keel_read_client_certificate(SSL *s, keel_rd *body);
-int keel_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel_server_read_finished(SSL *s, keel_rd *body);
 /* src/api/client_hello.c: SSL_CTX_set_client_hello_cb's callback; 0, the alert to send or
  * KEEL_SUSPEND (SSL_CLIENT_HELLO_RETRY) */

@@ -5,14 +5,6 @@
 
 #include <string.h>
 
-static int in_list(const uint16_t *v, size_t n, uint16_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
 /* Resuming the session we offered (RFC 5246 §7.4.1.3: the server echoed its session id; RFC 5077
  * §3.4: or the id we sent with its ticket): same version and suite, and RFC 7627 §5.3's rule that
  * a session keeps its extended master secret status. */
@@ -144,7 +136,8 @@ int keel12_client_read_certificate(SSL *s, keel_rd *body)
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    const uint8_t *start = body->p;
+    keel_rd all = *body; /* the params are what the first reads below consume */
+    const uint8_t *params;
     uint32_t type, group, scheme;
     keel_rd point, sig;
     uint16_t groups[KEEL_MAX_GROUPS], ours[KEEL_MAX_SIGALGS];
@@ -156,12 +149,13 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    size_t params_len = (size_t)(body->p - start);
+    size_t params_len = keel_rd_left(&all) - keel_rd_left(body);
+    keel_rd_bytes(&all, &params, params_len);
     if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (type != 3 || !in_list(groups, ngroups, (uint16_t)group)) {
+    if (type != 3 || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
@@ -172,7 +166,7 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    if (!in_list(ours, nours, (uint16_t)scheme)) {
+    if (!keel_u16_in(ours, nours, (uint16_t)scheme)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
@@ -197,7 +191,7 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
     }
     memcpy(tbs, c->client_random, 32);
     memcpy(tbs + 32, c->server_random, 32);
-    memcpy(tbs + 64, start, params_len);
+    memcpy(tbs + 64, params, params_len);
     int good = keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, tbs, 64 + params_len, sig.p,
                                sig.len);
     OPENSSL_free(tbs);

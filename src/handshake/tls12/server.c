@@ -72,14 +72,6 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
 
 /* ---- the server's choices (after cert_cb) ---- */
 
-static int in_list(const uint16_t *v, size_t n, uint16_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
 /* The schemes the client accepts (in its order) that we allow: signature_algorithms, or without
  * it RFC 5246 §7.4.1.4.1's default, SHA-1 with the certificate's algorithm (which the security
  * level refuses from level 1, as OpenSSL 3.0 does). */
@@ -110,7 +102,7 @@ static int curve_offered(const keel_conn *c, const EVP_PKEY *pkey)
     /* The TLS 1.3 pairing of scheme and curve names the key's curve. */
     for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
         if (keel_sig_key_matches(pkey, curves[i].scheme, 1))
-            return in_list(c->peer_groups, c->npeer_groups, curves[i].group);
+            return keel_u16_in(c->peer_groups, c->npeer_groups, curves[i].group);
     return 0;
 }
 
@@ -152,7 +144,7 @@ static int choose_group(SSL *s)
     size_t npref = server_pref ? n : c->npeer_groups;
 
     for (size_t i = 0; i < npref; i++) {
-        if (in_list(c->peer_groups, c->npeer_groups, pref[i]) && in_list(ours, n, pref[i])
+        if (keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
                 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
             c->group = pref[i];
             return 1;

@@ -2,33 +2,6 @@
  * ClientKeyExchange [CertificateVerify], then (after ChangeCipherSpec, keys.c) Finished. */
 #include "handshake/tls12/tls12.h"
 
-static int in_list(const uint16_t *v, size_t n, uint16_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
-/* Certificate (RFC 5246 §7.4.6): empty allowed unless SSL_VERIFY_FAIL_IF_NO_PEER_CERT. */
-int keel12_server_read_certificate(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    int alert = keel_read_certificate(s, body);
-
-    if (alert)
-        return alert;
-    if (sk_X509_num(c->peer_chain) == 0) {
-        if (s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) {
-            ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
-            return SSL_AD_HANDSHAKE_FAILURE;
-        }
-    } else if ((alert = keel_verify_peer(s)) != 0) {
-        return alert;
-    }
-    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
 /* ClientKeyExchange (RFC 8422 §5.7): the client's ECPoint<1..255>; the premaster secret is the
  * ECDH shared secret, the master secret follows (with RFC 7627, over the transcript through this
  * message). */
@@ -75,7 +48,7 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (!in_list(ours, n, (uint16_t)scheme) || pub == NULL
+    if (!keel_u16_in(ours, n, (uint16_t)scheme) || pub == NULL
             || !keel_sig_key_matches(pub, (uint16_t)scheme, 0)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_ILLEGAL_PARAMETER;

@@ -65,7 +65,7 @@ static const keel_row rows[] = {
      * ServerHelloDone; the client's [Certificate] ClientKeyExchange [CertificateVerify] CCS
      * Finished; [NewSessionTicket] CCS Finished */
     W(TLS_ST_SR_CLNT_HELLO, 1, full, keel12_server_write_hello, TLS_ST_SW_SRVR_DONE),
-    R(TLS_ST_SW_SRVR_DONE, 1, SSL3_MT_CERTIFICATE, cert_requested, keel12_server_read_certificate,
+    R(TLS_ST_SW_SRVR_DONE, 1, SSL3_MT_CERTIFICATE, cert_requested, keel_read_client_certificate,
       TLS_ST_SR_CERT),
     R(TLS_ST_SW_SRVR_DONE, 1, SSL3_MT_CLIENT_KEY_EXCHANGE, no_cert_requested,
       keel12_server_read_key_exchange, TLS_ST_SR_KEY_EXCH),

@@ -60,7 +60,6 @@ int keel12_client_write_finished(SSL *s);
  * chosen (h parsed, the offered suites in c->client_suites). */
 int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp);
 int keel12_server_write_hello(SSL *s);
-int keel12_server_read_certificate(SSL *s, keel_rd *body);
 int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel12_server_read_finished(SSL *s, keel_rd *body);

@@ -12,14 +12,6 @@ const uint8_t keel_hrr_random[32] = {
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
-static int in_list(const uint16_t *v, size_t n, uint16_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
 /* HelloRetryRequest (RFC 8446 §4.1.4): the server wants a share for another group we offered. */
 static int client_retry(SSL *s, keel_hello *h)
 {
@@ -37,7 +29,7 @@ static int client_retry(SSL *s, keel_hello *h)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     if (h->has_key_share) {
-        if (h->group == c->group || !in_list(groups, ngroups, h->group)) {
+        if (h->group == c->group || !keel_u16_in(groups, ngroups, h->group)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }

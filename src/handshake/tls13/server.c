@@ -8,14 +8,6 @@
 
 extern const uint8_t keel_hrr_random[32];
 
-static int in_list(const uint16_t *v, size_t n, uint16_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
 /* Cipher suite: the client's order, or ours with SSL_OP_CIPHER_SERVER_PREFERENCE; one the security
  * level or callback accepts (SSL_SECOP_CIPHER_SHARED). */
 static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
@@ -54,7 +46,7 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
     int common = -1;
 
     for (size_t i = 0; i < n; i++) {
-        if (!in_list(c->peer_groups, c->npeer_groups, ours[i])
+        if (!keel_u16_in(c->peer_groups, c->npeer_groups, ours[i])
                 || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SUPPORTED, ours[i]))
             continue;
         keel_rd list = h->key_shares;
@@ -535,8 +527,9 @@ int keel_server_write_flight(SSL *s)
     return 1;
 }
 
-/* The client's Certificate, in the handshake or after it (pha.c): an empty one is an error only
- * with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (certificate_required, RFC 8446 §4.4.2.4). */
+/* The client's Certificate, in either version's handshake or after it (pha.c): an empty one is
+ * an error only with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (certificate_required, RFC 8446 §4.4.2.4;
+ * handshake_failure in TLS 1.2, RFC 5246 §7.4.6). */
 int keel_read_client_certificate(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
@@ -546,7 +539,8 @@ int keel_read_client_certificate(SSL *s, keel_rd *body)
     if (sk_X509_num(c->peer_chain) == 0) {
         if ((s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
-            return TLS13_AD_CERTIFICATE_REQUIRED;
+            return c->version == TLS1_3_VERSION ? TLS13_AD_CERTIFICATE_REQUIRED
+                                                : SSL_AD_HANDSHAKE_FAILURE;
         }
     } else if ((alert = keel_verify_peer(s)) != 0) {
         return alert;
@@ -563,14 +557,6 @@ int keel_server_read_certificate(SSL *s, keel_rd *body)
     if (alert)
         return alert;
     keel_set_state(s, sk_X509_num(c->peer_chain) == 0 ? TLS_ST_SR_CERT_VRFY : TLS_ST_SR_CERT);
-    return 0;
-}
-
-int keel_server_read_cert_verify(SSL *s, keel_rd *body)
-{
-    int alert = keel_read_cert_verify(s, body);
-    if (alert)
-        return alert;
     return 0;
 }
 

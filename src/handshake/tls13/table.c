@@ -53,7 +53,7 @@ static const keel_row rows[] = {
     /* next by handler: SR_FINISHED, then SW_SESSION_TICKET per ticket written */
     R(TLS_ST_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished,
       KEEL_NEXT_BY_HANDLER),
-    R(TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_server_read_cert_verify,
+    R(TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_read_cert_verify,
       TLS_ST_SR_CERT_VRFY),
     R(TLS_ST_SR_CERT_VRFY, 1, SSL3_MT_FINISHED, NULL, keel_server_read_finished,
       KEEL_NEXT_BY_HANDLER),
