@@ -11,8 +11,8 @@
 
 #define T13(code, name, aead, hash, bits) \
     { name, name, 0x03000000u | (code), (code), TLS1_3_VERSION, bits, aead, hash, NID_kx_any, NID_auth_any }
-#define T12(code, name, std, aead, hash, bits, auth) \
-    { name, std, 0x03000000u | (code), (code), TLS1_2_VERSION, bits, aead, hash, NID_kx_ecdhe, auth }
+#define T12(code, name, std, aead, hash, bits, kx, auth) \
+    { name, std, 0x03000000u | (code), (code), TLS1_2_VERSION, bits, aead, hash, kx, auth }
 
 /* Order = the default preference order (strongest first, as OpenSSL's DEFAULT sorts them). */
 static const SSL_CIPHER table[] = {
@@ -20,17 +20,17 @@ static const SSL_CIPHER table[] = {
     T13(0x1303, "TLS_CHACHA20_POLY1305_SHA256", KEEL_AEAD_CHACHA20_POLY1305, KEEL_HASH_SHA256, 256),
     T13(0x1301, "TLS_AES_128_GCM_SHA256", KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128),
     T12(0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        KEEL_AEAD_AES_256_GCM, KEEL_HASH_SHA384, 256, NID_auth_ecdsa),
+        KEEL_AEAD_AES_256_GCM, KEEL_HASH_SHA384, 256, NID_kx_ecdhe, NID_auth_ecdsa),
     T12(0xC030, "ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        KEEL_AEAD_AES_256_GCM, KEEL_HASH_SHA384, 256, NID_auth_rsa),
+        KEEL_AEAD_AES_256_GCM, KEEL_HASH_SHA384, 256, NID_kx_ecdhe, NID_auth_rsa),
     T12(0xCCA9, "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        KEEL_AEAD_CHACHA20_POLY1305, KEEL_HASH_SHA256, 256, NID_auth_ecdsa),
+        KEEL_AEAD_CHACHA20_POLY1305, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_ecdsa),
     T12(0xCCA8, "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-        KEEL_AEAD_CHACHA20_POLY1305, KEEL_HASH_SHA256, 256, NID_auth_rsa),
+        KEEL_AEAD_CHACHA20_POLY1305, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_rsa),
     T12(0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128, NID_auth_ecdsa),
+        KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_ecdsa),
     T12(0xC02F, "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128, NID_auth_rsa),
+        KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_rsa),
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
