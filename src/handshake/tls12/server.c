@@ -349,6 +349,9 @@ int keel12_server_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
+    int alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
+    if (alert)
+        return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
     int request = (s->s.verify_mode & SSL_VERIFY_PEER) != 0;
     if (request)
@@ -367,7 +370,7 @@ int keel12_server_write_hello(SSL *s)
     if (!write_server_hello(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_CERT);
-    if (!keel_write_certificate(s, c->certkey))
+    if (!keel_write_certificate(s, c->certkey) || !keel12_server_write_cert_status(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_KEY_EXCH);
     if (!write_key_exchange(s))
@@ -409,6 +412,7 @@ int keel12_server_write_finished(SSL *s)
  * [NewSessionTicket], ChangeCipherSpec, Finished; the client's CCS and Finished follow. */
 int keel12_server_write_resumed(SSL *s)
 {
+    keel_status_server(s); /* a resumption staples nothing: the request is dropped (status.c) */
     if (!make_server_random(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);

@@ -24,6 +24,9 @@ static int peer_cert(const SSL *s)
     return s->conn->peer_chain != NULL && sk_X509_num(s->conn->peer_chain) > 0;
 }
 static int no_peer_cert(const SSL *s) { return !peer_cert(s); }
+/* RFC 6066 §8: a CertificateStatus may follow Certificate when the ServerHello acknowledged
+ * status_request; the server may still leave it out (OpenSSL 3.0's client allows that too). */
+static int status_expected(const SSL *s) { return s->conn->hs->status_expected; }
 /* The client picks its certificate as soon as it is asked (before ServerHelloDone), as OpenSSL's
  * client does, so client_cert_cb suspends in TLS_ST_CR_CERT_REQ. */
 static int cert_to_choose(const SSL *s)
@@ -40,6 +43,11 @@ static const keel_row rows[] = {
     R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_CERTIFICATE, full, keel12_client_read_certificate,
       TLS_ST_CR_CERT),
     R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_KEY_EXCHANGE, NULL, keel12_client_read_key_exchange,
+      TLS_ST_CR_KEY_EXCH),
+    /* [CertificateStatus] (RFC 6066 §8), then what follows Certificate */
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_STATUS, status_expected, keel12_client_read_cert_status,
+      TLS_ST_CR_CERT_STATUS),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_SERVER_KEY_EXCHANGE, NULL, keel12_client_read_key_exchange,
       TLS_ST_CR_KEY_EXCH),
     R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_CERTIFICATE_REQUEST, NULL, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),
