@@ -35,6 +35,7 @@ typedef struct {
     int has_ticket;             /* session_ticket (RFC 5077 §3.2) */
     keel_rd ticket;             /* CH: its contents (may be empty) */
     int etm;                    /* encrypt_then_mac (RFC 7366), for CBC suites */
+    uint8_t mfl;                /* max_fragment_length's code (RFC 6066 §4), 0 = absent */
 } keel_hello;
 
 /* tls13/ticket.c */
@@ -75,6 +76,7 @@ int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
 /* Finds extension `type` in an extensions block (with its length), without judging the rest:
  * 1 with *data set, 0 if absent or the block is malformed (keel_ext_parse then reports it). */
