@@ -10,6 +10,8 @@
  *   - resumption: the session keeps the value; offering another one, or none, on resumption;
  *   - a record longer than the negotiated length arriving (a client whose session says 512 that the
  *     server does not know about, made by editing the session's DER): the receiver's alert;
+ *   - hostile values edited in flight: a ClientHello's unknown code, a TLS 1.2 ServerHello echoing
+ *     another value or an unknown one (the alert and the reason);
  *   - TLS 1.3 record padding (RFC 8446 §5.4): block sizes and the callback (its arguments and what
  *     its answer does to the record), capped by the fragment limit. */
 #ifndef _GNU_SOURCE
@@ -46,12 +48,31 @@ typedef struct {
     char lens[4096];
 } end;
 
+/* A hostile edit in flight: the first max_fragment_length extension (type 1, length 1) with value
+ * tamper_old in what the client (tamper_client) or the server sends gets tamper_new instead. Only
+ * plaintext messages can be edited: the ClientHello and the TLS 1.2 ServerHello. */
+static int tamper_on, tamper_client, tamper_old, tamper_new;
+
+static void tamper(int from_client, unsigned char *p, int n)
+{
+    if (!tamper_on || from_client != tamper_client)
+        return;
+    for (int i = 0; i + 5 <= n; i++) {
+        if (p[i] == 0 && p[i + 1] == 1 && p[i + 2] == 0 && p[i + 3] == 1 && p[i + 4] == tamper_old) {
+            p[i + 4] = (unsigned char)tamper_new;
+            tamper_on = 0;
+            return;
+        }
+    }
+}
+
 /* Moves what `from` wrote into `to`'s read BIO, noting each complete record's header. */
 static void move(end *from, end *to)
 {
     char buf[20000];
     int n;
     while ((n = BIO_read(from->wr, buf, sizeof(buf))) > 0) {
+        tamper(!SSL_is_server(from->ssl), (unsigned char *)buf, n);
         BIO_write(to->rd, buf, n);
         if (from->acc_len + (size_t)n <= sizeof(from->acc)) {
             memcpy(from->acc + from->acc_len, buf, (size_t)n);
@@ -274,7 +295,7 @@ static SSL_SESSION *run(const char *title, const conf *k, const size_t *sizes, s
     ERR_clear_error();
     if (!handshake(&ce, &se)) {
         printf("  handshake failed\n");
-        errs("client");
+        errs("both ends'");
         goto done;
     }
     printf("  version %s reused %d mfl client %d server %d\n", SSL_get_version(c), SSL_session_reused(c),
@@ -437,6 +458,30 @@ int main(int argc, char **argv)
             SSL_SESSION_free(ed);
             SSL_SESSION_free(sess);
         }
+    }
+
+    /* Hostile values (RFC 6066 §4): a ClientHello asking for an unknown code, a TLS 1.2 server
+     * echoing another value than the one asked for, or an unknown one: illegal_parameter. */
+    static const struct { int version, client, old, new_; const char *what; } bad[] = {
+        { TLS1_2_VERSION, 1, 1, 0, "ClientHello code 0" },
+        { TLS1_2_VERSION, 1, 1, 5, "ClientHello code 5" },
+        { TLS1_3_VERSION, 1, 1, 0, "ClientHello code 0" },
+        { TLS1_3_VERSION, 1, 2, 255, "ClientHello code 255" },
+        { TLS1_2_VERSION, 0, 1, 2, "ServerHello echoes 2 for 1" },
+        { TLS1_2_VERSION, 0, 3, 7, "ServerHello echoes 7 for 3" },
+        { TLS1_2_VERSION, 0, 4, 0, "ServerHello echoes 0 for 4" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        conf k = { bad[i].version, bad[i].old, -1, 0, 0, 0, 0, -1, NULL };
+        snprintf(title, sizeof(title), "TLS %s hostile: %s", bad[i].version == TLS1_2_VERSION ? "1.2" : "1.3",
+                 bad[i].what);
+        tamper_on = 1;
+        tamper_client = bad[i].client;
+        tamper_old = bad[i].old;
+        tamper_new = bad[i].new_;
+        SSL_SESSION_free(run(title, &k, few, 1));
+        printf("  edited %d\n", !tamper_on);
+        tamper_on = 0;
     }
 
     /* TLS 1.3 record padding */
