@@ -128,8 +128,16 @@ typedef struct keel_settings {
     void *security_ex;
     const SSL *sec_ssl;
     const SSL_CTX *sec_ctx;
-    /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
+    /* TLS 1.3 record padding (RFC 8446 §5.4, SSL_CTX_set_record_padding_callback(3)): the
+     * callback wins over the block size; block_padding <= 1 pads nothing. */
+    size_t (*record_padding_cb)(SSL *, int, size_t, void *);
     void *record_padding_arg;
+    size_t block_padding;
+    /* The max_fragment_length code a client offers (RFC 6066 §4): 0 none, 1..4 = 2^(8+n) bytes. */
+    uint8_t mfl_mode;
+    /* SSL_CTX_set_max_pipelines(3): kept only because more than one turns read_ahead on, as in
+     * OpenSSL; keel processes one record at a time (no suite it has can pipeline). */
+    long max_pipelines;
     /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a
      * client asks for OCSP stapling with it; a server's reads what the client asked
      * (src/handshake/status.c). */

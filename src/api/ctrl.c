@@ -197,12 +197,18 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
         return s->status_type;
     case SSL_CTRL_SET_SPLIT_SEND_FRAGMENT:
-        /* Only meaningful with pipelines, which keel does not use; checked as OpenSSL checks it. */
-        return larg >= 512 && (size_t)larg <= s->max_send_fragment;
+        /* Only meaningful with pipelines, which keel does not use; checked as OpenSSL 3.0 checks
+         * it (1 .. max_send_fragment, tests/diff/fraglen.c). Nothing else reads it. */
+        return larg >= 1 && (size_t)larg <= s->max_send_fragment;
     case SSL_CTRL_SET_MAX_PIPELINES:
         /* One pipeline is all keel does; more are accepted as OpenSSL accepts them for ciphers
-         * that cannot pipeline (every AEAD suite): records are then processed one at a time. */
-        return larg >= 1 && larg <= SSL_MAX_PIPELINES;
+         * that cannot pipeline (every suite keel has): records are then processed one at a time.
+         * More than one turns read_ahead on, for the SSL at once and for SSLs made from a context
+         * later, as in OpenSSL (SSL_ctrl and SSL_new). */
+        if (larg < 1 || larg > SSL_MAX_PIPELINES)
+            return 0;
+        s->max_pipelines = larg;
+        return 1;
     case SSL_CTRL_SELECT_CURRENT_CERT:
         return keel_cert_select(s, cmd, larg, parg);
     case SSL_CTRL_SET_VERIFY_CERT_STORE:
@@ -412,6 +418,8 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     int handled;
     long ret = keel_settings_ctrl(&s->s, cmd, larg, parg, &handled);
+    if (cmd == SSL_CTRL_SET_MAX_PIPELINES && ret == 1 && larg > 1)
+        s->s.read_ahead = 1;
     if (handled)
         return ret;
 

@@ -284,8 +284,10 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
             *written = num;
             return 1;
         }
-        size_t n = num - done < s->s.max_send_fragment ? num - done : s->s.max_send_fragment;
-        if (!keel_rl_seal(&c->rl, SSL3_RT_APPLICATION_DATA, p + done, n)) {
+        size_t max = keel_send_limit(s);
+        size_t n = num - done < max ? num - done : max;
+        if (!keel_rl_seal_pad(&c->rl, SSL3_RT_APPLICATION_DATA, p + done, n,
+                              keel_record_padding(s, SSL3_RT_APPLICATION_DATA, n))) {
             c->fatal = 1;
             return -1;
         }
@@ -332,7 +334,7 @@ int SSL_shutdown(SSL *s)
         if (c->fatal)
             return -1;
         uint8_t a[2] = { SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY };
-        if (!keel_rl_seal(&c->rl, SSL3_RT_ALERT, a, 2))
+        if (!keel_rl_seal_pad(&c->rl, SSL3_RT_ALERT, a, 2, keel_record_padding(s, SSL3_RT_ALERT, 2)))
             return -1;
         keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
         keel_info(s, SSL_CB_WRITE_ALERT, SSL3_AL_WARNING << 8 | SSL_AD_CLOSE_NOTIFY);

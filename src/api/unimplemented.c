@@ -368,12 +368,6 @@ int SSL_SESSION_get0_ticket_appdata(SSL_SESSION *ss, void **data, size_t *len)
     return 1;
 }
 
-/* max_fragment_length (RFC 6066 §4) is never negotiated. */
-uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *sess)
-{
-    return TLSEXT_max_fragment_length_DISABLED;
-}
-
 /* keel's cache is a list, not an LHASH (src/api/sess_cache.c). */
 LHASH_OF(SSL_SESSION) *SSL_CTX_sessions(SSL_CTX *ctx)
 {

@@ -144,3 +144,43 @@ void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t le
         v = TLS1_2_VERSION;
     s->s.msg_callback(write, v, content_type, buf, len, s, s->s.msg_callback_arg);
 }
+
+/* RFC 6066 §4: codes 1..4 stand for 2^9..2^12 bytes. */
+static size_t mfl_len(uint8_t mode)
+{
+    return mode >= TLSEXT_max_fragment_length_512 && mode <= TLSEXT_max_fragment_length_4096
+        ? (size_t)512 << (mode - 1) : 0;
+}
+
+size_t keel_send_limit(const SSL *s)
+{
+    size_t max = s->s.max_send_fragment, mfl = s->conn != NULL ? mfl_len(s->conn->mfl) : 0;
+    return mfl != 0 && mfl < max ? mfl : max;
+}
+
+/* RFC 6066 §4: "the negotiated length applies for the duration of the session": both our records
+ * (keel_send_limit) and the peer's (the record layer's limit) from now on. */
+void keel_set_mfl(SSL *s, uint8_t mode)
+{
+    s->conn->mfl = mode;
+    keel_rl_set_max_plain(&s->conn->rl, mfl_len(mode));
+}
+
+/* RFC 8446 §5.4, as SSL_CTX_set_record_padding_callback(3) describes it and OpenSSL 3.0 behaves
+ * (tests/diff/fraglen.c): only records under TLS 1.3 protection; the length the callback sees and
+ * the block size rounds includes the inner content type byte; the padded record never exceeds the
+ * send limit, and one already at it gets none (the callback is not asked). */
+size_t keel_record_padding(SSL *s, uint8_t type, size_t len)
+{
+    size_t rlen = len + 1, max = keel_send_limit(s), pad = 0;
+
+    if (s->conn == NULL || s->conn->rl.wr.prot != KEEL_RL_PROT_TLS13 || rlen >= max)
+        return 0;
+    if (s->s.record_padding_cb != NULL) {
+        pad = s->s.record_padding_cb(s, type, rlen, s->s.record_padding_arg);
+    } else if (s->s.block_padding > 1) {
+        size_t rem = rlen % s->s.block_padding;
+        pad = rem == 0 ? 0 : s->s.block_padding - rem;
+    }
+    return pad > max - rlen ? max - rlen : pad;
+}

@@ -332,6 +332,38 @@ static int any_etm(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     return keel_rd_done(d); /* empty (RFC 7366 §2) */
 }
 
+/* RFC 6066 §4: one byte, a code 1..4 (2^9..2^12); any other is illegal_parameter (OpenSSL's
+ * reason). The server takes the client's value as OpenSSL's does, whatever it is set to itself;
+ * the handler decides what applies (a resumption keeps its session's). */
+static int ch_mfl(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t v;
+    if (!keel_rd_u8(d, &v) || !keel_rd_done(d))
+        return 0;
+    if (v < TLSEXT_max_fragment_length_512 || v > TLSEXT_max_fragment_length_4096) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->mfl = (uint8_t)v;
+    return 1;
+}
+
+/* RFC 6066 §4: the server echoes the value requested; anything else is illegal_parameter. */
+static int peer_mfl(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t v;
+    if (!keel_rd_u8(d, &v) || !keel_rd_done(d))
+        return 0;
+    if (v != s->s.mfl_mode) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->mfl = (uint8_t)v;
+    return 1;
+}
+
 /* Extensions keel recognises but does not act on in TLS 1.3: parsed for well-formedness only. */
 static int ignore(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
@@ -358,7 +390,7 @@ static const struct {
 } exts[] = {
     { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name,
       keel_extw_server_name },
-    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ch_mfl, peer_mfl, keel_extw_mfl },
     { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, keel_ext_status_ch, keel_ext_status_peer,
       keel_extw_status },
     { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore, NULL },
@@ -473,11 +505,11 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
 static const uint16_t order_sh[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_psk,
                                      TLSEXT_TYPE_key_share };
 static const uint16_t order_hrr[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_key_share };
-static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name,
+static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
                                      TLSEXT_TYPE_application_layer_protocol_negotiation };
 static const uint16_t order_sh12[] = {
-    TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_ec_point_formats,
-    TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,
+    TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
+    TLSEXT_TYPE_ec_point_formats, TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,
     TLSEXT_TYPE_application_layer_protocol_negotiation,
     TLSEXT_TYPE_extended_master_secret };
 

@@ -37,6 +37,7 @@ typedef struct {
     int etm;                    /* encrypt_then_mac (RFC 7366), for CBC suites */
     unsigned msg;               /* the message being parsed (KEEL_MSG_*), set by keel_ext_parse */
     int cert_entry;             /* CT: the CertificateEntry's index (0: the leaf) */
+    uint8_t mfl;                /* max_fragment_length's code (RFC 6066 §4), 0 = absent */
 } keel_hello;
 
 /* tls13/ticket.c */
@@ -77,6 +78,7 @@ int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
 /* status.c: OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1), both roles and versions */
 int keel_status_write_ch(SSL *s, keel_wr *w);              /* 1 written or not asked, 0 error */

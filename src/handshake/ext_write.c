@@ -123,3 +123,17 @@ int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg)
         return 0;
     return empty_ext(w, TLSEXT_TYPE_extended_master_secret);
 }
+
+/* RFC 6066 §4: the server's echo of the code in force — the client's on a full handshake, the
+ * session's on a resumption (as OpenSSL 3.0's server answers; tests/diff/fraglen.c). From here on
+ * the limit binds both directions: the client's next records come after this message. */
+int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg)
+{
+    size_t x;
+    if (!(msg & (KEEL_MSG_EE | KEEL_MSG_SH12)) || s->conn->mfl == 0)
+        return 0;
+    keel_set_mfl(s, s->conn->mfl);
+    open_ext(w, TLSEXT_TYPE_max_fragment_length, &x);
+    keel_wr_u8(w, s->conn->mfl);
+    return close_ext(w, x);
+}

@@ -155,6 +155,11 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
+    if (s->s.mfl_mode != 0) { /* RFC 6066 §4, where OpenSSL 3.0's client puts it */
+        ext_open(s, &w, TLSEXT_TYPE_max_fragment_length, &x);
+        keel_wr_u8(&w, s->s.mfl_mode);
+        keel_wr_close(&w, x);
+    }
     if (tls13) {
         ext_open(s, &w, TLSEXT_TYPE_supported_versions, &x);
         keel_wr_u8(&w, tls12 ? 4 : 2);

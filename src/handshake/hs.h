@@ -97,6 +97,7 @@ struct keel_conn {
     keel_transcript pha_base, pha_transcript;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
+    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     size_t tickets_sent;
 
     /* TLS 1.2 (src/handshake/tls12/) */
@@ -189,6 +190,12 @@ void keel_info_loop(SSL *s);                            /* SSL_CB_LOOP in the cu
 void keel_info_exit(SSL *s, int ret);                   /* SSL_CB_EXIT */
 void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st);        /* a write transition: LOOP, then st */
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
+/* Fragment limits (conn.c): the most plaintext one record we send may carry — max_send_fragment,
+ * or the negotiated max_fragment_length if smaller (RFC 6066 §4); the negotiated code, which also
+ * bounds what we accept; the TLS 1.3 padding for a record of `len` content bytes (RFC 8446 §5.4). */
+size_t keel_send_limit(const SSL *s);
+void keel_set_mfl(SSL *s, uint8_t mode);
+size_t keel_record_padding(SSL *s, uint8_t type, size_t len);
 int keel_read_alert(SSL *s, const keel_record *rec);
 int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 

@@ -27,7 +27,7 @@ int keel_send_alert(SSL *s, int level, int desc)
     uint8_t a[2] = { (uint8_t)level, (uint8_t)desc };
     if (s->conn == NULL || s->wbio == NULL)
         return 0;
-    if (!keel_rl_seal(&s->conn->rl, SSL3_RT_ALERT, a, 2))
+    if (!keel_rl_seal_pad(&s->conn->rl, SSL3_RT_ALERT, a, 2, keel_record_padding(s, SSL3_RT_ALERT, 2)))
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
     keel_info(s, SSL_CB_WRITE_ALERT, level << 8 | desc);
@@ -64,7 +64,7 @@ void keel_fatal(SSL *s, int alert)
 int keel_write_hs(SSL *s, keel_wr *msg)
 {
     const uint8_t *p = keel_wr_data(msg);
-    size_t len = keel_wr_len(msg), max = s->s.max_send_fragment;
+    size_t len = keel_wr_len(msg), max = keel_send_limit(s);
 
     /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
     if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
@@ -90,10 +90,12 @@ int keel_write_hs(SSL *s, keel_wr *msg)
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
     /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment
-     * length in force now (SSL_set_max_send_fragment may change it mid-connection). */
+     * length in force now (SSL_set_max_send_fragment may change it mid-connection; a negotiated
+     * max_fragment_length bounds it, RFC 6066 §4). */
     for (size_t off = 0; off < len; off += max) {
         size_t n = len - off < max ? len - off : max;
-        if (!keel_rl_seal(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n))
+        if (!keel_rl_seal_pad(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n,
+                              keel_record_padding(s, SSL3_RT_HANDSHAKE, n)))
             return 0;
     }
     return 1;

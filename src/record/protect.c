@@ -68,7 +68,7 @@ static int seq_available(const keel_rl_dir *d)
 }
 
 int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
-                        size_t len, uint8_t *out, size_t *out_len)
+                        size_t len, size_t pad, uint8_t *out, size_t *out_len)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
     uint8_t *frag = out + KEEL_RL_HEADER_LEN;
@@ -92,15 +92,16 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
     }
 
     if (d->prot == KEEL_RL_PROT_TLS13) {
-        /* §5.2: TLSInnerPlaintext = content || type (no padding sent); the outer record is
+        /* §5.2: TLSInnerPlaintext = content || type || zeros[pad] (§5.4); the outer record is
          * application_data / 0x0303 and the header itself is the additional data. */
-        size_t inner = len + 1;
+        size_t inner = len + 1 + pad;
 
         if (!put_header(out, KEEL_CT_APPLICATION_DATA, KEEL_VERSION_TLS12, inner + KEEL_AEAD_TAG_LEN))
             return 0;
         if (len > 0)
             memcpy(frag, data, len);
         frag[len] = type;
+        memset(frag + len + 1, 0, pad);
         xor_nonce(d, nonce);
         if (!keel_aead_seal(d->aead, nonce, out, KEEL_RL_HEADER_LEN, frag, inner, frag))
             return 0;

@@ -215,6 +215,11 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
     if (len == 0 && (type == KEEL_CT_HANDSHAKE || type == KEEL_CT_ALERT))
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_LENGTH);
 
+    /* RFC 6066 §4: with a negotiated maximum fragment length a longer record is record_overflow.
+     * Judged on the plaintext, after decryption, as OpenSSL 3.0 does (its reason too). */
+    if (rl->max_plain != 0 && len > rl->max_plain)
+        return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+
     rl->rec_ready = 1;
     rl->rec_type = type;
     rl->rec_off = off;

@@ -50,6 +50,7 @@ static void drop_state(keel_rl *rl)
     rl->wcap = rl->woff = rl->wlen = 0;
     rl->seen_record = 0;
     rl->plain_alert_once = 0;
+    rl->max_plain = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -66,6 +67,11 @@ void keel_rl_reset(keel_rl *rl)
 void keel_rl_set_version(keel_rl *rl, uint16_t record_version)
 {
     rl->version = record_version;
+}
+
+void keel_rl_set_max_plain(keel_rl *rl, size_t max)
+{
+    rl->max_plain = max;
 }
 
 void keel_rl_allow_plain_alert(keel_rl *rl)

@@ -64,6 +64,9 @@ typedef struct {
     int plain_alert_once;
     int release_buffers;     /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
     int seen_record;         /* any record header read yet (the HTTP-request check is for the first) */
+    /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066
+     * §4), 0 = the protocol's 2^14. Set by the handshake layer (keel_rl_set_max_plain). */
+    size_t max_plain;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
@@ -102,6 +105,9 @@ int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
  * use 0x0301 for its first ClientHello, RFC 8446 §5.1; TLS 1.2 records carry 0x0303). Under TLS 1.3
  * protection 0x0303 is always written. */
 void keel_rl_set_version(keel_rl *rl, uint16_t record_version);
+/* RFC 6066 §4: records received from now on carry at most `max` bytes of plaintext (after TLS 1.3
+ * padding is removed), else record_overflow; 0 restores the protocol's limit. */
+void keel_rl_set_max_plain(keel_rl *rl, size_t max);
 /* Arms the one-shot plaintext alert allowance (plain_alert_once) on the current read key. The
  * policy of when a peer may legitimately send one is the handshake layer's. */
 void keel_rl_allow_plain_alert(keel_rl *rl);
@@ -132,6 +138,10 @@ int keel_rl_has_buffered(const keel_rl *rl);
  * 1.3 protection a change_cipher_spec record is written in plaintext (RFC 8446 §5, D.4). Zero-length
  * records are allowed only for application data (RFC 8446 §5.1, RFC 5246 §6.2.1). 1 / 0. */
 int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len);
+/* The same with `pad` zero bytes of TLS 1.3 padding after the inner content type (RFC 8446 §5.4),
+ * cut so that the TLSInnerPlaintext stays within 2^14 + 1 bytes; ignored unless the write
+ * direction is under TLS 1.3 protection (how much to pad is the caller's policy). */
+int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad);
 /* Writes queued records to wbio: KEEL_RL_OK when all are written, KEEL_RL_RETRY (partial progress
  * kept), KEEL_RL_ERROR. Does not BIO_flush: the caller decides at the end of a flight. */
 int keel_rl_flush(keel_rl *rl, BIO *wbio);

@@ -15,10 +15,11 @@
 int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type);
 
 /* Writes one complete record (header and fragment) for `len` bytes of `data` into out, which has
- * room for KEEL_RL_HEADER_LEN + len + KEEL_RL_MAX_OVERHEAD bytes and does not overlap data.
- * Consumes a sequence number when protected. 1 / 0 with ERR. */
+ * room for KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD bytes and does not overlap data.
+ * `pad`: TLS 1.3 padding zeros (RFC 8446 §5.4), used only under TLS 1.3 protection; the caller
+ * keeps len + 1 + pad <= 2^14 + 1. Consumes a sequence number when protected. 1 / 0 with ERR. */
 int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
-                        size_t len, uint8_t *out, size_t *out_len);
+                        size_t len, size_t pad, uint8_t *out, size_t *out_len);
 
 /* Opens the protected record rec[0..rec_len) (header included, header already validated) in place.
  * On success the plaintext is rec[*off .. *off + *len) with inner type *type. On failure returns 0

@@ -86,6 +86,9 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
         if ((alert = resume(s, cs)) != 0)
             return alert;
     }
+    /* RFC 6066 §4: the length the server echoed (peer_mfl held it to ours), else a resumed
+     * session's, which OpenSSL's client keeps too. */
+    keel_set_mfl(s, h->mfl != 0 ? h->mfl : c->resumed ? c->hs->sess12_offered->mfl_mode : 0);
     /* The server's session id names the new session (RFC 5246 §7.4.1.3). */
     memcpy(c->session_id, sid->p, sid->len);
     c->session_id_len = sid->len;

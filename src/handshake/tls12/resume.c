@@ -92,6 +92,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     memcpy(c->session_id, sid.p, sid.len);
     c->session_id_len = sid.len;
     c->resumed = 1;
+    c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
     c->cipher = ss->cipher;
     memcpy(c->master, ss->master_key, KEEL12_MASTER_LEN);
     s->verify_result = ss->verify_result;

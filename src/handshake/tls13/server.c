@@ -351,6 +351,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (!parsed)
         return alert;
+    /* RFC 6066 §4: the length this ClientHello asks for; a resumption replaces it with its
+     * session's. keel_extw_mfl makes it bind once it is answered. */
+    c->mfl = h.mfl;
     /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. It may suspend
      * the handshake (KEEL_SUSPEND): the message stays buffered and is handled again. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
