@@ -65,15 +65,16 @@ int keel12_reneg_begin(SSL *s, int ours)
 
 /* ---- client ---- */
 
-/* RFC 5246 §7.4.1.1: HelloRequest is empty. Declined as the file's comment says; accepted, it
- * asks for an abbreviated handshake, as OpenSSL 3.0's TLS client does. */
+/* RFC 5246 §7.4.1.1: HelloRequest is empty (a longer one is refused by its size, as OpenSSL 3.0
+ * refuses it: tests/api/malformed12.c). Declined as the file's comment says; accepted, it asks
+ * for an abbreviated handshake, as OpenSSL 3.0's TLS client does. */
 int keel12_client_hello_request(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
 
     if (!keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
-        return SSL_AD_DECODE_ERROR;
+        ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
+        return SSL_AD_ILLEGAL_PARAMETER;
     }
     if ((s->s.options & SSL_OP_NO_RENEGOTIATION) || (c->hs->reneg_vd_len == 0 && !unsafe_allowed(s))) {
         keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION);
