@@ -50,7 +50,7 @@ typedef struct {
 /* Session statistics (SSL_CTX_sess_number(3) and friends). */
 enum { KEEL_STAT_CONNECT, KEEL_STAT_CONNECT_GOOD, KEEL_STAT_ACCEPT, KEEL_STAT_ACCEPT_GOOD,
        KEEL_STAT_HITS, KEEL_STAT_CB_HIT, KEEL_STAT_MISSES, KEEL_STAT_TIMEOUTS, KEEL_STAT_CACHE_FULL,
-       KEEL_STAT_COUNT };
+       KEEL_STAT_CONNECT_RENEG, KEEL_STAT_ACCEPT_RENEG, KEEL_STAT_COUNT };
 
 /* A peer certificate already decoded, by its DER bytes (src/pki/cert_cache.c). */
 #define KEEL_CERT_CACHE_SIZE 8

@@ -462,16 +462,22 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_TMP_KEY:
         return tmp_key(s, cmd == SSL_CTRL_GET_PEER_TMP_KEY, parg);
     case SSL_CTRL_GET_NUM_RENEGOTIATIONS:
-    case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS:
+        /* TLS 1.2 renegotiations we started or accepted (tls12/reneg.c), as OpenSSL counts */
+        return s->conn != NULL ? s->conn->num_reneg : 0;
+    case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS: {
+        long n = s->conn != NULL ? s->conn->num_reneg : 0;
+        if (s->conn != NULL)
+            s->conn->num_reneg = 0;
+        return n;
+    }
     case SSL_CTRL_GET_TOTAL_RENEGOTIATIONS:
-        /* keel never renegotiates (TLS 1.3 has no renegotiation, RFC 8446 §4.1.2): none happened. */
-        return 0;
+        return s->conn != NULL ? s->conn->total_reneg : 0;
     case SSL_CTRL_GET_RI_SUPPORT:
         /* RFC 5746 §3.6: a server learns it from the SCSV or the extension in the ClientHello;
          * a TLS 1.3 ServerHello carries neither, so a client learns nothing. */
         if (!s->server) /* RFC 5746 §3.4: a TLS 1.2 ServerHello's renegotiation_info */
             return s->conn != NULL && s->conn->version == TLS1_2_VERSION && s->conn->peer_ri;
-        return s->server && s->conn != NULL && keel_client_offered_ri(s->conn);
+        return s->server && s->conn != NULL && (s->conn->peer_ri || keel_client_offered_ri(s->conn));
     case SSL_CTRL_GET_EXTMS_SUPPORT:
         /* -1 until a handshake is complete. The extended master secret (RFC 7627) is TLS 1.2's;
          * a TLS 1.3 session does not have it. */

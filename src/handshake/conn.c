@@ -14,14 +14,7 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
-    if ((c->hs = OPENSSL_zalloc(sizeof(*c->hs))) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        keel_rl_cleanup(&c->rl);
-        OPENSSL_free(c);
-        return NULL;
-    }
-    if (!keel_transcript_init(&c->hs->transcript, s->ctx->algs)) {
-        OPENSSL_free(c->hs);
+    if ((c->hs = keel_hs_new(s)) == NULL) {
         keel_rl_cleanup(&c->rl);
         OPENSSL_free(c);
         return NULL;
@@ -36,6 +29,20 @@ keel_conn *keel_conn_new(SSL *s)
     else
         atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_CONNECT], 1);
     return c;
+}
+
+keel_hs *keel_hs_new(SSL *s)
+{
+    keel_hs *hs = OPENSSL_zalloc(sizeof(*hs));
+    if (hs == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    if (!keel_transcript_init(&hs->transcript, s->ctx->algs)) {
+        OPENSSL_free(hs);
+        return NULL;
+    }
+    return hs;
 }
 
 void keel_hs_free(keel_hs *hs)
@@ -94,7 +101,7 @@ void keel_info(const SSL *s, int where, int ret)
     /* SSL_CTX_sess_accept_good(3) / sess_connect_good: handshakes completed (the server's current
      * context, after any SNI switch; the client's session context, which also counts its
      * resumptions as hits). HANDSHAKE_DONE is announced once per completed handshake. */
-    if (where == SSL_CB_HANDSHAKE_DONE) {
+    if (where == SSL_CB_HANDSHAKE_DONE && !(s->conn != NULL && s->conn->no_stats)) {
         if (s->server) {
             atomic_fetch_add(&s->ctx->stats[KEEL_STAT_ACCEPT_GOOD], 1);
         } else {

@@ -280,13 +280,16 @@ static int any_ems(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 }
 
 /* RFC 5746 §3.2: renegotiated_connection<0..255>, empty in an initial handshake; §3.4 (client) and
- * §3.6 (server): anything else is a handshake_failure. */
+ * §3.6 (server): anything else is a handshake_failure. In a renegotiation (§3.5, §3.7) it is the
+ * previous handshake's client_verify_data (ClientHello), || server_verify_data (ServerHello). */
 static int any_reneg(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
+    const keel_hs *hs = s->conn->hs;
+    size_t want = hs->reneg && hs->reneg_vd_len != 0 ? (s->server ? 12 : 24) : 0;
     keel_rd rc;
     if (!keel_rd_prefixed8(d, &rc) || !keel_rd_done(d))
         return 0;
-    if (keel_rd_left(&rc) != 0) {
+    if (keel_rd_left(&rc) != want || (want != 0 && CRYPTO_memcmp(rc.p, hs->reneg_vd, want) != 0)) {
         /* OpenSSL 3.0's client answers illegal_parameter (checked against a scripted server). */
         ERR_raise(ERR_LIB_SSL, SSL_R_RENEGOTIATION_MISMATCH);
         *alert = s->server ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_ILLEGAL_PARAMETER;

@@ -85,14 +85,17 @@ int keel_extw_alpn(SSL *s, keel_wr *w, unsigned msg)
     return close_ext(w, x);
 }
 
-/* RFC 5746 §3.6: an empty renegotiated_connection, when the client indicated support. */
+/* RFC 5746 §3.6: an empty renegotiated_connection, when the client indicated support; §3.7: in a
+ * renegotiation, client_verify_data || server_verify_data. */
 int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg)
 {
+    const keel_hs *hs = s->conn->hs;
     size_t x;
-    if (msg != KEEL_MSG_SH12 || !s->conn->hs->reneg_indicated)
+    if (msg != KEEL_MSG_SH12 || !hs->reneg_indicated)
         return 0;
     open_ext(w, TLSEXT_TYPE_renegotiate, &x);
-    keel_wr_u8(w, 0);
+    keel_wr_u8(w, (uint32_t)hs->reneg_vd_len);
+    keel_wr_bytes(w, hs->reneg_vd, hs->reneg_vd_len);
     return close_ext(w, x);
 }
 

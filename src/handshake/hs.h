@@ -60,6 +60,14 @@ typedef struct keel_hs {
     /* OCSP stapling (status.c): the server staples a response / the TLS 1.2 client's ServerHello
      * acknowledged status_request (a CertificateStatus may follow Certificate) */
     int status_expected;
+    /* TLS 1.2 renegotiation (tls12/reneg.c, RFC 5746): this handshake runs over an established
+     * connection; we started it (SSL_renegotiate: our ClientHello / HelloRequest); it ended at
+     * once, declined with a no_renegotiation warning (or was only our HelloRequest); the
+     * previous handshake's client_verify_data || server_verify_data that renegotiation_info
+     * carries (reneg_vd_len 0: the connection had no secure renegotiation). */
+    int reneg, reneg_ours, reneg_over;
+    uint8_t reneg_vd[2 * 12];
+    size_t reneg_vd_len;
 } keel_hs;
 
 struct keel_conn {
@@ -147,7 +155,17 @@ struct keel_conn {
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
+    /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
+     * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
+     * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no
+     * handshake for the statistics (a HelloRequest, a declined renegotiation). */
+    int reneg_req;              /* KEEL_RENEG_* */
+    int hello_req_sent;
+    int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
+    long num_reneg, total_reneg;
+    int no_stats;
 };
+enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 
 /* The transcript messages are hashed into: the handshake's, or after the handshake the running
  * post-handshake authentication exchange's; NULL if neither. */
@@ -168,6 +186,7 @@ static inline int keel_u16_in(const uint16_t *v, size_t n, uint16_t x)
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
+keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, transcript ready */
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);

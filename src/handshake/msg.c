@@ -79,8 +79,10 @@ int keel_write_hs(SSL *s, keel_wr *msg)
      * post-handshake messages outside it (post-handshake authentication's messages extend the
      * copy of it pha.c keeps). */
     /* RFC 5077 §3.3: in TLS 1.2 NewSessionTicket is a handshake message, hashed for Finished. */
-    int outside = s->conn->version != TLS1_2_VERSION
-        && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE);
+    /* RFC 5246 §7.4.1.1: a HelloRequest is in no handshake's hashes. */
+    int outside = (s->conn->version != TLS1_2_VERSION
+                   && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE))
+        || p[0] == SSL3_MT_HELLO_REQUEST;
     keel_transcript *t = keel_transcript_of(s->conn);
     if (!outside && t == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
@@ -235,7 +237,11 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
     }
     switch (rec.type) {
     case SSL3_RT_APPLICATION_DATA:
-        if (in_handshake)
+        /* A renegotiating client that SSL_read drives takes the server's application data
+         * until the ServerHello (SSL_read(3): it may arrive while a renegotiation is pending),
+         * as OpenSSL 3.0's does; anywhere else in a handshake it is an unexpected record. */
+        if (in_handshake && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
+                              && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
             break;
         if (rec.len == 0) {
             keel_rl_consume(&c->rl, 0);
@@ -343,6 +349,8 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
         }
         keel_record unused;
         int r = keel_read_record(s, 1, &unused);
+        if (r == KEEL_REC_APP) /* left for SSL_read (keel_read_record's renegotiation rule) */
+            return -1;
         if (r == KEEL_REC_CCS) {
             *type = KEEL_MT_CCS;
             keel_rd_init(body, NULL, 0);

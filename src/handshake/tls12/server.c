@@ -47,9 +47,16 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
+    if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, offered(c, 0x00ff))) != 0)
+        return alert;
+    c->peer_ri = c->hs->reneg_indicated;
     /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
-     * callbacks (get_session_cb, then the servername callback, then ALPN's). */
-    if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
+     * callbacks (get_session_cb, then the servername callback, then ALPN's). A renegotiation
+     * with SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION is a full handshake, and issues no
+     * ticket, as OpenSSL 3.0's (unless we asked with SSL_renegotiate_abbreviated). */
+    int fresh = c->hs->reneg && (s->s.options & SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)
+        && c->reneg_req != KEEL_RENEG_ABBREV;
+    if (!fresh && (alert = keel12_server_try_resume(s, h, sid)) != 0)
         return alert;
     c->hs->sni_received = s->hostname != NULL;
     if ((alert = keel_call_servername_cb(s)) != 0)

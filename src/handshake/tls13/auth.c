@@ -1,6 +1,7 @@
 /* Messages both roles write and read in TLS 1.3: Certificate, CertificateVerify, Finished
  * (RFC 8446 §4.4), and verification of the peer's chain with libcrypto's X509_STORE_CTX. */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 
 #include <string.h>
 
@@ -199,6 +200,10 @@ int keel_read_certificate(SSL *s, keel_rd *body)
             sk_X509_pop_free(chain, X509_free);
             return SSL_AD_INTERNAL_ERROR;
         }
+    }
+    if (!keel12_reneg_same_peer(s, chain)) { /* a renegotiation keeps the peer (tls12/reneg.c) */
+        sk_X509_pop_free(chain, X509_free);
+        return SSL_AD_CERTIFICATE_UNKNOWN;
     }
     keel_chain_free(c->peer_chain);
     c->peer_chain = chain;
