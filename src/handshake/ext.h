@@ -75,6 +75,7 @@ int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
 /* Finds extension `type` in an extensions block (with its length), without judging the rest:
  * 1 with *data set, 0 if absent or the block is malformed (keel_ext_parse then reports it). */

@@ -46,6 +46,8 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
+    c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
     c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
     /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
      * callbacks (get_session_cb, then the servername callback, then ALPN's). */
@@ -193,6 +195,7 @@ static int choose_suite(SSL *s)
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, order[i])
                 && cert_for(s, order[i], sch, nsch, &ck, &scheme)) {
             c->cipher = order[i];
+            c->etm = c->etm && c->cipher->mac != KEEL_MAC_AEAD;
             c->certkey = ck;
             c->sigalg = scheme;
             return 1;
