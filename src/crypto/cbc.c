@@ -207,6 +207,15 @@ static void put_padding(uint8_t *p, size_t n)
     memset(p, (int)(n - 1), n);
 }
 
+/* keel writes and reads CBC records in the TLS 1.1+ layout only (an explicit IV per record). The
+ * stitched ciphers take the layout from the version in the additional data, so a header claiming
+ * an older version is refused on both paths alike, whatever the CPU (such a record cannot be an
+ * honest peer's, and the MAC covers the version). */
+static int explicit_iv_version(const uint8_t ad[KEEL_CBC_AD_LEN])
+{
+    return ((unsigned)ad[9] << 8 | ad[10]) >= 0x0302;
+}
+
 int keel_cbc_seal(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], const uint8_t *in, size_t len,
                   uint8_t *out)
 {
@@ -214,7 +223,8 @@ int keel_cbc_seal(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], const uint
     size_t total = keel_cbc_sealed_len(c, len), body;
     int ok;
 
-    if (!c->seal || !c->keyed || len > INT_MAX - 2 * KEEL_CBC_BLOCK - KEEL_MAC_MAX_LEN) {
+    if (!c->seal || !c->keyed || len > INT_MAX - 2 * KEEL_CBC_BLOCK - KEEL_MAC_MAX_LEN
+            || !explicit_iv_version(ad)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
@@ -362,7 +372,7 @@ int keel_cbc_open(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], uint8_t *b
     int ok;
 
     c->last_mac_bytes = c->last_dummy_bytes = 0;
-    if (c->seal || !c->keyed || !keel_cbc_len_ok(c, len) || len > INT_MAX)
+    if (c->seal || !c->keyed || !keel_cbc_len_ok(c, len) || len > INT_MAX || !explicit_iv_version(ad))
         return 0;
     ERR_set_mark();   /* libcrypto's errors about a bad record are not the application's */
     if (c->etm)
