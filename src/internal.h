@@ -69,7 +69,7 @@ typedef struct {
 
 #define KEEL_MAX_GROUPS 16
 #define KEEL_MAX_SIGALGS 32
-#define KEEL_MAX_CIPHERS 16
+#define KEEL_MAX_CIPHERS 64
 
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
@@ -267,6 +267,10 @@ int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
 /* 1: parsed; 0: syntax error, list untouched; -1: nothing matched, *n = 0 installed (as OpenSSL). */
 int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
+/* openssl-ciphers(1)'s words for a suite (SSL_CIPHER_description, SSL_CIPHER_get_version): its
+ * minimum version ("TLSv1" for the SHA-1 CBC suites), Kx, Au, Enc (with bits) and Mac. */
+void keel_cipher_words(const SSL_CIPHER *c, const char **version, const char **kx, const char **au,
+                       char enc[32], const char **mac);
 
 /* Groups and signature algorithms by name (src/proto/groups.c; ALPN lists: src/proto/alpn.c) */
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);

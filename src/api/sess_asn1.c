@@ -28,6 +28,9 @@
 
 /* The flags field's extended-master-secret bit, as OpenSSL writes it. */
 #define KEEL_SESS_FLAG_EXTMS 0x1
+/* keel's own bit of the flags field: encrypt_then_mac (RFC 7366 §3.1), so that a ticket or a
+ * session file resumes with the same MAC mode. OpenSSL 3.0 defines only EXTMS and ignores it. */
+#define KEEL_SESS_FLAG_ETM 0x10000
 
 #include <openssl/pem.h>
 #include <limits.h>
@@ -154,8 +157,8 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
         put_int(&b, 9, ss->ticket_lifetime_hint, 0);
     if (ss->ticket_len > 0)
         put_octets(&b, 10, ss->ticket, ss->ticket_len);
-    if (ss->ems)
-        put_int(&b, 13, KEEL_SESS_FLAG_EXTMS, 0);
+    if (ss->ems || ss->etm)
+        put_int(&b, 13, (ss->ems ? KEEL_SESS_FLAG_EXTMS : 0) | (ss->etm ? KEEL_SESS_FLAG_ETM : 0), 0);
     if (ss->ticket_age_add != 0)
         put_int(&b, 14, ss->ticket_age_add, 0);
     if (ss->max_early_data != 0)
@@ -372,6 +375,7 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
             break;
         case 13: /* flags: OpenSSL's extended-master-secret bit (RFC 7627) is the one keel keeps */
             ss->ems = (v & KEEL_SESS_FLAG_EXTMS) != 0;
+            ss->etm = (v & KEEL_SESS_FLAG_ETM) != 0;
             break;
         case 17:
             /* OpenSSL keeps the code in a byte and reads the field into it as it is. */

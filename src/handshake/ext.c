@@ -418,7 +418,7 @@ static const struct {
     { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share, keel_extw_key_share },
     { TLSEXT_TYPE_ec_point_formats, CH | SH12, any_ec_formats, any_ec_formats,
       keel_extw_ec_formats },
-    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm, NULL },
+    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm, keel_extw_etm },
     { TLSEXT_TYPE_extended_master_secret, CH | SH12, any_ems, any_ems, keel_extw_ems },
     { TLSEXT_TYPE_session_ticket, CH | SH12, ch_ticket, sh_ticket, keel_extw_ticket },
     { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg, keel_extw_reneg },
@@ -513,7 +513,7 @@ static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fr
 static const uint16_t order_sh12[] = {
     TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
     TLSEXT_TYPE_ec_point_formats, TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,
-    TLSEXT_TYPE_application_layer_protocol_negotiation,
+    TLSEXT_TYPE_application_layer_protocol_negotiation, TLSEXT_TYPE_encrypt_then_mac,
     TLSEXT_TYPE_extended_master_secret };
 
 int keel_ext_write(SSL *s, unsigned msg, keel_wr *w)

@@ -79,6 +79,7 @@ int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
 /* status.c: OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1), both roles and versions */
 int keel_status_write_ch(SSL *s, keel_wr *w);              /* 1 written or not asked, 0 error */

@@ -119,6 +119,14 @@ int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg)
     return empty_ext(w, TLSEXT_TYPE_session_ticket);
 }
 
+/* RFC 7366 §2: only for a CBC suite (c->etm is cleared for an AEAD one). */
+int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg)
+{
+    if (msg != KEEL_MSG_SH12 || !s->conn->etm)
+        return 0;
+    return empty_ext(w, TLSEXT_TYPE_encrypt_then_mac);
+}
+
 /* RFC 7627 §5.1 */
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg)
 {

@@ -210,6 +210,11 @@ int keel_client_write_hello(SSL *s)
                 keel_wr_bytes(&w, ss12->ticket, ss12->ticket_len);
             keel_wr_close(&w, x);
         }
+        /* RFC 7366 §2: offered by default, as OpenSSL's client does, whatever the suites. */
+        if (!(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC)) {
+            ext_open(s, &w, TLSEXT_TYPE_encrypt_then_mac, &x);
+            keel_wr_close(&w, x);
+        }
         if (!(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET)) { /* RFC 7627 §5.1 */
             ext_open(s, &w, TLSEXT_TYPE_extended_master_secret, &x);
             keel_wr_close(&w, x);

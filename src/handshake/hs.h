@@ -111,6 +111,7 @@ struct keel_conn {
     /* TLS 1.2 (src/handshake/tls12/) */
     uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
+    int etm;                    /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
     int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
     uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;

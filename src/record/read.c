@@ -142,7 +142,8 @@ static int check_header(keel_rl *rl, int *alert)
     /* Under TLS 1.2 protection OpenSSL 3.0 reports it as an unexpected record. */
     if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA)
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE,
-                      rl->rd.prot == KEEL_RL_PROT_TLS12 ? SSL_R_UNEXPECTED_RECORD : SSL_R_BAD_RECORD_TYPE);
+                      rl->rd.prot == KEEL_RL_PROT_TLS12 || rl->rd.prot == KEEL_RL_PROT_TLS12_CBC
+                          ? SSL_R_UNEXPECTED_RECORD : SSL_R_BAD_RECORD_TYPE);
     if (rl->rd.prot == KEEL_RL_PROT_TLS13 && type != KEEL_CT_APPLICATION_DATA
             && type != KEEL_CT_CHANGE_CIPHER_SPEC && !plain_alert(rl, type, len))
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_RECORD);

@@ -6,9 +6,10 @@
 
 #define KEEL_RL_HEADER_LEN 5                 /* type(1) legacy_version(2) length(2), RFC 8446 §5.1 */
 #define KEEL_RL_EXPLICIT_NONCE_LEN 8         /* TLS 1.2 AES-GCM record_iv_length, RFC 5288 §3 */
-/* Most a sealed record adds to its plaintext: TLS 1.2 GCM's explicit nonce and tag (24); TLS 1.3's
- * inner content type and tag (17) is less. */
-#define KEEL_RL_MAX_OVERHEAD (KEEL_RL_EXPLICIT_NONCE_LEN + KEEL_AEAD_TAG_LEN)
+/* Most a sealed record adds to its plaintext: a CBC suite's explicit IV, MAC and padding (16 +
+ * 48 + 16 with minimal padding, RFC 5246 §6.2.3.2); TLS 1.2 GCM's explicit nonce and tag (24) and
+ * TLS 1.3's inner content type and tag (17) are less. */
+#define KEEL_RL_MAX_OVERHEAD (2 * KEEL_CBC_BLOCK + KEEL_MAC_MAX_LEN)
 
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */

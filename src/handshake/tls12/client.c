@@ -77,6 +77,9 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
      * the points it reads are judged by keel_kex_derive anyway. */
     c->peer_ri = h->reneg;
     c->ems = h->ems; /* keel_ext_parse refused it unless we offered it */
+    /* RFC 7366 §3: a server must not accept it for an AEAD suite; OpenSSL's client then ignores
+     * it, and so does keel. */
+    c->etm = h->etm && cs->mac != KEEL_MAC_AEAD;
     c->hs->ticket_expected = h->has_ticket;
     if (c->hs->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
             && memcmp(sid->p, c->session_id, sid->len) == 0) {

@@ -46,6 +46,8 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
+    c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
     c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
     if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, offered(c, 0x00ff))) != 0)
         return alert;
@@ -178,6 +180,7 @@ static int choose_suite(SSL *s)
                 && cert_for(s, order[i], sch, nsch, &ck, &scheme)
                 && keel12_server_kx_usable(s, order[i])) {
             c->cipher = order[i];
+            c->etm = c->etm && c->cipher->mac != KEEL_MAC_AEAD;
             c->certkey = ck;
             c->sigalg = scheme;
             return 1;
