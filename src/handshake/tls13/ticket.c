@@ -465,52 +465,74 @@ const SSL_SESSION *keel_client_psk_session(SSL *s)
     return NULL;
 }
 
-/* The pre_shared_key extension, last in the ClientHello (§4.2.11): one identity and a binder
- * placeholder that keel_client_psk_bind fills in once the message is complete. */
-int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss)
+/* The pre_shared_key extension, last in the ClientHello (§4.2.11): the resumption PSK's identity
+ * (the ticket, its obfuscated age), then the external PSK's (age 0, §4.2.11), and a binder
+ * placeholder for each, which keel_client_psk_bind fills in once the message is complete. */
+int keel_client_write_psk(SSL *s, keel_wr *w)
 {
+    keel_hs *hs = s->conn->hs;
+    const SSL_SESSION *ss = hs->psk_offered, *ext = hs->ext_psk;
     size_t x, ids, binders, b;
-    uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
-    size_t hl = keel_hash_len(ss->cipher->hash);
 
-    s->conn->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
+    hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
     keel_wr_u16(w, TLSEXT_TYPE_psk);
     keel_wr_open16(w, &x);
     keel_wr_open16(w, &ids);
-    keel_wr_open16(w, &b);
-    keel_wr_bytes(w, ss->ticket, ss->ticket_len);
-    keel_wr_close(w, b);
-    keel_wr_u32(w, age);
+    if (ss != NULL) {
+        uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
+        keel_wr_open16(w, &b);
+        keel_wr_bytes(w, ss->ticket, ss->ticket_len);
+        keel_wr_close(w, b);
+        keel_wr_u32(w, age);
+    }
+    if (ext != NULL) {
+        keel_wr_open16(w, &b);
+        keel_wr_bytes(w, hs->ext_psk_id, hs->ext_psk_id_len);
+        keel_wr_close(w, b);
+        keel_wr_u32(w, 0);
+    }
     keel_wr_close(w, ids);
     keel_wr_open16(w, &binders);
-    keel_wr_u8(w, (uint32_t)hl);
-    keel_wr_zeros(w, hl);
+    for (int i = 0; i < 2; i++) {
+        const SSL_SESSION *p = i == 0 ? ss : ext;
+        if (p == NULL)
+            continue;
+        size_t hl = keel_hash_len(p->cipher->hash);
+        keel_wr_u8(w, (uint32_t)hl);
+        keel_wr_zeros(w, hl);
+    }
     keel_wr_close(w, binders);
     keel_wr_close(w, x);
     return !keel_wr_failed(w);
 }
 
-/* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2). */
-static int compute_binder(SSL *s, const SSL_SESSION *ss, const uint8_t *msg, size_t trunc_len,
-                          uint8_t *binder)
+/* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2),
+ * with the label of its kind of PSK (§7.1: "ext binder" / "res binder"). */
+static int compute_binder(SSL *s, const SSL_SESSION *ss, int external, const uint8_t *msg,
+                          size_t trunc_len, uint8_t *binder)
 {
     keel_ks ks;
     uint8_t th[KEEL_HASH_MAX_LEN];
     int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
         && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
         && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
-        && keel_ks_binder(&ks, 0, th, binder);
+        && keel_ks_binder(&ks, external, th, binder);
     keel_ks_cleanup(&ks);
     return ok;
 }
 
-int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss)
+int keel_client_psk_bind(SSL *s, keel_wr *w)
 {
-    size_t hl = keel_hash_len(ss->cipher->hash);
+    keel_hs *hs = s->conn->hs;
+    const SSL_SESSION *ss = hs->psk_offered, *ext = hs->ext_psk;
+    size_t rl = ss != NULL ? keel_hash_len(ss->cipher->hash) : 0;
+    size_t el = ext != NULL ? keel_hash_len(ext->cipher->hash) : 0;
     uint8_t *msg = keel_wr_data(w);
     size_t len = keel_wr_len(w);
-    /* The message ends with the binders list: u16 length, u8 length, binder. */
-    return compute_binder(s, ss, msg, len - (2 + 1 + hl), msg + len - hl);
+    /* The message ends with the binders list: u16 length, then u8 length and binder each. */
+    size_t list = (rl ? 1 + rl : 0) + (el ? 1 + el : 0), trunc = len - 2 - list;
+    return (ss == NULL || compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1))
+        && (ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el));
 }
 
 /* ---- PSK acceptance (server) ---- */
@@ -542,20 +564,35 @@ static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
     return keel_session_lookup(s, id, len);
 }
 
-/* The first binder checked against ss over the transcript and this ClientHello up to the
- * binders (§4.2.11.2): 0 or decrypt_error. */
-static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, keel_rd binder)
+/* The binder of the accepted identity (the index-th) checked against ss over the transcript and
+ * this ClientHello up to the binders (§4.2.11.2): 0, decode_error or decrypt_error. */
+static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, size_t index, int external)
 {
     keel_conn *c = s->conn;
+    keel_rd binders = h->psk_binders, binder;
     uint8_t expect[KEEL_HASH_MAX_LEN];
     size_t trunc = c->cur_len - h->psk_binders_block_len;
+
+    for (size_t i = 0; i <= index; i++) {
+        if (!keel_rd_prefixed8(&binders, &binder)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return SSL_AD_DECODE_ERROR;
+        }
+    }
     if (binder.len != keel_hash_len(c->cipher->hash)
-            || !compute_binder(s, ss, c->hs_buf, trunc, expect)
+            || !compute_binder(s, ss, external, c->hs_buf, trunc, expect)
             || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
         return SSL_AD_DECRYPT_ERROR;
     }
     return 0;
+}
+
+/* The modes the client offered that we take (RFC 8446 §4.2.9): psk_ke only with
+ * SSL_OP_ALLOW_NO_DHE_KEX. */
+static int modes_ok(const SSL *s, const keel_hello *h)
+{
+    return h->psk_dhe || (h->psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX));
 }
 
 /* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
@@ -565,39 +602,31 @@ static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, keel
 static int recheck_psk(SSL *s, keel_hello *h)
 {
     keel_conn *c = s->conn;
-    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
+    keel_rd ids = h->psk_identities, id;
     uint32_t age;
+    int ok;
 
     if (!c->resumed)
         return 0;
-    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
-            || !keel_rd_prefixed8(&binders, &binder) || id.len != c->hs->psk_identity_len
-            || memcmp(id.p, c->hs->psk_identity, id.len) != 0) {
+    ok = h->has_psk && modes_ok(s, h);
+    for (size_t i = 0; ok && i <= c->hs->psk_index; i++)
+        ok = keel_rd_prefixed16(&ids, &id) && keel_rd_u32(&ids, &age);
+    if (!ok || id.len != c->hs->psk_identity_len || memcmp(id.p, c->hs->psk_identity, id.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    return check_binder(s, s->session, h, binder);
+    return check_binder(s, s->session, h, c->hs->psk_index, c->hs->psk_external);
 }
 
-/* Returns 0 (resumed or not: c->resumed says), or an alert. Only the first identity is tried;
- * whatever is wrong with it but the binder means a full handshake (§4.2.11). */
-int keel_server_try_psk(SSL *s, keel_hello *h)
+/* A ticket (or stateful session id) identity: its session if it may be resumed here, else NULL. */
+static SSL_SESSION *ticket_session(SSL *s, keel_rd id)
 {
     keel_conn *c = s->conn;
-    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
-    uint32_t age;
-    int alert;
-
-    if (c->hs->hrr)
-        return recheck_psk(s, h);
-    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
-            || !keel_rd_prefixed8(&binders, &binder))
-        return 0;
     SSL_SESSION *ss = find_session(s, id.p, id.len);
     atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
     if (ss == NULL)
-        return 0;
-    int usable = ss->version == TLS1_3_VERSION && ss->cipher->hash == c->cipher->hash
+        return NULL;
+    int usable = ss->version == TLS1_3_VERSION && ss->cipher != NULL
         && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
         && ss->master_key_len == keel_hash_len(c->cipher->hash)
         && (s->hostname == NULL) == (ss->hostname == NULL)
@@ -608,9 +637,48 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     }
     if (!usable) {
         SSL_SESSION_free(ss);
-        return 0;
+        return NULL;
     }
-    if ((alert = check_binder(s, ss, h, binder)) != 0) {
+    return ss;
+}
+
+/* Returns 0 (resumed or not: c->resumed says), or an alert. The identities are tried in order,
+ * each first as an external PSK (the application's callbacks, psk.c), then as a ticket; the first
+ * whose hash is the suite's is taken. Whatever is wrong with a ticket but the binder means a full
+ * handshake (§4.2.11). */
+int keel_server_try_psk(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    keel_rd ids = h->psk_identities, id;
+    SSL_SESSION *ss = NULL;
+    size_t index;
+    int alert, external = 0;
+
+    if (c->hs->hrr)
+        return recheck_psk(s, h);
+    if (!h->has_psk || !modes_ok(s, h))
+        return 0;
+    for (index = 0; ss == NULL && !keel_rd_done(&ids); index++) {
+        uint32_t age;
+        if (!keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return SSL_AD_DECODE_ERROR;
+        }
+        ss = keel_server_ext_psk(s, id, &alert);
+        if (alert != 0)
+            return alert;
+        external = ss != NULL;
+        if (ss == NULL)
+            ss = ticket_session(s, id);
+        if (ss != NULL && (ss->cipher == NULL || ss->cipher->hash != c->cipher->hash)) {
+            SSL_SESSION_free(ss); /* not this suite's hash: the next identity */
+            ss = NULL;
+        }
+    }
+    if (ss == NULL)
+        return 0;
+    index--;
+    if ((alert = check_binder(s, ss, h, index, external)) != 0) {
         SSL_SESSION_free(ss);
         return alert;
     }
@@ -622,8 +690,15 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
         return SSL_AD_INTERNAL_ERROR;
     }
     c->hs->psk_identity_len = id.len;
+    c->hs->psk_index = index;
+    c->hs->psk_external = external;
     c->resumed = 1;
-    s->verify_result = ss->verify_result;
+    if (!external) {
+        s->verify_result = ss->verify_result;
+    } else { /* the application's session is bound to this context (as OpenSSL binds it) */
+        ss->sid_ctx_len = s->s.sid_ctx_len;
+        memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+    }
     SSL_SESSION_free(s->session);
     s->session = ss;
     return 0;
