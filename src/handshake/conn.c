@@ -49,6 +49,8 @@ void keel_hs_free(keel_hs *hs)
     OPENSSL_free(hs->psk_identity);
     SSL_SESSION_free(hs->ext_psk);
     OPENSSL_free(hs->ext_psk_id);
+    OPENSSL_free(hs->psk12_identity);
+    OPENSSL_free(hs->psk12_hint);
     OPENSSL_free(hs->peer_share);
     OPENSSL_clear_free(hs->pms, hs->pms_len);
     OPENSSL_free(hs->ticket12);

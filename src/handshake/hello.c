@@ -75,7 +75,8 @@ int keel_client_write_hello(SSL *s)
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
             suites[nsuites++] = s->s.ciphers13[i];
     for (size_t i = 0; tls12 && i < s->s.nciphers12; i++)
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
+        if (!keel12_psk_suite_disabled(s, s->s.ciphers12[i])
+                && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
             suites[nsuites++] = s->s.ciphers12[i];
     if (nsuites == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);

@@ -54,6 +54,10 @@ typedef struct keel_hs {
     size_t psk_index;
     int psk_external;
     int psk_ke;                 /* client: psk_ke offered; server: psk_ke chosen (no key share) */
+    /* TLS 1.2 PSK suites (tls12/kx_psk.c): the identity sent / received and the server's hint,
+     * until the handshake's session takes them. */
+    char *psk12_identity;
+    char *psk12_hint;
     uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
     size_t peer_share_len;
     /* TLS 1.2 client (tls12/client.c): the premaster secret from the ServerKeyExchange until the
