@@ -113,7 +113,9 @@ static int read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], si
     }
     memcpy(name, id.p, id.len);
     name[id.len] = '\0';
-    if (!set_str(&s->conn->hs->psk12_identity, id.p, id.len))
+    /* The session has it while the callback runs (SSL_get_psk_identity), as in OpenSSL. */
+    if (!set_str(&s->conn->hs->psk12_identity, id.p, id.len)
+            || (s->session != NULL && !set_str(&s->session->psk_identity, id.p, id.len)))
         return SSL_AD_INTERNAL_ERROR;
     unsigned int n = s->s.psk_server_cb(s, name, psk, PSK_MAX_PSK_LEN);
     if (n > PSK_MAX_PSK_LEN) {

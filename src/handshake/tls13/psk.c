@@ -40,7 +40,8 @@ int keel_client_ext_psk(SSL *s)
     SSL_SESSION_free(hs->ext_psk);
     hs->ext_psk = NULL;
     if (s->s.psk_use_session_cb != NULL) {
-        const EVP_MD *md = chosen != NULL ? SSL_CIPHER_get_handshake_digest(chosen) : NULL;
+        /* The fetched digest, as OpenSSL hands its handshake digest ("SHA2-256"). */
+        const EVP_MD *md = chosen != NULL ? keel_hash_md(s->ctx->algs, chosen->hash) : NULL;
         if (!s->s.psk_use_session_cb(s, md, &id, &idlen, &ss)
                 || (ss != NULL && ss->version != TLS1_3_VERSION)) {
             SSL_SESSION_free(ss);

@@ -293,6 +293,10 @@ int keel_server_send_tickets(SSL *s)
         keel_wr w;
         int ok = ss != NULL;
 
+        /* After a PSK handshake the ticket's session inherits the verification result of the
+         * session it used (an external PSK's included), as OpenSSL's derive from it. */
+        if (ok && c->resumed && s->session != NULL)
+            ss->verify_result = s->session->verify_result;
         if (s->state != TLS_ST_OK) {
             /* In a handshake (or after post-handshake authentication) each ticket is a state of
              * the info callback's, as in OpenSSL; the handshake is reported done before the
@@ -420,9 +424,13 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
         return 0; /* "discard the ticket immediately" */
     if ((ss = keel_session_from_conn(s)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    if (c->resumed && s->session != NULL && s->session->peer != NULL && ss->peer == NULL) {
-        X509_up_ref(s->session->peer);
-        ss->peer = s->session->peer;
+    if (c->resumed && s->session != NULL) {
+        /* The resumed (or external PSK's) session's peer and verification result carry over, as
+         * OpenSSL's client derives the new session from it. */
+        if (s->session->peer != NULL && ss->peer == NULL) {
+            X509_up_ref(s->session->peer);
+            ss->peer = s->session->peer;
+        }
         ss->verify_result = s->session->verify_result;
     }
     ss->ticket_lifetime_hint = lifetime;
@@ -615,7 +623,29 @@ static int recheck_psk(SSL *s, keel_hello *h)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    return check_binder(s, s->session, h, c->hs->psk_index, c->hs->psk_external);
+    if (!c->hs->psk_external)
+        return check_binder(s, s->session, h, c->hs->psk_index, 0);
+    /* An external PSK is asked for again, as OpenSSL's server asks its callbacks for each
+     * ClientHello; it must still be there, with the suite's hash. */
+    int alert;
+    SSL_SESSION *ss = keel_server_ext_psk(s, id, &alert);
+    if (alert != 0)
+        return alert;
+    if (ss == NULL || ss->cipher == NULL || ss->cipher->hash != c->cipher->hash) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if ((alert = check_binder(s, ss, h, c->hs->psk_index, 1)) != 0
+            || (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len) && (alert = SSL_AD_INTERNAL_ERROR))) {
+        SSL_SESSION_free(ss);
+        return alert;
+    }
+    ss->sid_ctx_len = s->s.sid_ctx_len;
+    memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 0;
 }
 
 /* A ticket (or stateful session id) identity: its session if it may be resumed here, else NULL. */
@@ -693,9 +723,10 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     c->hs->psk_index = index;
     c->hs->psk_external = external;
     c->resumed = 1;
-    if (!external) {
-        s->verify_result = ss->verify_result;
-    } else { /* the application's session is bound to this context (as OpenSSL binds it) */
+    /* The session's verification result is the connection's, an external PSK's (X509_V_ERR_
+     * UNSPECIFIED from SSL_SESSION_new) included, as OpenSSL's server reports it. */
+    s->verify_result = ss->verify_result;
+    if (external) { /* the application's session is bound to this context (as OpenSSL binds it) */
         ss->sid_ctx_len = s->s.sid_ctx_len;
         memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
     }
