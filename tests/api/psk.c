@@ -347,6 +347,37 @@ static void test13_find_fails(void)
     done(cctx, sctx, c, s);
 }
 
+/* A server verifying its peers (SSL_VERIFY_PEER) takes an external PSK only with a session id
+ * context set: without one, internal_error (OpenSSL 3.0's refusal to use a PSK out of context). */
+static void test13_sid_ctx(void)
+{
+    keel_test_chain ch;
+    CHECK(keel_test_make_chain(&ch, KT_EC_P256, "server.test", 30));
+    for (int with_ctx = 0; with_ctx < 2; with_ctx++) {
+        SSL_CTX *cctx = ctx_new(0, 0), *sctx = keel_test_server_ctx(&ch);
+        SSL *c = NULL, *s = NULL;
+        reset();
+        SSL_CTX_set_info_callback(sctx, info_cb);
+        SSL_CTX_set_psk_client_callback(cctx, client_cb);
+        SSL_CTX_set_psk_server_callback(sctx, server_cb);
+        SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER, NULL);
+        /* with a certificate the server does not prefer SHA-256: the client asks for it */
+        CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256"));
+        if (with_ctx)
+            CHECK(SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"psk", 3));
+        int ok = run(cctx, sctx, &c, &s);
+        if (with_ctx) {
+            CHECK(ok && SSL_session_reused(s));
+        } else {
+            CHECK(!ok);
+            CHECK_EQ(alert_at_client, SSL_AD_INTERNAL_ERROR);
+            CHECK(has_reason(SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED));
+        }
+        done(cctx, sctx, c, s);
+    }
+    keel_test_chain_free(&ch);
+}
+
 /* psk_ke (RFC 8446 §4.2.9): taken only when both sides allow it (SSL_OP_ALLOW_NO_DHE_KEX) and no
  * (EC)DHE is possible — with a shared group the server still uses it. */
 static void test13_psk_ke(void)
@@ -554,6 +585,7 @@ int main(void)
     test13_hrr();
     test13_legacy();
     test13_find_fails();
+    test13_sid_ctx();
     test13_psk_ke();
     test12_suites();
     test12_resume();

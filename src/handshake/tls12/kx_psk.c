@@ -103,9 +103,9 @@ static int read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], si
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (id.len > PSK_MAX_IDENTITY_LEN) {
+    if (id.len > PSK_MAX_IDENTITY_LEN) { /* OpenSSL 3.0's alert (tests/api/malformed_psk.c) */
         ERR_raise(ERR_LIB_SSL, SSL_R_DATA_LENGTH_TOO_LONG);
-        return SSL_AD_HANDSHAKE_FAILURE;
+        return SSL_AD_DECODE_ERROR;
     }
     if (s->s.psk_server_cb == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PSK_NO_SERVER_CB);
@@ -221,7 +221,8 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    if (!keel_rd_prefixed8(body, &point) || keel_rd_left(&point) == 0) {
+    /* An empty point is a bad point (illegal_parameter), as OpenSSL 3.0 judges it. */
+    if (!keel_rd_prefixed8(body, &point)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }

@@ -708,6 +708,15 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     if (ss == NULL)
         return 0;
     index--;
+    /* A server verifying its peers must say which context a PSK belongs to: OpenSSL 3.0 refuses
+     * one when no session id context is set rather than risk it being used out of context
+     * (SSL_CTX_set_session_id_context(3)). keel's tickets carry their context and are checked
+     * against it instead (ticket_session). */
+    if (external && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
+        return SSL_AD_INTERNAL_ERROR;
+    }
     if ((alert = check_binder(s, ss, h, index, external)) != 0) {
         SSL_SESSION_free(ss);
         return alert;
