@@ -130,8 +130,9 @@ typedef struct keel_settings {
     const SSL_CTX *sec_ctx;
     /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
     void *record_padding_arg;
-    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset. Stored;
-     * OCSP stapling itself is not implemented yet. */
+    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a
+     * client asks for OCSP stapling with it; a server's reads what the client asked
+     * (src/handshake/status.c). */
     int status_type;
     /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (ctrls 106/107): owned; NULL = the
      * context's certificate store. The verify store checks the peer's chain; the chain store
@@ -199,7 +200,7 @@ struct ssl_ctx_st {
     int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
     /* SSL_CTX_set_tlsext_ticket_key_cb (ctrl 72): the same, with an HMAC_CTX; used when the evp form is unset */
     int (*ticket_key_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int);
-    /* SSL_CTX_set_tlsext_status_cb / _arg (ctrls 63/64): stored for OCSP stapling (not yet done) */
+    /* SSL_CTX_set_tlsext_status_cb / _arg (ctrls 63/64): OCSP stapling's callback, both roles */
     int (*status_cb)(SSL *, void *);
     void *status_arg;
     atomic_long stats[KEEL_STAT_COUNT];
@@ -230,7 +231,7 @@ struct ssl_st {
     OSSL_HANDSHAKE_STATE state;
     int in_init;                /* no handshake finished since the last (re)start */
     keel_conn *conn;            /* connection state; NULL before the handshake starts */
-    /* Status request (OCSP) values, stored as given (ctrls 66-71): owned. */
+    /* Status request (OCSP) values (ctrls 66-71, src/handshake/status.c): owned. */
     STACK_OF(X509_EXTENSION) *status_exts;
     void *status_ids;           /* STACK_OF(OCSP_RESPID) */
     unsigned char *ocsp_resp;

@@ -363,8 +363,8 @@ static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
     return 1;
 }
 
-/* Status request (OCSP, RFC 6066 §8) values are stored as given; stapling itself is not done yet
- * (the extension is neither sent nor answered). */
+/* Status request (OCSP, RFC 6066 §8) values, used by src/handshake/status.c: the client's ids and
+ * extensions (sent) or those the server received; the response received or to staple. */
 void keel_status_free(SSL *s)
 {
     sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
@@ -394,9 +394,9 @@ static long status_ctrl(SSL *s, int cmd, long larg, void *parg)
         s->status_ids = parg;
         return 1;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP:
-        /* -1: no response (keel's client does not ask for one yet). */
+        /* -1: no response; an empty one set by a server reads as none, as in OpenSSL 3.0. */
         *(unsigned char **)parg = s->ocsp_resp;
-        return s->ocsp_resp != NULL ? s->ocsp_resp_len : -1;
+        return s->ocsp_resp != NULL && s->ocsp_resp_len > 0 ? s->ocsp_resp_len : -1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP:
         if (larg < 0)
             return 0;

@@ -358,7 +358,8 @@ static const struct {
     { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name,
       keel_extw_server_name },
     { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore, NULL },
-    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, keel_ext_status_ch, keel_ext_status_peer,
+      keel_extw_status },
     { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore, NULL },
     { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs, NULL },
     { TLSEXT_TYPE_use_srtp, CH | EE | SH12, ignore, ignore, NULL },
@@ -397,6 +398,7 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
     keel_rd list;
 
     *alert = SSL_AD_DECODE_ERROR;
+    h->msg = msg;
     if (!keel_rd_prefixed16(block, &list) || !keel_rd_done(block)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
         return 0;
@@ -474,7 +476,8 @@ static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name,
                                      TLSEXT_TYPE_application_layer_protocol_negotiation };
 static const uint16_t order_sh12[] = {
     TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_ec_point_formats,
-    TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_application_layer_protocol_negotiation,
+    TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,
+    TLSEXT_TYPE_application_layer_protocol_negotiation,
     TLSEXT_TYPE_extended_master_secret };
 
 int keel_ext_write(SSL *s, unsigned msg, keel_wr *w)

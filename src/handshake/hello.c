@@ -196,6 +196,11 @@ int keel_client_write_hello(SSL *s)
             keel_wr_close(&w, x);
         }
     }
+    /* RFC 6066 §8, when SSL_set_tlsext_status_type asked for OCSP (status.c). */
+    if (!keel_status_write_ch(s, &w)) {
+        keel_wr_cleanup(&w);
+        return 0;
+    }
     ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
     write_u16s(&w, sigalgs, nsigalgs);
     keel_wr_close(&w, x);

@@ -70,6 +70,9 @@ typedef struct keel_hs {
     int ticket12_received;
     int announce12;             /* the session made for this handshake awaits the new session callback */
     int cert12_chosen;          /* the client's certificate for the CertificateRequest is chosen */
+    /* OCSP stapling (status.c): the server staples a response / the TLS 1.2 client's ServerHello
+     * acknowledged status_request (a CertificateStatus may follow Certificate) */
+    int status_expected;
 } keel_hs;
 
 struct keel_conn {

@@ -205,6 +205,10 @@ int keel12_client_read_server_done(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
+    /* The server's flight is in: OCSP stapling's callback judges the response (status.c). */
+    int alert = keel_status_client_cb(s);
+    if (alert)
+        return alert;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 

@@ -308,6 +308,8 @@ int keel12_server_write_hello(SSL *s)
     if (!choose_suite(s))
         return SSL_AD_HANDSHAKE_FAILURE;
     int alert = keel12_server_kx_prepare(s);
+    if (!alert)
+        alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
     if (alert)
         return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
@@ -328,7 +330,7 @@ int keel12_server_write_hello(SSL *s)
         return SSL_AD_INTERNAL_ERROR;
     if (keel12_kx_server_cert(c->cipher)) {
         keel_step(s, TLS_ST_SW_CERT);
-        if (!keel_write_certificate(s, c->certkey))
+        if (!keel_write_certificate(s, c->certkey) || !keel12_server_write_cert_status(s))
             return SSL_AD_INTERNAL_ERROR;
     }
     if (!keel12_server_write_key_exchange(s))
@@ -370,6 +372,7 @@ int keel12_server_write_finished(SSL *s)
  * [NewSessionTicket], ChangeCipherSpec, Finished; the client's CCS and Finished follow. */
 int keel12_server_write_resumed(SSL *s)
 {
+    keel_status_server(s); /* a resumption staples nothing: the request is dropped (status.c) */
     if (!make_server_random(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);

@@ -33,6 +33,9 @@ static int server_cert(const SSL *s) { return keel12_kx_server_cert(s->conn->cip
 static int ske_allowed(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_NONE; }
 static int ske_not_due(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_REQUIRED; }
 static int full_no_cert_ske_not_due(const SSL *s) { return full_no_cert(s) && ske_not_due(s); }
+/* RFC 6066 §8: a CertificateStatus may follow Certificate when the ServerHello acknowledged
+ * status_request; the server may still leave it out (OpenSSL 3.0's client allows that too). */
+static int status_expected(const SSL *s) { return s->conn->hs->status_expected; }
 /* The client picks its certificate as soon as it is asked (before ServerHelloDone), as OpenSSL's
  * client does, so client_cert_cb suspends in TLS_ST_CR_CERT_REQ. */
 static int cert_to_choose(const SSL *s)
@@ -58,6 +61,15 @@ static const keel_row rows[] = {
     R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_REQUEST, ske_not_due, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),
     R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_DONE, ske_not_due, keel12_client_read_server_done,
+      TLS_ST_CR_SRVR_DONE),
+    /* [CertificateStatus] (RFC 6066 §8), then what follows Certificate */
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_STATUS, status_expected, keel12_client_read_cert_status,
+      TLS_ST_CR_CERT_STATUS),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_SERVER_KEY_EXCHANGE, ske_allowed,
+      keel12_client_read_key_exchange, TLS_ST_CR_KEY_EXCH),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_CERTIFICATE_REQUEST, ske_not_due,
+      keel12_client_read_cert_request, TLS_ST_CR_CERT_REQ),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_SERVER_DONE, ske_not_due, keel12_client_read_server_done,
       TLS_ST_CR_SRVR_DONE),
     R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_CERTIFICATE_REQUEST, server_cert, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),

@@ -237,7 +237,9 @@ int keel_client_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
     int alert = keel_read_finished(s, body);
-    if (alert)
+    /* The server's flight is in: OCSP stapling's callback judges the response, on a resumption
+     * too, as OpenSSL 3.0 calls it (status.c). */
+    if (alert || (alert = keel_status_client_cb(s)) != 0)
         return alert;
     /* Application secrets over the transcript through the server's Finished (RFC 8446 §7.1). */
     if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_ap))

@@ -343,6 +343,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         first_name = s->hostname;
         s->hostname = NULL;
     }
+    keel_status_server_start(s); /* a request counts from this hello only */
     /* A TLS 1.2 (or older) client may send no extensions at all (RFC 5246 §7.4.1.2). */
     int parsed = no_extensions || keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
     if (c->hs->hrr) {
@@ -482,6 +483,9 @@ int keel_server_write_hello(SSL *s)
     c->hs->hrr_wait = 0;
     if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
+    int alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
+    if (alert)
+        return alert;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
     size_t shared_len = 0;
     int ok = 1;
