@@ -248,6 +248,29 @@ static void test13_sessions(void)
     done(cctx, sctx, c, s);
 }
 
+/* The per-SSL setters: one SSL's callbacks, the context's left alone (its next SSL has none). */
+static void test13_ssl_setters(void)
+{
+    SSL_CTX *cctx = ctx_new(0, 0), *sctx = ctx_new(1, 0);
+    SSL *c = NULL, *s = NULL;
+
+    reset();
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256"));
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    SSL_set_psk_use_session_callback(c, use_cb);
+    SSL_set_psk_find_session_callback(s, find_cb);
+    CHECK(keel_test_handshake(c, s));
+    CHECK(SSL_session_reused(c) && SSL_session_reused(s));
+    CHECK_EQ(g.use_calls, 1);
+    CHECK_EQ(g.find_calls, 1);
+    SSL_free(c);
+    SSL_free(s);
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    CHECK(!keel_test_handshake(c, s)); /* no PSK and no certificate */
+    CHECK_EQ(g.use_calls, 1);
+    done(cctx, sctx, c, s);
+}
+
 /* After a HelloRetryRequest the use-session callback is asked again, with the suite's hash. */
 static void test13_hrr(void)
 {
@@ -583,6 +606,7 @@ int main(void)
 {
     test13_sessions();
     test13_hrr();
+    test13_ssl_setters();
     test13_legacy();
     test13_find_fails();
     test13_sid_ctx();
