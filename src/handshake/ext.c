@@ -184,7 +184,7 @@ static int ch_psk_modes(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         keel_rd_u8(&list, &mode);
         if (mode == 1) /* psk_dhe_ke (RFC 8446 §4.2.9) */
             h->psk_dhe = 1;
-        else if (mode == 0) /* psk_ke: taken only with SSL_OP_ALLOW_NO_DHE_KEX (ticket.c) */
+        else if (mode == 0) /* psk_ke: taken only with SSL_OP_ALLOW_NO_DHE_KEX (tls13/psk.c) */
             h->psk_ke = 1;
     }
     return 1;

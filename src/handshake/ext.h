@@ -44,15 +44,16 @@ typedef struct {
 int keel_server_send_tickets(SSL *s);
 int keel_client_read_ticket(SSL *s, keel_rd *body);
 int keel_client_session_complete(SSL *s);
+/* tls13/psk.c: the PSK offer (resumption, then external) and its acceptance; external PSKs from
+ * the application's callbacks */
 const SSL_SESSION *keel_client_psk_session(SSL *s);
 int keel_client_write_psk(SSL *s, keel_wr *w);
 int keel_client_psk_bind(SSL *s, keel_wr *w);
-/* tls13/psk.c: external PSKs from the application's callbacks */
+int keel_server_try_psk(SSL *s, keel_hello *h);
 int keel_client_ext_psk(SSL *s);
 int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out);
 SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert);
 int keel_server_psk_only(const SSL *s);
-int keel_server_try_psk(SSL *s, keel_hello *h);
 /* ... shared with TLS 1.2 (tls12/server.c) */
 int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len);
 SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);

@@ -409,7 +409,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_INTERNAL_ERROR;
     }
     c->version = h.version;
-    /* Both hellos: ClientHello 2's PSK offer is checked again (ticket.c). */
+    /* Both hellos: ClientHello 2's PSK offer is checked again (psk.c). */
     if ((alert = keel_server_try_psk(s, &h)) != 0)
         return alert;
     /* psk_ke (RFC 8446 §4.2.9), as OpenSSL 3.0 chooses it: allowed (SSL_OP_ALLOW_NO_DHE_KEX) and
