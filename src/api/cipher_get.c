@@ -63,8 +63,11 @@ const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
 char *SSL_CIPHER_description(const SSL_CIPHER *c, char *buf, int len)
 {
     static const char *enc[] = { "AESGCM(128)", "AESGCM(256)", "CHACHA20/POLY1305(256)" };
-    const char *kx = c->kx_nid == NID_kx_any ? "any" : "ECDH";
-    const char *au = c->auth_nid == NID_auth_any ? "any" : c->auth_nid == NID_auth_rsa ? "RSA" : "ECDSA";
+    /* OpenSSL's Kx= and Au= names */
+    const char *kx = c->kx_nid == NID_kx_any ? "any" : c->kx_nid == NID_kx_psk ? "PSK"
+        : c->kx_nid == NID_kx_ecdhe_psk ? "ECDHEPSK" : "ECDH";
+    const char *au = c->auth_nid == NID_auth_any ? "any" : c->auth_nid == NID_auth_rsa ? "RSA"
+        : c->auth_nid == NID_auth_psk ? "PSK" : "ECDSA";
 
     if (buf == NULL) {
         len = 128;
