@@ -126,6 +126,11 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
     const int *slots = is_ec ? ec : rsa;
     size_t nslots = is_ec ? 3 : 2;
 
+    if (cs->auth_nid == NID_auth_psk) { /* the key authenticates: no certificate (RFC 4279 §2) */
+        *ck = NULL;
+        *scheme = 0;
+        return 1;
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nslots; j++) {
             const keel_certkey *k = &s->s.certs[slots[j]];
