@@ -4,8 +4,8 @@
 #   - TLS 1.3 external PSKs both ways with openssl s_server/s_client -psk -nocert: psk_dhe_ke;
 #     psk_ke with -allow_no_dhe_kex on both sides and no group in common (OpenSSL 3.0 takes psk_ke
 #     only then), refused when the server does not allow it; a wrong key fails on the binder;
-#   - TLS 1.2 PSK-AES128-GCM-SHA256, PSK-AES256-GCM-SHA384, PSK-CHACHA20-POLY1305 and
-#     ECDHE-PSK-CHACHA20-POLY1305 both ways, the server's -psk_hint reaching the client's session,
+#   - TLS 1.2 PSK-AES128-GCM-SHA256, PSK-AES256-GCM-SHA384, PSK-CHACHA20-POLY1305,
+#     ECDHE-PSK-CHACHA20-POLY1305, CBC (PSK-, ECDHE-PSK-) and CCM (PSK-) suites both ways, the server's -psk_hint reaching the client's session,
 #     the identity in both sessions, resumption with -reconnect, a wrong key's bad_record_mac;
 #   - gnutls-serv --pskpasswd <- openssl s_client on keel (TLS 1.2 PSK and ECDHE-PSK, TLS 1.3),
 #     gnutls-cli --pskusername --pskkey -> openssl s_server on keel (TLS 1.2 PSK, TLS 1.3);
@@ -73,10 +73,14 @@ for dir in keel-client keel-server; do
     stop "$SRV_PID"
 
     n=$dir.12
-    server $S $n.srv -psk_hint hint-x
-    for suite in PSK-AES128-GCM-SHA256 PSK-AES256-GCM-SHA384 PSK-CHACHA20-POLY1305 ECDHE-PSK-CHACHA20-POLY1305; do
+    # ALL: the CCM suites are not in the default list (on either library)
+    server $S $n.srv -psk_hint hint-x -cipher ALL
+    for suite in PSK-AES128-GCM-SHA256 PSK-AES256-GCM-SHA384 PSK-CHACHA20-POLY1305 ECDHE-PSK-CHACHA20-POLY1305 \
+        PSK-AES128-CBC-SHA PSK-AES256-CBC-SHA384 ECDHE-PSK-AES128-CBC-SHA256 ECDHE-PSK-AES256-CBC-SHA \
+        PSK-AES128-CCM PSK-AES256-CCM8; do
         client $C $n.$suite "${PSK[@]}" -tls1_2 -cipher $suite
-        expect "$n: $suite" "$T/$n.$suite.out" "^New, TLSv1.2, Cipher is $suite\$" "$T/$n.srv.out"
+        # s_client prints the suite's own version (SSL_CIPHER_get_version): SSLv3 / TLSv1.0 for CBC ones
+        expect "$n: $suite" "$T/$n.$suite.out" "^New, (TLSv1\.2|TLSv1\.0|SSLv3), Cipher is $suite\$" "$T/$n.srv.out"
         expect "$n: $suite: the hint reached the client" "$T/$n.$suite.out" '^ +PSK identity hint: hint-x$'
         expect "$n: $suite: the client's session has the identity" "$T/$n.$suite.out" "^ +PSK identity: $ID\$"
     done
