@@ -268,6 +268,7 @@ int keel_sig_hash_nid(const SSL *s, int peer, int *pnid); /* src/api/surface.c *
 size_t keel_sigalgs_default(const uint16_t **out);
 int keel_group_nid(uint16_t id);
 const char *keel_group_name(uint16_t id);
+int keel_group_is_ffdhe(uint16_t id);
 const char *keel_sigalg_name(uint16_t id);
 int keel_alpn_check(const unsigned char *protos, unsigned int len);
 

@@ -155,7 +155,8 @@ int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (type != 3 || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
+    /* An ffdhe group is no curve (RFC 8422 §5.1.1; OpenSSL 3.0 allows them in TLS 1.3 only). */
+    if (type != 3 || keel_group_is_ffdhe((uint16_t)group) || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

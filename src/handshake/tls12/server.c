@@ -144,7 +144,8 @@ static int choose_group(SSL *s)
     size_t npref = server_pref ? n : c->npeer_groups;
 
     for (size_t i = 0; i < npref; i++) {
-        if (keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
+        if (!keel_group_is_ffdhe(pref[i]) /* TLS 1.3 key shares only, as in OpenSSL 3.0 */
+                && keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
                 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
             c->group = pref[i];
             return 1;
