@@ -129,89 +129,6 @@ int keel12_client_read_certificate(SSL *s, keel_rd *body)
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
-/* ServerKeyExchange for ECDHE (RFC 8422 §5.4): ServerECDHParams {curve_type named_curve(3),
- * NamedCurve, ECPoint<1..2^8-1>}, then a DigitallySigned over client_random + server_random +
- * params (RFC 5246 §7.4.3) with a scheme we offered that fits the certificate's key. The
- * premaster secret is computed now, so a bad point is refused here. */
-int keel12_client_read_key_exchange(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    keel_rd all = *body; /* the params are what the first reads below consume */
-    const uint8_t *params;
-    uint32_t type, group, scheme;
-    keel_rd point, sig;
-    uint16_t groups[KEEL_MAX_GROUPS], ours[KEEL_MAX_SIGALGS];
-    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
-    size_t nours = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, ours);
-
-    if (!keel_rd_u8(body, &type) || !keel_rd_u16(body, &group) || !keel_rd_prefixed8(body, &point)
-            || keel_rd_left(&point) == 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    size_t params_len = keel_rd_left(&all) - keel_rd_left(body);
-    keel_rd_bytes(&all, &params, params_len);
-    if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    /* An ffdhe group is no curve (RFC 8422 §5.1.1; OpenSSL 3.0 allows them in TLS 1.3 only). */
-    if (type != 3 || keel_group_is_ffdhe((uint16_t)group) || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    /* A scheme that does not fit the key is illegal; one that fits but we did not offer is a
-     * handshake_failure (OpenSSL 3.0's alerts, checked against a scripted server). */
-    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
-    if (pub == NULL || !keel_sig_key_matches(pub, (uint16_t)scheme, 0)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    if (!keel_u16_in(ours, nours, (uint16_t)scheme)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
-    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
-    /* The point before the signature: a bad point is bad_ecpoint even when the signature fails
-     * too, as OpenSSL 3.0 reports it (tests/api/malformed12.c sf_ske_point_*). */
-    keel_kex_free(c->hs->kex);
-    if ((c->hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
-        return SSL_AD_INTERNAL_ERROR;
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
-        return SSL_AD_ILLEGAL_PARAMETER;
-    uint8_t *tbs = OPENSSL_malloc(64 + params_len);
-    if (tbs == NULL) {
-        OPENSSL_cleanse(shared, sizeof(shared));
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return SSL_AD_INTERNAL_ERROR;
-    }
-    memcpy(tbs, c->client_random, 32);
-    memcpy(tbs + 32, c->server_random, 32);
-    memcpy(tbs + 64, params, params_len);
-    int good = keel_sig_verify(s->ctx->algs, pub, (uint16_t)scheme, tbs, 64 + params_len, sig.p,
-                               sig.len);
-    OPENSSL_free(tbs);
-    if (!good) { /* keel_sig_verify raised SSL_R_BAD_SIGNATURE */
-        OPENSSL_cleanse(shared, sizeof(shared));
-        return SSL_AD_DECRYPT_ERROR;
-    }
-    c->peer_sigalg = (uint16_t)scheme;
-    c->group = (uint16_t)group;
-    OPENSSL_clear_free(c->hs->pms, c->hs->pms_len);
-    c->hs->pms = OPENSSL_memdup(shared, shared_len);
-    c->hs->pms_len = c->hs->pms != NULL ? shared_len : 0;
-    OPENSSL_cleanse(shared, sizeof(shared));
-    if (c->hs->pms == NULL)
-        return SSL_AD_INTERNAL_ERROR;
-    keel_conn_keep_tmp_keys(c, point.p, point.len);
-    return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
-}
-
 /* CertificateRequest (RFC 5246 §7.4.4): certificate_types<1..2^8-1>,
  * supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> of
  * DistinguishedName<1..2^16-1>. The schemes and names are kept for the certificate choice,
@@ -291,22 +208,6 @@ int keel12_client_read_server_done(SSL *s, keel_rd *body)
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
-/* ClientKeyExchange for ECDHE (RFC 8422 §5.7): our ECPoint<1..2^8-1> in the server's group. */
-static int write_key_exchange(SSL *s)
-{
-    keel_wr w;
-    size_t body, m;
-    if (!keel_wr_init(&w, 160))
-        return 0;
-    keel_wr_u8(&w, SSL3_MT_CLIENT_KEY_EXCHANGE);
-    keel_wr_open24(&w, &body);
-    keel_wr_open8(&w, &m);
-    keel_kex_public_wr(s->conn->hs->kex, &w);
-    keel_wr_close(&w, m);
-    keel_wr_close(&w, body);
-    return keel_send_hs(s, &w);
-}
-
 /* CertificateVerify (RFC 5246 §7.4.8): a DigitallySigned over every handshake message so far,
  * the raw bytes (the scheme's hash is applied by the signature). */
 static int write_cert_verify(SSL *s)
@@ -345,14 +246,7 @@ int keel12_client_write_flight(SSL *s)
             return SSL_AD_INTERNAL_ERROR;
     }
     keel_step(s, TLS_ST_CW_KEY_EXCH);
-    /* RFC 7627 §4: the session hash covers the transcript through ClientKeyExchange. */
-    int ok = write_key_exchange(s) && keel12_master_secret(s, c->hs->pms, c->hs->pms_len);
-    OPENSSL_clear_free(c->hs->pms, c->hs->pms_len);
-    c->hs->pms = NULL;
-    c->hs->pms_len = 0;
-    keel_kex_free(c->hs->kex);
-    c->hs->kex = NULL;
-    if (!ok)
+    if (!keel12_client_write_key_exchange(s))
         return SSL_AD_INTERNAL_ERROR;
     if (ck != NULL) {
         keel_step(s, TLS_ST_CW_CERT_VRFY);

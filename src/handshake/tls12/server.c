@@ -130,30 +130,6 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
     return 0;
 }
 
-/* The group (RFC 8422 §5.1.1): in the client's supported_groups order, or ours with
- * SSL_OP_CIPHER_SERVER_PREFERENCE, as OpenSSL 3.0 orders them. A client without the extension
- * shares none with us: OpenSSL 3.0 then has no ECDHE suite to offer it (checked: no shared
- * cipher), although RFC 8422 §4 would let a server assume any. */
-static int choose_group(SSL *s)
-{
-    keel_conn *c = s->conn;
-    uint16_t ours[KEEL_MAX_GROUPS];
-    size_t n = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, ours);
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
-    const uint16_t *pref = server_pref ? ours : c->peer_groups;
-    size_t npref = server_pref ? n : c->npeer_groups;
-
-    for (size_t i = 0; i < npref; i++) {
-        if (!keel_group_is_ffdhe(pref[i]) /* TLS 1.3 key shares only, as in OpenSSL 3.0 */
-                && keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
-                && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
-            c->group = pref[i];
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static int is_chacha(const SSL_CIPHER *cs) { return cs->aead == KEEL_AEAD_CHACHA20_POLY1305; }
 
 /* The suite (RFC 5246 §7.4.1.3): our TLS 1.2 list ∩ the client's, in the client's order or ours
@@ -192,7 +168,8 @@ static int choose_suite(SSL *s)
         const keel_certkey *ck;
         uint16_t scheme;
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, order[i])
-                && cert_for(s, order[i], sch, nsch, &ck, &scheme)) {
+                && cert_for(s, order[i], sch, nsch, &ck, &scheme)
+                && keel12_server_kx_usable(s, order[i])) {
             c->cipher = order[i];
             c->certkey = ck;
             c->sigalg = scheme;
@@ -249,27 +226,6 @@ static int make_server_random(SSL *s)
     if (keel_tls13_allowed(&s->s))
         memcpy(c->server_random + 24, keel12_downgrade, 8);
     return 1;
-}
-
-/* ServerKeyExchange (RFC 8422 §5.4): ECParameters (named_curve), our ECPoint, and the signature
- * over client_random + server_random + params (RFC 5246 §7.4.3). */
-static int write_key_exchange(SSL *s)
-{
-    keel_conn *c = s->conn;
-    uint8_t signed_data[64 + 4 + KEEL_KEX_MAX_PUBLIC];
-    size_t publen = KEEL_KEX_MAX_PUBLIC;
-
-    memcpy(signed_data, c->client_random, 32);
-    memcpy(signed_data + 32, c->server_random, 32);
-    uint8_t *params = signed_data + 64;
-    if (!keel_kex_public(c->hs->kex, params + 4, &publen) || publen > 255)
-        return 0;
-    params[0] = 3; /* named_curve */
-    params[1] = (uint8_t)(c->group >> 8);
-    params[2] = (uint8_t)c->group;
-    params[3] = (uint8_t)publen;
-    return keel_send_signed(s, SSL3_MT_SERVER_KEY_EXCHANGE, params, 4 + publen, signed_data,
-                            64 + 4 + publen);
 }
 
 /* CertificateRequest (RFC 5246 §7.4.4): certificate types, our schemes for client
@@ -346,12 +302,11 @@ int keel12_server_write_hello(SSL *s)
     }
     if (!choose_suite(s))
         return SSL_AD_HANDSHAKE_FAILURE;
-    if (!choose_group(s)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
+    int alert = keel12_server_kx_prepare(s);
+    if (alert)
+        return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
-    int request = (s->s.verify_mode & SSL_VERIFY_PEER) != 0;
+    int request = (s->s.verify_mode & SSL_VERIFY_PEER) && keel12_kx_server_cert(c->cipher);
     if (request)
         keel_transcript_keep_buffer(&c->hs->transcript);
     if (!keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
@@ -361,17 +316,17 @@ int keel12_server_write_hello(SSL *s)
     c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !c->hs->ticket_expected ? 32 : 0;
     if (!make_server_random(s)
-            || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32))
-            || (c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
+            || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32)))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))
         return SSL_AD_INTERNAL_ERROR;
-    keel_step(s, TLS_ST_SW_CERT);
-    if (!keel_write_certificate(s, c->certkey))
-        return SSL_AD_INTERNAL_ERROR;
-    keel_step(s, TLS_ST_SW_KEY_EXCH);
-    if (!write_key_exchange(s))
+    if (keel12_kx_server_cert(c->cipher)) {
+        keel_step(s, TLS_ST_SW_CERT);
+        if (!keel_write_certificate(s, c->certkey))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    if (!keel12_server_write_key_exchange(s))
         return SSL_AD_INTERNAL_ERROR;
     if (request) {
         keel_step(s, TLS_ST_SW_CERT_REQ);

@@ -1,35 +1,6 @@
 /* The TLS 1.2 server reading the client's flight (RFC 5246 §7.3 Figure 1): [Certificate]
- * ClientKeyExchange [CertificateVerify], then (after ChangeCipherSpec, keys.c) Finished. */
+ * ClientKeyExchange (kx.c) [CertificateVerify], then (after ChangeCipherSpec, keys.c) Finished. */
 #include "handshake/tls12/tls12.h"
-
-/* ClientKeyExchange (RFC 8422 §5.7): the client's ECPoint<1..255>; the premaster secret is the
- * ECDH shared secret, the master secret follows (with RFC 7627, over the transcript through this
- * message). */
-int keel12_server_read_key_exchange(SSL *s, keel_rd *body)
-{
-    keel_conn *c = s->conn;
-    keel_rd point;
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t len = sizeof(shared);
-
-    if (!keel_rd_prefixed8(body, &point) || !keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    /* An empty, short, off-curve or compressed point (RFC 8422 §5.1.2: uncompressed only) is
-     * illegal_parameter with bad key share after the point's own reason, as OpenSSL 3.0 reports
-     * it (tests/api/malformed12.c on the system libssl). */
-    if (point.len == 0 || !keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    keel_conn_keep_tmp_keys(c, point.p, point.len);
-    keel_kex_free(c->hs->kex);
-    c->hs->kex = NULL;
-    int ok = keel_hs_hash_current(s) && keel12_master_secret(s, shared, len);
-    OPENSSL_cleanse(shared, sizeof(shared));
-    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
-}
 
 /* CertificateVerify (RFC 5246 §7.4.8): a scheme we listed that fits the client's key, over the
  * handshake messages so far, raw. */

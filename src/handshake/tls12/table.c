@@ -24,6 +24,15 @@ static int peer_cert(const SSL *s)
     return s->conn->peer_chain != NULL && sk_X509_num(s->conn->peer_chain) > 0;
 }
 static int no_peer_cert(const SSL *s) { return !peer_cert(s); }
+/* The key exchange decides which of the server's messages come (kx.c): a Certificate unless the
+ * suite is authenticated by a pre-shared key alone, a ServerKeyExchange when the kind has one
+ * (always, or optionally: a PSK identity hint). */
+static int full_cert(const SSL *s) { return full(s) && keel12_kx_server_cert(s->conn->cipher); }
+static int full_no_cert(const SSL *s) { return full(s) && !keel12_kx_server_cert(s->conn->cipher); }
+static int server_cert(const SSL *s) { return keel12_kx_server_cert(s->conn->cipher); }
+static int ske_allowed(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_NONE; }
+static int ske_not_due(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_REQUIRED; }
+static int full_no_cert_ske_not_due(const SSL *s) { return full_no_cert(s) && ske_not_due(s); }
 /* The client picks its certificate as soon as it is asked (before ServerHelloDone), as OpenSSL's
  * client does, so client_cert_cb suspends in TLS_ST_CR_CERT_REQ. */
 static int cert_to_choose(const SSL *s)
@@ -35,13 +44,22 @@ static int cert_to_choose(const SSL *s)
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }
 
 static const keel_row rows[] = {
-    /* client, full: ServerHello (TLS 1.3 table) Certificate ServerKeyExchange
-     * [CertificateRequest] ServerHelloDone; our flight; [NewSessionTicket] CCS Finished */
-    R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_CERTIFICATE, full, keel12_client_read_certificate,
+    /* client, full: ServerHello (TLS 1.3 table) [Certificate] [ServerKeyExchange]
+     * [CertificateRequest] ServerHelloDone (which: the key exchange's guards above); our
+     * flight; [NewSessionTicket] CCS Finished */
+    R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_CERTIFICATE, full_cert, keel12_client_read_certificate,
       TLS_ST_CR_CERT),
-    R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_KEY_EXCHANGE, NULL, keel12_client_read_key_exchange,
+    R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_SERVER_KEY_EXCHANGE, full_no_cert,
+      keel12_client_read_key_exchange, TLS_ST_CR_KEY_EXCH),
+    R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_SERVER_DONE, full_no_cert_ske_not_due,
+      keel12_client_read_server_done, TLS_ST_CR_SRVR_DONE),
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_KEY_EXCHANGE, ske_allowed, keel12_client_read_key_exchange,
       TLS_ST_CR_KEY_EXCH),
-    R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_CERTIFICATE_REQUEST, NULL, keel12_client_read_cert_request,
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_REQUEST, ske_not_due, keel12_client_read_cert_request,
+      TLS_ST_CR_CERT_REQ),
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_DONE, ske_not_due, keel12_client_read_server_done,
+      TLS_ST_CR_SRVR_DONE),
+    R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_CERTIFICATE_REQUEST, server_cert, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),
     R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_SERVER_DONE, NULL, keel12_client_read_server_done,
       TLS_ST_CR_SRVR_DONE),

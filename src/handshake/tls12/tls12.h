@@ -34,6 +34,36 @@ int keel12_read_ccs(SSL *s, keel_rd *body);
 int keel12_export(SSL *s, uint8_t *out, size_t out_len, const char *label, size_t label_len,
                   const uint8_t *context, size_t context_len, int use_context);
 
+/* kx.c: the key exchange by the suite's kind (SSL_CIPHER_get_kx_nid) */
+enum { KEEL12_SKE_NONE, KEEL12_SKE_REQUIRED, KEEL12_SKE_OPTIONAL };
+int keel12_kx_ske(const SSL_CIPHER *cs);          /* whether a ServerKeyExchange comes */
+int keel12_kx_server_cert(const SSL_CIPHER *cs);  /* whether the server sends a Certificate */
+int keel12_set_pms(SSL *s, const uint8_t *pms, size_t len);   /* c->hs->pms := a copy; 1 / 0 */
+/* A signed ServerKeyExchange (RFC 5246 §7.4.3): the params (from the message's start to the
+ * cursor), then scheme and signature; parse checks syntax only (1 / 0, the caller's decode
+ * error), check the scheme (0 or the alert), verify the signature over the randoms and params
+ * (0 or the alert; records SSL_get_peer_signature_nid's scheme). */
+typedef struct {
+    const uint8_t *params;
+    size_t params_len;
+    uint32_t scheme;
+    keel_rd sig;
+} keel12_ske_sig;
+int keel12_ske_signature_parse(const keel_rd *start, keel_rd *body, keel12_ske_sig *sig);
+int keel12_ske_signature_check(SSL *s, const keel12_ske_sig *sig);
+int keel12_ske_signature_verify(SSL *s, const keel12_ske_sig *sig);
+/* server: the kind can serve this client (records e.g. the group); prepare once the suite is
+ * chosen (0 or the alert); write the ServerKeyExchange if the kind has one (1 / 0); read the
+ * ClientKeyExchange (table handler, makes the master secret) */
+int keel12_server_kx_usable(SSL *s, const SSL_CIPHER *cs);
+int keel12_server_kx_prepare(SSL *s);
+int keel12_server_write_key_exchange(SSL *s);
+int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
+/* client: read the ServerKeyExchange (table handler), write the ClientKeyExchange and make the
+ * master secret (1 / 0) */
+int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
+int keel12_client_write_key_exchange(SSL *s);
+
 /* client.c: one handler per message (table.c); the ServerHello's TLS 1.2 branch, called by the
  * version-independent ServerHello handler (tls13/client.c) with the fixed fields read and h's
  * legacy_version set, body at the extensions block. */
@@ -47,7 +77,6 @@ int keel12_client_hello_request(SSL *s, keel_rd *body);
 int keel12_client_make_session(SSL *s);
 void keel12_client_finish(SSL *s);
 int keel12_client_read_certificate(SSL *s, keel_rd *body);
-int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_read_cert_request(SSL *s, keel_rd *body);
 int keel12_client_read_server_done(SSL *s, keel_rd *body);
 int keel12_client_choose_cert(SSL *s);     /* 0, an alert or KEEL_SUSPEND; writes nothing */
@@ -60,7 +89,6 @@ int keel12_client_write_finished(SSL *s);
  * chosen (h parsed, the offered suites in c->client_suites). */
 int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp);
 int keel12_server_write_hello(SSL *s);
-int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel12_server_read_finished(SSL *s, keel_rd *body);
 int keel12_server_write_finished(SSL *s);
