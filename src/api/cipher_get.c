@@ -63,7 +63,8 @@ const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
 char *SSL_CIPHER_description(const SSL_CIPHER *c, char *buf, int len)
 {
     static const char *enc[] = { "AESGCM(128)", "AESGCM(256)", "CHACHA20/POLY1305(256)" };
-    const char *kx = c->kx_nid == NID_kx_any ? "any" : "ECDH";
+    const char *kx = c->kx_nid == NID_kx_any ? "any" : c->kx_nid == NID_kx_dhe ? "DH"
+                   : c->kx_nid == NID_kx_rsa ? "RSA" : "ECDH";
     const char *au = c->auth_nid == NID_auth_any ? "any" : c->auth_nid == NID_auth_rsa ? "RSA" : "ECDSA";
 
     if (buf == NULL) {

@@ -184,6 +184,8 @@ keel_kex *keel_dhe_new_peer(const keel_algs *algs, const uint8_t *p, size_t plen
 EVP_PKEY *keel_dhe_auto_params(const keel_algs *algs, int secbits);
 /* Appends ServerDHParams (dh_p, dh_g, dh_Ys, each <1..2^16-1>, RFC 5246 §7.4.3). */
 int keel_dhe_params_wr(const keel_kex *kex, keel_wr *w);
+/* An application's DH object's parameters as a provider key (new reference), or NULL. */
+EVP_PKEY *keel_dh_to_pkey(const DH *dh);
 /* The key exchange's domain parameters (NULL for X25519/X448); not a new reference. */
 EVP_PKEY *keel_kex_params(const keel_kex *kex);
 /* EVP_PKEY_get_security_bits, 0 for NULL (what SSL_SECOP_TMP_DH is asked with). */

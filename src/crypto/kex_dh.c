@@ -3,11 +3,13 @@
  * (SSL_CTX_set_tmp_dh and relatives), the automatic ones OpenSSL 3.0 picks (SSL_CTX_set_dh_auto), or
  * on the client the ones the ServerKeyExchange carries. Once made, the object is a keel_kex like
  * any other: keel_kex_public / keel_kex_derive / keel_kex_tmp_keys (kex.c). */
+#define OPENSSL_SUPPRESS_DEPRECATED /* DH_get0_pqg: an application's DH object (SSL_CTX_set_tmp_dh) */
 #include "crypto/kex_int.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/dh.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/sslerr.h>
@@ -181,6 +183,33 @@ int keel_dhe_params_wr(const keel_kex *k, keel_wr *w)
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
     return ok;
+}
+
+/* An application's DH (SSL_CTX_set_tmp_dh, the DH callback) as provider-side parameters: p, g and
+ * q when it has one. A legacy key from EVP_PKEY_set1_DH would not export its parameters for
+ * every DH (RFC 5114's, with q, are X9.42 keys there). */
+EVP_PKEY *keel_dh_to_pkey(const DH *dh)
+{
+    const BIGNUM *p = NULL, *q = NULL, *g = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *prm = NULL;
+    EVP_PKEY_CTX *pctx = NULL;
+    EVP_PKEY *pk = NULL;
+
+    DH_get0_pqg(dh, &p, &q, &g);
+    if (p != NULL && g != NULL && bld != NULL && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p)
+            && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g)
+            && (q == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q))
+            && (prm = OSSL_PARAM_BLD_to_param(bld)) != NULL
+            && (pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) != NULL
+            && EVP_PKEY_fromdata_init(pctx) > 0)
+        (void)EVP_PKEY_fromdata(pctx, &pk, EVP_PKEY_KEY_PARAMETERS, prm);
+    EVP_PKEY_CTX_free(pctx);
+    OSSL_PARAM_free(prm);
+    OSSL_PARAM_BLD_free(bld);
+    if (pk == NULL)
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+    return pk;
 }
 
 EVP_PKEY *keel_kex_params(const keel_kex *k) { return k->params; }

@@ -50,6 +50,13 @@ static int default_cb(const SSL *s, const SSL_CTX *ctx, int op, int bits, int ni
                       op, bits, nid);
 }
 
+/* The level's minimum bits (0 at level 0), what SSL_CTX_set_dh_auto's parameters are raised to. */
+int keel_sec_level_bits(const keel_settings *st)
+{
+    int level = st->security_level < 0 ? 0 : st->security_level > 5 ? 5 : st->security_level;
+    return level_bits[level];
+}
+
 keel_sec_cb keel_sec_default_cb(void)
 {
     return default_cb;

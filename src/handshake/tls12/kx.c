@@ -157,6 +157,12 @@ static int ecdhe_write_cke(SSL *s, keel_wr *w)
 static const keel12_kx kinds[] = {
     { NID_kx_ecdhe, KEEL12_SKE_REQUIRED, 1, ecdhe_usable, ecdhe_prepare, ecdhe_write_params,
       ecdhe_read_cke, ecdhe_read_ske, ecdhe_write_cke },
+    /* kx_dhe.c (RFC 5246 §7.4.3, §7.4.7.2) */
+    { NID_kx_dhe, KEEL12_SKE_REQUIRED, 1, keel12_dhe_usable, keel12_dhe_prepare,
+      keel12_dhe_write_params, keel12_dhe_read_cke, keel12_dhe_read_ske, keel12_dhe_write_cke },
+    /* kx_rsa.c (RFC 5246 §7.4.7.1): no ServerKeyExchange */
+    { NID_kx_rsa, KEEL12_SKE_NONE, 0, keel12_rsa_usable, NULL, NULL, keel12_rsa_read_cke, NULL,
+      keel12_rsa_write_cke },
 };
 
 static const keel12_kx *kx_of(const SSL_CIPHER *cs)
