@@ -63,16 +63,21 @@ int keel12_dhe_read_cke(SSL *s, keel_rd *body)
     uint8_t z[KEEL_KEX_MAX_SECRET];
     size_t len = sizeof(z);
 
+    /* OpenSSL 3.0's reasons and alerts (tests/api/malformed12_kx.c on the system libssl). */
     if (!keel_rd_prefixed16(body, &y) || !keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        ERR_raise(ERR_LIB_SSL, SSL_R_DH_PUBLIC_VALUE_LENGTH_IS_WRONG);
         return SSL_AD_DECODE_ERROR;
     }
     if (y.len == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_TMP_DH_KEY);
-        return SSL_AD_HANDSHAKE_FAILURE;
+        return SSL_AD_DECODE_ERROR;
     }
-    if (!keel_kex_derive(c->hs->kex, y.p, y.len, z, &len)) /* SSL_R_BAD_DH_VALUE */
+    /* outside 1 < Yc < p-1 (RFC 7919 §5.1), or not in the group: bad key share after the
+     * value's own reason, as for an ECDHE point */
+    if (!keel_kex_derive(c->hs->kex, y.p, y.len, z, &len)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
         return SSL_AD_ILLEGAL_PARAMETER;
+    }
     keel_conn_keep_tmp_keys(c, y.p, y.len);
     int ok = keel12_set_pms(s, z, len);
     OPENSSL_cleanse(z, sizeof(z));
