@@ -478,6 +478,37 @@ int main(void)
     /* The full handshake without a ticket differs from the one above only in not sending one. */
     scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
 
+    /* Issue #13's TLS 1.2 key exchanges, full handshakes (a resumption has no key exchange):
+     * DHE-RSA (dh_auto 2 at level 1: RFC 2409's 1024-bit group, to keep the sweep short) and RSA
+     * key transport, an RSA server certificate, no client certificate (each RSA signature costs
+     * every one of the runs). */
+    keel_test_chain rsa;
+    CHECK(keel_test_make_chain(&rsa, KT_RSA2048, "server.test", 365));
+    SSL_CTX *sdhe = keel_test_server_ctx(&rsa), *crsa = keel_test_client_ctx(&rsa);
+    CHECK(sdhe != NULL && crsa != NULL);
+    if (sdhe != NULL && crsa != NULL) {
+        CHECK(SSL_CTX_set_max_proto_version(sdhe, TLS1_2_VERSION));
+        SSL_CTX_set_security_level(sdhe, 1);
+        SSL_CTX_set_security_level(crsa, 1);
+        CHECK(SSL_CTX_set_dh_auto(sdhe, 2));
+        static const char *const kx[][2] = { { "TLS 1.2 DHE-RSA", "DHE-RSA-AES128-GCM-SHA256" },
+                                             { "TLS 1.2 RSA key transport", "AES128-GCM-SHA256" } };
+        for (int i = 0; i < 2; i++) {
+            CHECK(SSL_CTX_set_cipher_list(sdhe, kx[i][1]) && SSL_CTX_set_cipher_list(crsa, kx[i][1]));
+            proto = kx[i][0];
+            proto_version = TLS1_2_VERSION;
+            cctx = crsa;
+            sctx = sdhe;
+            SSL_SESSION *warm = scenario_session();
+            SSL_SESSION_free(warm);
+            for (int role = 0; role < 2; role++)
+                sweep(role, 0, NULL);
+        }
+    }
+    SSL_CTX_free(sdhe);
+    SSL_CTX_free(crsa);
+    keel_test_chain_free(&rsa);
+
     SSL_SESSION_free(sess13);
     SSL_SESSION_free(sess12);
     SSL_SESSION_free(sess12id);
