@@ -18,7 +18,12 @@ static EVP_PKEY *server_params(SSL *s)
 {
     const keel_settings *st = &s->s;
     if (st->dh_auto) {
-        int bits = st->dh_auto == 2 ? 80 : keel_pkey_security_bits(s->conn->certkey->pkey);
+        /* (no certificate: a suite authenticated otherwise, sized by its cipher as the man page
+         * says: 128 bits for a 256-bit key, else 80) */
+        const keel_certkey *ck = s->conn->certkey;
+        int bits = st->dh_auto == 2 ? 80
+                 : ck != NULL ? keel_pkey_security_bits(ck->pkey)
+                 : SSL_CIPHER_get_bits(s->conn->cipher, NULL) >= 256 ? 128 : 80;
         if (bits < keel_sec_level_bits(st))
             bits = keel_sec_level_bits(st);
         return keel_dhe_auto_params(s->ctx->algs, bits);
