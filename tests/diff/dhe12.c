@@ -265,6 +265,9 @@ int main(int argc, char **argv)
     handshake("DHE 1024, client level 2", cc, sc);
     SSL_CTX_set_security_level(cc, 1);
     handshake("DHE 1024, client level 1", cc, sc);
+    SSL_CTX_set_security_level(cc, 0);
+    handshake("DHE 1024, client level 0", cc, sc);
+    SSL_CTX_set_security_level(cc, 1);
     SSL_CTX_set_security_callback(cc, sec_cb);
     nsecop = 0;
     handshake("DHE 1024, client security callback (112 bits for TMP_DH)", cc, sc);
