@@ -50,7 +50,7 @@ typedef struct {
 /* Session statistics (SSL_CTX_sess_number(3) and friends). */
 enum { KEEL_STAT_CONNECT, KEEL_STAT_CONNECT_GOOD, KEEL_STAT_ACCEPT, KEEL_STAT_ACCEPT_GOOD,
        KEEL_STAT_HITS, KEEL_STAT_CB_HIT, KEEL_STAT_MISSES, KEEL_STAT_TIMEOUTS, KEEL_STAT_CACHE_FULL,
-       KEEL_STAT_COUNT };
+       KEEL_STAT_CONNECT_RENEG, KEEL_STAT_ACCEPT_RENEG, KEEL_STAT_COUNT };
 
 /* A peer certificate already decoded, by its DER bytes (src/pki/cert_cache.c). */
 #define KEEL_CERT_CACHE_SIZE 8
@@ -69,7 +69,7 @@ typedef struct {
 
 #define KEEL_MAX_GROUPS 16
 #define KEEL_MAX_SIGALGS 32
-#define KEEL_MAX_CIPHERS 16
+#define KEEL_MAX_CIPHERS 64
 
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
@@ -128,10 +128,19 @@ typedef struct keel_settings {
     void *security_ex;
     const SSL *sec_ssl;
     const SSL_CTX *sec_ctx;
-    /* Stored for its getter (src/api/surface.c); nothing acts on it yet (docs/compat-notes.txt). */
+    /* TLS 1.3 record padding (RFC 8446 §5.4, SSL_CTX_set_record_padding_callback(3)): the
+     * callback wins over the block size; block_padding <= 1 pads nothing. */
+    size_t (*record_padding_cb)(SSL *, int, size_t, void *);
     void *record_padding_arg;
-    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset. Stored;
-     * OCSP stapling itself is not implemented yet. */
+    size_t block_padding;
+    /* The max_fragment_length code a client offers (RFC 6066 §4): 0 none, 1..4 = 2^(8+n) bytes. */
+    uint8_t mfl_mode;
+    /* SSL_CTX_set_max_pipelines(3): kept only because more than one turns read_ahead on, as in
+     * OpenSSL; keel processes one record at a time (no suite it has can pipeline). */
+    long max_pipelines;
+    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a
+     * client asks for OCSP stapling with it; a server's reads what the client asked
+     * (src/handshake/status.c). */
     int status_type;
     /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (ctrls 106/107): owned; NULL = the
      * context's certificate store. The verify store checks the peer's chain; the chain store
@@ -198,7 +207,7 @@ struct ssl_ctx_st {
     int (*ticket_key_evp_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, EVP_MAC_CTX *, int);
     /* SSL_CTX_set_tlsext_ticket_key_cb (ctrl 72): the same, with an HMAC_CTX; used when the evp form is unset */
     int (*ticket_key_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, HMAC_CTX *, int);
-    /* SSL_CTX_set_tlsext_status_cb / _arg (ctrls 63/64): stored for OCSP stapling (not yet done) */
+    /* SSL_CTX_set_tlsext_status_cb / _arg (ctrls 63/64): OCSP stapling's callback, both roles */
     int (*status_cb)(SSL *, void *);
     void *status_arg;
     atomic_long stats[KEEL_STAT_COUNT];
@@ -229,7 +238,7 @@ struct ssl_st {
     OSSL_HANDSHAKE_STATE state;
     int in_init;                /* no handshake finished since the last (re)start */
     keel_conn *conn;            /* connection state; NULL before the handshake starts */
-    /* Status request (OCSP) values, stored as given (ctrls 66-71): owned. */
+    /* Status request (OCSP) values (ctrls 66-71, src/handshake/status.c): owned. */
     STACK_OF(X509_EXTENSION) *status_exts;
     void *status_ids;           /* STACK_OF(OCSP_RESPID) */
     unsigned char *ocsp_resp;
@@ -267,6 +276,10 @@ int keel_ciphers_default(keel_settings *s);
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n);
 /* 1: parsed; 0: syntax error, list untouched; -1: nothing matched, *n = 0 installed (as OpenSSL). */
 int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, int *seclevel);
+/* openssl-ciphers(1)'s words for a suite (SSL_CIPHER_description, SSL_CIPHER_get_version): its
+ * minimum version ("TLSv1" for the SHA-1 CBC suites), Kx, Au, Enc (with bits) and Mac. */
+void keel_cipher_words(const SSL_CIPHER *c, const char **version, const char **kx, const char **au,
+                       char enc[32], const char **mac);
 
 /* Groups and signature algorithms by name (src/proto/groups.c; ALPN lists: src/proto/alpn.c) */
 int keel_groups_parse(const char *list, uint16_t *out, size_t *n);

@@ -19,9 +19,15 @@ const char *OPENSSL_cipher_name(const char *stdname)
 
 const char *SSL_CIPHER_get_version(const SSL_CIPHER *c)
 {
+    const char *v, *kx, *au, *mac;
+    char enc[32];
+
     if (c == NULL)
         return "(NONE)";
-    return c->min_tls == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
+    /* OpenSSL names the suite's minimum version: "TLSv1.0" for the SHA-1 CBC suites (which the
+     * description calls "TLSv1"). */
+    keel_cipher_words(c, &v, &kx, &au, enc, &mac);
+    return strcmp(v, "TLSv1") == 0 ? "TLSv1.0" : v;
 }
 
 int SSL_CIPHER_get_bits(const SSL_CIPHER *c, int *alg_bits)
@@ -35,23 +41,42 @@ int SSL_CIPHER_get_bits(const SSL_CIPHER *c, int *alg_bits)
 
 uint32_t SSL_CIPHER_get_id(const SSL_CIPHER *c) { return c->id; }
 uint16_t SSL_CIPHER_get_protocol_id(const SSL_CIPHER *c) { return c->code; }
-int SSL_CIPHER_is_aead(const SSL_CIPHER *c) { return 1; }
+int SSL_CIPHER_is_aead(const SSL_CIPHER *c) { return c->mac == KEEL_MAC_AEAD; }
 int SSL_CIPHER_get_kx_nid(const SSL_CIPHER *c) { return c->kx_nid; }
 int SSL_CIPHER_get_auth_nid(const SSL_CIPHER *c) { return c->auth_nid; }
-/* AEAD suites carry no separate MAC. */
-int SSL_CIPHER_get_digest_nid(const SSL_CIPHER *c) { return NID_undef; }
+
+/* AEAD suites carry no separate MAC; a CBC suite's HMAC hash. */
+int SSL_CIPHER_get_digest_nid(const SSL_CIPHER *c)
+{
+    switch (c->mac) {
+    case KEEL_MAC_SHA1: return NID_sha1;
+    case KEEL_MAC_SHA256: return NID_sha256;
+    case KEEL_MAC_SHA384: return NID_sha384;
+    case KEEL_MAC_AEAD: break;
+    }
+    return NID_undef;
+}
 
 int SSL_CIPHER_get_cipher_nid(const SSL_CIPHER *c)
 {
     switch (c->aead) {
     case KEEL_AEAD_AES_128_GCM: return NID_aes_128_gcm;
     case KEEL_AEAD_AES_256_GCM: return NID_aes_256_gcm;
-    default: return NID_chacha20_poly1305;
+    case KEEL_AEAD_CHACHA20_POLY1305: return NID_chacha20_poly1305;
+    case KEEL_AEAD_AES_128_CCM: case KEEL_AEAD_AES_128_CCM_8: return NID_aes_128_ccm;
+    case KEEL_AEAD_AES_256_CCM: case KEEL_AEAD_AES_256_CCM_8: return NID_aes_256_ccm;
+    case KEEL_CBC_AES_128: return NID_aes_128_cbc;
+    case KEEL_CBC_AES_256: return NID_aes_256_cbc;
     }
+    return NID_undef;
 }
 
 const EVP_MD *SSL_CIPHER_get_handshake_digest(const SSL_CIPHER *c)
 {
+    /* OpenSSL reports the pre-TLS 1.2 handshake hash, MD5-SHA1, for the SHA-1 MAC suites, whose
+     * TLS 1.2 PRF is SHA-256 all the same (RFC 5246 §5). */
+    if (c->mac == KEEL_MAC_SHA1)
+        return EVP_get_digestbynid(NID_md5_sha1);
     return EVP_get_digestbynid(c->hash == KEEL_HASH_SHA384 ? NID_sha384 : NID_sha256);
 }
 
@@ -62,10 +87,10 @@ const SSL_CIPHER *SSL_CIPHER_find(SSL *s, const unsigned char *ptr)
 
 char *SSL_CIPHER_description(const SSL_CIPHER *c, char *buf, int len)
 {
-    static const char *enc[] = { "AESGCM(128)", "AESGCM(256)", "CHACHA20/POLY1305(256)" };
-    const char *kx = c->kx_nid == NID_kx_any ? "any" : c->kx_nid == NID_kx_dhe ? "DH"
-                   : c->kx_nid == NID_kx_rsa ? "RSA" : "ECDH";
-    const char *au = c->auth_nid == NID_auth_any ? "any" : c->auth_nid == NID_auth_rsa ? "RSA" : "ECDSA";
+    const char *v, *kx, *au, *mac;
+    char enc[32];
+
+    keel_cipher_words(c, &v, &kx, &au, enc, &mac);
 
     if (buf == NULL) {
         len = 128;
@@ -74,7 +99,7 @@ char *SSL_CIPHER_description(const SSL_CIPHER *c, char *buf, int len)
     } else if (len < 128) {
         return NULL;
     }
-    snprintf(buf, len, "%-30s %-7s Kx=%-8s Au=%-5s Enc=%-22s Mac=AEAD\n", c->name,
-             SSL_CIPHER_get_version(c), kx, au, enc[c->aead]);
+    snprintf(buf, len, "%-30s %-7s Kx=%-8s Au=%-5s Enc=%-22s Mac=%-4s\n", c->name, v, kx, au, enc,
+             mac);
     return buf;
 }

@@ -166,12 +166,18 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
         return s->status_type;
     case SSL_CTRL_SET_SPLIT_SEND_FRAGMENT:
-        /* Only meaningful with pipelines, which keel does not use; checked as OpenSSL checks it. */
-        return larg >= 512 && (size_t)larg <= s->max_send_fragment;
+        /* Only meaningful with pipelines, which keel does not use; checked as OpenSSL 3.0 checks
+         * it (1 .. max_send_fragment, tests/diff/fraglen.c). Nothing else reads it. */
+        return larg >= 1 && (size_t)larg <= s->max_send_fragment;
     case SSL_CTRL_SET_MAX_PIPELINES:
         /* One pipeline is all keel does; more are accepted as OpenSSL accepts them for ciphers
-         * that cannot pipeline (every AEAD suite): records are then processed one at a time. */
-        return larg >= 1 && larg <= SSL_MAX_PIPELINES;
+         * that cannot pipeline (every suite keel has): records are then processed one at a time.
+         * More than one turns read_ahead on, for the SSL at once and for SSLs made from a context
+         * later, as in OpenSSL (SSL_ctrl and SSL_new). */
+        if (larg < 1 || larg > SSL_MAX_PIPELINES)
+            return 0;
+        s->max_pipelines = larg;
+        return 1;
     case SSL_CTRL_SELECT_CURRENT_CERT:
         return keel_cert_select(s, cmd, larg, parg);
     case SSL_CTRL_SET_VERIFY_CERT_STORE:
@@ -332,8 +338,8 @@ static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
     return 1;
 }
 
-/* Status request (OCSP, RFC 6066 §8) values are stored as given; stapling itself is not done yet
- * (the extension is neither sent nor answered). */
+/* Status request (OCSP, RFC 6066 §8) values, used by src/handshake/status.c: the client's ids and
+ * extensions (sent) or those the server received; the response received or to staple. */
 void keel_status_free(SSL *s)
 {
     sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
@@ -363,9 +369,9 @@ static long status_ctrl(SSL *s, int cmd, long larg, void *parg)
         s->status_ids = parg;
         return 1;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP:
-        /* -1: no response (keel's client does not ask for one yet). */
+        /* -1: no response; an empty one set by a server reads as none, as in OpenSSL 3.0. */
         *(unsigned char **)parg = s->ocsp_resp;
-        return s->ocsp_resp != NULL ? s->ocsp_resp_len : -1;
+        return s->ocsp_resp != NULL && s->ocsp_resp_len > 0 ? s->ocsp_resp_len : -1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP:
         if (larg < 0)
             return 0;
@@ -381,6 +387,8 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     int handled;
     long ret = keel_settings_ctrl(&s->s, cmd, larg, parg, &handled);
+    if (cmd == SSL_CTRL_SET_MAX_PIPELINES && ret == 1 && larg > 1)
+        s->s.read_ahead = 1;
     if (handled)
         return ret;
 
@@ -423,16 +431,22 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_TMP_KEY:
         return tmp_key(s, cmd == SSL_CTRL_GET_PEER_TMP_KEY, parg);
     case SSL_CTRL_GET_NUM_RENEGOTIATIONS:
-    case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS:
+        /* TLS 1.2 renegotiations we started or accepted (tls12/reneg.c), as OpenSSL counts */
+        return s->conn != NULL ? s->conn->num_reneg : 0;
+    case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS: {
+        long n = s->conn != NULL ? s->conn->num_reneg : 0;
+        if (s->conn != NULL)
+            s->conn->num_reneg = 0;
+        return n;
+    }
     case SSL_CTRL_GET_TOTAL_RENEGOTIATIONS:
-        /* keel never renegotiates (TLS 1.3 has no renegotiation, RFC 8446 §4.1.2): none happened. */
-        return 0;
+        return s->conn != NULL ? s->conn->total_reneg : 0;
     case SSL_CTRL_GET_RI_SUPPORT:
         /* RFC 5746 §3.6: a server learns it from the SCSV or the extension in the ClientHello;
          * a TLS 1.3 ServerHello carries neither, so a client learns nothing. */
         if (!s->server) /* RFC 5746 §3.4: a TLS 1.2 ServerHello's renegotiation_info */
             return s->conn != NULL && s->conn->version == TLS1_2_VERSION && s->conn->peer_ri;
-        return s->server && s->conn != NULL && keel_client_offered_ri(s->conn);
+        return s->server && s->conn != NULL && (s->conn->peer_ri || keel_client_offered_ri(s->conn));
     case SSL_CTRL_GET_EXTMS_SUPPORT:
         /* -1 until a handshake is complete. The extended master secret (RFC 7627) is TLS 1.2's;
          * a TLS 1.3 session does not have it. */

@@ -254,6 +254,11 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SW_SRVR_DONE, "TWSD", "SSLv3/TLS write server done" },
     { TLS_ST_SR_KEY_EXCH, "TRCKE", "SSLv3/TLS read client key exchange" },
     { TLS_ST_SR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec" },
+    { TLS_ST_CR_CERT_STATUS, "TRCS", "SSLv3/TLS read certificate status" },
+    { TLS_ST_SW_CERT_STATUS, "TWCS", "SSLv3/TLS write certificate status" },
+    /* renegotiation (RFC 5246 §7.4.1.1) */
+    { TLS_ST_SW_HELLO_REQ, "TWHR", "SSLv3/TLS write hello request" },
+    { TLS_ST_CR_HELLO_REQ, "TRHR", "SSLv3/TLS read hello request" },
 };
 
 const char *SSL_state_string(const SSL *s)

@@ -2,6 +2,7 @@
  * SSL_peek(3), SSL_pending(3), SSL_shutdown(3), SSL_key_update(3). Return conventions and the
  * rwstate that SSL_get_error reads follow the man pages. */
 #include "handshake/hs.h"
+#include "handshake/tls12/tls12.h"
 
 #include <limits.h>
 #include <string.h>
@@ -69,6 +70,13 @@ int SSL_do_handshake(SSL *s)
     if (!start(s))
         return -1;
     s->rwstate = SSL_NOTHING;
+    /* SSL_renegotiate(3): the renegotiation asked for starts here (a client's ClientHello, a
+     * server's HelloRequest), through the TLS 1.2 table. */
+    if (keel12_reneg_due(s)) {
+        if (!keel12_reneg_begin(s, 1))
+            return -1;
+        return keel_handshake(s) == 1 ? 1 : -1;
+    }
     if (!s->in_init) {
         keel_conn *c = s->conn;
         if (c->pha_state == KEEL_PHA_PENDING && !send_pha_request(s))
@@ -111,6 +119,25 @@ static int next_app_record(SSL *s)
         }
         if (keel_rl_pending(&c->rl) > 0)
             return 1;
+        /* TLS 1.2: the peer's HelloRequest / ClientHello starts a renegotiation, a handshake of
+         * the table that reads it (tls12/reneg.c); the server's application data a renegotiating
+         * client reads before the ServerHello is returned (msg.c). */
+        if (keel12_reneg_message_due(s)) {
+            if (!keel12_reneg_begin(s, 0)) {
+                keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+                return 0;
+            }
+            int r = keel_handshake(s);
+            if (r < 0 && keel_rl_pending(&c->rl) > 0)
+                return 1;
+            if (r <= 0)
+                return r;
+            if (!(s->s.mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
+                s->rwstate = SSL_READING;
+                return -1;
+            }
+            continue;
+        }
         /* Post-handshake messages may already be buffered (e.g. tickets behind Finished). */
         if (c->hs_len > 0) {
             int type;
@@ -158,12 +185,13 @@ static int next_app_record(SSL *s)
     }
 }
 
-static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
+static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
 {
     *readbytes = 0;
-    if (s->conn == NULL || s->in_init) {
+    if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
-        if (r <= 0)
+        /* A renegotiation in progress may leave application data for us (msg.c). */
+        if (r <= 0 && !(r < 0 && s->in_init && s->conn != NULL && keel_rl_pending(&s->conn->rl) > 0))
             return r;
     }
     if (s->conn->fatal) {
@@ -188,6 +216,18 @@ static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int p
     if (!peek)
         keel_rl_consume(&s->conn->rl, *readbytes);
     return 1;
+}
+
+/* SSL_read drives a renegotiation's handshake with the in_read mark (msg.c takes application
+ * data then). */
+static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
+{
+    if (s->conn != NULL)
+        s->conn->in_read = 1;
+    int r = read_app(s, buf, num, readbytes, peek);
+    if (s->conn != NULL)
+        s->conn->in_read = 0;
+    return r;
 }
 
 int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
@@ -243,7 +283,7 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     const uint8_t *p = buf;
 
     *written = 0;
-    if (s->conn == NULL || s->in_init) {
+    if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
         if (r <= 0)
             return r;
@@ -284,8 +324,10 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
             *written = num;
             return 1;
         }
-        size_t n = num - done < s->s.max_send_fragment ? num - done : s->s.max_send_fragment;
-        if (!keel_rl_seal(&c->rl, SSL3_RT_APPLICATION_DATA, p + done, n)) {
+        size_t max = keel_send_limit(s);
+        size_t n = num - done < max ? num - done : max;
+        if (!keel_rl_seal_pad(&c->rl, SSL3_RT_APPLICATION_DATA, p + done, n,
+                              keel_record_padding(s, SSL3_RT_APPLICATION_DATA, n))) {
             c->fatal = 1;
             return -1;
         }
@@ -332,7 +374,7 @@ int SSL_shutdown(SSL *s)
         if (c->fatal)
             return -1;
         uint8_t a[2] = { SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY };
-        if (!keel_rl_seal(&c->rl, SSL3_RT_ALERT, a, 2))
+        if (!keel_rl_seal_pad(&c->rl, SSL3_RT_ALERT, a, 2, keel_record_padding(s, SSL3_RT_ALERT, 2)))
             return -1;
         keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
         keel_info(s, SSL_CB_WRITE_ALERT, SSL3_AL_WARNING << 8 | SSL_AD_CLOSE_NOTIFY);

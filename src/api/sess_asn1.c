@@ -15,7 +15,7 @@
  *     kex_group [19] INTEGER OPT }        -- [1]..[19] EXPLICIT
  *
  * Written as OpenSSL 3.0 writes it: integers that are zero left out except [19], sid_ctx always
- * there. Fields keel has no use for ([0] [7] [8] [11] [12] [13] [17] [18]) are checked for their
+ * there. Fields keel has no use for ([0] [7] [8] [11] [12] [13] [18]) are checked for their
  * type and skipped. An absent or zero time means now and timeout 3 seconds, as OpenSSL reads them.
  * Parsed with the bounded reader as strict DER (minimal lengths and integers, tags once each and
  * in order, nothing unknown, nothing trailing inside): anything else is SSL_R_BAD_DATA and never
@@ -28,6 +28,9 @@
 
 /* The flags field's extended-master-secret bit, as OpenSSL writes it. */
 #define KEEL_SESS_FLAG_EXTMS 0x1
+/* keel's own bit of the flags field: encrypt_then_mac (RFC 7366 §3.1), so that a ticket or a
+ * session file resumes with the same MAC mode. OpenSSL 3.0 defines only EXTMS and ignores it. */
+#define KEEL_SESS_FLAG_ETM 0x10000
 
 #include <openssl/pem.h>
 #include <limits.h>
@@ -154,14 +157,16 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
         put_int(&b, 9, ss->ticket_lifetime_hint, 0);
     if (ss->ticket_len > 0)
         put_octets(&b, 10, ss->ticket, ss->ticket_len);
-    if (ss->ems)
-        put_int(&b, 13, KEEL_SESS_FLAG_EXTMS, 0);
+    if (ss->ems || ss->etm)
+        put_int(&b, 13, (ss->ems ? KEEL_SESS_FLAG_EXTMS : 0) | (ss->etm ? KEEL_SESS_FLAG_ETM : 0), 0);
     if (ss->ticket_age_add != 0)
         put_int(&b, 14, ss->ticket_age_add, 0);
     if (ss->max_early_data != 0)
         put_int(&b, 15, ss->max_early_data, 0);
     if (ss->alpn_len > 0)
         put_octets(&b, 16, ss->alpn, ss->alpn_len);
+    if (ss->mfl_mode != 0)
+        put_int(&b, 17, ss->mfl_mode, 0);
     put_int(&b, 19, ss->kex_group, 0);
     if (keel_wr_failed(&b) || !keel_wr_init(&w, keel_wr_len(&b) + 8)) {
         keel_wr_cleanup(&b);
@@ -370,6 +375,13 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
             break;
         case 13: /* flags: OpenSSL's extended-master-secret bit (RFC 7627) is the one keel keeps */
             ss->ems = (v & KEEL_SESS_FLAG_EXTMS) != 0;
+            ss->etm = (v & KEEL_SESS_FLAG_ETM) != 0;
+            break;
+        case 17:
+            /* OpenSSL keeps the code in a byte and reads the field into it as it is. */
+            if (v > UINT32_MAX)
+                goto bad;
+            ss->mfl_mode = (uint8_t)v;
             break;
         case 14:
         case 15:
@@ -390,7 +402,7 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
                 goto fail;
             ss->alpn_len = inner.len;
             break;
-        default: /* typed and skipped: PSK identities, compression, SRP, MFL, app data */
+        default: /* typed and skipped: PSK identities, compression, SRP, app data */
             break;
         }
     }

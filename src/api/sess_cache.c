@@ -167,9 +167,9 @@ long keel_cache_stat(SSL_CTX *ctx, int cmd)
     case SSL_CTRL_SESS_MISSES: return atomic_load(&ctx->stats[KEEL_STAT_MISSES]);
     case SSL_CTRL_SESS_TIMEOUTS: return atomic_load(&ctx->stats[KEEL_STAT_TIMEOUTS]);
     case SSL_CTRL_SESS_CACHE_FULL: return atomic_load(&ctx->stats[KEEL_STAT_CACHE_FULL]);
-    case SSL_CTRL_SESS_CONNECT_RENEGOTIATE:
-    case SSL_CTRL_SESS_ACCEPT_RENEGOTIATE:
-        return 0; /* TLS 1.3 has no renegotiation */
+    /* TLS 1.2 renegotiations started (tls12/reneg.c) */
+    case SSL_CTRL_SESS_CONNECT_RENEGOTIATE: return atomic_load(&ctx->stats[KEEL_STAT_CONNECT_RENEG]);
+    case SSL_CTRL_SESS_ACCEPT_RENEGOTIATE: return atomic_load(&ctx->stats[KEEL_STAT_ACCEPT_RENEG]);
     }
     return -1;
 }

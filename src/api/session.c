@@ -186,6 +186,8 @@ void SSL_SESSION_get0_ticket(const SSL_SESSION *ss, const unsigned char **tick, 
 }
 
 uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *ss) { return ss != NULL ? ss->max_early_data : 0; }
+/* The max_fragment_length code negotiated for the session (RFC 6066 §4: it holds for resumptions). */
+uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *ss) { return ss != NULL ? ss->mfl_mode : 0; }
 
 int SSL_SESSION_set_max_early_data(SSL_SESSION *ss, uint32_t n)
 {

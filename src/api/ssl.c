@@ -61,6 +61,9 @@ SSL *SSL_new(SSL_CTX *ctx)
         goto err;
     }
     s->s.sec_ssl = s;
+    /* SSL_CTX_set_max_pipelines(3) above 1 implies read_ahead, as OpenSSL's SSL_new applies it. */
+    if (s->s.max_pipelines > 1)
+        s->s.read_ahead = 1;
     /* A method usable in one role only fixes the role; TLS_method leaves it to
      * SSL_set_connect_state/SSL_set_accept_state (OpenSSL 3.0 reports such an SSL as a server). */
     s->server = ctx->s.method->server;

@@ -446,35 +446,30 @@ void SSL_set0_security_ex_data(SSL *s, void *ex) { s->s.security_ex = ex; }
 void *SSL_CTX_get0_security_ex_data(const SSL_CTX *ctx) { return ctx->s.security_ex; }
 void *SSL_get0_security_ex_data(const SSL *s) { return s->s.security_ex; }
 
-/* ---- TLS 1.3 record padding (RFC 8446 §5.4): not implemented; "no padding" is the default ---- */
+/* ---- TLS 1.3 record padding (RFC 8446 §5.4): applied by keel_record_padding (conn.c) ---- */
 
-static int block_padding(size_t block_size)
+/* SSL_CTX_set_block_padding(3): 0 and 1 pad nothing; at most SSL3_RT_MAX_PLAIN_LENGTH, larger
+ * sizes fail with nothing on the error queue, as in OpenSSL 3.0. */
+static int block_padding(keel_settings *st, size_t block_size)
 {
-    if (block_size <= 1)
-        return 1;
     if (block_size > SSL3_RT_MAX_PLAIN_LENGTH)
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_VALUE);
-    else
-        ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED, "keel: record padding is not implemented");
-    return 0;
+        return 0;
+    st->block_padding = block_size;
+    return 1;
 }
 
-int SSL_CTX_set_block_padding(SSL_CTX *ctx, size_t block_size) { return block_padding(block_size); }
-int SSL_set_block_padding(SSL *ssl, size_t block_size) { return block_padding(block_size); }
+int SSL_CTX_set_block_padding(SSL_CTX *ctx, size_t block_size) { return block_padding(&ctx->s, block_size); }
+int SSL_set_block_padding(SSL *ssl, size_t block_size) { return block_padding(&ssl->s, block_size); }
 
-/* The context's setter cannot report failure: a callback set there is never called. */
 void SSL_CTX_set_record_padding_callback(SSL_CTX *ctx, size_t (*cb)(SSL *, int, size_t, void *))
 {
-    (void)ctx;
-    (void)cb;
+    ctx->s.record_padding_cb = cb;
 }
 
 int SSL_set_record_padding_callback(SSL *ssl, size_t (*cb)(SSL *, int, size_t, void *))
 {
-    if (cb == NULL)
-        return 1;
-    ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED, "keel: record padding is not implemented");
-    return 0;
+    ssl->s.record_padding_cb = cb;
+    return 1;
 }
 
 void SSL_CTX_set_record_padding_callback_arg(SSL_CTX *ctx, void *arg) { ctx->s.record_padding_arg = arg; }
@@ -482,22 +477,20 @@ void SSL_set_record_padding_callback_arg(SSL *ssl, void *arg) { ssl->s.record_pa
 void *SSL_CTX_get_record_padding_callback_arg(const SSL_CTX *ctx) { return ctx->s.record_padding_arg; }
 void *SSL_get_record_padding_callback_arg(const SSL *ssl) { return ssl->s.record_padding_arg; }
 
-/* max_fragment_length (RFC 6066 §4) is not negotiated; only "disabled", the default, is accepted. */
-static int max_fragment_length(uint8_t mode)
+/* max_fragment_length (RFC 6066 §4): the code a client offers, 0 (none) or 1..4; anything else is
+ * refused with OpenSSL's reason. A server answers what a client offers whatever it is set to. */
+static int max_fragment_length(keel_settings *st, uint8_t mode)
 {
-    if (mode == TLSEXT_max_fragment_length_DISABLED)
-        return 1;
     if (mode > TLSEXT_max_fragment_length_4096) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
         return 0;
     }
-    ERR_raise_data(ERR_LIB_SSL, ERR_R_UNSUPPORTED,
-                   "keel: the max_fragment_length extension is not implemented");
-    return 0;
+    st->mfl_mode = mode;
+    return 1;
 }
 
-int SSL_CTX_set_tlsext_max_fragment_length(SSL_CTX *ctx, uint8_t mode) { return max_fragment_length(mode); }
-int SSL_set_tlsext_max_fragment_length(SSL *ssl, uint8_t mode) { return max_fragment_length(mode); }
+int SSL_CTX_set_tlsext_max_fragment_length(SSL_CTX *ctx, uint8_t mode) { return max_fragment_length(&ctx->s, mode); }
+int SSL_set_tlsext_max_fragment_length(SSL *ssl, uint8_t mode) { return max_fragment_length(&ssl->s, mode); }
 
 /* ---- certificates and buffers ---- */
 

@@ -2,7 +2,7 @@
  * here is defined with OpenSSL 3.0's signature so that unmodified programs load and link; each
  * either fails honestly (the documented failure value AND an error on the stack naming what is
  * missing) or, where the documented answer for "this feature is not in use" is exact, gives that
- * answer (no compression method, no renegotiation pending, no async job, no early data sent).
+ * answer (no compression method, no async job, no early data sent).
  * Void setters that would install a callback for a missing feature do nothing: the callback could
  * never be called. Each failure and each partial has a line in docs/compat-notes.txt; the exact
  * "not in use" answers need none. */
@@ -80,21 +80,6 @@ int SSL_export_keying_material_early(SSL *s, unsigned char *out, size_t olen, co
     NOT_IMPL(ERR_R_UNSUPPORTED, "the early exporter (TLS 1.3 early data)");
     return 0;
 }
-
-/* ---- renegotiation: TLS 1.3 has none (RFC 8446 §4.6), and keel does not renegotiate TLS 1.2 ---- */
-
-static int renegotiate(SSL *s)
-{
-    if (SSL_version(s) == TLS1_3_VERSION)
-        ERR_raise_data(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION, "keel: TLS 1.3 has no renegotiation");
-    else
-        NOT_IMPL(SSL_R_NO_RENEGOTIATION, "renegotiation");
-    return 0;
-}
-
-int SSL_renegotiate(SSL *s) { return renegotiate(s); }
-int SSL_renegotiate_abbreviated(SSL *s) { return renegotiate(s); }
-int SSL_renegotiate_pending(const SSL *s) { return 0; }
 
 /* ---- stateless HelloRetryRequest cookies (SSL_stateless(3)) and DTLS (RFC 6347) ---- */
 
@@ -366,12 +351,6 @@ int SSL_SESSION_get0_ticket_appdata(SSL_SESSION *ss, void **data, size_t *len)
     *data = NULL;
     *len = 0;
     return 1;
-}
-
-/* max_fragment_length (RFC 6066 §4) is never negotiated. */
-uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *sess)
-{
-    return TLSEXT_max_fragment_length_DISABLED;
 }
 
 /* keel's cache is a list, not an LHASH (src/api/sess_cache.c). */

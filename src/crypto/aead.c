@@ -1,4 +1,5 @@
-/* AEAD seal/open for the record layer (RFC 8446 §5.2; RFC 5288 §3 and RFC 7905 for TLS 1.2).
+/* AEAD seal/open for the record layer (RFC 8446 §5.2; RFC 5288 §3, RFC 7905 and RFC 6655 for
+ * TLS 1.2; AES-CCM with a 16- or 8-byte tag, RFC 6655 §3 / RFC 8446 §B.4).
  * One EVP_CIPHER_CTX per direction lives as long as the connection: a key change re-keys it in
  * place, and each record only sets the nonce, so the record path never allocates. */
 #include "crypto/algs_int.h"
@@ -22,8 +23,20 @@ size_t keel_aead_key_len(keel_aead_id id)
     case KEEL_AEAD_AES_128_GCM: return 16;
     case KEEL_AEAD_AES_256_GCM: return 32;
     case KEEL_AEAD_CHACHA20_POLY1305: return 32;
+    case KEEL_AEAD_AES_128_CCM: case KEEL_AEAD_AES_128_CCM_8: case KEEL_CBC_AES_128: return 16;
+    case KEEL_AEAD_AES_256_CCM: case KEEL_AEAD_AES_256_CCM_8: case KEEL_CBC_AES_256: return 32;
     }
     return 0;
+}
+
+size_t keel_aead_tag_len(keel_aead_id id)
+{
+    return id == KEEL_AEAD_AES_128_CCM_8 || id == KEEL_AEAD_AES_256_CCM_8 ? 8 : 16;
+}
+
+static int is_ccm(keel_aead_id id)
+{
+    return id >= KEEL_AEAD_AES_128_CCM && id <= KEEL_AEAD_AES_256_CCM_8;
 }
 
 int keel_aead_supported(const keel_algs *algs, keel_aead_id id)
@@ -51,8 +64,12 @@ keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc)
     }
     /* The TLS nonce is always 12 bytes (RFC 8446 §5.3, RFC 5288 §3, RFC 7905 §2), which is each
      * cipher's default IV length; set it anyway so the contract does not rest on a default. */
+    /* CCM (RFC 3610 as RFC 6655 §3 uses it): the tag length M is part of the mode, set before
+     * the key; a 12-byte nonce leaves L = 3 (records up to 2^24 bytes). */
     if (!EVP_CipherInit_ex2(c->ctx, algs->aead[id], NULL, NULL, c->enc, NULL)
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, KEEL_AEAD_NONCE_LEN, NULL) <= 0) {
+            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, KEEL_AEAD_NONCE_LEN, NULL) <= 0
+            || (is_ccm(id) && EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG,
+                                                  (int)keel_aead_tag_len(id), NULL) <= 0)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         goto err;
     }
@@ -73,14 +90,17 @@ int keel_aead_set_key(keel_aead_ctx *c, const uint8_t *key)
     return 1;
 }
 
-/* Nonce and AAD for one record. */
-static int aead_start(keel_aead_ctx *c, const uint8_t *nonce, const uint8_t *aad, size_t aad_len)
+/* Nonce and AAD for one record of len bytes (CCM must know the length before the AAD). */
+static int aead_start(keel_aead_ctx *c, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                      size_t len)
 {
     int outl;
 
     if (!c->keyed || aad_len > INT_MAX)
         return 0;
     if (!EVP_CipherInit_ex2(c->ctx, NULL, NULL, nonce, c->enc, NULL))
+        return 0;
+    if (is_ccm(c->id) && !EVP_CipherUpdate(c->ctx, NULL, &outl, NULL, (int)len))
         return 0;
     return aad_len == 0 || EVP_CipherUpdate(c->ctx, NULL, &outl, aad, (int)aad_len);
 }
@@ -89,17 +109,20 @@ int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out)
 {
-    int outl = 0, finl = 0;
+    int outl = 0, finl = 0, tl = (int)keel_aead_tag_len(c->id);
+    uint8_t dummy[KEEL_AEAD_TAG_LEN];
 
     if (!c->enc || len > INT_MAX - KEEL_AEAD_TAG_LEN) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
-    if (!aead_start(c, nonce, aad, aad_len)
-            || (len > 0 && !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)len))
-            || !EVP_CipherFinal_ex(c->ctx, out + outl, &finl)
+    /* CCM takes the whole message in one update (the empty one included). */
+    if (!aead_start(c, nonce, aad, aad_len, len)
+            || ((len > 0 || is_ccm(c->id))
+                && !EVP_CipherUpdate(c->ctx, len > 0 ? out : dummy, &outl, len > 0 ? in : dummy, (int)len))
+            || !EVP_CipherFinal_ex(c->ctx, len > 0 ? out + outl : dummy, &finl)
             || (size_t)outl + (size_t)finl != len
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, KEEL_AEAD_TAG_LEN, out + len) <= 0) {
+            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, tl, out + len) <= 0) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -111,16 +134,26 @@ int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    uint8_t *out)
 {
     uint8_t tag[KEEL_AEAD_TAG_LEN], dummy[KEEL_AEAD_TAG_LEN];
-    size_t plen;
+    size_t plen, tl = keel_aead_tag_len(c->id);
     int outl = 0, finl = 0;
 
-    if (c->enc || len < KEEL_AEAD_TAG_LEN || len > INT_MAX)
+    if (c->enc || len < tl || len > INT_MAX)
         return 0;
-    plen = len - KEEL_AEAD_TAG_LEN;
+    plen = len - tl;
     /* Copy the tag out first: with in == out the plaintext must not be able to overwrite it. */
-    memcpy(tag, in + plen, KEEL_AEAD_TAG_LEN);
-    if (!aead_start(c, nonce, aad, aad_len)
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, KEEL_AEAD_TAG_LEN, tag) <= 0
+    memcpy(tag, in + plen, tl);
+    /* CCM: the tag before the length and AAD; the one update of the message verifies it. */
+    if (is_ccm(c->id)) {
+        if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
+                || !aead_start(c, nonce, aad, aad_len, plen)
+                || EVP_CipherUpdate(c->ctx, plen > 0 ? out : dummy, &outl, plen > 0 ? in : dummy,
+                                    (int)plen) <= 0
+                || (size_t)outl != plen)
+            goto fail;
+        return 1;
+    }
+    if (!aead_start(c, nonce, aad, aad_len, plen)
+            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
             || (plen > 0 && !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)plen)))
         goto fail;
     /* AEAD finals emit no bytes; `dummy` keeps a NULL `out` (empty record) out of the arithmetic. */

@@ -15,6 +15,12 @@
 /* Provider names for the ids of crypto.h, in enum order. */
 static const char *const aead_names[KEEL_NUM_AEADS] = {
     "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
+    "AES-128-CCM", "AES-256-CCM", "AES-128-CCM", "AES-256-CCM", /* CCM_8: the same, 8-byte tag */
+};
+static const char *const cbc_names[2] = { "AES-128-CBC", "AES-256-CBC" };
+static const char *const stitched_names[2][2] = {
+    { "AES-128-CBC-HMAC-SHA1", "AES-128-CBC-HMAC-SHA256" },
+    { "AES-256-CBC-HMAC-SHA1", "AES-256-CBC-HMAC-SHA256" },
 };
 static const char *const md_names[KEEL_NUM_HASHES] = { "SHA2-256", "SHA2-384", "SHA2-512" };
 static const char *const ec_names[KEEL_NUM_EC] = { "P-256", "P-384", "P-521" };
@@ -70,6 +76,11 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
     ERR_set_mark();
     for (int i = 0; i < KEEL_NUM_AEADS; i++)
         a->aead[i] = EVP_CIPHER_fetch(libctx, aead_names[i], a->propq);
+    for (int i = 0; i < 2; i++) {
+        a->cbc[i] = EVP_CIPHER_fetch(libctx, cbc_names[i], a->propq);
+        for (int j = 0; j < 2; j++)
+            a->stitched[i][j] = EVP_CIPHER_fetch(libctx, stitched_names[i][j], a->propq);
+    }
     for (int i = 0; i < KEEL_NUM_HASHES; i++)
         a->md[i] = EVP_MD_fetch(libctx, md_names[i], a->propq);
     a->sha1 = EVP_MD_fetch(libctx, "SHA1", a->propq);
@@ -113,6 +124,11 @@ void keel_algs_free(keel_algs *a)
         return;
     for (int i = 0; i < KEEL_NUM_AEADS; i++)
         EVP_CIPHER_free(a->aead[i]);
+    for (int i = 0; i < 2; i++) {
+        EVP_CIPHER_free(a->cbc[i]);
+        for (int j = 0; j < 2; j++)
+            EVP_CIPHER_free(a->stitched[i][j]);
+    }
     for (int i = 0; i < KEEL_NUM_HASHES; i++) {
         EVP_MD_free(a->md[i]);
         EVP_MAC_CTX_free(a->hmac_tmpl[i]);

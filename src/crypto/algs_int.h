@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 #include "crypto/crypto.h"
 
-#define KEEL_NUM_AEADS 3
+#define KEEL_NUM_AEADS 7      /* the AEAD ids of keel_aead_id (the CBC ids follow them) */
 #define KEEL_NUM_HASHES 3
 #define KEEL_NUM_EC 3        /* P-256, P-384, P-521 */
 #define KEEL_NUM_FFDHE 5     /* ffdhe2048 .. ffdhe8192 */
@@ -14,6 +14,10 @@ struct keel_algs {
     OSSL_LIB_CTX *libctx;
     char *propq;
     EVP_CIPHER *aead[KEEL_NUM_AEADS];   /* by keel_aead_id; NULL if the provider lacks it */
+    EVP_CIPHER *cbc[2];                 /* AES-128-CBC, AES-256-CBC */
+    /* libcrypto's stitched MAC-then-encrypt ciphers, [aes128/256][sha1/sha256]; NULL where the
+     * provider has none (no AES-NI): the generic constant-time path is used then. */
+    EVP_CIPHER *stitched[2][2];
     EVP_MD *md[KEEL_NUM_HASHES];        /* by keel_hash_id */
     EVP_MD *sha1;                       /* legacy signatures only (RFC 8446 §4.2.3 rsa_pkcs1_sha1) */
     EVP_MAC *hmac;

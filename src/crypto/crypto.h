@@ -37,12 +37,20 @@ int keel_random(const keel_algs *algs, uint8_t *out, size_t n);
 
 /* ---- AEAD (aead.c) ------------------------------------------------------------------------ */
 
-typedef enum { KEEL_AEAD_AES_128_GCM, KEEL_AEAD_AES_256_GCM, KEEL_AEAD_CHACHA20_POLY1305 } keel_aead_id;
-#define KEEL_AEAD_TAG_LEN 16
+/* A suite's bulk cipher: the AEADs, then the two CBC block ciphers, which are never AEAD contexts
+ * (a suite with a MAC uses keel_cbc_*, below). */
+typedef enum {
+    KEEL_AEAD_AES_128_GCM, KEEL_AEAD_AES_256_GCM, KEEL_AEAD_CHACHA20_POLY1305,
+    KEEL_AEAD_AES_128_CCM, KEEL_AEAD_AES_256_CCM,        /* RFC 6655 / RFC 8446 §B.4: 16-byte tag */
+    KEEL_AEAD_AES_128_CCM_8, KEEL_AEAD_AES_256_CCM_8,    /* RFC 6655 §3: 8-byte tag */
+    KEEL_CBC_AES_128, KEEL_CBC_AES_256,                  /* RFC 5246 §6.2.3.2 block ciphers */
+} keel_aead_id;
+#define KEEL_AEAD_TAG_LEN 16         /* the longest tag; keel_aead_tag_len gives each AEAD's */
 #define KEEL_AEAD_NONCE_LEN 12
 #define KEEL_AEAD_MAX_KEY_LEN 32
 
-size_t keel_aead_key_len(keel_aead_id id);           /* 16, 32, 32 */
+size_t keel_aead_key_len(keel_aead_id id);           /* 16 or 32 (also for the CBC ciphers) */
+size_t keel_aead_tag_len(keel_aead_id id);           /* 16, or 8 for CCM_8 */
 int keel_aead_supported(const keel_algs *algs, keel_aead_id id);
 typedef struct keel_aead_ctx keel_aead_ctx;            /* one per direction, kept for the connection's life */
 keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc); /* enc=1 seal, 0 open */
@@ -55,6 +63,47 @@ int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    uint8_t *out);   /* len includes the tag; writes len - TAG bytes; in == out allowed;
                                        returns 0 on authentication failure (no ERR needed) */
 void keel_aead_free(keel_aead_ctx *c);
+
+/* ---- CBC suites: TLS 1.2 GenericBlockCipher (cbc.c) ----------------------------------------
+ * RFC 5246 §6.2.3.2 (MAC-then-encrypt) and RFC 7366 (encrypt_then_mac). The record engine builds
+ * the additional data and checks the sizes; these functions do the record's cryptography: MAC,
+ * padding, explicit IV, CBC. MAC-then-encrypt records are opened in constant time (Lucky13):
+ * libcrypto's stitched AES-CBC-HMAC ciphers where it offers them (they check padding and MAC
+ * themselves), otherwise keel's own path, which does the same work and feeds the hash the same
+ * number of blocks whatever the padding (cbc.c). */
+typedef enum { KEEL_MAC_AEAD = 0, KEEL_MAC_SHA1, KEEL_MAC_SHA256, KEEL_MAC_SHA384 } keel_mac_id;
+#define KEEL_CBC_BLOCK 16            /* AES block = record_iv_length (RFC 5246 §6.2.3.2) */
+#define KEEL_MAC_MAX_LEN 48
+/* The 11 bytes of the MAC input before the length: seq_num(8) type(1) version(2). */
+#define KEEL_CBC_AD_LEN 11
+
+size_t keel_mac_len(keel_mac_id mac);                /* 0, 20, 32, 48 */
+int keel_cbc_supported(const keel_algs *algs, keel_aead_id enc, keel_mac_id mac);
+typedef struct keel_cbc_ctx keel_cbc_ctx;
+/* etm: RFC 7366 encrypt-then-MAC. stitched: use libcrypto's AES-CBC-HMAC cipher when it has one
+ * for this pair (MAC-then-encrypt with SHA-1 or SHA-256 only); 0 forces the generic path. */
+keel_cbc_ctx *keel_cbc_new(const keel_algs *algs, keel_aead_id enc, keel_mac_id mac, int seal,
+                           int etm, int stitched);
+int keel_cbc_set_key(keel_cbc_ctx *c, const uint8_t *mac_key, const uint8_t *key);
+int keel_cbc_is_stitched(const keel_cbc_ctx *c);
+/* Bytes a sealed record of len plaintext bytes takes: IV, content, MAC, minimal padding. */
+size_t keel_cbc_sealed_len(const keel_cbc_ctx *c, size_t len);
+/* Seals len bytes of in (not overlapping out) into out (keel_cbc_sealed_len bytes). ad is
+ * seq_num || type || version. A fresh random explicit IV per record. */
+int keel_cbc_seal(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], const uint8_t *in, size_t len,
+                  uint8_t *out);
+/* Whether len bytes can be a record of this context at all (a multiple of the block, long enough
+ * for IV, MAC and one padding byte): the record engine refuses the rest before any work. */
+int keel_cbc_len_ok(const keel_cbc_ctx *c, size_t len);
+/* Opens buf[0..len) in place (len passed keel_cbc_len_ok); the content is buf[*off .. *off+*plen).
+ * 0 on a bad MAC or bad padding alike, with the same work done (no ERR: the record layer decides). */
+int keel_cbc_open(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], uint8_t *buf, size_t len,
+                  size_t *off, size_t *plen);
+/* Test hook (tests/unit/record_cbc.c): the bytes the last keel_cbc_open fed to the MAC, and the
+ * bytes it fed to the dummy hash to even out the compression-function calls; 0, 0 on the stitched
+ * path, whose constant-time check is libcrypto's. */
+void keel_cbc_last_work(const keel_cbc_ctx *c, size_t *mac_bytes, size_t *dummy_bytes);
+void keel_cbc_free(keel_cbc_ctx *c);
 
 /* ---- hashes, transcript (hash.c) ---------------------------------------------------------- */
 

@@ -14,14 +14,7 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
-    if ((c->hs = OPENSSL_zalloc(sizeof(*c->hs))) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        keel_rl_cleanup(&c->rl);
-        OPENSSL_free(c);
-        return NULL;
-    }
-    if (!keel_transcript_init(&c->hs->transcript, s->ctx->algs)) {
-        OPENSSL_free(c->hs);
+    if ((c->hs = keel_hs_new(s)) == NULL) {
         keel_rl_cleanup(&c->rl);
         OPENSSL_free(c);
         return NULL;
@@ -36,6 +29,20 @@ keel_conn *keel_conn_new(SSL *s)
     else
         atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_CONNECT], 1);
     return c;
+}
+
+keel_hs *keel_hs_new(SSL *s)
+{
+    keel_hs *hs = OPENSSL_zalloc(sizeof(*hs));
+    if (hs == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    if (!keel_transcript_init(&hs->transcript, s->ctx->algs)) {
+        OPENSSL_free(hs);
+        return NULL;
+    }
+    return hs;
 }
 
 void keel_hs_free(keel_hs *hs)
@@ -94,7 +101,7 @@ void keel_info(const SSL *s, int where, int ret)
     /* SSL_CTX_sess_accept_good(3) / sess_connect_good: handshakes completed (the server's current
      * context, after any SNI switch; the client's session context, which also counts its
      * resumptions as hits). HANDSHAKE_DONE is announced once per completed handshake. */
-    if (where == SSL_CB_HANDSHAKE_DONE) {
+    if (where == SSL_CB_HANDSHAKE_DONE && !(s->conn != NULL && s->conn->no_stats)) {
         if (s->server) {
             atomic_fetch_add(&s->ctx->stats[KEEL_STAT_ACCEPT_GOOD], 1);
         } else {
@@ -143,4 +150,44 @@ void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t le
     else if (s->server ? write : !keel_tls13_allowed(&s->s))
         v = TLS1_2_VERSION;
     s->s.msg_callback(write, v, content_type, buf, len, s, s->s.msg_callback_arg);
+}
+
+/* RFC 6066 §4: codes 1..4 stand for 2^9..2^12 bytes. */
+static size_t mfl_len(uint8_t mode)
+{
+    return mode >= TLSEXT_max_fragment_length_512 && mode <= TLSEXT_max_fragment_length_4096
+        ? (size_t)512 << (mode - 1) : 0;
+}
+
+size_t keel_send_limit(const SSL *s)
+{
+    size_t max = s->s.max_send_fragment, mfl = s->conn != NULL ? mfl_len(s->conn->mfl) : 0;
+    return mfl != 0 && mfl < max ? mfl : max;
+}
+
+/* RFC 6066 §4: "the negotiated length applies for the duration of the session": both our records
+ * (keel_send_limit) and the peer's (the record layer's limit) from now on. */
+void keel_set_mfl(SSL *s, uint8_t mode)
+{
+    s->conn->mfl = mode;
+    keel_rl_set_max_plain(&s->conn->rl, mfl_len(mode));
+}
+
+/* RFC 8446 §5.4, as SSL_CTX_set_record_padding_callback(3) describes it and OpenSSL 3.0 behaves
+ * (tests/diff/fraglen.c): only records under TLS 1.3 protection; the length the callback sees and
+ * the block size rounds includes the inner content type byte; the padded record never exceeds the
+ * send limit, and one already at it gets none (the callback is not asked). */
+size_t keel_record_padding(SSL *s, uint8_t type, size_t len)
+{
+    size_t rlen = len + 1, max = keel_send_limit(s), pad = 0;
+
+    if (s->conn == NULL || s->conn->rl.wr.prot != KEEL_RL_PROT_TLS13 || rlen >= max)
+        return 0;
+    if (s->s.record_padding_cb != NULL) {
+        pad = s->s.record_padding_cb(s, type, rlen, s->s.record_padding_arg);
+    } else if (s->s.block_padding > 1) {
+        size_t rem = rlen % s->s.block_padding;
+        pad = rem == 0 ? 0 : s->s.block_padding - rem;
+    }
+    return pad > max - rlen ? max - rlen : pad;
 }

@@ -280,13 +280,16 @@ static int any_ems(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 }
 
 /* RFC 5746 §3.2: renegotiated_connection<0..255>, empty in an initial handshake; §3.4 (client) and
- * §3.6 (server): anything else is a handshake_failure. */
+ * §3.6 (server): anything else is a handshake_failure. In a renegotiation (§3.5, §3.7) it is the
+ * previous handshake's client_verify_data (ClientHello), || server_verify_data (ServerHello). */
 static int any_reneg(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
+    const keel_hs *hs = s->conn->hs;
+    size_t want = hs->reneg && hs->reneg_vd_len != 0 ? (s->server ? 12 : 24) : 0;
     keel_rd rc;
     if (!keel_rd_prefixed8(d, &rc) || !keel_rd_done(d))
         return 0;
-    if (keel_rd_left(&rc) != 0) {
+    if (keel_rd_left(&rc) != want || (want != 0 && CRYPTO_memcmp(rc.p, hs->reneg_vd, want) != 0)) {
         /* OpenSSL 3.0's client answers illegal_parameter (checked against a scripted server). */
         ERR_raise(ERR_LIB_SSL, SSL_R_RENEGOTIATION_MISMATCH);
         *alert = s->server ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_ILLEGAL_PARAMETER;
@@ -332,6 +335,38 @@ static int any_etm(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     return keel_rd_done(d); /* empty (RFC 7366 §2) */
 }
 
+/* RFC 6066 §4: one byte, a code 1..4 (2^9..2^12); any other is illegal_parameter (OpenSSL's
+ * reason). The server takes the client's value as OpenSSL's does, whatever it is set to itself;
+ * the handler decides what applies (a resumption keeps its session's). */
+static int ch_mfl(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t v;
+    if (!keel_rd_u8(d, &v) || !keel_rd_done(d))
+        return 0;
+    if (v < TLSEXT_max_fragment_length_512 || v > TLSEXT_max_fragment_length_4096) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->mfl = (uint8_t)v;
+    return 1;
+}
+
+/* RFC 6066 §4: the server echoes the value requested; anything else is illegal_parameter. */
+static int peer_mfl(SSL *s, keel_hello *h, keel_rd *d, int *alert)
+{
+    uint32_t v;
+    if (!keel_rd_u8(d, &v) || !keel_rd_done(d))
+        return 0;
+    if (v != s->s.mfl_mode) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+        *alert = SSL_AD_ILLEGAL_PARAMETER;
+        return 0;
+    }
+    h->mfl = (uint8_t)v;
+    return 1;
+}
+
 /* Extensions keel recognises but does not act on in TLS 1.3: parsed for well-formedness only. */
 static int ignore(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
@@ -358,8 +393,9 @@ static const struct {
 } exts[] = {
     { TLSEXT_TYPE_server_name, CH | EE | SH12, ch_server_name, ee_server_name,
       keel_extw_server_name },
-    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ignore, ignore, NULL },
-    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, ignore, ignore, NULL },
+    { TLSEXT_TYPE_max_fragment_length, CH | EE | SH12, ch_mfl, peer_mfl, keel_extw_mfl },
+    { TLSEXT_TYPE_status_request, CH | CR | CT | SH12, keel_ext_status_ch, keel_ext_status_peer,
+      keel_extw_status },
     { TLSEXT_TYPE_supported_groups, CH | EE, ch_groups, ignore, NULL },
     { TLSEXT_TYPE_signature_algorithms, CH | CR, ch_sigalgs, ch_sigalgs, NULL },
     { TLSEXT_TYPE_use_srtp, CH | EE | SH12, ignore, ignore, NULL },
@@ -382,7 +418,7 @@ static const struct {
     { TLSEXT_TYPE_key_share, CH | SH | HRR, ch_key_share, sh_key_share, keel_extw_key_share },
     { TLSEXT_TYPE_ec_point_formats, CH | SH12, any_ec_formats, any_ec_formats,
       keel_extw_ec_formats },
-    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm, NULL },
+    { TLSEXT_TYPE_encrypt_then_mac, CH | SH12, any_etm, any_etm, keel_extw_etm },
     { TLSEXT_TYPE_extended_master_secret, CH | SH12, any_ems, any_ems, keel_extw_ems },
     { TLSEXT_TYPE_session_ticket, CH | SH12, ch_ticket, sh_ticket, keel_extw_ticket },
     { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg, keel_extw_reneg },
@@ -398,6 +434,7 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
     keel_rd list;
 
     *alert = SSL_AD_DECODE_ERROR;
+    h->msg = msg;
     if (!keel_rd_prefixed16(block, &list) || !keel_rd_done(block)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
         return 0;
@@ -471,11 +508,12 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
 static const uint16_t order_sh[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_psk,
                                      TLSEXT_TYPE_key_share };
 static const uint16_t order_hrr[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_key_share };
-static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name,
+static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
                                      TLSEXT_TYPE_application_layer_protocol_negotiation };
 static const uint16_t order_sh12[] = {
-    TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_ec_point_formats,
-    TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_application_layer_protocol_negotiation,
+    TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
+    TLSEXT_TYPE_ec_point_formats, TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,
+    TLSEXT_TYPE_application_layer_protocol_negotiation, TLSEXT_TYPE_encrypt_then_mac,
     TLSEXT_TYPE_extended_master_secret };
 
 int keel_ext_write(SSL *s, unsigned msg, keel_wr *w)

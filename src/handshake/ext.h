@@ -35,6 +35,9 @@ typedef struct {
     int has_ticket;             /* session_ticket (RFC 5077 §3.2) */
     keel_rd ticket;             /* CH: its contents (may be empty) */
     int etm;                    /* encrypt_then_mac (RFC 7366), for CBC suites */
+    unsigned msg;               /* the message being parsed (KEEL_MSG_*), set by keel_ext_parse */
+    int cert_entry;             /* CT: the CertificateEntry's index (0: the leaf) */
+    uint8_t mfl;                /* max_fragment_length's code (RFC 6066 §4), 0 = absent */
 } keel_hello;
 
 /* tls13/ticket.c */
@@ -75,7 +78,20 @@ int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ec_formats(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg);
+int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg);
 uint32_t keel_ext_bit(uint16_t type);
+/* status.c: OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1), both roles and versions */
+int keel_status_write_ch(SSL *s, keel_wr *w);              /* 1 written or not asked, 0 error */
+int keel_ext_status_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert);
+int keel_ext_status_peer(SSL *s, keel_hello *h, keel_rd *d, int *alert);
+int keel_extw_status(SSL *s, keel_wr *w, unsigned msg);
+void keel_status_server_start(SSL *s);
+int keel_status_server(SSL *s);                            /* 0 or the alert */
+int keel_status_client_cb(SSL *s);                         /* 0 or the alert */
+int keel_status_write_entry(SSL *s, keel_wr *w);           /* the leaf's entry extensions */
+int keel12_server_write_cert_status(SSL *s);               /* 1 sent or not due, 0 error */
+int keel12_client_read_cert_status(SSL *s, keel_rd *body);
 /* Finds extension `type` in an extensions block (with its length), without judging the rest:
  * 1 with *data set, 0 if absent or the block is malformed (keel_ext_parse then reports it). */
 int keel_ext_find(keel_rd block, uint16_t type, keel_rd *data);

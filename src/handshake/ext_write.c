@@ -85,14 +85,17 @@ int keel_extw_alpn(SSL *s, keel_wr *w, unsigned msg)
     return close_ext(w, x);
 }
 
-/* RFC 5746 §3.6: an empty renegotiated_connection, when the client indicated support. */
+/* RFC 5746 §3.6: an empty renegotiated_connection, when the client indicated support; §3.7: in a
+ * renegotiation, client_verify_data || server_verify_data. */
 int keel_extw_reneg(SSL *s, keel_wr *w, unsigned msg)
 {
+    const keel_hs *hs = s->conn->hs;
     size_t x;
-    if (msg != KEEL_MSG_SH12 || !s->conn->hs->reneg_indicated)
+    if (msg != KEEL_MSG_SH12 || !hs->reneg_indicated)
         return 0;
     open_ext(w, TLSEXT_TYPE_renegotiate, &x);
-    keel_wr_u8(w, 0);
+    keel_wr_u8(w, (uint32_t)hs->reneg_vd_len);
+    keel_wr_bytes(w, hs->reneg_vd, hs->reneg_vd_len);
     return close_ext(w, x);
 }
 
@@ -116,10 +119,32 @@ int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg)
     return empty_ext(w, TLSEXT_TYPE_session_ticket);
 }
 
+/* RFC 7366 §2: only for a CBC suite (c->etm is cleared for an AEAD one). */
+int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg)
+{
+    if (msg != KEEL_MSG_SH12 || !s->conn->etm)
+        return 0;
+    return empty_ext(w, TLSEXT_TYPE_encrypt_then_mac);
+}
+
 /* RFC 7627 §5.1 */
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg)
 {
     if (msg != KEEL_MSG_SH12 || !s->conn->ems)
         return 0;
     return empty_ext(w, TLSEXT_TYPE_extended_master_secret);
+}
+
+/* RFC 6066 §4: the server's echo of the code in force — the client's on a full handshake, the
+ * session's on a resumption (as OpenSSL 3.0's server answers; tests/diff/fraglen.c). From here on
+ * the limit binds both directions: the client's next records come after this message. */
+int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg)
+{
+    size_t x;
+    if (!(msg & (KEEL_MSG_EE | KEEL_MSG_SH12)) || s->conn->mfl == 0)
+        return 0;
+    keel_set_mfl(s, s->conn->mfl);
+    open_ext(w, TLSEXT_TYPE_max_fragment_length, &x);
+    keel_wr_u8(w, s->conn->mfl);
+    return close_ext(w, x);
 }

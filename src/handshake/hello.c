@@ -61,7 +61,9 @@ int keel_client_write_hello(SSL *s)
     size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     uint16_t sigalgs[KEEL_MAX_SIGALGS];
     size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
-    int tls13 = keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
+    /* A renegotiation (tls12/reneg.c) stays at the connection's version, TLS 1.2. */
+    int reneg = c->hs->reneg;
+    int tls13 = !reneg && keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
 
     if (!tls13 && !tls12) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
@@ -104,7 +106,11 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
         return 0;
     }
-    const SSL_SESSION *ss12 = tls12 && !c->hs->hrr ? session12(s) : c->hs->sess12_offered;
+    /* SSL_renegotiate on a client asks for a new session; SSL_renegotiate_abbreviated and a
+     * server's HelloRequest offer the current one, as OpenSSL 3.0 does. */
+    int new_session = reneg && c->reneg_req == KEEL_RENEG_FULL;
+    const SSL_SESSION *ss12 = tls12 && !c->hs->hrr ? (new_session ? NULL : session12(s))
+                                                   : c->hs->sess12_offered;
     int ticket = tls12 && !(s->s.options & SSL_OP_NO_TICKET);
     if (!c->hs->hrr) {
         if (!keel_random(algs, c->client_random, 32))
@@ -145,9 +151,10 @@ int keel_client_write_hello(SSL *s)
     keel_wr_open16(&w, &m);
     for (size_t i = 0; i < nsuites; i++)
         keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
-    if (tls12) {
+    if (tls12 && !reneg) {
         /* RFC 5746 §3.3: the SCSV stands for an empty renegotiation_info, as OpenSSL's client
-         * sends it; RFC 7507 §4: TLS_FALLBACK_SCSV last, when the application asks. */
+         * sends it (§3.5: never in a renegotiation); RFC 7507 §4: TLS_FALLBACK_SCSV last, when
+         * the application asks. */
         keel_wr_u16(&w, 0x00ff);
         c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
     }
@@ -158,6 +165,14 @@ int keel_client_write_hello(SSL *s)
     keel_wr_u8(&w, 0); /* null compression */
 
     keel_wr_open16(&w, &e);
+    if (reneg && c->hs->reneg_vd_len != 0) {
+        /* RFC 5746 §3.5: renegotiated_connection = client_verify_data, first as OpenSSL orders
+         * it. */
+        ext_open(s, &w, TLSEXT_TYPE_renegotiate, &x);
+        keel_wr_u8(&w, KEEL12_VERIFY_LEN);
+        keel_wr_bytes(&w, c->hs->reneg_vd, KEEL12_VERIFY_LEN);
+        keel_wr_close(&w, x);
+    }
     if (s->hostname != NULL && !is_ip_literal(s->hostname)) { /* RFC 6066 §3 */
         ext_open(s, &w, TLSEXT_TYPE_server_name, &x);
         keel_wr_open16(&w, &m);
@@ -167,6 +182,11 @@ int keel_client_write_hello(SSL *s)
         keel_wr_bytes(&w, (const uint8_t *)s->hostname, strlen(s->hostname));
         keel_wr_close(&w, n);
         keel_wr_close(&w, m);
+        keel_wr_close(&w, x);
+    }
+    if (s->s.mfl_mode != 0) { /* RFC 6066 §4, where OpenSSL 3.0's client puts it */
+        ext_open(s, &w, TLSEXT_TYPE_max_fragment_length, &x);
+        keel_wr_u8(&w, s->s.mfl_mode);
         keel_wr_close(&w, x);
     }
     if (tls13) {
@@ -208,10 +228,20 @@ int keel_client_write_hello(SSL *s)
                 keel_wr_bytes(&w, ss12->ticket, ss12->ticket_len);
             keel_wr_close(&w, x);
         }
+        /* RFC 7366 §2: offered by default, as OpenSSL's client does, whatever the suites. */
+        if (!(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC)) {
+            ext_open(s, &w, TLSEXT_TYPE_encrypt_then_mac, &x);
+            keel_wr_close(&w, x);
+        }
         if (!(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET)) { /* RFC 7627 §5.1 */
             ext_open(s, &w, TLSEXT_TYPE_extended_master_secret, &x);
             keel_wr_close(&w, x);
         }
+    }
+    /* RFC 6066 §8, when SSL_set_tlsext_status_type asked for OCSP (status.c). */
+    if (!keel_status_write_ch(s, &w)) {
+        keel_wr_cleanup(&w);
+        return 0;
     }
     ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
     write_u16s(&w, sigalgs, nsigalgs);
@@ -397,7 +427,8 @@ static int refuse_legacy(SSL *s, const keel_hello *h)
  * §E.1): TLS 1.2 if it is at least 0x0303 and allowed. TLS 1.0/1.1 are never negotiated. */
 int keel_select_version(SSL *s, keel_hello *h)
 {
-    int tls13 = keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
+    /* A renegotiation keeps the connection's version, TLS 1.2 (tls12/reneg.c). */
+    int tls13 = !s->conn->hs->reneg && keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
 
     if (h->legacy_version <= SSL3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);

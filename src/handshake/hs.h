@@ -57,6 +57,17 @@ typedef struct keel_hs {
     int ticket12_received;
     int announce12;             /* the session made for this handshake awaits the new session callback */
     int cert12_chosen;          /* the client's certificate for the CertificateRequest is chosen */
+    /* OCSP stapling (status.c): the server staples a response / the TLS 1.2 client's ServerHello
+     * acknowledged status_request (a CertificateStatus may follow Certificate) */
+    int status_expected;
+    /* TLS 1.2 renegotiation (tls12/reneg.c, RFC 5746): this handshake runs over an established
+     * connection; we started it (SSL_renegotiate: our ClientHello / HelloRequest); it ended at
+     * once, declined with a no_renegotiation warning (or was only our HelloRequest); the
+     * previous handshake's client_verify_data || server_verify_data that renegotiation_info
+     * carries (reneg_vd_len 0: the connection had no secure renegotiation). */
+    int reneg, reneg_ours, reneg_over;
+    uint8_t reneg_vd[2 * 12];
+    size_t reneg_vd_len;
 } keel_hs;
 
 struct keel_conn {
@@ -94,11 +105,13 @@ struct keel_conn {
     keel_transcript pha_base, pha_transcript;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
+    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     size_t tickets_sent;
 
     /* TLS 1.2 (src/handshake/tls12/) */
     uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
+    int etm;                    /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
     int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
     uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;
@@ -143,7 +156,17 @@ struct keel_conn {
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
     int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
+    /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
+     * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
+     * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no
+     * handshake for the statistics (a HelloRequest, a declined renegotiation). */
+    int reneg_req;              /* KEEL_RENEG_* */
+    int hello_req_sent;
+    int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
+    long num_reneg, total_reneg;
+    int no_stats;
 };
+enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 
 /* The transcript messages are hashed into: the handshake's, or after the handshake the running
  * post-handshake authentication exchange's; NULL if neither. */
@@ -164,6 +187,7 @@ static inline int keel_u16_in(const uint16_t *v, size_t n, uint16_t x)
 /* conn.c: the connection object and the callbacks; msg.c: reassembly, the send path, alerts */
 keel_conn *keel_conn_new(SSL *s);
 void keel_conn_free(keel_conn *c);
+keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, transcript ready */
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
@@ -186,6 +210,12 @@ void keel_info_loop(SSL *s);                            /* SSL_CB_LOOP in the cu
 void keel_info_exit(SSL *s, int ret);                   /* SSL_CB_EXIT */
 void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st);        /* a write transition: LOOP, then st */
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
+/* Fragment limits (conn.c): the most plaintext one record we send may carry — max_send_fragment,
+ * or the negotiated max_fragment_length if smaller (RFC 6066 §4); the negotiated code, which also
+ * bounds what we accept; the TLS 1.3 padding for a record of `len` content bytes (RFC 8446 §5.4). */
+size_t keel_send_limit(const SSL *s);
+void keel_set_mfl(SSL *s, uint8_t mode);
+size_t keel_record_padding(SSL *s, uint8_t type, size_t len);
 int keel_read_alert(SSL *s, const keel_record *rec);
 int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 

@@ -27,7 +27,7 @@ int keel_send_alert(SSL *s, int level, int desc)
     uint8_t a[2] = { (uint8_t)level, (uint8_t)desc };
     if (s->conn == NULL || s->wbio == NULL)
         return 0;
-    if (!keel_rl_seal(&s->conn->rl, SSL3_RT_ALERT, a, 2))
+    if (!keel_rl_seal_pad(&s->conn->rl, SSL3_RT_ALERT, a, 2, keel_record_padding(s, SSL3_RT_ALERT, 2)))
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
     keel_info(s, SSL_CB_WRITE_ALERT, level << 8 | desc);
@@ -64,7 +64,7 @@ void keel_fatal(SSL *s, int alert)
 int keel_write_hs(SSL *s, keel_wr *msg)
 {
     const uint8_t *p = keel_wr_data(msg);
-    size_t len = keel_wr_len(msg), max = s->s.max_send_fragment;
+    size_t len = keel_wr_len(msg), max = keel_send_limit(s);
 
     /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
     if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
@@ -79,8 +79,10 @@ int keel_write_hs(SSL *s, keel_wr *msg)
      * post-handshake messages outside it (post-handshake authentication's messages extend the
      * copy of it pha.c keeps). */
     /* RFC 5077 §3.3: in TLS 1.2 NewSessionTicket is a handshake message, hashed for Finished. */
-    int outside = s->conn->version != TLS1_2_VERSION
-        && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE);
+    /* RFC 5246 §7.4.1.1: a HelloRequest is in no handshake's hashes. */
+    int outside = (s->conn->version != TLS1_2_VERSION
+                   && (p[0] == SSL3_MT_NEWSESSION_TICKET || p[0] == SSL3_MT_KEY_UPDATE))
+        || p[0] == SSL3_MT_HELLO_REQUEST;
     keel_transcript *t = keel_transcript_of(s->conn);
     if (!outside && t == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
@@ -90,10 +92,12 @@ int keel_write_hs(SSL *s, keel_wr *msg)
         return 0;
     keel_msg_cb(s, 1, SSL3_RT_HANDSHAKE, p, len);
     /* Handshake messages may be fragmented across records (RFC 8446 §5.1), by the fragment
-     * length in force now (SSL_set_max_send_fragment may change it mid-connection). */
+     * length in force now (SSL_set_max_send_fragment may change it mid-connection; a negotiated
+     * max_fragment_length bounds it, RFC 6066 §4). */
     for (size_t off = 0; off < len; off += max) {
         size_t n = len - off < max ? len - off : max;
-        if (!keel_rl_seal(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n))
+        if (!keel_rl_seal_pad(&s->conn->rl, SSL3_RT_HANDSHAKE, p + off, n,
+                              keel_record_padding(s, SSL3_RT_HANDSHAKE, n)))
             return 0;
     }
     return 1;
@@ -233,7 +237,11 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
     }
     switch (rec.type) {
     case SSL3_RT_APPLICATION_DATA:
-        if (in_handshake)
+        /* A renegotiating client that SSL_read drives takes the server's application data
+         * until the ServerHello (SSL_read(3): it may arrive while a renegotiation is pending),
+         * as OpenSSL 3.0's does; anywhere else in a handshake it is an unexpected record. */
+        if (in_handshake && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
+                              && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
             break;
         if (rec.len == 0) {
             keel_rl_consume(&c->rl, 0);
@@ -341,6 +349,8 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
         }
         keel_record unused;
         int r = keel_read_record(s, 1, &unused);
+        if (r == KEEL_REC_APP) /* left for SSL_read (keel_read_record's renegotiation rule) */
+            return -1;
         if (r == KEEL_REC_CCS) {
             *type = KEEL_MT_CCS;
             keel_rd_init(body, NULL, 0);

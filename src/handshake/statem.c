@@ -133,8 +133,9 @@ static int run(SSL *s)
         int held = c->hs_held;
         if ((r = keel_read_hs(s, &type, &body, &len)) <= 0)
             return r;
+        /* ... an empty HelloRequest no row takes (a renegotiation's row does, tls12/table.c) */
         if (type == SSL3_MT_HELLO_REQUEST && !s->server && keel_rd_left(&body) == 0
-                && keel_table_for(s)->skip_hello_request) {
+                && keel_table_for(s)->skip_hello_request && lookup(s, type) == NULL) {
             keel_hs_consume(s, len);
             continue;
         }

@@ -10,9 +10,13 @@
 #include <string.h>
 
 #define T13(code, name, aead, hash, bits) \
-    { name, name, 0x03000000u | (code), (code), TLS1_3_VERSION, bits, aead, hash, NID_kx_any, NID_auth_any }
+    { name, name, 0x03000000u | (code), (code), TLS1_3_VERSION, bits, aead, hash, NID_kx_any, NID_auth_any, \
+      KEEL_MAC_AEAD }
 #define T12(code, name, std, aead, hash, bits, kx, auth) \
-    { name, std, 0x03000000u | (code), (code), TLS1_2_VERSION, bits, aead, hash, kx, auth }
+    { name, std, 0x03000000u | (code), (code), TLS1_2_VERSION, bits, aead, hash, kx, auth, KEEL_MAC_AEAD }
+/* A CBC suite (RFC 5246 §6.2.3.2): enc is KEEL_CBC_AES_*, mac its HMAC. */
+#define T12C(code, name, std, enc, mac, hash, bits, kx, auth) \
+    { name, std, 0x03000000u | (code), (code), TLS1_2_VERSION, bits, enc, hash, kx, auth, mac }
 
 /* Order = the default preference order (strongest first, as OpenSSL's DEFAULT sorts them). */
 static const SSL_CIPHER table[] = {
@@ -42,6 +46,53 @@ static const SSL_CIPHER table[] = {
         KEEL_AEAD_AES_256_GCM, KEEL_HASH_SHA384, 256, NID_kx_rsa, NID_auth_rsa),
     T12(0x009C, "AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256",
         KEEL_AEAD_AES_128_GCM, KEEL_HASH_SHA256, 128, NID_kx_rsa, NID_auth_rsa),
+    /* CBC (RFC 5246 §6.2.3.2; RFC 4492 §6 and RFC 5289 §3.2 for the codes). The PRF is SHA-256
+     * for the SHA-1 MAC suites too (RFC 5246 §5), SHA-384 for the *-SHA384 ones (RFC 5289). */
+    T12C(0xC024, "ECDHE-ECDSA-AES256-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA384, KEEL_HASH_SHA384, 256, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12C(0xC028, "ECDHE-RSA-AES256-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA384, KEEL_HASH_SHA384, 256, NID_kx_ecdhe, NID_auth_rsa),
+    T12C(0xC023, "ECDHE-ECDSA-AES128-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12C(0xC027, "ECDHE-RSA-AES128-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_rsa),
+    T12C(0xC00A, "ECDHE-ECDSA-AES256-SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12C(0xC014, "ECDHE-RSA-AES256-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_rsa),
+    T12C(0xC009, "ECDHE-ECDSA-AES128-SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12C(0xC013, "ECDHE-RSA-AES128-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_rsa),
+    /* DHE-RSA and RSA key transport over CBC (RFC 5246 §A.5) */
+    T12C(0x006B, "DHE-RSA-AES256-SHA256", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 256, NID_kx_dhe, NID_auth_rsa),
+    T12C(0x0067, "DHE-RSA-AES128-SHA256", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 128, NID_kx_dhe, NID_auth_rsa),
+    T12C(0x0039, "DHE-RSA-AES256-SHA", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 256, NID_kx_dhe, NID_auth_rsa),
+    T12C(0x0033, "DHE-RSA-AES128-SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 128, NID_kx_dhe, NID_auth_rsa),
+    T12C(0x003D, "AES256-SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA256",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 256, NID_kx_rsa, NID_auth_rsa),
+    T12C(0x003C, "AES128-SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA256, KEEL_HASH_SHA256, 128, NID_kx_rsa, NID_auth_rsa),
+    T12C(0x0035, "AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA",
+         KEEL_CBC_AES_256, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 256, NID_kx_rsa, NID_auth_rsa),
+    T12C(0x002F, "AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA",
+         KEEL_CBC_AES_128, KEEL_MAC_SHA1, KEEL_HASH_SHA256, 128, NID_kx_rsa, NID_auth_rsa),
+    /* AES-CCM (RFC 7251 §2): not in DEFAULT, as in OpenSSL. */
+    T12(0xC0AD, "ECDHE-ECDSA-AES256-CCM", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+        KEEL_AEAD_AES_256_CCM, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12(0xC0AC, "ECDHE-ECDSA-AES128-CCM", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+        KEEL_AEAD_AES_128_CCM, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12(0xC0AF, "ECDHE-ECDSA-AES256-CCM8", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8",
+        KEEL_AEAD_AES_256_CCM_8, KEEL_HASH_SHA256, 256, NID_kx_ecdhe, NID_auth_ecdsa),
+    T12(0xC0AE, "ECDHE-ECDSA-AES128-CCM8", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+        KEEL_AEAD_AES_128_CCM_8, KEEL_HASH_SHA256, 128, NID_kx_ecdhe, NID_auth_ecdsa),
+    /* TLS 1.3 CCM (RFC 8446 §B.4): not in the default ciphersuites, as in OpenSSL. */
+    T13(0x1304, "TLS_AES_128_CCM_SHA256", KEEL_AEAD_AES_128_CCM, KEEL_HASH_SHA256, 128),
+    T13(0x1305, "TLS_AES_128_CCM_8_SHA256", KEEL_AEAD_AES_128_CCM_8, KEEL_HASH_SHA256, 128),
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
@@ -77,9 +128,7 @@ const char *OSSL_default_ciphersuites(void)
 const char *OSSL_default_cipher_list(void) { return "ALL:!COMPLEMENTOFDEFAULT:!eNULL"; }
 
 /* ---- TLS 1.3: SSL_CTX_set_ciphersuites(3). Unknown names are ignored; a non-empty string naming
- * no suite fails. The empty string disables TLS 1.3. The CCM suites (RFC 8446 §B.4) are known to
- * OpenSSL 3.0 but not implemented by keel: they count as named (the call succeeds, as on OpenSSL)
- * but are left out of the list. ---- */
+ * no suite fails. The empty string disables TLS 1.3. ---- */
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
 {
     const SSL_CIPHER *list[KEEL_MAX_CIPHERS];
@@ -88,9 +137,6 @@ int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
     for (const char *p = str; *p != '\0';) {
         size_t len = strcspn(p, ":");
         const SSL_CIPHER *c = keel_cipher_by_name(p, len);
-        if ((len == 22 && strncmp(p, "TLS_AES_128_CCM_SHA256", len) == 0)
-                || (len == 24 && strncmp(p, "TLS_AES_128_CCM_8_SHA256", len) == 0))
-            named++;
         if (c != NULL && c->min_tls == TLS1_3_VERSION) {
             size_t j;
             named++;
@@ -637,4 +683,56 @@ int keel_cipher_list_parse(const char *str, const SSL_CIPHER **out, size_t *n, i
         return -1;
     }
     return 1;
+}
+
+/* ---- the words of openssl-ciphers(1) -v, from the catalogue's attributes ---- */
+
+static const char *bit_word(uint32_t bits, const uint32_t *keys, const char *const *words, size_t n,
+                            const char *none)
+{
+    for (size_t i = 0; i < n; i++)
+        if (bits & keys[i])
+            return words[i];
+    return none;
+}
+
+void keel_cipher_words(const SSL_CIPHER *c, const char **version, const char **kx, const char **au,
+                       char enc[32], const char **mac)
+{
+    static const uint32_t kk[] = { K_RSA, K_DHE, K_ECDHE, K_PSK, K_RSAPSK, K_DHEPSK, K_ECDHEPSK, K_SRP };
+    static const char *const kw[] = { "RSA", "DH", "ECDH", "PSK", "RSAPSK", "DHEPSK", "ECDHEPSK", "SRP" };
+    static const uint32_t ak[] = { U_RSA, U_DSS, U_ECDSA, U_NULL, U_PSK, U_SRP };
+    static const char *const aw[] = { "RSA", "DSS", "ECDSA", "None", "PSK", "SRP" };
+    static const uint32_t ek[] = { E_AES128 | E_AES256, E_AESGCM128 | E_AESGCM256, E_AESCCM128 | E_AESCCM256,
+                                   E_AESCCM8128 | E_AESCCM8256, E_ARIAGCM128 | E_ARIAGCM256,
+                                   E_CAMELLIA128 | E_CAMELLIA256, E_CHACHA20 };
+    static const char *const ew[] = { "AES", "AESGCM", "AESCCM", "AESCCM8", "ARIAGCM", "Camellia",
+                                      "CHACHA20/POLY1305" };
+    static const uint32_t mk[] = { M_MD5, M_SHA1, M_SHA256, M_SHA384, M_AEAD };
+    static const char *const mw[] = { "MD5", "SHA1", "SHA256", "SHA384", "AEAD" };
+    const struct suite12 *e = NULL;
+    const char *ename;
+
+    for (size_t i = 0; i < NCAT && c->min_tls != TLS1_3_VERSION; i++)
+        if (strcmp(catalogue[i].name, c->name) == 0)
+            e = &catalogue[i];
+    if (e == NULL) {
+        /* TLS 1.3 suites (RFC 8446 §B.4): any key exchange and authentication. */
+        static const char *const aead[] = { "AESGCM", "AESGCM", "CHACHA20/POLY1305", "AESCCM",
+                                            "AESCCM", "AESCCM8", "AESCCM8" };
+        *version = c->min_tls == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
+        *kx = *au = "any";
+        *mac = "AEAD";
+        ename = (unsigned)c->aead < sizeof(aead) / sizeof(aead[0]) ? aead[c->aead] : "unknown";
+    } else {
+        *version = e->min_tls == SSL3_VERSION ? "SSLv3" : e->min_tls == TLS1_VERSION ? "TLSv1" : "TLSv1.2";
+        *kx = bit_word(e->kx, kk, kw, sizeof(kk) / sizeof(kk[0]), "unknown");
+        *au = bit_word(e->au, ak, aw, sizeof(ak) / sizeof(ak[0]), "unknown");
+        *mac = bit_word(e->mac, mk, mw, sizeof(mk) / sizeof(mk[0]), "unknown");
+        ename = bit_word(e->enc, ek, ew, sizeof(ek) / sizeof(ek[0]), "None");
+    }
+    if (strcmp(ename, "None") == 0)
+        snprintf(enc, 32, "None");
+    else
+        snprintf(enc, 32, "%s(%d)", ename, c->bits);
 }

@@ -31,6 +31,8 @@ struct ssl_session_st {
     uint32_t kex_group;         /* the (EC)DHE group of the handshake (encoded, not used) */
     int not_resumable;
     int ems;                    /* TLS 1.2: made with the extended master secret (RFC 7627 §5.3) */
+    uint8_t mfl_mode;           /* max_fragment_length code negotiated (RFC 6066 §4), 0 = none */
+    int etm;                    /* TLS 1.2 CBC: records were encrypt-then-MAC (RFC 7366 §3.1) */
     CRYPTO_EX_DATA ex_data;
     SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
 };

@@ -1,6 +1,8 @@
-/* Per-record AEAD protection: nonce and additional data for TLS 1.3 (RFC 8446 §5.2, §5.3) and for the
- * TLS 1.2 AEAD suites (RFC 5246 §6.2.3.3; RFC 5288 §3 for AES-GCM, RFC 7905 §2 for
- * ChaCha20-Poly1305), and the TLS 1.3 inner plaintext (content type and padding, §5.2, §5.4). */
+/* Per-record protection: nonce and additional data for TLS 1.3 (RFC 8446 §5.2, §5.3) and for the
+ * TLS 1.2 AEAD suites (RFC 5246 §6.2.3.3; RFC 5288 §3 for AES-GCM, RFC 6655 §3 for AES-CCM, RFC 7905
+ * §2 for ChaCha20-Poly1305), the TLS 1.3 inner plaintext (content type and padding, §5.2, §5.4),
+ * and the TLS 1.2 CBC records' framing (RFC 5246 §6.2.3.2, RFC 7366; the cryptography is
+ * src/crypto/cbc.c's). */
 #include "record/record_int.h"
 
 #include "common/proto.h"
@@ -67,8 +69,33 @@ static int seq_available(const keel_rl_dir *d)
     return d->seq != UINT64_MAX;
 }
 
+/* RFC 5246 §6.2.3.1: the MAC input's seq_num || type || version (the length follows, cbc.c). */
+static int ad_cbc(const keel_rl_dir *d, uint8_t type, uint16_t version, uint8_t ad[KEEL_CBC_AD_LEN])
+{
+    keel_wr w;
+
+    return keel_wr_init_fixed(&w, ad, KEEL_CBC_AD_LEN) && put_seq(&w, d->seq) && keel_wr_u8(&w, type)
+        && keel_wr_u16(&w, version);
+}
+
+/* GenericBlockCipher = IV || block-ciphered (content || MAC || padding), or with RFC 7366
+ * IV || ciphertext || MAC. */
+static int seal_cbc(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data, size_t len,
+                    uint8_t *out, size_t *out_len)
+{
+    uint8_t ad[KEEL_CBC_AD_LEN];
+    size_t flen = keel_cbc_sealed_len(d->cbc, len);
+
+    if (!put_header(out, type, version, flen) || !ad_cbc(d, type, version, ad)
+            || !keel_cbc_seal(d->cbc, ad, data, len, out + KEEL_RL_HEADER_LEN))
+        return 0;
+    *out_len = KEEL_RL_HEADER_LEN + flen;
+    d->seq++;
+    return 1;
+}
+
 int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
-                        size_t len, uint8_t *out, size_t *out_len)
+                        size_t len, size_t pad, uint8_t *out, size_t *out_len)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
     uint8_t *frag = out + KEEL_RL_HEADER_LEN;
@@ -92,26 +119,29 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
     }
 
     if (d->prot == KEEL_RL_PROT_TLS13) {
-        /* §5.2: TLSInnerPlaintext = content || type (no padding sent); the outer record is
+        /* §5.2: TLSInnerPlaintext = content || type || zeros[pad] (§5.4); the outer record is
          * application_data / 0x0303 and the header itself is the additional data. */
-        size_t inner = len + 1;
+        size_t inner = len + 1 + pad, tl = keel_aead_tag_len(d->aead_id);
 
-        if (!put_header(out, KEEL_CT_APPLICATION_DATA, KEEL_VERSION_TLS12, inner + KEEL_AEAD_TAG_LEN))
+        if (!put_header(out, KEEL_CT_APPLICATION_DATA, KEEL_VERSION_TLS12, inner + tl))
             return 0;
         if (len > 0)
             memcpy(frag, data, len);
         frag[len] = type;
+        memset(frag + len + 1, 0, pad);
         xor_nonce(d, nonce);
         if (!keel_aead_seal(d->aead, nonce, out, KEEL_RL_HEADER_LEN, frag, inner, frag))
             return 0;
-        *out_len = KEEL_RL_HEADER_LEN + inner + KEEL_AEAD_TAG_LEN;
+        *out_len = KEEL_RL_HEADER_LEN + inner + tl;
         d->seq++;
         return 1;
     }
+    if (d->prot == KEEL_RL_PROT_TLS12_CBC)
+        return seal_cbc(d, type, version, data, len, out, out_len);
 
     /* TLS 1.2 GenericAEADCipher = nonce_explicit || aead-ciphered content (RFC 5246 §6.2.3.3). */
     explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
-    if (!put_header(out, type, version, explicit_len + len + KEEL_AEAD_TAG_LEN)
+    if (!put_header(out, type, version, explicit_len + len + keel_aead_tag_len(d->aead_id))
             || !aad12(d, type, version, len, aad))
         return 0;
     if (explicit_len > 0) {
@@ -128,7 +158,7 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
     }
     if (!keel_aead_seal(d->aead, nonce, aad, AAD12_LEN, data, len, frag + explicit_len))
         return 0;
-    *out_len = KEEL_RL_HEADER_LEN + explicit_len + len + KEEL_AEAD_TAG_LEN;
+    *out_len = KEEL_RL_HEADER_LEN + explicit_len + len + keel_aead_tag_len(d->aead_id);
     d->seq++;
     return 1;
 }
@@ -145,14 +175,14 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN];
     uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
-    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen;
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen, tl = keel_aead_tag_len(d->aead_id);
 
     /* Too short to hold a tag: cannot be authentic (§5.2 "decryption fails"). */
-    if (flen < KEEL_AEAD_TAG_LEN)
+    if (flen < tl)
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     /* §5.4: the full encoded TLSInnerPlaintext (content, type and padding) is at most 2^14 + 1
      * bytes; its length is known before opening, so no decryption is spent on it. */
-    if (flen - KEEL_AEAD_TAG_LEN > KEEL_MAX_PLAINTEXT + 1)
+    if (flen - tl > KEEL_MAX_PLAINTEXT + 1)
         return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
     xor_nonce(d, nonce);
     if (!keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
@@ -161,7 +191,7 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
 
     /* §5.4: the content type is the last non-zero byte; zeros after it are padding. A plaintext of
      * only zeros has no type: unexpected_message. */
-    plen = flen - KEEL_AEAD_TAG_LEN;
+    plen = flen - tl;
     while (plen > 0 && frag[plen - 1] == 0)
         plen--;
     if (plen == 0)
@@ -182,7 +212,7 @@ static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
     size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
-    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen;
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen, tl = keel_aead_tag_len(d->aead_id);
     uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
     keel_rd hdr;
     uint32_t t, version;
@@ -190,9 +220,9 @@ static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
     keel_rd_init(&hdr, rec, KEEL_RL_HEADER_LEN);
     if (!keel_rd_u8(&hdr, &t) || !keel_rd_u16(&hdr, &version))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
-    if (flen < explicit_len + KEEL_AEAD_TAG_LEN)
+    if (flen < explicit_len + tl)
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
-    plen = flen - explicit_len - KEEL_AEAD_TAG_LEN;
+    plen = flen - explicit_len - tl;
     /* RFC 5246 §6.2.1: TLSPlaintext.length <= 2^14; an AEAD's plaintext length is known before
      * opening, so an oversized one is refused without spending the decryption. */
     if (plen > KEEL_MAX_PLAINTEXT)
@@ -205,12 +235,40 @@ static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
     }
     if (!aad12(d, (uint8_t)t, (uint16_t)version, plen, aad))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
-    if (!keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + KEEL_AEAD_TAG_LEN,
+    if (!keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
                         frag + explicit_len))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
     *type = (uint8_t)t;
     *off = KEEL_RL_HEADER_LEN + explicit_len;
+    *len = plen;
+    return 1;
+}
+
+static int open_cbc(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, size_t *off,
+                    size_t *len, int *alert)
+{
+    uint8_t ad[KEEL_CBC_AD_LEN];
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, o, plen;
+    keel_rd hdr;
+    uint32_t t, version;
+
+    keel_rd_init(&hdr, rec, KEEL_RL_HEADER_LEN);
+    if (!keel_rd_u8(&hdr, &t) || !keel_rd_u16(&hdr, &version) || !ad_cbc(d, (uint8_t)t, (uint16_t)version, ad))
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    /* Not a whole number of blocks, or too short for IV, MAC and a padding byte: cannot be
+     * authentic; refused before any decryption (the length is public). */
+    if (!keel_cbc_len_ok(d->cbc, flen))
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    /* Bad padding and bad MAC are one failure, after the same work (cbc.c). */
+    if (!keel_cbc_open(d->cbc, ad, rec + KEEL_RL_HEADER_LEN, flen, &o, &plen))
+        return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+    d->seq++;
+    /* RFC 5246 §6.2.1: TLSPlaintext.length <= 2^14, known only now. */
+    if (plen > KEEL_MAX_PLAINTEXT)
+        return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+    *type = (uint8_t)t;
+    *off = KEEL_RL_HEADER_LEN + o;
     *len = plen;
     return 1;
 }
@@ -225,5 +283,7 @@ int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *t
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, SSL_R_INVALID_SEQUENCE_NUMBER);
     if (d->prot == KEEL_RL_PROT_TLS13)
         return open13(d, rec, rec_len, type, off, len, alert);
+    if (d->prot == KEEL_RL_PROT_TLS12_CBC)
+        return open_cbc(d, rec, rec_len, type, off, len, alert);
     return open12(d, rec, rec_len, type, off, len, alert);
 }

@@ -142,7 +142,8 @@ static int check_header(keel_rl *rl, int *alert)
     /* Under TLS 1.2 protection OpenSSL 3.0 reports it as an unexpected record. */
     if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA)
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE,
-                      rl->rd.prot == KEEL_RL_PROT_TLS12 ? SSL_R_UNEXPECTED_RECORD : SSL_R_BAD_RECORD_TYPE);
+                      rl->rd.prot == KEEL_RL_PROT_TLS12 || rl->rd.prot == KEEL_RL_PROT_TLS12_CBC
+                          ? SSL_R_UNEXPECTED_RECORD : SSL_R_BAD_RECORD_TYPE);
     if (rl->rd.prot == KEEL_RL_PROT_TLS13 && type != KEEL_CT_APPLICATION_DATA
             && type != KEEL_CT_CHANGE_CIPHER_SPEC && !plain_alert(rl, type, len))
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_RECORD);
@@ -214,6 +215,11 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
      * (application data may be empty; the SSL layer limits how many it tolerates). */
     if (len == 0 && (type == KEEL_CT_HANDSHAKE || type == KEEL_CT_ALERT))
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_LENGTH);
+
+    /* RFC 6066 §4: with a negotiated maximum fragment length a longer record is record_overflow.
+     * Judged on the plaintext, after decryption, as OpenSSL 3.0 does (its reason too). */
+    if (rl->max_plain != 0 && len > rl->max_plain)
+        return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
 
     rl->rec_ready = 1;
     rl->rec_type = type;

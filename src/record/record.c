@@ -17,6 +17,7 @@ static void dir_init(keel_rl_dir *d)
 static void dir_cleanup(keel_rl_dir *d)
 {
     keel_aead_free(d->aead);   /* the EVP context cleanses its key schedule */
+    keel_cbc_free(d->cbc);
     OPENSSL_cleanse(d->iv, sizeof(d->iv));
     dir_init(d);
 }
@@ -50,6 +51,7 @@ static void drop_state(keel_rl *rl)
     rl->wcap = rl->woff = rl->wlen = 0;
     rl->seen_record = 0;
     rl->plain_alert_once = 0;
+    rl->max_plain = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -66,6 +68,11 @@ void keel_rl_reset(keel_rl *rl)
 void keel_rl_set_version(keel_rl *rl, uint16_t record_version)
 {
     rl->version = record_version;
+}
+
+void keel_rl_set_max_plain(keel_rl *rl, size_t max)
+{
+    rl->max_plain = max;
 }
 
 void keel_rl_allow_plain_alert(keel_rl *rl)
@@ -95,6 +102,8 @@ static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, con
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
+    keel_cbc_free(d->cbc);
+    d->cbc = NULL;
     if (d->aead != NULL && d->aead_id != id) {
         keel_aead_free(d->aead);
         d->aead = NULL;
@@ -132,4 +141,34 @@ int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
         return 0;
     }
     return set_key(rl, dir, KEEL_RL_PROT_TLS12, id, key, iv, iv_len);
+}
+
+int keel_rl_set_key12_cbc(keel_rl *rl, int dir, keel_aead_id enc, keel_mac_id mac, int etm,
+                          const uint8_t *mac_key, const uint8_t *key)
+{
+    keel_rl_dir *d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
+
+    if (dir != KEEL_RL_READ && dir != KEEL_RL_WRITE) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    d->prot = KEEL_RL_PROT_BROKEN;
+    if (dir == KEEL_RL_READ)
+        rl->plain_alert_once = 0;
+    OPENSSL_cleanse(d->iv, sizeof(d->iv));
+    keel_aead_free(d->aead);
+    d->aead = NULL;
+    keel_cbc_free(d->cbc);
+    /* A new context per key change (a handful per connection): the MAC mode may differ. */
+    if ((d->cbc = keel_cbc_new(rl->algs, enc, mac, dir == KEEL_RL_WRITE, etm, 1)) == NULL)
+        return 0;
+    if (mac_key == NULL || key == NULL || !keel_cbc_set_key(d->cbc, mac_key, key)) {
+        keel_cbc_free(d->cbc);
+        d->cbc = NULL;
+        return 0;
+    }
+    d->aead_id = enc;
+    d->seq = 0;
+    d->prot = KEEL_RL_PROT_TLS12_CBC;
+    return 1;
 }

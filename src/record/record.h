@@ -8,6 +8,8 @@
  * and keel_rl_flush pushes them to the BIO. Buffers are allocated on first use; with
  * release_buffers set (SSL_MODE_RELEASE_BUFFERS) each is freed as soon as it is empty.
  *
+ * TLS 1.2 CBC suites (RFC 5246 §6.2.3.2, RFC 7366) are protected through src/crypto/cbc.c.
+ *
  * Nothing here sends alerts: a record the peer got wrong makes keel_rl_read return KEEL_RL_ALERT with
  * the alert description to send, and the SSL layer sends it (GUIDE "Errors"). */
 #ifndef KEEL_RECORD_H
@@ -38,6 +40,7 @@ typedef enum {
     KEEL_RL_PROT_NONE = 0,   /* plaintext (TLSPlaintext, RFC 8446 §5.1) */
     KEEL_RL_PROT_TLS13,      /* RFC 8446 §5.2 */
     KEEL_RL_PROT_TLS12,      /* RFC 5246 §6.2.3.3 GenericAEADCipher */
+    KEEL_RL_PROT_TLS12_CBC,  /* RFC 5246 §6.2.3.2 GenericBlockCipher, or RFC 7366 encrypt-then-MAC */
     KEEL_RL_PROT_BROKEN,     /* a key change failed: refuse every record rather than fall back */
 } keel_rl_prot;
 
@@ -47,6 +50,7 @@ typedef struct {
     keel_rl_prot prot;
     keel_aead_id aead_id;
     keel_aead_ctx *aead;
+    keel_cbc_ctx *cbc;       /* KEEL_RL_PROT_TLS12_CBC; replaced at each key change */
     /* TLS 1.3: the 12-byte static write_iv (§5.3). TLS 1.2 GCM: the 4-byte implicit salt in iv[0..3]
      * (RFC 5288 §3). TLS 1.2 ChaCha20-Poly1305: the 12-byte fixed iv (RFC 7905 §2). */
     uint8_t iv[KEEL_AEAD_NONCE_LEN];
@@ -64,6 +68,9 @@ typedef struct {
     int plain_alert_once;
     int release_buffers;     /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
     int seen_record;         /* any record header read yet (the HTTP-request check is for the first) */
+    /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066
+     * §4), 0 = the protocol's 2^14. Set by the handshake layer (keel_rl_set_max_plain). */
+    size_t max_plain;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
@@ -98,10 +105,18 @@ int keel_rl_set_key13(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
  * (RFC 7905 §2). Sequence number reset to 0 (RFC 5246 §6.1, at ChangeCipherSpec). */
 int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
                       const uint8_t *iv, size_t iv_len);
+/* TLS 1.2 CBC suites (RFC 5246 §6.3): the MAC key (keel_mac_len(mac) bytes) and the encryption
+ * key (keel_aead_key_len(enc)); etm: RFC 7366 encrypt-then-MAC was negotiated. The key block's
+ * fixed IVs are not used (each record carries its IV, RFC 5246 §6.2.3.2). Sequence number 0. */
+int keel_rl_set_key12_cbc(keel_rl *rl, int dir, keel_aead_id enc, keel_mac_id mac, int etm,
+                          const uint8_t *mac_key, const uint8_t *key);
 /* legacy_record_version of the records we write while not under TLS 1.3 protection (a client may
  * use 0x0301 for its first ClientHello, RFC 8446 §5.1; TLS 1.2 records carry 0x0303). Under TLS 1.3
  * protection 0x0303 is always written. */
 void keel_rl_set_version(keel_rl *rl, uint16_t record_version);
+/* RFC 6066 §4: records received from now on carry at most `max` bytes of plaintext (after TLS 1.3
+ * padding is removed), else record_overflow; 0 restores the protocol's limit. */
+void keel_rl_set_max_plain(keel_rl *rl, size_t max);
 /* Arms the one-shot plaintext alert allowance (plain_alert_once) on the current read key. The
  * policy of when a peer may legitimately send one is the handshake layer's. */
 void keel_rl_allow_plain_alert(keel_rl *rl);
@@ -132,6 +147,10 @@ int keel_rl_has_buffered(const keel_rl *rl);
  * 1.3 protection a change_cipher_spec record is written in plaintext (RFC 8446 §5, D.4). Zero-length
  * records are allowed only for application data (RFC 8446 §5.1, RFC 5246 §6.2.1). 1 / 0. */
 int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len);
+/* The same with `pad` zero bytes of TLS 1.3 padding after the inner content type (RFC 8446 §5.4),
+ * cut so that the TLSInnerPlaintext stays within 2^14 + 1 bytes; ignored unless the write
+ * direction is under TLS 1.3 protection (how much to pad is the caller's policy). */
+int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad);
 /* Writes queued records to wbio: KEEL_RL_OK when all are written, KEEL_RL_RETRY (partial progress
  * kept), KEEL_RL_ERROR. Does not BIO_flush: the caller decides at the end of a flight. */
 int keel_rl_flush(keel_rl *rl, BIO *wbio);

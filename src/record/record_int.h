@@ -6,19 +6,21 @@
 
 #define KEEL_RL_HEADER_LEN 5                 /* type(1) legacy_version(2) length(2), RFC 8446 §5.1 */
 #define KEEL_RL_EXPLICIT_NONCE_LEN 8         /* TLS 1.2 AES-GCM record_iv_length, RFC 5288 §3 */
-/* Most a sealed record adds to its plaintext: TLS 1.2 GCM's explicit nonce and tag (24); TLS 1.3's
- * inner content type and tag (17) is less. */
-#define KEEL_RL_MAX_OVERHEAD (KEEL_RL_EXPLICIT_NONCE_LEN + KEEL_AEAD_TAG_LEN)
+/* Most a sealed record adds to its plaintext: a CBC suite's explicit IV, MAC and padding (16 +
+ * 48 + 16 with minimal padding, RFC 5246 §6.2.3.2); TLS 1.2 GCM's explicit nonce and tag (24) and
+ * TLS 1.3's inner content type and tag (17) are less. */
+#define KEEL_RL_MAX_OVERHEAD (2 * KEEL_CBC_BLOCK + KEEL_MAC_MAX_LEN)
 
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */
 int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type);
 
 /* Writes one complete record (header and fragment) for `len` bytes of `data` into out, which has
- * room for KEEL_RL_HEADER_LEN + len + KEEL_RL_MAX_OVERHEAD bytes and does not overlap data.
- * Consumes a sequence number when protected. 1 / 0 with ERR. */
+ * room for KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD bytes and does not overlap data.
+ * `pad`: TLS 1.3 padding zeros (RFC 8446 §5.4), used only under TLS 1.3 protection; the caller
+ * keeps len + 1 + pad <= 2^14 + 1. Consumes a sequence number when protected. 1 / 0 with ERR. */
 int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
-                        size_t len, uint8_t *out, size_t *out_len);
+                        size_t len, size_t pad, uint8_t *out, size_t *out_len);
 
 /* Opens the protected record rec[0..rec_len) (header included, header already validated) in place.
  * On success the plaintext is rec[*off .. *off + *len) with inner type *type. On failure returns 0

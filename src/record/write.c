@@ -59,6 +59,11 @@ static int reserve(keel_rl *rl, size_t need)
 
 int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len)
 {
+    return keel_rl_seal_pad(rl, type, data, len, 0);
+}
+
+int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad)
+{
     uint16_t version;
     size_t n;
 
@@ -77,11 +82,17 @@ int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
         return 0;
     }
-    if (!reserve(rl, KEEL_RL_HEADER_LEN + len + KEEL_RL_MAX_OVERHEAD))
+    /* RFC 8446 §5.4: padding only inside TLS 1.3 protection, and the whole TLSInnerPlaintext at
+     * most 2^14 + 1 bytes. */
+    if (!keel_rl_is_protected(&rl->wr, type) || rl->wr.prot != KEEL_RL_PROT_TLS13)
+        pad = 0;
+    else if (pad > KEEL_MAX_PLAINTEXT - len)
+        pad = KEEL_MAX_PLAINTEXT - len;
+    if (!reserve(rl, KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD))
         return 0;
     /* RFC 8446 §5.1: under TLS 1.3 every record after the first ClientHello says 0x0303. */
     version = rl->wr.prot == KEEL_RL_PROT_TLS13 ? KEEL_VERSION_TLS12 : rl->version;
-    if (!keel_rl_seal_record(&rl->wr, type, version, data, len, rl->wbuf + rl->wlen, &n)) {
+    if (!keel_rl_seal_record(&rl->wr, type, version, data, len, pad, rl->wbuf + rl->wlen, &n)) {
         release_wbuf(rl);
         return 0;
     }

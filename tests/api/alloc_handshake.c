@@ -479,6 +479,9 @@ int main(void)
     SSL_CTX *s13 = mutual_server(0, 0);
     SSL_CTX *s12 = mutual_server(TLS1_2_VERSION, 0);
     SSL_CTX *s12id = mutual_server(TLS1_2_VERSION, SSL_OP_NO_TICKET);
+    /* A CBC suite with encrypt_then_mac (issue 13): the record layer's CBC contexts. */
+    SSL_CTX *s12cbc = mutual_server(TLS1_2_VERSION, 0);
+    CHECK(s12cbc != NULL && SSL_CTX_set_cipher_list(s12cbc, "ECDHE-ECDSA-AES128-SHA256"));
     SSL_CTX *client = keel_test_client_ctx(&chain);
     CHECK(s13 != NULL && s12 != NULL && s12id != NULL && client != NULL);
     if (s13 == NULL || s12 == NULL || s12id == NULL || client == NULL)
@@ -496,6 +499,8 @@ int main(void)
     SSL_SESSION *sess12 = scenario_session();
     sctx = s12id;
     SSL_SESSION *sess12id = scenario_session();
+    sctx = s12cbc;
+    SSL_SESSION *sess12cbc = scenario_session();
     /* The thread's error queue keeps each slot's data buffer once allocated (ERR_clear_error
      * empties it, libcrypto 3.0 frees it only with the queue): fill every slot once, so that error
      * data raised in a failing run is not mistaken for a leak. */
@@ -507,6 +512,7 @@ int main(void)
     scenario("TLS 1.2 ticket", TLS1_2_VERSION, client, s12, &sess12, 1);
     /* The full handshake without a ticket differs from the one above only in not sending one. */
     scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
+    scenario("TLS 1.2 CBC", TLS1_2_VERSION, client, s12cbc, &sess12cbc, 1);
 
     /* Issue #13's TLS 1.2 key exchanges, full handshakes (a resumption has no key exchange):
      * DHE-RSA (dh_auto 2 at level 1: RFC 2409's 1024-bit group, to keep the sweep short) and RSA
@@ -543,6 +549,8 @@ int main(void)
     SSL_SESSION_free(sess13);
     SSL_SESSION_free(sess12);
     SSL_SESSION_free(sess12id);
+    SSL_SESSION_free(sess12cbc);
+    SSL_CTX_free(s12cbc);
     SSL_CTX_free(client);
     SSL_CTX_free(s13);
     SSL_CTX_free(s12);

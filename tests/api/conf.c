@@ -109,7 +109,8 @@ static void test_return_values_and_recognition(void)
     CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "-1"), 0);
     CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "3x"), 0);
     CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "1"), 2);         /* 0/1: no padding */
-    CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "512"), 0);       /* keel does not pad */
+    CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "512"), 2);
+    CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "16385"), 0);     /* more than a record */
     ERR_clear_error();
     CHECK_EQ(SSL_CONF_cmd(cc, "ChainCAFile", ca_pem), 0);
     ERR_clear_error();

@@ -371,6 +371,20 @@ static void app_replay(flight *f)
 static void app_plaintext(flight *f) { put_plain(f, 23, "hello", 5); }
 static void app_short(flight *f) { put_plain(f, 23, "\0\0\0\0\0\0\0\0\0\0", 10); }
 static void app_unknown_type(flight *f) { seal12(&f->wp, &f->out, 30, "hello", 5); }
+/* RFC 5246 §7.4.1.1: HelloRequest is empty. */
+static void app_hello_request_body(flight *f)
+{
+    static const uint8_t hr[] = { SSL3_MT_HELLO_REQUEST, 0, 0, 1, 0 };
+    seal12(&f->wp, &f->out, 22, hr, sizeof(hr));
+}
+/* A renegotiation the server accepts (SSL_OP_ALLOW_CLIENT_RENEGOTIATION): the first ClientHello
+ * again carries the SCSV, which RFC 5746 §3.7 forbids in a renegotiation, and no
+ * renegotiation_info with the client's verify_data. */
+static void allow_reneg(SSL *client, SSL *server)
+{
+    (void)client;
+    SSL_set_options(server, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+}
 static void no_reneg(SSL *client, SSL *server)
 {
     SSL_set_options(client, SSL_OP_NO_RENEGOTIATION);
@@ -576,6 +590,8 @@ static const mf_case cases[] = {
     /* after the handshake, both victims */
     { "app_s_client_hello", MF_AT_APP_S, app_client_hello, MF12_RENEG, 0, 0, no_reneg },
     { "app_c_hello_request", MF_AT_APP_C, app_hello_request, MF12_RENEG, 0, 0, no_reneg },
+    { "app_c_hello_request_body", MF_AT_APP_C, app_hello_request_body, AD(ILLEGAL_PARAMETER), R(EXCESSIVE_MESSAGE_SIZE) },
+    { "app_s_reneg_scsv", MF_AT_APP_S, app_client_hello, AD(HANDSHAKE_FAILURE), R(SCSV_RECEIVED_WHEN_RENEGOTIATING), 0, allow_reneg },
     { "app_s_key_update", MF_AT_APP_S, app_key_update, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_c_key_update", MF_AT_APP_C, app_key_update, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_s_finished", MF_AT_APP_S, app_finished, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },

@@ -484,14 +484,18 @@ static void test_info_msg(void)
     drop(cctx, sctx, c, s);
 }
 
-/* ---- record padding and max_fragment_length: keel answers with an honest failure ----
- * Record sizes are measured on the wire: the bytes a single SSL_write puts into the BIO pair. */
+/* ---- record padding (RFC 8446 §5.4) and max_fragment_length (RFC 6066 §4) ----
+ * Record sizes are measured on the wire: the bytes a single SSL_write puts into the BIO pair.
+ * tests/diff/fraglen.c holds both to OpenSSL 3.0's record lengths. */
 
-static int pad_calls;
+static int pad_calls, pad_type;
+static size_t pad_len;
 static size_t pad_cb(SSL *s, int type, size_t len, void *arg)
 {
-    (void)s; (void)len; (void)type;
+    (void)s;
     pad_calls++;
+    pad_type = type;
+    pad_len = len;
     return (size_t)*(int *)arg;
 }
 
@@ -509,18 +513,6 @@ static size_t wire_record_len(SSL *c, SSL *s, const char *data, size_t len)
     return n >= 5 ? n - 5 : 0;
 }
 
-/* The last error is keel's honest "not implemented": ERR_R_UNSUPPORTED with text "keel: ...". */
-static int honest_unsupported(void)
-{
-    const char *data = NULL;
-    int flags = 0;
-    unsigned long e = ERR_peek_last_error_data(&data, &flags);
-    int ok = ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == ERR_R_UNSUPPORTED
-        && data != NULL && (flags & ERR_TXT_STRING) && strncmp(data, "keel: ", 6) == 0;
-    ERR_clear_error();
-    return ok;
-}
-
 static void test_padding(void)
 {
     SSL_CTX *sctx = keel_test_server_ctx(&ec), *cctx = keel_test_client_ctx(&ec);
@@ -530,76 +522,119 @@ static void test_padding(void)
     CHECK(keel_test_handshake(c, s));
     /* Unpadded TLS 1.3 record: content + type byte + 16-byte tag (RFC 8446 §5.2). */
     CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 16);
-    /* KNOWN: SSL_CTX_set_block_padding(3) "pads records to a multiple of the block_size", and
-     * SSL_CTX_set_record_padding_callback(3) "returns 1 on success": keel doesn't pad records;
-     * the setters return 0 with ERR_R_UNSUPPORTED ("keel: record padding is not implemented"). */
-    CHECK_EQ(SSL_set_block_padding(c, 64), 0);
-    CHECK(honest_unsupported());
-    CHECK_EQ(SSL_set_block_padding(c, SSL3_RT_MAX_PLAIN_LENGTH + 1), 0); /* too big in any case */
-    ERR_clear_error();
-    CHECK_EQ(SSL_set_block_padding(c, 0), 1); /* "off" is what keel does */
-    CHECK_EQ(SSL_set_block_padding(c, 1), 1);
+    /* SSL_CTX_set_block_padding(3): the TLSInnerPlaintext (content and type) rounded up to a
+     * multiple of the block; the peer strips the zeros and reads the same 5 bytes. */
+    CHECK_EQ(SSL_set_block_padding(c, 64), 1);
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 64 + 16);
+    CHECK_EQ(SSL_set_block_padding(c, 3), 1);
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 6 + 16); /* 6 is a multiple of 3 already */
+    CHECK_EQ(SSL_set_block_padding(c, SSL3_RT_MAX_PLAIN_LENGTH + 1), 0); /* too big */
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 6 + 16); /* the previous size stays */
+    CHECK_EQ(SSL_set_block_padding(c, 1), 1);             /* 1: no padding */
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 16);
+    /* The callback: asked with the record type and the length with its type byte; its answer is
+     * the padding, and it wins over a block size. */
+    CHECK_EQ(SSL_set_block_padding(c, 64), 1);
     CHECK(SSL_get_record_padding_callback_arg(c) == NULL);
     pad_calls = 0;
-    CHECK_EQ(SSL_set_record_padding_callback(c, pad_cb), 0);
-    CHECK(honest_unsupported());
+    CHECK_EQ(SSL_set_record_padding_callback(c, pad_cb), 1);
     SSL_set_record_padding_callback_arg(c, &extra);
     CHECK(SSL_get_record_padding_callback_arg(c) == &extra);
-    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 16); /* still unpadded */
-    CHECK_EQ(pad_calls, 0);
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 100 + 16);
+    CHECK_EQ(pad_calls, 1);
+    CHECK_EQ(pad_type, SSL3_RT_APPLICATION_DATA);
+    CHECK_EQ(pad_len, 6);
+    /* Never past the send limit: max_send_fragment 512 caps the inner plaintext at 512. */
+    extra = 100000;
+    CHECK_EQ(SSL_set_max_send_fragment(c, 512), 1);
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 512 + 16);
+    CHECK_EQ(SSL_set_record_padding_callback(c, NULL), 1);
+    CHECK_EQ(SSL_set_block_padding(c, 0), 1);
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 16);
     drop(cctx, sctx, c, s);
 
+    /* The context's settings are inherited; TLS 1.2 records are never padded. */
+    extra = 10;
     sctx = keel_test_server_ctx(&ec);
     cctx = keel_test_client_ctx(&ec);
-    CHECK_EQ(SSL_CTX_set_block_padding(cctx, 32), 0);
-    CHECK(honest_unsupported());
-    CHECK_EQ(SSL_CTX_set_block_padding(cctx, 0), 1);
-    /* KNOWN (as above): the context's setter is void and silently ignores the callback. */
     SSL_CTX_set_record_padding_callback(cctx, pad_cb);
-    ERR_clear_error();
     CHECK(SSL_CTX_get_record_padding_callback_arg(cctx) == NULL);
     SSL_CTX_set_record_padding_callback_arg(cctx, &extra);
     CHECK(SSL_CTX_get_record_padding_callback_arg(cctx) == &extra);
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
     CHECK(SSL_get_record_padding_callback_arg(c) == &extra); /* inherited */
     CHECK(keel_test_handshake(c, s));
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 10 + 16);
+    drop(cctx, sctx, c, s);
+    sctx = keel_test_server_ctx(&ec);
+    cctx = keel_test_client_ctx(&ec);
+    CHECK_EQ(SSL_CTX_set_block_padding(cctx, 32), 1);
+    SSL_CTX_set_record_padding_callback(cctx, pad_cb);
+    CHECK(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION));
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    CHECK(keel_test_handshake(c, s));
     pad_calls = 0;
-    CHECK_EQ(wire_record_len(c, s, "hello", 5), 5 + 1 + 16);
+    /* AES-GCM: explicit nonce (8) + content + tag (16), no padding. */
+    CHECK_EQ(wire_record_len(c, s, "hello", 5), 8 + 5 + 16);
     CHECK_EQ(pad_calls, 0);
     drop(cctx, sctx, c, s);
+}
+
+/* A server's 3000-byte write arrives in records of at most `frag` bytes: their wire length. */
+static size_t wire_of_3000(SSL *s, SSL *c)
+{
+    static char big[3000];
+    char tmp[3000];
+    memset(big, 'm', sizeof(big));
+    BIO *in = SSL_get_rbio(c);
+    size_t before = BIO_ctrl_pending(in);
+    if (SSL_write(s, big, sizeof(big)) != (int)sizeof(big))
+        return 0;
+    size_t n = BIO_ctrl_pending(in) - before;
+    size_t got = 0;
+    while (got < sizeof(big)) {
+        int r = SSL_read(c, tmp, sizeof(tmp));
+        if (r <= 0 || memcmp(tmp, big, (size_t)r) != 0)
+            return 0;
+        got += (size_t)r;
+    }
+    return n;
 }
 
 static void test_max_fragment(void)
 {
     SSL_CTX *sctx = keel_test_server_ctx(&ec), *cctx = keel_test_client_ctx(&ec);
     SSL *c, *s;
-    /* KNOWN: SSL_CTX_set_tlsext_max_fragment_length(3) "return 1 on success": keel doesn't
-     * implement RFC 6066 max_fragment_length; valid codes fail with ERR_R_UNSUPPORTED, and
-     * TLSEXT_max_fragment_length_DISABLED (asking for nothing) succeeds. */
-    CHECK_EQ(SSL_CTX_set_tlsext_max_fragment_length(cctx, 5), 0); /* not a valid code */
-    ERR_clear_error();
-    CHECK_EQ(SSL_CTX_set_tlsext_max_fragment_length(cctx, TLSEXT_max_fragment_length_1024), 0);
-    CHECK(honest_unsupported());
-    CHECK_EQ(SSL_CTX_set_tlsext_max_fragment_length(cctx, TLSEXT_max_fragment_length_DISABLED), 1);
+    char tmp[8];
+    /* SSL_CTX_set_tlsext_max_fragment_length(3): codes 0..4; others refused with the reason. */
+    CHECK_EQ(SSL_CTX_set_tlsext_max_fragment_length(cctx, 5), 0);
+    CHECK_EQ(ERR_GET_REASON(ERR_get_error()), SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+    CHECK_EQ(SSL_CTX_set_tlsext_max_fragment_length(cctx, TLSEXT_max_fragment_length_1024), 1);
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
     CHECK_EQ(SSL_set_tlsext_max_fragment_length(c, 9), 0);
-    ERR_clear_error();
-    CHECK_EQ(SSL_set_tlsext_max_fragment_length(c, TLSEXT_max_fragment_length_512), 0);
-    CHECK(honest_unsupported());
+    CHECK_EQ(ERR_GET_REASON(ERR_get_error()), SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
+    CHECK(keel_test_handshake(c, s));
+    CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(s)), TLSEXT_max_fragment_length_1024);
+    CHECK_EQ(SSL_write(s, "x", 1), 1); /* the tickets go out with it */
+    CHECK_EQ(SSL_read(c, tmp, sizeof(tmp)), 1);
+    CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(c)), TLSEXT_max_fragment_length_1024);
+    /* 3000 bytes: two records of 1024 and one of 952, each + type byte + tag. */
+    CHECK_EQ(wire_of_3000(s, c), 2 * (5 + 1024 + 17) + (5 + 952 + 17));
+    CHECK_EQ(wire_of_3000(c, s), 2 * (5 + 1024 + 17) + (5 + 952 + 17));
+    /* max_send_fragment below the negotiated length still applies. */
+    CHECK_EQ(SSL_set_max_send_fragment(s, 600), 1);
+    CHECK_EQ(wire_of_3000(s, c), 5 * (5 + 600 + 17));
+    drop(cctx, sctx, c, s);
+
+    /* DISABLED asks for nothing: full-size records. */
+    sctx = keel_test_server_ctx(&ec);
+    cctx = keel_test_client_ctx(&ec);
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
     CHECK_EQ(SSL_set_tlsext_max_fragment_length(c, TLSEXT_max_fragment_length_DISABLED), 1);
     CHECK(keel_test_handshake(c, s));
     CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(s)), TLSEXT_max_fragment_length_DISABLED);
+    CHECK_EQ(wire_of_3000(s, c), 5 + 3000 + 17);
     CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(c)), TLSEXT_max_fragment_length_DISABLED);
-    /* Full-size records: 3000 bytes from the server arrive in one record. */
-    char tmp[8];
-    CHECK_EQ(SSL_write(s, "x", 1), 1); /* the tickets go out with it */
-    CHECK_EQ(SSL_read(c, tmp, sizeof(tmp)), 1);
-    CHECK_EQ(wire_record_len(s, c, "measured", 8), 8 + 1 + 16);
-    static char big[3000];
-    memset(big, 'm', sizeof(big));
-    BIO *in = SSL_get_rbio(c);
-    CHECK_EQ(SSL_write(s, big, sizeof(big)), (int)sizeof(big));
-    CHECK_EQ(BIO_ctrl_pending(in), 5 + sizeof(big) + 1 + 16);
     drop(cctx, sctx, c, s);
 }
 

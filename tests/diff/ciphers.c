@@ -9,8 +9,8 @@
  * and the probe prints the return value, the reason of the error raised, the security level
  * afterwards and the resulting SSL_CTX_get_ciphers list restricted to the suites keel implements
  * (KEEL_SUITES): same order and membership, same success/failure, on both libraries.
- * Then the TLS 1.3 grammar (SSL_CTX_set_ciphersuites(3)) for a few strings, including the CCM
- * suites keel does not implement (accepted by OpenSSL, so accepted). */
+ * Then the TLS 1.3 grammar (SSL_CTX_set_ciphersuites(3)) for a few strings, the CCM suites
+ * included. */
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <dlfcn.h>
@@ -23,6 +23,11 @@ static const char *const KEEL_SUITES[] = {
     "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
     "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
     "ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
+    "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-CCM",
+    "ECDHE-ECDSA-AES128-CCM", "ECDHE-ECDSA-AES256-CCM8", "ECDHE-ECDSA-AES128-CCM8",
+    "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256",
 };
 
 static void print_result(const char *what, int ret, STACK_OF(SSL_CIPHER) *sk, int level)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Shared helpers for the interop tests, sourced by the other scripts. Run by itself (ctest
-# interop_lib) it checks its own certificate helpers, which every other script relies on.
+# interop_lib) it checks its own certificate helpers and the retry of a peer whose port was taken,
+# which every other script relies on.
 # Environment: KEEL_BUILD (build directory holding `keel` and libssl.so.3), KEEL_SRC.
 # Peers (openssl, gnutls-*, curl) run WITHOUT LD_LIBRARY_PATH: they use the system's libssl.
 # Everything listens on 127.0.0.1 with ephemeral ports; every process is bounded by `timeout`.
@@ -167,11 +168,15 @@ start_keel_server() {
     PORT=$(awk '/^ACCEPT/{print $2; exit}' "$T/$name.out")
 }
 
-# free_port: a port nothing listens on right now (the caller retries if it is taken meanwhile).
+# free_port: a port nothing listens on right now (the caller retries if it is taken meanwhile),
+# below the kernel's ephemeral range when it can: ports in that range are also the local ports of
+# outgoing connections, which `ss -tln` does not list but bind() refuses (the server is retried).
 free_port() {
-    local p
+    local p lo=0 hi n=40000
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    [ "${lo:-0}" -gt 22000 ] && n=$((lo - 20000))
     while :; do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % n))
         if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then
             echo $p
             return
@@ -184,12 +189,20 @@ free_port() {
 _start_peer() {
     local name=$1 ready=$2
     shift 2
-    local p args a
+    local p args a hold=
+    # A FIFO as stdin is also held open here (read-write, so opening it cannot block) until a
+    # server is up: an attempt that fails (its port was taken meanwhile, or is bound by a socket
+    # that does not listen) must not be the FIFO's last reader, or the FIFO's writer dies of
+    # SIGPIPE with only a pipe-full (64 KiB) written, and the next attempt gets that much, then
+    # EOF. (The peers read their stdin only once a client has connected: no attempt consumes it.)
+    [ -p "$T/$name.in" ] && exec {hold}<>"$T/$name.in"
     for _ in 1 2 3 4 5; do
         p=$(free_port)
         args=()
         for a in "$@"; do args+=("${a//@PORT@/$p}"); done
-        if [ -e "$T/$name.in" ]; then
+        if [ -n "$hold" ]; then
+            timeout 60 "${args[@]}" <"$T/$name.in" {hold}<&- >"$T/$name.out" 2>&1 &
+        elif [ -e "$T/$name.in" ]; then
             timeout 60 "${args[@]}" <"$T/$name.in" >"$T/$name.out" 2>&1 &
         else
             timeout 60 "${args[@]}" <&7 >"$T/$name.out" 2>&1 &
@@ -201,6 +214,7 @@ _start_peer() {
             if { [ "$ready" = - ] || grep -Eq -- "$ready" "$T/$name.out" 2>/dev/null; } &&
                 ss -Htln "sport = :$p" | grep -q .; then
                 PORT=$p
+                [ -z "$hold" ] || exec {hold}<&-
                 return 0
             fi
             kill -0 "$SRV_PID" 2>/dev/null || break
@@ -209,6 +223,7 @@ _start_peer() {
         kill "$SRV_PID" 2>/dev/null
         wait "$SRV_PID" 2>/dev/null
     done
+    [ -z "$hold" ] || exec {hold}<&-
     echo "$1 did not start" >&2
     show "$T/$name.out" >&2
     PORT=0
@@ -323,5 +338,37 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start_openssl_server probe -www -cert "$T/srv-p256.pem" -key "$T/srv-p256.key" -naccept 1 &&
         [ "$PORT" -gt 0 ] && pass "openssl s_server started on port $PORT" ||
         fail "openssl s_server did not start"
+    # A server whose first port is taken is started again on another: its stdin, a FIFO fed 1 MiB,
+    # must reach the second one whole (the first must not take the feeder down with it). The
+    # port is bound by another socket without listening: `ss -tln` does not show it, as a busy
+    # machine's outgoing connections' local ports, but bind() fails.
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/squat" &
+        BG_PIDS+=($!)
+        wait_for "$T/squat" '^[0-9]+$' 10
+        squat=$(cat "$T/squat")
+        eval "real_$(declare -f free_port)"
+        # the first port offered is the bound one, then free ones (each call in its own subshell)
+        free_port() { if [ -e "$T/squat.offered" ]; then real_free_port; else : >"$T/squat.offered"; echo "$squat"; fi; }
+        digits "$T/B" 1048576
+        mkfifo "$T/retry.srv.in"
+        { cat "$T/B"; hold_until_size "$T/retry.out" 1048576 10; } >"$T/retry.srv.in" &
+        start_openssl_server retry.srv -quiet -naccept 1 -cert "$T/srv-p256.pem" -key "$T/srv-p256.key"
+        if [ -e "$T/squat.offered" ] && [ "$PORT" -gt 0 ] && [ "$PORT" != "$squat" ]; then
+            pass "a server whose first port was taken started on another"
+        else
+            fail "retry: port $PORT (the bound one: $squat, offered: $([ -e "$T/squat.offered" ] && echo yes || echo no))"
+        fi
+        # (-quiet: it reads until the server closes, at the end of the server's stdin. It sends a
+        # line: s_server may block in SSL_read once after the handshake, until data comes.)
+        echo hello | timeout 20 openssl s_client -quiet -connect 127.0.0.1:$PORT >"$T/retry.out" 2>"$T/retry.err"
+        wait_exit "$SRV_PID" 10
+        cmp -s "$T/B" "$T/retry.out" && pass "retry: the server sent its whole stdin (1 MiB)" ||
+            { fail "retry: the server sent $(stat -c %s "$T/retry.out") of 1048576 bytes"; show "$T/retry.err" "$T/retry.srv.out"; }
+        free_port() { real_free_port; }
+    else
+        fail "python3 is not installed"
+    fi
     finish
 fi

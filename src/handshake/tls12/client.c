@@ -69,23 +69,26 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     /* Only what we offered may come back (RFC 5246 §7.4.1.4); the SCSV offered renegotiation_info. */
     if (!keel_rd_done(body) && !keel_ext_parse(s, KEEL_MSG_SH12, body, h, c->hs->ext_offered, &alert))
         return alert;
-    /* RFC 5746 §3.4: a server without renegotiation_info may be vulnerable; OpenSSL 3.0 refuses
-     * it unless SSL_OP_LEGACY_SERVER_CONNECT (SSL_CTX_set_options(3), "Secure renegotiation"). */
-    if (!h->reneg && !(s->s.options & SSL_OP_LEGACY_SERVER_CONNECT)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
+    /* RFC 5746 §3.4, §3.5 (reneg.c): a server without renegotiation_info may be vulnerable. */
+    if ((alert = keel12_reneg_check_server_hello(s, h)) != 0)
+        return alert;
     /* RFC 8422 §5.2 wants uncompressed among the server's point formats; OpenSSL 3.0's client
      * does not check (a scripted server listing only compressed ones is accepted), nor does keel:
      * the points it reads are judged by keel_kex_derive anyway. */
     c->peer_ri = h->reneg;
     c->ems = h->ems; /* keel_ext_parse refused it unless we offered it */
+    /* RFC 7366 §3: a server must not accept it for an AEAD suite; OpenSSL's client then ignores
+     * it, and so does keel. */
+    c->etm = h->etm && cs->mac != KEEL_MAC_AEAD;
     c->hs->ticket_expected = h->has_ticket;
     if (c->hs->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
             && memcmp(sid->p, c->session_id, sid->len) == 0) {
         if ((alert = resume(s, cs)) != 0)
             return alert;
     }
+    /* RFC 6066 §4: the length the server echoed (peer_mfl held it to ours), else a resumed
+     * session's, which OpenSSL's client keeps too. */
+    keel_set_mfl(s, h->mfl != 0 ? h->mfl : c->resumed ? c->hs->sess12_offered->mfl_mode : 0);
     /* The server's session id names the new session (RFC 5246 §7.4.1.3). */
     memcpy(c->session_id, sid->p, sid->len);
     c->session_id_len = sid->len;
@@ -205,6 +208,10 @@ int keel12_client_read_server_done(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
+    /* The server's flight is in: OCSP stapling's callback judges the response (status.c). */
+    int alert = keel_status_client_cb(s);
+    if (alert)
+        return alert;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
@@ -279,17 +286,5 @@ int keel12_client_write_finished(SSL *s)
     keel_step(s, TLS_ST_CW_FINISHED);
     if (!keel12_write_finished(s) || !keel12_client_make_session(s))
         return SSL_AD_INTERNAL_ERROR;
-    return 0;
-}
-
-/* RFC 5246 §7.4.1.1: HelloRequest is empty; RFC 5746 §4.2 lets a client decline renegotiation
- * with a no_renegotiation warning, as OpenSSL with SSL_OP_NO_RENEGOTIATION does. */
-int keel12_client_hello_request(SSL *s, keel_rd *body)
-{
-    if (!keel_rd_done(body)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION);
     return 0;
 }

@@ -58,6 +58,8 @@ int keel12_client_make_session(SSL *s)
         ss->timeout = s->s.session_timeout;
         ss->verify_result = s->verify_result;
         ss->ems = c->ems;
+        ss->mfl_mode = c->mfl; /* RFC 6066 §4 */
+        ss->etm = c->etm;
         memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
         ss->master_key_len = KEEL12_MASTER_LEN;
         memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);

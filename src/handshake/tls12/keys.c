@@ -50,27 +50,34 @@ int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)
 
 /* RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random + client_random), split
  * into client/server MAC keys (none for AEAD), write keys, then write IVs: the 4-byte implicit
- * salt for AES-GCM (RFC 5288 §3), the 12-byte fixed IV for ChaCha20-Poly1305 (RFC 7905 §2). */
+ * salt for AES-GCM and AES-CCM (RFC 5288 §3, RFC 6655 §3), the 12-byte fixed IV for
+ * ChaCha20-Poly1305 (RFC 7905 §2), a block for CBC (part of the block, unused since TLS 1.1:
+ * every record carries its IV). A CBC suite's key goes to keel_install_key as
+ * MAC key || encryption key. */
 int keel12_change_key(SSL *s, int dir)
 {
     keel_conn *c = s->conn;
     const SSL_CIPHER *cs = c->cipher;
-    size_t klen = keel_aead_key_len(cs->aead);
-    size_t ivlen = cs->aead == KEEL_AEAD_CHACHA20_POLY1305 ? 12 : 4;
-    uint8_t seed[64], block[2 * KEEL_AEAD_MAX_KEY_LEN + 2 * KEEL_AEAD_NONCE_LEN];
+    size_t klen = keel_aead_key_len(cs->aead), mlen = keel_mac_len(cs->mac);
+    size_t ivlen = cs->mac != KEEL_MAC_AEAD ? KEEL_CBC_BLOCK
+                   : cs->aead == KEEL_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+    uint8_t seed[64], block[2 * (KEEL_MAC_MAX_LEN + KEEL_AEAD_MAX_KEY_LEN + KEEL_CBC_BLOCK)];
+    uint8_t keys[KEEL_MAC_MAX_LEN + KEEL_AEAD_MAX_KEY_LEN];
     /* The client's keys protect what the client writes. */
     int client_side = (dir == KEEL_RL_WRITE) == !c->server;
 
     randoms(c, 1, seed);
     if (!keel_tls12_prf(s->ctx->algs, cs->hash, c->master, KEEL12_MASTER_LEN, "key expansion", seed,
-                        sizeof(seed), block, 2 * klen + 2 * ivlen)) {
+                        sizeof(seed), block, 2 * mlen + 2 * klen + 2 * ivlen)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
-    const uint8_t *key = block + (client_side ? 0 : klen);
-    const uint8_t *iv = block + 2 * klen + (client_side ? 0 : ivlen);
-    int ok = keel_install_key(s, dir, key, iv, ivlen, 0);
+    memcpy(keys, block + (client_side ? 0 : mlen), mlen);
+    memcpy(keys + mlen, block + 2 * mlen + (client_side ? 0 : klen), klen);
+    const uint8_t *iv = block + 2 * mlen + 2 * klen + (client_side ? 0 : ivlen);
+    int ok = keel_install_key(s, dir, keys, iv, ivlen, 0);
     OPENSSL_cleanse(block, sizeof(block));
+    OPENSSL_cleanse(keys, sizeof(keys));
     return ok;
 }
 

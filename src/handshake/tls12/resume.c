@@ -37,6 +37,10 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
         ERR_raise(ERR_LIB_SSL, SSL_R_INCONSISTENT_EXTMS);
         return -1;
     }
+    /* RFC 7366 §3.1: a session keeps its MAC mode; a hello that would change it gets a full
+     * handshake (OpenSSL 3.0 keeps no such record and renegotiates the mode). */
+    if (!ss->etm != !(c->etm && ss->cipher->mac != KEEL_MAC_AEAD))
+        return 0;
     return !ss->ems == !c->ems;
 }
 
@@ -92,7 +96,9 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     memcpy(c->session_id, sid.p, sid.len);
     c->session_id_len = sid.len;
     c->resumed = 1;
+    c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
     c->cipher = ss->cipher;
+    c->etm = ss->etm;
     memcpy(c->master, ss->master_key, KEEL12_MASTER_LEN);
     s->verify_result = ss->verify_result;
     SSL_SESSION_free(s->session);
@@ -117,6 +123,7 @@ int keel12_server_new_session(SSL *s)
     memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
     ss->master_key_len = KEEL12_MASTER_LEN;
     ss->ems = c->ems;
+    ss->etm = c->etm;
     ss->not_resumable = c->session_id_len == 0 && !c->hs->ticket_expected;
     SSL_SESSION_free(s->session);
     s->session = ss;

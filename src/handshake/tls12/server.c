@@ -46,10 +46,19 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
+    c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
     c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
+    if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, offered(c, 0x00ff))) != 0)
+        return alert;
+    c->peer_ri = c->hs->reneg_indicated;
     /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
-     * callbacks (get_session_cb, then the servername callback, then ALPN's). */
-    if ((alert = keel12_server_try_resume(s, h, sid)) != 0)
+     * callbacks (get_session_cb, then the servername callback, then ALPN's). A renegotiation
+     * with SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION is a full handshake, and issues no
+     * ticket, as OpenSSL 3.0's (unless we asked with SSL_renegotiate_abbreviated). */
+    int fresh = c->hs->reneg && (s->s.options & SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)
+        && c->reneg_req != KEEL_RENEG_ABBREV;
+    if (!fresh && (alert = keel12_server_try_resume(s, h, sid)) != 0)
         return alert;
     c->hs->sni_received = s->hostname != NULL;
     if ((alert = keel_call_servername_cb(s)) != 0)
@@ -173,6 +182,7 @@ static int choose_suite(SSL *s)
                 && cert_for(s, order[i], sch, nsch, &ck, &scheme)
                 && keel12_server_kx_usable(s, order[i])) {
             c->cipher = order[i];
+            c->etm = c->etm && c->cipher->mac != KEEL_MAC_AEAD;
             c->certkey = ck;
             c->sigalg = scheme;
             return 1;
@@ -305,6 +315,8 @@ int keel12_server_write_hello(SSL *s)
     if (!choose_suite(s))
         return SSL_AD_HANDSHAKE_FAILURE;
     int alert = keel12_server_kx_prepare(s);
+    if (!alert)
+        alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
     if (alert)
         return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
@@ -325,7 +337,7 @@ int keel12_server_write_hello(SSL *s)
         return SSL_AD_INTERNAL_ERROR;
     if (keel12_kx_server_cert(c->cipher)) {
         keel_step(s, TLS_ST_SW_CERT);
-        if (!keel_write_certificate(s, c->certkey))
+        if (!keel_write_certificate(s, c->certkey) || !keel12_server_write_cert_status(s))
             return SSL_AD_INTERNAL_ERROR;
     }
     if (!keel12_server_write_key_exchange(s))
@@ -367,6 +379,7 @@ int keel12_server_write_finished(SSL *s)
  * [NewSessionTicket], ChangeCipherSpec, Finished; the client's CCS and Finished follow. */
 int keel12_server_write_resumed(SSL *s)
 {
+    keel_status_server(s); /* a resumption staples nothing: the request is dropped (status.c) */
     if (!make_server_random(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);

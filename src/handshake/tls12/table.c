@@ -33,6 +33,9 @@ static int server_cert(const SSL *s) { return keel12_kx_server_cert(s->conn->cip
 static int ske_allowed(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_NONE; }
 static int ske_not_due(const SSL *s) { return keel12_kx_ske(s->conn->cipher) != KEEL12_SKE_REQUIRED; }
 static int full_no_cert_ske_not_due(const SSL *s) { return full_no_cert(s) && ske_not_due(s); }
+/* RFC 6066 §8: a CertificateStatus may follow Certificate when the ServerHello acknowledged
+ * status_request; the server may still leave it out (OpenSSL 3.0's client allows that too). */
+static int status_expected(const SSL *s) { return s->conn->hs->status_expected; }
 /* The client picks its certificate as soon as it is asked (before ServerHelloDone), as OpenSSL's
  * client does, so client_cert_cb suspends in TLS_ST_CR_CERT_REQ. */
 static int cert_to_choose(const SSL *s)
@@ -40,10 +43,23 @@ static int cert_to_choose(const SSL *s)
     return s->conn->cert_requested && s->conn->hs != NULL && !s->conn->hs->cert12_chosen;
 }
 
+/* A renegotiation we start (SSL_renegotiate): the client's ClientHello, the server's
+ * HelloRequest; one the peer starts is read in TLS_ST_OK (tls12/reneg.c). */
+static int reneg_ours(const SSL *s) { return s->conn->hs->reneg_ours; }
+
 #define R(st, srv, msg, guard, fn, next) { st, srv, msg, guard, fn, NULL, next }
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }
 
 static const keel_row rows[] = {
+    /* renegotiation (RFC 5746): the client's new ClientHello (ours, or answering a HelloRequest)
+     * and the ServerHello; the server's HelloRequest and the client's new ClientHello */
+    W(TLS_ST_OK, 0, reneg_ours, keel12_client_write_reneg_hello, TLS_ST_CW_CLNT_HELLO),
+    R(TLS_ST_OK, 0, SSL3_MT_HELLO_REQUEST, NULL, keel12_client_hello_request, TLS_ST_CR_HELLO_REQ),
+    W(TLS_ST_CR_HELLO_REQ, 0, NULL, keel12_client_write_reneg_hello, TLS_ST_CW_CLNT_HELLO),
+    R(TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, NULL, keel_client_read_server_hello,
+      TLS_ST_CR_SRVR_HELLO),
+    W(TLS_ST_OK, 1, reneg_ours, keel12_server_write_hello_request, TLS_ST_SW_HELLO_REQ),
+    R(TLS_ST_OK, 1, SSL3_MT_CLIENT_HELLO, NULL, keel12_server_reneg_hello, TLS_ST_SR_CLNT_HELLO),
     /* client, full: ServerHello (TLS 1.3 table) [Certificate] [ServerKeyExchange]
      * [CertificateRequest] ServerHelloDone (which: the key exchange's guards above); our
      * flight; [NewSessionTicket] CCS Finished */
@@ -58,6 +74,15 @@ static const keel_row rows[] = {
     R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_REQUEST, ske_not_due, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),
     R(TLS_ST_CR_CERT, 0, SSL3_MT_SERVER_DONE, ske_not_due, keel12_client_read_server_done,
+      TLS_ST_CR_SRVR_DONE),
+    /* [CertificateStatus] (RFC 6066 §8), then what follows Certificate */
+    R(TLS_ST_CR_CERT, 0, SSL3_MT_CERTIFICATE_STATUS, status_expected, keel12_client_read_cert_status,
+      TLS_ST_CR_CERT_STATUS),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_SERVER_KEY_EXCHANGE, ske_allowed,
+      keel12_client_read_key_exchange, TLS_ST_CR_KEY_EXCH),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_CERTIFICATE_REQUEST, ske_not_due,
+      keel12_client_read_cert_request, TLS_ST_CR_CERT_REQ),
+    R(TLS_ST_CR_CERT_STATUS, 0, SSL3_MT_SERVER_DONE, ske_not_due, keel12_client_read_server_done,
       TLS_ST_CR_SRVR_DONE),
     R(TLS_ST_CR_KEY_EXCH, 0, SSL3_MT_CERTIFICATE_REQUEST, server_cert, keel12_client_read_cert_request,
       TLS_ST_CR_CERT_REQ),
@@ -102,10 +127,13 @@ static const keel_row rows[] = {
     R(TLS_ST_SW_FINISHED, 1, KEEL_MT_CCS, resumed, keel12_read_ccs, TLS_ST_SR_CHANGE),
 };
 
-/* Who speaks last: the server in a full handshake, the client in an abbreviated one. */
+/* Who speaks last: the server in a full handshake, the client in an abbreviated one. A
+ * HelloRequest, or a renegotiation declined, ends where it is (reneg.c). */
 static int complete(const SSL *s)
 {
     int resumed = s->conn->resumed;
+    if (s->conn->hs->reneg_over)
+        return 1;
     if (s->server)
         return s->state == (resumed ? TLS_ST_SR_FINISHED : TLS_ST_SW_FINISHED);
     return s->state == (resumed ? TLS_ST_CW_FINISHED : TLS_ST_CR_FINISHED);
@@ -114,7 +142,9 @@ static int complete(const SSL *s)
 /* The client's session is announced once the handshake is over (client.c). */
 static void finish(SSL *s)
 {
-    if (!s->server)
+    int declined = s->conn->hs->reneg_over;
+    keel12_reneg_finish(s);
+    if (!s->server && !declined)
         keel12_client_finish(s);
 }
 

@@ -79,8 +79,21 @@ int keel12_rsa_write_cke(SSL *s, keel_wr *w);
  * legacy_version set, body at the extensions block. */
 int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd *sid,
                                     uint16_t cipher, uint32_t comp, keel_rd *body);
-/* A HelloRequest after the handshake (RFC 5746 §4.2: declined with a no_renegotiation warning). */
+/* reneg.c: renegotiation (RFC 5746). Whether SSL_renegotiate asked for one that the next
+ * SSL_do_handshake / SSL_read / SSL_write starts (keel12_reneg_begin: a new handshake object, in
+ * init, state TLS_ST_OK); whether the buffered handshake message is the peer's request (a
+ * HelloRequest to a client, a ClientHello to a server) that starts one. */
+int keel12_reneg_due(const SSL *s);
+int keel12_reneg_message_due(const SSL *s);
+int keel12_reneg_begin(SSL *s, int ours);
 int keel12_client_hello_request(SSL *s, keel_rd *body);
+int keel12_client_write_reneg_hello(SSL *s);
+int keel12_reneg_check_server_hello(SSL *s, const keel_hello *h);
+int keel12_server_write_hello_request(SSL *s);
+int keel12_server_reneg_hello(SSL *s, keel_rd *body);
+int keel12_reneg_check_client_hello(SSL *s, const keel_hello *h, int scsv);
+int keel12_reneg_same_peer(SSL *s, STACK_OF(X509) *chain);
+void keel12_reneg_finish(SSL *s);
 /* client_session.c: the session of the handshake (s->session), made when the server's Finished
  * (full) or ours (abbreviated) is through; the table's finish then announces it to the new
  * session callback. */

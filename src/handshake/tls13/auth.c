@@ -1,6 +1,7 @@
 /* Messages both roles write and read in TLS 1.3: Certificate, CertificateVerify, Finished
  * (RFC 8446 §4.4), and verification of the peer's chain with libcrypto's X509_STORE_CTX. */
 #include "handshake/ext.h"
+#include "handshake/tls12/tls12.h"
 
 #include <string.h>
 
@@ -117,8 +118,13 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
                 return 0;
             }
             keel_wr_close(&w, m);
-            if (tls13)
-                keel_wr_u16(&w, 0); /* no per-certificate extensions */
+            /* Per-certificate extensions: the leaf's may staple an OCSP response (status.c). */
+            if (tls13 && !(i < 0 ? keel_status_write_entry(s, &w) : keel_wr_u16(&w, 0))) {
+                keel_chain_free(chain);
+                keel_wr_cleanup(&w);
+                ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+                return 0;
+            }
         }
     }
     keel_chain_free(chain);
@@ -163,6 +169,7 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         /* Each entry's extensions go through the extension table too (RFC 8446 §4.4.2, §4.2). */
         block.len = tls13 ? 2 + exts.len : 0;
         memset(&eh, 0, sizeof(eh));
+        eh.cert_entry = sk_X509_num(chain);
         uint32_t offered = c->hs != NULL ? c->hs->ext_offered : 0; /* none after the handshake */
         if (tls13 && !keel_ext_parse(s, KEEL_MSG_CT, &block, &eh, offered, &ext_alert)) {
             sk_X509_pop_free(chain, X509_free);
@@ -193,6 +200,10 @@ int keel_read_certificate(SSL *s, keel_rd *body)
             sk_X509_pop_free(chain, X509_free);
             return SSL_AD_INTERNAL_ERROR;
         }
+    }
+    if (!keel12_reneg_same_peer(s, chain)) { /* a renegotiation keeps the peer (tls12/reneg.c) */
+        sk_X509_pop_free(chain, X509_free);
+        return SSL_AD_CERTIFICATE_UNKNOWN;
     }
     keel_chain_free(c->peer_chain);
     c->peer_chain = chain;

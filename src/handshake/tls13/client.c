@@ -162,6 +162,10 @@ int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
     memset(&h, 0, sizeof(h));
     if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->hs->ext_offered, &alert))
         return alert;
+    /* RFC 6066 §4: the length the server echoed (peer_mfl held it to ours), else a resumed
+     * session's, which OpenSSL's client keeps too. */
+    const SSL_SESSION *psk = s->conn->resumed ? s->conn->hs->psk_offered : NULL;
+    keel_set_mfl(s, h.mfl != 0 ? h.mfl : psk != NULL ? psk->mfl_mode : 0);
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
@@ -222,7 +226,9 @@ int keel_client_read_finished(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
     int alert = keel_read_finished(s, body);
-    if (alert)
+    /* The server's flight is in: OCSP stapling's callback judges the response, on a resumption
+     * too, as OpenSSL 3.0 calls it (status.c). */
+    if (alert || (alert = keel_status_client_cb(s)) != 0)
         return alert;
     /* Application secrets over the transcript through the server's Finished (RFC 8446 §7.1). */
     if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->server_ap))

@@ -107,8 +107,12 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
         keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
         return 0;
     }
+    /* A TLS 1.2 CBC suite's key is MAC key || encryption key (keel12_change_key). */
     int ok = c->version == TLS1_3_VERSION ? keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv)
-                                          : keel_rl_set_key12(&c->rl, dir, cs->aead, key, iv, iv_len);
+             : cs->mac != KEEL_MAC_AEAD
+                 ? keel_rl_set_key12_cbc(&c->rl, dir, cs->aead, cs->mac, c->etm, key,
+                                         key + keel_mac_len(cs->mac))
+                 : keel_rl_set_key12(&c->rl, dir, cs->aead, key, iv, iv_len);
     if (!ok) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;

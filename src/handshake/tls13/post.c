@@ -28,17 +28,9 @@ int keel_post_handshake(SSL *s, int type, keel_rd *body)
 {
     keel_conn *c = s->conn;
 
-    /* TLS 1.2 has no post-handshake messages but the renegotiation requests (RFC 5246 §7.4.1.1),
-     * which keel declines: RFC 5246 §7.2.2, a no_renegotiation warning, as OpenSSL 3.0's server
-     * does by default (without SSL_OP_ALLOW_CLIENT_RENEGOTIATION). */
+    /* TLS 1.2 has no post-handshake messages: its renegotiation requests (RFC 5246 §7.4.1.1)
+     * start a new handshake before they get here (io.c, tls12/reneg.c). */
     if (c->version == TLS1_2_VERSION) {
-        if (type == SSL3_MT_HELLO_REQUEST && !s->server)
-            return keel12_client_hello_request(s, body);
-        if (type == SSL3_MT_CLIENT_HELLO && s->server) {
-            keel_set_state(s, TLS_ST_SR_CLNT_HELLO);
-            return keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION) == 0
-                ? SSL_AD_INTERNAL_ERROR : 0;
-        }
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
         return SSL_AD_UNEXPECTED_MESSAGE;
     }

@@ -336,6 +336,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         first_name = s->hostname;
         s->hostname = NULL;
     }
+    keel_status_server_start(s); /* a request counts from this hello only */
     /* A TLS 1.2 (or older) client may send no extensions at all (RFC 5246 §7.4.1.2). */
     int parsed = no_extensions || keel_ext_parse(s, KEEL_MSG_CH, body, &h, 0, &alert);
     if (c->hs->hrr) {
@@ -350,6 +351,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (!parsed)
         return alert;
+    /* RFC 6066 §4: the length this ClientHello asks for; a resumption replaces it with its
+     * session's. keel_extw_mfl makes it bind once it is answered. */
+    c->mfl = h.mfl;
     /* SSL_CTX_set_client_hello_cb(3): before anything in the hello is acted on. It may suspend
      * the handshake (KEEL_SUSPEND): the message stays buffered and is handled again. */
     if ((alert = keel_call_client_hello_cb(s, whole)) != 0)
@@ -463,6 +467,9 @@ int keel_server_write_hello(SSL *s)
     c->hs->hrr_wait = 0;
     if (!c->resumed && !choose_cert(s))
         return SSL_AD_HANDSHAKE_FAILURE; /* choose_cert raised the reason */
+    int alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
+    if (alert)
+        return alert;
     if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];

@@ -249,6 +249,7 @@ SSL_SESSION *keel_session_from_conn(SSL *s)
     ss->version = c->version;
     ss->cipher = c->cipher;
     ss->kex_group = c->group; /* recorded as OpenSSL does ([19] of the encoding) */
+    ss->mfl_mode = c->mfl;    /* RFC 6066 §4: it holds for the session's resumptions too */
     ss->timeout = s->s.session_timeout;
     ss->verify_result = s->verify_result;
     memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);
@@ -623,6 +624,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     }
     c->hs->psk_identity_len = id.len;
     c->resumed = 1;
+    c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
     s->verify_result = ss->verify_result;
     SSL_SESSION_free(s->session);
     s->session = ss;
