@@ -7,6 +7,8 @@
 #     3526's 2048-bit group for an RSA-2048 certificate): openssl's "Server Temp Key: DH, N bits"
 #     and the master key both sides print, gnutls' DHE description;
 #   - AES128-GCM-SHA256 / AES256-GCM-SHA384 with RSA key transport: no temporary key, one master key;
+#   - the CBC suites of both kinds (DHE-RSA-AES{128,256}-SHA{,256}, AES{128,256}-SHA{,256}) with
+#     openssl both ways (with encrypt_then_mac, the default) and gnutls;
 #   - a 1024-bit prime (RFC 5114's, from a server at level 0): refused by a client at security
 #     level 2 ("dh key too small"), taken at level 1, by keel's client as by OpenSSL's.
 . "$(dirname "$0")/tls12_common.inc"
@@ -23,6 +25,7 @@ DHP() { [ "$1" = auto ] || echo -dhparam "$T/$1.pem"; }
 GDH='NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA'
 GRSA='NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA'
 RSA_KX="AES128-GCM-SHA256 AES256-GCM-SHA384"
+CBC="DHE-RSA-AES128-SHA DHE-RSA-AES256-SHA DHE-RSA-AES128-SHA256 DHE-RSA-AES256-SHA256 AES128-SHA AES256-SHA AES128-SHA256 AES256-SHA256"
 
 for g in $FF auto; do
     sys_srv A-$g.srv -tls1_2 -www $(DHP $g) $C
@@ -47,6 +50,12 @@ for g in $FF auto; do
             spawn kt at-$s $PA -tls1_2 -cipher $s -CAfile "$CA" -servername localhost
         done
         spawn gc bg-rsa $PB "$GRSA"
+        for s in $CBC; do
+            spawn kc a-$s $PA -tls1_2 -cipher $s "${OV[@]}"
+            spawn sc b-$s $PB -tls1_2 -cipher $s "${OV[@]}"
+        done
+        spawn kc g-cbc $PG -tls1_2 -cipher DHE-RSA-AES128-SHA "${OV[@]}"
+        spawn gc bg-cbc $PB "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA1"
     fi
     drain
     stop_servers
@@ -94,6 +103,21 @@ done
 ok "bg-rsa: gnutls-cli -> keel (openssl s_server, RSA key transport)" @"$T/bg-rsa.cli" \
     '\(TLS1.2-X.509\)-\(RSA\)-\(AES-(128|256)-GCM\)' 'Status: The certificate is trusted' \
     @"$T/bg-rsa.page" '^New, TLSv1.2, Cipher is AES(128|256)-GCM-SHA(256|384)$'
+
+for s in $CBC; do
+    tk='^Server Temp Key: DH, 2048 bits'
+    case $s in DHE-*) ;; *) tk='!Server Temp Key' ;; esac
+    # (s_client names the version the suite was defined in: SSLv3 for the SHA-1 ones)
+    nv="^New, (TLSv1.2|SSLv3), Cipher is $s\$"
+    ok "a-$s: keel client -> openssl s_server (CBC)" @"$T/a-$s.cli" "$nv" "$tk" '^    Protocol  : TLSv1.2$' \
+        'Verify return code: 0 \(ok\)' @"$T/a-$s.page" "$nv" @"$T/a-$s.facts" '^mk agree$'
+    ok "b-$s: openssl s_client -> keel (openssl s_server, CBC)" @"$T/b-$s.cli" "$nv" "$tk" '^    Protocol  : TLSv1.2$' \
+        @"$T/b-$s.page" "$nv" @"$T/b-$s.facts" '^mk agree$'
+done
+ok "g-cbc: keel client -> gnutls-serv (DHE-RSA-AES128-SHA)" @"$T/g-cbc.cli" \
+    '^New, (TLSv1.2|SSLv3), Cipher is DHE-RSA-AES128-SHA$' '^Server Temp Key: DH' @"$T/g-cbc.page" '\(DHE-'
+ok "bg-cbc: gnutls-cli -> keel (openssl s_server, RSA key transport, AES-256-CBC SHA1)" @"$T/bg-cbc.cli" \
+    '\(TLS1.2-X.509\)-\(RSA\)-\(AES-256-CBC\)-\(SHA1\)' @"$T/bg-cbc.page" '^New, (TLSv1.2|SSLv3), Cipher is AES256-SHA$'
 
 ok "small2: keel client at level 2 refuses a 1024-bit prime, as OpenSSL's" \
     @"$T/small2.cli" 'dh key too small' '!Cipher is DHE' @"$T/small2-sys.cli" 'dh key too small' '!Cipher is DHE'
