@@ -152,6 +152,13 @@ typedef struct keel_settings {
     EVP_PKEY *dh_tmp;
     int dh_auto;
     DH *(*dh_tmp_cb)(SSL *, int, int);
+    /* Pre-shared keys (src/handshake/psk.c): TLS 1.3 external PSKs as sessions, the legacy
+     * callbacks of both versions, and the TLS 1.2 server's identity hint (owned). */
+    SSL_psk_client_cb_func psk_client_cb;
+    SSL_psk_server_cb_func psk_server_cb;
+    SSL_psk_use_session_cb_func psk_use_session_cb;
+    SSL_psk_find_session_cb_func psk_find_session_cb;
+    char *psk_identity_hint;
 } keel_settings;
 
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);

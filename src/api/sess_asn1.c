@@ -15,7 +15,7 @@
  *     kex_group [19] INTEGER OPT }        -- [1]..[19] EXPLICIT
  *
  * Written as OpenSSL 3.0 writes it: integers that are zero left out except [19], sid_ctx always
- * there. Fields keel has no use for ([0] [7] [8] [11] [12] [13] [18]) are checked for their
+ * there. Fields keel has no use for ([0] [11] [12] [13] [18]) are checked for their
  * type and skipped. An absent or zero time means now and timeout 3 seconds, as OpenSSL reads them.
  * Parsed with the bounded reader as strict DER (minimal lengths and integers, tags once each and
  * in order, nothing unknown, nothing trailing inside): anything else is SSL_R_BAD_DATA and never
@@ -153,6 +153,10 @@ int keel_session_encode(const SSL_SESSION *ss, uint8_t **out, size_t *len)
         put_int(&b, 5, (uint64_t)(int64_t)ss->verify_result, 1);
     if (ss->hostname != NULL)
         put_octets(&b, 6, (const uint8_t *)ss->hostname, strlen(ss->hostname));
+    if (ss->psk_identity_hint != NULL)
+        put_octets(&b, 7, (const uint8_t *)ss->psk_identity_hint, strlen(ss->psk_identity_hint));
+    if (ss->psk_identity != NULL)
+        put_octets(&b, 8, (const uint8_t *)ss->psk_identity, strlen(ss->psk_identity));
     if (ss->ticket_lifetime_hint != 0)
         put_int(&b, 9, ss->ticket_lifetime_hint, 0);
     if (ss->ticket_len > 0)
@@ -355,11 +359,15 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
             ss->verify_result = (long)(int64_t)v;
             break;
         case 6:
+        case 7:
+        case 8: { /* hostname, the TLS 1.2 PSK identity hint and identity: strings */
+            char **dst = n == 6 ? &ss->hostname : n == 7 ? &ss->psk_identity_hint : &ss->psk_identity;
             if (memchr(inner.p, 0, inner.len) != NULL)
                 goto bad;
-            if ((ss->hostname = OPENSSL_strndup((const char *)inner.p, inner.len)) == NULL)
+            if ((*dst = OPENSSL_strndup((const char *)inner.p, inner.len)) == NULL)
                 goto fail;
             break;
+        }
         case 9:
             /* RFC 8446 §4.6.1: a uint32; OpenSSL's field is wider, keel's is not */
             if (v > UINT32_MAX)
@@ -402,7 +410,7 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
                 goto fail;
             ss->alpn_len = inner.len;
             break;
-        default: /* typed and skipped: PSK identities, compression, SRP, app data */
+        default: /* typed and skipped: compression, SRP, app data */
             break;
         }
     }

@@ -41,6 +41,8 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     OPENSSL_free(ss->hostname);
     OPENSSL_free(ss->alpn);
     X509_free(ss->peer);
+    OPENSSL_free(ss->psk_identity);
+    OPENSSL_free(ss->psk_identity_hint);
     OPENSSL_clear_free(ss, sizeof(*ss));
 }
 

@@ -33,8 +33,10 @@ int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
             || BIO_puts(bp, "\n    Session-ID-ctx: ") <= 0 || !print_hex(bp, x->sid_ctx, x->sid_ctx_len)
             || BIO_printf(bp, "\n    %s: ", key_label) <= 0
             || !print_hex(bp, x->master_key, x->master_key_len)
-            || BIO_puts(bp, "\n    PSK identity: None\n    PSK identity hint: None\n"
-                            "    SRP username: None\n") <= 0)
+            || BIO_printf(bp, "\n    PSK identity: %s\n    PSK identity hint: %s\n",
+                          x->psk_identity != NULL ? x->psk_identity : "None",
+                          x->psk_identity_hint != NULL ? x->psk_identity_hint : "None") <= 0
+            || BIO_puts(bp, "    SRP username: None\n") <= 0)
         goto err;
     /* OpenSSL 3.0 prints neither the SNI hostname nor the ALPN protocol a session holds (checked
      * with the system's `openssl sess_id -text` on the same file): scripts compare this text. */

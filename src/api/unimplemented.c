@@ -261,33 +261,6 @@ void SSL_get0_next_proto_negotiated(const SSL *s, const unsigned char **data, un
     *len = 0;
 }
 
-/* ---- TLS 1.2 PSK suites (RFC 4279) and TLS 1.3 external PSKs ----
- * keel resumes with its own tickets only; these callbacks would never be called. */
-
-void SSL_CTX_set_psk_client_callback(SSL_CTX *ctx, SSL_psk_client_cb_func cb) {}
-void SSL_set_psk_client_callback(SSL *ssl, SSL_psk_client_cb_func cb) {}
-void SSL_CTX_set_psk_server_callback(SSL_CTX *ctx, SSL_psk_server_cb_func cb) {}
-void SSL_set_psk_server_callback(SSL *ssl, SSL_psk_server_cb_func cb) {}
-void SSL_set_psk_find_session_callback(SSL *s, SSL_psk_find_session_cb_func cb) {}
-void SSL_CTX_set_psk_find_session_callback(SSL_CTX *ctx, SSL_psk_find_session_cb_func cb) {}
-void SSL_set_psk_use_session_callback(SSL *s, SSL_psk_use_session_cb_func cb) {}
-void SSL_CTX_set_psk_use_session_callback(SSL_CTX *ctx, SSL_psk_use_session_cb_func cb) {}
-
-int SSL_CTX_use_psk_identity_hint(SSL_CTX *ctx, const char *identity_hint)
-{
-    NOT_IMPL(ERR_R_UNSUPPORTED, "PSK cipher suites");
-    return 0;
-}
-
-int SSL_use_psk_identity_hint(SSL *s, const char *identity_hint)
-{
-    NOT_IMPL(ERR_R_UNSUPPORTED, "PSK cipher suites");
-    return 0;
-}
-
-const char *SSL_get_psk_identity_hint(const SSL *s) { return NULL; }
-const char *SSL_get_psk_identity(const SSL *s) { return NULL; }
-
 /* ---- TLS 1.2 session mechanics keel does not have ---- */
 
 int SSL_set_session_secret_cb(SSL *s, tls_session_secret_cb_fn cb, void *arg)

@@ -172,6 +172,11 @@ const keel_algs *keel_algs_default(void)
 OSSL_LIB_CTX *keel_algs_libctx(const keel_algs *a) { return a->libctx; }
 const char *keel_algs_propq(const keel_algs *a) { return a->propq; }
 
+const EVP_MD *keel_hash_md(const keel_algs *a, keel_hash_id id)
+{
+    return keel_algs_md(a, id);
+}
+
 const EVP_MD *keel_algs_md(const keel_algs *a, keel_hash_id id)
 {
     if ((unsigned)id >= KEEL_NUM_HASHES || a->md[id] == NULL) {

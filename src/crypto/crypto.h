@@ -110,6 +110,9 @@ void keel_cbc_free(keel_cbc_ctx *c);
 typedef enum { KEEL_HASH_SHA256, KEEL_HASH_SHA384, KEEL_HASH_SHA512 } keel_hash_id;
 #define KEEL_HASH_MAX_LEN 64
 
+/* The table's fetched digest, as an opaque object for application callbacks that are handed one
+ * (SSL_CTX_set_psk_use_session_callback(3)'s md); NULL with a reason if absent (algs.c). */
+const EVP_MD *keel_hash_md(const keel_algs *algs, keel_hash_id id);
 size_t keel_hash_len(keel_hash_id id);                  /* 32, 48, 64 */
 int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out);
 

@@ -54,6 +54,10 @@ void keel_hs_free(keel_hs *hs)
     keel_kex_free(hs->kex);
     OPENSSL_free(hs->cookie);
     OPENSSL_free(hs->psk_identity);
+    SSL_SESSION_free(hs->ext_psk);
+    OPENSSL_free(hs->ext_psk_id);
+    OPENSSL_free(hs->psk12_identity);
+    OPENSSL_free(hs->psk12_hint);
     OPENSSL_free(hs->peer_share);
     OPENSSL_clear_free(hs->pms, hs->pms_len);
     OPENSSL_free(hs->ticket12);

@@ -182,8 +182,10 @@ static int ch_psk_modes(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     while (!keel_rd_done(&list)) {
         uint32_t mode;
         keel_rd_u8(&list, &mode);
-        if (mode == 1) /* psk_dhe_ke, the only mode keel accepts (RFC 8446 §4.2.9) */
+        if (mode == 1) /* psk_dhe_ke (RFC 8446 §4.2.9) */
             h->psk_dhe = 1;
+        else if (mode == 0) /* psk_ke: taken only with SSL_OP_ALLOW_NO_DHE_KEX (tls13/psk.c) */
+            h->psk_ke = 1;
     }
     return 1;
 }
@@ -206,11 +208,8 @@ static int sh_psk(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     uint32_t idx;
     if (!keel_rd_u16(d, &idx) || !keel_rd_done(d))
         return 0;
-    if (idx != 0) { /* keel offers one identity */
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK_IDENTITY);
-        *alert = SSL_AD_ILLEGAL_PARAMETER;
-        return 0;
-    }
+    /* Whether we offered that many identities is the client's check (tls13/psk.c). */
+    h->psk_index = (uint16_t)idx;
     h->psk_selected = 1;
     return 1;
 }

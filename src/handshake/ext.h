@@ -22,11 +22,12 @@ typedef struct {
     keel_rd share;              /* SH: the server's key_exchange */
     keel_rd alpn;               /* CH: the protocol_name_list */
     keel_rd cookie;
-    int has_psk, psk_dhe;       /* pre_shared_key present; psk_dhe_ke offered */
+    int has_psk, psk_dhe, psk_ke; /* pre_shared_key present; psk_dhe_ke / psk_ke offered */
     keel_rd psk_identities;     /* CH: the PskIdentity list */
     keel_rd psk_binders;        /* CH: the binder list */
     size_t psk_binders_block_len; /* CH: bytes of the binders list incl. its length (truncation) */
-    int psk_selected;           /* SH: the server took our PSK */
+    int psk_selected;           /* SH: the server took one of our PSKs ... */
+    uint16_t psk_index;         /* ... this one (RFC 8446 §4.2.11 selected_identity) */
     /* TLS 1.2 */
     int offers_tls12;           /* CH: supported_versions lists TLS 1.2 */
     int ems;                    /* extended_master_secret (RFC 7627) */
@@ -44,10 +45,16 @@ typedef struct {
 int keel_server_send_tickets(SSL *s);
 int keel_client_read_ticket(SSL *s, keel_rd *body);
 int keel_client_session_complete(SSL *s);
+/* tls13/psk.c: the PSK offer (resumption, then external) and its acceptance; external PSKs from
+ * the application's callbacks */
 const SSL_SESSION *keel_client_psk_session(SSL *s);
-int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss);
-int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss);
+int keel_client_write_psk(SSL *s, keel_wr *w);
+int keel_client_psk_bind(SSL *s, keel_wr *w);
 int keel_server_try_psk(SSL *s, keel_hello *h);
+int keel_client_ext_psk(SSL *s);
+int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out);
+SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert);
+int keel_server_psk_only(const SSL *s);
 /* ... shared with TLS 1.2 (tls12/server.c) */
 int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len);
 SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);

@@ -32,14 +32,14 @@ int keel_extw_versions(SSL *s, keel_wr *w, unsigned msg)
     return close_ext(w, x);
 }
 
-/* RFC 8446 §4.2.11: selected_identity; keel tries only the first. */
+/* RFC 8446 §4.2.11: selected_identity, the first of the client's that was usable. */
 int keel_extw_psk(SSL *s, keel_wr *w, unsigned msg)
 {
     size_t x;
     if (msg != KEEL_MSG_SH || !s->conn->resumed)
         return 0;
     open_ext(w, TLSEXT_TYPE_psk, &x);
-    keel_wr_u16(w, 0);
+    keel_wr_u16(w, (uint32_t)s->conn->hs->psk_index);
     return close_ext(w, x);
 }
 
@@ -48,7 +48,8 @@ int keel_extw_key_share(SSL *s, keel_wr *w, unsigned msg)
 {
     keel_conn *c = s->conn;
     size_t x, m;
-    if (!(msg & (KEEL_MSG_SH | KEEL_MSG_HRR)))
+    /* psk_ke (RFC 8446 §4.2.9): no key exchange, so no share. */
+    if (!(msg & (KEEL_MSG_SH | KEEL_MSG_HRR)) || (msg == KEEL_MSG_SH && c->hs->psk_ke))
         return 0;
     open_ext(w, TLSEXT_TYPE_key_share, &x);
     keel_wr_u16(w, c->group);

@@ -91,7 +91,8 @@ int keel_client_write_hello(SSL *s)
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
             suites[nsuites++] = s->s.ciphers13[i];
     for (size_t i = 0; tls12 && i < s->s.nciphers12; i++)
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
+        if (!keel12_psk_suite_disabled(s, s->s.ciphers12[i])
+                && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
             suites[nsuites++] = s->s.ciphers12[i];
     if (nsuites == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
@@ -254,9 +255,15 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, x);
     }
     if (tls13) {
+        /* psk_dhe_ke, and psk_ke after it with SSL_OP_ALLOW_NO_DHE_KEX (RFC 8446 §4.2.9), in
+         * OpenSSL's order. */
+        c->hs->psk_ke = (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX) != 0;
         ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
+        keel_wr_open8(&w, &m);
         keel_wr_u8(&w, 1);
-        keel_wr_u8(&w, 1); /* psk_dhe_ke */
+        if (c->hs->psk_ke)
+            keel_wr_u8(&w, 0);
+        keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
     if (c->hs->cookie != NULL) {
@@ -277,13 +284,18 @@ int keel_client_write_hello(SSL *s)
     if (psk != NULL && c->cipher != NULL && c->cipher->hash != psk->cipher->hash)
         psk = NULL;
     c->hs->psk_offered = psk;
-    if (psk != NULL)
-        keel_client_write_psk(s, &w, psk);
+    /* An external PSK from the application's callbacks (tls13/psk.c), asked for each hello. */
+    if (tls13 && !keel_client_ext_psk(s)) {
+        keel_wr_cleanup(&w);
+        return 0;
+    }
+    int offer = psk != NULL || c->hs->ext_psk != NULL;
+    if (offer)
+        keel_client_write_psk(s, &w);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
 
-    int ok = !keel_wr_failed(&w) && (psk == NULL || keel_client_psk_bind(s, &w, psk))
-        && keel_write_hs(s, &w);
+    int ok = !keel_wr_failed(&w) && (!offer || keel_client_psk_bind(s, &w)) && keel_write_hs(s, &w);
     keel_wr_cleanup(&w);
     if (!ok && ERR_peek_error() == 0)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);

@@ -45,6 +45,19 @@ typedef struct keel_hs {
     size_t cookie_len;
     uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
     size_t psk_identity_len;
+    /* TLS 1.3 external PSKs (tls13/psk.c, RFC 8446 §4.2.11). Client: the session the
+     * application's callback supplied (owned) and its identity; offered after the resumption
+     * PSK, if any. Server: which identity was accepted and whether it was an external one. */
+    SSL_SESSION *ext_psk;
+    uint8_t *ext_psk_id;
+    size_t ext_psk_id_len;
+    size_t psk_index;
+    int psk_external;
+    int psk_ke;                 /* client: psk_ke offered; server: psk_ke chosen (no key share) */
+    /* TLS 1.2 PSK suites (tls12/kx_psk.c): the identity sent / received and the server's hint,
+     * until the handshake's session takes them. */
+    char *psk12_identity;
+    char *psk12_hint;
     uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
     size_t peer_share_len;
     /* TLS 1.2 client (tls12/client.c): the premaster secret from the ServerKeyExchange until the

@@ -10,7 +10,9 @@ struct ssl_session_st {
     atomic_int refs;
     int version;
     const SSL_CIPHER *cipher;
-    uint8_t master_key[KEEL_HASH_MAX_LEN]; /* TLS 1.3: the resumption PSK; TLS 1.2: the master secret */
+    /* TLS 1.3: the resumption PSK, or an external PSK of up to PSK_MAX_PSK_LEN bytes (as
+     * SSL_SESSION_set1_master_key accepts in OpenSSL 3.0); TLS 1.2: the master secret. */
+    uint8_t master_key[PSK_MAX_PSK_LEN];
     size_t master_key_len;
     uint8_t session_id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     size_t session_id_len;
@@ -27,6 +29,8 @@ struct ssl_session_st {
     uint8_t *alpn;              /* ALPN protocol selected */
     size_t alpn_len;
     X509 *peer;                 /* the peer's certificate, if any */
+    char *psk_identity;         /* TLS 1.2 PSK suites: the client's identity (RFC 4279 §2) */
+    char *psk_identity_hint;    /* ... and the server's hint, as the client received it */
     long verify_result;
     uint32_t kex_group;         /* the (EC)DHE group of the handshake (encoded, not used) */
     int not_resumable;

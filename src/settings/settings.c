@@ -60,6 +60,7 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->verify_store = NULL;
     dst->chain_store = NULL;
     dst->dh_tmp = NULL;
+    dst->psk_identity_hint = NULL;
     dst->sec_ssl = NULL; /* the new owner sets itself */
     dst->sec_ctx = NULL;
 
@@ -73,6 +74,11 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
             goto err;
         }
+    }
+    if (src->psk_identity_hint != NULL
+            && (dst->psk_identity_hint = OPENSSL_strdup(src->psk_identity_hint)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        goto err;
     }
     if ((src->verify_store != NULL && !X509_STORE_up_ref(src->verify_store))
             || (dst->verify_store = src->verify_store, 0)
@@ -106,6 +112,8 @@ void keel_settings_free(keel_settings *s)
     s->param = NULL;
     OPENSSL_free(s->alpn);
     s->alpn = NULL;
+    OPENSSL_free(s->psk_identity_hint);
+    s->psk_identity_hint = NULL;
     s->alpn_len = 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;

@@ -469,6 +469,61 @@ static SSL_CTX *mutual_server(int max_version, uint64_t options)
     return ctx;
 }
 
+/* ---- pre-shared keys (issue #13) ---- */
+
+static unsigned int psk_client(SSL *s, const char *hint, char *id, unsigned int max_id,
+                               unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)hint, (void)max_psk;
+    snprintf(id, max_id, "client1");
+    memset(psk, 0x42, 32);
+    return 32;
+}
+
+static unsigned int psk_server(SSL *s, const char *id, unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)max_psk;
+    if (strcmp(id, "client1") != 0)
+        return 0;
+    memset(psk, 0x42, 32);
+    return 32;
+}
+
+/* TLS 1.3 with the legacy callbacks' external PSK (a PSK handshake: swept as a "resumed" one, no
+ * session offered), and TLS 1.2 PSK-AES128-GCM-SHA256 with an identity hint (a full one). */
+static void psk_scenarios(SSL_CTX *s13, SSL_CTX *s12)
+{
+    SSL_CTX *c13 = keel_test_client_ctx(&chain), *c12 = keel_test_client_ctx(&chain);
+    CHECK(c13 != NULL && c12 != NULL);
+    if (c13 == NULL || c12 == NULL)
+        return;
+    SSL_CTX_set_psk_client_callback(c13, psk_client);
+    SSL_CTX_set_psk_client_callback(c12, psk_client);
+    SSL_CTX_set_psk_server_callback(s13, psk_server);
+    SSL_CTX_set_psk_server_callback(s12, psk_server);
+    CHECK(SSL_CTX_set_ciphersuites(c13, "TLS_AES_128_GCM_SHA256")); /* the PSK's hash */
+    CHECK(SSL_CTX_set_cipher_list(c12, "PSK-AES128-GCM-SHA256"));
+    CHECK(SSL_CTX_use_psk_identity_hint(s12, "alloc-hint"));
+    cctx = c13;
+    sctx = s13;
+    proto = "TLS 1.3 external PSK";
+    proto_version = TLS1_3_VERSION;
+    SSL_SESSION *none = NULL;
+    CHECK(run(CLIENT, 0, NULL, NULL, NULL).ok); /* warm-up */
+    for (int role = 0; role < 2; role++)
+        sweep(role, 1, &none);
+    SSL_SESSION_free(none);
+    cctx = c12;
+    sctx = s12;
+    proto = "TLS 1.2 PSK";
+    proto_version = TLS1_2_VERSION;
+    CHECK(run(CLIENT, 0, NULL, NULL, NULL).ok);
+    for (int role = 0; role < 2; role++)
+        sweep(role, 0, NULL);
+    SSL_CTX_free(c13);
+    SSL_CTX_free(c12);
+}
+
 int main(void)
 {
     CHECK(CRYPTO_set_mem_functions(t_malloc, t_realloc, t_free));
@@ -513,6 +568,7 @@ int main(void)
     /* The full handshake without a ticket differs from the one above only in not sending one. */
     scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
     scenario("TLS 1.2 CBC", TLS1_2_VERSION, client, s12cbc, &sess12cbc, 1);
+    psk_scenarios(s13, s12);
 
     /* Issue #13's TLS 1.2 key exchanges, full handshakes (a resumption has no key exchange):
      * DHE-RSA (dh_auto 2 at level 1: RFC 2409's 1024-bit group, to keep the sweep short) and RSA

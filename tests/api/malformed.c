@@ -535,6 +535,30 @@ static void peer_cert_none(SSL *v) { CHECK(SSL_get0_peer_certificate(v) == NULL)
 static void hrr(SSL *c, SSL *s) { CHECK(SSL_set1_groups_list(s, "P-256:P-384")); }
 static void hrr_resume(SSL *c, SSL *s) { hrr(c, s); mf_offer_session(c); }
 
+/* An external PSK from the legacy callbacks (SHA-256, RFC 8446 §4.2.11), which the server takes. */
+static unsigned int ext_client_cb(SSL *s, const char *hint, char *id, unsigned int max_id,
+                                  unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)hint, (void)max_psk;
+    snprintf(id, max_id, "client1");
+    memset(psk, 0x5a, 32);
+    return 32;
+}
+static unsigned int ext_server_cb(SSL *s, const char *id, unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)id, (void)max_psk;
+    memset(psk, 0x5a, 32);
+    return 32;
+}
+static void ext_psk(SSL *c, SSL *s)
+{
+    SSL_set_psk_client_callback(c, ext_client_cb);
+    SSL_set_psk_server_callback(s, ext_server_cb);
+    /* the server verifies its peers: a PSK needs a session id context (OpenSSL 3.0) */
+    SSL_set_session_id_context(s, (const unsigned char *)"mf", 2);
+}
+static void hrr_ext_psk(SSL *c, SSL *s) { hrr(c, s); ext_psk(c, s); }
+
 static void ch2_with(flight *f, void (*edit)(hello *h))
 {
     hello h;
@@ -700,6 +724,10 @@ static const mf_case cases[] = {
     { "ch2_other_sni", MF_AT_CH2, ch2_other_sni, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION), 0, hrr },
     { "ch2_psk_bad_binder", MF_AT_CH2, ch2_bad_binder, AD(DECRYPT_ERROR), R(BINDER_DOES_NOT_VERIFY), 0, hrr_resume },
     { "ch2_psk_dropped", MF_AT_CH2, ch2_psk_dropped, AD(ILLEGAL_PARAMETER), R(BAD_PSK), 0, hrr_resume },
+    /* issue #13: an external PSK's binder ("ext binder", §7.1), in either ClientHello */
+    { "ch_ext_psk_bad_binder", MF_AT_CH, ch2_bad_binder, AD(DECRYPT_ERROR), R(BINDER_DOES_NOT_VERIFY), 0, ext_psk },
+    { "ch2_ext_psk_bad_binder", MF_AT_CH2, ch2_bad_binder, AD(DECRYPT_ERROR), R(BINDER_DOES_NOT_VERIFY), 0, hrr_ext_psk },
+    { "ch2_ext_psk_dropped", MF_AT_CH2, ch2_psk_dropped, AD(ILLEGAL_PARAMETER), R(BAD_PSK), 0, hrr_ext_psk },
     /* issue #11: a scheme the CertificateRequest lists but TLS 1.3 forbids in CertificateVerify */
     { "cf_cv_ecdsa_sha224", MF_AT_CF, cf_cv_sha224, AD(ILLEGAL_PARAMETER), R(WRONG_SIGNATURE_TYPE) },
 };

@@ -420,7 +420,8 @@ static void run12(const mf_case *t)
         goto done;
     }
     if (t->at == MF_AT_SF) {
-        if (!flight12_parse(&f, &sf, NULL) || f.n != 5)
+        /* Five messages with a certificate; three for a PSK suite (malformed_psk.c). */
+        if (!flight12_parse(&f, &sf, NULL) || f.n < 2)
             goto broken;
         t->craft(&f);
         VICTIM(C_, 0, NULL);

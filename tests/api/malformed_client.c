@@ -123,6 +123,32 @@ static void e_psk_unoffered(hello *h)
 }
 static void sh_psk_not_offered(flight *f) { sh_ext_with(f, e_psk_unoffered); }
 
+/* An external PSK from the legacy callbacks (SHA-256, RFC 8446 §4.2.11), which the server takes. */
+static unsigned int ext_client_cb(SSL *s, const char *hint, char *id, unsigned int max_id,
+                                  unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)hint, (void)max_psk;
+    snprintf(id, max_id, "client1");
+    memset(psk, 0x5a, 32);
+    return 32;
+}
+static unsigned int ext_server_cb(SSL *s, const char *id, unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)id, (void)max_psk;
+    memset(psk, 0x5a, 32);
+    return 32;
+}
+static void ext_psk(SSL *c, SSL *s)
+{
+    SSL_set_psk_client_callback(c, ext_client_cb);
+    SSL_set_psk_server_callback(s, ext_server_cb);
+    /* the server verifies its peers: a PSK needs a session id context (OpenSSL 3.0) */
+    SSL_set_session_id_context(s, (const unsigned char *)"mf", 2);
+}
+/* §4.2.11: the selected identity must be one the client offered (it offered one). */
+static void e_psk_index1(hello *h) { ext_set(h, TLSEXT_TYPE_psk, "\x00\x01", 2); }
+static void sh_psk_bad_index(flight *f) { sh_ext_with(f, e_psk_index1); }
+
 static void sf_ee_first(flight *f)
 {
     int i = find_msg(f, SSL3_MT_ENCRYPTED_EXTENSIONS);
@@ -537,6 +563,9 @@ static const mf_case cases[] = {
     { "sh_unknown_extension", MF_AT_SF, sh_unknown_ext, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
     { "sh_psk_not_offered", MF_AT_SF, sh_psk_not_offered, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
     { "sh_no_key_share", MF_AT_SF, sh_no_key_share, AD(MISSING_EXTENSION), R(NO_SUITABLE_KEY_SHARE) },
+    /* issue #13: an external PSK accepted; without psk_ke offered the share is still due */
+    { "sh_ext_psk_index_not_offered", MF_AT_SF, sh_psk_bad_index, AD(ILLEGAL_PARAMETER), R(BAD_PSK_IDENTITY), 0, ext_psk },
+    { "sh_ext_psk_no_key_share", MF_AT_SF, sh_no_key_share, AD(MISSING_EXTENSION), R(NO_SUITABLE_KEY_SHARE), 0, ext_psk },
     { "sh_group_not_offered", MF_AT_SF, sh_group_not_offered, AD(ILLEGAL_PARAMETER), R(BAD_KEY_SHARE) },
     { "sh_bad_x25519_share", MF_AT_SF, sh_bad_share, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_KEY_SHARE) },
     { "sf_encrypted_extensions_first", MF_AT_SF, sf_ee_first, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },

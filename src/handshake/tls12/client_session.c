@@ -69,7 +69,8 @@ int keel12_client_make_session(SSL *s)
         if (peer != NULL && X509_up_ref(peer))
             ss->peer = peer;
         if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, s->hostname)
-                || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)) {
+                || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)
+                || !keel12_psk_to_session(s, ss)) {
             SSL_SESSION_free(ss);
             return 0;
         }

@@ -34,7 +34,7 @@ typedef struct {
  * SSL_OP_CIPHER_SERVER_PREFERENCE, as OpenSSL 3.0 orders them. A client without the extension
  * shares none with us: OpenSSL 3.0 then has no ECDHE suite to offer it (checked: no shared
  * cipher), although RFC 8422 §4 would let a server assume any. */
-static int ecdhe_usable(SSL *s)
+int keel12_ecdhe_usable(SSL *s)
 {
     keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_GROUPS];
@@ -54,7 +54,7 @@ static int ecdhe_usable(SSL *s)
     return 0;
 }
 
-static int ecdhe_prepare(SSL *s)
+int keel12_ecdhe_prepare(SSL *s)
 {
     keel_conn *c = s->conn;
     keel_kex_free(c->hs->kex);
@@ -62,7 +62,7 @@ static int ecdhe_prepare(SSL *s)
 }
 
 /* ServerECDHParams: ECParameters (named_curve(3), NamedCurve) and our ECPoint<1..2^8-1>. */
-static int ecdhe_write_params(SSL *s, keel_wr *w)
+int keel12_ecdhe_write_params(SSL *s, keel_wr *w)
 {
     keel_conn *c = s->conn;
     size_t m;
@@ -155,8 +155,14 @@ static int ecdhe_write_cke(SSL *s, keel_wr *w)
 }
 
 static const keel12_kx kinds[] = {
-    { NID_kx_ecdhe, KEEL12_SKE_REQUIRED, 1, ecdhe_usable, ecdhe_prepare, ecdhe_write_params,
-      ecdhe_read_cke, ecdhe_read_ske, ecdhe_write_cke },
+    { NID_kx_ecdhe, KEEL12_SKE_REQUIRED, 1, keel12_ecdhe_usable, keel12_ecdhe_prepare,
+      keel12_ecdhe_write_params, ecdhe_read_cke, ecdhe_read_ske, ecdhe_write_cke },
+    /* kx_psk.c: RFC 4279 §2 (the hint's ServerKeyExchange is optional), RFC 5489 §2 (unsigned) */
+    { NID_kx_psk, KEEL12_SKE_OPTIONAL, 0, keel12_psk_usable, NULL, keel12_psk_write_params,
+      keel12_psk_read_cke, keel12_psk_read_ske, keel12_psk_write_cke },
+    { NID_kx_ecdhe_psk, KEEL12_SKE_REQUIRED, 0, keel12_ecdhe_psk_usable, keel12_ecdhe_prepare,
+      keel12_ecdhe_psk_write_params, keel12_ecdhe_psk_read_cke, keel12_ecdhe_psk_read_ske,
+      keel12_ecdhe_psk_write_cke },
     /* kx_dhe.c (RFC 5246 §7.4.3, §7.4.7.2) */
     { NID_kx_dhe, KEEL12_SKE_REQUIRED, 1, keel12_dhe_usable, keel12_dhe_prepare,
       keel12_dhe_write_params, keel12_dhe_read_cke, keel12_dhe_read_ske, keel12_dhe_write_cke },

@@ -125,6 +125,10 @@ int keel12_server_new_session(SSL *s)
     ss->ems = c->ems;
     ss->etm = c->etm;
     ss->not_resumable = c->session_id_len == 0 && !c->hs->ticket_expected;
+    if (!keel12_psk_to_session(s, ss)) {
+        SSL_SESSION_free(ss);
+        return 0;
+    }
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (!(sctx->session_cache_mode & SSL_SESS_CACHE_SERVER) || ss->session_id_len == 0

@@ -128,6 +128,11 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
      * OpenSSL 3.0 has no RSA suite for an RSA-PSS certificate, tests/diff/dhe12.c). */
     size_t nslots = is_ec ? 3 : cs->kx_nid == NID_kx_rsa ? 1 : 2;
 
+    if (cs->auth_nid == NID_auth_psk) { /* the key authenticates: no certificate (RFC 4279 §2) */
+        *ck = NULL;
+        *scheme = 0;
+        return 1;
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nslots; j++) {
             const keel_certkey *k = &s->s.certs[slots[j]];

@@ -74,6 +74,26 @@ int keel12_rsa_usable(SSL *s);
 int keel12_rsa_read_cke(SSL *s, keel_rd *body);
 int keel12_rsa_write_cke(SSL *s, keel_wr *w);
 
+/* kx.c's ECDHE pieces the ECDHE_PSK kind shares: the group choice, the key, ServerECDHParams */
+int keel12_ecdhe_usable(SSL *s);
+int keel12_ecdhe_prepare(SSL *s);
+int keel12_ecdhe_write_params(SSL *s, keel_wr *w);
+/* kx_psk.c: the PSK kinds' entries of the dispatch (RFC 4279, RFC 5489) */
+int keel12_psk_usable(SSL *s);
+int keel12_psk_write_params(SSL *s, keel_wr *w);
+int keel12_psk_read_cke(SSL *s, keel_rd *body);
+int keel12_psk_read_ske(SSL *s, keel_rd *body);
+int keel12_psk_write_cke(SSL *s, keel_wr *w);
+int keel12_ecdhe_psk_usable(SSL *s);
+int keel12_ecdhe_psk_write_params(SSL *s, keel_wr *w);
+int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body);
+int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body);
+int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w);
+/* The handshake's PSK identity and hint into the session made for it (1 / 0). */
+int keel12_psk_to_session(SSL *s, SSL_SESSION *ss);
+/* A PSK key exchange, which a client offers only with a psk_client_callback (as OpenSSL 3.0). */
+int keel12_psk_suite_disabled(const SSL *s, const SSL_CIPHER *cs);
+
 /* client.c: one handler per message (table.c); the ServerHello's TLS 1.2 branch, called by the
  * version-independent ServerHello handler (tls13/client.c) with the fixed fields read and h's
  * legacy_version set, body at the extensions block. */

@@ -118,18 +118,33 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
 
     memcpy(c->server_random, random, 32);
     if (h.psk_selected) {
-        const SSL_SESSION *ss = c->hs->psk_offered;
-        if (ss == NULL || ss->cipher->hash != cs->hash) {
+        const SSL_SESSION *ss = NULL;
+        if ((alert = keel_client_take_psk(s, &h, &ss)) != 0)
+            return alert;
+        if (ss->cipher->hash != cs->hash) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
         if (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len))
             return SSL_AD_INTERNAL_ERROR;
         c->resumed = 1;
-        s->verify_result = ss->verify_result;
+        /* A resumed session's verification result is the connection's; an external PSK leaves
+         * it X509_V_OK, as OpenSSL's client does. */
+        if (!c->hs->psk_external)
+            s->verify_result = ss->verify_result;
+    }
+    if (!h.has_key_share && c->resumed && c->hs->psk_ke) {
+        /* psk_ke, which we offered (RFC 8446 §4.2.9): no (EC)DHE, zeros into the schedule. */
+        keel_kex_free(c->hs->kex);
+        c->hs->kex = NULL;
+        c->group = 0;
+        int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, NULL, 0)
+            && keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs)
+            && keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs);
+        return ok ? 0 : SSL_AD_INTERNAL_ERROR;
     }
     if (!h.has_key_share) {
-        /* keel offers psk_dhe_ke only: key_share is mandatory here (RFC 8446 §4.2.8, §6.2). */
+        /* Without psk_ke, key_share is mandatory here (RFC 8446 §4.2.8, §6.2). */
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
         return SSL_AD_MISSING_EXTENSION;
     }

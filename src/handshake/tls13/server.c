@@ -12,9 +12,11 @@ extern const uint8_t keel_hrr_random[32];
  * level or callback accepts (SSL_SECOP_CIPHER_SHARED). */
 static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 {
-    const SSL_CIPHER *best = NULL;
-    size_t best_rank = SIZE_MAX, rank = 0;
+    const SSL_CIPHER *best = NULL, *best256 = NULL;
+    size_t best_rank = SIZE_MAX, best256_rank = SIZE_MAX, rank = 0;
     int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+    /* Only a legacy-callback PSK can authenticate us, and it has SHA-256 (tls13/psk.c). */
+    int want256 = keel_server_psk_only(s);
 
     while (!keel_rd_done(&suites)) {
         uint32_t code;
@@ -27,10 +29,15 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
                 best_rank = r;
                 best = s->s.ciphers13[i];
             }
+            if (want256 && r < best256_rank && s->s.ciphers13[i]->hash == KEEL_HASH_SHA256
+                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
+                best256_rank = r;
+                best256 = s->s.ciphers13[i];
+            }
         }
         rank++;
     }
-    return best;
+    return best256 != NULL ? best256 : best;
 }
 
 /* Group: among the groups both sides support, in our preference order, the first for which the
@@ -372,10 +379,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SIGALGS_EXTENSION);
         return SSL_AD_MISSING_EXTENSION;
     }
-    if (!h.has_key_share || c->npeer_groups == 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
-        return SSL_AD_MISSING_EXTENSION;
-    }
+    /* Without key_share or supported_groups only psk_ke could proceed (RFC 8446 §9.2): decided
+     * once the PSK is known. */
+    int no_groups = !h.has_key_share || c->npeer_groups == 0;
     if (c->hs->hrr) {
         if ((alert = check_second_hello(s, &h, sid)) != 0)
             return alert;
@@ -396,12 +402,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SHARED_CIPHER);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    uint16_t group;
-    keel_rd share;
-    if (!choose_group(s, &h, &group, &share)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
-        return SSL_AD_HANDSHAKE_FAILURE;
-    }
+    uint16_t group = 0;
+    keel_rd share = { NULL, 0 };
+    int have_group = !no_groups && choose_group(s, &h, &group, &share);
     if (c->cipher == NULL) {
         c->cipher = cs;
         if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
@@ -409,14 +412,30 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_INTERNAL_ERROR;
     }
     c->version = h.version;
-    c->group = group;
-    /* Both hellos: ClientHello 2's PSK offer is checked again (ticket.c). */
+    /* Both hellos: ClientHello 2's PSK offer is checked again (psk.c). */
     if ((alert = keel_server_try_psk(s, &h)) != 0)
         return alert;
+    /* psk_ke (RFC 8446 §4.2.9), as OpenSSL 3.0 chooses it: allowed (SSL_OP_ALLOW_NO_DHE_KEX) and
+     * offered, and either psk_dhe_ke was not or no group is shared at all (else a share or a
+     * HelloRetryRequest for one). */
+    c->hs->psk_ke = c->resumed && h.psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX)
+        && (!h.psk_dhe || !have_group);
+    if (!c->hs->psk_ke && !have_group) {
+        if (no_groups) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
+            return SSL_AD_MISSING_EXTENSION;
+        }
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_KEY_SHARE);
+        return SSL_AD_HANDSHAKE_FAILURE;
+    }
+    c->group = c->hs->psk_ke ? 0 : group;
     OPENSSL_free(c->hs->peer_share);
     c->hs->peer_share = NULL;
     c->hs->peer_share_len = 0;
-    if (share.p == NULL) {
+    if (c->hs->psk_ke) {
+        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
+            return alert;
+    } else if (share.p == NULL) {
         /* No usable share: the write step asks for one (RFC 8446 §4.1.4), at most once. */
         if (c->hs->hrr) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
@@ -453,7 +472,7 @@ int keel_server_write_hello(SSL *s)
             return SSL_AD_INTERNAL_ERROR;
         }
     }
-    if (c->hs->peer_share == NULL) {
+    if (c->hs->peer_share == NULL && !c->hs->psk_ke) {
         /* ClientHello 1 is already in the transcript; §4.4.1 replaces it with its hash. */
         c->hs->hrr = 1;
         c->hs->hrr_wait = 1;
@@ -470,13 +489,17 @@ int keel_server_write_hello(SSL *s)
     int alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
     if (alert)
         return alert;
-    if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
-        return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len = sizeof(shared);
-    int ok = keel_kex_derive(c->hs->kex, c->hs->peer_share, c->hs->peer_share_len, shared, &shared_len);
-    if (ok)
-        keel_conn_keep_tmp_keys(c, c->hs->peer_share, c->hs->peer_share_len);
+    size_t shared_len = 0;
+    int ok = 1;
+    if (!c->hs->psk_ke) { /* psk_ke: no key exchange, zeros into the schedule (§7.1) */
+        if ((c->hs->kex = keel_kex_new(s->ctx->algs, c->group)) == NULL)
+            return SSL_AD_INTERNAL_ERROR;
+        shared_len = sizeof(shared);
+        ok = keel_kex_derive(c->hs->kex, c->hs->peer_share, c->hs->peer_share_len, shared, &shared_len);
+        if (ok)
+            keel_conn_keep_tmp_keys(c, c->hs->peer_share, c->hs->peer_share_len);
+    }
     OPENSSL_free(c->hs->peer_share);
     c->hs->peer_share = NULL;
     c->hs->peer_share_len = 0;
@@ -484,7 +507,7 @@ int keel_server_write_hello(SSL *s)
         return SSL_AD_ILLEGAL_PARAMETER;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!keel_random(s->ctx->algs, c->server_random, 32) || !write_server_hello(s, 0)
-            || !keel_hs_derive_handshake(s, shared, shared_len)) {
+            || !keel_hs_derive_handshake(s, c->hs->psk_ke ? NULL : shared, shared_len)) {
         OPENSSL_cleanse(shared, sizeof(shared));
         return SSL_AD_INTERNAL_ERROR;
     }

@@ -1,6 +1,6 @@
-/* TLS 1.3 resumption (RFC 8446 §4.6.1, §4.2.11): the server's NewSessionTicket, stateless ticket
- * sealing, the client's session from a ticket, the client's PSK offer and the server's acceptance
- * with binder verification. */
+/* TLS 1.3 resumption (RFC 8446 §4.6.1): the server's NewSessionTicket, stateless ticket sealing,
+ * the client's session from a ticket, the server cache's lookup. The PSK offer and acceptance
+ * (§4.2.11) are psk.c's. */
 #include "handshake/ext.h"
 #include "proto/session.h"
 
@@ -294,6 +294,10 @@ int keel_server_send_tickets(SSL *s)
         keel_wr w;
         int ok = ss != NULL;
 
+        /* After a PSK handshake the ticket's session inherits the verification result of the
+         * session it used (an external PSK's included), as OpenSSL's derive from it. */
+        if (ok && c->resumed && s->session != NULL)
+            ss->verify_result = s->session->verify_result;
         if (s->state != TLS_ST_OK) {
             /* In a handshake (or after post-handshake authentication) each ticket is a state of
              * the info callback's, as in OpenSSL; the handshake is reported done before the
@@ -421,9 +425,13 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
         return 0; /* "discard the ticket immediately" */
     if ((ss = keel_session_from_conn(s)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    if (c->resumed && s->session != NULL && s->session->peer != NULL && ss->peer == NULL) {
-        X509_up_ref(s->session->peer);
-        ss->peer = s->session->peer;
+    if (c->resumed && s->session != NULL) {
+        /* The resumed (or external PSK's) session's peer and verification result carry over, as
+         * OpenSSL's client derives the new session from it. */
+        if (s->session->peer != NULL && ss->peer == NULL) {
+            X509_up_ref(s->session->peer);
+            ss->peer = s->session->peer;
+        }
         ss->verify_result = s->session->verify_result;
     }
     ss->ticket_lifetime_hint = lifetime;
@@ -447,74 +455,7 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
     return 0;
 }
 
-/* ---- PSK offer (client) ---- */
-
-/* The session the client may offer: TLS 1.3, a ticket, resumable (SSL_SESSION_is_resumable(3): not
- * forgotten after a fatal alert), unexpired, a suite of its hash enabled. */
-const SSL_SESSION *keel_client_psk_session(SSL *s)
-{
-    SSL_SESSION *ss = s->session;
-    time_t now = time(NULL);
-
-    if (ss == NULL || ss->version != TLS1_3_VERSION || ss->ticket == NULL || ss->cipher == NULL
-            || ss->not_resumable || ss->master_key_len == 0 || keel_session_expired(ss, now)
-            || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
-        return NULL;
-    for (size_t i = 0; i < s->s.nciphers13; i++)
-        if (s->s.ciphers13[i]->hash == ss->cipher->hash)
-            return ss;
-    return NULL;
-}
-
-/* The pre_shared_key extension, last in the ClientHello (§4.2.11): one identity and a binder
- * placeholder that keel_client_psk_bind fills in once the message is complete. */
-int keel_client_write_psk(SSL *s, keel_wr *w, const SSL_SESSION *ss)
-{
-    size_t x, ids, binders, b;
-    uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
-    size_t hl = keel_hash_len(ss->cipher->hash);
-
-    s->conn->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
-    keel_wr_u16(w, TLSEXT_TYPE_psk);
-    keel_wr_open16(w, &x);
-    keel_wr_open16(w, &ids);
-    keel_wr_open16(w, &b);
-    keel_wr_bytes(w, ss->ticket, ss->ticket_len);
-    keel_wr_close(w, b);
-    keel_wr_u32(w, age);
-    keel_wr_close(w, ids);
-    keel_wr_open16(w, &binders);
-    keel_wr_u8(w, (uint32_t)hl);
-    keel_wr_zeros(w, hl);
-    keel_wr_close(w, binders);
-    keel_wr_close(w, x);
-    return !keel_wr_failed(w);
-}
-
-/* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2). */
-static int compute_binder(SSL *s, const SSL_SESSION *ss, const uint8_t *msg, size_t trunc_len,
-                          uint8_t *binder)
-{
-    keel_ks ks;
-    uint8_t th[KEEL_HASH_MAX_LEN];
-    int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
-        && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
-        && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
-        && keel_ks_binder(&ks, 0, th, binder);
-    keel_ks_cleanup(&ks);
-    return ok;
-}
-
-int keel_client_psk_bind(SSL *s, keel_wr *w, const SSL_SESSION *ss)
-{
-    size_t hl = keel_hash_len(ss->cipher->hash);
-    uint8_t *msg = keel_wr_data(w);
-    size_t len = keel_wr_len(w);
-    /* The message ends with the binders list: u16 length, u8 length, binder. */
-    return compute_binder(s, ss, msg, len - (2 + 1 + hl), msg + len - hl);
-}
-
-/* ---- PSK acceptance (server) ---- */
+/* ---- the server cache's lookup (both versions) ---- */
 
 /* A session id in the server cache (unless SSL_SESS_CACHE_NO_INTERNAL_LOOKUP), else from the
  * application's get_session_cb (SSL_CTX_sess_set_get_cb(3)); a reference or NULL. */
@@ -534,99 +475,4 @@ SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len)
         }
     }
     return ss;
-}
-
-static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
-{
-    if (!(s->s.options & SSL_OP_NO_TICKET))
-        return keel_ticket_open(s, id, len, NULL);
-    return keel_session_lookup(s, id, len);
-}
-
-/* The first binder checked against ss over the transcript and this ClientHello up to the
- * binders (§4.2.11.2): 0 or decrypt_error. */
-static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, keel_rd binder)
-{
-    keel_conn *c = s->conn;
-    uint8_t expect[KEEL_HASH_MAX_LEN];
-    size_t trunc = c->cur_len - h->psk_binders_block_len;
-    if (binder.len != keel_hash_len(c->cipher->hash)
-            || !compute_binder(s, ss, c->hs_buf, trunc, expect)
-            || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
-        return SSL_AD_DECRYPT_ERROR;
-    }
-    return 0;
-}
-
-/* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
- * only be updated (age, binder), not removed or replaced, and its new binder, which covers the
- * HelloRetryRequest, must verify. A PSK ClientHello 1 did not have, or that was not accepted,
- * is not taken now: the handshake stays a full one. */
-static int recheck_psk(SSL *s, keel_hello *h)
-{
-    keel_conn *c = s->conn;
-    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
-    uint32_t age;
-
-    if (!c->resumed)
-        return 0;
-    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
-            || !keel_rd_prefixed8(&binders, &binder) || id.len != c->hs->psk_identity_len
-            || memcmp(id.p, c->hs->psk_identity, id.len) != 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    return check_binder(s, s->session, h, binder);
-}
-
-/* Returns 0 (resumed or not: c->resumed says), or an alert. Only the first identity is tried;
- * whatever is wrong with it but the binder means a full handshake (§4.2.11). */
-int keel_server_try_psk(SSL *s, keel_hello *h)
-{
-    keel_conn *c = s->conn;
-    keel_rd ids = h->psk_identities, binders = h->psk_binders, id, binder;
-    uint32_t age;
-    int alert;
-
-    if (c->hs->hrr)
-        return recheck_psk(s, h);
-    if (!h->has_psk || !h->psk_dhe || !keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)
-            || !keel_rd_prefixed8(&binders, &binder))
-        return 0;
-    SSL_SESSION *ss = find_session(s, id.p, id.len);
-    atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
-    if (ss == NULL)
-        return 0;
-    int usable = ss->version == TLS1_3_VERSION && ss->cipher->hash == c->cipher->hash
-        && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
-        && ss->master_key_len == keel_hash_len(c->cipher->hash)
-        && (s->hostname == NULL) == (ss->hostname == NULL)
-        && (s->hostname == NULL || strcmp(s->hostname, ss->hostname) == 0);
-    if (usable && keel_session_expired(ss, time(NULL))) {
-        atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_TIMEOUTS], 1);
-        usable = 0;
-    }
-    if (!usable) {
-        SSL_SESSION_free(ss);
-        return 0;
-    }
-    if ((alert = check_binder(s, ss, h, binder)) != 0) {
-        SSL_SESSION_free(ss);
-        return alert;
-    }
-    /* Kept so that a ClientHello 2 can be held to the same identity. */
-    OPENSSL_free(c->hs->psk_identity);
-    if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
-            || !keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len)) {
-        SSL_SESSION_free(ss);
-        return SSL_AD_INTERNAL_ERROR;
-    }
-    c->hs->psk_identity_len = id.len;
-    c->resumed = 1;
-    c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
-    s->verify_result = ss->verify_result;
-    SSL_SESSION_free(s->session);
-    s->session = ss;
-    return 0;
 }

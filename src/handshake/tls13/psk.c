@@ -1,0 +1,442 @@
+/* TLS 1.3 pre-shared keys (RFC 8446 §4.2.11, §4.2.9, §2.2): the client's offer (the resumption
+ * PSK of a ticket, then an external PSK) with its binders, and the server's acceptance of one.
+ * External PSKs are the application's callbacks turned into sessions: a client asks
+ * SSL_CTX_set_psk_use_session_callback(3)'s callback first, else the legacy
+ * SSL_CTX_set_psk_client_callback(3) one (identity and key; the hash is SHA-256, §4.2.11: "the
+ * Hash function ... SHA-256 if no such algorithm is defined"); a server asks
+ * SSL_CTX_set_psk_find_session_callback(3)'s, else SSL_CTX_set_psk_server_callback(3)'s, for each
+ * identity before it tries it as a ticket (ticket.c). Binders are "res binder" / "ext binder"
+ * (§7.1). */
+#include "handshake/ext.h"
+#include "proto/session.h"
+
+#include <string.h>
+#include <time.h>
+
+#define TLS13_AES_128_GCM_SHA256 0x1301
+
+/* ---- external PSKs: the application's callbacks ---- */
+
+/* A session standing for a legacy callback's key: TLS_AES_128_GCM_SHA256 for its hash, TLS 1.3. */
+static SSL_SESSION *legacy_session(const uint8_t *key, size_t len)
+{
+    SSL_SESSION *ss = SSL_SESSION_new();
+    if (ss == NULL || !SSL_SESSION_set1_master_key(ss, key, len)
+            || !SSL_SESSION_set_cipher(ss, keel_cipher_by_code(TLS13_AES_128_GCM_SHA256))
+            || !SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+/* Client, for each ClientHello: the external PSK to offer, in c->hs->ext_psk (NULL: none). After
+ * a HelloRetryRequest the callback is given the suite's hash and the PSK must have it. 1, or 0
+ * (the handshake fails: internal_error, SSL_R_BAD_PSK, as OpenSSL 3.0). */
+int keel_client_ext_psk(SSL *s)
+{
+    keel_hs *hs = s->conn->hs;
+    const SSL_CIPHER *chosen = s->conn->cipher; /* set only after a HelloRetryRequest */
+    SSL_SESSION *ss = NULL;
+    const unsigned char *id = NULL;
+    size_t idlen = 0;
+    char identity[PSK_MAX_IDENTITY_LEN + 1];
+
+    SSL_SESSION_free(hs->ext_psk);
+    hs->ext_psk = NULL;
+    if (s->s.psk_use_session_cb != NULL) {
+        /* The fetched digest, as OpenSSL hands its handshake digest ("SHA2-256"). */
+        const EVP_MD *md = chosen != NULL ? keel_hash_md(s->ctx->algs, chosen->hash) : NULL;
+        if (!s->s.psk_use_session_cb(s, md, &id, &idlen, &ss)
+                || (ss != NULL && ss->version != TLS1_3_VERSION)) {
+            SSL_SESSION_free(ss);
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+            return 0;
+        }
+    }
+    if (ss == NULL && s->s.psk_client_cb != NULL) {
+        uint8_t key[PSK_MAX_PSK_LEN];
+        memset(identity, 0, sizeof(identity));
+        unsigned int n = s->s.psk_client_cb(s, NULL, identity, PSK_MAX_IDENTITY_LEN, key, sizeof(key));
+        identity[PSK_MAX_IDENTITY_LEN] = '\0';
+        if (n > sizeof(key)) {
+            OPENSSL_cleanse(key, sizeof(key));
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        if (n > 0) {
+            id = (const unsigned char *)identity;
+            idlen = strlen(identity);
+            ss = legacy_session(key, n);
+            OPENSSL_cleanse(key, sizeof(key));
+            if (ss == NULL)
+                return 0;
+        }
+        OPENSSL_cleanse(key, sizeof(key));
+    }
+    if (ss == NULL)
+        return 1; /* the callback succeeded without a PSK: none is offered */
+    /* An identity must be 1..2^16-1 bytes (§4.2.11); a suite of a hash we know. */
+    if (idlen == 0 || idlen > 0xffff || ss->cipher == NULL || ss->master_key_len == 0
+            || (chosen != NULL && ss->cipher->hash != chosen->hash)) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+        return 0;
+    }
+    OPENSSL_free(hs->ext_psk_id);
+    if ((hs->ext_psk_id = OPENSSL_memdup(id, idlen)) == NULL) {
+        hs->ext_psk_id_len = 0;
+        SSL_SESSION_free(ss);
+        return 0;
+    }
+    hs->ext_psk_id_len = idlen;
+    hs->ext_psk = ss;
+    return 1;
+}
+
+/* Client, ServerHello with pre_shared_key: the identity the server selected among those offered
+ * (the resumption PSK first, then the external one, as OpenSSL orders them). 0 with *out set, or
+ * the alert. */
+int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out)
+{
+    keel_hs *hs = s->conn->hs;
+    size_t offered = (hs->psk_offered != NULL) + (hs->ext_psk != NULL);
+
+    if (h->psk_index >= offered) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK_IDENTITY);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    hs->psk_external = h->psk_index == 0 && hs->psk_offered != NULL ? 0 : 1;
+    *out = hs->psk_external ? hs->ext_psk : hs->psk_offered;
+    if (hs->psk_external) {
+        /* The connection's session is the PSK's from now on, as in OpenSSL (a ticket replaces it). */
+        SSL_SESSION_up_ref(hs->ext_psk);
+        SSL_SESSION_free(s->session);
+        s->session = hs->ext_psk;
+    }
+    return 0;
+}
+
+/* Server, one identity of the ClientHello's: the application's session for it, or NULL (none, or
+ * no callback: the identity may be a ticket). *alert is set when the callback failed. */
+SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert)
+{
+    SSL_SESSION *ss = NULL;
+
+    *alert = 0;
+    if (s->s.psk_find_session_cb != NULL && !s->s.psk_find_session_cb(s, id.p, id.len, &ss)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return NULL;
+    }
+    if (ss == NULL && s->s.psk_server_cb != NULL && id.len <= PSK_MAX_IDENTITY_LEN) {
+        char name[PSK_MAX_IDENTITY_LEN + 1];
+        uint8_t key[PSK_MAX_PSK_LEN];
+        memcpy(name, id.p, id.len);
+        name[id.len] = '\0';
+        unsigned int n = s->s.psk_server_cb(s, name, key, sizeof(key));
+        if (n > sizeof(key)) {
+            OPENSSL_cleanse(key, sizeof(key));
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return NULL;
+        }
+        if (n > 0 && (ss = legacy_session(key, n)) == NULL)
+            *alert = SSL_AD_INTERNAL_ERROR;
+        OPENSSL_cleanse(key, sizeof(key));
+        return ss;
+    }
+    if (ss == NULL)
+        return NULL;
+    /* A copy, so that nothing the handshake does touches the application's object (OpenSSL dups
+     * it too); ownership of the one given passed to us. */
+    SSL_SESSION *copy = SSL_SESSION_dup(ss);
+    SSL_SESSION_free(ss);
+    if (copy == NULL)
+        *alert = SSL_AD_INTERNAL_ERROR;
+    return copy;
+}
+
+/* A server whose only way to authenticate is a legacy-callback PSK (a psk_server_callback and no
+ * certificate at all) prefers SHA-256 suites in TLS 1.3, the hash such a PSK has, as OpenSSL 3.0
+ * does. */
+int keel_server_psk_only(const SSL *s)
+{
+    if (s->s.psk_server_cb == NULL)
+        return 0;
+    for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++)
+        if (s->s.certs[slot].x509 != NULL && s->s.certs[slot].pkey != NULL)
+            return 0;
+    return 1;
+}
+
+/* ---- PSK offer (client) ---- */
+
+/* The session the client may offer: TLS 1.3, a ticket, resumable (SSL_SESSION_is_resumable(3): not
+ * forgotten after a fatal alert), unexpired, a suite of its hash enabled. */
+const SSL_SESSION *keel_client_psk_session(SSL *s)
+{
+    SSL_SESSION *ss = s->session;
+    time_t now = time(NULL);
+
+    if (ss == NULL || ss->version != TLS1_3_VERSION || ss->ticket == NULL || ss->cipher == NULL
+            || ss->not_resumable || ss->master_key_len == 0 || keel_session_expired(ss, now)
+            || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
+        return NULL;
+    for (size_t i = 0; i < s->s.nciphers13; i++)
+        if (s->s.ciphers13[i]->hash == ss->cipher->hash)
+            return ss;
+    return NULL;
+}
+
+/* The pre_shared_key extension, last in the ClientHello (§4.2.11): the resumption PSK's identity
+ * (the ticket, its obfuscated age), then the external PSK's (age 0, §4.2.11), and a binder
+ * placeholder for each, which keel_client_psk_bind fills in once the message is complete. */
+int keel_client_write_psk(SSL *s, keel_wr *w)
+{
+    keel_hs *hs = s->conn->hs;
+    const SSL_SESSION *ss = hs->psk_offered, *ext = hs->ext_psk;
+    size_t x, ids, binders, b;
+
+    hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_psk);
+    keel_wr_u16(w, TLSEXT_TYPE_psk);
+    keel_wr_open16(w, &x);
+    keel_wr_open16(w, &ids);
+    if (ss != NULL) {
+        uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
+        keel_wr_open16(w, &b);
+        keel_wr_bytes(w, ss->ticket, ss->ticket_len);
+        keel_wr_close(w, b);
+        keel_wr_u32(w, age);
+    }
+    if (ext != NULL) {
+        keel_wr_open16(w, &b);
+        keel_wr_bytes(w, hs->ext_psk_id, hs->ext_psk_id_len);
+        keel_wr_close(w, b);
+        keel_wr_u32(w, 0);
+    }
+    keel_wr_close(w, ids);
+    keel_wr_open16(w, &binders);
+    for (int i = 0; i < 2; i++) {
+        const SSL_SESSION *p = i == 0 ? ss : ext;
+        if (p == NULL)
+            continue;
+        size_t hl = keel_hash_len(p->cipher->hash);
+        keel_wr_u8(w, (uint32_t)hl);
+        keel_wr_zeros(w, hl);
+    }
+    keel_wr_close(w, binders);
+    keel_wr_close(w, x);
+    return !keel_wr_failed(w);
+}
+
+/* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2),
+ * with the label of its kind of PSK (§7.1: "ext binder" / "res binder"). */
+static int compute_binder(SSL *s, const SSL_SESSION *ss, int external, const uint8_t *msg,
+                          size_t trunc_len, uint8_t *binder)
+{
+    keel_ks ks;
+    uint8_t th[KEEL_HASH_MAX_LEN];
+    int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
+        && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
+        && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
+        && keel_ks_binder(&ks, external, th, binder);
+    keel_ks_cleanup(&ks);
+    return ok;
+}
+
+int keel_client_psk_bind(SSL *s, keel_wr *w)
+{
+    keel_hs *hs = s->conn->hs;
+    const SSL_SESSION *ss = hs->psk_offered, *ext = hs->ext_psk;
+    size_t rl = ss != NULL ? keel_hash_len(ss->cipher->hash) : 0;
+    size_t el = ext != NULL ? keel_hash_len(ext->cipher->hash) : 0;
+    uint8_t *msg = keel_wr_data(w);
+    size_t len = keel_wr_len(w);
+    /* The message ends with the binders list: u16 length, then u8 length and binder each. */
+    size_t list = (rl ? 1 + rl : 0) + (el ? 1 + el : 0), trunc = len - 2 - list;
+    return (ss == NULL || compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1))
+        && (ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el));
+}
+
+/* ---- PSK acceptance (server) ---- */
+
+static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
+{
+    if (!(s->s.options & SSL_OP_NO_TICKET))
+        return keel_ticket_open(s, id, len, NULL);
+    return keel_session_lookup(s, id, len);
+}
+
+/* The binder of the accepted identity (the index-th) checked against ss over the transcript and
+ * this ClientHello up to the binders (§4.2.11.2): 0, decode_error or decrypt_error. */
+static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, size_t index, int external)
+{
+    keel_conn *c = s->conn;
+    keel_rd binders = h->psk_binders, binder;
+    uint8_t expect[KEEL_HASH_MAX_LEN];
+    size_t trunc = c->cur_len - h->psk_binders_block_len;
+
+    for (size_t i = 0; i <= index; i++) {
+        if (!keel_rd_prefixed8(&binders, &binder)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return SSL_AD_DECODE_ERROR;
+        }
+    }
+    if (binder.len != keel_hash_len(c->cipher->hash)
+            || !compute_binder(s, ss, external, c->hs_buf, trunc, expect)
+            || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
+        return SSL_AD_DECRYPT_ERROR;
+    }
+    return 0;
+}
+
+/* The modes the client offered that we take (RFC 8446 §4.2.9): psk_ke only with
+ * SSL_OP_ALLOW_NO_DHE_KEX. */
+static int modes_ok(const SSL *s, const keel_hello *h)
+{
+    return h->psk_dhe || (h->psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX));
+}
+
+/* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
+ * only be updated (age, binder), not removed or replaced, and its new binder, which covers the
+ * HelloRetryRequest, must verify. A PSK ClientHello 1 did not have, or that was not accepted,
+ * is not taken now: the handshake stays a full one. */
+static int recheck_psk(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    keel_rd ids = h->psk_identities, id;
+    uint32_t age;
+    int ok;
+
+    if (!c->resumed)
+        return 0;
+    ok = h->has_psk && modes_ok(s, h);
+    for (size_t i = 0; ok && i <= c->hs->psk_index; i++)
+        ok = keel_rd_prefixed16(&ids, &id) && keel_rd_u32(&ids, &age);
+    if (!ok || id.len != c->hs->psk_identity_len || memcmp(id.p, c->hs->psk_identity, id.len) != 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if (!c->hs->psk_external)
+        return check_binder(s, s->session, h, c->hs->psk_index, 0);
+    /* An external PSK is asked for again, as OpenSSL's server asks its callbacks for each
+     * ClientHello; it must still be there, with the suite's hash. */
+    int alert;
+    SSL_SESSION *ss = keel_server_ext_psk(s, id, &alert);
+    if (alert != 0)
+        return alert;
+    if (ss == NULL || ss->cipher == NULL || ss->cipher->hash != c->cipher->hash) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    if ((alert = check_binder(s, ss, h, c->hs->psk_index, 1)) != 0
+            || (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len) && (alert = SSL_AD_INTERNAL_ERROR))) {
+        SSL_SESSION_free(ss);
+        return alert;
+    }
+    ss->sid_ctx_len = s->s.sid_ctx_len;
+    memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 0;
+}
+
+/* A ticket (or stateful session id) identity: its session if it may be resumed here, else NULL. */
+static SSL_SESSION *ticket_session(SSL *s, keel_rd id)
+{
+    keel_conn *c = s->conn;
+    SSL_SESSION *ss = find_session(s, id.p, id.len);
+    atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
+    if (ss == NULL)
+        return NULL;
+    int usable = ss->version == TLS1_3_VERSION && ss->cipher != NULL
+        && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
+        && ss->master_key_len == keel_hash_len(c->cipher->hash)
+        && (s->hostname == NULL) == (ss->hostname == NULL)
+        && (s->hostname == NULL || strcmp(s->hostname, ss->hostname) == 0);
+    if (usable && keel_session_expired(ss, time(NULL))) {
+        atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_TIMEOUTS], 1);
+        usable = 0;
+    }
+    if (!usable) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+/* Returns 0 (resumed or not: c->resumed says), or an alert. The identities are tried in order,
+ * each first as an external PSK (the application's callbacks, psk.c), then as a ticket; the first
+ * whose hash is the suite's is taken. Whatever is wrong with a ticket but the binder means a full
+ * handshake (§4.2.11). */
+int keel_server_try_psk(SSL *s, keel_hello *h)
+{
+    keel_conn *c = s->conn;
+    keel_rd ids = h->psk_identities, id;
+    SSL_SESSION *ss = NULL;
+    size_t index;
+    int alert, external = 0;
+
+    if (c->hs->hrr)
+        return recheck_psk(s, h);
+    if (!h->has_psk || !modes_ok(s, h))
+        return 0;
+    for (index = 0; ss == NULL && !keel_rd_done(&ids); index++) {
+        uint32_t age;
+        if (!keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
+            return SSL_AD_DECODE_ERROR;
+        }
+        ss = keel_server_ext_psk(s, id, &alert);
+        if (alert != 0)
+            return alert;
+        external = ss != NULL;
+        if (ss == NULL)
+            ss = ticket_session(s, id);
+        if (ss != NULL && (ss->cipher == NULL || ss->cipher->hash != c->cipher->hash)) {
+            SSL_SESSION_free(ss); /* not this suite's hash: the next identity */
+            ss = NULL;
+        }
+    }
+    if (ss == NULL)
+        return 0;
+    index--;
+    /* A server verifying its peers must say which context a PSK belongs to: OpenSSL 3.0 refuses
+     * one when no session id context is set rather than risk it being used out of context
+     * (SSL_CTX_set_session_id_context(3)). keel's tickets carry their context and are checked
+     * against it instead (ticket_session). */
+    if (external && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    if ((alert = check_binder(s, ss, h, index, external)) != 0) {
+        SSL_SESSION_free(ss);
+        return alert;
+    }
+    /* Kept so that a ClientHello 2 can be held to the same identity. */
+    OPENSSL_free(c->hs->psk_identity);
+    if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
+            || !keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len)) {
+        SSL_SESSION_free(ss);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    c->hs->psk_identity_len = id.len;
+    c->hs->psk_index = index;
+    c->hs->psk_external = external;
+    c->resumed = 1;
+    c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
+    /* The session's verification result is the connection's, an external PSK's (X509_V_ERR_
+     * UNSPECIFIED from SSL_SESSION_new) included, as OpenSSL's server reports it. */
+    s->verify_result = ss->verify_result;
+    if (external) { /* the application's session is bound to this context (as OpenSSL binds it) */
+        ss->sid_ctx_len = s->s.sid_ctx_len;
+        memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+    }
+    SSL_SESSION_free(s->session);
+    s->session = ss;
+    return 0;
+}
