@@ -146,6 +146,12 @@ typedef struct keel_settings {
      * context's certificate store. The verify store checks the peer's chain; the chain store
      * builds our own (SSL_CTX_build_cert_chain). */
     X509_STORE *verify_store, *chain_store;
+    /* TLS 1.2 DHE parameters (src/api/dh_params.c, SSL_CTX_set_tmp_dh(3)): owned; automatic
+     * ones (SSL_CTX_set_dh_auto); the application's callback. Any of them enables the DHE
+     * suites on a server, as in OpenSSL 3.0. */
+    EVP_PKEY *dh_tmp;
+    int dh_auto;
+    DH *(*dh_tmp_cb)(SSL *, int, int);
     /* Pre-shared keys (src/handshake/psk.c): TLS 1.3 external PSKs as sessions, the legacy
      * callbacks of both versions, and the TLS 1.2 server's identity hint (owned). */
     SSL_psk_client_cb_func psk_client_cb;
@@ -255,6 +261,9 @@ long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x);
 long keel_cert_store_set(keel_settings *s, int cmd, long larg, X509_STORE *st);
 void keel_status_free(SSL *s); /* the status-request values an SSL owns */
 int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk); /* SSL_R_DH_KEY_TOO_SMALL */
+/* src/api/dh_params.c: ctrl 3's DH (copied); the callback's parameters (new reference or NULL) */
+long keel_set_tmp_dh(keel_settings *s, const DH *dh);
+EVP_PKEY *keel_dh_from_callback(SSL *s);
 
 /* Session cache (src/api/sess_cache.c) */
 const char *keel_version_name(int version);         /* "TLSv1.3", as SSL_get_version */
@@ -288,6 +297,7 @@ int keel_sig_hash_nid(const SSL *s, int peer, int *pnid); /* src/api/surface.c *
 size_t keel_sigalgs_default(const uint16_t **out);
 int keel_group_nid(uint16_t id);
 const char *keel_group_name(uint16_t id);
+int keel_group_is_ffdhe(uint16_t id);
 const char *keel_sigalg_name(uint16_t id);
 int keel_alpn_check(const unsigned char *protos, unsigned int len);
 
@@ -319,6 +329,7 @@ void keel_auto_chain_free(SSL_CTX *ctx);
 typedef int (*keel_sec_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
 keel_sec_cb keel_sec_default_cb(void);
 int keel_sec_allowed(const keel_settings *st, int op, int bits, int nid, void *other);
+int keel_sec_level_bits(const keel_settings *st);
 int keel_sec_cipher(const keel_settings *st, int op, const SSL_CIPHER *c);
 int keel_sec_group(const keel_settings *st, int op, uint16_t group);
 int keel_sec_sigalg(const keel_settings *st, int op, uint16_t scheme);

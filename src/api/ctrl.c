@@ -12,37 +12,6 @@
 #include <openssl/ocsp.h>
 #include <string.h>
 
-/* SSL_CTX_set_tmp_dh(3), SSL_CTX_set0_tmp_dh_pkey(3): the parameters must satisfy the security
- * level or callback (SSL_SECOP_TMP_DH, the key as `other`), as in OpenSSL. */
-int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk)
-{
-    if (!keel_sec_allowed(s, SSL_SECOP_TMP_DH, EVP_PKEY_get_security_bits(pk), 0, pk)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_DH_KEY_TOO_SMALL);
-        return 0;
-    }
-    return 1;
-}
-
-/* Ctrl 3 takes a DH; the caller keeps it. keel has no DHE suites, so nothing is kept either. */
-static long tmp_dh(const keel_settings *s, DH *dh)
-{
-    EVP_PKEY *pk;
-    int ok;
-
-    if (dh == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
-        return 0;
-    }
-    if ((pk = EVP_PKEY_new()) == NULL || !EVP_PKEY_set1_DH(pk, dh)) {
-        EVP_PKEY_free(pk);
-        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-        return 0;
-    }
-    ok = keel_tmp_dh_check(s, pk);
-    EVP_PKEY_free(pk);
-    return ok;
-}
-
 /* SSL_CTX_set_tmp_ecdh(3) (ctrl 4): the group list becomes that key's curve alone, as OpenSSL
  * 3.0 does; the key itself is not used (a fresh share is made per handshake, RFC 8446 §4.2.8). */
 static long tmp_ecdh(keel_settings *s, const EC_KEY *k)
@@ -179,12 +148,12 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
         s->msg_callback_arg = parg;
         return 1;
     case SSL_CTRL_SET_DH_AUTO:
-        /* keel negotiates (EC)DHE groups only; finite-field DHE for TLS 1.2 is not implemented. */
+        /* SSL_CTX_set_dh_auto(3): 1 sizes the parameters to the certificate, 2 to 80 bits (1024)
+         * raised to the security level (src/handshake/tls12/kx_dhe.c). */
+        s->dh_auto = (int)larg;
         return 1;
     case SSL_CTRL_SET_TMP_DH:
-        /* SSL_CTX_set_tmp_dh(3): accepted as SSL_CTX_set0_tmp_dh_pkey accepts parameters (they
-         * are for TLS 1.2 DHE suites, which keel does not have). */
-        return tmp_dh(s, parg);
+        return keel_set_tmp_dh(s, parg); /* src/api/dh_params.c */
     case SSL_CTRL_SET_TMP_DH_CB:
         /* A function pointer goes through *_callback_ctrl, never here (OpenSSL says the same). */
         ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
@@ -543,7 +512,8 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
         ctx->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
-        /* SSL_CTX_set_tmp_dh_callback(3): for TLS 1.2 DHE suites, which keel does not have. */
+        /* SSL_CTX_set_tmp_dh_callback(3) is a function of its own; the ctrl sets the same. */
+        ctx->s.dh_tmp_cb = (DH * (*)(SSL *, int, int))fp;
         return 1;
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         /* OpenSSL asks it when choosing a TLS 1.2 suite only; keel has no TLS 1.2 handshake, so,
@@ -569,6 +539,8 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
         s->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
+        s->s.dh_tmp_cb = (DH * (*)(SSL *, int, int))fp;
+        return 1;
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1; /* as SSL_CTX_callback_ctrl */
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB:

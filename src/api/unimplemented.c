@@ -341,28 +341,6 @@ int SSL_check_chain(SSL *s, X509 *x, EVP_PKEY *pk, STACK_OF(X509) *chain)
     return 0;
 }
 
-/* ---- finite-field DH parameters ----
- * They are for TLS 1.2 DHE suites, which keel does not have (TLS 1.3's ffdhe groups are named
- * groups, RFC 7919). As with an OpenSSL context whose DHE suites are all disabled, parameters are
- * accepted and have no effect; ownership passes on success, as documented. */
-
-static int tmp_dh(const keel_settings *s, EVP_PKEY *dhpkey)
-{
-    if (dhpkey == NULL || !(EVP_PKEY_is_a(dhpkey, "DH") || EVP_PKEY_is_a(dhpkey, "DHX"))) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CERTIFICATE_TYPE);
-        return 0;
-    }
-    if (!keel_tmp_dh_check(s, dhpkey)) /* SSL_R_DH_KEY_TOO_SMALL; the caller keeps the key */
-        return 0;
-    EVP_PKEY_free(dhpkey);
-    return 1;
-}
-
-int SSL_CTX_set0_tmp_dh_pkey(SSL_CTX *ctx, EVP_PKEY *dhpkey) { return tmp_dh(&ctx->s, dhpkey); }
-int SSL_set0_tmp_dh_pkey(SSL *s, EVP_PKEY *dhpkey) { return tmp_dh(&s->s, dhpkey); }
-void SSL_CTX_set_tmp_dh_callback(SSL_CTX *ctx, DH *(*dh)(SSL *ssl, int is_export, int keylength)) {}
-void SSL_set_tmp_dh_callback(SSL *ssl, DH *(*dh)(SSL *ssl, int is_export, int keylength)) {}
-
 /* ---- Certificate Transparency (RFC 6962): keel does not collect SCTs ---- */
 
 int SSL_set_ct_validation_callback(SSL *s, ssl_ct_validation_cb callback, void *arg)

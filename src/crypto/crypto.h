@@ -219,6 +219,44 @@ void keel_kex_free(keel_kex *kex);
 int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs);
 
+/* ---- TLS 1.2 finite-field DHE (kex_dh.c) --------------------------------------------------- */
+
+/* A key pair in DH (or DHX) parameters the server chose (a reference to params is taken). The
+ * object then works with keel_kex_public (Y padded to the prime's size), keel_kex_derive (Z with
+ * leading zeros stripped, RFC 5246 §8.1.2; the peer's Y of any length, 1 < Y < p-1) and
+ * keel_kex_tmp_keys. keel_kex_group is 0. */
+keel_kex *keel_dhe_new(const keel_algs *algs, EVP_PKEY *params);
+/* The client's key pair in the ServerDHParams' p and g (big-endian). *bad = 1 (SSL_R_BAD_DH_VALUE
+ * raised) when the parameters are no group: zero, larger than 8192 bits, or failing libcrypto's
+ * quick parameter check; 0 with NULL for an internal failure. */
+keel_kex *keel_dhe_new_peer(const keel_algs *algs, const uint8_t *p, size_t plen, const uint8_t *g,
+                            size_t glen, int *bad);
+/* SSL_CTX_set_dh_auto's parameters for a security strength, as OpenSSL 3.0 chooses them. New
+ * reference, or NULL. */
+EVP_PKEY *keel_dhe_auto_params(const keel_algs *algs, int secbits);
+/* Appends ServerDHParams (dh_p, dh_g, dh_Ys, each <1..2^16-1>, RFC 5246 §7.4.3). */
+int keel_dhe_params_wr(const keel_kex *kex, keel_wr *w);
+/* An application's DH object's parameters as a provider key (new reference), or NULL. */
+EVP_PKEY *keel_dh_to_pkey(const DH *dh);
+/* The key exchange's domain parameters (NULL for X25519/X448); not a new reference. */
+EVP_PKEY *keel_kex_params(const keel_kex *kex);
+/* EVP_PKEY_get_security_bits, 0 for NULL (what SSL_SECOP_TMP_DH is asked with). */
+int keel_pkey_security_bits(const EVP_PKEY *pk);
+
+/* ---- TLS 1.2 RSA key transport (rsa_kx.c) ------------------------------------------------- */
+
+int keel_rsa_kx_key_ok(const EVP_PKEY *pk);          /* an rsaEncryption key (not RSA-PSS) */
+size_t keel_rsa_kx_size(const EVP_PKEY *pk);         /* the modulus' size in bytes */
+/* RSAES-PKCS1-v1_5 of the premaster secret; *out_len: in cap, out len. */
+int keel_rsa_kx_encrypt(const keel_algs *algs, EVP_PKEY *pub, const uint8_t *pms, size_t pms_len,
+                        uint8_t *out, size_t *out_len);
+/* RFC 5246 §7.4.7.1 with implicit rejection: 1 = pms holds the premaster secret, or a random one
+ * if padding, length or version (client_version, the rollback check) were wrong — the caller
+ * cannot tell and must not try; 0 = the ciphertext is publicly invalid (size, range); -1 = an
+ * internal failure. SSL_R_DECRYPTION_FAILED is raised for 0 and -1. */
+int keel_rsa_kx_decrypt(const keel_algs *algs, EVP_PKEY *priv, const uint8_t *in, size_t len,
+                        unsigned client_version, uint8_t pms[48]);
+
 /* ---- signatures (sig.c) ------------------------------------------------------------------- */
 
 /* Schemes by their TLS codepoint (KEEL_SIG_* in common/proto.h). The whole message is passed;

@@ -1,5 +1,6 @@
-/* (EC)DHE key exchange for key_share (RFC 8446 §4.2.8, §7.4) and TLS 1.2 ECDHE (RFC 4492 §5.4). */
-#include "crypto/algs_int.h"
+/* (EC)DHE key exchange for key_share (RFC 8446 §4.2.8, §7.4) and TLS 1.2 ECDHE (RFC 4492 §5.4);
+ * TLS 1.2 DHE in parameters of the server's choice is set up by kex_dh.c, then uses these. */
+#include "crypto/kex_int.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -10,21 +11,10 @@
 
 #include "common/proto.h"
 
-enum { KIND_ECX, KIND_EC, KIND_DH };
-
-typedef struct {
-    uint16_t group;
-    int kind;
-    int idx;            /* index into ec_params / dh_params */
-    const char *name;   /* key type for X25519/X448 */
-    size_t pub_len;     /* exact key_exchange length on the wire */
-    size_t secret_len;
-} group_info;
-
 /* Share sizes: RFC 8446 §4.2.8.2 (X25519 32, X448 56; uncompressed points 1 + 2 * field size) and
  * §4.2.8.1 (Diffie-Hellman Y padded to the prime's size, RFC 7919 primes). The shared secret is the
  * X25519/X448 output, the x-coordinate (§7.4.2) or Z padded to the prime's size (§7.4.1). */
-static const group_info groups[] = {
+static const keel_group_info groups[] = {
     { KEEL_GROUP_X25519, KIND_ECX, 0, "X25519", 32, 32 },
     { KEEL_GROUP_SECP256R1, KIND_EC, 0, NULL, 65, 32 },
     { KEEL_GROUP_SECP384R1, KIND_EC, 1, NULL, 97, 48 },
@@ -37,13 +27,7 @@ static const group_info groups[] = {
     { KEEL_GROUP_FFDHE8192, KIND_DH, 4, NULL, 1024, 1024 },
 };
 
-struct keel_kex {
-    const keel_algs *algs;
-    const group_info *g;
-    EVP_PKEY *key;
-};
-
-static const group_info *group_find(uint16_t group)
+static const keel_group_info *group_find(uint16_t group)
 {
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
         if (groups[i].group == group)
@@ -51,7 +35,7 @@ static const group_info *group_find(uint16_t group)
     return NULL;
 }
 
-static EVP_PKEY *group_params(const keel_algs *a, const group_info *g)
+static EVP_PKEY *group_params(const keel_algs *a, const keel_group_info *g)
 {
     return g->kind == KIND_EC ? a->ec_params[g->idx]
          : g->kind == KIND_DH ? a->dh_params[g->idx] : NULL;
@@ -59,7 +43,7 @@ static EVP_PKEY *group_params(const keel_algs *a, const group_info *g)
 
 int keel_kex_supported(const keel_algs *a, uint16_t group)
 {
-    const group_info *g = group_find(group);
+    const keel_group_info *g = group_find(group);
 
     if (g == NULL)
         return 0;
@@ -70,8 +54,7 @@ int keel_kex_supported(const keel_algs *a, uint16_t group)
 
 keel_kex *keel_kex_new(const keel_algs *a, uint16_t group)
 {
-    const group_info *g = group_find(group);
-    EVP_PKEY_CTX *pctx = NULL;
+    const keel_group_info *g = group_find(group);
     keel_kex *k;
 
     if (g == NULL || !keel_kex_supported(a, group)) {
@@ -84,18 +67,27 @@ keel_kex *keel_kex_new(const keel_algs *a, uint16_t group)
     }
     k->algs = a;
     k->g = g;
-    /* Curves and FFDHE generate from the table's domain parameters; X25519/X448 have none. */
-    pctx = g->kind == KIND_ECX
-        ? EVP_PKEY_CTX_new_from_name(a->libctx, g->name, a->propq)
-        : EVP_PKEY_CTX_new_from_pkey(a->libctx, group_params(a, g), a->propq);
-    if (pctx == NULL || EVP_PKEY_keygen_init(pctx) <= 0 || EVP_PKEY_keygen(pctx, &k->key) <= 0) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-        EVP_PKEY_CTX_free(pctx);
+    k->params = group_params(a, g); /* the table's: not owned */
+    if (!keel_kex_keygen(k)) {
         keel_kex_free(k);
         return NULL;
     }
-    EVP_PKEY_CTX_free(pctx);
     return k;
+}
+
+int keel_kex_keygen(keel_kex *k)
+{
+    const keel_algs *a = k->algs;
+    /* Curves and finite-field groups generate from domain parameters; X25519/X448 have none. */
+    EVP_PKEY_CTX *pctx = k->g->kind == KIND_ECX
+        ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
+        : EVP_PKEY_CTX_new_from_pkey(a->libctx, k->params, a->propq);
+    int ok = pctx != NULL && EVP_PKEY_keygen_init(pctx) > 0 && EVP_PKEY_keygen(pctx, &k->key) > 0;
+
+    if (!ok)
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+    EVP_PKEY_CTX_free(pctx);
+    return ok;
 }
 
 uint16_t keel_kex_group(const keel_kex *k) { return k->g->group; }
@@ -138,9 +130,18 @@ int keel_kex_public_wr(const keel_kex *k, keel_wr *w)
 /* The peer's share as a key of our group, or NULL if it is malformed or not a valid group element. */
 static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_len)
 {
-    const group_info *g = k->g;
+    const keel_group_info *g = k->g;
+    uint8_t padded[KEEL_KEX_MAX_PUBLIC];
     EVP_PKEY *pk;
 
+    /* RFC 5246 §7.4.3 / §7.4.7.2: a TLS 1.2 dh_Ys / dh_Yc is an integer of any length up to the
+     * prime's; TLS 1.3 (RFC 8446 §4.2.8.1) and the curves have one exact length. */
+    if (k->tls12_dh && peer_len >= 1 && peer_len < g->pub_len) {
+        memset(padded, 0, g->pub_len - peer_len);
+        memcpy(padded + (g->pub_len - peer_len), peer, peer_len);
+        peer = padded;
+        peer_len = g->pub_len;
+    }
     if (peer_len != g->pub_len)
         return NULL;
     if (g->kind == KIND_ECX)
@@ -148,12 +149,14 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
     /* RFC 8446 §4.2.8.2: only the uncompressed form (0x04) is legal for the NIST curves. */
     if (g->kind == KIND_EC && peer[0] != 0x04)
         return NULL;
-    /* Decoding checks the point is on the curve / the DH value is in range; derive_set_peer_ex's
-     * validation then runs the full public-key check (RFC 8446 §4.2.8.1, §4.2.8.2). */
+    /* RFC 7919 §5.1 (RFC 8446 §4.2.8.1): 1 < Y < p-1, whatever else libcrypto can check with the
+     * parameters at hand; decoding checks a point is on its curve. derive_set_peer_ex's
+     * validation then runs the full public-key check. */
+    if (g->kind == KIND_DH && !keel_dh_y_in_range(k->params, peer, peer_len))
+        return NULL;
     if ((pk = EVP_PKEY_new()) == NULL)
         return NULL;
-    if (!EVP_PKEY_copy_parameters(pk, group_params(k->algs, g))
-            || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
+    if (!EVP_PKEY_copy_parameters(pk, k->params) || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
         EVP_PKEY_free(pk);
         return NULL;
     }
@@ -162,7 +165,7 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
 
 int keel_kex_derive(keel_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len)
 {
-    const group_info *g = k->g;
+    const keel_group_info *g = k->g;
     EVP_PKEY *pk = NULL;
     EVP_PKEY_CTX *dctx = NULL;
     size_t n = g->secret_len;
@@ -202,6 +205,15 @@ int keel_kex_derive(keel_kex *k, const uint8_t *peer, size_t peer_len, uint8_t *
     if (acc == 0) {
         bad_peer = 1;
         goto done;
+    }
+    /* RFC 5246 §8.1.2: in TLS 1.2 "leading bytes of Z that contain all zero bits are stripped". */
+    if (k->tls12_dh) {
+        size_t z = 0;
+        while (z < n - 1 && out[z] == 0)
+            z++;
+        memmove(out, out + z, n - z);
+        OPENSSL_cleanse(out + (n - z), z);
+        n -= z;
     }
     ok = 1;
 done:
@@ -248,5 +260,7 @@ void keel_kex_free(keel_kex *k)
     if (k == NULL)
         return;
     EVP_PKEY_free(k->key);   /* libcrypto cleanses the private key */
+    if (k->own_params)
+        EVP_PKEY_free(k->params);
     OPENSSL_free(k);
 }

@@ -69,6 +69,20 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
         return 0;
     }
+    /* The ffdhe groups are TLS 1.3 key shares here (TLS 1.2 ECDHE has no use for them, RFC 8422
+     * §5.1.1): a client limited to TLS 1.2 does not list them, as OpenSSL 3.0's does not, and
+     * sends no supported_groups when nothing remains; ec_point_formats goes only with a curve. */
+    size_t ngroups_all = ngroups, ncurves = 0;
+    for (size_t i = 0; i < ngroups_all; i++)
+        if (!keel_group_is_ffdhe(groups[i]))
+            ncurves++;
+    if (!tls13) {
+        size_t k = 0;
+        for (size_t i = 0; i < ngroups; i++)
+            if (!keel_group_is_ffdhe(groups[i]))
+                groups[k++] = groups[i];
+        ngroups = k;
+    }
     /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED): TLS 1.3's
      * first, then TLS 1.2's. */
     const SSL_CIPHER *suites[2 * KEEL_MAX_CIPHERS];
@@ -84,7 +98,7 @@ int keel_client_write_hello(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
         return 0;
     }
-    if (ngroups == 0) {
+    if (ngroups_all == 0) {
         /* None the provider supports and the security level or callback allows. */
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_GROUPS);
         return 0;
@@ -120,7 +134,7 @@ int keel_client_write_hello(SSL *s)
         }
         if (ss12 != NULL && ss12->session_id_len == 0 && !(ticket && ss12->ticket_len > 0))
             c->hs->sess12_offered = NULL; /* a ticket session, but tickets are off */
-        c->group = groups[0];
+        c->group = ngroups > 0 ? groups[0] : 0;
     }
     if (tls13 && c->hs->kex == NULL && (c->hs->kex = keel_kex_new(algs, c->group)) == NULL)
         return 0;
@@ -184,9 +198,11 @@ int keel_client_write_hello(SSL *s)
             keel_wr_u16(&w, TLS1_2_VERSION);
         keel_wr_close(&w, x);
     }
-    ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
-    write_u16s(&w, groups, ngroups);
-    keel_wr_close(&w, x);
+    if (ngroups > 0) {
+        ext_open(s, &w, TLSEXT_TYPE_supported_groups, &x);
+        write_u16s(&w, groups, ngroups);
+        keel_wr_close(&w, x);
+    }
     if (tls13) {
         ext_open(s, &w, TLSEXT_TYPE_key_share, &x);
         keel_wr_open16(&w, &m);
@@ -200,10 +216,12 @@ int keel_client_write_hello(SSL *s)
     }
     if (tls12) {
         /* RFC 8422 §5.1.2: uncompressed points only. */
-        ext_open(s, &w, TLSEXT_TYPE_ec_point_formats, &x);
-        keel_wr_u8(&w, 1);
-        keel_wr_u8(&w, 0);
-        keel_wr_close(&w, x);
+        if (ncurves > 0) {
+            ext_open(s, &w, TLSEXT_TYPE_ec_point_formats, &x);
+            keel_wr_u8(&w, 1);
+            keel_wr_u8(&w, 0);
+            keel_wr_close(&w, x);
+        }
         if (ticket) {
             /* RFC 5077 §3.2: empty asks for a ticket; a TLS 1.2 session's ticket is presented. */
             ext_open(s, &w, TLSEXT_TYPE_session_ticket, &x);
@@ -308,7 +326,8 @@ int keel_tls13_allowed(const keel_settings *st)
  * about each candidate itself). */
 size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
 {
-    static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018 };
+    static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018,
+                                         0x0100, 0x0101, 0x0102, 0x0103, 0x0104 };
     const uint16_t *list = s->s.ngroups ? s->s.groups : defaults;
     size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
 

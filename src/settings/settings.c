@@ -59,6 +59,7 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     memset(dst->certs, 0, sizeof(dst->certs));
     dst->verify_store = NULL;
     dst->chain_store = NULL;
+    dst->dh_tmp = NULL;
     dst->psk_identity_hint = NULL;
     dst->sec_ssl = NULL; /* the new owner sets itself */
     dst->sec_ctx = NULL;
@@ -86,6 +87,13 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
         ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
         goto err;
     }
+    if (src->dh_tmp != NULL) {
+        if (!EVP_PKEY_up_ref(src->dh_tmp)) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+            goto err;
+        }
+        dst->dh_tmp = src->dh_tmp;
+    }
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         if (!copy_certkey(&dst->certs[i], &src->certs[i])) {
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
@@ -112,6 +120,8 @@ void keel_settings_free(keel_settings *s)
     X509_STORE_free(s->verify_store);
     X509_STORE_free(s->chain_store);
     s->verify_store = s->chain_store = NULL;
+    EVP_PKEY_free(s->dh_tmp);
+    s->dh_tmp = NULL;
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         X509_free(s->certs[i].x509);
         EVP_PKEY_free(s->certs[i].pkey);

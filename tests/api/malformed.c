@@ -128,6 +128,26 @@ static void e_short_x25519(hello *h)
 }
 static void ch_bad_share(flight *f) { ch_ext_with(f, e_short_x25519); }
 
+/* RFC 8446 §4.2.8.1 / RFC 7919 §5.1: an ffdhe2048 share Y must be 1 < Y < p-1 (setup ffdhe:
+ * the client offers that group alone). OpenSSL 3.0 says bad_ecpoint for any bad share; keel
+ * names the DH value (a known difference, the table's keel_reason). */
+static uint8_t ks_ff[2 + 4 + 256];
+static void e_ffdhe_y(hello *h, int v)
+{
+    ks_ff[0] = 1, ks_ff[1] = 4, ks_ff[2] = 0x01, ks_ff[3] = 0x00, ks_ff[4] = 1, ks_ff[5] = 0;
+    memset(ks_ff + 6, v < 0 ? 0xff : 0, 256);
+    if (v >= 0)
+        ks_ff[6 + 255] = (uint8_t)v;
+    ext_set(h, TLSEXT_TYPE_key_share, ks_ff, sizeof(ks_ff));
+}
+static void e_ffdhe_0(hello *h) { e_ffdhe_y(h, 0); }
+static void e_ffdhe_1(hello *h) { e_ffdhe_y(h, 1); }
+static void e_ffdhe_big(hello *h) { e_ffdhe_y(h, -1); }
+static void ch_ffdhe_y0(flight *f) { ch_ext_with(f, e_ffdhe_0); }
+static void ch_ffdhe_y1(flight *f) { ch_ext_with(f, e_ffdhe_1); }
+static void ch_ffdhe_y_above_p(flight *f) { ch_ext_with(f, e_ffdhe_big); }
+static void ffdhe(SSL *c, SSL *s) { (void)s; CHECK(SSL_set1_groups_list(c, "ffdhe2048")); }
+
 static void e_sni_type1(hello *h)
 {
     static const uint8_t sni[] = { 0, 6, 1, 0, 3, 'a', '.', 'b' };
@@ -628,6 +648,9 @@ static const mf_case cases[] = {
     { "ch_compression", MF_AT_CH, ch_compression, AD(ILLEGAL_PARAMETER), R(INVALID_COMPRESSION_ALGORITHM) },
     { "ch_no_shared_suite", MF_AT_CH, ch_no_shared_suite, AD(HANDSHAKE_FAILURE), R(NO_SHARED_CIPHER) },
     { "ch_bad_x25519_share", MF_AT_CH, ch_bad_share, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_KEY_SHARE) },
+    { "ch_ffdhe_y0", MF_AT_CH, ch_ffdhe_y0, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_DH_VALUE), ffdhe },
+    { "ch_ffdhe_y1", MF_AT_CH, ch_ffdhe_y1, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_DH_VALUE), ffdhe },
+    { "ch_ffdhe_y_above_p", MF_AT_CH, ch_ffdhe_y_above_p, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), R(BAD_DH_VALUE), ffdhe },
     /* missing mandatory extensions (§9.2) */
     { "ch_no_signature_algorithms", MF_AT_CH, ch_no_sigalgs, AD(MISSING_EXTENSION), R(MISSING_SIGALGS_EXTENSION) },
     { "ch_no_supported_groups", MF_AT_CH, ch_no_groups, AD(MISSING_EXTENSION), R(MISSING_SUPPORTED_GROUPS_EXTENSION) },

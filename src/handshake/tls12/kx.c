@@ -44,7 +44,8 @@ int keel12_ecdhe_usable(SSL *s)
     size_t npref = server_pref ? n : c->npeer_groups;
 
     for (size_t i = 0; i < npref; i++) {
-        if (keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
+        if (!keel_group_is_ffdhe(pref[i]) /* TLS 1.3 key shares only, as in OpenSSL 3.0 */
+                && keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
                 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
             c->group = pref[i];
             return 1;
@@ -116,7 +117,8 @@ static int ecdhe_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if (type != 3 || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
+    /* An ffdhe group is no curve (RFC 8422 §5.1.1; OpenSSL 3.0 allows them in TLS 1.3 only). */
+    if (type != 3 || keel_group_is_ffdhe((uint16_t)group) || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
@@ -161,6 +163,12 @@ static const keel12_kx kinds[] = {
     { NID_kx_ecdhe_psk, KEEL12_SKE_REQUIRED, 0, keel12_ecdhe_psk_usable, keel12_ecdhe_prepare,
       keel12_ecdhe_psk_write_params, keel12_ecdhe_psk_read_cke, keel12_ecdhe_psk_read_ske,
       keel12_ecdhe_psk_write_cke },
+    /* kx_dhe.c (RFC 5246 §7.4.3, §7.4.7.2) */
+    { NID_kx_dhe, KEEL12_SKE_REQUIRED, 1, keel12_dhe_usable, keel12_dhe_prepare,
+      keel12_dhe_write_params, keel12_dhe_read_cke, keel12_dhe_read_ske, keel12_dhe_write_cke },
+    /* kx_rsa.c (RFC 5246 §7.4.7.1): no ServerKeyExchange */
+    { NID_kx_rsa, KEEL12_SKE_NONE, 0, keel12_rsa_usable, NULL, NULL, keel12_rsa_read_cke, NULL,
+      keel12_rsa_write_cke },
 };
 
 static const keel12_kx *kx_of(const SSL_CIPHER *cs)

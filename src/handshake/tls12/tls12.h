@@ -63,6 +63,16 @@ int keel12_server_read_key_exchange(SSL *s, keel_rd *body);
  * master secret (1 / 0) */
 int keel12_client_read_key_exchange(SSL *s, keel_rd *body);
 int keel12_client_write_key_exchange(SSL *s);
+/* kx_dhe.c, kx_rsa.c: the DHE and RSA kinds' handlers, as kx.c's table takes them */
+int keel12_dhe_usable(SSL *s);
+int keel12_dhe_prepare(SSL *s);
+int keel12_dhe_write_params(SSL *s, keel_wr *w);
+int keel12_dhe_read_cke(SSL *s, keel_rd *body);
+int keel12_dhe_read_ske(SSL *s, keel_rd *body);
+int keel12_dhe_write_cke(SSL *s, keel_wr *w);
+int keel12_rsa_usable(SSL *s);
+int keel12_rsa_read_cke(SSL *s, keel_rd *body);
+int keel12_rsa_write_cke(SSL *s, keel_wr *w);
 
 /* kx.c's ECDHE pieces the ECDHE_PSK kind shares: the group choice, the key, ServerECDHParams */
 int keel12_ecdhe_usable(SSL *s);
