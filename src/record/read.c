@@ -154,9 +154,13 @@ static int check_header(keel_rl *rl, int *alert)
         limit = KEEL_MAX_PLAINTEXT;
     else
         limit = rl->rd.prot == KEEL_RL_PROT_TLS13 ? KEEL_MAX_CIPHERTEXT_13 : KEEL_MAX_CIPHERTEXT_12;
+    /* Under TLS 1.2 protection OpenSSL 3.0 reports it as a packet too long for its read buffer
+     * (docs/compat-notes.txt). */
     if (len > limit)
         return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW,
-                      prot ? SSL_R_ENCRYPTED_LENGTH_TOO_LONG : SSL_R_DATA_LENGTH_TOO_LONG);
+                      !prot ? SSL_R_DATA_LENGTH_TOO_LONG
+                      : rl->rd.prot == KEEL_RL_PROT_TLS13 ? SSL_R_ENCRYPTED_LENGTH_TOO_LONG
+                                                          : SSL_R_PACKET_LENGTH_TOO_LONG);
     rl->rneed = KEEL_RL_HEADER_LEN + len;
     return KEEL_RL_OK;
 }

@@ -117,7 +117,7 @@ static void test12_limits(void)
     ERR_clear_error();
     CHECK_EQ(read_raw(&r, raw, sizeof(raw), &rec, &alert), KEEL_RL_ALERT);
     CHECK_EQ(alert, KEEL_ALERT_RECORD_OVERFLOW);
-    CHECK_EQ(last_reason(), SSL_R_ENCRYPTED_LENGTH_TOO_LONG);
+    CHECK_EQ(last_reason(), SSL_R_PACKET_LENGTH_TOO_LONG);
 
     n = ref_record12(KEEL_AEAD_AES_256_GCM, key, iv, 0, 0, KEEL_CT_APPLICATION_DATA,
                      KEEL_VERSION_TLS12, data, KEEL_MAX_PLAINTEXT + 1, raw);
