@@ -372,6 +372,10 @@ static outcome run(int role, long fail_k, SSL_SESSION *offer, long *used, SSL_SE
 
 /* ---- the sweep ------------------------------------------------------------------------------- */
 
+/* Under sanitizers, the scenarios of issue #13 below (OCSP, renegotiation) sample about this many
+ * k each: what they add to the plain handshakes is a small part of each run. */
+static long sanitized_runs;
+
 static long stride_for(long total)
 {
     const char *env = getenv("KEEL_ALLOC_STRIDE");
@@ -381,7 +385,7 @@ static long stride_for(long total)
         return 1;
     /* about 400 runs per TLS 1.3 scenario under ASan (~10 s in all), 200 per TLS 1.2 one (the
      * same code past the hellos is swept by every k in normal builds) */
-    long stride = total / (proto_version == TLS1_3_VERSION ? 400 : 200);
+    long stride = total / (sanitized_runs > 0 ? sanitized_runs : proto_version == TLS1_3_VERSION ? 400 : 200);
     return stride < 1 ? 1 : stride;
 }
 
@@ -613,16 +617,16 @@ static int ocsp_client_cb(SSL *s, void *arg)
 }
 
 /* Full handshakes with a stapled response, TLS 1.3 (in the leaf's CertificateEntry) and TLS 1.2
- * (the CertificateStatus message), both roles. */
+ * (the CertificateStatus message), both roles; the server authenticated only (client
+ * certificates are swept above). */
 static void ocsp_scenarios(void)
 {
     SSL_CTX *c = keel_test_client_ctx(&chain);
-    SSL_CTX *s13 = mutual_server(0, 0), *s12 = mutual_server(TLS1_2_VERSION, 0);
+    SSL_CTX *s13 = keel_test_server_ctx(&chain), *s12 = keel_test_server_ctx(&chain);
     CHECK(c != NULL && s13 != NULL && s12 != NULL);
     if (c == NULL || s13 == NULL || s12 == NULL)
         return;
-    CHECK(SSL_CTX_use_certificate(c, chain.leaf));
-    CHECK(SSL_CTX_use_PrivateKey(c, chain.leaf_key));
+    CHECK(SSL_CTX_set_max_proto_version(s12, TLS1_2_VERSION));
     CHECK(SSL_CTX_set_tlsext_status_type(c, TLSEXT_STATUSTYPE_ocsp));
     CHECK(SSL_CTX_set_tlsext_status_cb(c, ocsp_client_cb));
     CHECK(SSL_CTX_set_tlsext_status_cb(s13, ocsp_server_cb));
@@ -721,6 +725,7 @@ int main(void)
     scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
     scenario("TLS 1.2 CBC", TLS1_2_VERSION, client, s12cbc, &sess12cbc, 1);
     psk_scenarios(s13, s12);
+    sanitized_runs = 100;
     ocsp_scenarios();
     reneg_scenarios(client);
 
