@@ -81,6 +81,7 @@ static void ske_trailing(buf *b) { b_u8(b, 0); }
 static void ske_hint_overflow(buf *b) { b->p[1] += 0x40; }
 /* ECDHE_PSK: after the 4-byte hint field ("hint"), 03 <group> <point>. */
 static void ske_curve_type(buf *b) { b->p[2 + 4] = 1; }
+static void ske_group_ffdhe(buf *b) { b->p[2 + 4 + 1] = 0x01; b->p[2 + 4 + 2] = 0x00; } /* ffdhe2048 */
 static void ske_point_off_curve(buf *b) { b->p[b->n - 1] ^= 1; }
 static void ske_point_empty(buf *b) { b->p[2 + 4 + 3] = 0; b->n = 2 + 4 + 4; }
 #define SF(name, edit) static void name(flight *f) { edit12(f, SSL3_MT_SERVER_KEY_EXCHANGE, edit); }
@@ -89,6 +90,7 @@ SF(sf_psk_ske_trailing, ske_trailing)
 SF(sf_psk_hint_overflow, ske_hint_overflow)
 SF(sf_ecdhe_psk_hint_long, hint_long)
 SF(sf_ecdhe_psk_curve_type, ske_curve_type)
+SF(sf_ecdhe_psk_group_ffdhe, ske_group_ffdhe)
 SF(sf_ecdhe_psk_point_off_curve, ske_point_off_curve)
 SF(sf_ecdhe_psk_point_empty, ske_point_empty)
 SF(sf_ecdhe_psk_trailing, ske_trailing)
@@ -128,6 +130,8 @@ static const mf_case cases[] = {
     { "sf_psk_cert", MF_AT_SF, sf_psk_cert, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE), 0, psk },
     { "sf_ecdhe_psk_hint_long", MF_AT_SF, sf_ecdhe_psk_hint_long, AD(HANDSHAKE_FAILURE), R(DATA_LENGTH_TOO_LONG), 0, ecdhe_psk },
     { "sf_ecdhe_psk_curve_type", MF_AT_SF, sf_ecdhe_psk_curve_type, AD(ILLEGAL_PARAMETER), R(WRONG_CURVE), 0, ecdhe_psk },
+    /* a finite-field group is no curve in TLS 1.2 (RFC 8422 §5.1.1) */
+    { "sf_ecdhe_psk_group_ffdhe", MF_AT_SF, sf_ecdhe_psk_group_ffdhe, AD(ILLEGAL_PARAMETER), R(WRONG_CURVE), 0, ecdhe_psk },
     { "sf_ecdhe_psk_point_off_curve", MF_AT_SF, sf_ecdhe_psk_point_off_curve, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), 0, ecdhe_psk },
     { "sf_ecdhe_psk_point_empty", MF_AT_SF, sf_ecdhe_psk_point_empty, AD(ILLEGAL_PARAMETER), R(BAD_ECPOINT), 0, ecdhe_psk },
     { "sf_ecdhe_psk_trailing", MF_AT_SF, sf_ecdhe_psk_trailing, AD(DECODE_ERROR), R(EXTRA_DATA_IN_MESSAGE), 0, ecdhe_psk },

@@ -98,6 +98,34 @@ static int ecdhe_read_cke(SSL *s, keel_rd *body)
     return ok ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
+/* The client's side of the server's ECDH params (RFC 8422 §5.4): a named curve we offered (an
+ * ffdhe group is no curve: RFC 8422 §5.1.1; OpenSSL 3.0 allows them in TLS 1.3 only); 0 or the
+ * alert. */
+int keel12_ecdhe_check_curve(SSL *s, uint32_t type, uint32_t group)
+{
+    uint16_t groups[KEEL_MAX_GROUPS];
+    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
+
+    if (type != 3 || keel_group_is_ffdhe((uint16_t)group) || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
+        return SSL_AD_ILLEGAL_PARAMETER;
+    }
+    return 0;
+}
+
+/* Our share in the server's group and the ECDH shared secret with its point (KEEL_KEX_MAX_SECRET
+ * bytes at `shared`); 0 or the alert (a bad point: illegal_parameter). */
+int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point, uint8_t *shared, size_t *len)
+{
+    keel_hs *hs = s->conn->hs;
+
+    keel_kex_free(hs->kex);
+    if ((hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    *len = KEEL_KEX_MAX_SECRET;
+    return keel_kex_derive(hs->kex, point.p, point.len, shared, len) ? 0 : SSL_AD_ILLEGAL_PARAMETER;
+}
+
 /* ServerKeyExchange for ECDHE (RFC 8422 §5.4): ServerECDHParams {curve_type named_curve(3),
  * NamedCurve, ECPoint<1..2^8-1>}, then the signature. The premaster secret is computed now, so a
  * bad point is refused here. */
@@ -108,8 +136,6 @@ static int ecdhe_read_ske(SSL *s, keel_rd *body)
     uint32_t type, group;
     keel_rd point;
     keel12_ske_sig sig;
-    uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     int alert;
 
     if (!keel_rd_u8(body, &type) || !keel_rd_u16(body, &group) || !keel_rd_prefixed8(body, &point)
@@ -117,22 +143,15 @@ static int ecdhe_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    /* An ffdhe group is no curve (RFC 8422 §5.1.1; OpenSSL 3.0 allows them in TLS 1.3 only). */
-    if (type != 3 || keel_group_is_ffdhe((uint16_t)group) || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    if ((alert = keel12_ske_signature_check(s, &sig)) != 0)
+    if ((alert = keel12_ecdhe_check_curve(s, type, group)) != 0
+            || (alert = keel12_ske_signature_check(s, &sig)) != 0)
         return alert;
     /* The point before the signature: a bad point is bad_ecpoint even when the signature fails
      * too, as OpenSSL 3.0 reports it (tests/api/malformed12.c sf_ske_point_*). */
-    keel_kex_free(c->hs->kex);
-    if ((c->hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
-        return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
-        return SSL_AD_ILLEGAL_PARAMETER;
+    size_t shared_len;
+    if ((alert = keel12_ecdhe_derive(s, group, point, shared, &shared_len)) != 0)
+        return alert;
     if ((alert = keel12_ske_signature_verify(s, &sig)) != 0) {
         OPENSSL_cleanse(shared, sizeof(shared));
         return alert;

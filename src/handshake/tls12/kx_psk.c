@@ -207,8 +207,6 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
     keel_conn *c = s->conn;
     uint32_t type, group;
     keel_rd point;
-    uint16_t groups[KEEL_MAX_GROUPS];
-    size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     int alert = read_hint(s, body);
 
     if (alert != 0)
@@ -217,22 +215,17 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_TOO_SHORT);
         return SSL_AD_DECODE_ERROR;
     }
-    if (type != 3 || !keel_u16_in(groups, ngroups, (uint16_t)group)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CURVE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
+    if ((alert = keel12_ecdhe_check_curve(s, type, group)) != 0)
+        return alert;
     /* An empty point is a bad point (illegal_parameter), as OpenSSL 3.0 judges it. */
     if (!keel_rd_prefixed8(body, &point)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    keel_kex_free(c->hs->kex);
-    if ((c->hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
-        return SSL_AD_INTERNAL_ERROR;
     uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len = sizeof(shared);
-    if (!keel_kex_derive(c->hs->kex, point.p, point.len, shared, &shared_len))
-        return SSL_AD_ILLEGAL_PARAMETER;
+    size_t shared_len;
+    if ((alert = keel12_ecdhe_derive(s, group, point, shared, &shared_len)) != 0)
+        return alert;
     if (!keel_rd_done(body)) {
         OPENSSL_cleanse(shared, sizeof(shared));
         ERR_raise(ERR_LIB_SSL, SSL_R_EXTRA_DATA_IN_MESSAGE);

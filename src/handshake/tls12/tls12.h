@@ -78,6 +78,8 @@ int keel12_rsa_write_cke(SSL *s, keel_wr *w);
 int keel12_ecdhe_usable(SSL *s);
 int keel12_ecdhe_prepare(SSL *s);
 int keel12_ecdhe_write_params(SSL *s, keel_wr *w);
+int keel12_ecdhe_check_curve(SSL *s, uint32_t type, uint32_t group);   /* client: 0 or the alert */
+int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point, uint8_t *shared, size_t *len);
 /* kx_psk.c: the PSK kinds' entries of the dispatch (RFC 4279, RFC 5489) */
 int keel12_psk_usable(SSL *s);
 int keel12_psk_write_params(SSL *s, keel_wr *w);
