@@ -91,6 +91,10 @@ static void trust(SSL_CTX *ctx)
     if (!X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca))
         die("X509_STORE_add_cert");
     X509_free(ca);
+    ca = pem_cert(KEEL_FUZZ_RSA_CERT); /* self-signed: its own trust anchor */
+    if (!X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca))
+        die("X509_STORE_add_cert");
+    X509_free(ca);
     X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), (time_t)1893456000);
 }
 
@@ -123,19 +127,141 @@ static int alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen,
     return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* ---- issue #13: OCSP stapling and external PSKs ---------------------------------------------- */
+
+/* A stand-in OCSPResponse (RFC 6960 §4.2.1: responseStatus unauthorized(6), no bytes): keel
+ * passes the stapled bytes to the callback without parsing them, so any DER will do. */
+static const unsigned char ocsp_resp[] = { 0x30, 0x03, 0x0a, 0x01, 0x06 };
+
+static int status_server(SSL *s, void *arg)
+{
+    unsigned char *copy;
+    if (arg == NULL) /* this server variant does not staple */
+        return SSL_TLSEXT_ERR_NOACK;
+    if ((copy = OPENSSL_memdup(ocsp_resp, sizeof(ocsp_resp))) == NULL)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (!SSL_set_tlsext_status_ocsp_resp(s, copy, (long)sizeof(ocsp_resp))) {
+        OPENSSL_free(copy);
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static int status_client(SSL *s, void *arg)
+{
+    return 1; /* whatever was stapled (or nothing) is acceptable */
+}
+
+/* The external PSKs: "keel-fuzz-psk" (the KEEL_FUZZ_CLI_PSK* clients, known to every server) and
+ * "keel-fuzz-cli" (the default client's, known to the KEEL_FUZZ_SRV_PSK* servers only). */
+static const unsigned char psk_key[32] = "keel fuzz external PSK, 32 bytes";
+static const char PSK_ID[] = "keel-fuzz-psk", PSK_ID_CLI[] = "keel-fuzz-cli";
+
+static const char *server_psk_ok(SSL *s, const unsigned char *id, size_t len)
+{
+    int knows_cli = SSL_CTX_get_app_data(SSL_get_SSL_CTX(s)) != NULL;
+    if (len == strlen(PSK_ID) && memcmp(id, PSK_ID, len) == 0)
+        return PSK_ID;
+    if (knows_cli && len == strlen(PSK_ID_CLI) && memcmp(id, PSK_ID_CLI, len) == 0)
+        return PSK_ID_CLI;
+    return NULL;
+}
+
+static SSL_SESSION *psk_session(void)
+{
+    SSL_SESSION *ss = SSL_SESSION_new();
+    const unsigned char id[2] = { 0x13, 0x01 }; /* TLS_AES_128_GCM_SHA256 (RFC 8446 §4.2.11) */
+    const SSL_CIPHER *c = SSL_CIPHER_find((SSL *)NULL, id);
+    if (ss == NULL || c == NULL || !SSL_SESSION_set1_master_key(ss, psk_key, sizeof(psk_key))
+            || !SSL_SESSION_set_cipher(ss, c) || !SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+static int psk_find(SSL *s, const unsigned char *id, size_t len, SSL_SESSION **sess)
+{
+    *sess = server_psk_ok(s, id, len) != NULL ? psk_session() : NULL;
+    return 1; /* an unknown identity is no error: the handshake goes on without a PSK */
+}
+
+static unsigned int psk_server12(SSL *s, const char *identity, unsigned char *psk, unsigned int max)
+{
+    if (identity == NULL || server_psk_ok(s, (const unsigned char *)identity, strlen(identity)) == NULL
+            || max < sizeof(psk_key))
+        return 0;
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+
+/* The client's identity: which one its context offers (SSL_CTX app data). */
+static const char *client_psk_id(SSL *s)
+{
+    return SSL_CTX_get_app_data(SSL_get_SSL_CTX(s)) != NULL ? PSK_ID : PSK_ID_CLI;
+}
+
+static int psk_use(SSL *s, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
+{
+    const char *name = client_psk_id(s);
+    if ((*sess = psk_session()) == NULL)
+        return 0;
+    *id = (const unsigned char *)name;
+    *idlen = strlen(name);
+    return 1;
+}
+
+static unsigned int psk_client12(SSL *s, const char *hint, char *identity, unsigned int max_id,
+                                 unsigned char *psk, unsigned int max_psk)
+{
+    const char *name = client_psk_id(s);
+    if (strlen(name) + 1 > max_id || max_psk < sizeof(psk_key))
+        return 0;
+    memcpy(identity, name, strlen(name) + 1);
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+
+/* The TLS 1.2 suites of the #13 variants (and the CCM ones every default list gets). */
+static const char *const srv12[KEEL_FUZZ_SRV_COUNT] = {
+    [KEEL_FUZZ_SRV_TLS12_CHACHA] = "ECDHE-ECDSA-CHACHA20-POLY1305",
+    [KEEL_FUZZ_SRV_CBC12] = "ECDHE-ECDSA-AES128-SHA256",
+    [KEEL_FUZZ_SRV_CBC12_MTE] = "ECDHE-ECDSA-AES128-SHA256",
+    [KEEL_FUZZ_SRV_CCM12] = "ECDHE-ECDSA-AES128-CCM",
+    [KEEL_FUZZ_SRV_DHE12] = "DHE-RSA-AES128-GCM-SHA256",
+    [KEEL_FUZZ_SRV_RSA12] = "AES128-GCM-SHA256",
+    [KEEL_FUZZ_SRV_PSK12] = "PSK-AES128-GCM-SHA256",
+    [KEEL_FUZZ_SRV_ECDHE_PSK12] = "ECDHE-PSK-CHACHA20-POLY1305",
+};
+static const char *const cli12[KEEL_FUZZ_CLI_COUNT] = {
+    [KEEL_FUZZ_CLI_TLS12_CHACHA] = "ECDHE-ECDSA-CHACHA20-POLY1305",
+    [KEEL_FUZZ_CLI_CBC12] = "ECDHE-ECDSA-AES128-SHA256",
+    [KEEL_FUZZ_CLI_CBC12_MTE] = "ECDHE-ECDSA-AES128-SHA256",
+    [KEEL_FUZZ_CLI_CCM12] = "ECDHE-ECDSA-AES128-CCM",
+    [KEEL_FUZZ_CLI_DHE12] = "DHE-RSA-AES128-GCM-SHA256",
+    [KEEL_FUZZ_CLI_RSA12] = "AES128-GCM-SHA256",
+    [KEEL_FUZZ_CLI_PSK12] = "PSK-AES128-GCM-SHA256",
+    [KEEL_FUZZ_CLI_ECDHE_PSK12] = "ECDHE-PSK-CHACHA20-POLY1305",
+};
+#define DEFAULT12 "DEFAULT:ECDHE-ECDSA-AES128-CCM:ECDHE-ECDSA-AES256-CCM"
+#define DEFAULT13 "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:" \
+                  "TLS_AES_128_CCM_SHA256"
+
 static SSL_CTX *make_server(int variant)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL)
         die("SSL_CTX_new(server)");
     use_pair(ctx, KEEL_FUZZ_SERVER_CERT, KEEL_FUZZ_SERVER_KEY);
+    use_pair(ctx, KEEL_FUZZ_RSA_CERT, KEEL_FUZZ_RSA_KEY);
     trust(ctx);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     SSL_CTX_set_keylog_callback(ctx, keel_fuzz_keylog);
     if (variant != KEEL_FUZZ_SRV_NO_CR)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     /* X448 and P-521 left out, so that a client leading with them gets a HelloRetryRequest. */
-    const char *groups = variant == KEEL_FUZZ_SRV_P256_ONLY ? "P-256" : "X25519:P-256:P-384";
+    const char *groups = variant == KEEL_FUZZ_SRV_P256_ONLY ? "P-256"
+                       : variant == KEEL_FUZZ_SRV_FFDHE13 ? "ffdhe2048" : "X25519:P-256:P-384:ffdhe2048";
     if (!SSL_CTX_set1_groups_list(ctx, groups))
         die("SSL_CTX_set1_groups_list");
     if (variant == KEEL_FUZZ_SRV_CHACHA && !SSL_CTX_set_ciphersuites(ctx, "TLS_CHACHA20_POLY1305_SHA256"))
@@ -144,12 +270,28 @@ static SSL_CTX *make_server(int variant)
         die("SSL_CTX_set_ciphersuites");
     if (variant == KEEL_FUZZ_SRV_TLS12_NO_CR)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    if ((variant == KEEL_FUZZ_SRV_TLS12 || variant == KEEL_FUZZ_SRV_TLS12_CHACHA
-            || variant == KEEL_FUZZ_SRV_TLS12_NO_CR) && !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
-        die("SSL_CTX_set_max_proto_version");
-    if (variant == KEEL_FUZZ_SRV_TLS12_CHACHA
-            && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-CHACHA20-POLY1305"))
+    int tls12 = srv12[variant] != NULL || variant == KEEL_FUZZ_SRV_TLS12 || variant == KEEL_FUZZ_SRV_TLS12_NO_CR;
+    if (!SSL_CTX_set_cipher_list(ctx, srv12[variant] ? srv12[variant] : DEFAULT12))
         die("SSL_CTX_set_cipher_list");
+    if (variant != KEEL_FUZZ_SRV_CHACHA && variant != KEEL_FUZZ_SRV_AES256
+            && !SSL_CTX_set_ciphersuites(ctx, variant == KEEL_FUZZ_SRV_CCM13 ? "TLS_AES_128_CCM_SHA256" : DEFAULT13))
+        die("SSL_CTX_set_ciphersuites");
+    if (tls12 && !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
+        die("SSL_CTX_set_max_proto_version");
+    if (variant == KEEL_FUZZ_SRV_CBC12_MTE)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    if (variant == KEEL_FUZZ_SRV_PAD13 && !SSL_CTX_set_block_padding(ctx, 64))
+        die("SSL_CTX_set_block_padding");
+    if (!SSL_CTX_set_dh_auto(ctx, 1))
+        die("SSL_CTX_set_dh_auto");
+    SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION | SSL_OP_ALLOW_NO_DHE_KEX);
+    SSL_CTX_set_tlsext_status_cb(ctx, status_server);
+    if (variant == KEEL_FUZZ_SRV_DEFAULT || variant == KEEL_FUZZ_SRV_TLS12)
+        SSL_CTX_set_tlsext_status_arg(ctx, (void *)ocsp_resp);
+    SSL_CTX_set_psk_find_session_callback(ctx, psk_find);
+    SSL_CTX_set_psk_server_callback(ctx, psk_server12);
+    if (variant == KEEL_FUZZ_SRV_PSK13 || variant == KEEL_FUZZ_SRV_PSK12 || variant == KEEL_FUZZ_SRV_ECDHE_PSK12)
+        SSL_CTX_set_app_data(ctx, (void *)PSK_ID_CLI);
     /* Recorded tickets must not expire, nor their key period pass (see fixture.h). */
     SSL_CTX_set_timeout(ctx, 20L * 365 * 24 * 3600);
     return ctx;
@@ -168,21 +310,45 @@ static SSL_CTX *make_client(int variant)
     if (SSL_CTX_set_alpn_protos(ctx, alpn_offer, sizeof(alpn_offer) - 1) != 0)
         die("SSL_CTX_set_alpn_protos");
     const char *groups = variant == KEEL_FUZZ_CLI_X448_FIRST ? "X448:X25519:P-256"
-                       : variant == KEEL_FUZZ_CLI_P384 ? "P-384:X25519" : NULL;
+                       : variant == KEEL_FUZZ_CLI_P384 ? "P-384:X25519"
+                       : variant == KEEL_FUZZ_CLI_FFDHE13 ? "ffdhe2048"
+                       : variant == KEEL_FUZZ_CLI_PSK13_KE ? "X448" : NULL;
     if (groups != NULL && !SSL_CTX_set1_groups_list(ctx, groups))
         die("SSL_CTX_set1_groups_list");
     const char *suites = variant == KEEL_FUZZ_CLI_CHACHA ? "TLS_CHACHA20_POLY1305_SHA256"
-                       : variant == KEEL_FUZZ_CLI_AES128 ? "TLS_AES_128_GCM_SHA256" : NULL;
-    if (suites != NULL && !SSL_CTX_set_ciphersuites(ctx, suites))
+                       : variant == KEEL_FUZZ_CLI_AES128 ? "TLS_AES_128_GCM_SHA256"
+                       : variant == KEEL_FUZZ_CLI_CCM13 ? "TLS_AES_128_CCM_SHA256" : DEFAULT13;
+    if (!SSL_CTX_set_ciphersuites(ctx, suites))
         die("SSL_CTX_set_ciphersuites");
     if (variant == KEEL_FUZZ_CLI_NO_COMPAT)
         SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
-    if ((variant == KEEL_FUZZ_CLI_TLS12 || variant == KEEL_FUZZ_CLI_TLS12_CHACHA)
+    if ((variant == KEEL_FUZZ_CLI_TLS12 || cli12[variant] != NULL)
             && !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
         die("SSL_CTX_set_max_proto_version");
-    if (variant == KEEL_FUZZ_CLI_TLS12_CHACHA
-            && !SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-CHACHA20-POLY1305"))
+    if (!SSL_CTX_set_cipher_list(ctx, cli12[variant] ? cli12[variant] : DEFAULT12))
         die("SSL_CTX_set_cipher_list");
+    if (variant == KEEL_FUZZ_CLI_CBC12_MTE)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    if (variant == KEEL_FUZZ_CLI_PAD13 && !SSL_CTX_set_block_padding(ctx, 64))
+        die("SSL_CTX_set_block_padding");
+    if (variant == KEEL_FUZZ_CLI_MFL
+            && !SSL_CTX_set_tlsext_max_fragment_length(ctx, TLSEXT_max_fragment_length_1024))
+        die("SSL_CTX_set_tlsext_max_fragment_length");
+    if (variant == KEEL_FUZZ_CLI_PSK13_KE)
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
+    if (variant != KEEL_FUZZ_CLI_NO_COMPAT) { /* one configuration that does not ask */
+        SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp);
+        SSL_CTX_set_tlsext_status_cb(ctx, status_client);
+    }
+    /* Only the PSK clients offer one: a ClientHello with an unknown external PSK that gets a
+     * HelloRetryRequest fails today (the server sends internal_error), which would cost the
+     * default client its HRR seeds. */
+    if (variant == KEEL_FUZZ_CLI_PSK13 || variant == KEEL_FUZZ_CLI_PSK13_KE || variant == KEEL_FUZZ_CLI_PSK12
+            || variant == KEEL_FUZZ_CLI_ECDHE_PSK12) {
+        SSL_CTX_set_psk_use_session_callback(ctx, psk_use);
+        SSL_CTX_set_psk_client_callback(ctx, psk_client12);
+        SSL_CTX_set_app_data(ctx, (void *)PSK_ID);
+    }
     return ctx;
 }
 

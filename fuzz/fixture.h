@@ -30,6 +30,18 @@ enum {
                                  * ServerHello, no downgrade sentinel: RFC 8446 §4.1.3) */
     KEEL_FUZZ_SRV_TLS12_CHACHA, /* TLS 1.2 at most, ECDHE-ECDSA-CHACHA20-POLY1305 only */
     KEEL_FUZZ_SRV_TLS12_NO_CR,  /* TLS 1.2 at most, no CertificateRequest */
+    /* issue #13's additions, each answering the default client (which offers all of them) */
+    KEEL_FUZZ_SRV_CBC12,        /* TLS 1.2 ECDHE-ECDSA-AES128-SHA256, encrypt_then_mac */
+    KEEL_FUZZ_SRV_CBC12_MTE,    /* the same with SSL_OP_NO_ENCRYPT_THEN_MAC: MAC-then-encrypt */
+    KEEL_FUZZ_SRV_CCM12,        /* TLS 1.2 ECDHE-ECDSA-AES128-CCM */
+    KEEL_FUZZ_SRV_CCM13,        /* TLS_AES_128_CCM_SHA256 */
+    KEEL_FUZZ_SRV_PAD13,        /* TLS 1.3 records padded to 64-byte blocks (RFC 8446 §5.4) */
+    KEEL_FUZZ_SRV_DHE12,        /* TLS 1.2 DHE-RSA-AES128-GCM-SHA256 (ServerDHParams, RSA cert) */
+    KEEL_FUZZ_SRV_RSA12,        /* TLS 1.2 AES128-GCM-SHA256 (RSA key transport) */
+    KEEL_FUZZ_SRV_FFDHE13,      /* TLS 1.3 with ffdhe2048 only: HelloRetryRequest for it */
+    KEEL_FUZZ_SRV_PSK13,        /* knows the default client's external PSK: TLS 1.3 psk_dhe_ke */
+    KEEL_FUZZ_SRV_PSK12,        /* knows it too, TLS 1.2 PSK-AES128-GCM-SHA256 */
+    KEEL_FUZZ_SRV_ECDHE_PSK12,  /* TLS 1.2 ECDHE-PSK-CHACHA20-POLY1305 */
     KEEL_FUZZ_SRV_COUNT
 };
 
@@ -43,8 +55,16 @@ void keel_fuzz_rand_use(int stream);
 
 SSL_CTX *keel_fuzz_server_ctx(int variant);
 /* Client configurations. The client harness drives KEEL_FUZZ_CLI_DEFAULT: all suites and default
- * groups (X25519 share first), ALPN "h2","http/1.1", a client certificate, verifying the server as
- * "server.test". The others give the server corpus variety. */
+ * groups (X25519 share first) plus the CCM suites, ALPN "h2","http/1.1", a client certificate,
+ * verifying the server as "server.test", asking for OCSP stapling (any response accepted). It
+ * offers no PSK (see fixture.c), so the KEEL_FUZZ_SRV_PSK* servers (which would know its identity
+ * "keel-fuzz-cli") have no seed yet. The others give the server corpus variety.
+ *
+ * Every server has the ECDSA and an RSA certificate, DH auto parameters, ffdhe2048 besides the
+ * EC groups, the CCM suites, allows client-initiated renegotiation, takes psk_ke when no group
+ * is shared (SSL_OP_ALLOW_NO_DHE_KEX), and knows the external PSK "keel-fuzz-psk" (what the
+ * KEEL_FUZZ_CLI_PSK* clients offer). KEEL_FUZZ_SRV_DEFAULT and KEEL_FUZZ_SRV_TLS12 staple a fixed
+ * OCSP response when asked; the others do not. */
 enum {
     KEEL_FUZZ_CLI_DEFAULT,
     KEEL_FUZZ_CLI_NO_CERT,      /* answers a CertificateRequest with an empty Certificate */
@@ -55,6 +75,20 @@ enum {
     KEEL_FUZZ_CLI_NO_COMPAT,    /* no middlebox compatibility (no session id, no CCS) */
     KEEL_FUZZ_CLI_TLS12,        /* TLS 1.2 at most: a 1.2-only ClientHello */
     KEEL_FUZZ_CLI_TLS12_CHACHA, /* TLS 1.2 at most, ECDHE-ECDSA-CHACHA20-POLY1305 only */
+    /* issue #13's additions, each accepted by the default server */
+    KEEL_FUZZ_CLI_CBC12,        /* TLS 1.2 ECDHE-ECDSA-AES128-SHA256, encrypt_then_mac */
+    KEEL_FUZZ_CLI_CBC12_MTE,    /* the same with SSL_OP_NO_ENCRYPT_THEN_MAC */
+    KEEL_FUZZ_CLI_CCM12,        /* TLS 1.2 ECDHE-ECDSA-AES128-CCM */
+    KEEL_FUZZ_CLI_CCM13,        /* TLS_AES_128_CCM_SHA256 */
+    KEEL_FUZZ_CLI_PAD13,        /* TLS 1.3 records padded to 64-byte blocks */
+    KEEL_FUZZ_CLI_MFL,          /* max_fragment_length 1024 (RFC 6066 §4) */
+    KEEL_FUZZ_CLI_DHE12,        /* TLS 1.2 DHE-RSA-AES128-GCM-SHA256 */
+    KEEL_FUZZ_CLI_RSA12,        /* TLS 1.2 AES128-GCM-SHA256 */
+    KEEL_FUZZ_CLI_FFDHE13,      /* TLS 1.3, ffdhe2048 only */
+    KEEL_FUZZ_CLI_PSK13,        /* the external PSK the default server knows, psk_dhe_ke */
+    KEEL_FUZZ_CLI_PSK13_KE,     /* the same, psk_ke (no group shared with the server: X448 only) */
+    KEEL_FUZZ_CLI_PSK12,        /* TLS 1.2 PSK-AES128-GCM-SHA256 */
+    KEEL_FUZZ_CLI_ECDHE_PSK12,  /* TLS 1.2 ECDHE-PSK-CHACHA20-POLY1305 */
     KEEL_FUZZ_CLI_COUNT
 };
 SSL_CTX *keel_fuzz_client_ctx(int variant);

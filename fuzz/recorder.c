@@ -53,7 +53,7 @@ void keel_fuzz_save(const char *dir, const char *name, const uint8_t *p1, size_t
 
 /* ---- handshake corpora ----------------------------------------------------------------------- */
 
-/* The corpus is kept small (fuzz/README.md: < 200 KiB in all, counted in file-system blocks): one
+/* The corpus is kept small (fuzz/README.md: < 480 KiB in all, counted in file-system blocks): one
  * seed per configuration that reaches code the others do not. */
 static void handshakes(void)
 {
@@ -79,6 +79,21 @@ static void handshakes(void)
           "server", "keel-client-tls12-chacha", 0 },
         { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
           "server", "keel-client-tls12-resumed", 1 },
+        /* issue #13: what the default server reads of each addition */
+        { KEEL_FUZZ_CLI_CBC12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-cbc-etm", 0 },
+        { KEEL_FUZZ_CLI_CBC12_MTE, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-cbc-mte", 0 },
+        { KEEL_FUZZ_CLI_CCM13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ccm13", 0 },
+        { KEEL_FUZZ_CLI_PAD13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-pad13", 0 },
+        { KEEL_FUZZ_CLI_MFL, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-mfl", 0 },
+        { KEEL_FUZZ_CLI_DHE12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-dhe", 0 },
+        { KEEL_FUZZ_CLI_RSA12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-rsa-kx", 0 },
+        { KEEL_FUZZ_CLI_FFDHE13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ffdhe13", 0 },
+        { KEEL_FUZZ_CLI_PSK13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk13-dhe", 0 },
+        { KEEL_FUZZ_CLI_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk12", 0 },
+        { KEEL_FUZZ_CLI_ECDHE_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ecdhe-psk12", 0 },
+        { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_RENEG_CLIENT | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-reneg", 0 },
         /* client/: what keel servers sent to the client harness's client */
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT,
           KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_KU_CLIENT | KEEL_FUZZ_ACT_KU_SERVER | KEEL_FUZZ_ACT_CLOSE,
@@ -96,6 +111,16 @@ static void handshakes(void)
           "client", "keel-server-tls12-chacha", 0 },
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12_NO_CR, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
           "client", "keel-server-tls12-nocr", 0 },
+        /* issue #13: what the default client reads of each addition */
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_CBC12, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-cbc-etm", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_CBC12_MTE, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-cbc-mte", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_CCM13, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-ccm13", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_PAD13, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-pad13", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DHE12, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-dhe", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_RSA12, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-rsa-kx", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_FFDHE13, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "client", "keel-server-ffdhe13", 0 },
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_TLS12, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_RENEG_SERVER | KEEL_FUZZ_ACT_CLOSE,
+          "client", "keel-server-reneg", 0 },
     };
     keel_fuzz_transcript t;
 
@@ -116,7 +141,10 @@ static void handshakes(void)
         SSL_SESSION_free(offer);
         if (!ok) {
             fprintf(stderr, "recorder: %s: handshake failed\n", runs[i].name);
-            exit(1);
+            if (getenv("KEEL_FUZZ_KEEPGOING") == NULL)
+                exit(1);
+            keel_fuzz_transcript_free(&t);
+            continue;
         }
         int side = strcmp(runs[i].dir, "server") == 0 ? KEEL_FUZZ_CLIENT : KEEL_FUZZ_SERVER;
         keel_fuzz_save(runs[i].dir, runs[i].name, t.wire[side], t.wire_len[side], NULL, 0);

@@ -167,6 +167,26 @@ int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer
             write_from(t, e, side, 7);
             write_from(t, e, !side, 7); /* carries the answering KeyUpdate */
         }
+        for (int side = 0; side < 2; side++) {
+            if (!(actions & (side == 0 ? KEEL_FUZZ_ACT_RENEG_CLIENT : KEEL_FUZZ_ACT_RENEG_SERVER)))
+                continue;
+            keel_fuzz_rand_use(side);
+            if (!SSL_renegotiate(e[side].s))
+                abort();
+            /* Each side reads (which runs the new handshake) until neither has one pending. */
+            for (int round = 0; round < 10 && (SSL_renegotiate_pending(e[0].s)
+                                                 || SSL_renegotiate_pending(e[1].s)); round++) {
+                keel_fuzz_rand_use(side);
+                (void)SSL_do_handshake(e[side].s);
+                exchange(t, e);
+                drain(t, e, !side);
+                drain(t, e, side);
+            }
+            if (SSL_renegotiate_pending(e[0].s) || SSL_renegotiate_pending(e[1].s))
+                t->done = 0;
+            write_from(t, e, KEEL_FUZZ_CLIENT, 5); /* under the new keys */
+            write_from(t, e, KEEL_FUZZ_SERVER, 5);
+        }
         if (actions & KEEL_FUZZ_ACT_CLOSE) {
             for (int side = 0; side < 2; side++) {
                 keel_fuzz_rand_use(side);
@@ -178,6 +198,8 @@ int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer
     }
     if (t->done)
         t->session = SSL_get1_session(e[0].s);
+    else if (getenv("KEEL_FUZZ_VERBOSE") != NULL)
+        ERR_print_errors_fp(stderr); /* why a recording failed */
     ERR_clear_error();
     cur = NULL;
     cur_ssl[0] = cur_ssl[1] = NULL;

@@ -33,6 +33,8 @@ enum {
     KEEL_FUZZ_ACT_KU_CLIENT = 4,   /* the client sends KeyUpdate(update_requested), then data */
     KEEL_FUZZ_ACT_KU_SERVER = 8,   /* the server sends KeyUpdate(update_requested), then data */
     KEEL_FUZZ_ACT_CLOSE = 16,      /* both send close_notify */
+    KEEL_FUZZ_ACT_RENEG_CLIENT = 32, /* TLS 1.2: the client renegotiates (RFC 5746), then data */
+    KEEL_FUZZ_ACT_RENEG_SERVER = 64, /* TLS 1.2: the server sends HelloRequest, then data */
 };
 
 /* Runs a handshake between new SSLs on cctx and sctx with the random streams reset, then

@@ -134,6 +134,9 @@ static int ee_alpn(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         *alert = SSL_AD_ILLEGAL_PARAMETER;
         return 0;
     }
+    /* A renegotiation's ServerHello (RFC 5746) answers again: the first answer is replaced. */
+    OPENSSL_free(s->conn->alpn);
+    s->conn->alpn_len = 0;
     if ((s->conn->alpn = OPENSSL_memdup(proto.p, proto.len)) == NULL) {
         *alert = SSL_AD_INTERNAL_ERROR;
         return 0;

@@ -138,6 +138,9 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h)
     case SSL_TLSEXT_ERR_OK:
         if (outlen == 0)
             break;
+        /* A TLS 1.2 renegotiation (RFC 5746) selects again: the first choice is replaced. */
+        OPENSSL_free(s->conn->alpn);
+        s->conn->alpn_len = 0;
         if ((s->conn->alpn = OPENSSL_memdup(out, outlen)) == NULL)
             return SSL_AD_INTERNAL_ERROR;
         s->conn->alpn_len = outlen;
