@@ -69,7 +69,7 @@ typedef struct {
 
 #define KEEL_MAX_GROUPS 16
 #define KEEL_MAX_SIGALGS 32
-#define KEEL_MAX_CIPHERS 64
+#define KEEL_MAX_CIPHERS 96 /* more than the 65 TLS 1.2 suites of proto/cipher.c */
 
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {

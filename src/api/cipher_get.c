@@ -73,9 +73,14 @@ int SSL_CIPHER_get_cipher_nid(const SSL_CIPHER *c)
 
 const EVP_MD *SSL_CIPHER_get_handshake_digest(const SSL_CIPHER *c)
 {
-    /* OpenSSL reports the pre-TLS 1.2 handshake hash, MD5-SHA1, for the SHA-1 MAC suites, whose
-     * TLS 1.2 PRF is SHA-256 all the same (RFC 5246 §5). */
-    if (c->mac == KEEL_MAC_SHA1)
+    /* OpenSSL reports the pre-TLS 1.2 handshake hash, MD5-SHA1, for the suites it defines for
+     * versions before TLS 1.2 ("SSLv3" / "TLSv1" in the description: the SHA-1 MAC suites and the
+     * PSK ones with SHA-256 MACs, RFC 5487) but for the SHA-384 ones; their TLS 1.2 PRF is
+     * SHA-256 all the same (RFC 5246 §5). */
+    const char *v, *kx, *au, *mac;
+    char enc[32];
+    keel_cipher_words(c, &v, &kx, &au, enc, &mac);
+    if ((strcmp(v, "TLSv1") == 0 || strcmp(v, "SSLv3") == 0) && c->hash != KEEL_HASH_SHA384)
         return EVP_get_digestbynid(NID_md5_sha1);
     return EVP_get_digestbynid(c->hash == KEEL_HASH_SHA384 ? NID_sha384 : NID_sha256);
 }

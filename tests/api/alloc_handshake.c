@@ -760,7 +760,7 @@ int main(void)
     reneg_scenarios(client);
 
     /* Issue #13's TLS 1.2 key exchanges, full handshakes (a resumption has no key exchange):
-     * DHE-RSA (dh_auto 2 at level 1: RFC 2409's 1024-bit group, to keep the sweep short) and RSA
+     * DHE-RSA, DHE-PSK (dh_auto 2 at level 1: RFC 2409's 1024-bit group, to keep the sweep short) and RSA
      * key transport, an RSA server certificate, no client certificate (each RSA signature costs
      * every one of the runs). */
     CHECK(keel_test_make_chain(&rsa, KT_RSA2048, "server.test", 365));
@@ -771,9 +771,15 @@ int main(void)
         SSL_CTX_set_security_level(sdhe, 1);
         SSL_CTX_set_security_level(crsa, 1);
         CHECK(SSL_CTX_set_dh_auto(sdhe, 2));
+        /* DHE-PSK and RSA-PSK (RFC 4279 §3, §4) too, with the PSK callbacks (the cipher list
+         * keeps the other scenarios to their suite) */
+        SSL_CTX_set_psk_client_callback(crsa, psk_client);
+        SSL_CTX_set_psk_server_callback(sdhe, psk_server);
         static const char *const kx[][2] = { { "TLS 1.2 DHE-RSA", "DHE-RSA-AES128-GCM-SHA256" },
-                                             { "TLS 1.2 RSA key transport", "AES128-GCM-SHA256" } };
-        for (int i = 0; i < 2; i++) {
+                                             { "TLS 1.2 RSA key transport", "AES128-GCM-SHA256" },
+                                             { "TLS 1.2 DHE-PSK", "DHE-PSK-AES128-GCM-SHA256" },
+                                             { "TLS 1.2 RSA-PSK", "RSA-PSK-AES128-GCM-SHA256" } };
+        for (int i = 0; i < 4; i++) {
             CHECK(SSL_CTX_set_cipher_list(sdhe, kx[i][1]) && SSL_CTX_set_cipher_list(crsa, kx[i][1]));
             proto = kx[i][0];
             proto_version = TLS1_2_VERSION;

@@ -10,7 +10,9 @@
  *     the client's, one with another client_version (RFC 5246 §7.4.7.1's rollback check), one of
  *     47 bytes: all four go on to the Finished and fail there alike (bad_record_mac), never with
  *     an early alert of their own (Bleichenbacher / ROBOT); empty, longer than the modulus, not
- *     below it, trailing bytes.
+ *     below it, trailing bytes;
+ *   - the same EncryptedPreMasterSecret edits after an RSA_PSK ClientKeyExchange's identity
+ *     (RFC 4279 §4): the same outcomes.
  * The expected values are the system OpenSSL's: this program builds on the system libssl too
  *   cc -Itests/util tests/api/malformed12_kx.c tests/util/testutil.c tests/util/tls.c -lssl -lcrypto */
 #include "malformed12.h"
@@ -231,10 +233,58 @@ CF(cf_rsa_long, epms_long)
 CF(cf_rsa_ge_modulus, epms_ge_modulus)
 CF(cf_rsa_trailing, cke_trailing)
 
+/* ---- ClientKeyExchange, RSA_PSK (RFC 4279 §4): psk_identity<0..2^16-1>, then the
+ * EncryptedPreMasterSecret, edited as for RSA ---- */
+
+static const unsigned char psk_key[32] = "malformed12_kx rsa-psk key 0123";
+static unsigned int psk_client(SSL *s, const char *hint, char *id, unsigned int max_id, unsigned char *psk,
+                               unsigned int max_psk)
+{
+    (void)s, (void)hint, (void)max_psk;
+    snprintf(id, max_id, "client1");
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+static unsigned int psk_server(SSL *s, const char *id, unsigned char *psk, unsigned int max_psk)
+{
+    (void)s, (void)id, (void)max_psk;
+    memcpy(psk, psk_key, sizeof(psk_key));
+    return sizeof(psk_key);
+}
+static void rsa_psk_setup(SSL *client, SSL *server)
+{
+    SSL_set_cipher_list(client, "RSA-PSK-AES128-GCM-SHA256");
+    SSL_set_cipher_list(server, "RSA-PSK-AES128-GCM-SHA256");
+    SSL_set_verify(server, SSL_VERIFY_NONE, NULL);
+    SSL_set_psk_client_callback(client, psk_client);
+    SSL_set_psk_server_callback(server, psk_server);
+}
+
+static void after_identity(buf *b, void (*edit)(buf *))
+{
+    size_t id = 2 + ((size_t)b->p[0] << 8 | b->p[1]);
+    buf rest = { 0 };
+    b_put(&rest, b->p + id, b->n - id);
+    edit(&rest);
+    b->n = id;
+    b_put(b, rest.p, rest.n);
+    b_free(&rest);
+}
+#define PCF(name, edit) \
+    static void name##_edit(buf *b) { after_identity(b, edit); } \
+    CF(name, name##_edit)
+PCF(cf_rsapsk_garbage, epms_garbage)
+PCF(cf_rsapsk_flip, epms_flip)
+PCF(cf_rsapsk_wrong_pms, epms_wrong)
+PCF(cf_rsapsk_version, epms_version)
+PCF(cf_rsapsk_pms_47, epms_47)
+PCF(cf_rsapsk_ge_modulus, epms_ge_modulus)
+
 #define AD(x) SSL_AD_##x
 #define R(x) SSL_R_##x
 #define D(name, at, alert, reason) { #name, at, name, alert, reason, 0, dhe_setup }
 #define K(name, alert, reason) { #name, MF_AT_CF, name, alert, reason, 0, rsa_setup }
+#define KP(name, alert, reason) { #name, MF_AT_CF, name, alert, reason, 0, rsa_psk_setup }
 
 static const mf_case cases[] = {
     /* DHE: the server's parameters (client victim) */
@@ -268,6 +318,13 @@ static const mf_case cases[] = {
     K(cf_rsa_long, AD(DECRYPT_ERROR), R(DECRYPTION_FAILED)),
     K(cf_rsa_ge_modulus, AD(DECRYPT_ERROR), R(DECRYPTION_FAILED)),
     K(cf_rsa_trailing, AD(DECODE_ERROR), R(LENGTH_MISMATCH)),
+    /* RSA_PSK (server victim): the same decryption, so the same outcomes, at Finished */
+    KP(cf_rsapsk_garbage, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    KP(cf_rsapsk_flip, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    KP(cf_rsapsk_wrong_pms, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    KP(cf_rsapsk_version, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    KP(cf_rsapsk_pms_47, AD(BAD_RECORD_MAC), R(DECRYPTION_FAILED_OR_BAD_RECORD_MAC)),
+    KP(cf_rsapsk_ge_modulus, AD(DECRYPT_ERROR), R(DECRYPTION_FAILED)),
 };
 
 int main(int argc, char **argv)

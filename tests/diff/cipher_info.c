@@ -1,5 +1,5 @@
 /* Differential probe (tests/diff/run.sh): the SSL_CIPHER getters (SSL_CIPHER_get_name(3)) for every
- * suite keel implements, the CBC and CCM suites of issue 13 included: names, ids, version, bits,
+ * suite keel implements, the CBC, CCM, DHE-PSK and RSA-PSK suites of issue 13 included: names, ids, version, bits,
  * AEAD or not, cipher/digest/kx/auth NIDs, handshake digest and SSL_CIPHER_description, each
  * printed on the system libssl and on keel's; and the lists `openssl ciphers` would print for a
  * few strings that select them (restricted to keel's suites, in order). */
@@ -19,6 +19,13 @@ static const char *const SUITES[] = {
     "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
     "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-CCM",
     "ECDHE-ECDSA-AES128-CCM", "ECDHE-ECDSA-AES256-CCM8", "ECDHE-ECDSA-AES128-CCM8",
+    /* DHE-PSK and RSA-PSK (RFC 4279 §3, §4) */
+    "DHE-PSK-AES256-GCM-SHA384", "DHE-PSK-CHACHA20-POLY1305", "DHE-PSK-AES128-GCM-SHA256",
+    "RSA-PSK-AES256-GCM-SHA384", "RSA-PSK-CHACHA20-POLY1305", "RSA-PSK-AES128-GCM-SHA256",
+    "DHE-PSK-AES256-CBC-SHA384", "DHE-PSK-AES256-CBC-SHA", "DHE-PSK-AES128-CBC-SHA256",
+    "DHE-PSK-AES128-CBC-SHA", "RSA-PSK-AES256-CBC-SHA384", "RSA-PSK-AES256-CBC-SHA",
+    "RSA-PSK-AES128-CBC-SHA256", "RSA-PSK-AES128-CBC-SHA", "DHE-PSK-AES256-CCM", "DHE-PSK-AES128-CCM",
+    "DHE-PSK-AES256-CCM8", "DHE-PSK-AES128-CCM8",
 };
 #define NSUITES (sizeof(SUITES) / sizeof(SUITES[0]))
 

@@ -3,7 +3,8 @@
  * each handshake ends with (version, suite, reuse, alerts, reasons, the PSK getters of both
  * sides, the sessions), for TLS 1.3 external PSKs (session and legacy callbacks, HelloRetryRequest,
  * psk_ke, a resumption offered next to an external PSK, failures) and the TLS 1.2 PSK suites
- * (hint or none, failures, a TLS 1.3-capable client meeting a TLS 1.2 server). tests/diff/run.sh
+ * (hint or none, failures, a TLS 1.3-capable client meeting a TLS 1.2 server), DHE-PSK and
+ * RSA-PSK (hint or none, the server without DH parameters / certificate, failures, resumption). tests/diff/run.sh
  * runs it on the system libssl and on keel; the outputs must be identical. */
 #include <dlfcn.h>
 #include <openssl/ssl.h>
@@ -251,6 +252,38 @@ static void only(const char *suite, SSL_CTX *c, SSL_CTX *s)
 static void ecdhe_psk(SSL_CTX *c, SSL_CTX *s) { only("ECDHE-PSK-CHACHA20-POLY1305", c, s); }
 static void psk256(SSL_CTX *c, SSL_CTX *s) { only("PSK-AES256-GCM-SHA384", c, s); }
 static void no_client_cb(SSL_CTX *c, SSL_CTX *s) { SSL_CTX_set_psk_server_callback(s, server_cb); }
+/* DHE_PSK (RFC 4279 §3): the server's automatic DH parameters, or none; RSA_PSK (§4): its RSA
+ * certificate, the hint or none. */
+static keel_test_chain rsa_chain;
+static void dhe_psk(SSL_CTX *c, SSL_CTX *s)
+{
+    only("DHE-PSK-AES128-GCM-SHA256", c, s);
+    SSL_CTX_set_dh_auto(s, 1);
+}
+static void dhe_psk_nohint(SSL_CTX *c, SSL_CTX *s)
+{
+    legacy(c, s);
+    SSL_CTX_set_cipher_list(c, "DHE-PSK-CHACHA20-POLY1305");
+    SSL_CTX_set_dh_auto(s, 1);
+}
+static void dhe_psk_nodh(SSL_CTX *c, SSL_CTX *s) { only("DHE-PSK-AES128-GCM-SHA256", c, s); }
+static void rsa_psk_cert(SSL_CTX *s)
+{
+    SSL_CTX_use_certificate(s, rsa_chain.leaf);
+    SSL_CTX_use_PrivateKey(s, rsa_chain.leaf_key);
+}
+static void rsa_psk(SSL_CTX *c, SSL_CTX *s)
+{
+    only("RSA-PSK-AES256-GCM-SHA384", c, s);
+    rsa_psk_cert(s);
+}
+static void rsa_psk_nohint(SSL_CTX *c, SSL_CTX *s)
+{
+    legacy(c, s);
+    SSL_CTX_set_cipher_list(c, "RSA-PSK-AES128-CBC-SHA256");
+    rsa_psk_cert(s);
+}
+static void rsa_psk_nocert(SSL_CTX *c, SSL_CTX *s) { only("RSA-PSK-AES256-GCM-SHA384", c, s); }
 
 int main(int argc, char **argv)
 {
@@ -310,6 +343,32 @@ int main(int argc, char **argv)
     g.client_key = key2;
     pairs("1.2 wrong key", TLS1_2_VERSION, 0, hint);
     reset();
+    if (!keel_test_make_chain(&rsa_chain, KT_RSA2048, "server.test", 30))
+        return 1;
+    pairs("1.2 DHE-PSK, hint", TLS1_2_VERSION, 0, dhe_psk);
+    pairs("1.2 DHE-PSK, no hint", TLS1_2_VERSION, 0, dhe_psk_nohint);
+    pairs("1.2 DHE-PSK, no DH parameters on the server", TLS1_2_VERSION, 0, dhe_psk_nodh);
+    pairs("1.2 RSA-PSK, hint", TLS1_2_VERSION, 0, rsa_psk);
+    pairs("1.2 RSA-PSK, no hint", TLS1_2_VERSION, 0, rsa_psk_nohint);
+    pairs("1.2 RSA-PSK, no certificate on the server", TLS1_2_VERSION, 0, rsa_psk_nocert);
+    g.client_identity = "stranger";
+    pairs("1.2 DHE-PSK, unknown identity", TLS1_2_VERSION, 0, dhe_psk);
+    pairs("1.2 RSA-PSK, unknown identity", TLS1_2_VERSION, 0, rsa_psk);
+    reset();
+    g.client_key = key2;
+    pairs("1.2 DHE-PSK, wrong key", TLS1_2_VERSION, 0, dhe_psk);
+    pairs("1.2 RSA-PSK, wrong key", TLS1_2_VERSION, 0, rsa_psk);
+    reset();
+    {
+        SSL_CTX *cctx = ctx(0, TLS1_2_VERSION), *sctx = ctx(1, 0);
+        rsa_psk(cctx, sctx);
+        SSL_SESSION *ss = run("1.2 RSA-PSK, for a ticket", cctx, sctx, NULL);
+        SSL_SESSION_free(run("1.2 RSA-PSK resumed", cctx, sctx, ss));
+        SSL_SESSION_free(ss);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+    }
+    keel_test_chain_free(&rsa_chain);
     {
         SSL_CTX *cctx = ctx(0, TLS1_2_VERSION), *sctx = ctx(1, 0);
         hint(cctx, sctx);

@@ -7,8 +7,13 @@
 #   - TLS 1.2 PSK-AES128-GCM-SHA256, PSK-AES256-GCM-SHA384, PSK-CHACHA20-POLY1305,
 #     ECDHE-PSK-CHACHA20-POLY1305, CBC (PSK-, ECDHE-PSK-) and CCM (PSK-) suites both ways, the server's -psk_hint reaching the client's session,
 #     the identity in both sessions, resumption with -reconnect, a wrong key's bad_record_mac;
-#   - gnutls-serv --pskpasswd <- openssl s_client on keel (TLS 1.2 PSK and ECDHE-PSK, TLS 1.3),
-#     gnutls-cli --pskusername --pskkey -> openssl s_server on keel (TLS 1.2 PSK, TLS 1.3);
+#   - TLS 1.2 DHE-PSK (RFC 4279 §3: every suite, GCM, ChaCha20, CBC, CCM; the server's automatic
+#     DH parameters) and RSA-PSK (§4: every suite, with the server's RSA certificate, the hint
+#     sent and not), both ways; a wrong key's bad_record_mac for each; an s_server -no_dhe
+#     chooses no DHE-PSK suite;
+#   - gnutls-serv --pskpasswd <- openssl s_client on keel (TLS 1.2 PSK, ECDHE-PSK, DHE-PSK,
+#     RSA-PSK, TLS 1.3), gnutls-cli --pskusername --pskkey -> openssl s_server on keel (TLS 1.2
+#     PSK, RSA-PSK, TLS 1.3; gnutls-cli 3.7 crashes on DHE-PSK against the system's s_server);
 #   - stunnel4 on keel with PSKsecrets, as a server in front of an echo (TLS 1.3 and 1.2) and as a
 #     client to openssl s_server -psk.
 . "$(dirname "$0")/lib.sh"
@@ -26,15 +31,24 @@ PSK=(-psk $KEY -psk_identity $ID)
 SAN_RT=$(ldd "$KEEL_BUILD/libssl.so.3" | awk '/libasan|libtsan/ { print $3; exit }')
 ON_KEEL=(env LD_PRELOAD="$SAN_RT" ASAN_OPTIONS=detect_leaks=0 LD_LIBRARY_PATH="$KEEL_BUILD")
 
-# server LIB NAME ARGS...: openssl s_server -psk on LIB (sys | keel), no certificate.
+# server LIB NAME ARGS...: openssl s_server -psk on LIB (sys | keel), no certificate (the RSA one
+# with SRV_CERT=rsa).
 server() {
     local lib=$1 name=$2
     shift 2
-    local pre=()
+    local pre=() cert=(-nocert)
     [ "$lib" = keel ] && pre=("${ON_KEEL[@]}")
-    _start_peer "$name" '^ACCEPT' "${pre[@]}" openssl s_server -accept 127.0.0.1:@PORT@ -nocert \
+    [ "${SRV_CERT:-}" = rsa ] && cert=(-cert "$T/rsa.pem" -key "$T/rsa.key")
+    _start_peer "$name" '^ACCEPT' "${pre[@]}" openssl s_server -accept 127.0.0.1:@PORT@ "${cert[@]}" \
         "${PSK[@]}" "$@" || fail "$name: openssl s_server on $lib did not start"
 }
+# RSA-PSK's server certificate (RFC 4279 §4: rsaEncryption)
+make_ca ca && make_cert ca rsa rsa2048 || fail "could not make the RSA certificate"
+DHE_PSK_SUITES="DHE-PSK-AES128-GCM-SHA256 DHE-PSK-AES256-GCM-SHA384 DHE-PSK-CHACHA20-POLY1305
+    DHE-PSK-AES128-CBC-SHA DHE-PSK-AES256-CBC-SHA DHE-PSK-AES128-CBC-SHA256 DHE-PSK-AES256-CBC-SHA384
+    DHE-PSK-AES128-CCM DHE-PSK-AES256-CCM DHE-PSK-AES128-CCM8 DHE-PSK-AES256-CCM8"
+RSA_PSK_SUITES="RSA-PSK-AES128-GCM-SHA256 RSA-PSK-AES256-GCM-SHA384 RSA-PSK-CHACHA20-POLY1305
+    RSA-PSK-AES128-CBC-SHA RSA-PSK-AES256-CBC-SHA RSA-PSK-AES128-CBC-SHA256 RSA-PSK-AES256-CBC-SHA384"
 # client LIB NAME ARGS...: openssl s_client on LIB to $PORT; output in $T/NAME.out.
 client() {
     local lib=$1 name=$2
@@ -94,6 +108,60 @@ for dir in keel-client keel-server; do
     client $C $n.bad -psk $BAD -psk_identity $ID -tls1_2
     expect "$n: a wrong key: bad_record_mac" "$T/$n.bad.out" 'alert bad record mac'
     stop "$SRV_PID"
+
+    # DHE-PSK (RFC 4279 §3): s_server's automatic DH parameters (SSL_CTX_set_dh_auto)
+    n=$dir.dhepsk
+    server $S $n.srv -psk_hint hint-d -cipher ALL
+    for suite in $DHE_PSK_SUITES; do
+        client $C $n.$suite "${PSK[@]}" -tls1_2 -cipher $suite
+        expect "$n: $suite" "$T/$n.$suite.out" "^New, (TLSv1\.2|TLSv1\.0|SSLv3), Cipher is $suite\$" "$T/$n.srv.out"
+        expect "$n: $suite: a DH key exchange" "$T/$n.$suite.out" '^Server Temp Key: DH, (2048|3072) bits'
+        expect "$n: $suite: the hint reached the client" "$T/$n.$suite.out" '^ +PSK identity hint: hint-d$'
+        expect "$n: $suite: the client's session has the identity" "$T/$n.$suite.out" "^ +PSK identity: $ID\$"
+        expect_not "$n: $suite: no certificate" "$T/$n.$suite.out" '^Server certificate'
+    done
+    client $C $n.bad -psk $BAD -psk_identity $ID -tls1_2 -cipher DHE-PSK-AES128-GCM-SHA256
+    expect "$n: a wrong key: bad_record_mac" "$T/$n.bad.out" 'alert bad record mac'
+    stop "$SRV_PID"
+    # a server without DH parameters has no DHE-PSK suite to choose (as for DHE)
+    server $S $n.nodh.srv -no_dhe -cipher ALL
+    client $C $n.nodh "${PSK[@]}" -tls1_2 -cipher DHE-PSK-AES128-GCM-SHA256
+    expect "$n: -no_dhe: no shared cipher" "$T/$n.nodh.out" 'alert handshake failure' "$T/$n.nodh.srv.out"
+    expect "$n: -no_dhe: the server's reason" "$T/$n.nodh.srv.out" 'no shared cipher'
+    stop "$SRV_PID"
+
+    # RSA-PSK (RFC 4279 §4): the server's RSA certificate; a ServerKeyExchange only for a hint
+    n=$dir.rsapsk
+    for hint in with without; do
+        harg=()
+        [ $hint = with ] && harg=(-psk_hint hint-r)
+        SRV_CERT=rsa server $S $n.$hint.srv "${harg[@]}" -cipher ALL
+        for suite in $RSA_PSK_SUITES; do
+            m=$n.$hint.$suite
+            client $C $m "${PSK[@]}" -tls1_2 -cipher $suite
+            expect "$m" "$T/$m.out" "^New, (TLSv1\.2|TLSv1\.0|SSLv3), Cipher is $suite\$" "$T/$n.$hint.srv.out"
+            expect "$m: the RSA certificate" "$T/$m.out" '^subject=CN = rsa$'
+            expect_not "$m: no ephemeral key" "$T/$m.out" 'Server Temp Key'
+            if [ $hint = with ]; then
+                expect "$m: the hint reached the client" "$T/$m.out" '^ +PSK identity hint: hint-r$'
+            else
+                expect "$m: no hint" "$T/$m.out" '^ +PSK identity hint: None$'
+            fi
+            expect "$m: the client's session has the identity" "$T/$m.out" "^ +PSK identity: $ID\$"
+        done
+        stop "$SRV_PID"
+    done
+    SRV_CERT=rsa server $S $n.bad.srv -cipher ALL
+    client $C $n.bad -psk $BAD -psk_identity $ID -tls1_2 -cipher RSA-PSK-AES128-GCM-SHA256
+    expect "$n: a wrong key: bad_record_mac" "$T/$n.bad.out" 'alert bad record mac'
+    client $C $n.resume "${PSK[@]}" -tls1_2 -cipher RSA-PSK-AES256-GCM-SHA384 -reconnect
+    if [ "$(grep -c '^Reused, TLSv1.2, Cipher is RSA-PSK-AES256-GCM-SHA384' "$T/$n.resume.out")" -eq 5 ]; then
+        pass "$n: -reconnect resumed 5 times"
+    else
+        fail "$n: -reconnect did not resume"
+        show "$T/$n.resume.out"
+    fi
+    stop "$SRV_PID"
 done
 
 # ---- gnutls ----
@@ -108,14 +176,30 @@ done
 client keel $n.13 "${PSK[@]}"
 expect "$n: openssl s_client on keel, TLS 1.3 PSK" "$T/$n.13.out" '^Reused, TLSv1.3' "$T/$n.srv.out"
 stop "$SRV_PID"
+# DHE-PSK and RSA-PSK (the RSA certificate for the latter; gnutls' NORMAL has no CBC suite with
+# these key exchanges)
+n=gnutls-serv.dhe-rsa
+start_gnutls_server $n.srv --pskpasswd "$T/psk.passwd" --x509certfile "$T/rsa.pem" --x509keyfile "$T/rsa.key" \
+    --priority 'NORMAL:+DHE-PSK:+RSA-PSK' || fail "$n: gnutls-serv did not start"
+for suite in DHE-PSK-AES128-GCM-SHA256 DHE-PSK-AES256-GCM-SHA384 DHE-PSK-CHACHA20-POLY1305 \
+    RSA-PSK-AES128-GCM-SHA256 RSA-PSK-AES256-GCM-SHA384 RSA-PSK-CHACHA20-POLY1305; do
+    client keel $n.$suite "${PSK[@]}" -tls1_2 -cipher $suite
+    expect "$n: openssl s_client on keel, $suite" "$T/$n.$suite.out" "^New, TLSv1.2, Cipher is $suite\$" "$T/$n.srv.out"
+done
+stop "$SRV_PID"
 
 n=gnutls-cli
-server keel $n.srv
-# (gnutls-cli 3.7 crashes on TLS 1.2 ECDHE-PSK against the system's s_server too: not tested.)
-for pr in 'NORMAL:-KX-ALL:+PSK:-VERS-TLS1.3' 'NORMAL:-KX-ALL:+PSK:+ECDHE-PSK'; do
-    echo | timeout 20 gnutls-cli --port $PORT 127.0.0.1 --pskusername $ID --pskkey $KEY --priority "$pr" \
+SRV_CERT=rsa server keel $n.srv -cipher ALL
+# (gnutls-cli 3.7 crashes on TLS 1.2 ECDHE-PSK and DHE-PSK against the system's s_server too: not
+# tested.)
+for pr in 'NORMAL:-KX-ALL:+PSK:-VERS-TLS1.3' 'NORMAL:-KX-ALL:+PSK:+ECDHE-PSK' 'NORMAL:-KX-ALL:+RSA-PSK:-VERS-TLS1.3'; do
+    echo | timeout 20 gnutls-cli --port $PORT 127.0.0.1 --insecure --pskusername $ID --pskkey $KEY --priority "$pr" \
         >"$T/$n.out" 2>&1
-    case $pr in *VERS-TLS1.3) want='Description: \(TLS1.2[^)]*\)-\(PSK\)' ;; *) want='Description: \(TLS1.3' ;; esac
+    case $pr in
+    *RSA-PSK*) want='Description: \(TLS1.2-X.509\)-\(RSA-PSK\)' ;;
+    *VERS-TLS1.3) want='Description: \(TLS1.2[^)]*\)-\(PSK\)' ;;
+    *) want='Description: \(TLS1.3' ;;
+    esac
     expect "$n: gnutls-cli -> openssl s_server on keel, $pr" "$T/$n.out" "$want" "$T/$n.srv.out"
     expect "$n: $pr: handshake completed" "$T/$n.out" 'Handshake was completed'
 done

@@ -185,6 +185,12 @@ static const keel12_kx kinds[] = {
     /* kx_dhe.c (RFC 5246 §7.4.3, §7.4.7.2) */
     { NID_kx_dhe, KEEL12_SKE_REQUIRED, 1, keel12_dhe_usable, keel12_dhe_prepare,
       keel12_dhe_write_params, keel12_dhe_read_cke, keel12_dhe_read_ske, keel12_dhe_write_cke },
+    /* kx_psk_dhe_rsa.c: RFC 4279 §3 (DHE_PSK: always, unsigned), §4 (RSA_PSK: the hint's, as PSK) */
+    { NID_kx_dhe_psk, KEEL12_SKE_REQUIRED, 0, keel12_dhe_psk_usable, keel12_dhe_prepare,
+      keel12_dhe_psk_write_params, keel12_dhe_psk_read_cke, keel12_dhe_psk_read_ske,
+      keel12_dhe_psk_write_cke },
+    { NID_kx_rsa_psk, KEEL12_SKE_OPTIONAL, 0, keel12_psk_usable, NULL, keel12_psk_write_params,
+      keel12_rsa_psk_read_cke, keel12_psk_read_ske, keel12_rsa_psk_write_cke },
     /* kx_rsa.c (RFC 5246 §7.4.7.1): no ServerKeyExchange */
     { NID_kx_rsa, KEEL12_SKE_NONE, 0, keel12_rsa_usable, NULL, NULL, keel12_rsa_read_cke, NULL,
       keel12_rsa_write_cke },
@@ -206,8 +212,8 @@ int keel12_kx_ske(const SSL_CIPHER *cs)
     return k != NULL ? k->ske : KEEL12_SKE_NONE;
 }
 
-/* RFC 4279 §2: the PSK suites authenticated by the key alone have no server Certificate (nor
- * CertificateRequest). */
+/* RFC 4279 §2, §3: the PSK suites authenticated by the key alone have no server Certificate (nor
+ * CertificateRequest); RSA_PSK's (§4) is authenticated by the RSA certificate. */
 int keel12_kx_server_cert(const SSL_CIPHER *cs)
 {
     return cs->auth_nid != NID_auth_psk;

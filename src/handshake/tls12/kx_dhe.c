@@ -89,50 +89,81 @@ int keel12_dhe_read_cke(SSL *s, keel_rd *body)
     return ok ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
-/* ServerKeyExchange: ServerDHParams {dh_p, dh_g, dh_Ys, each <1..2^16-1>}, then the signature
- * (RFC 5246 §7.4.3). The premaster secret is computed here, before the signature is checked,
- * as for ECDHE: a bad value is refused as such. */
-int keel12_dhe_read_ske(SSL *s, keel_rd *body)
+/* ServerDHParams {dh_p, dh_g, dh_Ys, each <1..2^16-1>} (RFC 5246 §7.4.3): 1, or 0 when the
+ * lengths do not parse (the caller's decode_error). */
+int keel12_dhe_params_parse(keel_rd *body, keel12_dh_params *dp)
+{
+    return keel_rd_prefixed16(body, &dp->p) && keel_rd_prefixed16(body, &dp->g)
+        && keel_rd_prefixed16(body, &dp->ys);
+}
+
+/* The server's group (c->hs->kex): refused when p and g are no group (illegal_parameter) or too
+ * small for our security level (handshake_failure). 0 or the alert. */
+int keel12_dhe_params_check(SSL *s, const keel12_dh_params *dp)
 {
     keel_conn *c = s->conn;
-    keel_rd all = *body, p, g, ys;
-    keel12_ske_sig sig;
-    int alert, bad = 0;
+    int bad = 0;
 
-    if (!keel_rd_prefixed16(body, &p) || !keel_rd_prefixed16(body, &g) || !keel_rd_prefixed16(body, &ys)
-            || !keel12_ske_signature_parse(&all, body, &sig)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
-    }
-    if (p.len == 0 || g.len == 0 || ys.len == 0) {
+    if (dp->p.len == 0 || dp->g.len == 0 || dp->ys.len == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DH_VALUE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     keel_kex_free(c->hs->kex);
-    if ((c->hs->kex = keel_dhe_new_peer(s->ctx->algs, p.p, p.len, g.p, g.len, &bad)) == NULL)
+    if ((c->hs->kex = keel_dhe_new_peer(s->ctx->algs, dp->p.p, dp->p.len, dp->g.p, dp->g.len, &bad)) == NULL)
         return bad ? SSL_AD_ILLEGAL_PARAMETER : SSL_AD_INTERNAL_ERROR;
     EVP_PKEY *params = keel_kex_params(c->hs->kex);
     if (!keel_sec_allowed(&s->s, SSL_SECOP_TMP_DH, keel_pkey_security_bits(params), 0, params)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_DH_KEY_TOO_SMALL);
         return SSL_AD_HANDSHAKE_FAILURE;
     }
-    if ((alert = keel12_ske_signature_check(s, &sig)) != 0)
-        return alert;
+    return 0;
+}
+
+/* Z from the server's dh_Ys (premaster secret, RFC 5246 §8.1.2: leading zeros stripped). 0 or
+ * the alert (SSL_R_BAD_DH_VALUE: Ys outside 1 < Ys < p-1). */
+int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp, uint8_t z[KEEL_KEX_MAX_SECRET], size_t *len)
+{
+    *len = KEEL_KEX_MAX_SECRET;
+    return keel_kex_derive(s->conn->hs->kex, dp->ys.p, dp->ys.len, z, len) ? 0 : SSL_AD_ILLEGAL_PARAMETER;
+}
+
+/* Z becomes the premaster secret (c->hs->pms); cleansed here. 0 or the alert. */
+int keel12_dhe_take(SSL *s, const keel12_dh_params *dp, uint8_t *z, size_t len)
+{
+    keel_conn *c = s->conn;
+    c->group = 0; /* no named group: SSL_get_negotiated_group reports 0, as OpenSSL 3.0 */
+    int ok = keel12_set_pms(s, z, len);
+    OPENSSL_cleanse(z, len);
+    if (!ok)
+        return SSL_AD_INTERNAL_ERROR;
+    keel_conn_keep_tmp_keys(c, dp->ys.p, dp->ys.len);
+    return 0;
+}
+
+/* ServerKeyExchange: ServerDHParams, then the signature (RFC 5246 §7.4.3). The premaster secret
+ * is computed here, before the signature is checked, as for ECDHE: a bad value is refused as
+ * such. */
+int keel12_dhe_read_ske(SSL *s, keel_rd *body)
+{
+    keel_rd all = *body;
+    keel12_dh_params dp;
+    keel12_ske_sig sig;
     uint8_t z[KEEL_KEX_MAX_SECRET];
-    size_t len = sizeof(z);
-    if (!keel_kex_derive(c->hs->kex, ys.p, ys.len, z, &len)) /* SSL_R_BAD_DH_VALUE */
-        return SSL_AD_ILLEGAL_PARAMETER;
+    size_t len;
+    int alert;
+
+    if (!keel12_dhe_params_parse(body, &dp) || !keel12_ske_signature_parse(&all, body, &sig)) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
+        return SSL_AD_DECODE_ERROR;
+    }
+    if ((alert = keel12_dhe_params_check(s, &dp)) != 0 || (alert = keel12_ske_signature_check(s, &sig)) != 0
+            || (alert = keel12_dhe_derive(s, &dp, z, &len)) != 0)
+        return alert;
     if ((alert = keel12_ske_signature_verify(s, &sig)) != 0) {
         OPENSSL_cleanse(z, sizeof(z));
         return alert;
     }
-    c->group = 0; /* no named group: SSL_get_negotiated_group reports 0, as OpenSSL 3.0 */
-    int ok = keel12_set_pms(s, z, len);
-    OPENSSL_cleanse(z, sizeof(z));
-    if (!ok)
-        return SSL_AD_INTERNAL_ERROR;
-    keel_conn_keep_tmp_keys(c, ys.p, ys.len);
-    return 0;
+    return keel12_dhe_take(s, &dp, z, len);
 }
 
 /* ClientKeyExchange: our dh_Yc<1..2^16-1>, padded to the prime's size as OpenSSL writes it. */

@@ -33,6 +33,22 @@ static int set_pms(SSL *s, const uint8_t *other, size_t other_len, const uint8_t
     return ok;
 }
 
+/* The premaster secret of the kinds whose other_secret is another key exchange's premaster
+ * (DHE_PSK, RSA_PSK: RFC 4279 §3, §4): c->hs->pms, wrapped with the PSK. 1 / 0. */
+int keel12_psk_wrap_pms(SSL *s, const uint8_t *psk, size_t psk_len)
+{
+    keel_hs *hs = s->conn->hs;
+    uint8_t other[KEEL_KEX_MAX_SECRET];
+    size_t len = hs->pms_len;
+
+    if (hs->pms == NULL || len > sizeof(other))
+        return 0;
+    memcpy(other, hs->pms, len);
+    int ok = set_pms(s, other, len, psk, psk_len);
+    OPENSSL_cleanse(other, sizeof(other));
+    return ok;
+}
+
 static int set_str(char **dst, const uint8_t *p, size_t len)
 {
     char *copy = NULL;
@@ -48,7 +64,7 @@ static int set_str(char **dst, const uint8_t *p, size_t len)
 int keel12_psk_to_session(SSL *s, SSL_SESSION *ss)
 {
     keel_hs *hs = s->conn->hs;
-    if (hs == NULL || !(s->conn->cipher != NULL && s->conn->cipher->auth_nid == NID_auth_psk))
+    if (hs == NULL || s->conn->cipher == NULL || !keel12_kx_is_psk(s->conn->cipher))
         return 1;
     return set_str(&ss->psk_identity, (const uint8_t *)hs->psk12_identity,
                    hs->psk12_identity != NULL ? strlen(hs->psk12_identity) : 0)
@@ -81,20 +97,26 @@ int keel12_psk_write_params(SSL *s, keel_wr *w)
     return keel_wr_close(w, m);
 }
 
-/* ECDHE_PSK (RFC 5489 §2): the hint (empty without one), then ServerECDHParams. */
-int keel12_ecdhe_psk_write_params(SSL *s, keel_wr *w)
+/* The hint<0..2^16-1> of the kinds that always send ServerKeyExchange (empty without one). */
+int keel12_psk_write_hint(SSL *s, keel_wr *w)
 {
     const char *hint = s->s.psk_identity_hint;
     size_t m;
     keel_wr_open16(w, &m);
     if (hint != NULL)
         keel_wr_bytes(w, (const uint8_t *)hint, strlen(hint));
-    return keel_wr_close(w, m) && keel12_ecdhe_write_params(s, w);
+    return keel_wr_close(w, m);
+}
+
+/* ECDHE_PSK (RFC 5489 §2): the hint, then ServerECDHParams. */
+int keel12_ecdhe_psk_write_params(SSL *s, keel_wr *w)
+{
+    return keel12_psk_write_hint(s, w) && keel12_ecdhe_write_params(s, w);
 }
 
 /* The ClientKeyExchange's psk_identity<0..2^16-1> and the server callback's key for it: 0 with
  * the key in psk[*psk_len], or the alert. */
-static int read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len)
+int keel12_psk_read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len)
 {
     keel_rd id;
     char name[PSK_MAX_IDENTITY_LEN + 1];
@@ -134,7 +156,7 @@ int keel12_psk_read_cke(SSL *s, keel_rd *body)
 {
     uint8_t psk[PSK_MAX_PSK_LEN];
     size_t psk_len = 0;
-    int alert = read_identity(s, body, psk, &psk_len);
+    int alert = keel12_psk_read_identity(s, body, psk, &psk_len);
 
     if (alert == 0 && !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
@@ -153,7 +175,7 @@ int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body)
     uint8_t psk[PSK_MAX_PSK_LEN], shared[KEEL_KEX_MAX_SECRET];
     size_t psk_len = 0, len = sizeof(shared);
     keel_rd point;
-    int alert = read_identity(s, body, psk, &psk_len);
+    int alert = keel12_psk_read_identity(s, body, psk, &psk_len);
 
     if (alert == 0 && (!keel_rd_prefixed8(body, &point) || !keel_rd_done(body))) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
@@ -176,7 +198,7 @@ int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body)
 /* ---- client ---- */
 
 /* psk_identity_hint<0..2^16-1>, kept for the client callback (an empty one is none). */
-static int read_hint(SSL *s, keel_rd *body)
+int keel12_psk_read_hint(SSL *s, keel_rd *body)
 {
     keel_rd hint;
     if (!keel_rd_prefixed16(body, &hint)) {
@@ -192,7 +214,7 @@ static int read_hint(SSL *s, keel_rd *body)
 
 int keel12_psk_read_ske(SSL *s, keel_rd *body)
 {
-    int alert = read_hint(s, body);
+    int alert = keel12_psk_read_hint(s, body);
     if (alert == 0 && !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_EXTRA_DATA_IN_MESSAGE);
         alert = SSL_AD_DECODE_ERROR;
@@ -207,7 +229,7 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
     keel_conn *c = s->conn;
     uint32_t type, group;
     keel_rd point;
-    int alert = read_hint(s, body);
+    int alert = keel12_psk_read_hint(s, body);
 
     if (alert != 0)
         return alert;
@@ -243,7 +265,7 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
 /* The client callback's identity (for the server's hint, NULL without one) and key; the
  * identity written as psk_identity<0..2^16-1>. 1, or 0 with the alert sent here (handshake_failure
  * when the callback has no key, as OpenSSL's client). */
-static int write_identity(SSL *s, keel_wr *w, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len)
+int keel12_psk_write_identity(SSL *s, keel_wr *w, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len)
 {
     char identity[PSK_MAX_IDENTITY_LEN + 1];
     size_t m;
@@ -274,7 +296,7 @@ int keel12_psk_write_cke(SSL *s, keel_wr *w)
 {
     uint8_t psk[PSK_MAX_PSK_LEN];
     size_t psk_len = 0;
-    int ok = write_identity(s, w, psk, &psk_len) && set_pms(s, NULL, 0, psk, psk_len);
+    int ok = keel12_psk_write_identity(s, w, psk, &psk_len) && set_pms(s, NULL, 0, psk, psk_len);
     OPENSSL_cleanse(psk, sizeof(psk));
     return ok;
 }
@@ -287,7 +309,7 @@ int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w)
     uint8_t psk[PSK_MAX_PSK_LEN], z[KEEL_KEX_MAX_SECRET];
     size_t psk_len = 0, m, zlen = hs->pms_len;
     int ok = hs->pms != NULL && zlen <= sizeof(z) && hs->kex != NULL
-        && write_identity(s, w, psk, &psk_len);
+        && keel12_psk_write_identity(s, w, psk, &psk_len);
 
     if (ok) {
         memcpy(z, hs->pms, zlen);
@@ -300,9 +322,13 @@ int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w)
     return ok;
 }
 
+int keel12_kx_is_psk(const SSL_CIPHER *cs)
+{
+    return cs->kx_nid == NID_kx_psk || cs->kx_nid == NID_kx_ecdhe_psk || cs->kx_nid == NID_kx_dhe_psk
+        || cs->kx_nid == NID_kx_rsa_psk;
+}
+
 int keel12_psk_suite_disabled(const SSL *s, const SSL_CIPHER *cs)
 {
-    int psk = cs->kx_nid == NID_kx_psk || cs->kx_nid == NID_kx_ecdhe_psk
-        || cs->kx_nid == NID_kx_dhe_psk || cs->kx_nid == NID_kx_rsa_psk;
-    return psk && s->s.psk_client_cb == NULL;
+    return keel12_kx_is_psk(cs) && s->s.psk_client_cb == NULL;
 }

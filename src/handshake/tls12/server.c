@@ -124,9 +124,9 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
     static const int rsa[] = { KEEL_SLOT_RSA, KEEL_SLOT_RSA_PSS };
     int is_ec = cs->auth_nid == NID_auth_ecdsa;
     const int *slots = is_ec ? ec : rsa;
-    /* RSA key transport decrypts with the key: rsaEncryption only, not RSA-PSS (RFC 8446 §4.2.3;
+    /* RSA key transport (and RSA_PSK's, RFC 4279 §4) decrypts with the key: rsaEncryption only, not RSA-PSS (RFC 8446 §4.2.3;
      * OpenSSL 3.0 has no RSA suite for an RSA-PSS certificate, tests/diff/dhe12.c). */
-    size_t nslots = is_ec ? 3 : cs->kx_nid == NID_kx_rsa ? 1 : 2;
+    size_t nslots = is_ec ? 3 : cs->kx_nid == NID_kx_rsa || cs->kx_nid == NID_kx_rsa_psk ? 1 : 2;
 
     if (cs->auth_nid == NID_auth_psk) { /* the key authenticates: no certificate (RFC 4279 §2) */
         *ck = NULL;

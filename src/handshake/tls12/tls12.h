@@ -80,6 +80,12 @@ int keel12_ecdhe_prepare(SSL *s);
 int keel12_ecdhe_write_params(SSL *s, keel_wr *w);
 int keel12_ecdhe_check_curve(SSL *s, uint32_t type, uint32_t group);   /* client: 0 or the alert */
 int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point, uint8_t *shared, size_t *len);
+/* kx_dhe.c: the client's ServerDHParams, in steps that DHE_PSK shares (kx_psk_dhe_rsa.c) */
+typedef struct { keel_rd p, g, ys; } keel12_dh_params;
+int keel12_dhe_params_parse(keel_rd *body, keel12_dh_params *dp);
+int keel12_dhe_params_check(SSL *s, const keel12_dh_params *dp);
+int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp, uint8_t z[KEEL_KEX_MAX_SECRET], size_t *len);
+int keel12_dhe_take(SSL *s, const keel12_dh_params *dp, uint8_t *z, size_t len);
 /* kx_psk.c: the PSK kinds' entries of the dispatch (RFC 4279, RFC 5489) */
 int keel12_psk_usable(SSL *s);
 int keel12_psk_write_params(SSL *s, keel_wr *w);
@@ -91,6 +97,26 @@ int keel12_ecdhe_psk_write_params(SSL *s, keel_wr *w);
 int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body);
 int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body);
 int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w);
+/* The pieces DHE_PSK and RSA_PSK (kx_psk_dhe_rsa.c) share: the ClientKeyExchange's identity
+ * and the server callback's key (0 or the alert), the client callback's identity written (1 / 0,
+ * an alert sent when it has no key), the ServerKeyExchange's hint read (0 or the alert) and
+ * written (always, empty without one: 1 / 0), and
+ * c->hs->pms wrapped as other_secret with the PSK (1 / 0). */
+int keel12_psk_read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len);
+int keel12_psk_write_identity(SSL *s, keel_wr *w, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len);
+int keel12_psk_read_hint(SSL *s, keel_rd *body);
+int keel12_psk_write_hint(SSL *s, keel_wr *w);
+int keel12_psk_wrap_pms(SSL *s, const uint8_t *psk, size_t psk_len);
+/* kx_psk_dhe_rsa.c: DHE_PSK (RFC 4279 §3) and RSA_PSK (§4) */
+int keel12_dhe_psk_usable(SSL *s);
+int keel12_dhe_psk_write_params(SSL *s, keel_wr *w);
+int keel12_dhe_psk_read_cke(SSL *s, keel_rd *body);
+int keel12_dhe_psk_read_ske(SSL *s, keel_rd *body);
+int keel12_dhe_psk_write_cke(SSL *s, keel_wr *w);
+int keel12_rsa_psk_read_cke(SSL *s, keel_rd *body);
+int keel12_rsa_psk_write_cke(SSL *s, keel_wr *w);
+/* Whether the suite's key exchange uses a PSK (any of the four kinds). */
+int keel12_kx_is_psk(const SSL_CIPHER *cs);
 /* The handshake's PSK identity and hint into the session made for it (1 / 0). */
 int keel12_psk_to_session(SSL *s, SSL_SESSION *ss);
 /* A PSK key exchange, which a client offers only with a psk_client_callback (as OpenSSL 3.0). */
