@@ -70,6 +70,7 @@ typedef struct {
 #define KEEL_MAX_GROUPS 16
 #define KEEL_MAX_SIGALGS 32
 #define KEEL_MAX_CIPHERS 96 /* more than the 65 TLS 1.2 suites of proto/cipher.c */
+#define KEEL_MAX_CIPHERS13 8 /* more than the 5 TLS 1.3 suites (RFC 8446 §B.4) */
 
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
@@ -89,7 +90,7 @@ typedef struct keel_settings {
     uint16_t client_sigalgs[KEEL_MAX_SIGALGS];
     size_t nclient_sigalgs;
 
-    const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS]; /* TLS 1.3 suites, preference order */
+    const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
     size_t nciphers13;
     const SSL_CIPHER *ciphers12[KEEL_MAX_CIPHERS]; /* TLS 1.2 suites, preference order */
     size_t nciphers12;

@@ -204,7 +204,7 @@ const char *OSSL_default_cipher_list(void) { return "ALL:!COMPLEMENTOFDEFAULT:!e
  * no suite fails. The empty string disables TLS 1.3. ---- */
 int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
 {
-    const SSL_CIPHER *list[KEEL_MAX_CIPHERS];
+    const SSL_CIPHER *list[KEEL_MAX_CIPHERS13];
     size_t count = 0, named = 0;
 
     for (const char *p = str; *p != '\0';) {
@@ -215,7 +215,7 @@ int keel_ciphersuites_parse(const char *str, const SSL_CIPHER **out, size_t *n)
             named++;
             for (j = 0; j < count && list[j] != c; j++)
                 ;
-            if (j == count && count < KEEL_MAX_CIPHERS)
+            if (j == count && count < KEEL_MAX_CIPHERS13)
                 list[count++] = c;
         }
         p += len;
