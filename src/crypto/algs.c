@@ -174,11 +174,6 @@ const char *keel_algs_propq(const keel_algs *a) { return a->propq; }
 
 const EVP_MD *keel_hash_md(const keel_algs *a, keel_hash_id id)
 {
-    return keel_algs_md(a, id);
-}
-
-const EVP_MD *keel_algs_md(const keel_algs *a, keel_hash_id id)
-{
     if ((unsigned)id >= KEEL_NUM_HASHES || a->md[id] == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST);
         return NULL;

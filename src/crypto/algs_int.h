@@ -31,7 +31,4 @@ struct keel_algs {
     int have_x25519, have_x448;
 };
 
-/* The digest for a hash id, or NULL (with an error raised) if absent. */
-const EVP_MD *keel_algs_md(const keel_algs *algs, keel_hash_id id);
-
 #endif

@@ -26,8 +26,6 @@
 
 struct keel_cbc_ctx {
     const keel_algs *algs;
-    keel_aead_id enc_id;
-    keel_mac_id mac;
     int seal, etm, stitched, keyed;
     EVP_CIPHER_CTX *cipher;     /* AES-CBC without padding, or the stitched cipher */
     EVP_MAC_CTX *hmac;          /* keyed HMAC, re-initialised per record (not on the stitched path) */
@@ -95,8 +93,6 @@ keel_cbc_ctx *keel_cbc_new(const keel_algs *algs, keel_aead_id enc, keel_mac_id 
         return NULL;
     }
     c->algs = algs;
-    c->enc_id = enc;
-    c->mac = mac;
     c->seal = seal ? 1 : 0;
     c->etm = etm ? 1 : 0;
     c->stitched = st != NULL;
@@ -176,17 +172,18 @@ int keel_cbc_len_ok(const keel_cbc_ctx *c, size_t len)
     return len % KEEL_CBC_BLOCK == 0 && len >= KEEL_CBC_BLOCK + round_block(c->mac_len + 1);
 }
 
-/* HMAC(seq_num || type || version || length || a || b) (RFC 5246 §6.2.3.1, RFC 7366 §3). */
-static int hmac(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], size_t length, const uint8_t *a,
-                size_t na, const uint8_t *b, size_t nb, uint8_t out[KEEL_MAC_MAX_LEN])
+/* HMAC(seq_num || type || version || length || data) over n = length bytes of data (RFC 5246
+ * §6.2.3.1, RFC 7366 §3). The same calls whatever n, 0 included: in the MAC-then-encrypt open n
+ * is secret. */
+static int hmac(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], const uint8_t *data, size_t n,
+                uint8_t out[KEEL_MAC_MAX_LEN])
 {
-    uint8_t l[2] = { (uint8_t)(length >> 8), (uint8_t)length };
+    uint8_t l[2] = { (uint8_t)(n >> 8), (uint8_t)n };
     size_t outl = 0;
 
-    c->last_mac_bytes = KEEL_CBC_AD_LEN + 2 + na + nb;
+    c->last_mac_bytes = KEEL_CBC_AD_LEN + 2 + n;
     return EVP_MAC_init(c->hmac, NULL, 0, NULL) && EVP_MAC_update(c->hmac, ad, KEEL_CBC_AD_LEN)
-        && EVP_MAC_update(c->hmac, l, 2) && (na == 0 || EVP_MAC_update(c->hmac, a, na))
-        && (nb == 0 || EVP_MAC_update(c->hmac, b, nb))
+        && EVP_MAC_update(c->hmac, l, 2) && EVP_MAC_update(c->hmac, data, n)
         && EVP_MAC_final(c->hmac, out, &outl, KEEL_MAC_MAX_LEN) && outl == c->mac_len;
 }
 
@@ -248,11 +245,11 @@ int keel_cbc_seal(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], const uint
         body = total - KEEL_CBC_BLOCK - c->mac_len;
         put_padding(p + len, body - len);
         ok = cbc(c, iv, p, body)
-            && hmac(c, ad, KEEL_CBC_BLOCK + body, out, KEEL_CBC_BLOCK + body, NULL, 0, p + body);
+            && hmac(c, ad, out, KEEL_CBC_BLOCK + body, p + body);
     } else {
         body = total - KEEL_CBC_BLOCK;
         put_padding(p + len + c->mac_len, body - len - c->mac_len);
-        ok = hmac(c, ad, len, p, len, NULL, 0, p + len) && cbc(c, iv, p, body);
+        ok = hmac(c, ad, p, len, p + len) && cbc(c, iv, p, body);
     }
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
@@ -276,7 +273,8 @@ static size_t inner_blocks(const keel_cbc_ctx *c, size_t n)
 static int open_mte(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], uint8_t *buf, size_t len,
                     size_t *plen)
 {
-    static const uint8_t filler[128];
+    /* The content is at most 255 bytes shorter than the longest: 4 blocks of 64 bytes, 2 of 128. */
+    static const uint8_t filler[256];
     uint8_t *p = buf + KEEL_CBC_BLOCK, want[KEEL_MAC_MAX_LEN], got[KEEL_MAC_MAX_LEN];
     size_t n = len - KEEL_CBC_BLOCK, ml = c->mac_len, pad, good, content, longest, extra, start;
     size_t checked = n < 256 ? n : 256;   /* n is public: the loop bounds leak nothing */
@@ -297,16 +295,15 @@ static int open_mte(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], uint8_t 
     content = n - ml - 1 - pad;
     longest = n - ml - 1;
 
-    if (!hmac(c, ad, content, p, content, NULL, 0, want))
+    if (!hmac(c, ad, p, content, want))
         return 0;
-    /* Even out the compression calls: as many as the longest content would have taken. */
+    /* Even out the compression calls: as many as the longest content would have taken, in one
+     * update call whatever their number (whole blocks: each is compressed at once). */
     extra = inner_blocks(c, KEEL_CBC_AD_LEN + 2 + longest) - inner_blocks(c, KEEL_CBC_AD_LEN + 2 + content);
     c->last_dummy_bytes = extra * c->md_block;
-    if (!EVP_DigestInit_ex2(c->dummy, c->md, NULL))
+    if (c->last_dummy_bytes > sizeof(filler) || !EVP_DigestInit_ex2(c->dummy, c->md, NULL)
+            || !EVP_DigestUpdate(c->dummy, filler, c->last_dummy_bytes))
         return 0;
-    for (size_t i = 0; i < extra; i++)
-        if (!EVP_DigestUpdate(c->dummy, filler, c->md_block))
-            return 0;
 
     /* The received MAC starts at `content`, somewhere in the last ml + 256 bytes: gathered from
      * every candidate position under a mask. */
@@ -331,7 +328,7 @@ static int open_etm(keel_cbc_ctx *c, const uint8_t ad[KEEL_CBC_AD_LEN], uint8_t 
     uint8_t *p = buf + KEEL_CBC_BLOCK;
 
     /* RFC 7366 §3: the MAC over IV and ciphertext first; nothing is decrypted unless it holds. */
-    if (!hmac(c, ad, clen, buf, clen, NULL, 0, want) || CRYPTO_memcmp(want, buf + clen, c->mac_len) != 0)
+    if (!hmac(c, ad, buf, clen, want) || CRYPTO_memcmp(want, buf + clen, c->mac_len) != 0)
         return 0;
     if (!cbc(c, buf, p, n))
         return 0;

@@ -20,7 +20,7 @@ size_t keel_hash_len(keel_hash_id id)
 
 int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out)
 {
-    const EVP_MD *md = keel_algs_md(algs, id);
+    const EVP_MD *md = keel_hash_md(algs, id);
 
     if (md == NULL)
         return 0;
@@ -73,7 +73,7 @@ int keel_transcript_set_hash(keel_transcript *t, keel_hash_id id)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
-    if ((md = keel_algs_md(t->algs, id)) == NULL)
+    if ((md = keel_hash_md(t->algs, id)) == NULL)
         return 0;
     if ((t->md = EVP_MD_CTX_new()) == NULL || (t->scratch = EVP_MD_CTX_new()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
@@ -144,7 +144,7 @@ int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
         }
         return 1;
     }
-    if ((md = keel_algs_md(t->algs, id)) == NULL)
+    if ((md = keel_hash_md(t->algs, id)) == NULL)
         return 0;
     if ((tmp = EVP_MD_CTX_new()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);

@@ -238,7 +238,7 @@ done:
 int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs)
 {
-    uint8_t pub[1024];
+    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
     size_t n = sizeof(pub);
     int ok;
 

@@ -75,8 +75,9 @@ keel_kex *keel_dhe_new(const keel_algs *a, EVP_PKEY *params)
     return dhe_new(a, params);
 }
 
-/* DH parameters {p, g} as a key of type DH (no q: TLS 1.2 does not send one). */
-static EVP_PKEY *params_from_bn(const keel_algs *a, const BIGNUM *p, const BIGNUM *g)
+/* DH parameters {p, g} (and q when there is one: TLS 1.2 does not send it) as a key of type DH. */
+static EVP_PKEY *params_from_bn(OSSL_LIB_CTX *libctx, const char *propq, const BIGNUM *p,
+                                const BIGNUM *q, const BIGNUM *g)
 {
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM *prm = NULL;
@@ -85,8 +86,9 @@ static EVP_PKEY *params_from_bn(const keel_algs *a, const BIGNUM *p, const BIGNU
 
     if (bld != NULL && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p)
             && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g)
+            && (q == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q))
             && (prm = OSSL_PARAM_BLD_to_param(bld)) != NULL
-            && (pctx = EVP_PKEY_CTX_new_from_name(a->libctx, "DH", a->propq)) != NULL
+            && (pctx = EVP_PKEY_CTX_new_from_name(libctx, "DH", propq)) != NULL
             && EVP_PKEY_fromdata_init(pctx) > 0)
         (void)EVP_PKEY_fromdata(pctx, &pk, EVP_PKEY_KEY_PARAMETERS, prm);
     EVP_PKEY_CTX_free(pctx);
@@ -115,7 +117,7 @@ keel_kex *keel_dhe_new_peer(const keel_algs *a, const uint8_t *p, size_t plen, c
         goto done;
     }
     ERR_set_mark();
-    params = params_from_bn(a, bp, bg);
+    params = params_from_bn(a->libctx, a->propq, bp, NULL, bg);
     /* libcrypto's quick parameter check: p odd and large enough to be a prime candidate, 1 < g < p-1. */
     int good = params != NULL && (cctx = EVP_PKEY_CTX_new_from_pkey(a->libctx, params, a->propq)) != NULL
                && EVP_PKEY_param_check_quick(cctx) > 0;
@@ -148,7 +150,7 @@ EVP_PKEY *keel_dhe_auto_params(const keel_algs *a, int secbits)
     EVP_PKEY *pk = NULL;
 
     if (p != NULL && g != NULL && BN_set_word(g, 2))
-        pk = params_from_bn(a, p, g);
+        pk = params_from_bn(a->libctx, a->propq, p, NULL, g);
     if (pk == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     BN_free(p);
@@ -156,15 +158,14 @@ EVP_PKEY *keel_dhe_auto_params(const keel_algs *a, int secbits)
     return pk;
 }
 
-static int wr_bn(keel_wr *w, const BIGNUM *v, size_t pad)
+/* An integer as opaque<1..2^16-1>, without leading zeros. */
+static int wr_bn(keel_wr *w, const BIGNUM *v)
 {
     size_t n = (size_t)BN_num_bytes(v), m;
     uint8_t *dst;
 
-    if (pad < n)
-        pad = n;
-    return keel_wr_open16(w, &m) && keel_wr_space(w, pad, &dst)
-        && BN_bn2binpad(v, dst, (int)pad) == (int)pad && keel_wr_close(w, m);
+    return keel_wr_open16(w, &m) && keel_wr_space(w, n, &dst)
+        && BN_bn2binpad(v, dst, (int)n) == (int)n && keel_wr_close(w, m);
 }
 
 /* ServerDHParams (RFC 5246 §7.4.3): dh_p<1..2^16-1>, dh_g<1..2^16-1>, dh_Ys<1..2^16-1>. Ys is
@@ -175,7 +176,7 @@ int keel_dhe_params_wr(const keel_kex *k, keel_wr *w)
     size_t m;
     int ok = EVP_PKEY_get_bn_param(k->params, OSSL_PKEY_PARAM_FFC_P, &p)
           && EVP_PKEY_get_bn_param(k->params, OSSL_PKEY_PARAM_FFC_G, &g)
-          && wr_bn(w, p, 0) && wr_bn(w, g, 0)
+          && wr_bn(w, p) && wr_bn(w, g)
           && keel_wr_open16(w, &m) && keel_kex_public_wr(k, w) && keel_wr_close(w, m);
 
     BN_free(p);
@@ -191,22 +192,11 @@ int keel_dhe_params_wr(const keel_kex *k, keel_wr *w)
 EVP_PKEY *keel_dh_to_pkey(const DH *dh)
 {
     const BIGNUM *p = NULL, *q = NULL, *g = NULL;
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *prm = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
     EVP_PKEY *pk = NULL;
 
     DH_get0_pqg(dh, &p, &q, &g);
-    if (p != NULL && g != NULL && bld != NULL && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p)
-            && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g)
-            && (q == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q))
-            && (prm = OSSL_PARAM_BLD_to_param(bld)) != NULL
-            && (pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) != NULL
-            && EVP_PKEY_fromdata_init(pctx) > 0)
-        (void)EVP_PKEY_fromdata(pctx, &pk, EVP_PKEY_KEY_PARAMETERS, prm);
-    EVP_PKEY_CTX_free(pctx);
-    OSSL_PARAM_free(prm);
-    OSSL_PARAM_BLD_free(bld);
+    if (p != NULL && g != NULL)
+        pk = params_from_bn(NULL, NULL, p, q, g);
     if (pk == NULL)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     return pk;

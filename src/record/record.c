@@ -80,25 +80,38 @@ void keel_rl_allow_plain_alert(keel_rl *rl)
     rl->plain_alert_once = 1;
 }
 
-/* Installs key and iv in one direction. The AEAD context is re-keyed in place when the algorithm is
- * unchanged (every TLS 1.3 key change after the first, §4.6.3 KeyUpdate included), so the steady state
- * allocates nothing. */
-static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, const uint8_t *key,
-                   const uint8_t *iv, size_t iv_len)
+/* The start of every key change in one direction: from here on a failure must not leave the old
+ * keys (or plaintext) in force, so the direction is BROKEN until the caller installs the new ones.
+ * An allowance armed for the old read key does not carry over to the new one. NULL for a bad dir. */
+static keel_rl_dir *key_change_begin(keel_rl *rl, int dir)
 {
-    keel_rl_dir *d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
+    keel_rl_dir *d;
 
     if (dir != KEEL_RL_READ && dir != KEEL_RL_WRITE) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
-        return 0;
+        return NULL;
     }
-    /* From here on a failure must not leave the old keys (or plaintext) in force. An allowance
-     * armed for the old read key does not carry over to the new one. */
+    d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
     d->prot = KEEL_RL_PROT_BROKEN;
     if (dir == KEEL_RL_READ)
         rl->plain_alert_once = 0;
     OPENSSL_cleanse(d->iv, sizeof(d->iv));
-    if (key == NULL || iv == NULL || iv_len > sizeof(d->iv)) {
+    return d;
+}
+
+/* Installs an AEAD key and iv in one direction. The AEAD context is re-keyed in place when the
+ * algorithm is unchanged (every TLS 1.3 key change after the first, §4.6.3 KeyUpdate included), so
+ * the steady state allocates nothing. The iv is 12 bytes (RFC 8446 §7.3; RFC 7905 §2 for TLS 1.2
+ * ChaCha20-Poly1305) except TLS 1.2 AES-GCM/CCM's 4-byte implicit salt (RFC 5288 §3, RFC 6655 §3). */
+static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, const uint8_t *key,
+                   const uint8_t *iv, size_t iv_len)
+{
+    size_t want = prot == KEEL_RL_PROT_TLS12 && id != KEEL_AEAD_CHACHA20_POLY1305 ? 4 : KEEL_AEAD_NONCE_LEN;
+    keel_rl_dir *d = key_change_begin(rl, dir);
+
+    if (d == NULL)
+        return 0;
+    if (key == NULL || iv == NULL || iv_len != want) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
@@ -124,45 +137,34 @@ static int set_key(keel_rl *rl, int dir, keel_rl_prot prot, keel_aead_id id, con
 int keel_rl_set_key13(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
                       const uint8_t iv[KEEL_AEAD_NONCE_LEN])
 {
-    /* RFC 8446 §7.3: every TLS 1.3 AEAD uses a 12-byte iv. */
     return set_key(rl, dir, KEEL_RL_PROT_TLS13, id, key, iv, KEEL_AEAD_NONCE_LEN);
 }
 
 int keel_rl_set_key12(keel_rl *rl, int dir, keel_aead_id id, const uint8_t *key,
                       const uint8_t *iv, size_t iv_len)
 {
-    /* RFC 5288 §3: a 4-byte implicit salt for AES-GCM; RFC 7905 §2: a 12-byte iv for ChaCha20. */
-    size_t want = id == KEEL_AEAD_CHACHA20_POLY1305 ? KEEL_AEAD_NONCE_LEN : 4;
-
-    if (iv_len != want) {
-        if (dir == KEEL_RL_READ || dir == KEEL_RL_WRITE)
-            (dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd)->prot = KEEL_RL_PROT_BROKEN;
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
-        return 0;
-    }
     return set_key(rl, dir, KEEL_RL_PROT_TLS12, id, key, iv, iv_len);
 }
 
 int keel_rl_set_key12_cbc(keel_rl *rl, int dir, keel_aead_id enc, keel_mac_id mac, int etm,
                           const uint8_t *mac_key, const uint8_t *key)
 {
-    keel_rl_dir *d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
+    keel_rl_dir *d = key_change_begin(rl, dir);
 
-    if (dir != KEEL_RL_READ && dir != KEEL_RL_WRITE) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+    if (d == NULL)
         return 0;
-    }
-    d->prot = KEEL_RL_PROT_BROKEN;
-    if (dir == KEEL_RL_READ)
-        rl->plain_alert_once = 0;
-    OPENSSL_cleanse(d->iv, sizeof(d->iv));
     keel_aead_free(d->aead);
     d->aead = NULL;
     keel_cbc_free(d->cbc);
+    d->cbc = NULL;
+    if (mac_key == NULL || key == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
     /* A new context per key change (a handful per connection): the MAC mode may differ. */
     if ((d->cbc = keel_cbc_new(rl->algs, enc, mac, dir == KEEL_RL_WRITE, etm, 1)) == NULL)
         return 0;
-    if (mac_key == NULL || key == NULL || !keel_cbc_set_key(d->cbc, mac_key, key)) {
+    if (!keel_cbc_set_key(d->cbc, mac_key, key)) {
         keel_cbc_free(d->cbc);
         d->cbc = NULL;
         return 0;

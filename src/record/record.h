@@ -92,7 +92,7 @@ typedef struct { uint8_t type; uint8_t *data; size_t len; } keel_record;
 
 int keel_rl_init(keel_rl *rl, const keel_algs *algs);   /* plaintext, seq 0, no buffers; cannot fail
                                                            unless algs is NULL */
-void keel_rl_cleanup(keel_rl *rl);   /* frees buffers and AEAD contexts, cleanses keys and ivs */
+void keel_rl_cleanup(keel_rl *rl);   /* frees buffers and AEAD/CBC contexts, cleanses keys and ivs */
 void keel_rl_reset(keel_rl *rl);     /* SSL_clear: back to plaintext, seq 0, buffers and contexts
                                         dropped; algs and release_buffers kept */
 
