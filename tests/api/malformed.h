@@ -283,6 +283,28 @@ static size_t split_records(const uint8_t *p, size_t n, rawrec *r, size_t max)
     return k;
 }
 
+/* Appends the handshake messages of b (concatenated, as reassembled from records) to f; `enc`:
+ * they came protected. 0 if the last one runs past the end. */
+static int add_msgs(flight *f, const buf *b, int enc)
+{
+    size_t off = 0;
+    while (off + 4 <= b->n && f->n < MF_MAX_MSGS) {
+        size_t len = (size_t)b->p[off + 1] << 16 | (size_t)b->p[off + 2] << 8 | b->p[off + 3];
+        if (off + 4 + len > b->n)
+            return 0;
+        msg *m = &f->m[f->n++];
+        m->type = b->p[off];
+        m->len = len;
+        m->body = malloc(len + 1);
+        if (m->body == NULL)
+            abort();
+        memcpy(m->body, b->p + off + 4, len);
+        m->enc = enc;
+        off += 4 + len;
+    }
+    return 1;
+}
+
 /* Takes a flight apart: plaintext handshake records, change_cipher_spec, and records protected
  * under the sender's handshake secret (seq from 0). 1 on success. */
 static int flight_parse(flight *f, const uint8_t *p, size_t n, const uint8_t *secret)
@@ -311,24 +333,7 @@ static int flight_parse(flight *f, const uint8_t *p, size_t n, const uint8_t *se
             b_put(&enc, tmp, len);
         }
     }
-    for (int pass = 0; pass < 2 && ok; pass++) {
-        buf *b = pass ? &enc : &plain;
-        size_t off = 0;
-        while (off + 4 <= b->n && f->n < MF_MAX_MSGS) {
-            size_t len = (size_t)b->p[off + 1] << 16 | (size_t)b->p[off + 2] << 8 | b->p[off + 3];
-            if (off + 4 + len > b->n) {
-                ok = 0;
-                break;
-            }
-            msg *m = &f->m[f->n++];
-            m->type = b->p[off];
-            m->len = len;
-            m->body = malloc(len + 1);
-            memcpy(m->body, b->p + off + 4, len);
-            m->enc = pass;
-            off += 4 + len;
-        }
-    }
+    ok = ok && add_msgs(f, &plain, 0) && add_msgs(f, &enc, 1);
     b_free(&plain);
     b_free(&enc);
     if (secret != NULL)
@@ -628,6 +633,76 @@ static int has_reason(unsigned long *first, int reason)
     return found;
 }
 
+/* What every failing case checks (expect_failure here; expect12 and post_expect for TLS 1.2).
+ * `who` names the case in the messages. */
+
+/* The victim's call returned r (SSL_get_error e): it must have failed with SSL_ERROR_SSL. */
+static int mf_failed(const char *who, SSL *v, int r, int e)
+{
+    if (r > 0 || e != SSL_ERROR_SSL) {
+        fprintf(stderr, "[%s] %s did not fail: returned %d, SSL_get_error %d\n", who,
+                SSL_is_server(v) ? "server" : "client", r, e);
+        ERR_print_errors_fp(stderr);
+        mf_failures++;
+        return 0;
+    }
+    return 1;
+}
+
+/* OpenSSL's reason on the error stack (which this empties), or keel's where it is a known
+ * difference (keel_reason non-zero: counted in mf_differences). */
+static void mf_check_reason(const char *who, int reason, int keel_reason)
+{
+    unsigned long first;
+    int ok_reason = has_reason(&first, reason);
+    if (!ok_reason && keel_reason != 0 && ERR_GET_REASON(first) == keel_reason)
+        ok_reason = 2;
+    if (!ok_reason) {
+        fprintf(stderr, "[%s] reason %d (%s) on the stack, expected %d (%s)\n", who,
+                ERR_GET_REASON(first), ERR_reason_error_string(first) ? ERR_reason_error_string(first) : "?",
+                reason, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, reason)));
+        mf_failures++;
+    } else if (ok_reason == 2) {
+        mf_differences++;
+    }
+}
+
+/* n alert records in what the victim wrote, the last one level/desc (*last: it was the last
+ * record): exactly one, fatal, `alert`, and last; for alert < 0 none at all. */
+static void mf_check_alert(const char *who, int alert, int n, int level, int desc, int last)
+{
+    if (alert < 0) {
+        if (n != 0) {
+            fprintf(stderr, "[%s] sent alert %d/%d, expected none\n", who, level, desc);
+            mf_failures++;
+        }
+    } else if (n != 1 || level != 2 || desc != alert || !last) {
+        fprintf(stderr, "[%s] %d alert record(s), the last %d/%d%s; expected one fatal alert %d, last\n",
+                who, n, level, desc, last ? "" : " (not the last record)", alert);
+        mf_failures++;
+    }
+}
+
+/* Nothing after the alert (RFC 8446 §6.2, RFC 5246 §7.2.2), whatever the application calls next
+ * (SSL_key_update too where `tls13`); the error stack is emptied. */
+static void mf_check_quiet(const char *who, SSL *v, BIO *out, int tls13)
+{
+    char b[64];
+    (void)SSL_do_handshake(v);
+    (void)SSL_read(v, b, sizeof(b));
+    (void)SSL_write(v, "x", 1);
+    (void)SSL_shutdown(v);
+    if (tls13)
+        (void)SSL_key_update(v, SSL_KEY_UPDATE_REQUESTED);
+    (void)SSL_write(v, "x", 1);
+    ERR_clear_error();
+    size_t more = drain(out, NULL);
+    if (more != 0) {
+        fprintf(stderr, "[%s] wrote %zu bytes after the alert\n", who, more);
+        mf_failures++;
+    }
+}
+
 /* The victim reads f->out: it must fail as the case says. */
 static void expect_failure(const mf_case *t, SSL *v, BIO *in, BIO *out, const flight *f, int app)
 {
@@ -640,55 +715,15 @@ static void expect_failure(const mf_case *t, SSL *v, BIO *in, BIO *out, const fl
     ERR_clear_error();
     r = step(v, app);
     e = SSL_get_error(v, r);
-    if (r > 0 || e != SSL_ERROR_SSL) {
-        fprintf(stderr, "[%s] %s did not fail: returned %d, SSL_get_error %d\n", t->name,
-                SSL_is_server(v) ? "server" : "client", r, e);
-        ERR_print_errors_fp(stderr);
-        mf_failures++;
+    if (!mf_failed(t->name, v, r, e))
         return;
-    }
-    unsigned long first;
-    int want = t->reason, ok_reason = has_reason(&first, want);
-    if (!ok_reason && t->keel_reason != 0 && ERR_GET_REASON(first) == t->keel_reason)
-        ok_reason = 2;
-    if (!ok_reason) {
-        fprintf(stderr, "[%s] reason %d (%s) on the stack, expected %d (%s)\n", t->name,
-                ERR_GET_REASON(first), ERR_reason_error_string(first) ? ERR_reason_error_string(first) : "?",
-                want, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, want)));
-        mf_failures++;
-    } else if (ok_reason == 2) {
-        mf_differences++;
-    }
-
+    mf_check_reason(t->name, t->reason, t->keel_reason);
     drain(out, &w);
     int level = -1, desc = -1, last = 0;
     int n = find_alerts(v, &w, &level, &desc, &last);
-    if (t->alert < 0) {
-        if (n != 0) {
-            fprintf(stderr, "[%s] sent alert %d/%d, expected none\n", t->name, level, desc);
-            mf_failures++;
-        }
-    } else if (n != 1 || level != 2 || desc != t->alert || !last) {
-        fprintf(stderr, "[%s] %d alert record(s), the last %d/%d%s; expected one fatal alert %d, last\n",
-                t->name, n, level, desc, last ? "" : " (not the last record)", t->alert);
-        mf_failures++;
-    }
+    mf_check_alert(t->name, t->alert, n, level, desc, last);
     b_free(&w);
-
-    /* Nothing after the alert (RFC 8446 §6.2), whatever the application calls next. */
-    char b[16];
-    (void)SSL_do_handshake(v);
-    (void)SSL_read(v, b, sizeof(b));
-    (void)SSL_write(v, "x", 1);
-    (void)SSL_shutdown(v);
-    (void)SSL_key_update(v, SSL_KEY_UPDATE_REQUESTED);
-    (void)SSL_write(v, "x", 1);
-    ERR_clear_error();
-    size_t more = drain(out, NULL);
-    if (more != 0) {
-        fprintf(stderr, "[%s] wrote %zu bytes after the alert\n", t->name, more);
-        mf_failures++;
-    }
+    mf_check_quiet(t->name, v, out, 1);
 }
 
 

@@ -19,7 +19,6 @@ enum {
 };
 enum { MF12_OK = -2, MF12_RENEG = -3 };  /* alert field: the handshake must succeed / a warning */
 
-static keel_test_chain other;  /* a second CA and leaf, unknown to both ends */
 static buf orig_ch;            /* the case's original ClientHello (handshake message) */
 
 static SSL_CTX *sctx12, *cctx12;
@@ -87,11 +86,21 @@ static int open12(const prot *p, uint64_t seq, const uint8_t *rec, size_t rlen, 
     return ok;
 }
 
-/* The key block (RFC 5246 §6.3) from the master secret the key log gave away for `client`:
- * client_write_key, server_write_key, client_write_IV, server_write_IV (no MAC keys: AEAD). */
-static int keys_from(SSL *s, const uint8_t *master, prot *cw, prot *sw)
+/* The master secret of `client`'s connection from the key log (RFC 5246 §8.1, NSS key log
+ * format: CLIENT_RANDOM). */
+static const uint8_t *master12(const SSL *client)
 {
-    uint8_t seed[13 + 64], kb[40];
+    for (int i = 0; i < nkeys; i++)
+        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
+            return keys[i].secret;
+    return NULL;
+}
+
+/* n bytes of the key block (RFC 5246 §6.3) from the master secret and s's randoms, with the
+ * PRF's SHA-256. */
+static int key_block12(SSL *s, const uint8_t *master, uint8_t *kb, size_t n)
+{
+    uint8_t seed[13 + 64];
     memcpy(seed, "key expansion", 13);
     SSL_get_server_random(s, seed + 13, 32);
     SSL_get_client_random(s, seed + 45, 32);
@@ -103,10 +112,18 @@ static int keys_from(SSL *s, const uint8_t *master, prot *cw, prot *sw)
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed)),
         OSSL_PARAM_construct_end(),
     };
-    int ok = k != NULL && EVP_KDF_derive(k, kb, sizeof(kb), params) > 0;
+    int ok = k != NULL && EVP_KDF_derive(k, kb, n, params) > 0;
     EVP_KDF_CTX_free(k);
     EVP_KDF_free(kdf);
-    if (!ok)
+    return ok;
+}
+
+/* The AEAD key block: client_write_key, server_write_key, client_write_IV, server_write_IV (no
+ * MAC keys). */
+static int keys_from(SSL *s, const uint8_t *master, prot *cw, prot *sw)
+{
+    uint8_t kb[40];
+    if (!key_block12(s, master, kb, sizeof(kb)))
         return 0;
     memset(cw, 0, sizeof(*cw));
     memset(sw, 0, sizeof(*sw));
@@ -119,30 +136,11 @@ static int keys_from(SSL *s, const uint8_t *master, prot *cw, prot *sw)
 
 static int keys12(SSL *client, prot *cw, prot *sw)
 {
-    for (int i = 0; i < nkeys; i++)
-        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
-            return keys_from(client, keys[i].secret, cw, sw);
-    return 0;
+    const uint8_t *master = master12(client);
+    return master != NULL && keys_from(client, master, cw, sw);
 }
 
 /* ---- flights --------------------------------------------------------------------------------- */
-
-static void add_msgs(flight *f, const buf *b, int enc)
-{
-    size_t off = 0;
-    while (off + 4 <= b->n && f->n < MF_MAX_MSGS) {
-        size_t len = (size_t)b->p[off + 1] << 16 | (size_t)b->p[off + 2] << 8 | b->p[off + 3];
-        if (off + 4 + len > b->n)
-            abort();
-        msg *m = &f->m[f->n++];
-        m->type = b->p[off];
-        m->len = len;
-        m->body = malloc(len + 1);
-        memcpy(m->body, b->p + off + 4, len);
-        m->enc = enc;
-        off += 4 + len;
-    }
-}
 
 /* Takes a TLS 1.2 flight apart: plaintext handshake records, then (after change_cipher_spec)
  * handshake records protected with `rd` (the sender's key, sequence 0). */
@@ -166,8 +164,7 @@ static int flight12_parse(flight *f, const buf *in, const prot *rd)
             b_put(&enc, tmp, len);
         }
     }
-    add_msgs(f, &plain, 0);
-    add_msgs(f, &enc, 1);
+    ok = ok && add_msgs(f, &plain, 0) && add_msgs(f, &enc, 1);
     b_free(&plain);
     b_free(&enc);
     if (rd != NULL) {
@@ -327,46 +324,14 @@ static void expect12(const mf_case *t, SSL *v, SSL *peer, BIO *in, BIO *out, BIO
         ERR_clear_error();
         return;
     }
-    if (r > 0 || e != SSL_ERROR_SSL) {
-        fprintf(stderr, "[%s] %s did not fail: returned %d, SSL_get_error %d\n", t->name,
-                SSL_is_server(v) ? "server" : "client", r, e);
-        ERR_print_errors_fp(stderr);
-        mf_failures++;
+    if (!mf_failed(t->name, v, r, e))
         return;
-    }
-    unsigned long first;
-    int ok_reason = has_reason(&first, t->reason);
-    if (!ok_reason && t->keel_reason != 0 && ERR_GET_REASON(first) == t->keel_reason)
-        ok_reason = 2;
-    if (!ok_reason) {
-        fprintf(stderr, "[%s] reason %d (%s) on the stack, expected %d (%s)\n", t->name,
-                ERR_GET_REASON(first), ERR_reason_error_string(first) ? ERR_reason_error_string(first) : "?",
-                t->reason, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, t->reason)));
-        mf_failures++;
-    } else if (ok_reason == 2) {
-        mf_differences++;
-    }
+    mf_check_reason(t->name, t->reason, t->keel_reason);
     drain(out, &w);
     int n = find_alerts12(&w, wp, &level, &desc, &last);
-    if (n != 1 || level != 2 || desc != t->alert || !last) {
-        fprintf(stderr, "[%s] %d alert record(s), the last %d/%d%s; expected one fatal alert %d, last\n",
-                t->name, n, level, desc, last ? "" : " (not the last record)", t->alert);
-        mf_failures++;
-    }
+    mf_check_alert(t->name, t->alert, n, level, desc, last);
     b_free(&w);
-    /* Nothing after the alert, whatever the application calls next. */
-    char b[16];
-    (void)SSL_do_handshake(v);
-    (void)SSL_read(v, b, sizeof(b));
-    (void)SSL_write(v, "x", 1);
-    (void)SSL_shutdown(v);
-    (void)SSL_write(v, "x", 1);
-    ERR_clear_error();
-    size_t more = drain(out, NULL);
-    if (more != 0) {
-        fprintf(stderr, "[%s] wrote %zu bytes after the alert\n", t->name, more);
-        mf_failures++;
-    }
+    mf_check_quiet(t->name, v, out, 0);
 }
 
 static void run12(const mf_case *t)
@@ -483,6 +448,52 @@ done:
     b_free(&sf2);
     SSL_free(p.s[C_]);
     SSL_free(p.s[S_]);
+}
+
+
+/* ---- a program's contexts and its run ------------------------------------------------------- */
+
+/* The harness's chain (key_type) and contexts: the server forced to TLS 1.2 (the client stays
+ * TLS 1.3-capable), the suites given (the harness's record protection is AES-128-GCM with
+ * SHA-256's PRF), the key log on. 0 (a CHECK failed) when the contexts cannot be made. */
+static int mf12_contexts(int key_type, const char *server_suites, const char *client_suites)
+{
+    CHECK(keel_test_make_chain(&mf_chain, key_type, "server.test", 365));
+    sctx12 = keel_test_server_ctx(&mf_chain);
+    cctx12 = keel_test_client_ctx(&mf_chain);
+    if (sctx12 == NULL || cctx12 == NULL) {
+        CHECK(0);
+        return 0;
+    }
+    CHECK(SSL_CTX_set_max_proto_version(sctx12, TLS1_2_VERSION));
+    CHECK(SSL_CTX_set_cipher_list(sctx12, server_suites));
+    CHECK(SSL_CTX_set_cipher_list(cctx12, client_suites));
+    SSL_CTX_set_keylog_callback(sctx12, keylog);
+    SSL_CTX_set_keylog_callback(cctx12, keylog);
+    return 1;
+}
+
+/* Runs the cases (those whose name contains argv[1], when given), prints how many ran and how
+ * they went, and frees what mf12_contexts made. */
+static int mf12_run(const char *name, const mf_case *cases, size_t ncases, int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    size_t ran = 0;
+    for (size_t i = 0; i < ncases; i++) {
+        if (only != NULL && strstr(cases[i].name, only) == NULL)
+            continue;
+        run12(&cases[i]);
+        ran++;
+    }
+    printf("%s: %zu cases, %d failure(s), %d with keel's reason where OpenSSL's differs (keel_reason in "
+           "the table)\n", name, ran, mf_failures, mf_differences);
+    if (mf_failures)
+        CHECK(0);
+    SSL_CTX_free(sctx12);
+    SSL_CTX_free(cctx12);
+    b_free(&orig_ch);
+    keel_test_chain_free(&mf_chain);
+    return keel_test_finish(name);
 }
 
 #endif

@@ -331,46 +331,20 @@ int main(int argc, char **argv)
 {
     const char *name = "malformed12_kx";
     (void)use_rsa_kx;
-    CHECK(keel_test_make_chain(&mf_chain, KT_RSA2048, "server.test", 365));
-    CHECK(keel_test_make_chain(&other, KT_RSA2048, "server.test", 365));
     dh_p = BN_get_rfc3526_prime_2048(NULL);
-    sctx12 = keel_test_server_ctx(&mf_chain);
-    cctx12 = keel_test_client_ctx(&mf_chain);
-    if (sctx12 == NULL || cctx12 == NULL || dh_p == NULL) {
-        CHECK(0);
+    CHECK(dh_p != NULL);
+    /* DHE with automatic parameters, a client certificate requested. */
+    if (dh_p == NULL || !mf12_contexts(KT_RSA2048, "DHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256",
+                                       "DHE-RSA-AES128-GCM-SHA256"))
         return keel_test_finish(name);
-    }
-    /* TLS 1.2 on the server, AES-128-GCM with SHA-256's PRF (the harness's record protection),
-     * DHE with automatic parameters, a client certificate requested, the key log on. */
-    CHECK(SSL_CTX_set_max_proto_version(sctx12, TLS1_2_VERSION));
-    CHECK(SSL_CTX_set_cipher_list(sctx12, "DHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256"));
-    CHECK(SSL_CTX_set_cipher_list(cctx12, "DHE-RSA-AES128-GCM-SHA256"));
     CHECK(SSL_CTX_set_dh_auto(sctx12, 1));
     CHECK(SSL_CTX_use_certificate(cctx12, mf_chain.leaf));
     CHECK(SSL_CTX_use_PrivateKey(cctx12, mf_chain.leaf_key));
     CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx12), mf_chain.ca));
     SSL_CTX_set_verify(sctx12, SSL_VERIFY_PEER, NULL);
     CHECK(SSL_CTX_set_session_id_context(sctx12, (const unsigned char *)"mf12", 4));
-    SSL_CTX_set_keylog_callback(sctx12, keylog);
-    SSL_CTX_set_keylog_callback(cctx12, keylog);
 
-    const char *only = argc > 1 ? argv[1] : NULL;
-    size_t ran = 0;
-    for (size_t i = 0; i < MF_NCASES(cases); i++) {
-        if (only != NULL && strstr(cases[i].name, only) == NULL)
-            continue;
-        run12(&cases[i]);
-        ran++;
-    }
-    printf("%s: %zu cases, %d failure(s), %d with keel's reason where OpenSSL's differs (keel_reason in "
-           "the table)\n", name, ran, mf_failures, mf_differences);
-    if (mf_failures)
-        CHECK(0);
-    SSL_CTX_free(sctx12);
-    SSL_CTX_free(cctx12);
+    int rc = mf12_run(name, cases, MF_NCASES(cases), argc, argv);
     BN_free(dh_p);
-    b_free(&orig_ch);
-    keel_test_chain_free(&mf_chain);
-    keel_test_chain_free(&other);
-    return keel_test_finish(name);
+    return rc;
 }

@@ -8,10 +8,7 @@
 #define KEEL_TEST_MALFORMED12_POST_H
 #include "malformed12.h"
 
-typedef struct {
-    SSL *s[2];          /* MF_CLIENT, MF_SERVER */
-    BIO *in[2], *out[2];
-} post_pair;
+typedef pair post_pair;  /* malformed.h's: s[], in[], out[] by MF_CLIENT, MF_SERVER */
 
 /* Moves what `from` wrote to `to`'s input. */
 static void post_move(post_pair *p, int from)
@@ -53,37 +50,11 @@ static void post_free(post_pair *p)
     SSL_free(p->s[MF_SERVER]);
 }
 
-/* The master secret of the connection from the key log (RFC 5246 §8.1, NSS key log format). */
-static const uint8_t *post_master(SSL *client)
-{
-    for (int i = 0; i < nkeys; i++)
-        if (keys[i].s == client && strcmp(keys[i].label, "CLIENT_RANDOM") == 0 && keys[i].len == 48)
-            return keys[i].secret;
-    return NULL;
-}
-
-/* The key block (RFC 5246 §6.3) with the PRF's SHA-256. */
+/* The key block (RFC 5246 §6.3) of the connection, from the key log. */
 static int post_key_block(SSL *client, uint8_t *kb, size_t n)
 {
-    const uint8_t *master = post_master(client);
-    uint8_t seed[13 + 64];
-    if (master == NULL)
-        return 0;
-    memcpy(seed, "key expansion", 13);
-    SSL_get_server_random(client, seed + 13, 32);
-    SSL_get_client_random(client, seed + 45, 32);
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-    EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, 48),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed)),
-        OSSL_PARAM_construct_end(),
-    };
-    int ok = k != NULL && EVP_KDF_derive(k, kb, n, params) > 0;
-    EVP_KDF_CTX_free(k);
-    EVP_KDF_free(kdf);
-    return ok;
+    const uint8_t *master = master12(client);
+    return master != NULL && key_block12(client, master, kb, n);
 }
 
 /* Opens one protected record of the victim's: 1 and its content (len) if it opens. */
@@ -101,27 +72,17 @@ typedef struct {
 static void post_expect(const char *label, const post_want *t, SSL *v, BIO *out, int app,
                         post_open_fn open, const void *wkey)
 {
-    char b[64];
+    char who[160];
     buf w = { 0 };
-    unsigned long first;
-    int r, e, found = 0, level = -1, desc = -1, last = 0;
+    int r, found = 0, level = -1, desc = -1, last = 0;
     static uint8_t tmp[20000];
 
+    snprintf(who, sizeof(who), "%s %s", label, t->name);
     ERR_clear_error();
-    r = app ? SSL_read(v, b, sizeof(b)) : SSL_do_handshake(v);
-    e = SSL_get_error(v, r);
-    if (r > 0 || e != SSL_ERROR_SSL) {
-        fprintf(stderr, "[%s %s] did not fail: returned %d, SSL_get_error %d\n", label, t->name, r, e);
-        ERR_print_errors_fp(stderr);
-        mf_failures++;
+    r = step(v, app);
+    if (!mf_failed(who, v, r, SSL_get_error(v, r)))
         return;
-    }
-    if (!has_reason(&first, t->reason)) {
-        fprintf(stderr, "[%s %s] reason %d (%s) first on the stack, expected %d (%s)\n", label, t->name,
-                ERR_GET_REASON(first), ERR_reason_error_string(first) ? ERR_reason_error_string(first) : "?",
-                t->reason, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, t->reason)));
-        mf_failures++;
-    }
+    mf_check_reason(who, t->reason, 0);
     drain(out, &w);
     rawrec rr[16];
     size_t nr = split_records(w.p, w.n, rr, 16);
@@ -139,21 +100,8 @@ static void post_expect(const char *label, const post_want *t, SSL *v, BIO *out,
             last = i + 1 == nr;
         }
     }
-    if (found != 1 || level != 2 || desc != t->alert || !last) {
-        fprintf(stderr, "[%s %s] %d alert record(s), the last %d/%d%s; expected one fatal alert %d, last\n",
-                label, t->name, found, level, desc, last ? "" : " (not the last record)", t->alert);
-        mf_failures++;
-    }
+    mf_check_alert(who, t->alert, found, level, desc, last);
     b_free(&w);
-    (void)SSL_do_handshake(v);
-    (void)SSL_read(v, b, sizeof(b));
-    (void)SSL_write(v, "x", 1);
-    (void)SSL_shutdown(v);
-    ERR_clear_error();
-    size_t more = drain(out, NULL);
-    if (more != 0) {
-        fprintf(stderr, "[%s %s] wrote %zu bytes after the alert\n", label, t->name, more);
-        mf_failures++;
-    }
+    mf_check_quiet(who, v, out, 0);
 }
 #endif

@@ -198,7 +198,6 @@ done:
 int main(int argc, char **argv)
 {
     const char *name = "malformed12_reneg";
-    (void)other;
     CHECK(keel_test_make_chain(&mf_chain, KT_EC_P256, "server.test", 365));
     sctx = keel_test_server_ctx(&mf_chain);
     cctx = keel_test_client_ctx(&mf_chain);

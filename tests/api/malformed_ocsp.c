@@ -113,38 +113,10 @@ static const mf_case cases[] = {
 int main(int argc, char **argv)
 {
     const char *name = "malformed_ocsp";
-    CHECK(keel_test_make_chain(&mf_chain, KT_EC_P256, "server.test", 365));
-    CHECK(keel_test_make_chain(&other, KT_EC_P256, "server.test", 365));
-    sctx12 = keel_test_server_ctx(&mf_chain);
-    cctx12 = keel_test_client_ctx(&mf_chain);
-    if (sctx12 == NULL || cctx12 == NULL) {
-        CHECK(0);
+    if (!mf12_contexts(KT_EC_P256, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"))
         return keel_test_finish(name);
-    }
-    CHECK(SSL_CTX_set_max_proto_version(sctx12, TLS1_2_VERSION));
-    CHECK(SSL_CTX_set_cipher_list(sctx12, "ECDHE-ECDSA-AES128-GCM-SHA256"));
-    CHECK(SSL_CTX_set_cipher_list(cctx12, "ECDHE-ECDSA-AES128-GCM-SHA256"));
     CHECK(SSL_CTX_set1_groups_list(cctx12, "P-256"));
     CHECK(SSL_CTX_set_session_id_context(sctx12, (const unsigned char *)"mfoc", 4));
     CHECK(SSL_CTX_set_tlsext_status_cb(sctx12, staple_cb));
-    SSL_CTX_set_keylog_callback(sctx12, keylog);
-    SSL_CTX_set_keylog_callback(cctx12, keylog);
-
-    const char *only = argc > 1 ? argv[1] : NULL;
-    size_t ran = 0;
-    for (size_t i = 0; i < MF_NCASES(cases); i++) {
-        if (only != NULL && strstr(cases[i].name, only) == NULL)
-            continue;
-        run12(&cases[i]);
-        ran++;
-    }
-    printf("%s: %zu cases, %d failure(s)\n", name, ran, mf_failures);
-    if (mf_failures)
-        CHECK(0);
-    SSL_CTX_free(sctx12);
-    SSL_CTX_free(cctx12);
-    b_free(&orig_ch);
-    keel_test_chain_free(&mf_chain);
-    keel_test_chain_free(&other);
-    return keel_test_finish(name);
+    return mf12_run(name, cases, MF_NCASES(cases), argc, argv);
 }

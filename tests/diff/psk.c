@@ -56,28 +56,12 @@ static unsigned int server_cb(SSL *s, const char *identity, unsigned char *psk, 
     return 32;
 }
 
-static SSL_SESSION *psk_session(SSL *s, const unsigned char *key)
-{
-    const SSL_CIPHER *cs = NULL;
-    STACK_OF(SSL_CIPHER) *all = SSL_get_ciphers(s);
-    for (int i = 0; i < sk_SSL_CIPHER_num(all); i++)
-        if (strcmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(all, i)), g.session_cipher) == 0)
-            cs = sk_SSL_CIPHER_value(all, i);
-    SSL_SESSION *ss = SSL_SESSION_new();
-    if (ss == NULL || cs == NULL || !SSL_SESSION_set1_master_key(ss, key, 32)
-            || !SSL_SESSION_set_cipher(ss, cs) || !SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION)) {
-        SSL_SESSION_free(ss);
-        return NULL;
-    }
-    return ss;
-}
-
 static int use_cb(SSL *s, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
 {
     printf("  use_cb state=%s md=%s\n", SSL_state_string(s), md != NULL ? EVP_MD_get0_name(md) : "(null)");
     *id = (const unsigned char *)g.client_identity;
     *idlen = strlen(g.client_identity);
-    *sess = g.use_no_session ? NULL : psk_session(s, g.client_key);
+    *sess = g.use_no_session ? NULL : keel_test_psk_session(s, g.session_cipher, g.client_key, 32);
     return g.use_no_session || *sess != NULL;
 }
 
@@ -94,7 +78,7 @@ static int find_cb(SSL *s, const unsigned char *identity, size_t identity_len, S
     if (g.find_fails)
         return 0;
     if (known)
-        *sess = psk_session(s, key1);
+        *sess = keel_test_psk_session(s, g.session_cipher, key1, 32);
     return 1;
 }
 

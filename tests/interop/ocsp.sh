@@ -85,43 +85,14 @@ for v in 1_2 1_3; do
 done
 
 # ======== nginx on keel, stapling a file ========
-NGX=$T/ngx
-mkdir -p "$NGX/tmp"
 cat "$T/srv-p256.pem" "$CA" >"$T/srv-chain.pem"
-p=$(free_port)
-cat >"$NGX/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $NGX/error.log info;
-pid $NGX/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $NGX/tmp/body;
-    proxy_temp_path $NGX/tmp/proxy;
-    fastcgi_temp_path $NGX/tmp/fastcgi;
-    uwsgi_temp_path $NGX/tmp/uwsgi;
-    scgi_temp_path $NGX/tmp/scgi;
-    server {
-        listen 127.0.0.1:$p ssl;
-        server_name localhost;
-        ssl_certificate $T/srv-chain.pem;
+start_nginx "        ssl_certificate $T/srv-chain.pem;
         ssl_certificate_key $T/srv-p256.key;
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_stapling on;
-        ssl_stapling_file $T/resp.der;
-        location / {
-            default_type text/plain;
-            return 200 "nginx \$ssl_protocol\n";
-        }
-    }
-}
-EOF
-K nginx
-timeout 60 "${KP[@]}" nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$T/nginx.out" 2>&1 &
-BG_PIDS+=($!)
-for ((i = 0; i < 200; i++)); do ss -Htln "sport = :$p" | grep -q . && break; sleep 0.05; done
+        ssl_stapling_file $T/resp.der;" 'nginx $ssl_protocol' ||
+    { fail "nginx on keel did not start"; show "$T/nginx.out" "$NGX/error.log"; }
+p=$PORT
 for v in 1.2 1.3; do
     timeout 20 curl -sSv --tlsv$v --cert-status --tls-max $v --cacert "$CA" "https://localhost:$p/" >"$T/ngx-$v.out" 2>&1
     ok "nginx on keel, ssl_stapling_file -> curl --cert-status (TLSv$v)" @"$T/ngx-$v.out" \

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
+#include <string.h>
 
 static EVP_PKEY *make_key(int type)
 {
@@ -154,4 +155,20 @@ int keel_test_handshake(SSL *client, SSL *server)
         }
     }
     return cdone && sdone;
+}
+
+SSL_SESSION *keel_test_psk_session(SSL *s, const char *cipher, const unsigned char *key, size_t len)
+{
+    const SSL_CIPHER *cs = NULL;
+    STACK_OF(SSL_CIPHER) *all = SSL_get_ciphers(s);
+    for (int i = 0; i < sk_SSL_CIPHER_num(all); i++)
+        if (strcmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(all, i)), cipher) == 0)
+            cs = sk_SSL_CIPHER_value(all, i);
+    SSL_SESSION *ss = SSL_SESSION_new();
+    if (ss == NULL || cs == NULL || !SSL_SESSION_set1_master_key(ss, key, len)
+            || !SSL_SESSION_set_cipher(ss, cs) || !SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
 }

@@ -28,4 +28,7 @@ SSL_CTX *keel_test_client_ctx(const keel_test_chain *c);
 int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
 /* Drives both handshakes to completion: 1 on success, 0 if either fails (errors left queued). */
 int keel_test_handshake(SSL *client, SSL *server);
+/* A TLS 1.3 external-PSK session (SSL_psk_use_session_cb / find_session_cb): the suite named
+ * `cipher` among s's, the key as its master key; NULL if there is no such suite. */
+SSL_SESSION *keel_test_psk_session(SSL *s, const char *cipher, const unsigned char *key, size_t len);
 #endif
