@@ -34,59 +34,13 @@ ok "curl on keel refuses a TLS 1.2 server from an unknown CA" @"$T/curl-bad.out"
 stop_servers
 
 # ======== nginx ========
-NGX=$T/ngx
-mkdir -p "$NGX/tmp"
-start_nginx() {
-    local p i
-    for _ in 1 2 3; do
-        p=$(free_port)
-        cat >"$NGX/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $NGX/error.log info;
-pid $NGX/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $NGX/tmp/body;
-    proxy_temp_path $NGX/tmp/proxy;
-    fastcgi_temp_path $NGX/tmp/fastcgi;
-    uwsgi_temp_path $NGX/tmp/uwsgi;
-    scgi_temp_path $NGX/tmp/scgi;
-    server {
-        listen 127.0.0.1:$p ssl;
-        server_name localhost;
-        ssl_protocols TLSv1.2;
+start_nginx "        ssl_protocols TLSv1.2;
         ssl_certificate $T/srv-rsa2048.pem;
         ssl_certificate_key $T/srv-rsa2048.key;
         ssl_certificate $T/srv-p256.pem;
-        ssl_certificate_key $T/srv-p256.key;
-        location / {
-            default_type text/plain;
-            return 200 "nginx \$ssl_protocol \$ssl_cipher reused=\$ssl_session_reused\n";
-        }
-    }
-}
-EOF
-        K nginx
-        timeout 60 "${KP[@]}" nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" >"$T/nginx.out" 2>&1 &
-        SRV_PID=$!
-        BG_PIDS+=("$SRV_PID")
-        for ((i = 0; i < 200; i++)); do
-            if ss -Htln "sport = :$p" | grep -q .; then
-                PORT=$p
-                return 0
-            fi
-            kill -0 "$SRV_PID" 2>/dev/null || break
-            sleep 0.05
-        done
-        stop "$SRV_PID"
-    done
-    PORT=1
-    return 1
-}
-start_nginx || { fail "nginx on keel did not start"; show "$T/nginx.out" "$NGX/error.log"; }
+        ssl_certificate_key $T/srv-p256.key;" \
+    'nginx $ssl_protocol $ssl_cipher reused=$ssl_session_reused' ||
+    { fail "nginx on keel did not start"; show "$T/nginx.out" "$NGX/error.log"; }
 PN=$PORT
 spawn sc n-rsa $PN -tls1_2 -sigalgs RSA+SHA256:RSA-PSS+SHA256 -cipher ECDHE-RSA-AES128-GCM-SHA256 "${OV[@]}"
 spawn sc n-ecdsa $PN -tls1_2 -sigalgs ECDSA+SHA256 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 "${OV[@]}"
