@@ -113,7 +113,7 @@ void keel12_client_finish(SSL *s)
     /* Nothing after a TLS 1.2 handshake uses its transcript (kept whole for CertificateVerify):
      * it goes with the handshake. */
     keel_transcript_cleanup(&s->conn->hs->transcript);
-    if (s->conn->hs == NULL || !s->conn->hs->announce12 || ss == NULL)
+    if (!s->conn->hs->announce12 || ss == NULL)
         return;
     s->conn->hs->announce12 = 0;
     if ((sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) && sctx->new_session_cb != NULL) {

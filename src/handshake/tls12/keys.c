@@ -16,11 +16,10 @@ int keel_tls12_allowed(const keel_settings *st)
     return keel_sec_allowed(st, SSL_SECOP_VERSION, 0, TLS1_2_VERSION, NULL);
 }
 
-static int randoms(const keel_conn *c, int server_first, uint8_t out[64])
+static void randoms(const keel_conn *c, int server_first, uint8_t out[64])
 {
     memcpy(out, server_first ? c->server_random : c->client_random, 32);
     memcpy(out + 32, server_first ? c->client_random : c->server_random, 32);
-    return 1;
 }
 
 int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)

@@ -13,7 +13,8 @@ typedef struct {
     int ske;       /* KEEL12_SKE_*: whether the server sends ServerKeyExchange */
     int sign;      /* the ServerKeyExchange params are signed with the certificate's key */
     /* server: whether this kind can be served to this client (a shared group, a configured
-     * parameter set, a callback); may record the choice in the connection */
+     * parameter set, a callback); may record the choice in the connection. NULL: always (RSA:
+     * the certificate, server.c's cert_for, is all it needs) */
     int (*usable)(SSL *s);
     /* server, once the suite is chosen: the ephemeral key or other state; 0 or the alert */
     int (*prepare)(SSL *s);
@@ -72,30 +73,50 @@ int keel12_ecdhe_write_params(SSL *s, keel_wr *w)
     return keel_kex_public_wr(c->hs->kex, w) && keel_wr_close(w, m);
 }
 
+/* Z of the exchange between our key (c->hs->kex) and the peer's public value becomes the
+ * premaster secret (RFC 5246 §8.1.2, RFC 8422 §5.10), the stack copy cleansed on every path. 0,
+ * illegal_parameter for a value keel_kex_derive refused (its reason raised), or internal_error. */
+int keel12_kex_pms(SSL *s, keel_rd peer)
+{
+    uint8_t z[KEEL_KEX_MAX_SECRET];
+    size_t len = sizeof(z);
+    int alert = 0;
+
+    if (!keel_kex_derive(s->conn->hs->kex, peer.p, peer.len, z, &len))
+        alert = SSL_AD_ILLEGAL_PARAMETER;
+    else if (!keel12_set_pms(s, z, len))
+        alert = SSL_AD_INTERNAL_ERROR;
+    OPENSSL_cleanse(z, sizeof(z));
+    return alert;
+}
+
+/* The server's side of an ephemeral exchange (ECDHE, DHE and their PSK kinds): the client's
+ * public value. An empty, short, off-curve or compressed point (RFC 8422 §5.1.2: uncompressed
+ * only) or a DH value outside 1 < Yc < p-1 (RFC 7919 §5.1) is illegal_parameter with bad key share
+ * after the value's own reason, as OpenSSL 3.0 reports it (tests/api/malformed12.c and
+ * malformed12_kx.c on the system libssl). 0 or the alert. */
+int keel12_kex_read_peer(SSL *s, keel_rd peer)
+{
+    int alert = peer.len == 0 ? SSL_AD_ILLEGAL_PARAMETER : keel12_kex_pms(s, peer);
+
+    if (alert == SSL_AD_ILLEGAL_PARAMETER)
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
+    else if (alert == 0)
+        keel_conn_keep_tmp_keys(s->conn, peer.p, peer.len);
+    return alert;
+}
+
 /* ClientKeyExchange (RFC 8422 §5.7): the client's ECPoint<1..255>; the premaster secret is the
  * ECDH shared secret. */
-static int ecdhe_read_cke(SSL *s, keel_rd *body)
+int keel12_ecdhe_read_cke(SSL *s, keel_rd *body)
 {
-    keel_conn *c = s->conn;
     keel_rd point;
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t len = sizeof(shared);
 
     if (!keel_rd_prefixed8(body, &point) || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    /* An empty, short, off-curve or compressed point (RFC 8422 §5.1.2: uncompressed only) is
-     * illegal_parameter with bad key share after the point's own reason, as OpenSSL 3.0 reports
-     * it (tests/api/malformed12.c on the system libssl). */
-    if (point.len == 0 || !keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    keel_conn_keep_tmp_keys(c, point.p, point.len);
-    int ok = keel12_set_pms(s, shared, len);
-    OPENSSL_cleanse(shared, sizeof(shared));
-    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
+    return keel12_kex_read_peer(s, point);
 }
 
 /* The client's side of the server's ECDH params (RFC 8422 §5.4): a named curve we offered (an
@@ -113,17 +134,16 @@ int keel12_ecdhe_check_curve(SSL *s, uint32_t type, uint32_t group)
     return 0;
 }
 
-/* Our share in the server's group and the ECDH shared secret with its point (KEEL_KEX_MAX_SECRET
- * bytes at `shared`); 0 or the alert (a bad point: illegal_parameter). */
-int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point, uint8_t *shared, size_t *len)
+/* Our share in the server's group, and the ECDH shared secret with its point as the premaster
+ * secret (c->hs->pms); 0 or the alert (a bad point: illegal_parameter). */
+int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point)
 {
     keel_hs *hs = s->conn->hs;
 
     keel_kex_free(hs->kex);
     if ((hs->kex = keel_kex_new(s->ctx->algs, (uint16_t)group)) == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    *len = KEEL_KEX_MAX_SECRET;
-    return keel_kex_derive(hs->kex, point.p, point.len, shared, len) ? 0 : SSL_AD_ILLEGAL_PARAMETER;
+    return keel12_kex_pms(s, point);
 }
 
 /* ServerKeyExchange for ECDHE (RFC 8422 §5.4): ServerECDHParams {curve_type named_curve(3),
@@ -143,30 +163,20 @@ static int ecdhe_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if ((alert = keel12_ecdhe_check_curve(s, type, group)) != 0
-            || (alert = keel12_ske_signature_check(s, &sig)) != 0)
-        return alert;
     /* The point before the signature: a bad point is bad_ecpoint even when the signature fails
      * too, as OpenSSL 3.0 reports it (tests/api/malformed12.c sf_ske_point_*). */
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len;
-    if ((alert = keel12_ecdhe_derive(s, group, point, shared, &shared_len)) != 0)
+    if ((alert = keel12_ecdhe_check_curve(s, type, group)) != 0
+            || (alert = keel12_ske_signature_check(s, &sig)) != 0
+            || (alert = keel12_ecdhe_derive(s, group, point)) != 0
+            || (alert = keel12_ske_signature_verify(s, &sig)) != 0)
         return alert;
-    if ((alert = keel12_ske_signature_verify(s, &sig)) != 0) {
-        OPENSSL_cleanse(shared, sizeof(shared));
-        return alert;
-    }
     c->group = (uint16_t)group;
-    int ok = keel12_set_pms(s, shared, shared_len);
-    OPENSSL_cleanse(shared, sizeof(shared));
-    if (!ok)
-        return SSL_AD_INTERNAL_ERROR;
     keel_conn_keep_tmp_keys(c, point.p, point.len);
     return 0;
 }
 
 /* ClientKeyExchange for ECDHE (RFC 8422 §5.7): our ECPoint<1..2^8-1> in the server's group. */
-static int ecdhe_write_cke(SSL *s, keel_wr *w)
+int keel12_ecdhe_write_cke(SSL *s, keel_wr *w)
 {
     size_t m;
     keel_wr_open8(w, &m);
@@ -175,7 +185,7 @@ static int ecdhe_write_cke(SSL *s, keel_wr *w)
 
 static const keel12_kx kinds[] = {
     { NID_kx_ecdhe, KEEL12_SKE_REQUIRED, 1, keel12_ecdhe_usable, keel12_ecdhe_prepare,
-      keel12_ecdhe_write_params, ecdhe_read_cke, ecdhe_read_ske, ecdhe_write_cke },
+      keel12_ecdhe_write_params, keel12_ecdhe_read_cke, ecdhe_read_ske, keel12_ecdhe_write_cke },
     /* kx_psk.c: RFC 4279 §2 (the hint's ServerKeyExchange is optional), RFC 5489 §2 (unsigned) */
     { NID_kx_psk, KEEL12_SKE_OPTIONAL, 0, keel12_psk_usable, NULL, keel12_psk_write_params,
       keel12_psk_read_cke, keel12_psk_read_ske, keel12_psk_write_cke },
@@ -192,7 +202,7 @@ static const keel12_kx kinds[] = {
     { NID_kx_rsa_psk, KEEL12_SKE_OPTIONAL, 0, keel12_psk_usable, NULL, keel12_psk_write_params,
       keel12_rsa_psk_read_cke, keel12_psk_read_ske, keel12_rsa_psk_write_cke },
     /* kx_rsa.c (RFC 5246 §7.4.7.1): no ServerKeyExchange */
-    { NID_kx_rsa, KEEL12_SKE_NONE, 0, keel12_rsa_usable, NULL, NULL, keel12_rsa_read_cke, NULL,
+    { NID_kx_rsa, KEEL12_SKE_NONE, 0, NULL, NULL, NULL, keel12_rsa_read_cke, NULL,
       keel12_rsa_write_cke },
 };
 
@@ -300,7 +310,7 @@ int keel12_ske_signature_verify(SSL *s, const keel12_ske_sig *sig)
 int keel12_server_kx_usable(SSL *s, const SSL_CIPHER *cs)
 {
     const keel12_kx *k = kx_of(cs);
-    return k != NULL && k->usable(s);
+    return k != NULL && (k->usable == NULL || k->usable(s));
 }
 
 int keel12_server_kx_prepare(SSL *s)
@@ -314,47 +324,45 @@ int keel12_server_kx_prepare(SSL *s)
 }
 
 /* ServerKeyExchange, when the kind has one: its params, signed (RFC 5246 §7.4.3) when the kind
- * says so. A kind whose message is optional writes no params when it has nothing to say. */
+ * says so. A kind whose message is optional writes no params when it has nothing to say. An
+ * unsigned message is built in place; for a signed one the randoms go in front of the params, so
+ * that the signed data is one buffer, and keel_send_signed builds the message. */
 int keel12_server_write_key_exchange(SSL *s)
 {
     keel_conn *c = s->conn;
     const keel12_kx *k = kx_of(c->cipher);
     keel_wr w;
+    size_t body = 0, start;
     int ok;
 
     if (k == NULL || k->ske == KEEL12_SKE_NONE)
         return 1;
     if (!keel_wr_init(&w, 256))
         return 0;
-    /* Room for the randoms in front, so that the signed data is one buffer. */
-    keel_wr_bytes(&w, c->client_random, 32);
-    keel_wr_bytes(&w, c->server_random, 32);
+    if (k->sign) {
+        keel_wr_bytes(&w, c->client_random, 32);
+        keel_wr_bytes(&w, c->server_random, 32);
+    } else {
+        keel_wr_u8(&w, SSL3_MT_SERVER_KEY_EXCHANGE);
+        keel_wr_open24(&w, &body);
+    }
+    start = keel_wr_len(&w);
     if (!k->write_params(s, &w) || keel_wr_failed(&w)) {
         keel_wr_cleanup(&w);
         return 0;
     }
-    const uint8_t *tbs = keel_wr_data(&w);
-    size_t params_len = keel_wr_len(&w) - 64;
+    size_t params_len = keel_wr_len(&w) - start;
     if (params_len == 0 && k->ske == KEEL12_SKE_OPTIONAL) {
         keel_wr_cleanup(&w);
         return 1;
     }
     keel_step(s, TLS_ST_SW_KEY_EXCH);
-    if (k->sign) {
-        ok = keel_send_signed(s, SSL3_MT_SERVER_KEY_EXCHANGE, tbs + 64, params_len, tbs,
-                              keel_wr_len(&w));
-    } else {
-        keel_wr m;
-        size_t body;
-        ok = keel_wr_init(&m, params_len + 4);
-        if (ok) {
-            keel_wr_u8(&m, SSL3_MT_SERVER_KEY_EXCHANGE);
-            keel_wr_open24(&m, &body);
-            keel_wr_bytes(&m, tbs + 64, params_len);
-            keel_wr_close(&m, body);
-            ok = keel_send_hs(s, &m);
-        }
+    if (!k->sign) {
+        keel_wr_close(&w, body);
+        return keel_send_hs(s, &w);
     }
+    const uint8_t *tbs = keel_wr_data(&w);
+    ok = keel_send_signed(s, SSL3_MT_SERVER_KEY_EXCHANGE, tbs + start, params_len, tbs, keel_wr_len(&w));
     keel_wr_cleanup(&w);
     return ok;
 }

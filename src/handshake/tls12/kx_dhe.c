@@ -63,10 +63,7 @@ int keel12_dhe_write_params(SSL *s, keel_wr *w)
 /* ClientKeyExchange: ClientDiffieHellmanPublic, explicit (RFC 5246 §7.4.7.2): dh_Yc<1..2^16-1>. */
 int keel12_dhe_read_cke(SSL *s, keel_rd *body)
 {
-    keel_conn *c = s->conn;
     keel_rd y;
-    uint8_t z[KEEL_KEX_MAX_SECRET];
-    size_t len = sizeof(z);
 
     /* OpenSSL 3.0's reasons and alerts (tests/api/malformed12_kx.c on the system libssl). */
     if (!keel_rd_prefixed16(body, &y) || !keel_rd_done(body)) {
@@ -77,16 +74,7 @@ int keel12_dhe_read_cke(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_TMP_DH_KEY);
         return SSL_AD_DECODE_ERROR;
     }
-    /* outside 1 < Yc < p-1 (RFC 7919 §5.1), or not in the group: bad key share after the
-     * value's own reason, as for an ECDHE point */
-    if (!keel_kex_derive(c->hs->kex, y.p, y.len, z, &len)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
-        return SSL_AD_ILLEGAL_PARAMETER;
-    }
-    keel_conn_keep_tmp_keys(c, y.p, y.len);
-    int ok = keel12_set_pms(s, z, len);
-    OPENSSL_cleanse(z, sizeof(z));
-    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
+    return keel12_kex_read_peer(s, y);
 }
 
 /* ServerDHParams {dh_p, dh_g, dh_Ys, each <1..2^16-1>} (RFC 5246 §7.4.3): 1, or 0 when the
@@ -119,25 +107,19 @@ int keel12_dhe_params_check(SSL *s, const keel12_dh_params *dp)
     return 0;
 }
 
-/* Z from the server's dh_Ys (premaster secret, RFC 5246 §8.1.2: leading zeros stripped). 0 or
- * the alert (SSL_R_BAD_DH_VALUE: Ys outside 1 < Ys < p-1). */
-int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp, uint8_t z[KEEL_KEX_MAX_SECRET], size_t *len)
+/* Z from the server's dh_Ys becomes the premaster secret (c->hs->pms; RFC 5246 §8.1.2: leading
+ * zeros stripped). 0 or the alert (SSL_R_BAD_DH_VALUE: Ys outside 1 < Ys < p-1). */
+int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp)
 {
-    *len = KEEL_KEX_MAX_SECRET;
-    return keel_kex_derive(s->conn->hs->kex, dp->ys.p, dp->ys.len, z, len) ? 0 : SSL_AD_ILLEGAL_PARAMETER;
+    return keel12_kex_pms(s, dp->ys);
 }
 
-/* Z becomes the premaster secret (c->hs->pms); cleansed here. 0 or the alert. */
-int keel12_dhe_take(SSL *s, const keel12_dh_params *dp, uint8_t *z, size_t len)
+/* Once the params are accepted: no named group (SSL_get_negotiated_group reports 0, as OpenSSL
+ * 3.0), and the server's value kept for SSL_get_peer_tmp_key. */
+void keel12_dhe_take(SSL *s, const keel12_dh_params *dp)
 {
-    keel_conn *c = s->conn;
-    c->group = 0; /* no named group: SSL_get_negotiated_group reports 0, as OpenSSL 3.0 */
-    int ok = keel12_set_pms(s, z, len);
-    OPENSSL_cleanse(z, len);
-    if (!ok)
-        return SSL_AD_INTERNAL_ERROR;
-    keel_conn_keep_tmp_keys(c, dp->ys.p, dp->ys.len);
-    return 0;
+    s->conn->group = 0;
+    keel_conn_keep_tmp_keys(s->conn, dp->ys.p, dp->ys.len);
 }
 
 /* ServerKeyExchange: ServerDHParams, then the signature (RFC 5246 §7.4.3). The premaster secret
@@ -148,22 +130,19 @@ int keel12_dhe_read_ske(SSL *s, keel_rd *body)
     keel_rd all = *body;
     keel12_dh_params dp;
     keel12_ske_sig sig;
-    uint8_t z[KEEL_KEX_MAX_SECRET];
-    size_t len;
     int alert;
 
     if (!keel12_dhe_params_parse(body, &dp) || !keel12_ske_signature_parse(&all, body, &sig)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    if ((alert = keel12_dhe_params_check(s, &dp)) != 0 || (alert = keel12_ske_signature_check(s, &sig)) != 0
-            || (alert = keel12_dhe_derive(s, &dp, z, &len)) != 0)
+    if ((alert = keel12_dhe_params_check(s, &dp)) != 0
+            || (alert = keel12_ske_signature_check(s, &sig)) != 0
+            || (alert = keel12_dhe_derive(s, &dp)) != 0
+            || (alert = keel12_ske_signature_verify(s, &sig)) != 0)
         return alert;
-    if ((alert = keel12_ske_signature_verify(s, &sig)) != 0) {
-        OPENSSL_cleanse(z, sizeof(z));
-        return alert;
-    }
-    return keel12_dhe_take(s, &dp, z, len);
+    keel12_dhe_take(s, &dp);
+    return 0;
 }
 
 /* ClientKeyExchange: our dh_Yc<1..2^16-1>, padded to the prime's size as OpenSSL writes it. */

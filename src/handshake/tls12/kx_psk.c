@@ -34,18 +34,39 @@ static int set_pms(SSL *s, const uint8_t *other, size_t other_len, const uint8_t
 }
 
 /* The premaster secret of the kinds whose other_secret is another key exchange's premaster
- * (DHE_PSK, RSA_PSK: RFC 4279 §3, §4): c->hs->pms, wrapped with the PSK. 1 / 0. */
+ * (ECDHE_PSK, DHE_PSK, RSA_PSK: RFC 5489 §2, RFC 4279 §3, §4): c->hs->pms, wrapped with the PSK
+ * (set_pms reads it before keel12_set_pms replaces it). 1 / 0. */
 int keel12_psk_wrap_pms(SSL *s, const uint8_t *psk, size_t psk_len)
 {
     keel_hs *hs = s->conn->hs;
-    uint8_t other[KEEL_KEX_MAX_SECRET];
-    size_t len = hs->pms_len;
+    return hs->pms != NULL && set_pms(s, hs->pms, hs->pms_len, psk, psk_len);
+}
 
-    if (hs->pms == NULL || len > sizeof(other))
-        return 0;
-    memcpy(other, hs->pms, len);
-    int ok = set_pms(s, other, len, psk, psk_len);
-    OPENSSL_cleanse(other, sizeof(other));
+/* The server's ClientKeyExchange of those kinds: the identity, then the other kind's own
+ * ClientKeyExchange (which leaves its premaster in c->hs->pms), wrapped. 0 or the alert. */
+int keel12_psk_read_cke_with(SSL *s, keel_rd *body, int (*rest)(SSL *, keel_rd *))
+{
+    uint8_t psk[PSK_MAX_PSK_LEN];
+    size_t psk_len = 0;
+    int alert = keel12_psk_read_identity(s, body, psk, &psk_len);
+
+    if (alert == 0)
+        alert = rest(s, body);
+    if (alert == 0 && !keel12_psk_wrap_pms(s, psk, psk_len))
+        alert = SSL_AD_INTERNAL_ERROR;
+    OPENSSL_cleanse(psk, sizeof(psk));
+    return alert;
+}
+
+/* The client's: the identity, then the other kind's own ClientKeyExchange body, then the
+ * premaster wrapped. 1 / 0. */
+int keel12_psk_write_cke_with(SSL *s, keel_wr *w, int (*rest)(SSL *, keel_wr *))
+{
+    uint8_t psk[PSK_MAX_PSK_LEN];
+    size_t psk_len = 0;
+    int ok = keel12_psk_write_identity(s, w, psk, &psk_len) && rest(s, w)
+        && keel12_psk_wrap_pms(s, psk, psk_len);
+    OPENSSL_cleanse(psk, sizeof(psk));
     return ok;
 }
 
@@ -171,28 +192,7 @@ int keel12_psk_read_cke(SSL *s, keel_rd *body)
 /* ECDHE_PSK's ClientKeyExchange (RFC 5489 §2): the identity, then the client's ECPoint<1..255>. */
 int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body)
 {
-    keel_conn *c = s->conn;
-    uint8_t psk[PSK_MAX_PSK_LEN], shared[KEEL_KEX_MAX_SECRET];
-    size_t psk_len = 0, len = sizeof(shared);
-    keel_rd point;
-    int alert = keel12_psk_read_identity(s, body, psk, &psk_len);
-
-    if (alert == 0 && (!keel_rd_prefixed8(body, &point) || !keel_rd_done(body))) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        alert = SSL_AD_DECODE_ERROR;
-    }
-    if (alert == 0 && (point.len == 0 || !keel_kex_derive(c->hs->kex, point.p, point.len, shared, &len))) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
-        alert = SSL_AD_ILLEGAL_PARAMETER;
-    }
-    if (alert == 0) {
-        keel_conn_keep_tmp_keys(c, point.p, point.len);
-        if (!set_pms(s, shared, len, psk, psk_len))
-            alert = SSL_AD_INTERNAL_ERROR;
-    }
-    OPENSSL_cleanse(psk, sizeof(psk));
-    OPENSSL_cleanse(shared, sizeof(shared));
-    return alert;
+    return keel12_psk_read_cke_with(s, body, keel12_ecdhe_read_cke);
 }
 
 /* ---- client ---- */
@@ -244,20 +244,13 @@ int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
-    uint8_t shared[KEEL_KEX_MAX_SECRET];
-    size_t shared_len;
-    if ((alert = keel12_ecdhe_derive(s, group, point, shared, &shared_len)) != 0)
+    if ((alert = keel12_ecdhe_derive(s, group, point)) != 0)
         return alert;
     if (!keel_rd_done(body)) {
-        OPENSSL_cleanse(shared, sizeof(shared));
         ERR_raise(ERR_LIB_SSL, SSL_R_EXTRA_DATA_IN_MESSAGE);
         return SSL_AD_DECODE_ERROR;
     }
     c->group = (uint16_t)group;
-    int ok = keel12_set_pms(s, shared, shared_len);
-    OPENSSL_cleanse(shared, sizeof(shared));
-    if (!ok)
-        return SSL_AD_INTERNAL_ERROR;
     keel_conn_keep_tmp_keys(c, point.p, point.len);
     return 0;
 }
@@ -306,20 +299,7 @@ int keel12_psk_write_cke(SSL *s, keel_wr *w)
 int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w)
 {
     keel_hs *hs = s->conn->hs;
-    uint8_t psk[PSK_MAX_PSK_LEN], z[KEEL_KEX_MAX_SECRET];
-    size_t psk_len = 0, m, zlen = hs->pms_len;
-    int ok = hs->pms != NULL && zlen <= sizeof(z) && hs->kex != NULL
-        && keel12_psk_write_identity(s, w, psk, &psk_len);
-
-    if (ok) {
-        memcpy(z, hs->pms, zlen);
-        keel_wr_open8(w, &m);
-        ok = keel_kex_public_wr(hs->kex, w) && keel_wr_close(w, m)
-            && set_pms(s, z, zlen, psk, psk_len);
-    }
-    OPENSSL_cleanse(psk, sizeof(psk));
-    OPENSSL_cleanse(z, sizeof(z));
-    return ok;
+    return hs->pms != NULL && hs->kex != NULL && keel12_psk_write_cke_with(s, w, keel12_ecdhe_write_cke);
 }
 
 int keel12_kx_is_psk(const SSL_CIPHER *cs)

@@ -24,29 +24,14 @@ int keel12_dhe_psk_write_params(SSL *s, keel_wr *w)
     return keel12_psk_write_hint(s, w) && keel12_dhe_write_params(s, w);
 }
 
-/* identity, then the kind's own ClientKeyExchange (which leaves its premaster in c->hs->pms). */
-static int read_cke(SSL *s, keel_rd *body, int (*rest)(SSL *, keel_rd *))
-{
-    uint8_t psk[PSK_MAX_PSK_LEN];
-    size_t psk_len = 0;
-    int alert = keel12_psk_read_identity(s, body, psk, &psk_len);
-
-    if (alert == 0)
-        alert = rest(s, body);
-    if (alert == 0 && !keel12_psk_wrap_pms(s, psk, psk_len))
-        alert = SSL_AD_INTERNAL_ERROR;
-    OPENSSL_cleanse(psk, sizeof(psk));
-    return alert;
-}
-
 int keel12_dhe_psk_read_cke(SSL *s, keel_rd *body)
 {
-    return read_cke(s, body, keel12_dhe_read_cke);
+    return keel12_psk_read_cke_with(s, body, keel12_dhe_read_cke);
 }
 
 int keel12_rsa_psk_read_cke(SSL *s, keel_rd *body)
 {
-    return read_cke(s, body, keel12_rsa_read_cke);
+    return keel12_psk_read_cke_with(s, body, keel12_rsa_read_cke);
 }
 
 /* ---- client ---- */
@@ -56,8 +41,6 @@ int keel12_rsa_psk_read_cke(SSL *s, keel_rd *body)
 int keel12_dhe_psk_read_ske(SSL *s, keel_rd *body)
 {
     keel12_dh_params dp;
-    uint8_t z[KEEL_KEX_MAX_SECRET];
-    size_t len;
     int alert = keel12_psk_read_hint(s, body);
 
     if (alert != 0)
@@ -70,30 +53,21 @@ int keel12_dhe_psk_read_ske(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_EXTRA_DATA_IN_MESSAGE);
         return SSL_AD_DECODE_ERROR;
     }
-    if ((alert = keel12_dhe_params_check(s, &dp)) != 0 || (alert = keel12_dhe_derive(s, &dp, z, &len)) != 0)
+    if ((alert = keel12_dhe_params_check(s, &dp)) != 0 || (alert = keel12_dhe_derive(s, &dp)) != 0)
         return alert;
-    return keel12_dhe_take(s, &dp, z, len);
-}
-
-/* identity, then the kind's own ClientKeyExchange body, then the premaster wrapped. */
-static int write_cke(SSL *s, keel_wr *w, int (*rest)(SSL *, keel_wr *))
-{
-    uint8_t psk[PSK_MAX_PSK_LEN];
-    size_t psk_len = 0;
-    int ok = keel12_psk_write_identity(s, w, psk, &psk_len) && rest(s, w)
-        && keel12_psk_wrap_pms(s, psk, psk_len);
-    OPENSSL_cleanse(psk, sizeof(psk));
-    return ok;
+    keel12_dhe_take(s, &dp);
+    return 0;
 }
 
 /* Z is in c->hs->pms since the ServerKeyExchange; dh_Yc follows the identity. */
 int keel12_dhe_psk_write_cke(SSL *s, keel_wr *w)
 {
-    return s->conn->hs->pms != NULL && s->conn->hs->kex != NULL && write_cke(s, w, keel12_dhe_write_cke);
+    keel_hs *hs = s->conn->hs;
+    return hs->pms != NULL && hs->kex != NULL && keel12_psk_write_cke_with(s, w, keel12_dhe_write_cke);
 }
 
 /* keel12_rsa_write_cke makes the 48-byte premaster secret (c->hs->pms) and encrypts it. */
 int keel12_rsa_psk_write_cke(SSL *s, keel_wr *w)
 {
-    return write_cke(s, w, keel12_rsa_write_cke);
+    return keel12_psk_write_cke_with(s, w, keel12_rsa_write_cke);
 }

@@ -15,12 +15,6 @@
 
 #define PMS_LEN 48
 
-int keel12_rsa_usable(SSL *s)
-{
-    (void)s; /* the certificate (server.c's cert_for) is all it needs */
-    return 1;
-}
-
 /* EncryptedPreMasterSecret: public-key-encrypted PreMasterSecret, opaque<0..2^16-1> in TLS 1.0
  * and later. */
 int keel12_rsa_read_cke(SSL *s, keel_rd *body)
@@ -36,16 +30,12 @@ int keel12_rsa_read_cke(SSL *s, keel_rd *body)
     /* The version check is against the ClientHello's client_version (§7.4.7.1), inside the
      * padding mode; 1 means pms holds the real or a random premaster secret, indistinguishably. */
     int r = keel_rsa_kx_decrypt(s->ctx->algs, c->certkey->pkey, enc.p, enc.len, c->client_version, pms);
-    if (r < 0)
-        return SSL_AD_INTERNAL_ERROR;
-    if (r == 0) {
-        /* Publicly invalid (not the modulus' size or not below it): anyone can tell, so a random
-         * premaster secret hides nothing; OpenSSL 3.0 fails the same way here. */
-        return SSL_AD_DECRYPT_ERROR;
-    }
-    int ok = keel12_set_pms(s, pms, PMS_LEN);
+    /* r == 0: publicly invalid (not the modulus' size or not below it): anyone can tell, so a
+     * random premaster secret hides nothing; OpenSSL 3.0 fails the same way here. */
+    int alert = r < 0 ? SSL_AD_INTERNAL_ERROR : r == 0 ? SSL_AD_DECRYPT_ERROR
+              : keel12_set_pms(s, pms, PMS_LEN) ? 0 : SSL_AD_INTERNAL_ERROR;
     OPENSSL_cleanse(pms, sizeof(pms));
-    return ok ? 0 : SSL_AD_INTERNAL_ERROR;
+    return alert;
 }
 
 int keel12_rsa_write_cke(SSL *s, keel_wr *w)

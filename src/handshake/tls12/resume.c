@@ -5,14 +5,6 @@
 
 #include <string.h>
 
-static int suite_offered(const keel_conn *c, uint16_t code)
-{
-    for (size_t i = 0; i + 1 < c->client_suites_len; i += 2)
-        if ((c->client_suites[i] << 8 | c->client_suites[i + 1]) == code)
-            return 1;
-    return 0;
-}
-
 /* Whether ss may resume this connection: 1, 0 (a full handshake) or -1 (abort). A TLS 1.2
  * session (never one of TLS 1.3's, RFC 8446 §4.6.1 / the reverse) of our session id context,
  * unexpired, made the same way as to the extended master secret (RFC 7627 §5.3: a session made
@@ -72,7 +64,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     }
     if (use < 0) {
         alert = SSL_AD_HANDSHAKE_FAILURE;
-    } else if (!suite_offered(c, ss->cipher->code)) {
+    } else if (!keel12_suite_offered(c, ss->cipher->code)) {
         /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
          * handshake when it does not. */
         ERR_raise(ERR_LIB_SSL, SSL_R_REQUIRED_CIPHER_MISSING);

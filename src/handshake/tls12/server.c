@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static int offered(const keel_conn *c, uint16_t code)
+int keel12_suite_offered(const keel_conn *c, uint16_t code)
 {
     for (size_t i = 0; i + 1 < c->client_suites_len; i += 2)
         if ((c->client_suites[i] << 8 | c->client_suites[i + 1]) == code)
@@ -48,8 +48,9 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
     c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
-    c->hs->reneg_indicated = h->reneg || offered(c, 0x00ff);
-    if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, offered(c, 0x00ff))) != 0)
+    int scsv = keel12_suite_offered(c, 0x00ff); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    c->hs->reneg_indicated = h->reneg || scsv;
+    if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, scsv)) != 0)
         return alert;
     c->peer_ri = c->hs->reneg_indicated;
     /* The session is looked up before the servername callback runs, as OpenSSL 3.0 orders its
@@ -169,7 +170,7 @@ static int choose_suite(SSL *s)
             for (size_t i = 0; i < s->s.nciphers12; i++) {
                 const SSL_CIPHER *cs = s->s.ciphers12[i];
                 int take = chacha_first ? (pass == 0) == is_chacha(cs) : pass == 0;
-                if (take && offered(c, cs->code))
+                if (take && keel12_suite_offered(c, cs->code))
                     order[n++] = cs;
             }
     } else {

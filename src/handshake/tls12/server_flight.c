@@ -37,8 +37,3 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
     c->peer_sigalg = (uint16_t)scheme;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
-
-int keel12_server_read_finished(SSL *s, keel_rd *body)
-{
-    return keel12_read_finished(s, body);
-}

@@ -118,7 +118,7 @@ static const keel_row rows[] = {
       TLS_ST_SR_CERT_VRFY),
     R(TLS_ST_SR_KEY_EXCH, 1, KEEL_MT_CCS, no_peer_cert, keel12_read_ccs, TLS_ST_SR_CHANGE),
     R(TLS_ST_SR_CERT_VRFY, 1, KEEL_MT_CCS, NULL, keel12_read_ccs, TLS_ST_SR_CHANGE),
-    R(TLS_ST_SR_CHANGE, 1, SSL3_MT_FINISHED, NULL, keel12_server_read_finished, TLS_ST_SR_FINISHED),
+    R(TLS_ST_SR_CHANGE, 1, SSL3_MT_FINISHED, NULL, keel12_read_finished, TLS_ST_SR_FINISHED),
     /* [NewSessionTicket] CCS Finished */
     W(TLS_ST_SR_FINISHED, 1, full, keel12_server_write_finished, TLS_ST_SW_FINISHED),
     /* server, abbreviated: ServerHello [NewSessionTicket] CCS Finished; the client's CCS

@@ -70,22 +70,32 @@ int keel12_dhe_write_params(SSL *s, keel_wr *w);
 int keel12_dhe_read_cke(SSL *s, keel_rd *body);
 int keel12_dhe_read_ske(SSL *s, keel_rd *body);
 int keel12_dhe_write_cke(SSL *s, keel_wr *w);
-int keel12_rsa_usable(SSL *s);
 int keel12_rsa_read_cke(SSL *s, keel_rd *body);
 int keel12_rsa_write_cke(SSL *s, keel_wr *w);
 
-/* kx.c's ECDHE pieces the ECDHE_PSK kind shares: the group choice, the key, ServerECDHParams */
+/* kx.c: Z of our key (c->hs->kex) and the peer's public value as the premaster secret (0,
+ * illegal_parameter or internal_error); the server's reading of the client's value (0 or the
+ * alert: bad key share; the value kept for SSL_get_peer_tmp_key) */
+int keel12_kex_pms(SSL *s, keel_rd peer);
+int keel12_kex_read_peer(SSL *s, keel_rd peer);
+/* kx.c's ECDHE pieces the ECDHE_PSK kind shares: the group choice, the key, ServerECDHParams,
+ * the client's check of the server's curve and its premaster secret (c->hs->pms), the
+ * ClientKeyExchange both ways */
 int keel12_ecdhe_usable(SSL *s);
 int keel12_ecdhe_prepare(SSL *s);
 int keel12_ecdhe_write_params(SSL *s, keel_wr *w);
 int keel12_ecdhe_check_curve(SSL *s, uint32_t type, uint32_t group);   /* client: 0 or the alert */
-int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point, uint8_t *shared, size_t *len);
-/* kx_dhe.c: the client's ServerDHParams, in steps that DHE_PSK shares (kx_psk_dhe_rsa.c) */
+int keel12_ecdhe_derive(SSL *s, uint32_t group, keel_rd point);
+int keel12_ecdhe_read_cke(SSL *s, keel_rd *body);
+int keel12_ecdhe_write_cke(SSL *s, keel_wr *w);
+/* kx_dhe.c: the client's ServerDHParams, in steps that DHE_PSK shares (kx_psk_dhe_rsa.c): parse
+ * (1 / 0), check the group (0 or the alert), Z as the premaster secret (0 or the alert), then take
+ * the params (the group and the peer's value recorded) */
 typedef struct { keel_rd p, g, ys; } keel12_dh_params;
 int keel12_dhe_params_parse(keel_rd *body, keel12_dh_params *dp);
 int keel12_dhe_params_check(SSL *s, const keel12_dh_params *dp);
-int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp, uint8_t z[KEEL_KEX_MAX_SECRET], size_t *len);
-int keel12_dhe_take(SSL *s, const keel12_dh_params *dp, uint8_t *z, size_t len);
+int keel12_dhe_derive(SSL *s, const keel12_dh_params *dp);
+void keel12_dhe_take(SSL *s, const keel12_dh_params *dp);
 /* kx_psk.c: the PSK kinds' entries of the dispatch (RFC 4279, RFC 5489) */
 int keel12_psk_usable(SSL *s);
 int keel12_psk_write_params(SSL *s, keel_wr *w);
@@ -97,16 +107,19 @@ int keel12_ecdhe_psk_write_params(SSL *s, keel_wr *w);
 int keel12_ecdhe_psk_read_cke(SSL *s, keel_rd *body);
 int keel12_ecdhe_psk_read_ske(SSL *s, keel_rd *body);
 int keel12_ecdhe_psk_write_cke(SSL *s, keel_wr *w);
-/* The pieces DHE_PSK and RSA_PSK (kx_psk_dhe_rsa.c) share: the ClientKeyExchange's identity
- * and the server callback's key (0 or the alert), the client callback's identity written (1 / 0,
- * an alert sent when it has no key), the ServerKeyExchange's hint read (0 or the alert) and
- * written (always, empty without one: 1 / 0), and
- * c->hs->pms wrapped as other_secret with the PSK (1 / 0). */
+/* The pieces ECDHE_PSK, DHE_PSK and RSA_PSK share: the ClientKeyExchange's identity and the
+ * server callback's key (0 or the alert), the client callback's identity written (1 / 0, an alert
+ * sent when it has no key), the ServerKeyExchange's hint read (0 or the alert) and written
+ * (always, empty without one: 1 / 0), c->hs->pms wrapped as other_secret with the PSK (1 / 0),
+ * and the ClientKeyExchange both ways: the identity, then the other kind's own (`rest`, which
+ * leaves its premaster in c->hs->pms), wrapped (0 or the alert / 1 / 0). */
 int keel12_psk_read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len);
 int keel12_psk_write_identity(SSL *s, keel_wr *w, uint8_t psk[PSK_MAX_PSK_LEN], size_t *psk_len);
 int keel12_psk_read_hint(SSL *s, keel_rd *body);
 int keel12_psk_write_hint(SSL *s, keel_wr *w);
 int keel12_psk_wrap_pms(SSL *s, const uint8_t *psk, size_t psk_len);
+int keel12_psk_read_cke_with(SSL *s, keel_rd *body, int (*rest)(SSL *, keel_rd *));
+int keel12_psk_write_cke_with(SSL *s, keel_wr *w, int (*rest)(SSL *, keel_wr *));
 /* kx_psk_dhe_rsa.c: DHE_PSK (RFC 4279 §3) and RSA_PSK (§4) */
 int keel12_dhe_psk_usable(SSL *s);
 int keel12_dhe_psk_write_params(SSL *s, keel_wr *w);
@@ -159,9 +172,9 @@ int keel12_client_write_finished(SSL *s);
 /* server.c; the TLS 1.3 ClientHello handler hands a TLS 1.2 hello over once the version is
  * chosen (h parsed, the offered suites in c->client_suites). */
 int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp);
+int keel12_suite_offered(const keel_conn *c, uint16_t code);   /* in the ClientHello's list */
 int keel12_server_write_hello(SSL *s);
 int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
-int keel12_server_read_finished(SSL *s, keel_rd *body);
 int keel12_server_write_finished(SSL *s);
 int keel12_server_write_resumed(SSL *s);
 /* resume.c: session id / ticket resumption (0 or an alert), the full handshake's session, the
