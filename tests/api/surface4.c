@@ -636,6 +636,16 @@ static void test_max_fragment(void)
     CHECK_EQ(wire_of_3000(s, c), 5 + 3000 + 17);
     CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(c)), TLSEXT_max_fragment_length_DISABLED);
     drop(cctx, sctx, c, s);
+
+    /* The SSL's own setting, its context having none: 512-byte records (5 of 512, one of 440). */
+    sctx = keel_test_server_ctx(&ec);
+    cctx = keel_test_client_ctx(&ec);
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    CHECK_EQ(SSL_set_tlsext_max_fragment_length(c, TLSEXT_max_fragment_length_512), 1);
+    CHECK(keel_test_handshake(c, s));
+    CHECK_EQ(SSL_SESSION_get_max_fragment_length(SSL_get_session(s)), TLSEXT_max_fragment_length_512);
+    CHECK_EQ(wire_of_3000(s, c), 5 * (5 + 512 + 17) + (5 + 440 + 17));
+    drop(cctx, sctx, c, s);
 }
 
 /* ---- signature algorithms and types ---- */
