@@ -59,20 +59,17 @@ int keel_client_ext_psk(SSL *s)
         memset(identity, 0, sizeof(identity));
         unsigned int n = s->s.psk_client_cb(s, NULL, identity, PSK_MAX_IDENTITY_LEN, key, sizeof(key));
         identity[PSK_MAX_IDENTITY_LEN] = '\0';
+        if (n > 0 && n <= sizeof(key))
+            ss = legacy_session(key, n);
+        OPENSSL_cleanse(key, sizeof(key));
         if (n > sizeof(key)) {
-            OPENSSL_cleanse(key, sizeof(key));
             ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
             return 0;
         }
-        if (n > 0) {
-            id = (const unsigned char *)identity;
-            idlen = strlen(identity);
-            ss = legacy_session(key, n);
-            OPENSSL_cleanse(key, sizeof(key));
-            if (ss == NULL)
-                return 0;
-        }
-        OPENSSL_cleanse(key, sizeof(key));
+        if (n > 0 && ss == NULL)
+            return 0;
+        id = (const unsigned char *)identity;
+        idlen = strlen(identity);
     }
     if (ss == NULL)
         return 1; /* the callback succeeded without a PSK: none is offered */
