@@ -91,6 +91,13 @@ int keel_client_ext_psk(SSL *s)
     return 1;
 }
 
+/* Client, once the ServerHello took a PSK (c->resumed): its session, the resumed one or the
+ * external one. */
+const SSL_SESSION *keel_client_psk_taken(const keel_hs *hs)
+{
+    return hs->psk_external ? hs->ext_psk : hs->psk_offered;
+}
+
 /* Client, ServerHello with pre_shared_key: the identity the server selected among those offered
  * (the resumption PSK first, then the external one, as OpenSSL orders them). 0 with *out set, or
  * the alert. */
@@ -104,7 +111,7 @@ int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     hs->psk_external = h->psk_index == 0 && hs->psk_offered != NULL ? 0 : 1;
-    *out = hs->psk_external ? hs->ext_psk : hs->psk_offered;
+    *out = keel_client_psk_taken(hs);
     if (hs->psk_external) {
         /* The connection's session is the PSK's from now on, as in OpenSSL (a ticket replaces it). */
         SSL_SESSION_up_ref(hs->ext_psk);
