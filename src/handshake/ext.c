@@ -5,11 +5,18 @@
 
 #include <string.h>
 
+/* The extension is exactly one vector with a `width`-byte length prefix (1 or 2) whose contents
+ * are a non-empty whole number of `unit`-byte entries (RFC 8446 §3.4). */
+static int one_vector(keel_rd *d, int width, size_t unit, keel_rd *list)
+{
+    return (width == 1 ? keel_rd_prefixed8(d, list) : keel_rd_prefixed16(d, list)) && keel_rd_done(d)
+        && keel_rd_left(list) != 0 && keel_rd_left(list) % unit == 0;
+}
+
 static int ch_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
     keel_rd list;
-    if (!keel_rd_prefixed8(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
-            || !keel_rd_done(d))
+    if (!one_vector(d, 1, 2, &list))
         return 0;
     h->has_versions = 1;
     h->versions = list;         /* for keel_select_version (hello.c) */
@@ -42,8 +49,7 @@ static int sh_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 static int u16_list(keel_rd *d, uint16_t **out, size_t *n, int *alert)
 {
     keel_rd list;
-    if (!keel_rd_prefixed16(d, &list) || keel_rd_left(&list) < 2 || keel_rd_left(&list) % 2 != 0
-            || !keel_rd_done(d))
+    if (!one_vector(d, 2, 2, &list))
         return 0;
     if (out == NULL)
         return 1;
@@ -180,7 +186,7 @@ static int sh_key_share(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 static int ch_psk_modes(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
     keel_rd list;
-    if (!keel_rd_prefixed8(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) == 0)
+    if (!one_vector(d, 1, 1, &list))
         return 0;
     while (!keel_rd_done(&list)) {
         uint32_t mode;
@@ -220,7 +226,7 @@ static int sh_psk(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 static int any_cookie(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
     keel_rd c;
-    if (!keel_rd_prefixed16(d, &c) || !keel_rd_done(d) || keel_rd_left(&c) == 0)
+    if (!one_vector(d, 2, 1, &c))
         return 0;
     h->cookie = c;
     h->has_cookie = 1;
@@ -305,7 +311,7 @@ static int any_reneg(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 static int any_ec_formats(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
     keel_rd list;
-    if (!keel_rd_prefixed8(d, &list) || !keel_rd_done(d) || keel_rd_left(&list) == 0)
+    if (!one_vector(d, 1, 1, &list))
         return 0;
     h->has_ec_formats = 1;
     while (!keel_rd_done(&list)) {
@@ -426,6 +432,8 @@ static const struct {
     { TLSEXT_TYPE_renegotiate, CH | SH12, any_reneg, any_reneg, keel_extw_reneg },
 };
 #define NEXTS (sizeof(exts) / sizeof(exts[0]))
+/* keel_ext_bit and keel_ext_parse's `seen` give each entry one bit of a uint32_t. */
+_Static_assert(NEXTS <= 32, "the extension table outgrew its 32-bit masks");
 
 /* Parse a message's extensions block. `offered` (client side) is the set of extension types we
  * sent, as a bitmask over the table; a reply carrying something we did not offer is

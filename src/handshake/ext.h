@@ -53,6 +53,7 @@ int keel_client_psk_bind(SSL *s, keel_wr *w);
 int keel_server_try_psk(SSL *s, keel_hello *h);
 int keel_client_ext_psk(SSL *s);
 int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out);
+const SSL_SESSION *keel_client_psk_taken(const keel_hs *hs);
 SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert);
 int keel_server_psk_only(const SSL *s);
 /* ... shared with TLS 1.2 (tls12/server.c) */

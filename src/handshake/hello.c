@@ -4,7 +4,6 @@
 #include "handshake/ext.h"
 #include "handshake/tls12/tls12.h"
 #include "proto/session.h"
-#include "handshake/tls12/tls12.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -85,7 +84,7 @@ int keel_client_write_hello(SSL *s)
     }
     /* The suites the security level or callback allows (SSL_SECOP_CIPHER_SUPPORTED): TLS 1.3's
      * first, then TLS 1.2's. */
-    const SSL_CIPHER *suites[2 * KEEL_MAX_CIPHERS];
+    const SSL_CIPHER *suites[KEEL_MAX_CIPHERS13 + KEEL_MAX_CIPHERS];
     size_t nsuites = 0;
     for (size_t i = 0; tls13 && i < s->s.nciphers13; i++)
         if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
@@ -458,11 +457,7 @@ int keel_select_version(SSL *s, keel_hello *h)
         return refuse_legacy(s, h);
     /* RFC 7507 §3: TLS_FALLBACK_SCSV from a client while we support a higher version than the
      * one chosen is a fallback an attacker may have caused. */
-    const uint8_t *p = s->conn->client_suites;
-    for (size_t i = 0; i + 1 < s->conn->client_suites_len; i += 2)
-        if (p[i] == 0x56 && p[i + 1] == 0x00)
-            s->conn->hs->fallback_scsv = 1;
-    if (s->conn->hs->fallback_scsv && h->version < TLS1_3_VERSION && tls13) {
+    if (h->version < TLS1_3_VERSION && tls13 && keel_client_suite_offered(s->conn, 0x5600)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INAPPROPRIATE_FALLBACK);
         return SSL_AD_INAPPROPRIATE_FALLBACK;
     }

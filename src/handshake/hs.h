@@ -35,7 +35,6 @@ typedef struct keel_hs {
     int sni_received, sni_noack; /* server: SNI sent / its callback answered SSL_TLSEXT_ERR_NOACK */
     /* TLS 1.2 */
     int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */
-    int fallback_scsv;          /* server: the ClientHello carried TLS_FALLBACK_SCSV (RFC 7507) */
     /* server (tls12/server.c): what the ServerHello answers */
     int reneg_indicated;        /* renegotiation_info or its SCSV (RFC 5746 §3.6) */
     int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
@@ -193,6 +192,16 @@ static inline int keel_u16_in(const uint16_t *v, size_t n, uint16_t x)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* Server: whether the ClientHello's cipher_suites (c->client_suites) lists `code` (a suite or a
+ * signalling value such as TLS_FALLBACK_SCSV). */
+static inline int keel_client_suite_offered(const keel_conn *c, uint16_t code)
+{
+    for (size_t i = 0; i + 1 < c->client_suites_len; i += 2)
+        if ((c->client_suites[i] << 8 | c->client_suites[i + 1]) == code)
             return 1;
     return 0;
 }

@@ -255,6 +255,44 @@ static void test13_psk_ke(void)
     }
 }
 
+/* A client offering both a ticket and an external PSK, the server taking the external one (it
+ * cannot open a ticket from another context): the connection's max_fragment_length is the
+ * accepted PSK's (none), not the ticket session's (RFC 6066 §4), so the server's full-size
+ * records reach the client. */
+static void test13_ticket_and_external(void)
+{
+    keel_test_chain ch;
+    CHECK(keel_test_make_chain(&ch, KT_EC_P256, "server.test", 30));
+    SSL_CTX *cctx = ctx_new(0, 0), *sctx = keel_test_server_ctx(&ch);
+    SSL *c = NULL, *s = NULL;
+    char buf[4096];
+
+    reset();
+    g.session_cipher = "TLS_AES_256_GCM_SHA384"; /* the ticket's hash, the default suite's */
+    CHECK(SSL_CTX_set_tlsext_max_fragment_length(cctx, TLSEXT_max_fragment_length_512));
+    CHECK(run(cctx, sctx, &c, &s));
+    CHECK_EQ(SSL_write(s, "x", 1), 1);
+    CHECK_EQ(SSL_read(c, buf, sizeof(buf)), 1); /* the tickets are in */
+    SSL_SESSION *ticket = SSL_get1_session(c);
+    CHECK(ticket != NULL && SSL_SESSION_get_max_fragment_length(ticket) == TLSEXT_max_fragment_length_512);
+    done(cctx, sctx, c, s);
+
+    cctx = ctx_new(0, 0);
+    sctx = ctx_new(1, 0);
+    SSL_CTX_set_psk_use_session_callback(cctx, use_cb);
+    SSL_CTX_set_psk_find_session_callback(sctx, find_cb);
+    CHECK(keel_test_pair(cctx, sctx, &c, &s));
+    CHECK(SSL_set_session(c, ticket));
+    CHECK(keel_test_handshake(c, s));
+    CHECK(SSL_session_reused(c) && SSL_session_reused(s));
+    memset(buf, 'y', sizeof(buf));
+    CHECK_EQ(SSL_write(s, buf, 2000), 2000);
+    CHECK_EQ(SSL_read(c, buf, sizeof(buf)), 2000);
+    SSL_SESSION_free(ticket);
+    done(cctx, sctx, c, s);
+    keel_test_chain_free(&ch);
+}
+
 int main(void)
 {
     test13_sessions();
@@ -264,5 +302,6 @@ int main(void)
     test13_find_fails();
     test13_sid_ctx();
     test13_psk_ke();
+    test13_ticket_and_external();
     return keel_test_finish("psk");
 }

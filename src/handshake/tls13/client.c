@@ -178,8 +178,8 @@ int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
     if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->hs->ext_offered, &alert))
         return alert;
     /* RFC 6066 §4: the length the server echoed (peer_mfl held it to ours), else a resumed
-     * session's, which OpenSSL's client keeps too. */
-    const SSL_SESSION *psk = s->conn->resumed ? s->conn->hs->psk_offered : NULL;
+     * session's, which OpenSSL's client keeps too: the PSK's the server took (tests/api/psk.c). */
+    const SSL_SESSION *psk = s->conn->resumed ? keel_client_psk_taken(s->conn->hs) : NULL;
     keel_set_mfl(s, h.mfl != 0 ? h.mfl : psk != NULL ? psk->mfl_mode : 0);
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;

@@ -59,20 +59,17 @@ int keel_client_ext_psk(SSL *s)
         memset(identity, 0, sizeof(identity));
         unsigned int n = s->s.psk_client_cb(s, NULL, identity, PSK_MAX_IDENTITY_LEN, key, sizeof(key));
         identity[PSK_MAX_IDENTITY_LEN] = '\0';
+        if (n > 0 && n <= sizeof(key))
+            ss = legacy_session(key, n);
+        OPENSSL_cleanse(key, sizeof(key));
         if (n > sizeof(key)) {
-            OPENSSL_cleanse(key, sizeof(key));
             ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
             return 0;
         }
-        if (n > 0) {
-            id = (const unsigned char *)identity;
-            idlen = strlen(identity);
-            ss = legacy_session(key, n);
-            OPENSSL_cleanse(key, sizeof(key));
-            if (ss == NULL)
-                return 0;
-        }
-        OPENSSL_cleanse(key, sizeof(key));
+        if (n > 0 && ss == NULL)
+            return 0;
+        id = (const unsigned char *)identity;
+        idlen = strlen(identity);
     }
     if (ss == NULL)
         return 1; /* the callback succeeded without a PSK: none is offered */
@@ -94,6 +91,13 @@ int keel_client_ext_psk(SSL *s)
     return 1;
 }
 
+/* Client, once the ServerHello took a PSK (c->resumed): its session, the resumed one or the
+ * external one. */
+const SSL_SESSION *keel_client_psk_taken(const keel_hs *hs)
+{
+    return hs->psk_external ? hs->ext_psk : hs->psk_offered;
+}
+
 /* Client, ServerHello with pre_shared_key: the identity the server selected among those offered
  * (the resumption PSK first, then the external one, as OpenSSL orders them). 0 with *out set, or
  * the alert. */
@@ -107,7 +111,7 @@ int keel_client_take_psk(SSL *s, const keel_hello *h, const SSL_SESSION **out)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     hs->psk_external = h->psk_index == 0 && hs->psk_offered != NULL ? 0 : 1;
-    *out = hs->psk_external ? hs->ext_psk : hs->psk_offered;
+    *out = keel_client_psk_taken(hs);
     if (hs->psk_external) {
         /* The connection's session is the PSK's from now on, as in OpenSSL (a ticket replaces it). */
         SSL_SESSION_up_ref(hs->ext_psk);
