@@ -320,15 +320,6 @@ static long peer_groups(const SSL *s, int *out)
     return (long)c->npeer_groups;
 }
 
-/* RFC 5746 §3.6: TLS_EMPTY_RENEGOTIATION_INFO_SCSV among the ClientHello's suites. */
-static int keel_client_offered_ri(const keel_conn *c)
-{
-    for (size_t i = 0; c->client_suites != NULL && i + 1 < c->client_suites_len; i += 2)
-        if (c->client_suites[i] == 0x00 && c->client_suites[i + 1] == 0xff)
-            return 1;
-    return 0;
-}
-
 static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
 {
     EVP_PKEY *k = s->conn == NULL ? NULL : peer ? s->conn->peer_tmp_key : s->conn->tmp_key;
@@ -446,7 +437,9 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
          * a TLS 1.3 ServerHello carries neither, so a client learns nothing. */
         if (!s->server) /* RFC 5746 §3.4: a TLS 1.2 ServerHello's renegotiation_info */
             return s->conn != NULL && s->conn->version == TLS1_2_VERSION && s->conn->peer_ri;
-        return s->server && s->conn != NULL && (s->conn->peer_ri || keel_client_offered_ri(s->conn));
+        /* the extension, or RFC 5746 §3.6's SCSV among the ClientHello's suites */
+        return s->server && s->conn != NULL
+            && (s->conn->peer_ri || keel_client_suite_offered(s->conn, 0x00ff));
     case SSL_CTRL_GET_EXTMS_SUPPORT:
         /* -1 until a handshake is complete. The extended master secret (RFC 7627) is TLS 1.2's;
          * a TLS 1.3 session does not have it. */

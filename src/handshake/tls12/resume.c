@@ -64,7 +64,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
     }
     if (use < 0) {
         alert = SSL_AD_HANDSHAKE_FAILURE;
-    } else if (!keel12_suite_offered(c, ss->cipher->code)) {
+    } else if (!keel_client_suite_offered(c, ss->cipher->code)) {
         /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
          * handshake when it does not. */
         ERR_raise(ERR_LIB_SSL, SSL_R_REQUIRED_CIPHER_MISSING);

@@ -8,14 +8,6 @@
 
 #include <string.h>
 
-int keel12_suite_offered(const keel_conn *c, uint16_t code)
-{
-    for (size_t i = 0; i + 1 < c->client_suites_len; i += 2)
-        if ((c->client_suites[i] << 8 | c->client_suites[i + 1]) == code)
-            return 1;
-    return 0;
-}
-
 int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp)
 {
     keel_conn *c = s->conn;
@@ -48,7 +40,7 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
     c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
-    int scsv = keel12_suite_offered(c, 0x00ff); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+    int scsv = keel_client_suite_offered(c, 0x00ff); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
     c->hs->reneg_indicated = h->reneg || scsv;
     if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, scsv)) != 0)
         return alert;
@@ -170,7 +162,7 @@ static int choose_suite(SSL *s)
             for (size_t i = 0; i < s->s.nciphers12; i++) {
                 const SSL_CIPHER *cs = s->s.ciphers12[i];
                 int take = chacha_first ? (pass == 0) == is_chacha(cs) : pass == 0;
-                if (take && keel12_suite_offered(c, cs->code))
+                if (take && keel_client_suite_offered(c, cs->code))
                     order[n++] = cs;
             }
     } else {

@@ -172,7 +172,6 @@ int keel12_client_write_finished(SSL *s);
 /* server.c; the TLS 1.3 ClientHello handler hands a TLS 1.2 hello over once the version is
  * chosen (h parsed, the offered suites in c->client_suites). */
 int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_rd sid, keel_rd comp);
-int keel12_suite_offered(const keel_conn *c, uint16_t code);   /* in the ClientHello's list */
 int keel12_server_write_hello(SSL *s);
 int keel12_server_read_cert_verify(SSL *s, keel_rd *body);
 int keel12_server_write_finished(SSL *s);
