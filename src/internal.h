@@ -202,9 +202,15 @@ struct ssl_ctx_st {
     int (*app_verify_cb)(X509_STORE_CTX *, void *);
     void *app_verify_arg;
 
-    /* Session cache (src/api/sess_cache.c) and ticket keys (src/handshake/ticket.c), under lock. */
+    /* Ticket keys (src/handshake/ticket.c), the certificate and chain caches, under lock. */
     CRYPTO_RWLOCK *lock;
-    SSL_SESSION *cache_head;
+    /* Session cache (src/api/sess_cache.c), under its own lock: a hash table by version and id
+     * (no buckets until the first session) and a list ordered by expiry. */
+    CRYPTO_RWLOCK *sess_lock;
+    SSL_SESSION **cache_buckets;
+    size_t cache_nbuckets;          /* 0 or a power of two */
+    uint64_t cache_seed;
+    SSL_SESSION *cache_head, *cache_tail;
     long cache_count;
     uint8_t ticket_app_keys[80];    /* SSL_CTX_get/set_tlsext_ticket_keys: ticket_secret's source */
     uint8_t ticket_secret[32];      /* what every period's ticket key is derived from */

@@ -38,7 +38,11 @@ struct ssl_session_st {
     uint8_t mfl_mode;           /* max_fragment_length code negotiated (RFC 6066 §4), 0 = none */
     int etm;                    /* TLS 1.2 CBC: records were encrypt-then-MAC (RFC 7366 §3.1) */
     CRYPTO_EX_DATA ex_data;
-    SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
+    /* The server session cache (sess_cache.c), under the owner's sess_lock: the expiry-ordered
+     * list, the hash chain, the id's hash and the context whose cache holds it (NULL: none). */
+    SSL_SESSION *cache_next, *cache_prev, *hash_next;
+    SSL_CTX *cache_owner;
+    uint32_t cache_hash;
 };
 
 /* Sessions in OpenSSL's DER SSL_SESSION encoding (sess_asn1.c). */
