@@ -29,6 +29,10 @@ struct keel_algs {
     EVP_PKEY *ec_params[KEEL_NUM_EC];
     EVP_PKEY *dh_params[KEEL_NUM_FFDHE];
     int have_x25519, have_x448;
+    /* X25519, X448 (by the group's idx): a public key of each, made once, that key shares are
+     * generated and peer shares decoded from: EVP_PKEY_CTX_new_from_name and
+     * EVP_PKEY_new_raw_public_key_ex fetch the key manager on every call. NULL: by name. */
+    EVP_PKEY *ecx_tmpl[2];
 };
 
 #endif

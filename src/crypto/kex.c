@@ -19,7 +19,7 @@ static const keel_group_info groups[] = {
     { KEEL_GROUP_SECP256R1, KIND_EC, 0, NULL, 65, 32 },
     { KEEL_GROUP_SECP384R1, KIND_EC, 1, NULL, 97, 48 },
     { KEEL_GROUP_SECP521R1, KIND_EC, 2, NULL, 133, 66 },
-    { KEEL_GROUP_X448, KIND_ECX, 0, "X448", 56, 56 },
+    { KEEL_GROUP_X448, KIND_ECX, 1, "X448", 56, 56 },
     { KEEL_GROUP_FFDHE2048, KIND_DH, 0, NULL, 256, 256 },
     { KEEL_GROUP_FFDHE3072, KIND_DH, 1, NULL, 384, 384 },
     { KEEL_GROUP_FFDHE4096, KIND_DH, 2, NULL, 512, 512 },
@@ -78,10 +78,12 @@ keel_kex *keel_kex_new(const keel_algs *a, uint16_t group)
 int keel_kex_keygen(keel_kex *k)
 {
     const keel_algs *a = k->algs;
-    /* Curves and finite-field groups generate from domain parameters; X25519/X448 have none. */
-    EVP_PKEY_CTX *pctx = k->g->kind == KIND_ECX
+    /* Curves and finite-field groups generate from domain parameters; X25519/X448 from the
+     * table's key of the type (no key manager fetch), by name only if there is none. */
+    EVP_PKEY *tmpl = k->g->kind == KIND_ECX ? a->ecx_tmpl[k->g->idx] : k->params;
+    EVP_PKEY_CTX *pctx = tmpl == NULL
         ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
-        : EVP_PKEY_CTX_new_from_pkey(a->libctx, k->params, a->propq);
+        : EVP_PKEY_CTX_new_from_pkey(a->libctx, tmpl, a->propq);
     int ok = pctx != NULL && EVP_PKEY_keygen_init(pctx) > 0 && EVP_PKEY_keygen(pctx, &k->key) > 0;
 
     if (!ok)
@@ -144,7 +146,8 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
     }
     if (peer_len != g->pub_len)
         return NULL;
-    if (g->kind == KIND_ECX)
+    EVP_PKEY *tmpl = g->kind == KIND_ECX ? k->algs->ecx_tmpl[g->idx] : k->params;
+    if (g->kind == KIND_ECX && tmpl == NULL)
         return EVP_PKEY_new_raw_public_key_ex(k->algs->libctx, g->name, k->algs->propq, peer, peer_len);
     /* RFC 8446 §4.2.8.2: only the uncompressed form (0x04) is legal for the NIST curves. */
     if (g->kind == KIND_EC && peer[0] != 0x04)
@@ -156,7 +159,7 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
         return NULL;
     if ((pk = EVP_PKEY_new()) == NULL)
         return NULL;
-    if (!EVP_PKEY_copy_parameters(pk, k->params) || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
+    if (!EVP_PKEY_copy_parameters(pk, tmpl) || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
         EVP_PKEY_free(pk);
         return NULL;
     }
