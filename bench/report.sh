@@ -129,6 +129,7 @@ END {
     row("Handshakes/s, 1 thread (ECDSA)", "threads_1", "%.0f")
     row("Handshakes/s, 2 threads sharing the SSL_CTXs", "threads_2", "%.0f")
     row("2-thread scaling (× 1 thread)", "threads_scaling", "%.2f×")
+    row("Per-thread rate at 2 threads (% of 1 thread)", "threads_per_thread_pct", "%.0f%%")
     row("Cores obtained during the 2-thread runs (CPU s per wall s)", "threads_cores", "%.2f")
     row("CPU efficiency at 2 threads (handshakes per CPU s, × 1 thread)", "threads_cpu_efficiency", "%.2f×")
     row("Heap bytes per pair after SSL_new (lower is better)", "heap_pair_new", "%.0f")
