@@ -238,6 +238,28 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     return found != NULL;
 }
 
+/* SSL_SESSION_set_time/_set_timeout(3): a cached session moves to its place by the new expiry,
+ * under its cache's lock, as OpenSSL 3.0 moves it (a flush stops at the first live session from
+ * the tail, so the order must hold; tests/diff/sess_cache.c). */
+void keel_cache_set_lifetime(SSL_SESSION *ss, time_t t, long timeout)
+{
+    SSL_CTX *owner = atomic_load(&ss->cache_owner);
+
+    if (owner != NULL && CRYPTO_THREAD_write_lock(owner->sess_lock)) {
+        if (atomic_load(&ss->cache_owner) == owner) {
+            ss->time = t;
+            ss->timeout = timeout;
+            list_unlink(owner, ss);
+            list_insert(owner, ss);
+            CRYPTO_THREAD_unlock(owner->sess_lock);
+            return;
+        }
+        CRYPTO_THREAD_unlock(owner->sess_lock);
+    }
+    ss->time = t;
+    ss->timeout = timeout;
+}
+
 /* A cached session by id (any version: the caller checks it, and its expiry), with a reference
  * for the caller; the lookup leaves the order alone. */
 SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)

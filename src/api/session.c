@@ -84,7 +84,7 @@ long SSL_SESSION_set_time(SSL_SESSION *ss, long t)
 {
     if (ss == NULL)
         return 0;
-    ss->time = t;
+    keel_cache_set_lifetime(ss, t, ss->timeout);
     return t;
 }
 
@@ -92,7 +92,7 @@ long SSL_SESSION_set_timeout(SSL_SESSION *ss, long t)
 {
     if (ss == NULL || t < 0)
         return 0;
-    ss->timeout = t;
+    keel_cache_set_lifetime(ss, ss->time, t);
     return 1;
 }
 

@@ -39,9 +39,10 @@ struct ssl_session_st {
     int etm;                    /* TLS 1.2 CBC: records were encrypt-then-MAC (RFC 7366 §3.1) */
     CRYPTO_EX_DATA ex_data;
     /* The server session cache (sess_cache.c), under the owner's sess_lock: the expiry-ordered
-     * list, the hash chain, the id's hash and the context whose cache holds it (NULL: none). */
+     * list, the hash chain, the id's hash and the context whose cache holds it (NULL: none;
+     * atomic: SSL_SESSION_set_time reads it before taking that context's lock). */
     SSL_SESSION *cache_next, *cache_prev, *hash_next;
-    SSL_CTX *cache_owner;
+    _Atomic(SSL_CTX *) cache_owner;
     uint32_t cache_hash;
 };
 
@@ -52,4 +53,6 @@ int keel_session_expired(const SSL_SESSION *ss, time_t now);
 
 /* The server cache (sess_cache.c) */
 SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len);
+/* Sets ss's time and timeout; a cached session moves to its new place in its cache's order. */
+void keel_cache_set_lifetime(SSL_SESSION *ss, time_t t, long timeout);
 #endif

@@ -9,6 +9,7 @@
  *   - sessions with different lifetimes: the order they are dropped in, SSL_CTX_flush_sessions(t)
  *     for t before, at and after expiry and t = 0, the timeouts statistic;
  *   - a smaller cache size: when the extra sessions go; size 0 (no limit); an empty id;
+ *   - SSL_SESSION_set_timeout/set_time on cached sessions: flush finds them by their new expiry;
  *   - a TLS 1.2 session-id resumption (a cache hit): whether the hit moves its session;
  *   - SSL_CTX_free: the callback for what is left, in its order. */
 #ifndef _GNU_SOURCE
@@ -146,6 +147,28 @@ static void sizes_and_keys(void)
     printf("\n");
 }
 
+/* A cached session's lifetime changed: OpenSSL 3.0 moves it in the order flush walks. */
+static void lifetime_changed(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_sess_set_remove_cb(ctx, remove_cb);
+    SSL_SESSION *a = mk('A', TLS1_2_VERSION, now, 100), *b = mk('B', TLS1_2_VERSION, now, 100),
+                *c = mk('C', TLS1_2_VERSION, now, 100);
+    add(ctx, a, "add A");
+    add(ctx, b, "add B");
+    add(ctx, c, "add C");
+    SSL_SESSION_set_timeout(b, 1);
+    flush(ctx, now + 2, "after B's new timeout");
+    SSL_SESSION_set_time(a, now + 1000);
+    flush(ctx, now + 101, "after A's new time");
+    printf("free:");
+    SSL_CTX_free(ctx);
+    printf("\n");
+    SSL_SESSION_free(a);
+    SSL_SESSION_free(b);
+    SSL_SESSION_free(c);
+}
+
 /* Freed as if shut down: a connection freed in the middle takes its session out of the cache. */
 static void close_pair(SSL *c, SSL *s)
 {
@@ -202,6 +225,7 @@ int main(int argc, char **argv)
     }
     now = (long)time(NULL);
     sizes_and_keys();
+    lifetime_changed();
     hit_order();
     return 0;
 }
