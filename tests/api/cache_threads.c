@@ -1,6 +1,6 @@
 /* The server session cache and the ticket keys under concurrency (issue #15): four threads add,
  * look up (SSL_has_matching_session_id), remove and flush on one small cache, so sessions are
- * evicted all the time, while two more run TLS 1.3 ticket resumptions and TLS 1.2 session-id
+ * evicted all the time (and some have their timeout changed, which moves them), while two more run TLS 1.3 ticket resumptions and TLS 1.2 session-id
  * resumptions on shared contexts and a seventh replaces the ticket keys (ctrl 58) and reads them
  * back. Afterwards the books must balance: every session stored left through exactly one of
  * remove (returning 1), eviction (cache_full), flush, or is still cached. Built under TSan by
@@ -60,6 +60,8 @@ static void *hammer(void *arg)
             failures++;
         if (SSL_has_matching_session_id(probe, id, len))
             atomic_fetch_add(&lookups_hit, 1);
+        if (i % 7 == 0) /* moves it in the cache's order, if another thread has not evicted it */
+            SSL_SESSION_set_timeout(ss, 3000);
         if (i % 3 == 0) {
             SSL_SESSION *copy = mk(t, i); /* another object, same version and id */
             atomic_fetch_add(&remove_calls, 1);
