@@ -218,6 +218,10 @@ void keel_kex_free(keel_kex *kex);
 /* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
 int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs);
+/* A public-only key of a named group from its share's bytes (1), or 0 with *out NULL: what
+ * keel_kex_tmp_keys gives, built later from bytes kept instead of the key objects. */
+int keel_kex_pub_key(const keel_algs *algs, uint16_t group, const uint8_t *pub, size_t pub_len,
+                     EVP_PKEY **out);
 
 /* ---- TLS 1.2 finite-field DHE (kex_dh.c) --------------------------------------------------- */
 

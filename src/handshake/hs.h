@@ -95,6 +95,12 @@ struct keel_conn {
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
+    /* For a named group, the shares' bytes (ours, then the peer's) instead: the keys above are
+     * built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770 bytes
+     * held per connection that nobody may ask about). */
+    uint8_t *tmp_pub;
+    size_t tmp_pub_len, peer_tmp_pub_len;
+    uint16_t tmp_group;
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
@@ -213,6 +219,8 @@ keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, tr
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
+/* SSL_get_tmp_key (peer 0) / SSL_get_peer_tmp_key (1): the key, built on first use; NULL if none. */
+EVP_PKEY *keel_conn_tmp_key(keel_conn *c, const keel_algs *algs, int peer);
 int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */
 int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
 void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */
