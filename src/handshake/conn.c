@@ -74,6 +74,7 @@ void keel_conn_free(keel_conn *c)
     OPENSSL_free(c->peer_cert_types);
     keel_transcript_cleanup(&c->pha_base);
     keel_transcript_cleanup(&c->pha_transcript);
+    OPENSSL_free(c->cert_ctx);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);

@@ -114,7 +114,8 @@ struct keel_conn {
     int cert_requested;         /* server sent / client got CertificateRequest */
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
-    uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
+    uint8_t *cert_ctx;          /* certificate_request_context (at most 255 bytes): empty in the
+                                 * handshake, allocated while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy

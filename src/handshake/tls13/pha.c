@@ -16,11 +16,18 @@ static int begin(SSL *s, const uint8_t *ctx, size_t ctx_len)
 {
     keel_conn *c = s->conn;
 
-    if (ctx_len == 0 || ctx_len > sizeof(c->cert_ctx) || c->cert_ctx_len != 0)
+    /* RFC 8446 §4.3.2: opaque certificate_request_context<0..2^8-1>. */
+    if (ctx_len == 0 || ctx_len > 255 || c->cert_ctx_len != 0)
         return 0;
-    if (!keel_transcript_dup(&c->pha_transcript, &c->pha_base))
+    if ((c->cert_ctx = OPENSSL_memdup(ctx, ctx_len)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return 0;
-    memcpy(c->cert_ctx, ctx, ctx_len);
+    }
+    if (!keel_transcript_dup(&c->pha_transcript, &c->pha_base)) {
+        OPENSSL_free(c->cert_ctx);
+        c->cert_ctx = NULL;
+        return 0;
+    }
     c->cert_ctx_len = ctx_len;
     return 1;
 }
@@ -32,6 +39,8 @@ static void end(SSL *s)
     if (c->cert_ctx_len == 0)
         return;
     keel_transcript_cleanup(&c->pha_transcript);
+    OPENSSL_free(c->cert_ctx);
+    c->cert_ctx = NULL;
     c->cert_ctx_len = 0;
 }
 
