@@ -104,6 +104,7 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
         a->dh_params[i] = named_params(a, "DH", dh_names[i]);
     a->have_x25519 = has_keymgmt(a, "X25519");
     a->have_x448 = has_keymgmt(a, "X448");
+    keel_algs_consts(a);
     ERR_pop_to_mark();
 
     /* SHA-256 with HMAC is the floor: every TLS 1.3 and TLS 1.2 suite keel offers needs a hash

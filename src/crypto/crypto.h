@@ -180,6 +180,10 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
                      const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
 /* RFC 8446 §7.1 HKDF-Expand-Label; `label` without the "tls13 " prefix (added here). secret is
  * keel_hash_len(hash) bytes. */
+/* Hash("") and the TLS 1.3 handshake stage's salt without a PSK, Derive-Secret(HKDF-Extract(0,
+ * 0), "derived", "") (RFC 8446 §7.1): the table's constants, or NULL if it could not compute them. */
+const uint8_t *keel_hash_empty(const keel_algs *algs, keel_hash_id id);
+const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id);
 int keel_hkdf_expand_label(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                            const char *label, const uint8_t *ctx, size_t ctx_len,
                            uint8_t *out, size_t out_len);

@@ -238,3 +238,29 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
     }
     return ok;
 }
+
+const uint8_t *keel_hash_empty(const keel_algs *algs, keel_hash_id id)
+{
+    return (unsigned)id < KEEL_NUM_HASHES && algs->have_consts[id] ? algs->empty_hash[id] : NULL;
+}
+
+const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id)
+{
+    return (unsigned)id < KEEL_NUM_HASHES && algs->have_consts[id] ? algs->salt_no_psk[id] : NULL;
+}
+
+/* Called once as the table is made. Without them every handshake computes them itself. */
+void keel_algs_consts(keel_algs *a)
+{
+    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
+        keel_hash_id id = (keel_hash_id)i;
+        uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 }, early[KEEL_HASH_MAX_LEN];
+        size_t hlen = keel_hash_len(id);
+
+        a->have_consts[i] = a->md[i] != NULL && hlen > 0
+            && keel_hash(a, id, NULL, 0, a->empty_hash[i])
+            && keel_hkdf_extract(a, id, NULL, 0, zeros, hlen, early)
+            && keel_derive_secret(a, id, early, "derived", a->empty_hash[i], a->salt_no_psk[i]);
+        OPENSSL_cleanse(early, sizeof(early));
+    }
+}

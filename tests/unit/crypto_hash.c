@@ -66,6 +66,11 @@ static void test_hmac(const keel_algs *a)
     /* SHA-256("") (FIPS 180-4 well-known value), through the one-shot hash. */
     CHECK(keel_hash(a, KEEL_HASH_SHA256, NULL, 0, out));
     CHECK(hexeq(out, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    /* ... and the table's constant for it. */
+    CHECK(keel_hash_empty(a, KEEL_HASH_SHA256) != NULL
+          && hexeq(keel_hash_empty(a, KEEL_HASH_SHA256), 32,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    CHECK(keel_hash_empty(a, (keel_hash_id)9) == NULL);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA256), 32);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA384), 48);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA512), 64);
