@@ -72,8 +72,11 @@ void keel_conn_free(keel_conn *c)
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
     OPENSSL_free(c->peer_cert_types);
-    keel_transcript_cleanup(&c->pha_base);
-    keel_transcript_cleanup(&c->pha_transcript);
+    if (c->pha != NULL) {
+        keel_transcript_cleanup(&c->pha->base);
+        keel_transcript_cleanup(&c->pha->cur);
+        OPENSSL_free(c->pha);
+    }
     OPENSSL_free(c->cert_ctx);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);

@@ -119,9 +119,9 @@ struct keel_conn {
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
-     * of the transcript is taken as the handshake ends (pha_base), and each exchange extends a
-     * copy of that (pha_transcript, while cert_ctx_len != 0). */
-    keel_transcript pha_base, pha_transcript;
+     * of the transcript is taken as the handshake ends (base), and each exchange extends a
+     * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
+    struct keel_pha_tr { keel_transcript base, cur; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
@@ -191,7 +191,7 @@ enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
  * post-handshake authentication exchange's; NULL if neither. */
 static inline keel_transcript *keel_transcript_of(keel_conn *c)
 {
-    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
+    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha->cur : NULL;
 }
 
 /* Whether x is among the n codepoints of v (suites, groups, schemes). */
