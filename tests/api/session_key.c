@@ -21,7 +21,7 @@ static int same_key(const SSL_SESSION *ss, const unsigned char *k, size_t len)
 static void test_lengths(void)
 {
     static const size_t lens[] = { 1, 32, 48, 64, 65, 200, PSK_MAX_PSK_LEN, 16 };
-    unsigned char k[PSK_MAX_PSK_LEN + 1];
+    unsigned char k[PSK_MAX_PSK_LEN + 16]; /* k + i, for every i below, has lens[i] bytes */
     SSL_SESSION *ss = SSL_SESSION_new();
 
     CHECK(ss != NULL);
