@@ -72,6 +72,14 @@ typedef struct {
 #define KEEL_MAX_CIPHERS 96 /* more than the 65 TLS 1.2 suites of proto/cipher.c */
 #define KEEL_MAX_CIPHERS13 8 /* more than the 5 TLS 1.3 suites (RFC 8446 §B.4) */
 
+/* A TLS 1.2 suite list shared by the settings blocks that hold it, immutable once made: an SSL
+ * does not carry its own copy of its context's (up to KEEL_MAX_CIPHERS) suites. */
+typedef struct keel_suite_list {
+    atomic_int refs;
+    size_t n;
+    const SSL_CIPHER *v[];
+} keel_suite_list;
+
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
     const SSL_METHOD *method;
@@ -92,8 +100,11 @@ typedef struct keel_settings {
 
     const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
     size_t nciphers13;
-    const SSL_CIPHER *ciphers12[KEEL_MAX_CIPHERS]; /* TLS 1.2 suites, preference order */
+    /* TLS 1.2 suites, preference order: suites12's, shared with the blocks copied from this one
+     * (keel_settings_set_ciphers12 replaces the list, never writes it). */
+    const SSL_CIPHER *const *ciphers12;
     size_t nciphers12;
+    keel_suite_list *suites12;  /* owned reference */
     STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, rebuilt lazily: owned */
 
     uint8_t *alpn;              /* wire-format protocol list we offer (client): owned */
@@ -165,6 +176,8 @@ typedef struct keel_settings {
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
 int keel_settings_copy(keel_settings *dst, const keel_settings *src); /* dst uninitialised */
 void keel_settings_free(keel_settings *s);
+/* Installs a new TLS 1.2 suite list (a copy of v) in the block: 1, or 0 with the old one kept. */
+int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, size_t n);
 
 struct ssl_ctx_st {
     atomic_int refs;

@@ -322,7 +322,7 @@ static long peer_groups(const SSL *s, int *out)
 
 static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
 {
-    EVP_PKEY *k = s->conn == NULL ? NULL : peer ? s->conn->peer_tmp_key : s->conn->tmp_key;
+    EVP_PKEY *k = keel_conn_tmp_key(s->conn, s->ctx->algs, peer);
     if (k == NULL || !EVP_PKEY_up_ref(k))
         return 0;
     *out = k;

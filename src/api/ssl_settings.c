@@ -129,11 +129,13 @@ static int set_suites(keel_settings *s, const char *str)
 static int set_list(keel_settings *s, const char *str)
 {
     int level = -1;
+    const SSL_CIPHER *v[KEEL_MAX_CIPHERS];
+    size_t n = 0;
     /* -1: no suite matched; OpenSSL has then already installed the (empty) TLS 1.2 list. */
-    int ok = str != NULL ? keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12, &level) : 0;
+    int ok = str != NULL ? keel_cipher_list_parse(str, v, &n, &level) : 0;
     if (level >= 0)
         s->security_level = level; /* "@SECLEVEL=n", applied as OpenSSL does even on failure */
-    if (ok == 0)
+    if (ok == 0 || !keel_settings_set_ciphers12(s, v, n))
         return 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;

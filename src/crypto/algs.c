@@ -110,6 +110,7 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
         a->ecx_tmpl[0] = EVP_PKEY_new_raw_public_key_ex(libctx, "X25519", a->propq, u25519, sizeof(u25519));
     if (a->have_x448)
         a->ecx_tmpl[1] = EVP_PKEY_new_raw_public_key_ex(libctx, "X448", a->propq, u448, sizeof(u448));
+    keel_algs_consts(a);
     ERR_pop_to_mark();
 
     /* SHA-256 with HMAC is the floor: every TLS 1.3 and TLS 1.2 suite keel offers needs a hash

@@ -180,6 +180,10 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
                      const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
 /* RFC 8446 §7.1 HKDF-Expand-Label; `label` without the "tls13 " prefix (added here). secret is
  * keel_hash_len(hash) bytes. */
+/* Hash("") and the TLS 1.3 handshake stage's salt without a PSK, Derive-Secret(HKDF-Extract(0,
+ * 0), "derived", "") (RFC 8446 §7.1): the table's constants, or NULL if it could not compute them. */
+const uint8_t *keel_hash_empty(const keel_algs *algs, keel_hash_id id);
+const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id);
 int keel_hkdf_expand_label(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                            const char *label, const uint8_t *ctx, size_t ctx_len,
                            uint8_t *out, size_t out_len);
@@ -218,6 +222,10 @@ void keel_kex_free(keel_kex *kex);
 /* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
 int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs);
+/* A public-only key of a named group from its share's bytes (1), or 0 with *out NULL: what
+ * keel_kex_tmp_keys gives, built later from bytes kept instead of the key objects. */
+int keel_kex_pub_key(const keel_algs *algs, uint16_t group, const uint8_t *pub, size_t pub_len,
+                     EVP_PKEY **out);
 
 /* ---- TLS 1.2 finite-field DHE (kex_dh.c) --------------------------------------------------- */
 

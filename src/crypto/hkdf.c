@@ -2,8 +2,8 @@
  * TLS 1.2 PRF (RFC 5246 §5).
  *
  * HKDF is composed here from HMAC rather than driven through EVP_KDF: the key schedule runs it ~20
- * times per handshake, and duplicating a pre-configured HMAC context (see algs_int.h) costs far less
- * than building a KDF context from named parameters each time. */
+ * times per handshake, and building a KDF context from named parameters each time costs far more.
+ * HMAC itself is driven over the fetched digest (see keel_hm below). */
 #include "crypto/algs_int.h"
 
 #include <openssl/crypto.h>
@@ -11,50 +11,96 @@
 #include <openssl/sslerr.h>
 #include <string.h>
 
-/* A fresh HMAC context keyed with `key`. A zero-length key is still passed as a non-NULL pointer:
- * EVP_MAC_init() reads NULL as "keep the previous key". */
-static EVP_MAC_CTX *hmac_start(const keel_algs *a, keel_hash_id id, const uint8_t *key, size_t key_len)
-{
-    EVP_MAC_CTX *ctx;
+/* HMAC (RFC 2104) over one EVP_MD_CTX: HMAC(K, m) = H((K ^ opad) | H((K ^ ipad) | m)).
+ * libcrypto 3.0 allocates on every EVP_MAC_CTX_dup (10 blocks) and on every EVP_MAC_init with a
+ * key (4); driving the digest directly costs one allocation per digest initialisation, so an
+ * HKDF-Expand-Label of one block costs 3 instead of 15 (the key schedule runs ~23 per side). The
+ * hash itself stays libcrypto's. The padded key is cleansed by hmac_done. */
+typedef struct {
+    EVP_MD_CTX *md;
+    const EVP_MD *type;
+    size_t hlen, blen;
+    uint8_t k[128];         /* the key padded to the block size (SHA-512's is the largest) */
+} keel_hm;
 
-    if ((unsigned)id >= KEEL_NUM_HASHES || a->hmac_tmpl[id] == NULL) {
+static int hmac_key(keel_hm *h, const keel_algs *a, keel_hash_id id, const uint8_t *key, size_t key_len)
+{
+    memset(h, 0, sizeof(*h));
+    if ((h->type = keel_hash_md(a, id)) == NULL)
+        return 0;
+    h->hlen = keel_hash_len(id);
+    h->blen = (size_t)EVP_MD_get_block_size(h->type);
+    if (h->blen > sizeof(h->k) || h->blen < h->hlen) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST);
-        return NULL;
+        return 0;
     }
-    if ((ctx = EVP_MAC_CTX_dup(a->hmac_tmpl[id])) == NULL) {
+    if ((h->md = EVP_MD_CTX_new()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return NULL;
+        return 0;
     }
-    if (!EVP_MAC_init(ctx, key_len > 0 ? key : (const uint8_t *)"", key_len, NULL)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-        EVP_MAC_CTX_free(ctx);
-        return NULL;
+    /* RFC 2104 §2: a key longer than the block is replaced by its hash. */
+    if (key_len > h->blen) {
+        if (!EVP_DigestInit_ex2(h->md, h->type, NULL) || !EVP_DigestUpdate(h->md, key, key_len)
+                || !EVP_DigestFinal_ex(h->md, h->k, NULL)) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+            return 0;
+        }
+    } else if (key_len > 0) {
+        memcpy(h->k, key, key_len);
     }
-    return ctx;
+    return 1;
 }
 
-static int hmac_update(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len)
+static int pad_update(keel_hm *h, uint8_t pad)
 {
-    return len == 0 || EVP_MAC_update(ctx, data, len);
+    uint8_t b[sizeof(h->k)];
+    int ok;
+
+    for (size_t i = 0; i < h->blen; i++)
+        b[i] = h->k[i] ^ pad;
+    ok = EVP_DigestInit_ex2(h->md, h->type, NULL) && EVP_DigestUpdate(h->md, b, h->blen);
+    OPENSSL_cleanse(b, sizeof(b));
+    return ok;
 }
 
-static int hmac_final(EVP_MAC_CTX *ctx, uint8_t *out, size_t hlen)
+/* Starts one MAC under the key: the inner hash over K ^ ipad. */
+static int hmac_begin(keel_hm *h)
 {
-    size_t outl = 0;
+    return pad_update(h, 0x36);
+}
 
-    return EVP_MAC_final(ctx, out, &outl, hlen) && outl == hlen;
+static int hmac_update(keel_hm *h, const uint8_t *data, size_t len)
+{
+    return len == 0 || EVP_DigestUpdate(h->md, data, len);
+}
+
+static int hmac_final(keel_hm *h, uint8_t *out, size_t hlen)
+{
+    uint8_t inner[KEEL_HASH_MAX_LEN];
+    int ok = hlen == h->hlen && EVP_DigestFinal_ex(h->md, inner, NULL) && pad_update(h, 0x5c)
+        && EVP_DigestUpdate(h->md, inner, h->hlen) && EVP_DigestFinal_ex(h->md, out, NULL);
+
+    OPENSSL_cleanse(inner, sizeof(inner));
+    return ok;
+}
+
+/* The digest context's last state is the MAC itself: freeing it clears it (the provider's
+ * freectx cleanses), and the padded key is cleansed here. */
+static void hmac_done(keel_hm *h)
+{
+    EVP_MD_CTX_free(h->md);
+    OPENSSL_cleanse(h->k, sizeof(h->k));
+    h->md = NULL;
 }
 
 int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t key_len,
               const uint8_t *data, size_t len, uint8_t *out)
 {
-    EVP_MAC_CTX *ctx = hmac_start(algs, id, key, key_len);
-    int ok;
+    keel_hm h;
+    int ok = hmac_key(&h, algs, id, key, key_len) && hmac_begin(&h) && hmac_update(&h, data, len)
+        && hmac_final(&h, out, keel_hash_len(id));
 
-    if (ctx == NULL)
-        return 0;
-    ok = hmac_update(ctx, data, len) && hmac_final(ctx, out, keel_hash_len(id));
-    EVP_MAC_CTX_free(ctx);
+    hmac_done(&h);
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     return ok;
@@ -76,8 +122,8 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
     /* RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L bytes of T(1)|T(2)|.. */
     size_t hlen = keel_hash_len(hash), done = 0, prev = 0;
     uint8_t t[KEEL_HASH_MAX_LEN];
-    EVP_MAC_CTX *ctx;
-    int ok = 1;
+    keel_hm h;
+    int ok;
 
     if (hlen == 0 || out_len > 255 * hlen) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
@@ -85,22 +131,20 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
     }
     if (out_len == 0)
         return 1;
-    if ((ctx = hmac_start(algs, hash, prk, hlen)) == NULL)
-        return 0;
+    ok = hmac_key(&h, algs, hash, prk, hlen);
     for (unsigned i = 1; ok && done < out_len; i++) {
         uint8_t ctr = (uint8_t)i;
         size_t n = out_len - done < hlen ? out_len - done : hlen;
 
-        ok = (i == 1 || EVP_MAC_init(ctx, prk, hlen, NULL))
-            && hmac_update(ctx, t, prev) && hmac_update(ctx, info, info_len)
-            && hmac_update(ctx, &ctr, 1) && hmac_final(ctx, t, hlen);
+        ok = hmac_begin(&h) && hmac_update(&h, t, prev) && hmac_update(&h, info, info_len)
+            && hmac_update(&h, &ctr, 1) && hmac_final(&h, t, hlen);
         if (ok) {
             memcpy(out + done, t, n);
             done += n;
             prev = hlen;
         }
     }
-    EVP_MAC_CTX_free(ctx);
+    hmac_done(&h);
     OPENSSL_cleanse(t, sizeof(t));
     if (!ok) {
         OPENSSL_cleanse(out, out_len);
@@ -164,31 +208,28 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
      * A(0) = s, A(i) = HMAC(secret, A(i-1)), with s = label + seed. */
     size_t hlen = keel_hash_len(hash), llen = strlen(label), done = 0;
     uint8_t a[KEEL_HASH_MAX_LEN], blk[KEEL_HASH_MAX_LEN];
-    EVP_MAC_CTX *ctx;
-    int ok = 1;
+    keel_hm h;
+    int ok;
 
     if (out_len == 0)
         return 1;
-    if ((ctx = hmac_start(algs, hash, secret, secret_len)) == NULL)
-        return 0;
     /* A(1) = HMAC(secret, label + seed) */
-    ok = hmac_update(ctx, (const uint8_t *)label, llen) && hmac_update(ctx, seed, seed_len)
-        && hmac_final(ctx, a, hlen);
+    ok = hmac_key(&h, algs, hash, secret, secret_len) && hmac_begin(&h)
+        && hmac_update(&h, (const uint8_t *)label, llen) && hmac_update(&h, seed, seed_len)
+        && hmac_final(&h, a, hlen);
     while (ok && done < out_len) {
         size_t n = out_len - done < hlen ? out_len - done : hlen;
 
-        ok = EVP_MAC_init(ctx, secret_len > 0 ? secret : (const uint8_t *)"", secret_len, NULL)
-            && hmac_update(ctx, a, hlen) && hmac_update(ctx, (const uint8_t *)label, llen)
-            && hmac_update(ctx, seed, seed_len) && hmac_final(ctx, blk, hlen);
+        ok = hmac_begin(&h) && hmac_update(&h, a, hlen) && hmac_update(&h, (const uint8_t *)label, llen)
+            && hmac_update(&h, seed, seed_len) && hmac_final(&h, blk, hlen);
         if (!ok)
             break;
         memcpy(out + done, blk, n);
         done += n;
         if (done < out_len)
-            ok = EVP_MAC_init(ctx, secret_len > 0 ? secret : (const uint8_t *)"", secret_len, NULL)
-                && hmac_update(ctx, a, hlen) && hmac_final(ctx, a, hlen);
+            ok = hmac_begin(&h) && hmac_update(&h, a, hlen) && hmac_final(&h, a, hlen);
     }
-    EVP_MAC_CTX_free(ctx);
+    hmac_done(&h);
     OPENSSL_cleanse(a, sizeof(a));
     OPENSSL_cleanse(blk, sizeof(blk));
     if (!ok) {
@@ -196,4 +237,30 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     }
     return ok;
+}
+
+const uint8_t *keel_hash_empty(const keel_algs *algs, keel_hash_id id)
+{
+    return (unsigned)id < KEEL_NUM_HASHES && algs->have_consts[id] ? algs->empty_hash[id] : NULL;
+}
+
+const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id)
+{
+    return (unsigned)id < KEEL_NUM_HASHES && algs->have_consts[id] ? algs->salt_no_psk[id] : NULL;
+}
+
+/* Called once as the table is made. Without them every handshake computes them itself. */
+void keel_algs_consts(keel_algs *a)
+{
+    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
+        keel_hash_id id = (keel_hash_id)i;
+        uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 }, early[KEEL_HASH_MAX_LEN];
+        size_t hlen = keel_hash_len(id);
+
+        a->have_consts[i] = a->md[i] != NULL && hlen > 0
+            && keel_hash(a, id, NULL, 0, a->empty_hash[i])
+            && keel_hkdf_extract(a, id, NULL, 0, zeros, hlen, early)
+            && keel_derive_secret(a, id, early, "derived", a->empty_hash[i], a->salt_no_psk[i]);
+        OPENSSL_cleanse(early, sizeof(early));
+    }
 }

@@ -258,6 +258,23 @@ int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, E
     return ok;
 }
 
+int keel_kex_pub_key(const keel_algs *a, uint16_t group, const uint8_t *pub, size_t pub_len,
+                     EVP_PKEY **out)
+{
+    /* A key-exchange object of the group without a key pair, only for peer_key's checks. */
+    keel_kex k = { 0 };
+
+    *out = NULL;
+    if ((k.g = group_find(group)) == NULL || !keel_kex_supported(a, group))
+        return 0;
+    k.algs = a;
+    k.params = group_params(a, k.g);
+    ERR_set_mark();
+    *out = peer_key(&k, pub, pub_len);
+    ERR_pop_to_mark();
+    return *out != NULL;
+}
+
 void keel_kex_free(keel_kex *k)
 {
     if (k == NULL)

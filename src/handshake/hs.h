@@ -95,6 +95,12 @@ struct keel_conn {
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
+    /* For a named group, the shares' bytes (ours, then the peer's) instead: the keys above are
+     * built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770 bytes
+     * held per connection that nobody may ask about). */
+    uint8_t *tmp_pub;
+    size_t tmp_pub_len, peer_tmp_pub_len;
+    uint16_t tmp_group;
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
@@ -108,13 +114,14 @@ struct keel_conn {
     int cert_requested;         /* server sent / client got CertificateRequest */
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
-    uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
+    uint8_t *cert_ctx;          /* certificate_request_context (at most 255 bytes): empty in the
+                                 * handshake, allocated while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
-     * of the transcript is taken as the handshake ends (pha_base), and each exchange extends a
-     * copy of that (pha_transcript, while cert_ctx_len != 0). */
-    keel_transcript pha_base, pha_transcript;
+     * of the transcript is taken as the handshake ends (base), and each exchange extends a
+     * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
+    struct keel_pha_tr { keel_transcript base, cur; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
@@ -184,7 +191,7 @@ enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
  * post-handshake authentication exchange's; NULL if neither. */
 static inline keel_transcript *keel_transcript_of(keel_conn *c)
 {
-    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
+    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha->cur : NULL;
 }
 
 /* Whether x is among the n codepoints of v (suites, groups, schemes). */
@@ -213,6 +220,8 @@ keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, tr
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
+/* SSL_get_tmp_key (peer 0) / SSL_get_peer_tmp_key (1): the key, built on first use; NULL if none. */
+EVP_PKEY *keel_conn_tmp_key(keel_conn *c, const keel_algs *algs, int peer);
 int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */
 int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
 void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */

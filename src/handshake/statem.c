@@ -38,9 +38,17 @@ static int done(SSL *s)
     const keel_table *t = keel_table_for(s);
     /* Post-handshake authentication extends the handshake's transcript (RFC 8446 §4.6.2): a
      * copy outlives the handshake object when it was offered. */
-    if (c->version == TLS1_3_VERSION && c->pha_offered
-            && !keel_transcript_dup(&c->pha_base, &c->hs->transcript))
-        return 0;
+    if (c->version == TLS1_3_VERSION && c->pha_offered && c->pha == NULL) {
+        if ((c->pha = OPENSSL_zalloc(sizeof(*c->pha))) == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            return 0;
+        }
+        if (!keel_transcript_dup(&c->pha->base, &c->hs->transcript)) {
+            OPENSSL_free(c->pha);
+            c->pha = NULL;
+            return 0;
+        }
+    }
     keel_step(s, TLS_ST_OK);
     if (t->finish != NULL)
         t->finish(s);

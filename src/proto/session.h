@@ -12,8 +12,12 @@ struct ssl_session_st {
     const SSL_CIPHER *cipher;
     /* TLS 1.3: the resumption PSK, or an external PSK of up to PSK_MAX_PSK_LEN bytes (as
      * SSL_SESSION_set1_master_key accepts in OpenSSL 3.0); TLS 1.2: the master secret. */
-    uint8_t master_key[PSK_MAX_PSK_LEN];
+    /* master_key points at key_buf, which holds every resumption PSK and master secret; only a
+     * longer external PSK (SSL_SESSION_set1_master_key) gets a block of its own: the inline
+     * buffer used to be PSK_MAX_PSK_LEN (512) bytes in every session. */
+    uint8_t *master_key;
     size_t master_key_len;
+    uint8_t key_buf[KEEL_HASH_MAX_LEN];
     uint8_t session_id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     size_t session_id_len;
     uint8_t sid_ctx[SSL_MAX_SID_CTX_LENGTH];

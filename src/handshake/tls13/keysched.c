@@ -35,25 +35,40 @@ static int want_stage(const keel_ks *ks, int stage)
 static int derive_empty(const keel_ks *ks, const char *label, uint8_t *out)
 {
     uint8_t empty[KEEL_HASH_MAX_LEN];
+    const uint8_t *h = keel_hash_empty(ks->algs, ks->hash);
 
-    return keel_hash(ks->algs, ks->hash, NULL, 0, empty)
-        && keel_derive_secret(ks->algs, ks->hash, ks->secret, label, empty, out);
+    if (h == NULL) {
+        if (!keel_hash(ks->algs, ks->hash, NULL, 0, empty))
+            return 0;
+        h = empty;
+    }
+    return keel_derive_secret(ks->algs, ks->hash, ks->secret, label, h, out);
 }
 
-/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
-static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
+/* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on. */
+static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, size_t ikm_len, int stage)
 {
-    uint8_t salt[KEEL_HASH_MAX_LEN], zeros[KEEL_HASH_MAX_LEN] = { 0 };
+    uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 };
     int ok;
 
     if (ikm == NULL) {
         ikm = zeros;
         ikm_len = ks->hlen;
     }
-    ok = derive_empty(ks, "derived", salt)
-        && keel_hkdf_extract(ks->algs, ks->hash, salt, ks->hlen, ikm, ikm_len, ks->secret);
-    OPENSSL_cleanse(salt, sizeof(salt));
+    ok = keel_hkdf_extract(ks->algs, ks->hash, salt, ks->hlen, ikm, ikm_len, ks->secret);
     ks->stage = ok ? stage : KEEL_KS_NONE;
+    return ok;
+}
+
+/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
+static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
+{
+    uint8_t salt[KEEL_HASH_MAX_LEN];
+    int ok = derive_empty(ks, "derived", salt) && extract_stage(ks, salt, ikm, ikm_len, stage);
+
+    if (!ok)
+        ks->stage = KEEL_KS_NONE;
+    OPENSSL_cleanse(salt, sizeof(salt));
     return ok;
 }
 
@@ -77,6 +92,12 @@ int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
 
 int keel_ks_handshake(keel_ks *ks, const uint8_t *dhe, size_t dhe_len)
 {
+    const uint8_t *salt0;
+
+    /* Without a PSK the early stage is HKDF-Extract(0, 0) (RFC 8446 §7.1), the same for every
+     * handshake of the hash, and so is the salt derived from it: the table holds that salt. */
+    if (ks->stage == KEEL_KS_NONE && (salt0 = keel_tls13_salt_no_psk(ks->algs, ks->hash)) != NULL)
+        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE);
     if (ks->stage == KEEL_KS_NONE && !keel_ks_early(ks, NULL, 0))
         return 0;
     return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE);
