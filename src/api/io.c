@@ -37,6 +37,13 @@ static int start(SSL *s)
     return 1;
 }
 
+/* The connection state as SSL_do_handshake makes it, for SSL_read/write_early_data
+ * (api/early_data.c), which mark it before the handshake starts. */
+int keel_start(SSL *s)
+{
+    return start(s);
+}
+
 /* SSL_verify_client_post_handshake(3): a pending request goes out with the next write operation
  * (SSL_do_handshake or SSL_write). Sending it enters the state machine, which clears the error
  * queue as OpenSSL's does. */

@@ -52,6 +52,8 @@ static void drop_state(keel_rl *rl)
     rl->seen_record = 0;
     rl->plain_alert_once = 0;
     rl->max_plain = 0;
+    rl->skip_early = 0;
+    rl->skip_budget = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -78,6 +80,12 @@ void keel_rl_set_max_plain(keel_rl *rl, size_t max)
 void keel_rl_allow_plain_alert(keel_rl *rl)
 {
     rl->plain_alert_once = 1;
+}
+
+void keel_rl_skip_early(keel_rl *rl, size_t budget)
+{
+    rl->skip_early = 1;
+    rl->skip_budget = budget;
 }
 
 /* The start of every key change in one direction: from here on a failure must not leave the old
@@ -172,5 +180,19 @@ int keel_rl_set_key12_cbc(keel_rl *rl, int dir, keel_aead_id enc, keel_mac_id ma
     d->aead_id = enc;
     d->seq = 0;
     d->prot = KEEL_RL_PROT_TLS12_CBC;
+    return 1;
+}
+
+int keel_rl_set_plain(keel_rl *rl, int dir)
+{
+    keel_rl_dir *d = key_change_begin(rl, dir);
+
+    if (d == NULL)
+        return 0;
+    /* The AEAD context stays for the next key (re-keyed in place). */
+    keel_cbc_free(d->cbc);
+    d->cbc = NULL;
+    d->seq = 0;
+    d->prot = KEEL_RL_PROT_NONE;
     return 1;
 }

@@ -267,9 +267,17 @@ int keel_client_psk_bind(SSL *s, keel_wr *w)
 
 static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
 {
-    if (!(s->s.options & SSL_OP_NO_TICKET))
+    int single_use = keel_early_anti_replay(s);
+    if (!(s->s.options & SSL_OP_NO_TICKET) && !single_use)
         return keel_ticket_open(s, id, len, NULL);
-    return keel_session_lookup(s, id, len);
+    SSL_SESSION *ss = keel_session_lookup(s, id, len);
+    /* SSL_read_early_data(3), REPLAY PROTECTION: each session is used once; whoever removes it
+     * from the cache resumes it, anyone else (a replay) gets a full handshake (RFC 8446 §8.1). */
+    if (ss != NULL && single_use && !SSL_CTX_remove_session(s->session_ctx, ss)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
 }
 
 /* The binder of the accepted identity (the index-th) checked against ss over the transcript and
@@ -383,13 +391,13 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     SSL_SESSION *ss = NULL;
     size_t index;
     int alert, external = 0;
+    uint32_t age = 0;
 
     if (c->hs->hrr)
         return recheck_psk(s, h);
     if (!h->has_psk || !modes_ok(s, h))
         return 0;
     for (index = 0; ss == NULL && !keel_rd_done(&ids); index++) {
-        uint32_t age;
         if (!keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
             return SSL_AD_DECODE_ERROR;
@@ -430,6 +438,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     }
     c->hs->psk_identity_len = id.len;
     c->hs->psk_index = index;
+    keel_early_psk_taken(s, ss, index, age, external); /* may it carry early data (early.c) */
     c->hs->psk_external = external;
     c->resumed = 1;
     c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
