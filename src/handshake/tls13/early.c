@@ -217,13 +217,14 @@ int keel_early_server_flight(SSL *s)
     return keel_set_early_key(s, KEEL_RL_READ, c->cipher, c->hs->client_early);
 }
 
-/* EndOfEarlyData (§4.5): empty; from here on the client's handshake key. */
+/* EndOfEarlyData (§4.5): empty (a body is a message too long for its type, illegal_parameter,
+ * as OpenSSL 3.0 reports it); from here on the client's handshake key. */
 int keel_server_read_eoed(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
     if (keel_rd_left(body) != 0) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
-        return SSL_AD_DECODE_ERROR;
+        ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
+        return SSL_AD_ILLEGAL_PARAMETER;
     }
     c->early.eoed = 1;
     if (!keel_hs_hash_current(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
