@@ -2,7 +2,7 @@
 # TLS 1.3 early data (0-RTT, RFC 8446 §4.2.10) across implementations, through the tools' flags:
 # keel s_client -sess_in -early_data FILE against openssl s_server -early_data and gnutls-serv
 # --earlydata; openssl s_client and gnutls-cli --resume --earlydata against keel s_server
-# -early_data. Cases: accepted (the data printed by the server before the handshake's session
+# -early_data, and keel <-> keel. Cases: accepted (the data printed by the server before the handshake's session
 # line), rejected because the ticket is replayed (anti-replay: single-use tickets; the full
 # handshake proceeds) or because the server's max_early_data is now 0 (a session file whose
 # max_early_data is raised after the fact, so the client sends), replays accepted with
@@ -171,6 +171,29 @@ expect "$n: still a resumption" "$T/$n.out" '^Reused, TLSv1.3'
 expect "$n: keel s_server: Early data was rejected" "$S" '^Early data was rejected'
 expect_not "$n: the skipped early bytes were not delivered" "$S" '^early bytes 0-RTT'
 expect "$n: the line after the handshake arrived" "$S" "^$n line"
+stop "$SRV_PID"
+
+# ======== keel s_client -> keel s_server -early_data ========
+start_keel_server kk -early_data "${CERT[@]}"
+S=$T/kk.out
+n=k2k.1
+kcl $n -sess_out "$T/k2k.pem"
+expect "$n: a first, full handshake" "$T/$n.out" '^New, TLSv1.3' "$T/$n.err" "$T/kk.err"
+n=k2k.2
+kcl $n -sess_in "$T/k2k.pem" -early_data "$T/early.txt"
+expect "$n: keel client: Early data was accepted" "$T/$n.out" '^Early data was accepted' "$T/$n.err" "$S" "$T/kk.err"
+wait_for "$S" "^$n line" 5
+e=$(line "$S" '^early bytes 0-RTT') c=$(line "$S" '^Reused, TLSv1.3')
+[ "$e" -gt 0 ] && [ "$e" -lt "$c" ] && pass "$n: keel server: the early bytes before the handshake's end (line $e < $c)" ||
+    { fail "$n: early bytes at line $e, session line at $c"; show "$S"; }
+expect "$n: the line after the handshake arrived" "$S" "^$n line"
+n=k2k.3
+kcl $n -sess_in "$T/k2k.pem" -early_data "$T/early.txt"
+expect "$n (replayed): keel client: Early data was rejected" "$T/$n.out" '^Early data was rejected' "$T/$n.err" "$S"
+expect "$n: a full handshake" "$T/$n.out" '^New, TLSv1.3'
+wait_for "$S" "^$n line" 5
+[ "$(count "$S" '^early bytes 0-RTT')" = 1 ] && pass "$n: the replayed bytes were not delivered" ||
+    { fail "$n: the early bytes were delivered $(count "$S" '^early bytes 0-RTT') times"; show "$S"; }
 stop "$SRV_PID"
 
 # ======== keel <-> gnutls (3.7.9: gnutls-serv --earlydata, gnutls-cli --resume --earlydata) ========
