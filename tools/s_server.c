@@ -135,6 +135,11 @@ static int parse(int argc, char **argv, struct server_opts *o)
         fprintf(stderr, "keel s_server: early data limits are 32-bit\n");
         return 0;
     }
+    if (o->early_data && o->www) {
+        /* As s_server: the page is served without reading early data first. */
+        fprintf(stderr, "keel s_server: -early_data cannot be used with -www\n");
+        return 0;
+    }
     /* As s_server: -early_data alone accepts up to one record's worth. */
     if (o->early_data && o->max_early_data < 0)
         o->max_early_data = 16384;
