@@ -93,8 +93,8 @@ static int http_reason(const uint8_t *h)
  * change. */
 static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
 {
-    return rl->rd.prot == KEEL_RL_PROT_TLS13 && rl->plain_alert_once && type == KEEL_CT_ALERT
-        && len == 2;
+    return rl->rd.prot == KEEL_RL_PROT_TLS13 && (rl->plain_alert_once || rl->plain_alerts_in)
+        && type == KEEL_CT_ALERT && len == 2;
 }
 
 /* An SSL 2.0-format CLIENT-HELLO (RFC 5246 §E.2): a 2-byte length with the top bit set, msg_type 1,

@@ -84,6 +84,10 @@ typedef struct {
      * OpenSSL's client writes them. Armed by the handshake layer's key-install function
      * (keel_rl_plain_alerts_out), cleared by any write key change. */
     int plain_alerts_out;
+    /* Its reading side: under the client's early key a server takes plaintext alerts for as long
+     * as the key is in force (not only before the first record, as plain_alert_once), as
+     * OpenSSL's server does. Armed by keel_rl_plain_alerts_in, cleared by a read key change. */
+    int plain_alerts_in;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
@@ -134,6 +138,7 @@ void keel_rl_set_max_plain(keel_rl *rl, size_t max);
  * policy of when a peer may legitimately send one is the handshake layer's. */
 void keel_rl_allow_plain_alert(keel_rl *rl);
 void keel_rl_plain_alerts_out(keel_rl *rl);
+void keel_rl_plain_alerts_in(keel_rl *rl);
 /* Arms the early-data skipping mode above with `budget` bytes. */
 void keel_rl_skip_early(keel_rl *rl, size_t budget);
 /* Back to plaintext in one direction (a client that sent early data writes its second

@@ -245,6 +245,9 @@ static void test_rejected_by_hrr(void)
     CHECK(SSL_CTX_set1_groups_list(sctx, "P-384"));
     CHECK(early_round(cctx, sctx, sess, "early data behind an HRR", got, &n, &c, &s));
     check_rejected(c, s, n);
+    /* single-use tickets: ClientHello 1 used the ticket up, ClientHello 2 finds it no more */
+    CHECK(!SSL_session_reused(s));
+    CHECK(!SSL_session_reused(c));
     SSL_free(c);
     SSL_free(s);
     SSL_SESSION_free(sess);
@@ -406,6 +409,10 @@ static void test_too_much(int rejected)
     ERR_clear_error();
     CHECK_EQ(SSL_write_early_data(c, "6", 1, &w), 0);
     CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TOO_MUCH_EARLY_DATA);
+    ERR_clear_error();
+    /* ... and said so with an internal_error alert in plaintext, which the server reads whether
+     * or not it has the early key */
+    CHECK_EQ(server_fails_with(c, s), SSL_R_TLSV1_ALERT_INTERNAL_ERROR);
     ERR_clear_error();
     SSL_free(c);
     SSL_free(s);

@@ -144,9 +144,11 @@ int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *sec
     if (secret == NULL)
         return install(s, dir, NULL, NULL, NULL, 0, 0);
     int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
-        && install(s, dir, cs, key, iv, sizeof(iv), dir == KEEL_RL_READ);
+        && install(s, dir, cs, key, iv, sizeof(iv), 0);
     if (ok && dir == KEEL_RL_WRITE)
         keel_rl_plain_alerts_out(&s->conn->rl);
+    else if (ok)
+        keel_rl_plain_alerts_in(&s->conn->rl);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(iv, sizeof(iv));
     return ok;
