@@ -138,6 +138,8 @@ END {
     row("Heap bytes per established pair, SSL_MODE_RELEASE_BUFFERS", "heap_pair_rb", "%.0f")
     row("Heap bytes per pair after 16 KiB each way, SSL_MODE_RELEASE_BUFFERS", "heap_pair_rb_data", "%.0f")
     row("malloc calls per full handshake, client+server (lower is better)", "allocs_handshake", "%.0f")
+    row("0-RTT TTFB ms: resumed request as early data, 10 ms relay delay each way (wall; lower is better)", "ttfb_0rtt_ms", "%.1f")
+    row("1-RTT TTFB ms: the same request after the resumed handshake", "ttfb_1rtt_ms", "%.1f")
 
     print "\n## Targets (reported, not asserted)\n" > md
     print "| Target | keel | |" > md

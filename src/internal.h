@@ -122,7 +122,10 @@ typedef struct keel_settings {
     size_t max_send_fragment;
     size_t num_tickets;
     int post_handshake_auth;
-    uint32_t max_early_data;
+    uint32_t max_early_data;      /* TLS 1.3 early data we accept / advertise in tickets */
+    uint32_t recv_max_early_data; /* the most early data we read or skip (OpenSSL: 16384) */
+    SSL_allow_early_data_cb_fn allow_early_data_cb;
+    void *allow_early_data_arg;
     unsigned long max_cert_list;
 
     pem_password_cb *passwd_cb;

@@ -289,6 +289,11 @@ int keel_client_write_hello(SSL *s)
         return 0;
     }
     int offer = psk != NULL || c->hs->ext_psk != NULL;
+    /* early_data (RFC 8446 §4.2.10) when SSL_write_early_data asked and the session allows it */
+    if (tls13 && !keel_early_write_ch(s, &w)) {
+        keel_wr_cleanup(&w);
+        return 0;
+    }
     if (offer)
         keel_client_write_psk(s, &w);
     keel_wr_close(&w, e);
@@ -305,7 +310,7 @@ int keel_client_write_hello(SSL *s)
 int keel_client_write_first_hello(SSL *s)
 {
     keel_step(s, TLS_ST_CW_CLNT_HELLO);
-    return keel_client_write_hello(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+    return keel_client_write_hello(s) && keel_early_client_hello_sent(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
 /* ---- negotiation inputs ---- */

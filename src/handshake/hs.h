@@ -80,7 +80,29 @@ typedef struct keel_hs {
     int reneg, reneg_ours, reneg_over;
     uint8_t reneg_vd[2 * 12];
     size_t reneg_vd_len;
+    /* TLS 1.3 early data (tls13/early.c): client_early_traffic_secret (RFC 8446 §7.1) while
+     * early records are written / read. */
+    uint8_t client_early[KEEL_HASH_MAX_LEN];
 } keel_hs;
+
+/* TLS 1.3 early data (RFC 8446 §2.3, §4.2.10; SSL_read_early_data(3)): the API's progress, what
+ * the handshake decided, and what outlives the handshake (the early exporter, §7.5). */
+enum { KEEL_ED_NONE, KEEL_ED_CONNECTING, KEEL_ED_WRITING, KEEL_ED_ACCEPTING, KEEL_ED_READING,
+       KEEL_ED_FINISHED };
+typedef struct {
+    int state;                  /* KEEL_ED_*: where SSL_write/read_early_data are */
+    int status;                 /* SSL_EARLY_DATA_NOT_SENT / _REJECTED / _ACCEPTED */
+    int offered;                /* client: early_data was in ClientHello 1 */
+    int ok;                     /* the PSK taken allows early data (first identity, fresh, ...) */
+    int reading;                /* SSL_read_early_data drives the handshake: early records are read */
+    int eoed;                   /* server: EndOfEarlyData read */
+    int flush_due;              /* client: early records sealed, not yet all written */
+    uint32_t limit;             /* bytes of early data allowed */
+    uint32_t count;             /* ... sent / received */
+    keel_hash_id hash;
+    int has_exporter;
+    uint8_t exporter[KEEL_HASH_MAX_LEN]; /* early_exporter_master_secret */
+} keel_early;
 
 struct keel_conn {
     keel_rl rl;
@@ -184,6 +206,7 @@ struct keel_conn {
     int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
     long num_reneg, total_reneg;
     int no_stats;
+    keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
 };
 enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 
@@ -255,6 +278,7 @@ void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t 
 int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
                      int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
+int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
 int keel_transcript_hash(keel_conn *c, uint8_t *out);
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);
@@ -355,5 +379,19 @@ int keel_pha_send_request(SSL *s);
 int keel_pha_server_read(SSL *s, int type, keel_rd *body);
 int keel_pha_client_answer(SSL *s, keel_rd *body);
 int keel_send_key_update(SSL *s, int request);
+/* tls13/early.c: early data (0-RTT) in the handshake; api/early_data.c: the API */
+int keel_early_stop(const SSL *s);              /* the handshake pauses here for early data */
+int keel_early_app_ok(const SSL *s);            /* an application record now is early data */
+int keel_early_received(SSL *s, size_t len);    /* 1, or 0 over the limit (alert sent) */
+int keel_early_anti_replay(const SSL *s);       /* single-use tickets (SSL_read_early_data(3)) */
+int keel_early_eoed_due(const SSL *s);          /* server: EndOfEarlyData is the next message */
+int keel_early_server_flight(SSL *s);           /* server: the early read key after its flight */
+int keel_early_client_hello_sent(SSL *s);       /* client: CCS, early write key */
+int keel_early_client_hrr(SSL *s);              /* client: back to plaintext for ClientHello 2 */
+int keel_early_client_eoed(SSL *s);             /* client: EndOfEarlyData, handshake write key */
+int keel_server_read_eoed(SSL *s, keel_rd *body);
+int keel_early_seal(SSL *s, const uint8_t *buf, size_t num);
+int keel_start(SSL *s);
+int keel_early_refuses_io(SSL *s, int write);   /* api/early_data.c: 1 with the error raised */                         /* io.c: the connection state, as a handshake's */
 
 #endif

@@ -209,9 +209,10 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
 {
     keel_conn *c = s->conn;
     keel_record rec;
-    int alert = 0;
+    int alert = 0, early;
 
     s->rwstate = SSL_READING;
+    int fresh = !(c->rl.rec_ready && c->rl.rec_len > 0); /* not the current record again */
     int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
     if (r == KEEL_RL_RETRY)
         return -1;
@@ -240,9 +241,13 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         /* A renegotiating client that SSL_read drives takes the server's application data
          * until the ServerHello (SSL_read(3): it may arrive while a renegotiation is pending),
          * as OpenSSL 3.0's does; anywhere else in a handshake it is an unexpected record. */
-        if (in_handshake && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
-                              && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
+        /* Accepted early data is application data in the server's handshake (tls13/early.c). */
+        early = c->version == TLS1_3_VERSION && keel_early_app_ok(s);
+        if (in_handshake && !early && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
+                                        && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
             break;
+        if (early && fresh && !keel_early_received(s, rec.len))
+            return 0;
         if (rec.len == 0) {
             keel_rl_consume(&c->rl, 0);
             if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {

@@ -93,8 +93,8 @@ static int http_reason(const uint8_t *h)
  * change. */
 static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
 {
-    return rl->rd.prot == KEEL_RL_PROT_TLS13 && rl->plain_alert_once && type == KEEL_CT_ALERT
-        && len == 2;
+    return rl->rd.prot == KEEL_RL_PROT_TLS13 && (rl->plain_alert_once || rl->plain_alerts_in)
+        && type == KEEL_CT_ALERT && len == 2;
 }
 
 /* An SSL 2.0-format CLIENT-HELLO (RFC 5246 §E.2): a 2-byte length with the top bit set, msg_type 1,
@@ -190,6 +190,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         rl->rhave = rl->rneed = 0;
     }
 
+again:
     /* rneed == 0: the header is still being read. */
     if (rl->rneed == 0) {
         if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv))
@@ -201,11 +202,24 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return rv;
 
     type = rl->rbuf[0];
+    if (rl->skip_early && rl->rd.prot == KEEL_RL_PROT_NONE && type == KEEL_CT_APPLICATION_DATA)
+        goto skip; /* early data behind a ClientHello answered with a HelloRetryRequest */
     if (keel_rl_is_protected(&rl->rd, type) && !plain_alert(rl, type, rl->rneed - KEEL_RL_HEADER_LEN)) {
+        if (rl->skip_early)
+            ERR_set_mark();
         if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, &type, &off, &len, alert)) {
+            /* Early data under a key we were not given (RFC 8446 §4.2.10: trial decryption). */
+            if (rl->skip_early && *alert == KEEL_ALERT_BAD_RECORD_MAC) {
+                ERR_pop_to_mark();
+                goto skip;
+            }
+            if (rl->skip_early)
+                ERR_clear_last_mark();
             rl->rhave = rl->rneed = 0;
             return KEEL_RL_ALERT;
         }
+        if (rl->skip_early)
+            ERR_clear_last_mark();
         rl->plain_alert_once = 0; /* the peer has the key: the allowance is spent */
     } else {
         off = KEEL_RL_HEADER_LEN;
@@ -214,6 +228,8 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
          * and TLS 1.3's unprotected change_cipher_spec is outside the protected stream (§5). */
     }
     rl->rhave = rl->rneed = 0;
+    if (type != KEEL_CT_CHANGE_CIPHER_SPEC)
+        rl->skip_early = 0; /* the client has moved on from its early data */
 
     /* RFC 8446 §5.1 / RFC 5246 §6.2.1: zero-length handshake and alert fragments are forbidden
      * (application data may be empty; the SSL layer limits how many it tolerates). */
@@ -231,6 +247,15 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
     rl->rec_len = len;
     current(rl, rec);
     return KEEL_RL_OK;
+
+skip:
+    /* A skipped record counts whole against the budget (its body as received). */
+    len = rl->rneed - KEEL_RL_HEADER_LEN;
+    if (len > rl->skip_budget)
+        return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_TOO_MUCH_EARLY_DATA);
+    rl->skip_budget -= len;
+    rl->rhave = rl->rneed = 0;
+    goto again;
 }
 
 void keel_rl_consume(keel_rl *rl, size_t n)

@@ -20,6 +20,7 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
     s->security_cb = keel_sec_default_cb();
     s->max_send_fragment = SSL3_RT_MAX_PLAIN_LENGTH;
     s->num_tickets = 2;
+    s->recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH; /* OpenSSL 3.0's default */
     s->max_cert_list = 100 * 1024;
     s->cur_slot = -1;
     s->status_type = -1;

@@ -454,7 +454,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    return 0;
+    return keel_early_server_decide(s, &h); /* early data (tls13/early.c) */
 }
 
 /* The write step after each ClientHello: cert_cb (SSL_CTX_set_cert_cb(3): < 0 suspends the
@@ -553,7 +553,8 @@ int keel_server_write_flight(SSL *s)
     keel_step(s, TLS_ST_SW_FINISHED);
     if (!keel_write_finished(s))
         return 0;
-    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap))
+    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap)
+            || !keel_early_server_flight(s))
         return 0;
     /* Waiting for the client's flight (and any early data), as OpenSSL's server does. */
     keel_step(s, TLS_ST_EARLY_DATA);
