@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tls.h"
@@ -159,10 +160,31 @@ static SSL_SESSION *finish(SSL *c, SSL *s)
     return sess;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The key log labels a side wrote, sorted: which secrets were logged, not in which order (keel
+ * logs a full handshake's in another order than OpenSSL 3.0, a difference outside early data). */
+static void print_keylog(const char *who, char *line)
+{
+    char *words[32], *save = NULL;
+    int n = 0;
+    for (char *w = strtok_r(line, " ", &save); w != NULL && n < 32; w = strtok_r(NULL, " ", &save))
+        words[n++] = w;
+    qsort(words, (size_t)n, sizeof(words[0]), cmp_str);
+    printf("  %s keylog:", who);
+    for (int i = 0; i < n; i++)
+        printf(" %s", words[i]);
+    printf("\n");
+}
+
 static void logs(void)
 {
     printf("  client states: %s\n  server states: %s\n", states[0], states[1]);
-    printf("  client keylog: %s\n  server keylog: %s\n", keylog[0], keylog[1]);
+    print_keylog("client", keylog[0]);
+    print_keylog("server", keylog[1]);
     memset(states, 0, sizeof(states));
     memset(keylog, 0, sizeof(keylog));
 }
