@@ -260,6 +260,15 @@ static void messages(void)
         exit(1);
     messages_of(&t, "hrr", 1, 0);
     keel_fuzz_transcript_free(&t);
+    /* Early data (issue #14): no transcript replays a resumption (a ticket's age changes), so its
+     * extension is seeded in the table's contexts directly: ClientHello and EncryptedExtensions
+     * (empty), NewSessionTicket (max_early_data_size 16384). */
+    static const uint8_t ed_empty[] = { 0, 4, 0, 0x2a, 0, 0 };
+    static const uint8_t ed_nst[] = { 0, 8, 0, 0x2a, 0, 4, 0, 0, 0x40, 0 };
+    static const uint8_t h_ch[3] = { 3, 0, 1 }, h_ee[3] = { 2, 3, 1 }, h_nst[3] = { 2, 6, 1 };
+    keel_fuzz_save("messages", "early-ext-ch", h_ch, 3, ed_empty, sizeof(ed_empty));
+    keel_fuzz_save("messages", "early-ext-ee", h_ee, 3, ed_empty, sizeof(ed_empty));
+    keel_fuzz_save("messages", "early-ext-nst", h_nst, 3, ed_nst, sizeof(ed_nst));
     /* TLS 1.2: the flights fuzz_messages replays for roles 4 and 5 (a 1.2-only client's to the
      * default server, a 1.2 server's to the default client). */
     if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_TLS12),

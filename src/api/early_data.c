@@ -45,6 +45,19 @@ static int is_server(const SSL *s)
     return s->role_set ? s->server : s->s.method->server;
 }
 
+/* SSL_read/SSL_write in the middle of SSL_write_early_data's or SSL_read_early_data's sequence
+ * (a call that must be retried, or a server between early reads, which writes with
+ * SSL_write_early_data) are refused, as OpenSSL refuses them (ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED). */
+int keel_early_refuses_io(SSL *s, int write)
+{
+    int st = ed_state(s);
+    if (st == KEEL_ED_CONNECTING || st == KEEL_ED_ACCEPTING || (write && s->server && st == KEEL_ED_READING)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
+        return 1;
+    }
+    return 0;
+}
+
 /* Accepted early data: what has arrived, or FINISH once EndOfEarlyData was read (or the
  * handshake completed), or ERROR with SSL_get_error saying what to wait for. */
 static int read_early(SSL *s, void *buf, size_t num, size_t *readbytes)
@@ -66,6 +79,18 @@ static int read_early(SSL *s, void *buf, size_t num, size_t *readbytes)
         if (c->early.eoed || !s->in_init) {
             c->early.state = KEEL_ED_FINISHED;
             return SSL_READ_EARLY_DATA_FINISH;
+        }
+        if (c->hs_len == 0) {
+            /* A record first, outside the state machine (as OpenSSL's SSL_read_ex reads early
+             * data); only handshake bytes (EndOfEarlyData) enter it. */
+            keel_record rec;
+            c->early.reading = 1;
+            int r = keel_read_record(s, 1, &rec);
+            c->early.reading = 0;
+            if (r == KEEL_REC_APP || (r == KEEL_REC_ROUTED && c->hs_len == 0))
+                continue;
+            if (r != KEEL_REC_ROUTED)
+                return SSL_READ_EARLY_DATA_ERROR;
         }
         c->early.reading = 1;
         int r = SSL_do_handshake(s);
@@ -173,8 +198,13 @@ int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
         /* A server's 0.5-RTT data (RFC 8446 §2.3): to a client not yet authenticated, under the
          * application key its flight installed; once the handshake is over, SSL_write. */
         if (s->server) {
-            if (!s->in_init)
-                return SSL_write_ex(s, buf, num, written);
+            if (!s->in_init) {
+                int st = s->conn->early.state, r;
+                s->conn->early.state = KEEL_ED_FINISHED; /* an ordinary write now */
+                r = SSL_write_ex(s, buf, num, written);
+                s->conn->early.state = st;
+                return r;
+            }
             if (!keel_early_seal(s, buf, num))
                 return 0;
             return flush_early(s, num, written);

@@ -239,6 +239,10 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SW_CERT, "TWSC", "SSLv3/TLS write certificate" },
     { TLS_ST_SW_CERT_VRFY, "TWSCV", "TLSv1.3 write server certificate verify" },
     { TLS_ST_EARLY_DATA, "TED", "TLSv1.3 early data" },
+    { TLS_ST_PENDING_EARLY_DATA_END, "TPEDE", "TLSv1.3 pending early data end" },
+    /* OpenSSL 3.0 gives the server's state the client's short name too */
+    { TLS_ST_CW_END_OF_EARLY_DATA, "TWEOED", "SSLv3/TLS write end of early data" },
+    { TLS_ST_SR_END_OF_EARLY_DATA, "TWEOED", "SSLv3/TLS read end of early data" },
     { TLS_ST_SW_SESSION_TICKET, "TWST", "SSLv3/TLS write session ticket" },
     { TLS_ST_CR_SESSION_TICKET, "TRST", "SSLv3/TLS read server session ticket" },
     { TLS_ST_CW_KEY_UPDATE, "TWCKU", "TLSv1.3 write client key update" },

@@ -195,6 +195,8 @@ static int next_app_record(SSL *s)
 static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
 {
     *readbytes = 0;
+    if (keel_early_refuses_io(s, 0)) /* SSL_read_early_data(3)'s sequence (api/early_data.c) */
+        return 0;
     if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
         /* A renegotiation in progress may leave application data for us (msg.c). */
@@ -290,6 +292,8 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     const uint8_t *p = buf;
 
     *written = 0;
+    if (keel_early_refuses_io(s, 1)) /* SSL_read_early_data(3)'s sequence (api/early_data.c) */
+        return 0;
     if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
         if (r <= 0)

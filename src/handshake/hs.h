@@ -382,6 +382,7 @@ int keel_early_client_hrr(SSL *s);              /* client: back to plaintext for
 int keel_early_client_eoed(SSL *s);             /* client: EndOfEarlyData, handshake write key */
 int keel_server_read_eoed(SSL *s, keel_rd *body);
 int keel_early_seal(SSL *s, const uint8_t *buf, size_t num);
-int keel_start(SSL *s);                         /* io.c: the connection state, as a handshake's */
+int keel_start(SSL *s);
+int keel_early_refuses_io(SSL *s, int write);   /* api/early_data.c: 1 with the error raised */                         /* io.c: the connection state, as a handshake's */
 
 #endif

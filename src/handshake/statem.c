@@ -97,9 +97,12 @@ static int run(SSL *s)
         /* Whatever a previous step queued goes out first. */
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
-        /* SSL_write_early_data / SSL_read_early_data drive the handshake to here (tls13/early.c) */
-        if (keel_early_stop(s))
+        /* SSL_write_early_data / SSL_read_early_data drive the handshake to here (tls13/early.c);
+         * OpenSSL's state machine reports the pause as a handshake done (and again at the end). */
+        if (keel_early_stop(s)) {
+            keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
             return 1;
+        }
         if (keel_table_for(s)->complete(s)) {
             if (!done(s)) {
                 keel_fatal(s, SSL_AD_INTERNAL_ERROR);

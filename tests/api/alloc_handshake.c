@@ -254,6 +254,66 @@ static outcome drive(SSL *c, SSL *s, arm_state *a)
     return o;
 }
 
+/* ---- early data (issue #14): a resumption whose client writes early data first ---- */
+
+static int early_mode; /* the client offers early data; the server reads it */
+
+/* SSL_write_early_data on the client, SSL_read_early_data on the server until FINISH, then the
+ * rest as drive(). o.ok also requires the server to have accepted and read the early data. */
+static outcome drive_early(SSL *c, SSL *s, arm_state *a)
+{
+    outcome o = { 0, -1, 0, 0, 0, 0, 0 };
+    size_t w = 0, n = 0, got = 0;
+    char buf[64];
+
+    ERR_clear_error();
+    arm(a, CLIENT);
+    int r = SSL_write_early_data(c, "early", 5, &w);
+    disarm(a, CLIENT);
+    if (r != 1) {
+        o.failed_side = CLIENT;
+        o.ssl_error = SSL_get_error(c, r);
+        o.err = ERR_peek_error();
+        o.last_err = ERR_peek_last_error();
+        return o;
+    }
+    for (int i = 0; i < 20; i++) {
+        ERR_clear_error();
+        arm(a, SERVER);
+        r = SSL_read_early_data(s, buf, sizeof(buf), &n);
+        disarm(a, SERVER);
+        if (r == SSL_READ_EARLY_DATA_FINISH)
+            break;
+        if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+            got += n;
+            continue;
+        }
+        int e = SSL_get_error(s, 0);
+        if (e != SSL_ERROR_WANT_READ) {
+            o.failed_side = SERVER;
+            o.ssl_error = e;
+            o.err = ERR_peek_error();
+            o.last_err = ERR_peek_last_error();
+            return o;
+        }
+        ERR_clear_error();
+        arm(a, CLIENT);
+        r = SSL_do_handshake(c);
+        disarm(a, CLIENT);
+        if (r != 1 && SSL_get_error(c, r) != SSL_ERROR_WANT_READ) {
+            o.failed_side = CLIENT;
+            o.ssl_error = SSL_get_error(c, r);
+            o.err = ERR_peek_error();
+            o.last_err = ERR_peek_last_error();
+            return o;
+        }
+    }
+    o = drive(c, s, a);
+    if (o.ok && (got != 5 || SSL_get_early_data_status(s) != SSL_EARLY_DATA_ACCEPTED))
+        o.ok = 0; /* a swallowed failure: the early data was lost */
+    return o;
+}
+
 /* ---- renegotiation (issue #13): the phase after an established TLS 1.2 handshake ---- */
 
 enum { RENEG_NONE, RENEG_BY_SERVER, RENEG_BY_CLIENT };
@@ -350,7 +410,9 @@ static outcome run(int role, long fail_k, SSL_SESSION *offer, long *used, SSL_SE
         CHECK(copy != NULL && SSL_set_session(c, copy));
         SSL_SESSION_free(copy);
     }
-    if (reneg_mode == RENEG_NONE) {
+    if (early_mode && offer != NULL) {
+        o = drive_early(c, s, &a);
+    } else if (reneg_mode == RENEG_NONE) {
         o = drive(c, s, &a);
     } else if (keel_test_handshake(c, s)) {
         o = drive_reneg(c, s, &a);
@@ -755,6 +817,20 @@ int main(void)
     scenario("TLS 1.2 session-id", TLS1_2_VERSION, client, s12id, &sess12id, 0);
     scenario("TLS 1.2 CBC", TLS1_2_VERSION, client, s12cbc, &sess12cbc, 1);
     psk_scenarios(s13, s12);
+    /* Early data (issue #14): TLS 1.3 resumptions with 0-RTT; without anti-replay, so that the
+     * sweep may offer the same ticket on every run. */
+    SSL_CTX *s13ed = mutual_server(0, SSL_OP_NO_ANTI_REPLAY);
+    CHECK(s13ed != NULL && SSL_CTX_set_max_early_data(s13ed, 16384));
+    if (s13ed != NULL) {
+        cctx = client;
+        sctx = s13ed;
+        SSL_SESSION *sessed = scenario_session();
+        early_mode = 1;
+        scenario("TLS 1.3 early data", TLS1_3_VERSION, client, s13ed, &sessed, 0);
+        early_mode = 0;
+        SSL_SESSION_free(sessed);
+        SSL_CTX_free(s13ed);
+    }
     sanitized_runs = 100;
     ocsp_scenarios();
     reneg_scenarios(client);

@@ -26,7 +26,7 @@ int keel_ext_early_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         *alert = SSL_AD_DECODE_ERROR;
         return 0;
     }
-    if (s->conn->hs->hrr) {
+    if (s->conn->hs != NULL && s->conn->hs->hrr) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
         *alert = SSL_AD_ILLEGAL_PARAMETER;
         return 0;
@@ -101,8 +101,9 @@ static int derive_early(SSL *s, keel_ks *ks, keel_hash_id hash)
         return 0;
     c->early.hash = hash;
     c->early.has_exporter = 1;
-    keel_keylog(s, "CLIENT_EARLY_TRAFFIC_SECRET", c->hs->client_early, hl);
+    /* in OpenSSL 3.0's order */
     keel_keylog(s, "EARLY_EXPORTER_SECRET", c->early.exporter, hl);
+    keel_keylog(s, "CLIENT_EARLY_TRAFFIC_SECRET", c->hs->client_early, hl);
     return 1;
 }
 
@@ -194,8 +195,10 @@ int keel_early_server_decide(SSL *s, const keel_hello *h)
     int accept = s->s.max_early_data > 0 && c->resumed && e->state == KEEL_ED_ACCEPTING && e->ok
         && !hrr_next && ss != NULL && ss->max_early_data > 0 && ss->cipher == c->cipher
         && same_alpn(ss, c);
-    if (accept && s->s.allow_early_data_cb != NULL)
+    if (accept && s->s.allow_early_data_cb != NULL) {
+        keel_set_state(s, TLS_ST_SR_CLNT_HELLO); /* where OpenSSL's server calls it */
         accept = s->s.allow_early_data_cb(s, s->s.allow_early_data_arg) != 0;
+    }
     if (!accept) {
         e->status = SSL_EARLY_DATA_REJECTED;
         keel_rl_skip_early(&c->rl, (size_t)s->s.recv_max_early_data + SKIP_OVERHEAD);
@@ -297,7 +300,8 @@ int keel_early_client_hello_sent(SSL *s)
     return 1;
 }
 
-/* A HelloRetryRequest: the early data is rejected; ClientHello 2 goes out in plaintext. */
+/* A HelloRetryRequest: the early data is rejected; ClientHello 2 goes out in plaintext (the
+ * handshake write key still waits for keel_early_client_eoed). */
 int keel_early_client_hrr(SSL *s)
 {
     keel_early *e = &s->conn->early;
@@ -305,7 +309,6 @@ int keel_early_client_hrr(SSL *s)
         e->state = KEEL_ED_FINISHED;
     if (!e->offered)
         return 1;
-    e->offered = 0;
     return keel_set_early_key(s, KEEL_RL_WRITE, NULL, NULL);
 }
 
@@ -319,8 +322,8 @@ int keel_early_client_ee(SSL *s, const keel_hello *h)
 
     if (!h->early_data)
         return 0;
-    if (!c->early.offered || !c->resumed || c->hs->psk_external || ss == NULL || ss->cipher != c->cipher
-            || !same_alpn(ss, c)) {
+    if (!c->early.offered || c->hs->hrr || !c->resumed || c->hs->psk_external || ss == NULL
+            || ss->cipher != c->cipher || !same_alpn(ss, c)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EARLY_DATA);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
@@ -337,6 +340,7 @@ int keel_early_client_eoed(SSL *s)
         return 1;
     if (c->early.state == KEEL_ED_WRITING || c->early.state == KEEL_ED_CONNECTING)
         c->early.state = KEEL_ED_FINISHED;
+    keel_step(s, TLS_ST_PENDING_EARLY_DATA_END); /* as OpenSSL's client reports it */
     if (c->early.status == SSL_EARLY_DATA_ACCEPTED) {
         uint8_t msg[4];
         keel_wr w;

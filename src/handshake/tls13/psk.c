@@ -207,7 +207,13 @@ int keel_client_write_psk(SSL *s, keel_wr *w)
     keel_wr_open16(w, &x);
     keel_wr_open16(w, &ids);
     if (ss != NULL) {
-        uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
+        /* §4.2.11.1 in milliseconds from a time kept in seconds: one second less, so that it is
+         * never more than the server's own measure (a server that checks it, for early data
+         * (§8.3), refuses an age above its own; OpenSSL's client rounds down the same way). */
+        uint64_t secs = (uint64_t)(time(NULL) - ss->time);
+        if (secs > 0)
+            secs--;
+        uint32_t age = (uint32_t)(secs * 1000u) + ss->ticket_age_add;
         keel_wr_open16(w, &b);
         keel_wr_bytes(w, ss->ticket, ss->ticket_len);
         keel_wr_close(w, b);
@@ -311,6 +317,32 @@ static int modes_ok(const SSL *s, const keel_hello *h)
     return h->psk_dhe || (h->psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX));
 }
 
+/* Single-use tickets (anti-replay, SSL_read_early_data(3)): ClientHello 1 took the session out
+ * of the cache, so ClientHello 2 finds it no more and the handshake is a full one, as OpenSSL
+ * 3.0's server does it. Back to the state of a handshake without a PSK. */
+static int forget_psk(SSL *s)
+{
+    keel_conn *c = s->conn;
+    SSL_SESSION *fresh = SSL_SESSION_new();
+
+    if (fresh == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    SSL_SESSION_set_timeout(fresh, s->s.session_timeout);
+    if (!c->hs->sni_noack && !SSL_SESSION_set1_hostname(fresh, s->hostname)) {
+        SSL_SESSION_free(fresh);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    SSL_SESSION_free(s->session);
+    s->session = fresh;
+    keel_ks_cleanup(&c->hs->ks);
+    if (!keel_ks_init(&c->hs->ks, s->ctx->algs, c->cipher->hash))
+        return SSL_AD_INTERNAL_ERROR;
+    c->resumed = 0;
+    c->early.ok = 0;
+    s->verify_result = X509_V_OK;
+    return 0;
+}
+
 /* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
  * only be updated (age, binder), not removed or replaced, and its new binder, which covers the
  * HelloRetryRequest, must verify. A PSK ClientHello 1 did not have, or that was not accepted,
@@ -324,6 +356,8 @@ static int recheck_psk(SSL *s, keel_hello *h)
 
     if (!c->resumed)
         return 0;
+    if (!c->hs->psk_external && keel_early_anti_replay(s))
+        return forget_psk(s);
     ok = h->has_psk && modes_ok(s, h);
     for (size_t i = 0; ok && i <= c->hs->psk_index; i++)
         ok = keel_rd_prefixed16(&ids, &id) && keel_rd_u32(&ids, &age);
