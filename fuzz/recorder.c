@@ -94,9 +94,6 @@ static void handshakes(void)
         /* issue #14: early data on a resumed ticket (ClientHello, early records, EndOfEarlyData) */
         { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_EARLY | KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
           "server", "keel-client-early", 1 },
-        /* ... rejected by a HelloRetryRequest (the early records skipped, RFC 8446 §4.2.10) */
-        { KEEL_FUZZ_CLI_X448_FIRST, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_EARLY | KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
-          "server", "keel-client-early-hrr", 1 },
         { KEEL_FUZZ_CLI_ECDHE_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ecdhe-psk12", 0 },
         { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_RENEG_CLIENT | KEEL_FUZZ_ACT_CLOSE,
           "server", "keel-client-reneg", 0 },
