@@ -54,6 +54,7 @@ static void drop_state(keel_rl *rl)
     rl->max_plain = 0;
     rl->skip_early = 0;
     rl->skip_budget = 0;
+    rl->plain_alerts_out = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -82,6 +83,11 @@ void keel_rl_allow_plain_alert(keel_rl *rl)
     rl->plain_alert_once = 1;
 }
 
+void keel_rl_plain_alerts_out(keel_rl *rl)
+{
+    rl->plain_alerts_out = 1;
+}
+
 void keel_rl_skip_early(keel_rl *rl, size_t budget)
 {
     rl->skip_early = 1;
@@ -103,6 +109,8 @@ static keel_rl_dir *key_change_begin(keel_rl *rl, int dir)
     d->prot = KEEL_RL_PROT_BROKEN;
     if (dir == KEEL_RL_READ)
         rl->plain_alert_once = 0;
+    else
+        rl->plain_alerts_out = 0;
     OPENSSL_cleanse(d->iv, sizeof(d->iv));
     return d;
 }

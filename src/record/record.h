@@ -79,6 +79,11 @@ typedef struct {
      * change_cipher_spec. */
     int skip_early;
     size_t skip_budget;
+    /* Alerts we write go out in plaintext under the current write key: a client writing early
+     * data, whose early key the server may not have (it may have rejected the early data), as
+     * OpenSSL's client writes them. Armed by the handshake layer's key-install function
+     * (keel_rl_plain_alerts_out), cleared by any write key change. */
+    int plain_alerts_out;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
@@ -128,6 +133,7 @@ void keel_rl_set_max_plain(keel_rl *rl, size_t max);
 /* Arms the one-shot plaintext alert allowance (plain_alert_once) on the current read key. The
  * policy of when a peer may legitimately send one is the handshake layer's. */
 void keel_rl_allow_plain_alert(keel_rl *rl);
+void keel_rl_plain_alerts_out(keel_rl *rl);
 /* Arms the early-data skipping mode above with `budget` bytes. */
 void keel_rl_skip_early(keel_rl *rl, size_t budget);
 /* Back to plaintext in one direction (a client that sent early data writes its second

@@ -309,8 +309,16 @@ static outcome drive_early(SSL *c, SSL *s, arm_state *a)
         }
     }
     o = drive(c, s, a);
-    if (o.ok && (got != 5 || SSL_get_early_data_status(s) != SSL_EARLY_DATA_ACCEPTED))
-        o.ok = 0; /* a swallowed failure: the early data was lost */
+    /* A failure the server survives by a full handshake (a ticket it cannot open) rejects the
+     * early data; the client must learn it (REJECTED, to send again), never lose it silently. */
+    int ss = SSL_get_early_data_status(s), cs = SSL_get_early_data_status(c);
+    if (o.ok && (ss == SSL_EARLY_DATA_ACCEPTED ? got != 5 || cs != SSL_EARLY_DATA_ACCEPTED
+                                               : cs != SSL_EARLY_DATA_REJECTED)) {
+        fprintf(stderr, "  early data: server status %d read %zu, client status %d\n", ss, got, cs);
+        o.ok = 0;
+        o.failed_side = SERVER; /* reported as a failure without an error */
+        o.ssl_error = SSL_ERROR_NONE;
+    }
     return o;
 }
 
@@ -444,6 +452,10 @@ static long stride_for(long total)
     const char *env = getenv("KEEL_ALLOC_STRIDE");
     if (env != NULL && atol(env) > 0)
         return atol(env);
+    /* The early data scenario samples about 500 k per role: most of a resumed server's
+     * allocations decode the ticket, which the "TLS 1.3" scenario sweeps at every k. */
+    if (!KEEL_SANITIZED && early_mode)
+        return total / 500 < 1 ? 1 : total / 500;
     if (!KEEL_SANITIZED)
         return 1;
     /* about 400 runs per TLS 1.3 scenario under ASan (~10 s in all), 200 per TLS 1.2 one (the
@@ -818,7 +830,8 @@ int main(void)
     scenario("TLS 1.2 CBC", TLS1_2_VERSION, client, s12cbc, &sess12cbc, 1);
     psk_scenarios(s13, s12);
     /* Early data (issue #14): TLS 1.3 resumptions with 0-RTT; without anti-replay, so that the
-     * sweep may offer the same ticket on every run. */
+     * sweep may offer the same ticket on every run (stateless: a cache would grow by the new
+     * tickets of every run). */
     SSL_CTX *s13ed = mutual_server(0, SSL_OP_NO_ANTI_REPLAY);
     CHECK(s13ed != NULL && SSL_CTX_set_max_early_data(s13ed, 16384));
     if (s13ed != NULL) {

@@ -1,5 +1,5 @@
 /* The rest of libssl's surface: the ClientHello callback and its getters, SSL_SESSION_print*,
- * SSL_has_matching_session_id, SSL_new_session_ticket, early data as "never", renegotiation, and
+ * SSL_has_matching_session_id, SSL_new_session_ticket, early data without a session for it, renegotiation, and
  * the honest failures of src/api/unimplemented.c (failure value AND an error naming keel). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* the SRP setters are deprecated in 3.0; their failure is tested */
 #include <openssl/ssl.h>

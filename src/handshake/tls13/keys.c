@@ -133,7 +133,10 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
     return install(s, dir, NULL, key, iv, iv_len, plain_alert);
 }
 
-/* The early data key of suite cs from client_early_traffic_secret, or (secret NULL) plaintext. */
+/* The early data key of suite cs from client_early_traffic_secret, or (secret NULL) plaintext.
+ * The server may not have the key (it may reject the early data): a client writing under it sends
+ * its alerts in plaintext, and a server reading under it takes one plaintext alert, as OpenSSL's
+ * do (RFC 8446 §4.2.10: the server may be unable to decrypt what the client sends early). */
 int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *secret)
 {
     uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
@@ -141,7 +144,9 @@ int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *sec
     if (secret == NULL)
         return install(s, dir, NULL, NULL, NULL, 0, 0);
     int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
-        && install(s, dir, cs, key, iv, sizeof(iv), 0);
+        && install(s, dir, cs, key, iv, sizeof(iv), dir == KEEL_RL_READ);
+    if (ok && dir == KEEL_RL_WRITE)
+        keel_rl_plain_alerts_out(&s->conn->rl);
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(iv, sizeof(iv));
     return ok;
