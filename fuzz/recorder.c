@@ -91,6 +91,9 @@ static void handshakes(void)
         { KEEL_FUZZ_CLI_FFDHE13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ffdhe13", 0 },
         { KEEL_FUZZ_CLI_PSK13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk13-dhe", 0 },
         { KEEL_FUZZ_CLI_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk12", 0 },
+        /* issue #14: early data on a resumed ticket (ClientHello, early records, EndOfEarlyData) */
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_EARLY | KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-early", 1 },
         { KEEL_FUZZ_CLI_ECDHE_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ecdhe-psk12", 0 },
         { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_RENEG_CLIENT | KEEL_FUZZ_ACT_CLOSE,
           "server", "keel-client-reneg", 0 },
@@ -127,8 +130,9 @@ static void handshakes(void)
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
         SSL_SESSION *offer = NULL;
         if (runs[i].resume) {
+            /* (Data both ways, so that a TLS 1.3 client has read its ticket.) */
             if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(runs[i].cli),
-                                          keel_fuzz_server_ctx(runs[i].srv), 0, &t)
+                                          keel_fuzz_server_ctx(runs[i].srv), KEEL_FUZZ_ACT_DATA, &t)
                     || t.session == NULL) {
                 fprintf(stderr, "recorder: %s: first handshake failed\n", runs[i].name);
                 exit(1);
