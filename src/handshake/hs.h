@@ -161,13 +161,14 @@ struct keel_conn {
     int fatal;                  /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
     int empty_records;
-    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)) */
+    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
+                                 * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
+#define KEEL_KEY_UPDATE_OWN 2
     int key_update_req;         /* ... with this request_update value */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
-    int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
     /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
      * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
      * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no

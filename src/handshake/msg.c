@@ -57,7 +57,8 @@ void keel_fatal(SSL *s, int alert)
         forget_session(s);
         keel_send_alert(s, SSL3_AL_FATAL, alert);
     }
-    s->shutdown |= SSL_SENT_SHUTDOWN;
+    /* c->fatal alone stops further writes: OpenSSL sets no shutdown flag for the alert it sends
+     * (SSL_get_shutdown stays as it was; tests/diff/lifecycle.c). */
 }
 
 /* The one send path of handshake messages, during the handshake and after it. */

@@ -80,7 +80,7 @@ static void lfree(link_t *l)
     SSL_free(l->s);
 }
 
-static const char *errname(int e)
+static inline const char *errname(int e)
 {
     switch (e) {
     case SSL_ERROR_NONE: return "NONE";
