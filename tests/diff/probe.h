@@ -14,7 +14,7 @@
 
 #include "tls.h"
 
-static int probe_which(int argc, char **argv)
+static inline int probe_which(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--which") == 0) {
         Dl_info info;
@@ -31,7 +31,7 @@ typedef struct {
     BIO *c_in, *c_out, *s_in, *s_out;
 } link_t;
 
-static void mk(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
+static inline void mk(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
 {
     l->c = SSL_new(cc);
     l->s = SSL_new(sc);
@@ -49,7 +49,7 @@ static void mk(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
 }
 
 /* Everything one end wrote to the other. */
-static void move(BIO *from, BIO *to)
+static inline void move(BIO *from, BIO *to)
 {
     char buf[20000];
     int n;
@@ -57,10 +57,10 @@ static void move(BIO *from, BIO *to)
         BIO_write(to, buf, n);
 }
 
-static void c2s(link_t *l) { move(l->c_out, l->s_in); }
-static void s2c(link_t *l) { move(l->s_out, l->c_in); }
+static inline void c2s(link_t *l) { move(l->c_out, l->s_in); }
+static inline void s2c(link_t *l) { move(l->s_out, l->c_in); }
 
-static int shake(link_t *l)
+static inline int shake(link_t *l)
 {
     int cd = 0, sd = 0;
     for (int i = 0; i < 20 && !(cd && sd); i++) {
@@ -74,7 +74,7 @@ static int shake(link_t *l)
     return cd && sd;
 }
 
-static void lfree(link_t *l)
+static inline void lfree(link_t *l)
 {
     SSL_free(l->c);
     SSL_free(l->s);
@@ -95,7 +95,7 @@ static inline const char *errname(int e)
 
 /* The queue, emptied: libssl's entries by reason string (libcrypto's own entries are not what
  * these probes compare). */
-static void errs(void)
+static inline void errs(void)
 {
     unsigned long e;
     printf("   queue:");
@@ -107,7 +107,7 @@ static void errs(void)
 }
 
 /* A call's result, SSL_get_error's answer and the queue. */
-static void res(const char *what, SSL *s, int r)
+static inline void res(const char *what, SSL *s, int r)
 {
     printf("  %s = %d (%s)\n", what, r, errname(SSL_get_error(s, r)));
     errs();
