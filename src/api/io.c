@@ -210,6 +210,12 @@ static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
     int r = next_app_record(s);
     if (r <= 0)
         return r < 0 ? -1 : (s->conn->fatal == 1 ? -1 : 0);
+    /* SSL_read(3) for 0 bytes: with data waiting it returns 0 and consumes nothing (SSL_get_error
+     * then says SYSCALL), as OpenSSL 3.0 does. */
+    if (num == 0) {
+        s->rwstate = SSL_NOTHING;
+        return 0;
+    }
     keel_record rec;
     int alert;
     if (keel_rl_read(&s->conn->rl, s->rbio, &rec, &alert) != KEEL_RL_OK)
@@ -233,16 +239,17 @@ static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int p
     return r;
 }
 
+/* For a read of 0 bytes *readbytes is left as it was, as OpenSSL leaves it. */
 int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t dummy;
-    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 0) > 0;
+    return read_internal(s, buf, num, readbytes != NULL && num > 0 ? readbytes : &dummy, 0) > 0;
 }
 
 int SSL_peek_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t dummy;
-    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 1) > 0;
+    return read_internal(s, buf, num, readbytes != NULL && num > 0 ? readbytes : &dummy, 1) > 0;
 }
 
 int SSL_read(SSL *s, void *buf, int num)
@@ -300,9 +307,14 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     c = s->conn;
     if (c->fatal) /* the error state: -1, nothing pushed (as SSL_do_handshake) */
         return -1;
-    if (c->wpend_len > 0 && num < c->wpend_len) {
-        /* A retry must offer at least what the interrupted call did (SSL_write(3)). */
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_WRITE_RETRY);
+    s->rwstate = SSL_NOTHING;
+    /* SSL_write(3): a retry must offer at least what the interrupted call did, from the same
+     * buffer unless SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER. As in OpenSSL 3.0 either failure ends
+     * the connection (its error state; no alert can go ahead of the record still queued). */
+    if (c->wpend_len > 0 && (num < c->wpend_len
+                             || (buf != c->wpend_buf && !(s->s.mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)))) {
+        ERR_raise(ERR_LIB_SSL, num < c->wpend_len ? SSL_R_BAD_LENGTH : SSL_R_BAD_WRITE_RETRY);
+        c->fatal = 1;
         return -1;
     }
     if (c->pha_state == KEEL_PHA_PENDING && c->wpend_len == 0 && !send_pha_request(s))
@@ -310,7 +322,11 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     if (c->key_update_due && c->wpend_len == 0 && !send_key_update(s))
         return -1;
     size_t done = c->wpend_len > 0 ? c->wpend_done : 0;
-    c->wpend_len = num;
+    /* The length a retry is held to stays the first call's (a longer retry does not raise it). */
+    if (c->wpend_len == 0) {
+        c->wpend_len = num;
+        c->wpend_buf = buf;
+    }
     for (;;) {
         if (keel_rl_unflushed(&c->rl) > 0) {
             int r = keel_flush(s);

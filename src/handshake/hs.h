@@ -14,6 +14,7 @@
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
 #define KEEL_FATAL_RECEIVED 2         /* keel_conn.fatal: the peer sent the fatal alert */
+#define KEEL_FATAL_EOF 3              /* ... the stream ended without close_notify */
 /* A read handler or write step whose callback asked to be called again (SSL_CLIENT_HELLO_RETRY,
  * a cert_cb returning < 0): nothing consumed, the next SSL_do_handshake resumes there. */
 #define KEEL_SUSPEND (-1)
@@ -157,6 +158,7 @@ struct keel_conn {
      * arguments). */
     size_t wpend_len;           /* length the interrupted SSL_write was called with; 0 = none */
     size_t wpend_done;          /* bytes of it already sealed into records */
+    const void *wpend_buf;      /* ... and its buffer (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) */
 
     int fatal;                  /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */

@@ -219,13 +219,17 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
     s->rwstate = SSL_NOTHING;
     if (r == KEEL_RL_EOF) {
         /* EOF without close_notify: a truncation attack unless the application opted out
-         * (SSL_OP_IGNORE_UNEXPECTED_EOF, outside a handshake message). */
-        if (!in_handshake && (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF)) {
+         * (SSL_OP_IGNORE_UNEXPECTED_EOF: at a record boundary, in the handshake too, as OpenSSL
+         * 3.0 takes it, the connection is closed as if close_notify came: no alert, not an
+         * error state). */
+        if (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
             s->shutdown |= SSL_RECEIVED_SHUTDOWN;
             return 0;
         }
+        /* OpenSSL 3.0 answers it with decode_error; SSL_read then returns 0. */
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-        c->fatal = 1;
+        keel_fatal(s, SSL_AD_DECODE_ERROR);
+        c->fatal = KEEL_FATAL_EOF;
         return 0;
     }
     if (r == KEEL_RL_ERROR) {
@@ -233,7 +237,13 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         return 0;
     }
     if (r == KEEL_RL_ALERT) {
+        /* An EOF inside a record (read.c) is a truncation even with SSL_OP_IGNORE_UNEXPECTED_EOF:
+         * keel stays stricter than OpenSSL here, which reports such a cut record as a clean
+         * close; the bytes received prove data was lost (docs/COMPAT.md). */
+        int eof = ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
         keel_fatal(s, alert);
+        if (eof)
+            c->fatal = KEEL_FATAL_EOF;
         return 0;
     }
     switch (rec.type) {

@@ -42,7 +42,7 @@ static int reject(keel_rl *rl, int *alert, int alert_value, int reason)
 
 /* Reads until the buffer holds `target` bytes of the current record, asking the BIO for no more
  * than that so that the bytes after this record stay in the BIO. 1 when done; otherwise 0 and *rv. */
-static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv)
+static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv, int *alert)
 {
     while (rl->rhave < target) {
         int n = BIO_read(rbio, rl->rbuf + rl->rhave, (int)(target - rl->rhave));
@@ -57,11 +57,15 @@ static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv)
         } else if (n == 0 && rl->rhave == 0) {
             release_rbuf(rl);
             *rv = KEEL_RL_EOF;
+        } else if (n == 0) {
+            /* A clean EOF inside a record is a truncation the peer did not announce: decode_error,
+             * as OpenSSL 3.0 answers an unexpected EOF. */
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            *alert = KEEL_ALERT_DECODE_ERROR;
+            *rv = KEEL_RL_ALERT;
         } else {
-            /* A clean EOF inside a record is a truncation the peer did not announce. A negative
-             * return leaves the BIO's own error and errno for the SSL layer (SSL_ERROR_SYSCALL). */
-            if (n == 0)
-                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+            /* A negative return leaves the BIO's own error and errno for the SSL layer
+             * (SSL_ERROR_SYSCALL). */
             *rv = KEEL_RL_ERROR;
         }
         return 0;
@@ -192,12 +196,12 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
 
     /* rneed == 0: the header is still being read. */
     if (rl->rneed == 0) {
-        if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv))
+        if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv, alert))
             return rv;
         if ((rv = check_header(rl, alert)) != KEEL_RL_OK)
             return rv;
     }
-    if (!fill(rl, rbio, rl->rneed, &rv))
+    if (!fill(rl, rbio, rl->rneed, &rv, alert))
         return rv;
 
     type = rl->rbuf[0];
