@@ -138,10 +138,14 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
                                int use_context)
 {
     keel_conn *c = s->conn;
-    if (c != NULL && !s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
+    /* As OpenSSL 3.0 (tests/diff/errcodes.c): -1 and no reason without a connection (no session
+     * yet), 0 and an internal error while the handshake has not made the secrets. */
+    if (c == NULL)
+        return -1;
+    if (!s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
         return keel12_export(s, out, olen, label, llen, context, contextlen, use_context);
-    if (c == NULL || s->in_init || c->version != TLS1_3_VERSION) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+    if (s->in_init || c->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
     return keel_ks_export(s->ctx->algs, c->cipher->hash, c->exporter, label, llen, context,

@@ -192,6 +192,10 @@ static int next_app_record(SSL *s)
 static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
 {
     *readbytes = 0;
+    if (!s->role_set) { /* as OpenSSL: no handshake function set */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+        return -1;
+    }
     /* OpenSSL checks the received-shutdown flag first (a close_notify or a fatal alert read). */
     if (s->role_set && (s->shutdown & SSL_RECEIVED_SHUTDOWN)) {
         s->rwstate = SSL_NOTHING;
@@ -293,6 +297,10 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     const uint8_t *p = buf;
 
     *written = 0;
+    if (!s->role_set) { /* as OpenSSL: no handshake function set */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+        return -1;
+    }
     /* OpenSSL's order: our close_notify first, then the handshake (or its error state). */
     if (s->role_set && (s->shutdown & SSL_SENT_SHUTDOWN)) {
         s->rwstate = SSL_NOTHING;
@@ -425,8 +433,9 @@ int SSL_shutdown(SSL *s)
 
 int SSL_key_update(SSL *s, int updatetype)
 {
-    /* OpenSSL's order of checks: the protocol first, then the state. */
-    if (s->conn != NULL && s->conn->version != 0 && s->conn->version != TLS1_3_VERSION) {
+    /* OpenSSL's order of checks: the protocol first (none before it is negotiated), then the
+     * state. */
+    if (s->conn == NULL || s->conn->version != TLS1_3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
         return 0;
     }

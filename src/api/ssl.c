@@ -245,11 +245,14 @@ OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s) { return s->state; }
 /* After a fatal alert, sent or received, OpenSSL's state machine is in its error state, which
  * counts as in init (and never finished), whether or not the handshake had completed
  * (tests/diff/lifecycle.c). */
-/* A KeyUpdate the application scheduled also counts until it is sent, as OpenSSL enters its
- * state machine for it (an answer to the peer's request does not). */
+/* A KeyUpdate the application scheduled, a post-handshake CertificateRequest or tickets asked
+ * for also count until they are sent, as OpenSSL enters its state machine for them (an answer to
+ * the peer's KeyUpdate request does not). */
 int SSL_in_init(const SSL *s)
 {
-    return s->in_init || (s->conn != NULL && (s->conn->fatal || s->conn->key_update_due == KEEL_KEY_UPDATE_OWN));
+    const keel_conn *c = s->conn;
+    return s->in_init || (c != NULL && (c->fatal || c->key_update_due == KEEL_KEY_UPDATE_OWN
+                                        || c->pha_state == KEEL_PHA_PENDING || c->tickets_queued));
 }
 int SSL_in_before(const SSL *s) { return s->state == TLS_ST_BEFORE && s->conn == NULL; }
 int SSL_is_init_finished(const SSL *s) { return !SSL_in_init(s) && s->state == TLS_ST_OK; }

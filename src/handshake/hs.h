@@ -166,6 +166,7 @@ struct keel_conn {
     int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
                                  * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
 #define KEEL_KEY_UPDATE_OWN 2
+    int tickets_queued;         /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
     int key_update_req;         /* ... with this request_update value */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */

@@ -10,6 +10,7 @@ int keel_flush(SSL *s)
     int r = keel_rl_flush(&s->conn->rl, s->wbio);
     if (r == KEEL_RL_OK) {
         s->rwstate = SSL_NOTHING;
+        s->conn->tickets_queued = 0;
         (void)BIO_flush(s->wbio);
         return 1;
     }
