@@ -13,6 +13,7 @@
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
+#define KEEL_MAX_WARN_ALERTS 5       /* the warning alert in a row that ends the connection */
 #define KEEL_FATAL_RECEIVED 2         /* keel_conn.fatal: the peer sent the fatal alert */
 #define KEEL_FATAL_EOF 3              /* ... the stream ended without close_notify */
 /* A read handler or write step whose callback asked to be called again (SSL_CLIENT_HELLO_RETRY,
@@ -163,6 +164,7 @@ struct keel_conn {
     int fatal;                  /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
     int empty_records;
+    int warn_alerts;            /* consecutive warning alerts read (KEEL_MAX_WARN_ALERTS) */
     int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
                                  * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
 #define KEEL_KEY_UPDATE_OWN 2

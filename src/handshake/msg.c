@@ -163,7 +163,9 @@ int keel_read_alert(SSL *s, const keel_record *rec)
         return 0;
     }
     if ((data[1] == SSL_AD_USER_CANCELLED || warn_ok) && data[0] == SSL3_AL_WARNING) {
-        if (++c->empty_records <= KEEL_MAX_EMPTY_RECORDS)
+        /* OpenSSL 3.0's limit: the fifth warning alert in a row ends the connection
+         * (tests/diff/records.c); any other record starts the count again. */
+        if (++c->warn_alerts < KEEL_MAX_WARN_ALERTS)
             return 1;
         ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
         keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
@@ -247,6 +249,8 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
             c->fatal = KEEL_FATAL_EOF;
         return 0;
     }
+    if (rec.type != SSL3_RT_ALERT)
+        c->warn_alerts = 0;
     switch (rec.type) {
     case SSL3_RT_APPLICATION_DATA:
         /* A renegotiating client that SSL_read drives takes the server's application data
@@ -269,6 +273,15 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         *app = rec;
         return KEEL_REC_APP;
     case SSL3_RT_HANDSHAKE:
+        if (rec.len == 0) { /* unprotected or TLS 1.2 (read.c): tolerated as OpenSSL 3.0 does */
+            keel_rl_consume(&c->rl, 0);
+            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            return KEEL_REC_ROUTED;
+        }
         if (!keel_hs_append(s, rec.data, rec.len))
             return 0;
         keel_rl_consume(&c->rl, rec.len);
@@ -319,6 +332,13 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         c->ccs_received = 1;
         return KEEL_REC_ROUTED;
     case SSL3_RT_ALERT:
+        /* Before (or inside) the ClientHello a server takes no alert, fatal or warning: OpenSSL
+         * 3.0 answers unexpected_message (tests/diff/records.c). */
+        if (s->server && s->state == TLS_ST_BEFORE) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
         if (keel_read_alert(s, &rec))
             return KEEL_REC_ROUTED;
         if (in_handshake) {
@@ -330,7 +350,8 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
     default:
         break;
     }
-    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
+    /* A server before the ClientHello: OpenSSL 3.0's reason is unexpected message. */
+    ERR_raise(ERR_LIB_SSL, s->server && s->state == TLS_ST_BEFORE ? SSL_R_UNEXPECTED_MESSAGE : SSL_R_UNEXPECTED_RECORD);
     keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
     return 0;
 }
