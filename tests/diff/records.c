@@ -186,7 +186,7 @@ static void client_case(int version, const char *what, int nalerts, int edit_sh_
     SSL_CTX_set_max_proto_version(cc, version);
     link_t l;
     mk(&l, cc, sc);
-    static const unsigned char uc[2] = { 1, 90 };
+    static const unsigned char uc[2] = { 1, 90 }, cn[2] = { 1, 0 };
     unsigned char b[20000];
     int r;
     if (!after) {
@@ -196,6 +196,8 @@ static void client_case(int version, const char *what, int nalerts, int edit_sh_
         int n = 0;
         for (int i = 0; i < nalerts; i++)
             n += rec(b + n, SSL3_RT_ALERT, 0x0303, uc, 2);
+        if (nalerts < 0) /* a warning close_notify instead */
+            n += rec(b + n, SSL3_RT_ALERT, 0x0303, cn, 2);
         BIO_write(l.c_in, b, n);
         n = BIO_read(l.s_out, b, sizeof(b));
         if (edit_sh_version) {
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
             snprintf(what, sizeof(what), "%d warning user_canceled before the ServerHello", k);
             client_case(vs[i], what, k, 0, 0);
         }
+        client_case(vs[i], "a warning close_notify before the ServerHello", -1, 0, 0);
         client_case(vs[i], "a ServerHello record of version 0x0301", 0, 0x0301, 0);
         client_case(vs[i], "a ServerHello record of version 0x0304", 0, 0x0304, 0);
         client_case(vs[i], "an application data record of version 0x0301", 0, 0, 0x0301);
