@@ -259,6 +259,7 @@ struct ssl_st {
     int role_set;               /* SSL_set_connect_state / SSL_set_accept_state called */
     BIO *rbio, *wbio;
     int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    STACK_OF(X509) *cleared_chain; /* a client's peer chain kept by SSL_clear, as OpenSSL keeps it */
     char *hostname;             /* SNI: what the client sends / what the server received */
     SSL_SESSION *session;
     /* Per-SSL CA name lists; NULL = use the context's (SSL_set_client_CA_list(3)). Owned. */
@@ -358,5 +359,7 @@ int keel_sec_group(const keel_settings *st, int op, uint16_t group);
 int keel_sec_sigalg(const keel_settings *st, int op, uint16_t scheme);
 int keel_sec_cert(const keel_settings *st, X509 *x, int is_ee, int peer);
 int keel_sec_chain(const keel_settings *st, X509 *leaf, STACK_OF(X509) *chain, int peer);
+/* True while the server's ClientHello callback runs (client_hello.c). */
+int keel_in_client_hello_cb(const SSL *s);
 
 #endif

@@ -299,7 +299,14 @@ int keel_client_write_hello(SSL *s)
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
 
+    /* RFC 8446 §5.1 / Appendix D: the first ClientHello's record says 0x0301 for middleboxes, as
+     * OpenSSL's does (tests/diff/records.c); every later record 0x0303. */
+    int first = !c->hs->hrr && !c->hs->reneg;
+    if (first)
+        keel_rl_set_version(&c->rl, 0x0301);
     int ok = !keel_wr_failed(&w) && (!offer || keel_client_psk_bind(s, &w)) && keel_write_hs(s, &w);
+    if (first)
+        keel_rl_set_version(&c->rl, 0x0303);
     keel_wr_cleanup(&w);
     if (!ok && ERR_peek_error() == 0)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);

@@ -13,7 +13,9 @@
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
+#define KEEL_MAX_WARN_ALERTS 5       /* the warning alert in a row that ends the connection */
 #define KEEL_FATAL_RECEIVED 2         /* keel_conn.fatal: the peer sent the fatal alert */
+#define KEEL_FATAL_EOF 3              /* ... the stream ended without close_notify */
 /* A read handler or write step whose callback asked to be called again (SSL_CLIENT_HELLO_RETRY,
  * a cert_cb returning < 0): nothing consumed, the next SSL_do_handshake resumes there. */
 #define KEEL_SUSPEND (-1)
@@ -186,17 +188,21 @@ struct keel_conn {
      * arguments). */
     size_t wpend_len;           /* length the interrupted SSL_write was called with; 0 = none */
     size_t wpend_done;          /* bytes of it already sealed into records */
+    const void *wpend_buf;      /* ... and its buffer (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) */
 
     int fatal;                  /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
     int empty_records;
-    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)) */
+    int warn_alerts;            /* consecutive warning alerts read (KEEL_MAX_WARN_ALERTS) */
+    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
+                                 * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
+#define KEEL_KEY_UPDATE_OWN 2
+    int tickets_queued;         /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
     int key_update_req;         /* ... with this request_update value */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
-    int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
     /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
      * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
      * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no

@@ -26,14 +26,14 @@ enum { KEEL_RL_READ = 0, KEEL_RL_WRITE = 1 };
 /* Results of keel_rl_read / keel_rl_flush. KEEL_RL_ERROR is 0 so that "!= KEEL_RL_OK" and plain
  * truth tests both work. */
 enum {
-    KEEL_RL_ERROR = 0,   /* I/O error (ERR/errno as the BIO left them; SSL_R_UNEXPECTED_EOF_WHILE_READING
-                            for an EOF inside a record), a missing BIO (SSL_R_BIO_NOT_SET), or input
+    KEEL_RL_ERROR = 0,   /* I/O error (ERR/errno as the BIO left them), a missing BIO (SSL_R_BIO_NOT_SET), or input
                             that is not TLS at all (SSL_R_HTTP_REQUEST, _HTTPS_PROXY_REQUEST: no alert
                             is worth sending to an HTTP client) */
     KEEL_RL_OK = 1,
     KEEL_RL_RETRY = 2,   /* the BIO asked to retry (BIO_should_retry); state kept, call again */
     KEEL_RL_EOF = 3,     /* the BIO returned 0 before any byte of a record */
-    KEEL_RL_ALERT = 4,   /* the peer broke the record protocol: send fatal alert *alert; reason on ERR */
+    KEEL_RL_ALERT = 4,   /* the peer broke the record protocol: send fatal alert *alert; reason on ERR
+                            (SSL_R_UNEXPECTED_EOF_WHILE_READING: an EOF inside a record) */
 };
 
 typedef enum {

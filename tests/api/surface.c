@@ -300,7 +300,7 @@ static void test_new_session_ticket(void)
     CHECK_EQ(SSL_get_error(c, SSL_read(c, buf, sizeof(buf))), SSL_ERROR_WANT_READ);
     CHECK_EQ(client_new_sessions, 0);             /* num_tickets 0: none in the handshake */
     CHECK_EQ(SSL_new_session_ticket(c), 0);       /* clients do not issue tickets */
-    CHECK(last_error_is(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED, 1));
+    CHECK_EQ(ERR_peek_error(), 0);                /* and OpenSSL 3.0 says nothing */
 
     CHECK_EQ(SSL_new_session_ticket(s), 1);
     CHECK_EQ(SSL_new_session_ticket(s), 1);

@@ -48,16 +48,18 @@ int SSL_verify_client_post_handshake(SSL *s)
 {
     keel_conn *c = s->conn;
 
+    /* OpenSSL 3.0's order (tests/diff/errcodes.c): the version (none yet before the handshake),
+     * the role, then the state (a request already pending counts as in init). */
+    if (c == NULL || c->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
     if (!s->server) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NOT_SERVER);
         return 0;
     }
-    if (c == NULL || s->in_init || s->state != TLS_ST_OK) {
+    if (!SSL_is_init_finished(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_STILL_IN_INIT);
-        return 0;
-    }
-    if (c->version != TLS1_3_VERSION) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
         return 0;
     }
     if (!c->pha_offered) {

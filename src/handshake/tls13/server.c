@@ -146,6 +146,7 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h)
         s->conn->alpn_len = outlen;
         break;
     case SSL_TLSEXT_ERR_ALERT_FATAL:
+    case SSL_TLSEXT_ERR_ALERT_WARNING: /* fatal too, as OpenSSL 3.0 takes it (tests/diff/errcodes.c) */
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_APPLICATION_PROTOCOL);
         return TLS1_AD_NO_APPLICATION_PROTOCOL;
     default:
