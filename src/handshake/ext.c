@@ -110,6 +110,7 @@ static int ch_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 /* Server's empty acknowledgement in EncryptedExtensions. */
 static int ee_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
+    s->conn->sni_acked = 1;
     return keel_rd_done(d);
 }
 

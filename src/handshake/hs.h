@@ -117,6 +117,8 @@ struct keel_conn {
     keel_transcript pha_base, pha_transcript;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
+    int sni_acked;              /* the server acknowledged the client's server_name (RFC 6066 §3):
+                                 * only then is the name the session's, as in OpenSSL */
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     size_t tickets_sent;
 

@@ -111,8 +111,12 @@ int keel_call_servername_cb(SSL *s)
 {
     SSL_CTX *ctx = s->ctx;
     int al = SSL_AD_UNRECOGNIZED_NAME;
-    if (ctx->servername_cb == NULL)
+    /* Without a callback nothing accepted the name: OpenSSL 3.0's answer is then NOACK (no
+     * empty server_name in the reply, the session without a hostname). */
+    if (ctx->servername_cb == NULL) {
+        s->conn->hs->sni_noack = 1;
         return 0;
+    }
     switch (ctx->servername_cb(s, &al, ctx->servername_arg)) {
     case SSL_TLSEXT_ERR_ALERT_FATAL:
         ERR_raise(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED);
