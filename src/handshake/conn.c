@@ -77,6 +77,7 @@ void keel_conn_free(keel_conn *c)
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
+    EVP_PKEY_free(c->offered_key);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);

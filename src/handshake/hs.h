@@ -95,6 +95,7 @@ struct keel_conn {
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
+    EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
