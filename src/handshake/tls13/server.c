@@ -606,6 +606,8 @@ int keel_server_read_finished(SSL *s, keel_rd *body)
     if (alert)
         return alert;
     keel_set_state(s, TLS_ST_SR_FINISHED);
+    /* logged as OpenSSL 3.0's server logs it: when it takes the client's key */
+    keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, keel_hash_len(c->cipher->hash));
     if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s)
             || !keel_server_send_tickets(s))
         return SSL_AD_INTERNAL_ERROR;
