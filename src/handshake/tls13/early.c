@@ -232,6 +232,8 @@ int keel_server_read_eoed(SSL *s, keel_rd *body)
     c->early.eoed = 1;
     if (!keel_hs_hash_current(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
         return SSL_AD_INTERNAL_ERROR;
+    /* Logged at installation, as OpenSSL 3.0 logs it (keys.c held it back). */
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, keel_hash_len(c->cipher->hash));
     return 0;
 }
 
