@@ -160,8 +160,10 @@ int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
     *written = 0;
     switch (ed_state(s)) {
     case KEEL_ED_NONE:
-        /* A client before its handshake, with a session that allows early data. */
-        if (is_server(s) || !SSL_in_before(s) || s->session == NULL || s->session->max_early_data == 0) {
+        /* A client before its handshake, with a session that allows early data or an external PSK
+         * callback whose session may (checked as the ClientHello is written, as OpenSSL 3.0). */
+        if (is_server(s) || !SSL_in_before(s)
+                || ((s->session == NULL || s->session->max_early_data == 0) && s->s.psk_use_session_cb == NULL)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
             return 0;
         }

@@ -99,6 +99,7 @@ typedef struct {
     int reading;                /* SSL_read_early_data drives the handshake: early records are read */
     int eoed;                   /* server: EndOfEarlyData read */
     int flush_due;              /* client: early records sealed, not yet all written */
+    int external;               /* client: the early data is under the external PSK (ext_psk) */
     uint32_t limit;             /* bytes of early data allowed */
     uint32_t count;             /* ... sent / received */
     keel_hash_id hash;

@@ -455,6 +455,60 @@ static void test_half_rtt(void)
     SSL_CTX_free(sctx);
 }
 
+/* Early data under an external PSK (SSL_CTX_set_psk_use_session_callback(3), no ticket): the
+ * callbacks' session allows it (max_early_data), so it is accepted, and, as in OpenSSL 3.0,
+ * anti-replay does not apply: the same PSK carries early data again. */
+static const unsigned char ext_key[32] = "api early data external PSK 32.";
+static SSL_SESSION *ext_session(SSL *s)
+{
+    SSL_SESSION *ss = keel_test_psk_session(s, "TLS_AES_128_GCM_SHA256", ext_key, sizeof(ext_key));
+    if (ss != NULL && !SSL_SESSION_set_max_early_data(ss, 1024)) {
+        SSL_SESSION_free(ss);
+        ss = NULL;
+    }
+    return ss;
+}
+
+static int ext_use(SSL *s, const EVP_MD *md, const unsigned char **id, size_t *idlen, SSL_SESSION **sess)
+{
+    (void)md;
+    *id = (const unsigned char *)"ext";
+    *idlen = 3;
+    *sess = ext_session(s);
+    return *sess != NULL;
+}
+
+static int ext_find(SSL *s, const unsigned char *id, size_t idlen, SSL_SESSION **sess)
+{
+    *sess = idlen == 3 && memcmp(id, "ext", 3) == 0 ? ext_session(s) : NULL;
+    return 1;
+}
+
+static void test_external_psk(void)
+{
+    server_opts o = { 16384, -1, 0 };
+    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
+    SSL *c = NULL, *s = NULL;
+    char got[256];
+    size_t n;
+
+    SSL_CTX_set_psk_use_session_callback(cctx, ext_use);
+    SSL_CTX_set_psk_find_session_callback(sctx, ext_find);
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256"));
+    for (int round = 0; round < 2; round++) {
+        CHECK(early_round(cctx, sctx, NULL, "external early", got, &n, &c, &s));
+        CHECK_EQ(n, strlen("external early"));
+        CHECK(memcmp(got, "external early", n) == 0);
+        CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
+        CHECK_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
+        CHECK(SSL_session_reused(c) && SSL_session_reused(s));
+        check_app_data(c, s);
+        close_pair(c, s);
+    }
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+}
+
 int main(void)
 {
     CHECK(keel_test_make_chain(&chain, KT_EC_P256, "localhost", 30));
@@ -468,6 +522,7 @@ int main(void)
     test_too_much(0);
     test_too_much(1);
     test_half_rtt();
+    test_external_psk();
     keel_test_chain_free(&chain);
     return keel_test_finish("early_data");
 }

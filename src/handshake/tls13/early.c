@@ -232,10 +232,25 @@ int keel_server_read_eoed(SSL *s, keel_rd *body)
     c->early.eoed = 1;
     if (!keel_hs_hash_current(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
         return SSL_AD_INTERNAL_ERROR;
+    /* Logged at installation, as OpenSSL 3.0 logs it (keys.c held it back). */
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, keel_hash_len(c->cipher->hash));
     return 0;
 }
 
 /* ---- client ---- */
+
+/* The session early data goes under, as OpenSSL 3.0's client chooses it: the resumption session
+ * if it allows early data, else the external PSK's (SSL_CTX_set_psk_use_session_callback(3)).
+ * Once offered, the one that was chosen. */
+static const SSL_SESSION *early_session(const keel_conn *c)
+{
+    const keel_hs *hs = c->hs;
+    if (c->early.offered)
+        return c->early.external ? hs->ext_psk : hs->psk_offered;
+    if (hs->psk_offered != NULL && hs->psk_offered->max_early_data > 0)
+        return hs->psk_offered;
+    return hs->ext_psk;
+}
 
 /* ClientHello 1, before pre_shared_key: early_data when SSL_write_early_data drives the handshake
  * and the resumption session offered allows it. As OpenSSL 3.0's client, a session whose SNI or
@@ -243,7 +258,7 @@ int keel_server_read_eoed(SSL *s, keel_rd *body)
 int keel_early_write_ch(SSL *s, keel_wr *w)
 {
     keel_conn *c = s->conn;
-    const SSL_SESSION *ss = c->hs->psk_offered;
+    const SSL_SESSION *ss = s->server ? NULL : early_session(c);
 
     if (s->server || c->early.state != KEEL_ED_CONNECTING || c->hs->hrr || ss == NULL
             || ss->max_early_data == 0)
@@ -270,6 +285,7 @@ int keel_early_write_ch(SSL *s, keel_wr *w)
     keel_wr_u16(w, TLSEXT_TYPE_early_data);
     keel_wr_u16(w, 0);
     c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_early_data);
+    c->early.external = ss != c->hs->psk_offered;
     c->early.offered = 1;
     c->early.status = SSL_EARLY_DATA_REJECTED; /* until EncryptedExtensions says otherwise */
     c->early.limit = ss->max_early_data;
@@ -283,7 +299,7 @@ int keel_early_write_ch(SSL *s, keel_wr *w)
 int keel_early_client_hello_sent(SSL *s)
 {
     keel_conn *c = s->conn;
-    const SSL_SESSION *ss = c->hs->psk_offered;
+    const SSL_SESSION *ss = early_session(c);
 
     if (c->early.offered) {
         keel_ks ks;
@@ -318,11 +334,13 @@ int keel_early_client_hrr(SSL *s)
 int keel_early_client_ee(SSL *s, const keel_hello *h)
 {
     keel_conn *c = s->conn;
-    const SSL_SESSION *ss = c->hs->psk_offered;
+    const SSL_SESSION *ss = early_session(c);
 
     if (!h->early_data)
         return 0;
-    if (!c->early.offered || c->hs->hrr || !c->resumed || c->hs->psk_external || ss == NULL
+    /* The identity the server took must be the one the early data is under (the first, §4.2.10). */
+    if (!c->early.offered || c->hs->hrr || !c->resumed || c->hs->psk_external != c->early.external
+            || ss == NULL
             || ss->cipher != c->cipher || !same_alpn(ss, c)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EARLY_DATA);
         return SSL_AD_ILLEGAL_PARAMETER;

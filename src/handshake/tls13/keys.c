@@ -43,7 +43,11 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
      * secrets, when it starts writing with it; keel's uses it from the ServerHello on (an alert
      * about the server's flight is protected), so it logs it now (docs/compat-notes.txt). */
     keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
-    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
+    /* A server that accepted early data reads under the early key until EndOfEarlyData and logs
+     * the client's handshake secret only when it installs it there (early.c), as OpenSSL 3.0's:
+     * a connection that ends before EndOfEarlyData never logs it. */
+    if (!s->server || c->early.status != SSL_EARLY_DATA_ACCEPTED)
+        keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
     return 1;
 }
 
