@@ -16,8 +16,8 @@ seconds=${PROFILE_SECONDS:-10}
 libs=${PROFILE_LIBS:-"keel openssl"}
 command -v valgrind >/dev/null || { echo "profile: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
 case $figure in
-  hs_resume) fn=bench_one_resumption ;;
-  hs_*) fn=bench_one_handshake ;;
+  hs_resume|hs12_resume) fn=bench_one_resumption ;;
+  hs_*|hs12_*) fn=bench_one_handshake ;;
   *) echo "profile: PROFILE_FIGURE must be a handshake figure" >&2; exit 2 ;;
 esac
 BENCH_BUILD_ONLY=1 bash "$root/bench/run.sh" "$build"

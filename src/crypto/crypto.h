@@ -195,6 +195,24 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
                    const char *label, const uint8_t *seed, size_t seed_len,
                    uint8_t *out, size_t out_len);
 
+/* A reusable HMAC context for one hash (hkdf.c). Each call takes a key, or NULL for "the key of
+ * the previous call": RFC 2104's padded keys are then not hashed again, so a chain of
+ * HKDF-Expand-Label calls under one secret (RFC 8446 §7.1, §7.3) pays for the key once, and the
+ * context is allocated once rather than per operation. Freeing cleanses the keyed state. */
+typedef struct keel_prf keel_prf;
+keel_prf *keel_prf_new(const keel_algs *algs, keel_hash_id id);
+void keel_prf_free(keel_prf *prf);
+keel_hash_id keel_prf_hash(const keel_prf *prf);
+/* HMAC(key, data) -> keel_hash_len bytes; HKDF-Extract is keel_prf_hmac(salt, ikm). */
+int keel_prf_hmac(keel_prf *prf, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+                  uint8_t *out);
+/* HKDF-Expand with PRK `prk` (Hash.length bytes, or NULL: the previous key). */
+int keel_prf_expand(keel_prf *prf, const uint8_t *prk, const uint8_t *info, size_t info_len,
+                    uint8_t *out, size_t out_len);
+/* HKDF-Expand-Label(secret, label, ctx, out_len); secret NULL: the previous key. */
+int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *label, const uint8_t *ctx,
+                          size_t ctx_len, uint8_t *out, size_t out_len);
+
 /* ---- key exchange (kex.c) ----------------------------------------------------------------- */
 
 /* Groups by their TLS codepoint (KEEL_GROUP_* in common/proto.h). */
