@@ -233,16 +233,20 @@ int keel_kex_public_wr(const keel_kex *kex, keel_wr *w);                   /* ap
  * SSL_R_BAD_DH_VALUE (ffdhe): the caller sends illegal_parameter. *out_len: in cap, out len. */
 int keel_kex_derive(keel_kex *kex, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len);
 void keel_kex_free(keel_kex *kex);
-/* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
-int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
-                      EVP_PKEY **theirs);
+/* Both shares' public values, kept after the handshake for SSL_get_tmp_key / SSL_get_peer_tmp_key
+ * (peer: the peer's, already validated by keel_kex_derive). keel_kex_pubs_key imports one as a new
+ * public-only key (the caller frees it), or NULL without an error left on the stack. */
+typedef struct keel_kex_pubs keel_kex_pubs;
+keel_kex_pubs *keel_kex_keep_pubs(const keel_kex *kex, const uint8_t *peer, size_t peer_len);
+EVP_PKEY *keel_kex_pubs_key(const keel_kex_pubs *pubs, int peer);
+void keel_kex_pubs_free(keel_kex_pubs *pubs);
 
 /* ---- TLS 1.2 finite-field DHE (kex_dh.c) --------------------------------------------------- */
 
 /* A key pair in DH (or DHX) parameters the server chose (a reference to params is taken). The
  * object then works with keel_kex_public (Y padded to the prime's size), keel_kex_derive (Z with
  * leading zeros stripped, RFC 5246 §8.1.2; the peer's Y of any length, 1 < Y < p-1) and
- * keel_kex_tmp_keys. keel_kex_group is 0. */
+ * keel_kex_keep_pubs. keel_kex_group is 0. */
 keel_kex *keel_dhe_new(const keel_algs *algs, EVP_PKEY *params);
 /* The client's key pair in the ServerDHParams' p and g (big-endian). *bad = 1 (SSL_R_BAD_DH_VALUE
  * raised) when the parameters are no group: zero, larger than 8192 bits, or failing libcrypto's

@@ -232,27 +232,57 @@ done:
     return 1;
 }
 
-/* SSL_get_tmp_key / SSL_get_peer_tmp_key (ctrls 133/109): both shares as public-only keys, so
- * the connection can report them after the handshake without keeping our private key (the key
- * schedule's forward secrecy, RFC 8446 §1.2). */
-int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
-                      EVP_PKEY **theirs)
+/* SSL_get_tmp_key / SSL_get_peer_tmp_key (ctrls 133/109): both shares' public values, kept
+ * without our private key (the key schedule's forward secrecy, RFC 8446 §1.2) and imported as
+ * public-only keys only when the application asks: two key imports per handshake saved. */
+struct keel_kex_pubs {
+    const keel_algs *algs;
+    keel_group_info g;         /* by value: a TLS 1.2 DHE group lives in its keel_kex */
+    EVP_PKEY *params;          /* a reference; NULL for X25519/X448 */
+    int tls12_dh;
+    size_t ours_len, peer_len;
+    uint8_t data[];            /* ours, then the peer's */
+};
+
+keel_kex_pubs *keel_kex_keep_pubs(const keel_kex *k, const uint8_t *peer, size_t peer_len)
 {
-    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
-    size_t n = sizeof(pub);
-    int ok;
+    size_t n = k->g->pub_len;
+    keel_kex_pubs *p;
+
+    if (peer_len > KEEL_KEX_MAX_PUBLIC || (p = OPENSSL_zalloc(sizeof(*p) + n + peer_len)) == NULL)
+        return NULL;
+    if (!keel_kex_public(k, p->data, &n) || (k->params != NULL && !EVP_PKEY_up_ref(k->params))) {
+        OPENSSL_free(p);
+        return NULL;
+    }
+    p->algs = k->algs;
+    p->g = *k->g;
+    p->params = k->params;
+    p->tls12_dh = k->tls12_dh;
+    p->ours_len = n;
+    p->peer_len = peer_len;
+    if (peer_len > 0)
+        memcpy(p->data + n, peer, peer_len);
+    return p;
+}
+
+EVP_PKEY *keel_kex_pubs_key(const keel_kex_pubs *p, int peer)
+{
+    keel_kex k = { .algs = p->algs, .g = &p->g, .params = p->params, .tls12_dh = p->tls12_dh };
+    EVP_PKEY *key;
 
     ERR_set_mark();
-    *ours = keel_kex_public(k, pub, &n) ? peer_key(k, pub, n) : NULL;
-    *theirs = peer_key(k, peer, peer_len);
-    ok = *ours != NULL && *theirs != NULL;
-    if (!ok) {
-        EVP_PKEY_free(*ours);
-        EVP_PKEY_free(*theirs);
-        *ours = *theirs = NULL;
-    }
+    key = peer ? peer_key(&k, p->data + p->ours_len, p->peer_len) : peer_key(&k, p->data, p->ours_len);
     ERR_pop_to_mark();
-    return ok;
+    return key;
+}
+
+void keel_kex_pubs_free(keel_kex_pubs *p)
+{
+    if (p == NULL)
+        return;
+    EVP_PKEY_free(p->params);
+    OPENSSL_free(p);
 }
 
 void keel_kex_free(keel_kex *k)

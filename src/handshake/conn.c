@@ -75,8 +75,7 @@ void keel_conn_free(keel_conn *c)
     keel_transcript_cleanup(&c->pha_base);
     keel_transcript_cleanup(&c->pha_transcript);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
-    EVP_PKEY_free(c->tmp_key);
-    EVP_PKEY_free(c->peer_tmp_key);
+    keel_kex_pubs_free(c->tmp_pubs);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);
@@ -90,9 +89,8 @@ void keel_conn_free(keel_conn *c)
 
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
 {
-    EVP_PKEY_free(c->tmp_key);
-    EVP_PKEY_free(c->peer_tmp_key);
-    keel_kex_tmp_keys(c->hs->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
+    keel_kex_pubs_free(c->tmp_pubs);
+    c->tmp_pubs = keel_kex_keep_pubs(c->hs->kex, peer, peer_len);
 }
 
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)

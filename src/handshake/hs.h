@@ -94,7 +94,7 @@ struct keel_conn {
     const SSL_CIPHER *cipher;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
-    EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
+    keel_kex_pubs *tmp_pubs;    /* both shares' public values, for SSL_get_tmp_key(3) */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
