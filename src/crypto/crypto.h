@@ -212,6 +212,9 @@ int keel_prf_expand(keel_prf *prf, const uint8_t *prk, const uint8_t *info, size
 /* HKDF-Expand-Label(secret, label, ctx, out_len); secret NULL: the previous key. */
 int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *label, const uint8_t *ctx,
                           size_t ctx_len, uint8_t *out, size_t out_len);
+/* The TLS 1.2 PRF (as keel_tls12_prf); secret NULL: the previous key. */
+int keel_prf_tls12(keel_prf *prf, const uint8_t *secret, size_t secret_len, const char *label,
+                   const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 
 /* ---- key exchange (kex.c) ----------------------------------------------------------------- */
 

@@ -296,28 +296,22 @@ int keel_derive_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *
     return keel_hkdf_expand_label(algs, hash, secret, label, transcript_hash, hlen, out, hlen);
 }
 
-int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, size_t secret_len,
-                   const char *label, const uint8_t *seed, size_t seed_len,
-                   uint8_t *out, size_t out_len)
+/* RFC 5246 §5: P_hash(secret, s) = HMAC(secret, A(1) + s) + HMAC(secret, A(2) + s) + ...,
+ * A(0) = s, A(i) = HMAC(secret, A(i-1)), with s = label + seed. ctx is keyed with the secret; every
+ * HMAC restarts it under that key, so the pads are hashed once for the whole PRF. */
+static int tls12_prf_keyed(EVP_MAC_CTX *ctx, size_t hlen, const char *label, const uint8_t *seed,
+                           size_t seed_len, uint8_t *out, size_t out_len)
 {
-    /* RFC 5246 §5: P_hash(secret, s) = HMAC(secret, A(1) + s) + HMAC(secret, A(2) + s) + ...,
-     * A(0) = s, A(i) = HMAC(secret, A(i-1)), with s = label + seed. */
-    size_t hlen = keel_hash_len(hash), llen = strlen(label), done = 0;
+    size_t llen = strlen(label), done = 0;
     uint8_t a[KEEL_HASH_MAX_LEN], blk[KEEL_HASH_MAX_LEN];
-    EVP_MAC_CTX *ctx;
-    int ok = 1;
+    int ok;
 
-    if (out_len == 0)
-        return 1;
-    if ((ctx = hmac_start(algs, hash, secret, secret_len)) == NULL)
-        return 0;
     /* A(1) = HMAC(secret, label + seed) */
     ok = hmac_update(ctx, (const uint8_t *)label, llen) && hmac_update(ctx, seed, seed_len)
         && hmac_final(ctx, a, hlen);
     while (ok && done < out_len) {
         size_t n = out_len - done < hlen ? out_len - done : hlen;
 
-        /* Restarts under the same key: the pads are hashed once for the whole PRF. */
         ok = EVP_MAC_init(ctx, NULL, 0, NULL)
             && hmac_update(ctx, a, hlen) && hmac_update(ctx, (const uint8_t *)label, llen)
             && hmac_update(ctx, seed, seed_len) && hmac_final(ctx, blk, hlen);
@@ -328,7 +322,6 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
         if (done < out_len)
             ok = EVP_MAC_init(ctx, NULL, 0, NULL) && hmac_update(ctx, a, hlen) && hmac_final(ctx, a, hlen);
     }
-    EVP_MAC_CTX_free(ctx);
     OPENSSL_cleanse(a, sizeof(a));
     OPENSSL_cleanse(blk, sizeof(blk));
     if (!ok) {
@@ -336,4 +329,34 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     }
     return ok;
+}
+
+int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, size_t secret_len,
+                   const char *label, const uint8_t *seed, size_t seed_len,
+                   uint8_t *out, size_t out_len)
+{
+    EVP_MAC_CTX *ctx;
+    int ok;
+
+    if (out_len == 0)
+        return 1;
+    if ((ctx = hmac_start(algs, hash, secret, secret_len)) == NULL)
+        return 0;
+    ok = tls12_prf_keyed(ctx, keel_hash_len(hash), label, seed, seed_len, out, out_len);
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
+
+int keel_prf_tls12(keel_prf *p, const uint8_t *secret, size_t secret_len, const char *label,
+                   const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
+{
+    if (out_len == 0)
+        return 1;
+    if (!prf_key(p, secret, secret_len))
+        return 0;
+    if (!tls12_prf_keyed(p->ctx, keel_hash_len(p->id), label, seed, seed_len, out, out_len)) {
+        p->keyed = 0;
+        return 0;
+    }
+    return 1;
 }
