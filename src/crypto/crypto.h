@@ -57,7 +57,13 @@ keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc); /
 int keel_aead_set_key(keel_aead_ctx *c, const uint8_t *key);   /* (re)key; no reallocation */
 int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-                   uint8_t *out);   /* writes len + KEEL_AEAD_TAG_LEN bytes; in == out allowed */
+                   uint8_t *out);
+/* Seals in || tail (one byte) into out (not overlapping in), tag after it: a TLS 1.3 record's
+ * content and inner type (RFC 8446 §5.2) go from the caller's buffer straight into the record,
+ * with no copy for GCM and ChaCha20-Poly1305 (CCM assembles the message in out first). */
+int keel_aead_seal_tail(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                        const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t tail,
+                        uint8_t *out);   /* writes len + KEEL_AEAD_TAG_LEN bytes; in == out allowed */
 int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out);   /* len includes the tag; writes len - TAG bytes; in == out allowed;
