@@ -108,8 +108,9 @@ int keel_kex_keygen(keel_kex *k)
     ok = pctx != NULL && EVP_PKEY_keygen(pctx, &k->key) > 0;
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-    /* Back into a free slot (a failed context is not reused); the pool full, it is freed. */
-    for (i = 0; ok && pool != NULL && pctx != NULL && i < KEEL_KEYGEN_POOL; i++) {
+    /* Back into a free slot, also after a failed generation (an allocation failure inside it
+     * leaves the context as it was); the pool full, it is freed. */
+    for (i = 0; pool != NULL && pctx != NULL && i < KEEL_KEYGEN_POOL; i++) {
         EVP_PKEY_CTX *none = NULL;
         if (atomic_compare_exchange_strong(&pool[i], &none, pctx))
             pctx = NULL;
