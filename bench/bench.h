@@ -61,6 +61,8 @@ void bench_fig_bulk(const bench_chain *ch, const char *suite, const char *name, 
                     const char *floor_name, double seconds);
 void bench_fig_threads(const bench_chain *ch, double seconds);
 void bench_fig_memory(const bench_chain *ch);
+/* early.c: resumed request's time to first response byte, 0-RTT vs 1-RTT, through a delaying relay. */
+void bench_fig_early(const bench_chain *ch, double seconds);
 
 /* floor.c: the same public-key and AEAD work done bare through EVP. kex_only: BENCH_FLOOR_FULL, or a
  * resumed handshake's floor: BENCH_FLOOR_KEX (psk_dhe_ke: the X25519 exchange alone) or

@@ -114,7 +114,7 @@ static const char *libssl_path(void)
 static const struct {
     const char *name, *type, *floor, *suite, *aead;
     enum { F_HS, F_HS_DEFAULTS, F_HS12, F_RESUME, F_RESUME12, F_RESUME12_ID, F_FLOOR_HS, F_FLOOR_RESUME, F_FLOOR_RESUME12, F_BULK, F_FLOOR_AEAD, F_THREADS, F_MEMORY,
-           F_SITES } kind;
+           F_SITES, F_EARLY } kind;
 } figures[] = {
     { "hs_ecdsa", "ecdsa", "floor_hs_ecdsa", NULL, NULL, F_HS },
     { "hs_rsa", "rsa", "floor_hs_rsa", NULL, NULL, F_HS },
@@ -132,6 +132,7 @@ static const struct {
     { "bulk_chacha20", "ecdsa", "floor_aead_chacha20", "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", F_BULK },
     { "threads", "ecdsa", NULL, NULL, NULL, F_THREADS },
     { "memory", "ecdsa", NULL, NULL, NULL, F_MEMORY },
+    { "early", "ecdsa", NULL, NULL, NULL, F_EARLY }, /* early.c: 0-RTT vs 1-RTT time to first byte */
     /* The floors alone (the figures above already measure them alongside); diagnostics. */
     { "floor_hs_ecdsa", "ecdsa", NULL, NULL, NULL, F_FLOOR_HS },
     { "floor_hs_rsa", "rsa", NULL, NULL, NULL, F_FLOOR_HS },
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
         case F_THREADS: bench_fig_threads(&ch, seconds); break;
         case F_MEMORY: bench_fig_memory(&ch); break;
         case F_SITES: bench_fig_sites(&ch); break;
+        case F_EARLY: bench_fig_early(&ch, seconds); break;
         case F_FLOOR_AEAD: break;
         }
         bench_chain_free(&ch);

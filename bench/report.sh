@@ -172,6 +172,7 @@ END {
     row("Handshakes/s, 1 thread (ECDSA)", "threads_1", "%.0f")
     row("Handshakes/s, 2 threads sharing the SSL_CTXs", "threads_2", "%.0f")
     row("2-thread scaling (× 1 thread)", "threads_scaling", "%.2f×")
+    row("Per-thread rate at 2 threads (% of 1 thread)", "threads_per_thread_pct", "%.0f%%")
     row("Cores obtained during the 2-thread runs (CPU s per wall s)", "threads_cores", "%.2f")
     row("CPU efficiency at 2 threads (handshakes per CPU s, × 1 thread)", "threads_cpu_efficiency", "%.2f×")
     row("Heap bytes per pair after SSL_new (lower is better)", "heap_pair_new", "%.0f")
@@ -180,6 +181,8 @@ END {
     row("Heap bytes per established pair, SSL_MODE_RELEASE_BUFFERS", "heap_pair_rb", "%.0f")
     row("Heap bytes per pair after 16 KiB each way, SSL_MODE_RELEASE_BUFFERS", "heap_pair_rb_data", "%.0f")
     row("malloc calls per full handshake, client+server (lower is better)", "allocs_handshake", "%.0f")
+    row("0-RTT TTFB ms: resumed request as early data, 10 ms relay delay each way (wall; lower is better)", "ttfb_0rtt_ms", "%.1f")
+    row("1-RTT TTFB ms: the same request after the resumed handshake", "ttfb_1rtt_ms", "%.1f")
 
     print "\n## Targets of issue #15 (reported, not asserted)\n" > md
     print "| Target | keel | |" > md

@@ -14,7 +14,7 @@ rounds=${BENCH_ROUNDS:-3}
 cc=${CC:-gcc}
 # Each handshake and bulk figure measures its crypto floor alongside (bench/README.md).
 figures=${BENCH_FIGURES:-"hs_ecdsa hs_rsa hs_ed25519 hs_ecdsa_defaults hs_resume hs12_ecdsa hs12_resume hs12_resume_id
-  bulk_aes128gcm bulk_aes256gcm bulk_chacha20 threads memory"}
+  bulk_aes128gcm bulk_aes256gcm bulk_chacha20 threads memory early"}
 unset LD_LIBRARY_PATH LD_PRELOAD
 
 [ -f "$build/libssl.so.3" ] || { echo "bench: $build/libssl.so.3 missing (make build first)" >&2; exit 1; }

@@ -461,6 +461,8 @@ void bench_fig_threads(const bench_chain *ch, double seconds)
     bench_result("threads_1", n1 / w1);
     bench_result("threads_2", n2 / w2);
     bench_result("threads_scaling", (n2 / w2) / (n1 / w1));
+    /* issue #15's target: the per-thread rate at N = 2 as a percentage of N = 1 (wall clock) */
+    bench_result("threads_per_thread_pct", 100 * (n2 / w2 / 2) / (n1 / w1));
     bench_result("threads_cores", c2 / w2);
     bench_result("threads_cpu_efficiency", (n2 / c2) / (n1 / c1));
     SSL_CTX_free(cctx);

@@ -292,6 +292,14 @@ static SSL_CTX *make_server(int variant)
     SSL_CTX_set_psk_server_callback(ctx, psk_server12);
     if (variant == KEEL_FUZZ_SRV_PSK13 || variant == KEEL_FUZZ_SRV_PSK12 || variant == KEEL_FUZZ_SRV_ECDHE_PSK12)
         SSL_CTX_set_app_data(ctx, (void *)PSK_ID_CLI);
+    /* The default server takes early data (keel_fuzz_drive reads it). Without anti-replay its
+     * tickets stay stateless, so that a recorded 0-RTT resumption resumes in a harness process
+     * too, whose session cache is empty (SSL_read_early_data(3), REPLAY PROTECTION). */
+    if (variant == KEEL_FUZZ_SRV_DEFAULT) {
+        if (!SSL_CTX_set_max_early_data(ctx, 16384))
+            die("SSL_CTX_set_max_early_data");
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    }
     /* Recorded tickets must not expire, nor their key period pass (see fixture.h). */
     SSL_CTX_set_timeout(ctx, 20L * 365 * 24 * 3600);
     return ctx;
@@ -458,9 +466,22 @@ void keel_fuzz_drive(SSL *s, BIO *in, BIO *out, const uint8_t *data, size_t len)
     /* Every call either consumes input or asks for more; a bound far above that catches livelock. */
     long steps = 8 * (long)len + 10000;
 
+    /* A server that takes early data reads it first (SSL_read_early_data(3)), until FINISH. */
+    int early = SSL_is_server(s) && SSL_get_max_early_data(s) > 0;
+
     while (steps-- > 0) {
         int r, err, reading = 0;
-        if (!SSL_is_init_finished(s)) {
+        if (early) {
+            size_t n = 0;
+            r = SSL_read_early_data(s, buf, sizeof(buf), &n);
+            if (r == SSL_READ_EARLY_DATA_FINISH)
+                early = 0;
+            if (r != SSL_READ_EARLY_DATA_ERROR) {
+                got += n;
+                continue;
+            }
+            r = -1;
+        } else if (!SSL_is_init_finished(s)) {
             r = SSL_do_handshake(s);
         } else if (!wrote) {
             /* One record of our own: also answers a KeyUpdate the peer requested (§4.6.3). */

@@ -21,7 +21,8 @@ enum { KEEL_FUZZ_CLIENT = 0, KEEL_FUZZ_SERVER = 1 };
  * deterministic RNG at keel_fuzz_init, so that a recorded TLS 1.2 ticket resumes in a harness
  * process too (RFC 5077 §3.2). */
 enum {
-    KEEL_FUZZ_SRV_DEFAULT,      /* requests (does not require) a client certificate; ALPN; SNI */
+    KEEL_FUZZ_SRV_DEFAULT,      /* requests (does not require) a client certificate; ALPN; SNI;
+                                 * takes early data (max 16384, SSL_OP_NO_ANTI_REPLAY) */
     KEEL_FUZZ_SRV_P256_ONLY,    /* a client offering an X25519 share gets a HelloRetryRequest */
     KEEL_FUZZ_SRV_CHACHA,       /* TLS_CHACHA20_POLY1305_SHA256 only */
     KEEL_FUZZ_SRV_AES256,       /* TLS_AES_256_GCM_SHA384 only */

@@ -91,6 +91,9 @@ static void handshakes(void)
         { KEEL_FUZZ_CLI_FFDHE13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ffdhe13", 0 },
         { KEEL_FUZZ_CLI_PSK13, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk13-dhe", 0 },
         { KEEL_FUZZ_CLI_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-psk12", 0 },
+        /* issue #14: early data on a resumed ticket (ClientHello, early records, EndOfEarlyData) */
+        { KEEL_FUZZ_CLI_DEFAULT, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_EARLY | KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE,
+          "server", "keel-client-early", 1 },
         { KEEL_FUZZ_CLI_ECDHE_PSK12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_CLOSE, "server", "keel-client-ecdhe-psk12", 0 },
         { KEEL_FUZZ_CLI_TLS12, KEEL_FUZZ_SRV_DEFAULT, KEEL_FUZZ_ACT_DATA | KEEL_FUZZ_ACT_RENEG_CLIENT | KEEL_FUZZ_ACT_CLOSE,
           "server", "keel-client-reneg", 0 },
@@ -127,8 +130,9 @@ static void handshakes(void)
     for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
         SSL_SESSION *offer = NULL;
         if (runs[i].resume) {
+            /* (Data both ways, so that a TLS 1.3 client has read its ticket.) */
             if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(runs[i].cli),
-                                          keel_fuzz_server_ctx(runs[i].srv), 0, &t)
+                                          keel_fuzz_server_ctx(runs[i].srv), KEEL_FUZZ_ACT_DATA, &t)
                     || t.session == NULL) {
                 fprintf(stderr, "recorder: %s: first handshake failed\n", runs[i].name);
                 exit(1);
@@ -253,6 +257,15 @@ static void messages(void)
         exit(1);
     messages_of(&t, "hrr", 1, 0);
     keel_fuzz_transcript_free(&t);
+    /* Early data (issue #14): no transcript replays a resumption (a ticket's age changes), so its
+     * extension is seeded in the table's contexts directly: ClientHello and EncryptedExtensions
+     * (empty), NewSessionTicket (max_early_data_size 16384). */
+    static const uint8_t ed_empty[] = { 0, 4, 0, 0x2a, 0, 0 };
+    static const uint8_t ed_nst[] = { 0, 8, 0, 0x2a, 0, 4, 0, 0, 0x40, 0 };
+    static const uint8_t h_ch[3] = { 3, 0, 1 }, h_ee[3] = { 2, 3, 1 }, h_nst[3] = { 2, 6, 1 };
+    keel_fuzz_save("messages", "early-ext-ch", h_ch, 3, ed_empty, sizeof(ed_empty));
+    keel_fuzz_save("messages", "early-ext-ee", h_ee, 3, ed_empty, sizeof(ed_empty));
+    keel_fuzz_save("messages", "early-ext-nst", h_nst, 3, ed_nst, sizeof(ed_nst));
     /* TLS 1.2: the flights fuzz_messages replays for roles 4 and 5 (a 1.2-only client's to the
      * default server, a 1.2 server's to the default client). */
     if (!keel_fuzz_transcript_run(keel_fuzz_client_ctx(KEEL_FUZZ_CLI_TLS12),

@@ -135,11 +135,28 @@ int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer
     for (int i = 0; i < 2; i++)
         SSL_set_msg_callback(e[i].s, msg_cb);
 
-    int done[2] = { 0, 0 };
-    for (int round = 0; round < 20 && !(done[0] && done[1]); round++) {
+    int done[2] = { 0, 0 }, early_read = !(actions & KEEL_FUZZ_ACT_EARLY);
+    if (!early_read) {
+        static const uint8_t early[16] = "early data 0rtt";
+        size_t w = 0;
+        keel_fuzz_rand_use(KEEL_FUZZ_CLIENT);
+        if (SSL_write_early_data(e[0].s, early, sizeof(early), &w) != 1 || w != sizeof(early))
+            done[1] = -1; /* no handshake: the recording fails */
+        exchange(t, e);
+    }
+    for (int round = 0; round < 20 && done[1] >= 0 && !(done[0] && done[1]); round++) {
         for (int side = 0; side < 2; side++) {
             keel_fuzz_rand_use(side);
-            if (!done[side]) {
+            if (side == KEEL_FUZZ_SERVER && !early_read) {
+                /* The server reads early data until FINISH, as keel_fuzz_drive's server does. */
+                uint8_t buf[256];
+                size_t n;
+                int r = SSL_read_early_data(e[1].s, buf, sizeof(buf), &n);
+                if (r == SSL_READ_EARLY_DATA_FINISH)
+                    early_read = 1;
+                else if (r == SSL_READ_EARLY_DATA_ERROR && SSL_get_error(e[1].s, r) != SSL_ERROR_WANT_READ)
+                    round = 20;
+            } else if (!done[side]) {
                 int r = SSL_do_handshake(e[side].s);
                 if (r == 1)
                     done[side] = 1;
@@ -149,7 +166,7 @@ int keel_fuzz_transcript_resume(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offer
             exchange(t, e);
         }
     }
-    t->done = done[0] && done[1];
+    t->done = done[0] == 1 && done[1] == 1;
     t->cipher = SSL_get_current_cipher(e[0].s);
     if (t->done) {
         if (actions & KEEL_FUZZ_ACT_DATA) {

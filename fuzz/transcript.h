@@ -35,6 +35,10 @@ enum {
     KEEL_FUZZ_ACT_CLOSE = 16,      /* both send close_notify */
     KEEL_FUZZ_ACT_RENEG_CLIENT = 32, /* TLS 1.2: the client renegotiates (RFC 5746), then data */
     KEEL_FUZZ_ACT_RENEG_SERVER = 64, /* TLS 1.2: the server sends HelloRequest, then data */
+    KEEL_FUZZ_ACT_EARLY = 128,     /* before the handshake (not after it, as the others): the
+                                    * client sends 16 bytes of early data (SSL_write_early_data),
+                                    * the server reads it (SSL_read_early_data); the session the
+                                    * client offers must allow it (RFC 8446 §4.2.10) */
 };
 
 /* Runs a handshake between new SSLs on cctx and sctx with the random streams reset, then

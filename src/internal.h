@@ -72,6 +72,14 @@ typedef struct {
 #define KEEL_MAX_CIPHERS 96 /* more than the 65 TLS 1.2 suites of proto/cipher.c */
 #define KEEL_MAX_CIPHERS13 8 /* more than the 5 TLS 1.3 suites (RFC 8446 §B.4) */
 
+/* A TLS 1.2 suite list shared by the settings blocks that hold it, immutable once made: an SSL
+ * does not carry its own copy of its context's (up to KEEL_MAX_CIPHERS) suites. */
+typedef struct keel_suite_list {
+    atomic_int refs;
+    size_t n;
+    const SSL_CIPHER *v[];
+} keel_suite_list;
+
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
     const SSL_METHOD *method;
@@ -92,8 +100,11 @@ typedef struct keel_settings {
 
     const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
     size_t nciphers13;
-    const SSL_CIPHER *ciphers12[KEEL_MAX_CIPHERS]; /* TLS 1.2 suites, preference order */
+    /* TLS 1.2 suites, preference order: suites12's, shared with the blocks copied from this one
+     * (keel_settings_set_ciphers12 replaces the list, never writes it). */
+    const SSL_CIPHER *const *ciphers12;
     size_t nciphers12;
+    keel_suite_list *suites12;  /* owned reference */
     STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, rebuilt lazily: owned */
 
     uint8_t *alpn;              /* wire-format protocol list we offer (client): owned */
@@ -111,7 +122,10 @@ typedef struct keel_settings {
     size_t max_send_fragment;
     size_t num_tickets;
     int post_handshake_auth;
-    uint32_t max_early_data;
+    uint32_t max_early_data;      /* TLS 1.3 early data we accept / advertise in tickets */
+    uint32_t recv_max_early_data; /* the most early data we read or skip (OpenSSL: 16384) */
+    SSL_allow_early_data_cb_fn allow_early_data_cb;
+    void *allow_early_data_arg;
     unsigned long max_cert_list;
 
     pem_password_cb *passwd_cb;
@@ -165,6 +179,8 @@ typedef struct keel_settings {
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
 int keel_settings_copy(keel_settings *dst, const keel_settings *src); /* dst uninitialised */
 void keel_settings_free(keel_settings *s);
+/* Installs a new TLS 1.2 suite list (a copy of v) in the block: 1, or 0 with the old one kept. */
+int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, size_t n);
 
 struct ssl_ctx_st {
     atomic_int refs;
@@ -202,9 +218,15 @@ struct ssl_ctx_st {
     int (*app_verify_cb)(X509_STORE_CTX *, void *);
     void *app_verify_arg;
 
-    /* Session cache (src/api/sess_cache.c) and ticket keys (src/handshake/ticket.c), under lock. */
+    /* Ticket keys (src/handshake/ticket.c), the certificate and chain caches, under lock. */
     CRYPTO_RWLOCK *lock;
-    SSL_SESSION *cache_head;
+    /* Session cache (src/api/sess_cache.c), under its own lock: a hash table by version and id
+     * (no buckets until the first session) and a list ordered by expiry. */
+    CRYPTO_RWLOCK *sess_lock;
+    SSL_SESSION **cache_buckets;
+    size_t cache_nbuckets;          /* 0 or a power of two */
+    uint64_t cache_seed;
+    SSL_SESSION *cache_head, *cache_tail;
     long cache_count;
     uint8_t ticket_app_keys[80];    /* SSL_CTX_get/set_tlsext_ticket_keys: ticket_secret's source */
     uint8_t ticket_secret[32];      /* what every period's ticket key is derived from */
@@ -237,6 +259,7 @@ struct ssl_st {
     int role_set;               /* SSL_set_connect_state / SSL_set_accept_state called */
     BIO *rbio, *wbio;
     int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    STACK_OF(X509) *cleared_chain; /* a client's peer chain kept by SSL_clear, as OpenSSL keeps it */
     char *hostname;             /* SNI: what the client sends / what the server received */
     SSL_SESSION *session;
     /* Per-SSL CA name lists; NULL = use the context's (SSL_set_client_CA_list(3)). Owned. */
@@ -336,5 +359,7 @@ int keel_sec_group(const keel_settings *st, int op, uint16_t group);
 int keel_sec_sigalg(const keel_settings *st, int op, uint16_t scheme);
 int keel_sec_cert(const keel_settings *st, X509 *x, int is_ee, int peer);
 int keel_sec_chain(const keel_settings *st, X509 *leaf, STACK_OF(X509) *chain, int peer);
+/* True while the server's ClientHello callback runs (client_hello.c). */
+int keel_in_client_hello_cb(const SSL *s);
 
 #endif

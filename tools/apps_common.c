@@ -343,6 +343,12 @@ void apps_print_session_info(FILE *out, SSL *ssl, int is_client)
         fprintf(out, "Secure Renegotiation IS%s supported\n",
                 SSL_get_secure_renegotiation_support(ssl) ? "" : " NOT");
     }
+    if (is_client && SSL_version(ssl) == TLS1_3_VERSION) {
+        /* s_client's words for SSL_get_early_data_status(3). */
+        int st = SSL_get_early_data_status(ssl);
+        fprintf(out, "Early data was %s\n", st == SSL_EARLY_DATA_ACCEPTED ? "accepted"
+                                            : st == SSL_EARLY_DATA_REJECTED ? "rejected" : "not sent");
+    }
     if (is_client || peer != NULL)
         fprintf(out, "Verify return code: %ld (%s)\n", vr, X509_verify_cert_error_string(vr));
     fprintf(out, "%s, %s, Cipher is %s\n", SSL_session_reused(ssl) ? "Reused" : "New",

@@ -13,7 +13,7 @@
 
 struct client_opts {
     const char *connect, *cafile, *servername, *verify_hostname, *alpn, *keylog;
-    const char *cert, *key, *sess_out, *sess_in;
+    const char *cert, *key, *sess_out, *sess_in, *early_data;
     struct apps_proto proto;
     int quiet, reconnect, noservername, ign_eof, enable_pha, nocommands;
     char *host, *port;
@@ -38,7 +38,7 @@ static int client_usage(void)
     fprintf(stderr,
             "usage: keel s_client -connect host:port [-CAfile file] [-servername name] [-noservername]\n"
             "         [-verify_hostname name] [-alpn list] [-keylogfile file] [-quiet]\n"
-            "         [-cert file -key file] [-sess_out file] [-sess_in file]\n"
+            "         [-cert file -key file] [-sess_out file] [-sess_in file] [-early_data file]\n"
             "         [-reconnect] [-ign_eof] [-no_ign_eof] [-enable_pha] [-nocommands]\n"
             "         " APPS_PROTO_USAGE "\n"
             "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the server's too\n"
@@ -67,6 +67,7 @@ static int parse(int argc, char **argv, struct client_opts *o)
         else if (strcmp(a, "-key") == 0) slot = &o->key;
         else if (strcmp(a, "-sess_out") == 0) slot = &o->sess_out;
         else if (strcmp(a, "-sess_in") == 0) slot = &o->sess_in;
+        else if (strcmp(a, "-early_data") == 0) slot = &o->early_data;
         else if (strcmp(a, "-quiet") == 0) { o->quiet = 1; continue; }
         else if (strcmp(a, "-reconnect") == 0) { o->reconnect = 1; continue; }
         else if (strcmp(a, "-noservername") == 0) { o->noservername = 1; continue; }
@@ -144,6 +145,31 @@ err:
     return NULL;
 }
 
+/* -early_data: the file's bytes as TLS 1.3 early data (SSL_write_early_data(3)), sent with the
+ * ClientHello, before SSL_connect completes the handshake. As s_client, only when the session
+ * allows early data; whether the server took it is printed with the session ("Early data was"). */
+static int send_early_data(SSL *ssl, const char *file)
+{
+    char buf[4096];
+    size_t n, written;
+    FILE *f = fopen(file, "rb");
+    int ok = 1;
+
+    if (f == NULL) {
+        perror(file);
+        return 0;
+    }
+    while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        /* The socket blocks here, so a call either writes everything or fails. */
+        if (SSL_write_early_data(ssl, buf, n, &written) != 1 || written != n) {
+            apps_errors("SSL_write_early_data failed");
+            ok = 0;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
 /* One connection up to the end of the handshake. Returns the SSL (socket in *fd) or NULL. */
 static SSL *connect_one(SSL_CTX *ctx, const struct client_opts *o, SSL_SESSION *sess, int *fd)
 {
@@ -176,6 +202,9 @@ static SSL *connect_one(SSL_CTX *ctx, const struct client_opts *o, SSL_SESSION *
         apps_errors("SSL_set_session failed");
         goto err;
     }
+    if (sess != NULL && o->early_data != NULL && SSL_SESSION_get_max_early_data(sess) > 0
+        && !send_early_data(ssl, o->early_data))
+        goto err;
     if (SSL_connect(ssl) != 1) {
         long vr = SSL_get_verify_result(ssl);
         apps_errors("handshake failed");

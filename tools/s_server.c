@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ struct server_opts {
     struct apps_proto proto;
     const char *servername, *cert2, *key2;
     int www, quiet, no_ticket, no_auto_chain, num_tickets, verify, verify_depth, request_pha, ign_eof, nocommands;
+    int early_data, anti_replay; /* anti_replay: -1 unset, 0 -no_anti_replay, 1 -anti_replay */
+    long max_early_data, recv_max_early_data;
     long naccept;
     unsigned char *alpn_wire;
     unsigned int alpn_len;
@@ -34,6 +37,8 @@ static int server_usage(void)
             "         [-request_pha] [-no_ign_eof] [-nocommands] [-no_auto_chain]\n"
             "         " APPS_PROTO_USAGE "\n"
             "         [-servername name [-cert2 file -key2 file]]\n"
+            "         [-early_data] [-max_early_data n] [-recv_max_early_data n]\n"
+            "         [-anti_replay | -no_anti_replay]\n"
             "  -request_pha: after the handshake, ask for a client certificate (TLS 1.3\n"
             "                post-handshake authentication; the client must offer it)\n"
             "  -no_ign_eof:  at EOF on stdin, send close_notify (default: ignore stdin EOF)\n"
@@ -42,6 +47,8 @@ static int server_usage(void)
             "                (and completes the server's chain unless -no_auto_chain)\n"
             "  -servername:  a client whose SNI is this name gets -cert2/-key2 (a second context);\n"
             "                other names are not acknowledged\n"
+            "  -early_data:  read TLS 1.3 early data before the handshake completes and print it\n"
+            "                (max_early_data 16384 unless -max_early_data says otherwise)\n"
             "  an input line \"k\" sends a KeyUpdate, \"K\" one that requests the client's too\n"
             "  (-nocommands: send such lines as data)\n");
     return 2;
@@ -63,6 +70,8 @@ static int parse(int argc, char **argv, struct server_opts *o)
     o->naccept = -1;
     o->num_tickets = -1;
     o->ign_eof = 1;
+    o->anti_replay = -1;
+    o->max_early_data = o->recv_max_early_data = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
@@ -83,6 +92,11 @@ static int parse(int argc, char **argv, struct server_opts *o)
         else if (strcmp(a, "-cert2") == 0) slot = &o->cert2;
         else if (strcmp(a, "-key2") == 0) slot = &o->key2;
         else if (strcmp(a, "-naccept") == 0) num = &o->naccept;
+        else if (strcmp(a, "-max_early_data") == 0) num = &o->max_early_data;
+        else if (strcmp(a, "-recv_max_early_data") == 0) num = &o->recv_max_early_data;
+        else if (strcmp(a, "-early_data") == 0) { o->early_data = 1; continue; }
+        else if (strcmp(a, "-anti_replay") == 0) { o->anti_replay = 1; continue; }
+        else if (strcmp(a, "-no_anti_replay") == 0) { o->anti_replay = 0; continue; }
         else if (strcmp(a, "-num_tickets") == 0 || strcmp(a, "-verify") == 0
                  || strcmp(a, "-Verify") == 0) num = &v;
         else if (strcmp(a, "-www") == 0) { o->www = 1; continue; }
@@ -117,6 +131,18 @@ static int parse(int argc, char **argv, struct server_opts *o)
             o->verify_depth = (int)v;
         }
     }
+    if ((o->max_early_data > UINT32_MAX) || (o->recv_max_early_data > UINT32_MAX)) {
+        fprintf(stderr, "keel s_server: early data limits are 32-bit\n");
+        return 0;
+    }
+    if (o->early_data && o->www) {
+        /* As s_server: the page is served without reading early data first. */
+        fprintf(stderr, "keel s_server: -early_data cannot be used with -www\n");
+        return 0;
+    }
+    /* As s_server: -early_data alone accepts up to one record's worth. */
+    if (o->early_data && o->max_early_data < 0)
+        o->max_early_data = 16384;
     if (o->accept == NULL || o->cert == NULL) {
         fprintf(stderr, "keel s_server: -accept and -cert are required\n");
         return 0;
@@ -204,6 +230,16 @@ static SSL_CTX *make_ctx(struct server_opts *o, const char *cert, const char *ke
         SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
     if (o->num_tickets >= 0)
         SSL_CTX_set_num_tickets(ctx, (size_t)o->num_tickets);
+    if ((o->max_early_data >= 0 && SSL_CTX_set_max_early_data(ctx, (uint32_t)o->max_early_data) != 1)
+        || (o->recv_max_early_data >= 0
+            && SSL_CTX_set_recv_max_early_data(ctx, (uint32_t)o->recv_max_early_data) != 1)) {
+        apps_errors("cannot set the early data limits");
+        goto err;
+    }
+    if (o->anti_replay == 0)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
+    else if (o->anti_replay == 1)
+        SSL_CTX_clear_options(ctx, SSL_OP_NO_ANTI_REPLAY);
     /* Sessions of a server that verifies clients are only resumable within a context. */
     if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1) != 1) {
         apps_errors("SSL_CTX_set_session_id_context failed");
@@ -321,6 +357,42 @@ static void pha_hook(SSL *ssl, void *arg)
     fflush(stderr);
 }
 
+/* -early_data: SSL_read_early_data(3) until FINISH, what arrived printed as s_server prints it
+ * ("Early data received:", the bytes, "End of early data"; else "No early data received" or
+ * "Early data was rejected"). The socket blocks, so a retry code means a signal: try again. */
+static int read_early_data(SSL *ssl)
+{
+    char buf[4096];
+    size_t n;
+    int header = 0, r;
+
+    do {
+        r = SSL_read_early_data(ssl, buf, sizeof(buf), &n);
+        if (r == SSL_READ_EARLY_DATA_ERROR) {
+            int e = SSL_get_error(ssl, 0);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                continue;
+            fprintf(stderr, "Error reading early data\n");
+            apps_errors("SSL_read_early_data failed");
+            return 0;
+        }
+        if (n > 0) {
+            if (!header)
+                printf("Early data received:\n");
+            header = 1;
+            fwrite(buf, 1, n, stdout);
+            fflush(stdout);
+        }
+    } while (r != SSL_READ_EARLY_DATA_FINISH);
+    if (header)
+        printf("\nEnd of early data\n");
+    else
+        printf(SSL_get_early_data_status(ssl) == SSL_EARLY_DATA_NOT_SENT ? "No early data received\n"
+                                                                        : "Early data was rejected\n");
+    fflush(stdout);
+    return 1;
+}
+
 static int serve_one(SSL_CTX *ctx, const struct server_opts *o, int cfd, int *stdin_eof)
 {
     SSL *ssl = SSL_new(ctx);
@@ -330,6 +402,8 @@ static int serve_one(SSL_CTX *ctx, const struct server_opts *o, int cfd, int *st
         apps_errors("SSL_new failed");
         goto out;
     }
+    if (o->early_data && !read_early_data(ssl))
+        goto out;
     if (SSL_accept(ssl) != 1) {
         long vr = SSL_get_verify_result(ssl);
         apps_errors("handshake failed");

@@ -14,7 +14,11 @@ void SSL_set0_wbio(SSL *s, BIO *wbio)
     s->wbio = wbio;
 }
 
-/* The ownership rules of SSL_set_bio(3), case by case. */
+/* The ownership rules of SSL_set_bio(3) as OpenSSL 3.0 applies them, which is not quite its man
+ * page's list (tests/diff/lifecycle.c counts the references): with the same BIO for both
+ * arguments one more reference is taken; when only rbio changes, one reference is consumed only if
+ * rbio and wbio were different BIOs before, else both are (so (A,A) then (B,A) consumes a second
+ * reference of A, and (A,B) then (C,B) or (B,B) consumes none of B). */
 void SSL_set_bio(SSL *s, BIO *rbio, BIO *wbio)
 {
     if (rbio == s->rbio && wbio == s->wbio)
@@ -25,7 +29,7 @@ void SSL_set_bio(SSL *s, BIO *rbio, BIO *wbio)
         SSL_set0_wbio(s, wbio);
         return;
     }
-    if (wbio == s->wbio && s->rbio == s->wbio) {
+    if (wbio == s->wbio && s->rbio != s->wbio) {
         SSL_set0_rbio(s, rbio);
         return;
     }

@@ -18,6 +18,11 @@ void SSL_CTX_set_client_hello_cb(SSL_CTX *c, SSL_client_hello_cb_fn cb, void *ar
     c->client_hello_arg = arg;
 }
 
+int keel_in_client_hello_cb(const SSL *s)
+{
+    return s->conn != NULL && s->conn->client_hello.p != NULL;
+}
+
 /* Returns 0 to go on, KEEL_SUSPEND, or the alert to send. */
 int keel_call_client_hello_cb(SSL *s, keel_rd msg)
 {

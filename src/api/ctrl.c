@@ -322,9 +322,8 @@ static long peer_groups(const SSL *s, int *out)
 
 static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
 {
-    /* Imported on demand (kex.c): each call returns a new reference, as OpenSSL's up-ref does. */
-    EVP_PKEY *k = s->conn == NULL || s->conn->tmp_pubs == NULL ? NULL : keel_kex_pubs_key(s->conn->tmp_pubs, peer);
-    if (k == NULL)
+    EVP_PKEY *k = keel_conn_tmp_key(s->conn, s->ctx->algs, peer);
+    if (k == NULL || !EVP_PKEY_up_ref(k))
         return 0;
     *out = k;
     return 1;

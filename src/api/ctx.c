@@ -52,11 +52,14 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         goto err;
     }
     if ((ctx->lock = CRYPTO_THREAD_lock_new()) == NULL
+            || (ctx->sess_lock = CRYPTO_THREAD_lock_new()) == NULL
             || (ctx->cert_store = X509_STORE_new()) == NULL
             || (ctx->client_ca = sk_X509_NAME_new_null()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }
+    if (!keel_random(ctx->algs, (uint8_t *)&ctx->cache_seed, sizeof(ctx->cache_seed)))
+        goto err;
     /* Before the application forks its workers: they must share the ticket key. */
     if (!keel_ticket_keys_init(ctx))
         goto err;
@@ -85,11 +88,12 @@ void SSL_CTX_free(SSL_CTX *ctx)
         return;
     if (atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
         return;
+    keel_cache_free(ctx); /* first: the remove callback may read the context's ex_data */
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
-    keel_cache_free(ctx);
     keel_cert_cache_free(ctx);
     keel_auto_chain_free(ctx);
     CRYPTO_THREAD_lock_free(ctx->lock);
+    CRYPTO_THREAD_lock_free(ctx->sess_lock);
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
     OPENSSL_cleanse(ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys));

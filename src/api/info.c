@@ -32,7 +32,9 @@ const char *SSL_get_version(const SSL *s) { return keel_version_name(SSL_version
 
 const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 {
-    return s->conn != NULL && !s->in_init ? s->conn->cipher : NULL;
+    if (s->conn == NULL) /* before a handshake or after SSL_clear: the session's, as OpenSSL */
+        return s->session != NULL ? s->session->cipher : NULL;
+    return !s->in_init ? s->conn->cipher : NULL;
 }
 
 const SSL_CIPHER *SSL_get_pending_cipher(const SSL *s)
@@ -43,9 +45,16 @@ const SSL_CIPHER *SSL_get_pending_cipher(const SSL *s)
 /* After resumption the peer's certificate is the one the session recorded. */
 X509 *SSL_get0_peer_certificate(const SSL *s)
 {
-    if (s->conn != NULL && s->conn->peer_chain != NULL)
+    /* A certificate that failed verification and ended the handshake is not taken as the peer's
+     * (OpenSSL sets the peer only once it is verified; the chain is still reported). */
+    if (s->conn != NULL && s->conn->fatal && s->verify_result != X509_V_OK)
+        return NULL;
+    /* Before a handshake or after SSL_clear: the session's. */
+    if (s->conn == NULL)
+        return s->session != NULL ? s->session->peer : NULL;
+    if (s->conn->peer_chain != NULL)
         return sk_X509_value(s->conn->peer_chain, 0);
-    if (s->conn != NULL && s->conn->resumed && s->session != NULL)
+    if (s->conn->resumed && s->session != NULL)
         return s->session->peer;
     return NULL;
 }
@@ -62,7 +71,9 @@ X509 *SSL_get1_peer_certificate(const SSL *s)
 STACK_OF(X509) *SSL_get_peer_cert_chain(const SSL *s)
 {
     keel_conn *c = s->conn;
-    if (c == NULL || c->peer_chain == NULL)
+    if (c == NULL)
+        return s->cleared_chain;
+    if (c->peer_chain == NULL)
         return NULL;
     if (!s->server)
         return c->peer_chain;
@@ -127,10 +138,14 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
                                int use_context)
 {
     keel_conn *c = s->conn;
-    if (c != NULL && !s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
+    /* As OpenSSL 3.0 (tests/diff/errcodes.c): -1 and no reason without a connection (no session
+     * yet), 0 and an internal error while the handshake has not made the secrets. */
+    if (c == NULL)
+        return -1;
+    if (!s->in_init && c->version == TLS1_2_VERSION) /* RFC 5705 */
         return keel12_export(s, out, olen, label, llen, context, contextlen, use_context);
-    if (c == NULL || s->in_init || c->version != TLS1_3_VERSION) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+    if (s->in_init || c->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
     return keel_ks_export(s->ctx->algs, c->cipher->hash, c->exporter, label, llen, context,
@@ -239,6 +254,10 @@ static const struct { OSSL_HANDSHAKE_STATE st; const char *s, *l; } states[] = {
     { TLS_ST_SW_CERT, "TWSC", "SSLv3/TLS write certificate" },
     { TLS_ST_SW_CERT_VRFY, "TWSCV", "TLSv1.3 write server certificate verify" },
     { TLS_ST_EARLY_DATA, "TED", "TLSv1.3 early data" },
+    { TLS_ST_PENDING_EARLY_DATA_END, "TPEDE", "TLSv1.3 pending early data end" },
+    /* OpenSSL 3.0 gives the server's state the client's short name too */
+    { TLS_ST_CW_END_OF_EARLY_DATA, "TWEOED", "SSLv3/TLS write end of early data" },
+    { TLS_ST_SR_END_OF_EARLY_DATA, "TWEOED", "SSLv3/TLS read end of early data" },
     { TLS_ST_SW_SESSION_TICKET, "TWST", "SSLv3/TLS write session ticket" },
     { TLS_ST_CR_SESSION_TICKET, "TRST", "SSLv3/TLS read server session ticket" },
     { TLS_ST_CW_KEY_UPDATE, "TWCKU", "TLSv1.3 write client key update" },

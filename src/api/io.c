@@ -37,6 +37,13 @@ static int start(SSL *s)
     return 1;
 }
 
+/* The connection state as SSL_do_handshake makes it, for SSL_read/write_early_data
+ * (api/early_data.c), which mark it before the handshake starts. */
+int keel_start(SSL *s)
+{
+    return start(s);
+}
+
 /* SSL_verify_client_post_handshake(3): a pending request goes out with the next write operation
  * (SSL_do_handshake or SSL_write). Sending it enters the state machine, which clears the error
  * queue as OpenSSL's does. */
@@ -70,6 +77,10 @@ int SSL_do_handshake(SSL *s)
     if (!start(s))
         return -1;
     s->rwstate = SSL_NOTHING;
+    /* OpenSSL's state machine in its error state returns -1 and pushes nothing (SSL_get_error
+     * then says SYSCALL, or ZERO_RETURN once the peer's alert was received). */
+    if (s->conn->fatal)
+        return -1;
     /* SSL_renegotiate(3): the renegotiation asked for starts here (a client's ClientHello, a
      * server's HelloRequest), through the TLS 1.2 table. */
     if (keel12_reneg_due(s)) {
@@ -188,25 +199,36 @@ static int next_app_record(SSL *s)
 static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
 {
     *readbytes = 0;
+    if (!s->role_set) { /* as OpenSSL: no handshake function set */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+        return -1;
+    }
+    /* OpenSSL checks the received-shutdown flag first (a close_notify or a fatal alert read). */
+    if ((s->shutdown & SSL_RECEIVED_SHUTDOWN)) {
+        s->rwstate = SSL_NOTHING;
+        return 0;
+    }
+    if (keel_early_refuses_io(s, 0)) /* SSL_read_early_data(3)'s sequence (api/early_data.c) */
+        return 0;
     if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
         /* A renegotiation in progress may leave application data for us (msg.c). */
         if (r <= 0 && !(r < 0 && s->in_init && s->conn != NULL && keel_rl_pending(&s->conn->rl) > 0))
             return r;
     }
-    if (s->conn->fatal) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+    if (s->conn->fatal) /* the error state: -1, nothing pushed (as SSL_do_handshake) */
         return -1;
-    }
-    if (s->shutdown & SSL_RECEIVED_SHUTDOWN) {
-        s->rwstate = SSL_NOTHING;
-        return 0;
-    }
     /* 0 at close_notify and, as OpenSSL 3.0 returns, at the peer's fatal alert (SSL_get_error
      * then says SSL_ERROR_SSL); -1 for a failure found here. */
     int r = next_app_record(s);
     if (r <= 0)
         return r < 0 ? -1 : (s->conn->fatal == 1 ? -1 : 0);
+    /* SSL_read(3) for 0 bytes: with data waiting it returns 0 and consumes nothing (SSL_get_error
+     * then says SYSCALL), as OpenSSL 3.0 does. */
+    if (num == 0) {
+        s->rwstate = SSL_NOTHING;
+        return 0;
+    }
     keel_record rec;
     int alert;
     if (keel_rl_read(&s->conn->rl, s->rbio, &rec, &alert) != KEEL_RL_OK)
@@ -230,16 +252,17 @@ static int read_internal(SSL *s, void *buf, size_t num, size_t *readbytes, int p
     return r;
 }
 
+/* For a read of 0 bytes *readbytes is left as it was, as OpenSSL leaves it. */
 int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t dummy;
-    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 0) > 0;
+    return read_internal(s, buf, num, readbytes != NULL && num > 0 ? readbytes : &dummy, 0) > 0;
 }
 
 int SSL_peek_ex(SSL *s, void *buf, size_t num, size_t *readbytes)
 {
     size_t dummy;
-    return read_internal(s, buf, num, readbytes != NULL ? readbytes : &dummy, 1) > 0;
+    return read_internal(s, buf, num, readbytes != NULL && num > 0 ? readbytes : &dummy, 1) > 0;
 }
 
 int SSL_read(SSL *s, void *buf, int num)
@@ -283,19 +306,34 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     const uint8_t *p = buf;
 
     *written = 0;
+    if (!s->role_set) { /* as OpenSSL: no handshake function set */
+        ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
+        return -1;
+    }
+    /* OpenSSL's order: our close_notify first, then the handshake (or its error state). */
+    if ((s->shutdown & SSL_SENT_SHUTDOWN)) {
+        s->rwstate = SSL_NOTHING;
+        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+        return -1;
+    }
+    if (keel_early_refuses_io(s, 1)) /* SSL_read_early_data(3)'s sequence (api/early_data.c) */
+        return 0;
     if (s->conn == NULL || s->in_init || keel12_reneg_due(s)) {
         int r = SSL_do_handshake(s);
         if (r <= 0)
             return r;
     }
     c = s->conn;
-    if (c->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
+    if (c->fatal) /* the error state: -1, nothing pushed (as SSL_do_handshake) */
         return -1;
-    }
-    if (c->wpend_len > 0 && num < c->wpend_len) {
-        /* A retry must offer at least what the interrupted call did (SSL_write(3)). */
-        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_WRITE_RETRY);
+    s->rwstate = SSL_NOTHING;
+    /* SSL_write(3): a retry must offer at least what the interrupted call did, from the same
+     * buffer unless SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER. As in OpenSSL 3.0 either failure ends
+     * the connection (its error state; no alert can go ahead of the record still queued). */
+    if (c->wpend_len > 0 && (num < c->wpend_len
+                             || (buf != c->wpend_buf && !(s->s.mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)))) {
+        ERR_raise(ERR_LIB_SSL, num < c->wpend_len ? SSL_R_BAD_LENGTH : SSL_R_BAD_WRITE_RETRY);
+        c->fatal = 1;
         return -1;
     }
     if (c->pha_state == KEEL_PHA_PENDING && c->wpend_len == 0 && !send_pha_request(s))
@@ -303,7 +341,11 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
     if (c->key_update_due && c->wpend_len == 0 && !send_key_update(s))
         return -1;
     size_t done = c->wpend_len > 0 ? c->wpend_done : 0;
-    c->wpend_len = num;
+    /* The length a retry is held to stays the first call's (a longer retry does not raise it). */
+    if (c->wpend_len == 0) {
+        c->wpend_len = num;
+        c->wpend_buf = buf;
+    }
     for (;;) {
         if (keel_rl_unflushed(&c->rl) > 0) {
             int r = keel_flush(s);
@@ -352,15 +394,20 @@ int SSL_write(SSL *s, const void *buf, int num)
     return r > 0 ? (int)n : r;
 }
 
-/* SSL_shutdown(3): send close_notify (returns 0), then, called again, wait for the peer's
- * (returns 1). Quiet shutdown sets the flags without sending anything. */
+/* SSL_shutdown(3), as OpenSSL 3.0 behaves (tests/diff/lifecycle.c): a call that sends our
+ * close_notify returns 0 (1 if the peer's was already received); a call after it flushes what is
+ * still queued, else reads until the peer's close_notify, returning 1 once both are done. Our
+ * close_notify already counts as sent when the application set SSL_SENT_SHUTDOWN itself, so that
+ * first call reads. Application data read after our close_notify is a fatal error
+ * (SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY; no alert follows our close_notify, RFC 8446 §6.1);
+ * SSL_read still returns it. */
 int SSL_shutdown(SSL *s)
 {
     if (s->conn == NULL && !s->role_set) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNINITIALIZED);
         return -1;
     }
-    if (s->in_init) {
+    if (SSL_in_init(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SHUTDOWN_WHILE_IN_INIT);
         return -1;
     }
@@ -371,41 +418,40 @@ int SSL_shutdown(SSL *s)
     }
     if (!(s->shutdown & SSL_SENT_SHUTDOWN)) {
         s->shutdown |= SSL_SENT_SHUTDOWN;
-        if (c->fatal)
-            return -1;
         uint8_t a[2] = { SSL3_AL_WARNING, SSL_AD_CLOSE_NOTIFY };
         if (!keel_rl_seal_pad(&c->rl, SSL3_RT_ALERT, a, 2, keel_record_padding(s, SSL3_RT_ALERT, 2)))
             return -1;
         keel_msg_cb(s, 1, SSL3_RT_ALERT, a, 2);
         keel_info(s, SSL_CB_WRITE_ALERT, SSL3_AL_WARNING << 8 | SSL_AD_CLOSE_NOTIFY);
-    }
-    if (keel_rl_unflushed(&c->rl) > 0 && keel_flush(s) <= 0)
-        return -1;
-    if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
-        return 1;
-    if (c->shutdown_wait) {
-        /* Second call: read until the peer's close_notify, discarding data (SSL_shutdown(3)). */
-        for (;;) {
-            int r = next_app_record(s);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                return (s->shutdown & SSL_RECEIVED_SHUTDOWN) && !c->fatal ? 1 : -1;
+        if (keel_flush(s) <= 0)
+            return -1;
+    } else if (keel_rl_unflushed(&c->rl) > 0) {
+        if (keel_flush(s) <= 0)
+            return -1;
+    } else if (!(s->shutdown & SSL_RECEIVED_SHUTDOWN)) {
+        int r = next_app_record(s);
+        if (r == 1) {
             keel_rl_consume(&c->rl, keel_rl_pending(&c->rl));
+            ERR_raise(ERR_LIB_SSL, SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return -1;
         }
+        if (!(s->shutdown & SSL_RECEIVED_SHUTDOWN) || c->fatal)
+            return -1;
     }
-    c->shutdown_wait = 1;
-    return 0;
+    return s->shutdown == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN) && keel_rl_unflushed(&c->rl) == 0;
 }
 
 int SSL_key_update(SSL *s, int updatetype)
 {
-    /* OpenSSL's order of checks: the protocol first, then the state. */
-    if (s->conn != NULL && s->conn->version != 0 && s->conn->version != TLS1_3_VERSION) {
+    /* OpenSSL's order of checks: the protocol first (none before it is negotiated), then the
+     * state. */
+    if (s->conn == NULL || s->conn->version != TLS1_3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
         return 0;
     }
-    if (s->conn == NULL || s->in_init) {
+    /* One scheduled KeyUpdate at a time: OpenSSL is "in init" until it is sent. */
+    if (!SSL_is_init_finished(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_STILL_IN_INIT);
         return 0;
     }
@@ -419,7 +465,7 @@ int SSL_key_update(SSL *s, int updatetype)
         return 0;
     }
     /* Scheduled: sent by the next SSL_write or SSL_do_handshake (SSL_key_update(3)). */
-    s->conn->key_update_due = 1;
+    s->conn->key_update_due = KEEL_KEY_UPDATE_OWN;
     s->conn->key_update_req = updatetype;
     return 1;
 }

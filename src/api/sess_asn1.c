@@ -304,10 +304,10 @@ static SSL_SESSION *decode_one(const uint8_t *p, size_t len, size_t *used)
         goto bad;
     memcpy(ss->session_id, f.p, f.len);
     ss->session_id_len = f.len;
-    if (!get_typed(&seq, T_OCTETS, &f) || f.len > sizeof(ss->master_key))
+    if (!get_typed(&seq, T_OCTETS, &f) || f.len > PSK_MAX_PSK_LEN)
         goto bad;
-    memcpy(ss->master_key, f.p, f.len);
-    ss->master_key_len = f.len;
+    if (!SSL_SESSION_set1_master_key(ss, f.p, f.len))
+        goto fail;
 
     while (!keel_rd_done(&seq)) {
         if (!get_tlv(&seq, &tag, &f))

@@ -1,141 +1,159 @@
 /* The server's session cache (SSL_CTX_set_session_cache_mode(3), SSL_CTX_add_session(3),
- * SSL_CTX_flush_sessions(3), SSL_CTX_sess_number(3)): a list of sessions keyed by session id,
- * newest first, bounded by SSL_CTX_sess_set_cache_size, under the context's lock (contexts are
- * shared between threads). */
+ * SSL_CTX_flush_sessions(3), SSL_CTX_sess_number(3)), under the context's cache lock (contexts
+ * are shared between threads).
+ *
+ * A hash table keyed as OpenSSL keys its cache — protocol version and session id — with chains
+ * through the sessions (hash_next), plus one doubly linked list through them (cache_prev/next)
+ * in OpenSSL 3.0's order, which is observable through the remove callback (tests/diff/
+ * sess_cache.c): sorted by expiry (time + timeout), latest first, a newcomer ahead of sessions
+ * that expire when it does. A full cache drops the tail (the session that expires first) and
+ * flush walks from the tail and stops at the first live session. Sessions of one context's
+ * timeout arrive in expiry order, so insertion is at the head, O(1); a session with an earlier
+ * expiry than the head walks to its place. A cache hit does not move its session (OpenSSL 3.0
+ * does not either); adding a cached session again re-sorts it.
+ *
+ * The table starts empty (an SSL_CTX holds no buckets until its first session) and doubles
+ * whenever it holds more sessions than buckets; if growing fails the chains only get longer.
+ * Remove callbacks run after the lock is released, in the order OpenSSL calls them. */
 #include "proto/session.h"
 
 #include <string.h>
 
-static void unlink_session(SSL_CTX *ctx, SSL_SESSION **pp)
+#define CACHE_MIN_BUCKETS 16
+#define CACHE_MAX_BUCKETS ((size_t)1 << 24)
+
+/* time + timeout, saturated: an overflowing lifetime never expires (as OpenSSL's). */
+static int64_t expiry(const SSL_SESSION *ss)
 {
-    SSL_SESSION *ss = *pp;
-    *pp = ss->cache_next;
-    ss->cache_next = NULL;
+    int64_t e;
+    if (__builtin_add_overflow((int64_t)ss->time, (int64_t)ss->timeout, &e))
+        return ss->timeout > 0 ? INT64_MAX : INT64_MIN;
+    return e;
+}
+
+/* FNV-1a over the id, keyed per context: the ids a server stores are its own random ones, the
+ * seed keeps chosen ids (SSL_SESSION_set1_id, generate_session_id callbacks) from lining up. */
+static uint32_t id_hash(const SSL_CTX *ctx, const uint8_t *id, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cache_seed;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ id[i]) * 0x100000001b3ULL;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static int same_key(const SSL_SESSION *a, int version, const uint8_t *id, size_t len)
+{
+    return a->version == version && a->session_id_len == len && memcmp(a->session_id, id, len) == 0;
+}
+
+/* ---- the expiry-ordered list ---- */
+
+static void list_unlink(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    if (ss->cache_prev != NULL)
+        ss->cache_prev->cache_next = ss->cache_next;
+    else
+        ctx->cache_head = ss->cache_next;
+    if (ss->cache_next != NULL)
+        ss->cache_next->cache_prev = ss->cache_prev;
+    else
+        ctx->cache_tail = ss->cache_prev;
+    ss->cache_prev = ss->cache_next = NULL;
+}
+
+static void list_insert_before(SSL_CTX *ctx, SSL_SESSION *ss, SSL_SESSION *at)
+{
+    ss->cache_next = at;
+    ss->cache_prev = at != NULL ? at->cache_prev : ctx->cache_tail;
+    if (ss->cache_prev != NULL)
+        ss->cache_prev->cache_next = ss;
+    else
+        ctx->cache_head = ss;
+    if (at != NULL)
+        at->cache_prev = ss;
+    else
+        ctx->cache_tail = ss;
+}
+
+/* Ahead of the first session that expires no later than ss. */
+static void list_insert(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    int64_t e = expiry(ss);
+    SSL_SESSION *at = ctx->cache_head;
+    if (at != NULL && e < expiry(at)) {
+        if (e < expiry(ctx->cache_tail))
+            at = NULL; /* last */
+        else
+            while (at != NULL && e < expiry(at))
+                at = at->cache_next;
+    }
+    list_insert_before(ctx, ss, at);
+}
+
+/* ---- the table ---- */
+
+static void table_grow(SSL_CTX *ctx)
+{
+    size_t n = ctx->cache_nbuckets ? 2 * ctx->cache_nbuckets : CACHE_MIN_BUCKETS;
+    if (n > CACHE_MAX_BUCKETS)
+        return;
+    SSL_SESSION **b = OPENSSL_zalloc(n * sizeof(*b));
+    if (b == NULL)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < ctx->cache_nbuckets; i++) {
+        SSL_SESSION *ss = ctx->cache_buckets[i];
+        while (ss != NULL) {
+            SSL_SESSION *next = ss->hash_next;
+            ss->hash_next = b[ss->cache_hash & (n - 1)];
+            b[ss->cache_hash & (n - 1)] = ss;
+            ss = next;
+        }
+    }
+    OPENSSL_free(ctx->cache_buckets);
+    ctx->cache_buckets = b;
+    ctx->cache_nbuckets = n;
+}
+
+static SSL_SESSION *table_find(const SSL_CTX *ctx, int version, const uint8_t *id, size_t len)
+{
+    if (ctx->cache_nbuckets == 0)
+        return NULL;
+    SSL_SESSION *ss = ctx->cache_buckets[id_hash(ctx, id, len) & (ctx->cache_nbuckets - 1)];
+    while (ss != NULL && !same_key(ss, version, id, len))
+        ss = ss->hash_next;
+    return ss;
+}
+
+/* Out of the table and the list; the cache's reference passes to the caller. */
+static void cache_unlink(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    SSL_SESSION **pp = &ctx->cache_buckets[ss->cache_hash & (ctx->cache_nbuckets - 1)];
+    while (*pp != ss)
+        pp = &(*pp)->hash_next;
+    *pp = ss->hash_next;
+    ss->hash_next = NULL;
+    list_unlink(ctx, ss);
+    ss->cache_owner = NULL;
     ctx->cache_count--;
 }
 
-int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
+/* Sessions leaving the cache, kept in order for their callbacks after the lock (through
+ * cache_next, which is free once a session is unlinked). */
+typedef struct {
+    SSL_SESSION *head, **tail;
+} gone_list;
+
+static void gone_add(gone_list *g, SSL_SESSION *ss)
 {
-    SSL_SESSION *evicted = NULL, *replaced = NULL;
-
-    if (ss == NULL || ss->session_id_len == 0)
-        return 0;
-    if (!CRYPTO_THREAD_write_lock(ctx->lock))
-        return 0;
-    for (SSL_SESSION **pp = &ctx->cache_head; *pp != NULL; pp = &(*pp)->cache_next) {
-        if (*pp == ss) {
-            CRYPTO_THREAD_unlock(ctx->lock);
-            return 0; /* already cached */
-        }
-        if ((*pp)->session_id_len == ss->session_id_len
-                && memcmp((*pp)->session_id, ss->session_id, ss->session_id_len) == 0) {
-            replaced = *pp;
-            unlink_session(ctx, pp);
-            break;
-        }
-    }
-    SSL_SESSION_up_ref(ss);
-    ss->cache_next = ctx->cache_head;
-    ctx->cache_head = ss;
-    ctx->cache_count++;
-    if (ctx->session_cache_size > 0 && ctx->cache_count > ctx->session_cache_size) {
-        /* Full: drop the oldest (the tail). */
-        SSL_SESSION **pp = &ctx->cache_head;
-        while ((*pp)->cache_next != NULL)
-            pp = &(*pp)->cache_next;
-        evicted = *pp;
-        unlink_session(ctx, pp);
-        atomic_fetch_add(&ctx->stats[KEEL_STAT_CACHE_FULL], 1);
-    }
-    CRYPTO_THREAD_unlock(ctx->lock);
-    if (evicted != NULL && ctx->remove_session_cb != NULL)
-        ctx->remove_session_cb(ctx, evicted);
-    SSL_SESSION_free(evicted);
-    SSL_SESSION_free(replaced);
-    return 1;
-}
-
-/* SSL_CTX_remove_session(3): the cached session with ss's version and id (ss may be another copy
- * of it, e.g. the client's or one read back with d2i_SSL_SESSION), as OpenSSL's cache is keyed;
- * ss is marked not resumable either way. */
-int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
-{
-    SSL_SESSION *found = NULL;
-
-    if (ss == NULL || ss->session_id_len == 0 || !CRYPTO_THREAD_write_lock(ctx->lock))
-        return 0;
-    for (SSL_SESSION **pp = &ctx->cache_head; *pp != NULL; pp = &(*pp)->cache_next) {
-        if (*pp == ss || ((*pp)->version == ss->version && (*pp)->session_id_len == ss->session_id_len
-                          && memcmp((*pp)->session_id, ss->session_id, ss->session_id_len) == 0)) {
-            found = *pp;
-            unlink_session(ctx, pp);
-            break;
-        }
-    }
     ss->not_resumable = 1;
-    CRYPTO_THREAD_unlock(ctx->lock);
-    if (found != NULL) {
-        if (ctx->remove_session_cb != NULL)
-            ctx->remove_session_cb(ctx, ss);
-        SSL_SESSION_free(found);
-    }
-    return found != NULL;
+    ss->cache_next = NULL;
+    *g->tail = ss;
+    g->tail = &ss->cache_next;
 }
 
-/* A cached session by id, with a reference for the caller (who checks its expiry). */
-SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
+static void gone_finish(SSL_CTX *ctx, gone_list *g)
 {
-    SSL_SESSION *found = NULL;
-
-    if (!CRYPTO_THREAD_read_lock(ctx->lock))
-        return NULL;
-    for (SSL_SESSION *ss = ctx->cache_head; ss != NULL; ss = ss->cache_next) {
-        /* constant time: the id is what a client presents to be let in */
-        if (ss->session_id_len == len && CRYPTO_memcmp(ss->session_id, id, len) == 0) {
-            SSL_SESSION_up_ref(ss);
-            found = ss;
-            break;
-        }
-    }
-    CRYPTO_THREAD_unlock(ctx->lock);
-    return found;
-}
-
-/* SSL_CTX_flush_sessions(3): remove the sessions that have expired at time t. */
-void SSL_CTX_flush_sessions(SSL_CTX *ctx, long t)
-{
-    SSL_SESSION *gone = NULL;
-
-    if (!CRYPTO_THREAD_write_lock(ctx->lock))
-        return;
-    for (SSL_SESSION **pp = &ctx->cache_head; *pp != NULL;) {
-        if (keel_session_expired(*pp, (time_t)t)) {
-            SSL_SESSION *ss = *pp;
-            unlink_session(ctx, pp);
-            ss->cache_next = gone;
-            gone = ss;
-            atomic_fetch_add(&ctx->stats[KEEL_STAT_TIMEOUTS], 1);
-        } else {
-            pp = &(*pp)->cache_next;
-        }
-    }
-    CRYPTO_THREAD_unlock(ctx->lock);
-    while (gone != NULL) {
-        SSL_SESSION *next = gone->cache_next;
-        gone->cache_next = NULL;
-        if (ctx->remove_session_cb != NULL)
-            ctx->remove_session_cb(ctx, gone);
-        SSL_SESSION_free(gone);
-        gone = next;
-    }
-}
-
-/* Called by SSL_CTX_free: drop every cached session without callbacks (OpenSSL calls the remove
- * callback here too; keel does, so applications' external caches stay consistent). */
-void keel_cache_free(SSL_CTX *ctx)
-{
-    SSL_SESSION *ss = ctx->cache_head;
-    ctx->cache_head = NULL;
+    SSL_SESSION *ss = g->head;
     while (ss != NULL) {
         SSL_SESSION *next = ss->cache_next;
         ss->cache_next = NULL;
@@ -144,7 +162,152 @@ void keel_cache_free(SSL_CTX *ctx)
         SSL_SESSION_free(ss);
         ss = next;
     }
-    ctx->cache_count = 0;
+}
+
+/* ---- the public operations ---- */
+
+/* 1 = stored, 0 = already cached (it is re-sorted) or not stored. A session with the same
+ * version and id is replaced without a callback; a full cache drops sessions from the tail while
+ * it holds at least SSL_CTX_sess_get_cache_size sessions counting the newcomer (so a cache of
+ * size n holds n - 1, as OpenSSL 3.0's does), each counted in cache_full. */
+int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    SSL_SESSION *replaced = NULL;
+    gone_list gone = { NULL, &gone.head };
+
+    if (ss == NULL || !CRYPTO_THREAD_write_lock(ctx->sess_lock))
+        return 0;
+    if (ss->cache_owner != NULL) {
+        /* In this cache: moved to its place again; in another context's: its links are taken. */
+        if (ss->cache_owner == ctx) {
+            list_unlink(ctx, ss);
+            list_insert(ctx, ss);
+        }
+        CRYPTO_THREAD_unlock(ctx->sess_lock);
+        return 0;
+    }
+    if (ctx->cache_count >= (long)ctx->cache_nbuckets)
+        table_grow(ctx);
+    if (ctx->cache_nbuckets == 0) {
+        CRYPTO_THREAD_unlock(ctx->sess_lock);
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    if ((replaced = table_find(ctx, ss->version, ss->session_id, ss->session_id_len)) != NULL)
+        cache_unlink(ctx, replaced);
+    SSL_SESSION_up_ref(ss);
+    ss->cache_hash = id_hash(ctx, ss->session_id, ss->session_id_len);
+    SSL_SESSION **b = &ctx->cache_buckets[ss->cache_hash & (ctx->cache_nbuckets - 1)];
+    ss->hash_next = *b;
+    *b = ss;
+    ss->cache_owner = ctx;
+    ctx->cache_count++;
+    while (ctx->session_cache_size > 0 && ctx->cache_count >= ctx->session_cache_size
+           && ctx->cache_tail != NULL) {
+        SSL_SESSION *old = ctx->cache_tail;
+        cache_unlink(ctx, old);
+        gone_add(&gone, old);
+        atomic_fetch_add(&ctx->stats[KEEL_STAT_CACHE_FULL], 1);
+    }
+    list_insert(ctx, ss);
+    CRYPTO_THREAD_unlock(ctx->sess_lock);
+    gone_finish(ctx, &gone);
+    SSL_SESSION_free(replaced);
+    return 1;
+}
+
+/* SSL_CTX_remove_session(3): the cached session with ss's version and id (ss may be another copy
+ * of it, e.g. the client's or one read back with d2i_SSL_SESSION). 1 only for the call that took
+ * it out (0-RTT anti-replay relies on that). As in OpenSSL 3.0, ss is marked not resumable and
+ * given to the remove callback whether or not it was cached; a session without an id is left
+ * alone. */
+int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    SSL_SESSION *found;
+
+    if (ss == NULL || ss->session_id_len == 0 || !CRYPTO_THREAD_write_lock(ctx->sess_lock))
+        return 0;
+    found = ss->cache_owner == ctx ? ss : table_find(ctx, ss->version, ss->session_id, ss->session_id_len);
+    if (found != NULL)
+        cache_unlink(ctx, found);
+    ss->not_resumable = 1;
+    CRYPTO_THREAD_unlock(ctx->sess_lock);
+    if (ctx->remove_session_cb != NULL)
+        ctx->remove_session_cb(ctx, ss);
+    SSL_SESSION_free(found);
+    return found != NULL;
+}
+
+/* SSL_SESSION_set_time/_set_timeout(3): a cached session moves to its place by the new expiry,
+ * under its cache's lock, as OpenSSL 3.0 moves it (a flush stops at the first live session from
+ * the tail, so the order must hold; tests/diff/sess_cache.c). */
+void keel_cache_set_lifetime(SSL_SESSION *ss, time_t t, long timeout)
+{
+    SSL_CTX *owner = atomic_load(&ss->cache_owner);
+
+    if (owner != NULL && CRYPTO_THREAD_write_lock(owner->sess_lock)) {
+        if (atomic_load(&ss->cache_owner) == owner) {
+            ss->time = t;
+            ss->timeout = timeout;
+            list_unlink(owner, ss);
+            list_insert(owner, ss);
+            CRYPTO_THREAD_unlock(owner->sess_lock);
+            return;
+        }
+        CRYPTO_THREAD_unlock(owner->sess_lock);
+    }
+    ss->time = t;
+    ss->timeout = timeout;
+}
+
+/* A cached session by id (any version: the caller checks it, and its expiry), with a reference
+ * for the caller; the lookup leaves the order alone. */
+SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
+{
+    SSL_SESSION *found = NULL;
+
+    if (!CRYPTO_THREAD_read_lock(ctx->sess_lock))
+        return NULL;
+    if (ctx->cache_nbuckets > 0) {
+        found = ctx->cache_buckets[id_hash(ctx, id, len) & (ctx->cache_nbuckets - 1)];
+        /* constant time: the id is what a client presents to be let in */
+        while (found != NULL
+               && !(found->session_id_len == len && CRYPTO_memcmp(found->session_id, id, len) == 0))
+            found = found->hash_next;
+        if (found != NULL)
+            SSL_SESSION_up_ref(found);
+    }
+    CRYPTO_THREAD_unlock(ctx->sess_lock);
+    return found;
+}
+
+/* SSL_CTX_flush_sessions(3), as OpenSSL 3.0: from the tail while the session there has expired
+ * at t (t > time + timeout), every session when t is 0. The timeouts statistic counts lookups
+ * that found an expired session, not flushes. */
+void SSL_CTX_flush_sessions(SSL_CTX *ctx, long t)
+{
+    gone_list gone = { NULL, &gone.head };
+
+    if (!CRYPTO_THREAD_write_lock(ctx->sess_lock))
+        return;
+    while (ctx->cache_tail != NULL && (t == 0 || (int64_t)t > expiry(ctx->cache_tail))) {
+        SSL_SESSION *ss = ctx->cache_tail;
+        cache_unlink(ctx, ss);
+        gone_add(&gone, ss);
+    }
+    CRYPTO_THREAD_unlock(ctx->sess_lock);
+    gone_finish(ctx, &gone);
+}
+
+/* Called by SSL_CTX_free: every cached session goes, through the remove callback, as
+ * SSL_CTX_flush_sessions(ctx, 0) (OpenSSL does the same, so external caches stay consistent). */
+void keel_cache_free(SSL_CTX *ctx)
+{
+    if (ctx->sess_lock != NULL)
+        SSL_CTX_flush_sessions(ctx, 0);
+    OPENSSL_free(ctx->cache_buckets);
+    ctx->cache_buckets = NULL;
+    ctx->cache_nbuckets = 0;
 }
 
 long keel_cache_stat(SSL_CTX *ctx, int cmd)
@@ -152,9 +315,9 @@ long keel_cache_stat(SSL_CTX *ctx, int cmd)
     switch (cmd) {
     case SSL_CTRL_SESS_NUMBER: {
         long n = 0;
-        if (CRYPTO_THREAD_read_lock(ctx->lock)) {
+        if (CRYPTO_THREAD_read_lock(ctx->sess_lock)) {
             n = ctx->cache_count;
-            CRYPTO_THREAD_unlock(ctx->lock);
+            CRYPTO_THREAD_unlock(ctx->sess_lock);
         }
         return n;
     }

@@ -13,6 +13,7 @@ SSL_SESSION *SSL_SESSION_new(void)
         return NULL;
     }
     atomic_init(&ss->refs, 1);
+    ss->master_key = ss->key_buf;
     ss->time = time(NULL);
     ss->timeout = 7200;
     /* As OpenSSL 3.0's: not X509_V_OK until a verification says so (the connection's result is
@@ -43,6 +44,8 @@ void SSL_SESSION_free(SSL_SESSION *ss)
     X509_free(ss->peer);
     OPENSSL_free(ss->psk_identity);
     OPENSSL_free(ss->psk_identity_hint);
+    if (ss->master_key != ss->key_buf)
+        OPENSSL_clear_free(ss->master_key, ss->master_key_len);
     OPENSSL_clear_free(ss, sizeof(*ss));
 }
 
@@ -84,7 +87,7 @@ long SSL_SESSION_set_time(SSL_SESSION *ss, long t)
 {
     if (ss == NULL)
         return 0;
-    ss->time = t;
+    keel_cache_set_lifetime(ss, t, ss->timeout);
     return t;
 }
 
@@ -92,7 +95,7 @@ long SSL_SESSION_set_timeout(SSL_SESSION *ss, long t)
 {
     if (ss == NULL || t < 0)
         return 0;
-    ss->timeout = t;
+    keel_cache_set_lifetime(ss, ss->time, t);
     return 1;
 }
 
@@ -217,9 +220,21 @@ size_t SSL_SESSION_get_master_key(const SSL_SESSION *ss, unsigned char *out, siz
 
 int SSL_SESSION_set1_master_key(SSL_SESSION *ss, const unsigned char *in, size_t len)
 {
-    if (len > sizeof(ss->master_key))
+    uint8_t *k = ss->key_buf;
+
+    if (len > PSK_MAX_PSK_LEN)
         return 0;
-    memcpy(ss->master_key, in, len);
+    if (len > sizeof(ss->key_buf) && (k = OPENSSL_malloc(len)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    if (len > 0)
+        memmove(k, in, len); /* in may be the session's own key */
+    if (ss->master_key != ss->key_buf)
+        OPENSSL_clear_free(ss->master_key, ss->master_key_len);
+    if (k == ss->key_buf)
+        OPENSSL_cleanse(ss->key_buf + len, sizeof(ss->key_buf) - len);
+    ss->master_key = k;
     ss->master_key_len = len;
     return 1;
 }

@@ -1,6 +1,7 @@
 /* The SSL object of SSL_new(3): creation from a context, reference counting, duplication,
  * SSL_clear, context switching, role and handshake-state queries. */
 #include "internal.h"
+#include "handshake/hs.h"
 
 #include <string.h>
 
@@ -31,6 +32,7 @@ static void ssl_release(SSL *s)
 {
     keel_conn_free(s->conn);
     s->conn = NULL;
+    sk_X509_pop_free(s->cleared_chain, X509_free);
     keel_settings_free(&s->s);
     /* rbio and wbio each hold one reference, even when they are the same BIO. */
     BIO_free_all(s->wbio);
@@ -61,6 +63,9 @@ SSL *SSL_new(SSL_CTX *ctx)
         goto err;
     }
     s->s.sec_ssl = s;
+    /* The info callback is the SSL's own only once SSL_set_info_callback sets one: until then the
+     * context's is called (conn.c) and SSL_get_info_callback says NULL, as OpenSSL's. */
+    s->s.info_callback = NULL;
     /* SSL_CTX_set_max_pipelines(3) above 1 implies read_ahead, as OpenSSL's SSL_new applies it. */
     if (s->s.max_pipelines > 1)
         s->s.read_ahead = 1;
@@ -155,9 +160,17 @@ err:
     return NULL;
 }
 
-/* SSL_clear(3): drop the connection, keep every setting and the BIOs. */
+/* SSL_clear(3): drop the connection, keep every setting and the BIOs. What OpenSSL keeps in the
+ * session stays reported until the next handshake: the cipher and peer certificate (from the
+ * session, info.c) and a client's peer chain (tests/diff/lifecycle.c). */
 int SSL_clear(SSL *s)
 {
+    sk_X509_pop_free(s->cleared_chain, X509_free);
+    s->cleared_chain = NULL;
+    if (s->conn != NULL && !s->server) {
+        s->cleared_chain = s->conn->peer_chain;
+        s->conn->peer_chain = NULL;
+    }
     keel_conn_free(s->conn);
     s->conn = NULL;
     s->state = TLS_ST_BEFORE;
@@ -229,9 +242,20 @@ void SSL_set_accept_state(SSL *s)
 
 int SSL_is_server(const SSL *s) { return s->server; }
 OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s) { return s->state; }
-int SSL_in_init(const SSL *s) { return s->in_init; }
+/* After a fatal alert, sent or received, OpenSSL's state machine is in its error state, which
+ * counts as in init (and never finished), whether or not the handshake had completed
+ * (tests/diff/lifecycle.c). */
+/* A KeyUpdate the application scheduled, a post-handshake CertificateRequest or tickets asked
+ * for also count until they are sent, as OpenSSL enters its state machine for them (an answer to
+ * the peer's KeyUpdate request does not). */
+int SSL_in_init(const SSL *s)
+{
+    const keel_conn *c = s->conn;
+    return s->in_init || (c != NULL && (c->fatal || c->key_update_due == KEEL_KEY_UPDATE_OWN
+                                        || c->pha_state == KEEL_PHA_PENDING || c->tickets_queued));
+}
 int SSL_in_before(const SSL *s) { return s->state == TLS_ST_BEFORE && s->conn == NULL; }
-int SSL_is_init_finished(const SSL *s) { return !s->in_init && s->state == TLS_ST_OK; }
+int SSL_is_init_finished(const SSL *s) { return !SSL_in_init(s) && s->state == TLS_ST_OK; }
 
 void SSL_set_shutdown(SSL *s, int mode) { s->shutdown = mode; }
 int SSL_get_shutdown(const SSL *s) { return s->shutdown; }

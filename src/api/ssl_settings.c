@@ -67,6 +67,8 @@ pem_password_cb *SSL_get_default_passwd_cb(SSL *s) { return s->s.passwd_cb; }
 void *SSL_get_default_passwd_cb_userdata(SSL *s) { return s->s.passwd_userdata; }
 
 void SSL_set_info_callback(SSL *s, void (*cb)(const SSL *, int, int)) { s->s.info_callback = cb; }
+/* The SSL's own callback: NULL when only the context has one (the context's is called then,
+ * conn.c), as OpenSSL reports it. */
 void (*SSL_get_info_callback(const SSL *s))(const SSL *, int, int) { return s->s.info_callback; }
 
 void SSL_set_msg_callback(SSL *s, void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
@@ -129,11 +131,13 @@ static int set_suites(keel_settings *s, const char *str)
 static int set_list(keel_settings *s, const char *str)
 {
     int level = -1;
+    const SSL_CIPHER *v[KEEL_MAX_CIPHERS];
+    size_t n = 0;
     /* -1: no suite matched; OpenSSL has then already installed the (empty) TLS 1.2 list. */
-    int ok = str != NULL ? keel_cipher_list_parse(str, s->ciphers12, &s->nciphers12, &level) : 0;
+    int ok = str != NULL ? keel_cipher_list_parse(str, v, &n, &level) : 0;
     if (level >= 0)
         s->security_level = level; /* "@SECLEVEL=n", applied as OpenSSL does even on failure */
-    if (ok == 0)
+    if (ok == 0 || !keel_settings_set_ciphers12(s, v, n))
         return 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;
@@ -185,12 +189,21 @@ const char *SSL_get_cipher_list(const SSL *s, int n)
 long SSL_get_default_timeout(const SSL *s) { return 7200; }
 
 /* SSL_get_servername(3): the client's configured name, or the name a server received. */
+/* In the ClientHello callback a server has not yet taken the name (OpenSSL processes server_name
+ * after the callback; the callback reads it with SSL_client_hello_get0_ext). */
+static const char *servername(const SSL *s)
+{
+    if (s->server && keel_in_client_hello_cb(s))
+        return NULL;
+    return s->hostname;
+}
+
 const char *SSL_get_servername(const SSL *s, const int type)
 {
-    return type == TLSEXT_NAMETYPE_host_name ? s->hostname : NULL;
+    return type == TLSEXT_NAMETYPE_host_name ? servername(s) : NULL;
 }
 
 int SSL_get_servername_type(const SSL *s)
 {
-    return s->hostname != NULL ? TLSEXT_NAMETYPE_host_name : -1;
+    return servername(s) != NULL ? TLSEXT_NAMETYPE_host_name : -1;
 }

@@ -2,7 +2,7 @@
  * here is defined with OpenSSL 3.0's signature so that unmodified programs load and link; each
  * either fails honestly (the documented failure value AND an error on the stack naming what is
  * missing) or, where the documented answer for "this feature is not in use" is exact, gives that
- * answer (no compression method, no async job, no early data sent).
+ * answer (no compression method, no async job).
  * Void setters that would install a callback for a missing feature do nothing: the callback could
  * never be called. Each failure and each partial has a line in docs/compat-notes.txt; the exact
  * "not in use" answers need none. */
@@ -16,70 +16,6 @@
 /* In a macro so that the error records the public function's name, not a helper's. */
 #define NOT_IMPL(reason, what) \
     ERR_raise_data(ERR_LIB_SSL, (reason), "keel: " what " is not implemented")
-
-/* ---- TLS 1.3 early data (RFC 8446 §4.2.10): keel never sends or accepts 0-RTT ----
- * The maximum amounts are 0 and can only be set to 0: a non-zero value would promise peers and
- * callers early data keel cannot deliver (nginx, for one, reads early data whenever
- * SSL_CTX_get_max_early_data is non-zero). */
-
-static int early_data_limit(uint32_t v, uint32_t *field)
-{
-    if (v != 0) {
-        NOT_IMPL(ERR_R_UNSUPPORTED, "TLS 1.3 early data");
-        return 0;
-    }
-    if (field != NULL)
-        *field = 0;
-    return 1;
-}
-
-int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t v) { return early_data_limit(v, &ctx->s.max_early_data); }
-uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx) { return ctx->s.max_early_data; }
-int SSL_set_max_early_data(SSL *s, uint32_t v) { return early_data_limit(v, &s->s.max_early_data); }
-uint32_t SSL_get_max_early_data(const SSL *s) { return s->s.max_early_data; }
-/* keel neither accepts nor skips rejected early data, so it will receive none. */
-int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t v) { return early_data_limit(v, NULL); }
-uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx) { return 0; }
-int SSL_set_recv_max_early_data(SSL *s, uint32_t v) { return early_data_limit(v, NULL); }
-uint32_t SSL_get_recv_max_early_data(const SSL *s) { return 0; }
-
-/* SSL_read_early_data(3) on a server: keel accepts no early data, so there is never any to read.
- * The documented sequence still works: this drives the handshake (as SSL_accept) and reports
- * SSL_READ_EARLY_DATA_FINISH with nothing read once it is complete, or SSL_READ_EARLY_DATA_ERROR
- * with SSL_get_error() telling the caller to retry while it is not. */
-int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
-{
-    *readbytes = 0;
-    if (!s->server && (s->role_set || !s->s.method->server)) {
-        ERR_raise_data(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED,
-                       "keel: SSL_read_early_data is for servers");
-        return SSL_READ_EARLY_DATA_ERROR;
-    }
-    if (SSL_is_init_finished(s))
-        return SSL_READ_EARLY_DATA_FINISH;
-    return SSL_accept(s) == 1 ? SSL_READ_EARLY_DATA_FINISH : SSL_READ_EARLY_DATA_ERROR;
-}
-
-/* On a client OpenSSL too refuses unless the session allows early data; no keel session does. */
-int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
-{
-    *written = 0;
-    NOT_IMPL(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED, "TLS 1.3 early data");
-    return 0;
-}
-
-int SSL_get_early_data_status(const SSL *s) { return SSL_EARLY_DATA_NOT_SENT; }
-
-/* Never called: keel has no early data to allow. */
-void SSL_CTX_set_allow_early_data_cb(SSL_CTX *ctx, SSL_allow_early_data_cb_fn cb, void *arg) {}
-void SSL_set_allow_early_data_cb(SSL *s, SSL_allow_early_data_cb_fn cb, void *arg) {}
-
-int SSL_export_keying_material_early(SSL *s, unsigned char *out, size_t olen, const char *label,
-                                     size_t llen, const unsigned char *context, size_t contextlen)
-{
-    NOT_IMPL(ERR_R_UNSUPPORTED, "the early exporter (TLS 1.3 early data)");
-    return 0;
-}
 
 /* ---- stateless HelloRetryRequest cookies (SSL_stateless(3)) and DTLS (RFC 6347) ---- */
 

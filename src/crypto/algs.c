@@ -104,6 +104,13 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
         a->dh_params[i] = named_params(a, "DH", dh_names[i]);
     a->have_x25519 = has_keymgmt(a, "X25519");
     a->have_x448 = has_keymgmt(a, "X448");
+    /* the base points' u-coordinates (RFC 7748 §4.1, §4.2) serve as the public keys */
+    static const uint8_t u25519[32] = { 9 }, u448[56] = { 5 };
+    if (a->have_x25519)
+        a->ecx_tmpl[0] = EVP_PKEY_new_raw_public_key_ex(libctx, "X25519", a->propq, u25519, sizeof(u25519));
+    if (a->have_x448)
+        a->ecx_tmpl[1] = EVP_PKEY_new_raw_public_key_ex(libctx, "X448", a->propq, u448, sizeof(u448));
+    keel_algs_consts(a);
     ERR_pop_to_mark();
 
     /* SHA-256 with HMAC is the floor: every TLS 1.3 and TLS 1.2 suite keel offers needs a hash
@@ -137,6 +144,8 @@ void keel_algs_free(keel_algs *a)
     EVP_MAC_free(a->hmac);
     for (int i = 0; i < KEEL_NUM_EC; i++)
         EVP_PKEY_free(a->ec_params[i]);
+    for (int i = 0; i < 2; i++)
+        EVP_PKEY_free(a->ecx_tmpl[i]);
     for (int i = 0; i < KEEL_NUM_FFDHE; i++)
         EVP_PKEY_free(a->dh_params[i]);
     for (int i = 0; i < KEEL_NUM_GROUPS; i++)

@@ -37,6 +37,19 @@ struct keel_algs {
      * secret (the generated key leaves with its EVP_PKEY). A mutable cache in a table that is
      * otherwise read-only after creation. */
     _Atomic(EVP_PKEY_CTX *) keygen_pool[KEEL_NUM_GROUPS][KEEL_KEYGEN_POOL];
+    /* X25519, X448 (by the group's idx): a public key of each, made once, that key shares are
+     * generated and peer shares decoded from: EVP_PKEY_CTX_new_from_name and
+     * EVP_PKEY_new_raw_public_key_ex fetch the key manager on every call. NULL: by name. */
+    EVP_PKEY *ecx_tmpl[2];
+    /* Constants of the TLS 1.3 key schedule per hash, computed once (RFC 8446 §7.1): Hash("")
+     * and, for a handshake without a PSK, Derive-Secret(HKDF-Extract(0, 0), "derived", ""). Each
+     * costs a digest context or two HMACs (allocations) when computed per handshake. */
+    int have_consts[KEEL_NUM_HASHES];
+    uint8_t empty_hash[KEEL_NUM_HASHES][KEEL_HASH_MAX_LEN];
+    uint8_t salt_no_psk[KEEL_NUM_HASHES][KEEL_HASH_MAX_LEN];
 };
+
+/* Fills have_consts / empty_hash / salt_no_psk (hkdf.c); a failure leaves have_consts 0. */
+void keel_algs_consts(keel_algs *a);
 
 #endif

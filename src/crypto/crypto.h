@@ -186,6 +186,10 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
                      const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
 /* RFC 8446 §7.1 HKDF-Expand-Label; `label` without the "tls13 " prefix (added here). secret is
  * keel_hash_len(hash) bytes. */
+/* Hash("") and the TLS 1.3 handshake stage's salt without a PSK, Derive-Secret(HKDF-Extract(0,
+ * 0), "derived", "") (RFC 8446 §7.1): the table's constants, or NULL if it could not compute them. */
+const uint8_t *keel_hash_empty(const keel_algs *algs, keel_hash_id id);
+const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id);
 int keel_hkdf_expand_label(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                            const char *label, const uint8_t *ctx, size_t ctx_len,
                            uint8_t *out, size_t out_len);
@@ -242,20 +246,20 @@ int keel_kex_public_wr(const keel_kex *kex, keel_wr *w);                   /* ap
  * SSL_R_BAD_DH_VALUE (ffdhe): the caller sends illegal_parameter. *out_len: in cap, out len. */
 int keel_kex_derive(keel_kex *kex, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len);
 void keel_kex_free(keel_kex *kex);
-/* Both shares' public values, kept after the handshake for SSL_get_tmp_key / SSL_get_peer_tmp_key
- * (peer: the peer's, already validated by keel_kex_derive). keel_kex_pubs_key imports one as a new
- * public-only key (the caller frees it), or NULL without an error left on the stack. */
-typedef struct keel_kex_pubs keel_kex_pubs;
-keel_kex_pubs *keel_kex_keep_pubs(const keel_kex *kex, const uint8_t *peer, size_t peer_len);
-EVP_PKEY *keel_kex_pubs_key(const keel_kex_pubs *pubs, int peer);
-void keel_kex_pubs_free(keel_kex_pubs *pubs);
+/* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
+int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
+                      EVP_PKEY **theirs);
+/* A public-only key of a named group from its share's bytes (1), or 0 with *out NULL: what
+ * keel_kex_tmp_keys gives, built later from bytes kept instead of the key objects. */
+int keel_kex_pub_key(const keel_algs *algs, uint16_t group, const uint8_t *pub, size_t pub_len,
+                     EVP_PKEY **out);
 
 /* ---- TLS 1.2 finite-field DHE (kex_dh.c) --------------------------------------------------- */
 
 /* A key pair in DH (or DHX) parameters the server chose (a reference to params is taken). The
  * object then works with keel_kex_public (Y padded to the prime's size), keel_kex_derive (Z with
  * leading zeros stripped, RFC 5246 §8.1.2; the peer's Y of any length, 1 < Y < p-1) and
- * keel_kex_keep_pubs. keel_kex_group is 0. */
+ * keel_kex_tmp_keys. keel_kex_group is 0. */
 keel_kex *keel_dhe_new(const keel_algs *algs, EVP_PKEY *params);
 /* The client's key pair in the ServerDHParams' p and g (big-endian). *bad = 1 (SSL_R_BAD_DH_VALUE
  * raised) when the parameters are no group: zero, larger than 8192 bits, or failing libcrypto's

@@ -19,7 +19,7 @@ static const keel_group_info groups[] = {
     { KEEL_GROUP_SECP256R1, KIND_EC, 0, NULL, 65, 32 },
     { KEEL_GROUP_SECP384R1, KIND_EC, 1, NULL, 97, 48 },
     { KEEL_GROUP_SECP521R1, KIND_EC, 2, NULL, 133, 66 },
-    { KEEL_GROUP_X448, KIND_ECX, 0, "X448", 56, 56 },
+    { KEEL_GROUP_X448, KIND_ECX, 1, "X448", 56, 56 },
     { KEEL_GROUP_FFDHE2048, KIND_DH, 0, NULL, 256, 256 },
     { KEEL_GROUP_FFDHE3072, KIND_DH, 1, NULL, 384, 384 },
     { KEEL_GROUP_FFDHE4096, KIND_DH, 2, NULL, 512, 512 },
@@ -96,10 +96,12 @@ int keel_kex_keygen(keel_kex *k)
     for (i = 0; pool != NULL && pctx == NULL && i < KEEL_KEYGEN_POOL; i++)
         pctx = atomic_exchange(&pool[i], NULL);
     if (pctx == NULL) {
-        /* Curves and finite-field groups generate from domain parameters; X25519/X448 have none. */
-        pctx = k->g->kind == KIND_ECX
-            ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
-            : EVP_PKEY_CTX_new_from_pkey(a->libctx, k->params, a->propq);
+        /* Curves and finite-field groups generate from domain parameters; X25519/X448 from the
+         * table's key of the type (no key manager fetch), by name only if there is none. */
+        EVP_PKEY *tmpl = k->g->kind == KIND_ECX ? a->ecx_tmpl[k->g->idx] : k->params;
+
+        pctx = tmpl == NULL ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
+                            : EVP_PKEY_CTX_new_from_pkey(a->libctx, tmpl, a->propq);
         if (pctx != NULL && EVP_PKEY_keygen_init(pctx) <= 0) {
             EVP_PKEY_CTX_free(pctx);
             pctx = NULL;
@@ -173,7 +175,8 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
     }
     if (peer_len != g->pub_len)
         return NULL;
-    if (g->kind == KIND_ECX)
+    EVP_PKEY *tmpl = g->kind == KIND_ECX ? k->algs->ecx_tmpl[g->idx] : k->params;
+    if (g->kind == KIND_ECX && tmpl == NULL)
         return EVP_PKEY_new_raw_public_key_ex(k->algs->libctx, g->name, k->algs->propq, peer, peer_len);
     /* RFC 8446 §4.2.8.2: only the uncompressed form (0x04) is legal for the NIST curves. */
     if (g->kind == KIND_EC && peer[0] != 0x04)
@@ -185,7 +188,7 @@ static EVP_PKEY *peer_key(const keel_kex *k, const uint8_t *peer, size_t peer_le
         return NULL;
     if ((pk = EVP_PKEY_new()) == NULL)
         return NULL;
-    if (!EVP_PKEY_copy_parameters(pk, k->params) || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
+    if (!EVP_PKEY_copy_parameters(pk, tmpl) || !EVP_PKEY_set1_encoded_public_key(pk, peer, peer_len)) {
         EVP_PKEY_free(pk);
         return NULL;
     }
@@ -261,57 +264,44 @@ done:
     return 1;
 }
 
-/* SSL_get_tmp_key / SSL_get_peer_tmp_key (ctrls 133/109): both shares' public values, kept
- * without our private key (the key schedule's forward secrecy, RFC 8446 §1.2) and imported as
- * public-only keys only when the application asks: two key imports per handshake saved. */
-struct keel_kex_pubs {
-    const keel_algs *algs;
-    keel_group_info g;         /* by value: a TLS 1.2 DHE group lives in its keel_kex */
-    EVP_PKEY *params;          /* a reference; NULL for X25519/X448 */
-    int tls12_dh;
-    size_t ours_len, peer_len;
-    uint8_t data[];            /* ours, then the peer's */
-};
-
-keel_kex_pubs *keel_kex_keep_pubs(const keel_kex *k, const uint8_t *peer, size_t peer_len)
+/* SSL_get_tmp_key / SSL_get_peer_tmp_key (ctrls 133/109): both shares as public-only keys, so
+ * the connection can report them after the handshake without keeping our private key (the key
+ * schedule's forward secrecy, RFC 8446 §1.2). */
+int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
+                      EVP_PKEY **theirs)
 {
-    size_t n = k->g->pub_len;
-    keel_kex_pubs *p;
-
-    if (peer_len > KEEL_KEX_MAX_PUBLIC || (p = OPENSSL_zalloc(sizeof(*p) + n + peer_len)) == NULL)
-        return NULL;
-    if (!keel_kex_public(k, p->data, &n) || (k->params != NULL && !EVP_PKEY_up_ref(k->params))) {
-        OPENSSL_free(p);
-        return NULL;
-    }
-    p->algs = k->algs;
-    p->g = *k->g;
-    p->params = k->params;
-    p->tls12_dh = k->tls12_dh;
-    p->ours_len = n;
-    p->peer_len = peer_len;
-    if (peer_len > 0)
-        memcpy(p->data + n, peer, peer_len);
-    return p;
-}
-
-EVP_PKEY *keel_kex_pubs_key(const keel_kex_pubs *p, int peer)
-{
-    keel_kex k = { .algs = p->algs, .g = &p->g, .params = p->params, .tls12_dh = p->tls12_dh };
-    EVP_PKEY *key;
+    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
+    size_t n = sizeof(pub);
+    int ok;
 
     ERR_set_mark();
-    key = peer ? peer_key(&k, p->data + p->ours_len, p->peer_len) : peer_key(&k, p->data, p->ours_len);
+    *ours = keel_kex_public(k, pub, &n) ? peer_key(k, pub, n) : NULL;
+    *theirs = peer_key(k, peer, peer_len);
+    ok = *ours != NULL && *theirs != NULL;
+    if (!ok) {
+        EVP_PKEY_free(*ours);
+        EVP_PKEY_free(*theirs);
+        *ours = *theirs = NULL;
+    }
     ERR_pop_to_mark();
-    return key;
+    return ok;
 }
 
-void keel_kex_pubs_free(keel_kex_pubs *p)
+int keel_kex_pub_key(const keel_algs *a, uint16_t group, const uint8_t *pub, size_t pub_len,
+                     EVP_PKEY **out)
 {
-    if (p == NULL)
-        return;
-    EVP_PKEY_free(p->params);
-    OPENSSL_free(p);
+    /* A key-exchange object of the group without a key pair, only for peer_key's checks. */
+    keel_kex k = { 0 };
+
+    *out = NULL;
+    if ((k.g = group_find(group)) == NULL || !keel_kex_supported(a, group))
+        return 0;
+    k.algs = a;
+    k.params = group_params(a, k.g);
+    ERR_set_mark();
+    *out = peer_key(&k, pub, pub_len);
+    ERR_pop_to_mark();
+    return *out != NULL;
 }
 
 void keel_kex_free(keel_kex *k)

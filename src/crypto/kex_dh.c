@@ -2,7 +2,7 @@
  * §8.1.2 premaster secret): a key pair in parameters the server chose — its configured ones
  * (SSL_CTX_set_tmp_dh and relatives), the automatic ones OpenSSL 3.0 picks (SSL_CTX_set_dh_auto), or
  * on the client the ones the ServerKeyExchange carries. Once made, the object is a keel_kex like
- * any other: keel_kex_public / keel_kex_derive / keel_kex_keep_pubs (kex.c). */
+ * any other: keel_kex_public / keel_kex_derive / keel_kex_tmp_keys (kex.c). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* DH_get0_pqg: an application's DH object (SSL_CTX_set_tmp_dh) */
 #include "crypto/kex_int.h"
 

@@ -73,10 +73,16 @@ void keel_conn_free(keel_conn *c)
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
     OPENSSL_free(c->peer_cert_types);
-    keel_transcript_cleanup(&c->pha_base);
-    keel_transcript_cleanup(&c->pha_transcript);
+    if (c->pha != NULL) {
+        keel_transcript_cleanup(&c->pha->base);
+        keel_transcript_cleanup(&c->pha->cur);
+        OPENSSL_free(c->pha);
+    }
+    OPENSSL_free(c->cert_ctx);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
-    keel_kex_pubs_free(c->tmp_pubs);
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
+    OPENSSL_free(c->tmp_pub);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);
@@ -90,8 +96,46 @@ void keel_conn_free(keel_conn *c)
 
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
 {
-    keel_kex_pubs_free(c->tmp_pubs);
-    c->tmp_pubs = keel_kex_keep_pubs(c->hs->kex, peer, peer_len);
+    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
+    size_t n = sizeof(pub);
+    uint16_t group = keel_kex_group(c->hs->kex);
+
+    EVP_PKEY_free(c->tmp_key);
+    EVP_PKEY_free(c->peer_tmp_key);
+    OPENSSL_free(c->tmp_pub);
+    c->tmp_key = c->peer_tmp_key = NULL;
+    c->tmp_pub = NULL;
+    c->tmp_group = 0;
+    /* TLS 1.2 DHE in parameters of the server's choice has no group to rebuild from later. */
+    if (group == 0) {
+        keel_kex_tmp_keys(c->hs->kex, peer, peer_len, &c->tmp_key, &c->peer_tmp_key);
+        return;
+    }
+    ERR_set_mark();
+    if (keel_kex_public(c->hs->kex, pub, &n) && (c->tmp_pub = OPENSSL_malloc(n + peer_len)) != NULL) {
+        memcpy(c->tmp_pub, pub, n);
+        memcpy(c->tmp_pub + n, peer, peer_len);
+        c->tmp_pub_len = n;
+        c->peer_tmp_pub_len = peer_len;
+        c->tmp_group = group;
+    }
+    ERR_pop_to_mark();
+}
+
+EVP_PKEY *keel_conn_tmp_key(keel_conn *c, const keel_algs *algs, int peer)
+{
+    EVP_PKEY **k;
+
+    if (c == NULL)
+        return NULL;
+    k = peer ? &c->peer_tmp_key : &c->tmp_key;
+    if (*k == NULL && c->tmp_pub != NULL) {
+        const uint8_t *p = peer ? c->tmp_pub + c->tmp_pub_len : c->tmp_pub;
+        size_t n = peer ? c->peer_tmp_pub_len : c->tmp_pub_len;
+
+        keel_kex_pub_key(algs, c->tmp_group, p, n, k);
+    }
+    return *k;
 }
 
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st)

@@ -415,7 +415,8 @@ static const struct {
     { KEEL_EXT_SERVER_CERTIFICATE_TYPE, CH | EE, ignore, ignore, NULL },
     { TLSEXT_TYPE_padding, CH, ignore, ignore, NULL },
     { TLSEXT_TYPE_psk, CH | SH, ch_psk, sh_psk, keel_extw_psk },
-    { TLSEXT_TYPE_early_data, CH | EE | NST, ignore, ignore, NULL },
+    { TLSEXT_TYPE_early_data, CH | EE | NST, keel_ext_early_ch, keel_ext_early_peer,
+      keel_extw_early_data },
     { TLSEXT_TYPE_supported_versions, CH | SH | HRR, ch_versions, sh_versions, keel_extw_versions },
     { TLSEXT_TYPE_cookie, CH | HRR, any_cookie, any_cookie, NULL },
     { TLSEXT_TYPE_psk_kex_modes, CH, ch_psk_modes, ignore, NULL },
@@ -519,7 +520,8 @@ static const uint16_t order_sh[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE
                                      TLSEXT_TYPE_key_share };
 static const uint16_t order_hrr[] = { TLSEXT_TYPE_supported_versions, TLSEXT_TYPE_key_share };
 static const uint16_t order_ee[] = { TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
-                                     TLSEXT_TYPE_application_layer_protocol_negotiation };
+                                     TLSEXT_TYPE_application_layer_protocol_negotiation,
+                                     TLSEXT_TYPE_early_data };
 static const uint16_t order_sh12[] = {
     TLSEXT_TYPE_renegotiate, TLSEXT_TYPE_server_name, TLSEXT_TYPE_max_fragment_length,
     TLSEXT_TYPE_ec_point_formats, TLSEXT_TYPE_session_ticket, TLSEXT_TYPE_status_request,

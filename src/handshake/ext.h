@@ -39,6 +39,8 @@ typedef struct {
     unsigned msg;               /* the message being parsed (KEEL_MSG_*), set by keel_ext_parse */
     int cert_entry;             /* CT: the CertificateEntry's index (0: the leaf) */
     uint8_t mfl;                /* max_fragment_length's code (RFC 6066 §4), 0 = absent */
+    int early_data;             /* CH / EE: early_data (RFC 8446 §4.2.10) */
+    uint32_t max_early_data;    /* NST: its early_data's max_early_data_size */
 } keel_hello;
 
 /* tls13/ticket.c */
@@ -88,6 +90,15 @@ int keel_extw_ticket(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_ems(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_mfl(SSL *s, keel_wr *w, unsigned msg);
 int keel_extw_etm(SSL *s, keel_wr *w, unsigned msg);
+/* tls13/early.c: early data's extension and decisions */
+int keel_ext_early_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert);
+int keel_ext_early_peer(SSL *s, keel_hello *h, keel_rd *d, int *alert);
+int keel_extw_early_data(SSL *s, keel_wr *w, unsigned msg);
+int keel_early_write_nst(SSL *s, keel_wr *w);
+int keel_early_write_ch(SSL *s, keel_wr *w);
+void keel_early_psk_taken(SSL *s, const SSL_SESSION *ss, size_t index, uint32_t obf_age, int external);
+int keel_early_server_decide(SSL *s, const keel_hello *h);
+int keel_early_client_ee(SSL *s, const keel_hello *h);
 uint32_t keel_ext_bit(uint16_t type);
 /* status.c: OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1), both roles and versions */
 int keel_status_write_ch(SSL *s, keel_wr *w);              /* 1 written or not asked, 0 error */

@@ -289,12 +289,24 @@ int keel_client_write_hello(SSL *s)
         return 0;
     }
     int offer = psk != NULL || c->hs->ext_psk != NULL;
+    /* early_data (RFC 8446 §4.2.10) when SSL_write_early_data asked and the session allows it */
+    if (tls13 && !keel_early_write_ch(s, &w)) {
+        keel_wr_cleanup(&w);
+        return 0;
+    }
     if (offer)
         keel_client_write_psk(s, &w);
     keel_wr_close(&w, e);
     keel_wr_close(&w, body);
 
+    /* RFC 8446 §5.1 / Appendix D: the first ClientHello's record says 0x0301 for middleboxes, as
+     * OpenSSL's does (tests/diff/records.c); every later record 0x0303. */
+    int first = !c->hs->hrr && !c->hs->reneg;
+    if (first)
+        keel_rl_set_version(&c->rl, 0x0301);
     int ok = !keel_wr_failed(&w) && (!offer || keel_client_psk_bind(s, &w)) && keel_write_hs(s, &w);
+    if (first)
+        keel_rl_set_version(&c->rl, 0x0303);
     keel_wr_cleanup(&w);
     if (!ok && ERR_peek_error() == 0)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
@@ -305,7 +317,7 @@ int keel_client_write_hello(SSL *s)
 int keel_client_write_first_hello(SSL *s)
 {
     keel_step(s, TLS_ST_CW_CLNT_HELLO);
-    return keel_client_write_hello(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+    return keel_client_write_hello(s) && keel_early_client_hello_sent(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
 
 /* ---- negotiation inputs ---- */

@@ -13,7 +13,9 @@
 
 #define KEEL_MAX_HS_MSG (256 * 1024) /* largest handshake message accepted (certificate chains) */
 #define KEEL_MAX_EMPTY_RECORDS 32    /* consecutive empty / ignorable records before giving up */
+#define KEEL_MAX_WARN_ALERTS 5       /* the warning alert in a row that ends the connection */
 #define KEEL_FATAL_RECEIVED 2         /* keel_conn.fatal: the peer sent the fatal alert */
+#define KEEL_FATAL_EOF 3              /* ... the stream ended without close_notify */
 /* A read handler or write step whose callback asked to be called again (SSL_CLIENT_HELLO_RETRY,
  * a cert_cb returning < 0): nothing consumed, the next SSL_do_handshake resumes there. */
 #define KEEL_SUSPEND (-1)
@@ -88,7 +90,29 @@ typedef struct keel_hs {
     uint8_t prf12_master[48];
     uint8_t key_block12[2 * (48 + 32 + 16)];
     size_t key_block12_len;
+    /* TLS 1.3 early data (tls13/early.c): client_early_traffic_secret (RFC 8446 §7.1) while
+     * early records are written / read. */
+    uint8_t client_early[KEEL_HASH_MAX_LEN];
 } keel_hs;
+
+/* TLS 1.3 early data (RFC 8446 §2.3, §4.2.10; SSL_read_early_data(3)): the API's progress, what
+ * the handshake decided, and what outlives the handshake (the early exporter, §7.5). */
+enum { KEEL_ED_NONE, KEEL_ED_CONNECTING, KEEL_ED_WRITING, KEEL_ED_ACCEPTING, KEEL_ED_READING,
+       KEEL_ED_FINISHED };
+typedef struct {
+    int state;                  /* KEEL_ED_*: where SSL_write/read_early_data are */
+    int status;                 /* SSL_EARLY_DATA_NOT_SENT / _REJECTED / _ACCEPTED */
+    int offered;                /* client: early_data was in ClientHello 1 */
+    int ok;                     /* the PSK taken allows early data (first identity, fresh, ...) */
+    int reading;                /* SSL_read_early_data drives the handshake: early records are read */
+    int eoed;                   /* server: EndOfEarlyData read */
+    int flush_due;              /* client: early records sealed, not yet all written */
+    uint32_t limit;             /* bytes of early data allowed */
+    uint32_t count;             /* ... sent / received */
+    keel_hash_id hash;
+    int has_exporter;
+    uint8_t exporter[KEEL_HASH_MAX_LEN]; /* early_exporter_master_secret */
+} keel_early;
 
 struct keel_conn {
     keel_rl rl;
@@ -102,7 +126,13 @@ struct keel_conn {
     const SSL_CIPHER *cipher;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
-    keel_kex_pubs *tmp_pubs;    /* both shares' public values, for SSL_get_tmp_key(3) */
+    EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
+    /* For a named group, the shares' bytes (ours, then the peer's) instead: the keys above are
+     * built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770 bytes
+     * held per connection that nobody may ask about). */
+    uint8_t *tmp_pub;
+    size_t tmp_pub_len, peer_tmp_pub_len;
+    uint16_t tmp_group;
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
@@ -116,13 +146,14 @@ struct keel_conn {
     int cert_requested;         /* server sent / client got CertificateRequest */
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
-    uint8_t cert_ctx[255];      /* certificate_request_context: empty in the handshake */
+    uint8_t *cert_ctx;          /* certificate_request_context (at most 255 bytes): empty in the
+                                 * handshake, allocated while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
-     * of the transcript is taken as the handshake ends (pha_base), and each exchange extends a
-     * copy of that (pha_transcript, while cert_ctx_len != 0). */
-    keel_transcript pha_base, pha_transcript;
+     * of the transcript is taken as the handshake ends (base), and each exchange extends a
+     * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
+    struct keel_pha_tr { keel_transcript base, cur; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
@@ -165,17 +196,21 @@ struct keel_conn {
      * arguments). */
     size_t wpend_len;           /* length the interrupted SSL_write was called with; 0 = none */
     size_t wpend_done;          /* bytes of it already sealed into records */
+    const void *wpend_buf;      /* ... and its buffer (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) */
 
     int fatal;                  /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
     int empty_records;
-    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)) */
+    int warn_alerts;            /* consecutive warning alerts read (KEEL_MAX_WARN_ALERTS) */
+    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
+                                 * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
+#define KEEL_KEY_UPDATE_OWN 2
+    int tickets_queued;         /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
     int key_update_req;         /* ... with this request_update value */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
     int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
     int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
     int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
-    int shutdown_wait;          /* SSL_shutdown sent close_notify and returned 0 */
     /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
      * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
      * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no
@@ -185,6 +220,7 @@ struct keel_conn {
     int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
     long num_reneg, total_reneg;
     int no_stats;
+    keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
 };
 enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 
@@ -192,7 +228,7 @@ enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
  * post-handshake authentication exchange's; NULL if neither. */
 static inline keel_transcript *keel_transcript_of(keel_conn *c)
 {
-    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha_transcript : NULL;
+    return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha->cur : NULL;
 }
 
 /* Whether x is among the n codepoints of v (suites, groups, schemes). */
@@ -221,6 +257,8 @@ keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, tr
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
+/* SSL_get_tmp_key (peer 0) / SSL_get_peer_tmp_key (1): the key, built on first use; NULL if none. */
+EVP_PKEY *keel_conn_tmp_key(keel_conn *c, const keel_algs *algs, int peer);
 int keel_flush(SSL *s);                                 /* 1, or -1 retry / 0 error */
 int keel_send_alert(SSL *s, int level, int desc);       /* queues and tries to flush */
 void keel_fatal(SSL *s, int alert);                     /* sends a fatal alert (once) */
@@ -254,6 +292,7 @@ void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t 
 int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
                      int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);
+int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *secret);
 int keel_hs_hash_current(SSL *s);
 int keel_transcript_hash(keel_conn *c, uint8_t *out);
 int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len);
@@ -354,5 +393,19 @@ int keel_pha_send_request(SSL *s);
 int keel_pha_server_read(SSL *s, int type, keel_rd *body);
 int keel_pha_client_answer(SSL *s, keel_rd *body);
 int keel_send_key_update(SSL *s, int request);
+/* tls13/early.c: early data (0-RTT) in the handshake; api/early_data.c: the API */
+int keel_early_stop(const SSL *s);              /* the handshake pauses here for early data */
+int keel_early_app_ok(const SSL *s);            /* an application record now is early data */
+int keel_early_received(SSL *s, size_t len);    /* 1, or 0 over the limit (alert sent) */
+int keel_early_anti_replay(const SSL *s);       /* single-use tickets (SSL_read_early_data(3)) */
+int keel_early_eoed_due(const SSL *s);          /* server: EndOfEarlyData is the next message */
+int keel_early_server_flight(SSL *s);           /* server: the early read key after its flight */
+int keel_early_client_hello_sent(SSL *s);       /* client: CCS, early write key */
+int keel_early_client_hrr(SSL *s);              /* client: back to plaintext for ClientHello 2 */
+int keel_early_client_eoed(SSL *s);             /* client: EndOfEarlyData, handshake write key */
+int keel_server_read_eoed(SSL *s, keel_rd *body);
+int keel_early_seal(SSL *s, const uint8_t *buf, size_t num);
+int keel_start(SSL *s);
+int keel_early_refuses_io(SSL *s, int write);   /* api/early_data.c: 1 with the error raised */                         /* io.c: the connection state, as a handshake's */
 
 #endif

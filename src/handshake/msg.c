@@ -10,6 +10,7 @@ int keel_flush(SSL *s)
     int r = keel_rl_flush(&s->conn->rl, s->wbio);
     if (r == KEEL_RL_OK) {
         s->rwstate = SSL_NOTHING;
+        s->conn->tickets_queued = 0;
         (void)BIO_flush(s->wbio);
         return 1;
     }
@@ -57,7 +58,8 @@ void keel_fatal(SSL *s, int alert)
         forget_session(s);
         keel_send_alert(s, SSL3_AL_FATAL, alert);
     }
-    s->shutdown |= SSL_SENT_SHUTDOWN;
+    /* c->fatal alone stops further writes: OpenSSL sets no shutdown flag for the alert it sends
+     * (SSL_get_shutdown stays as it was; tests/diff/lifecycle.c). */
 }
 
 /* The one send path of handshake messages, during the handshake and after it. */
@@ -161,7 +163,9 @@ int keel_read_alert(SSL *s, const keel_record *rec)
         return 0;
     }
     if ((data[1] == SSL_AD_USER_CANCELLED || warn_ok) && data[0] == SSL3_AL_WARNING) {
-        if (++c->empty_records <= KEEL_MAX_EMPTY_RECORDS)
+        /* OpenSSL 3.0's limit: the fifth warning alert in a row ends the connection
+         * (tests/diff/records.c); any other record starts the count again. */
+        if (++c->warn_alerts < KEEL_MAX_WARN_ALERTS)
             return 1;
         ERR_raise(ERR_LIB_SSL, SSL_R_TOO_MANY_WARN_ALERTS);
         keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
@@ -209,22 +213,27 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
 {
     keel_conn *c = s->conn;
     keel_record rec;
-    int alert = 0;
+    int alert = 0, early;
 
     s->rwstate = SSL_READING;
+    int fresh = !(c->rl.rec_ready && c->rl.rec_len > 0); /* not the current record again */
     int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
     if (r == KEEL_RL_RETRY)
         return -1;
     s->rwstate = SSL_NOTHING;
     if (r == KEEL_RL_EOF) {
         /* EOF without close_notify: a truncation attack unless the application opted out
-         * (SSL_OP_IGNORE_UNEXPECTED_EOF, outside a handshake message). */
-        if (!in_handshake && (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF)) {
+         * (SSL_OP_IGNORE_UNEXPECTED_EOF: at a record boundary, in the handshake too, as OpenSSL
+         * 3.0 takes it, the connection is closed as if close_notify came: no alert, not an
+         * error state). */
+        if (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
             s->shutdown |= SSL_RECEIVED_SHUTDOWN;
             return 0;
         }
+        /* OpenSSL 3.0 answers it with decode_error; SSL_read then returns 0. */
         ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-        c->fatal = 1;
+        keel_fatal(s, SSL_AD_DECODE_ERROR);
+        c->fatal = KEEL_FATAL_EOF;
         return 0;
     }
     if (r == KEEL_RL_ERROR) {
@@ -232,17 +241,29 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         return 0;
     }
     if (r == KEEL_RL_ALERT) {
+        /* An EOF inside a record (read.c) is a truncation even with SSL_OP_IGNORE_UNEXPECTED_EOF:
+         * keel stays stricter than OpenSSL here, which reports such a cut record as a clean
+         * close; the bytes received prove data was lost (docs/COMPAT.md). */
+        int eof = ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
         keel_fatal(s, alert);
+        if (eof)
+            c->fatal = KEEL_FATAL_EOF;
         return 0;
     }
+    if (rec.type != SSL3_RT_ALERT)
+        c->warn_alerts = 0;
     switch (rec.type) {
     case SSL3_RT_APPLICATION_DATA:
         /* A renegotiating client that SSL_read drives takes the server's application data
          * until the ServerHello (SSL_read(3): it may arrive while a renegotiation is pending),
          * as OpenSSL 3.0's does; anywhere else in a handshake it is an unexpected record. */
-        if (in_handshake && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
-                              && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
+        /* Accepted early data is application data in the server's handshake (tls13/early.c). */
+        early = c->version == TLS1_3_VERSION && keel_early_app_ok(s);
+        if (in_handshake && !early && !(c->in_read && c->hs != NULL && c->hs->reneg && !s->server
+                                        && s->state == TLS_ST_CW_CLNT_HELLO && c->hs_len == 0))
             break;
+        if (early && fresh && !keel_early_received(s, rec.len))
+            return 0;
         if (rec.len == 0) {
             keel_rl_consume(&c->rl, 0);
             if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
@@ -257,6 +278,15 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         *app = rec;
         return KEEL_REC_APP;
     case SSL3_RT_HANDSHAKE:
+        if (rec.len == 0) { /* unprotected or TLS 1.2 (read.c): tolerated as OpenSSL 3.0 does */
+            keel_rl_consume(&c->rl, 0);
+            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+                ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
+                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                return 0;
+            }
+            return KEEL_REC_ROUTED;
+        }
         if (!keel_hs_append(s, rec.data, rec.len))
             return 0;
         keel_rl_consume(&c->rl, rec.len);
@@ -307,18 +337,23 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
         c->ccs_received = 1;
         return KEEL_REC_ROUTED;
     case SSL3_RT_ALERT:
+        /* Before (or inside) the ClientHello a server takes no alert, fatal or warning: OpenSSL
+         * 3.0 answers unexpected_message (tests/diff/records.c). */
+        if (s->server && s->state == TLS_ST_BEFORE) {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+            keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+            return 0;
+        }
         if (keel_read_alert(s, &rec))
             return KEEL_REC_ROUTED;
-        if (in_handshake) {
-            if (!c->fatal) /* close_notify in the middle of a handshake */
-                ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
-            c->fatal = 1;
-        }
+        /* A close_notify in the middle of a handshake ends it as OpenSSL 3.0 does: nothing
+         * pushed, no alert, SSL_get_error says SSL_ERROR_ZERO_RETURN (tests/diff/records.c). */
         return 0;
     default:
         break;
     }
-    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_RECORD);
+    /* A server before the ClientHello: OpenSSL 3.0's reason is unexpected message. */
+    ERR_raise(ERR_LIB_SSL, s->server && s->state == TLS_ST_BEFORE ? SSL_R_UNEXPECTED_MESSAGE : SSL_R_UNEXPECTED_RECORD);
     keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
     return 0;
 }

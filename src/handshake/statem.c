@@ -38,9 +38,17 @@ static int done(SSL *s)
     const keel_table *t = keel_table_for(s);
     /* Post-handshake authentication extends the handshake's transcript (RFC 8446 §4.6.2): a
      * copy outlives the handshake object when it was offered. */
-    if (c->version == TLS1_3_VERSION && c->pha_offered
-            && !keel_transcript_dup(&c->pha_base, &c->hs->transcript))
-        return 0;
+    if (c->version == TLS1_3_VERSION && c->pha_offered && c->pha == NULL) {
+        if ((c->pha = OPENSSL_zalloc(sizeof(*c->pha))) == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            return 0;
+        }
+        if (!keel_transcript_dup(&c->pha->base, &c->hs->transcript)) {
+            OPENSSL_free(c->pha);
+            c->pha = NULL;
+            return 0;
+        }
+    }
     keel_step(s, TLS_ST_OK);
     if (t->finish != NULL)
         t->finish(s);
@@ -97,6 +105,12 @@ static int run(SSL *s)
         /* Whatever a previous step queued goes out first. */
         if (keel_rl_unflushed(&c->rl) > 0 && (r = keel_flush(s)) <= 0)
             return r;
+        /* SSL_write_early_data / SSL_read_early_data drive the handshake to here (tls13/early.c);
+         * OpenSSL's state machine reports the pause as a handshake done (and again at the end). */
+        if (keel_early_stop(s)) {
+            keel_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+            return 1;
+        }
         if (keel_table_for(s)->complete(s)) {
             if (!done(s)) {
                 keel_fatal(s, SSL_AD_INTERNAL_ERROR);

@@ -194,8 +194,12 @@ const SSL_CIPHER *keel_cipher_by_name(const char *name, size_t len)
 
 int keel_ciphers_default(keel_settings *s)
 {
+    const SSL_CIPHER *v[KEEL_MAX_CIPHERS];
+    size_t n = 0;
+
     return keel_ciphersuites_parse(OSSL_default_ciphersuites(), s->ciphers13, &s->nciphers13)
-        && keel_cipher_list_parse(OSSL_default_cipher_list(), s->ciphers12, &s->nciphers12, NULL) == 1;
+        && keel_cipher_list_parse(OSSL_default_cipher_list(), v, &n, NULL) == 1
+        && keel_settings_set_ciphers12(s, v, n);
 }
 
 const char *OSSL_default_ciphersuites(void)

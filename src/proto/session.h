@@ -12,8 +12,12 @@ struct ssl_session_st {
     const SSL_CIPHER *cipher;
     /* TLS 1.3: the resumption PSK, or an external PSK of up to PSK_MAX_PSK_LEN bytes (as
      * SSL_SESSION_set1_master_key accepts in OpenSSL 3.0); TLS 1.2: the master secret. */
-    uint8_t master_key[PSK_MAX_PSK_LEN];
+    /* master_key points at key_buf, which holds every resumption PSK and master secret; only a
+     * longer external PSK (SSL_SESSION_set1_master_key) gets a block of its own: the inline
+     * buffer used to be PSK_MAX_PSK_LEN (512) bytes in every session. */
+    uint8_t *master_key;
     size_t master_key_len;
+    uint8_t key_buf[KEEL_HASH_MAX_LEN];
     uint8_t session_id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     size_t session_id_len;
     uint8_t sid_ctx[SSL_MAX_SID_CTX_LENGTH];
@@ -38,7 +42,12 @@ struct ssl_session_st {
     uint8_t mfl_mode;           /* max_fragment_length code negotiated (RFC 6066 §4), 0 = none */
     int etm;                    /* TLS 1.2 CBC: records were encrypt-then-MAC (RFC 7366 §3.1) */
     CRYPTO_EX_DATA ex_data;
-    SSL_SESSION *cache_next;    /* server session cache list (sess_cache.c) */
+    /* The server session cache (sess_cache.c), under the owner's sess_lock: the expiry-ordered
+     * list, the hash chain, the id's hash and the context whose cache holds it (NULL: none;
+     * atomic: SSL_SESSION_set_time reads it before taking that context's lock). */
+    SSL_SESSION *cache_next, *cache_prev, *hash_next;
+    _Atomic(SSL_CTX *) cache_owner;
+    uint32_t cache_hash;
 };
 
 /* Sessions in OpenSSL's DER SSL_SESSION encoding (sess_asn1.c). */
@@ -48,4 +57,6 @@ int keel_session_expired(const SSL_SESSION *ss, time_t now);
 
 /* The server cache (sess_cache.c) */
 SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len);
+/* Sets ss's time and timeout; a cached session moves to its new place in its cache's order. */
+void keel_cache_set_lifetime(SSL_SESSION *ss, time_t t, long timeout);
 #endif

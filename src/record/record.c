@@ -52,6 +52,10 @@ static void drop_state(keel_rl *rl)
     rl->seen_record = 0;
     rl->plain_alert_once = 0;
     rl->max_plain = 0;
+    rl->skip_early = 0;
+    rl->skip_budget = 0;
+    rl->plain_alerts_out = 0;
+    rl->plain_alerts_in = 0;
 }
 
 void keel_rl_cleanup(keel_rl *rl)
@@ -80,6 +84,22 @@ void keel_rl_allow_plain_alert(keel_rl *rl)
     rl->plain_alert_once = 1;
 }
 
+void keel_rl_plain_alerts_out(keel_rl *rl)
+{
+    rl->plain_alerts_out = 1;
+}
+
+void keel_rl_plain_alerts_in(keel_rl *rl)
+{
+    rl->plain_alerts_in = 1;
+}
+
+void keel_rl_skip_early(keel_rl *rl, size_t budget)
+{
+    rl->skip_early = 1;
+    rl->skip_budget = budget;
+}
+
 /* The start of every key change in one direction: from here on a failure must not leave the old
  * keys (or plaintext) in force, so the direction is BROKEN until the caller installs the new ones.
  * An allowance armed for the old read key does not carry over to the new one. NULL for a bad dir. */
@@ -94,7 +114,9 @@ static keel_rl_dir *key_change_begin(keel_rl *rl, int dir)
     d = dir == KEEL_RL_WRITE ? &rl->wr : &rl->rd;
     d->prot = KEEL_RL_PROT_BROKEN;
     if (dir == KEEL_RL_READ)
-        rl->plain_alert_once = 0;
+        rl->plain_alert_once = rl->plain_alerts_in = 0;
+    else
+        rl->plain_alerts_out = 0;
     OPENSSL_cleanse(d->iv, sizeof(d->iv));
     return d;
 }
@@ -172,5 +194,19 @@ int keel_rl_set_key12_cbc(keel_rl *rl, int dir, keel_aead_id enc, keel_mac_id ma
     d->aead_id = enc;
     d->seq = 0;
     d->prot = KEEL_RL_PROT_TLS12_CBC;
+    return 1;
+}
+
+int keel_rl_set_plain(keel_rl *rl, int dir)
+{
+    keel_rl_dir *d = key_change_begin(rl, dir);
+
+    if (d == NULL)
+        return 0;
+    /* The AEAD context stays for the next key (re-keyed in place). */
+    keel_cbc_free(d->cbc);
+    d->cbc = NULL;
+    d->seq = 0;
+    d->prot = KEEL_RL_PROT_NONE;
     return 1;
 }

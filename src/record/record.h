@@ -26,14 +26,14 @@ enum { KEEL_RL_READ = 0, KEEL_RL_WRITE = 1 };
 /* Results of keel_rl_read / keel_rl_flush. KEEL_RL_ERROR is 0 so that "!= KEEL_RL_OK" and plain
  * truth tests both work. */
 enum {
-    KEEL_RL_ERROR = 0,   /* I/O error (ERR/errno as the BIO left them; SSL_R_UNEXPECTED_EOF_WHILE_READING
-                            for an EOF inside a record), a missing BIO (SSL_R_BIO_NOT_SET), or input
+    KEEL_RL_ERROR = 0,   /* I/O error (ERR/errno as the BIO left them), a missing BIO (SSL_R_BIO_NOT_SET), or input
                             that is not TLS at all (SSL_R_HTTP_REQUEST, _HTTPS_PROXY_REQUEST: no alert
                             is worth sending to an HTTP client) */
     KEEL_RL_OK = 1,
     KEEL_RL_RETRY = 2,   /* the BIO asked to retry (BIO_should_retry); state kept, call again */
     KEEL_RL_EOF = 3,     /* the BIO returned 0 before any byte of a record */
-    KEEL_RL_ALERT = 4,   /* the peer broke the record protocol: send fatal alert *alert; reason on ERR */
+    KEEL_RL_ALERT = 4,   /* the peer broke the record protocol: send fatal alert *alert; reason on ERR
+                            (SSL_R_UNEXPECTED_EOF_WHILE_READING: an EOF inside a record) */
 };
 
 typedef enum {
@@ -71,6 +71,23 @@ typedef struct {
     /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066
      * §4), 0 = the protocol's 2^14. Set by the handshake layer (keel_rl_set_max_plain). */
     size_t max_plain;
+    /* RFC 8446 §4.2.10: a server that rejected the client's early data skips the records it cannot
+     * open under its read key (and, before a key is installed, i.e. after a HelloRetryRequest,
+     * plaintext application_data records), up to skip_budget bytes of record body in all; past it
+     * the record is unexpected_message (SSL_R_TOO_MUCH_EARLY_DATA). Armed by the handshake layer
+     * (keel_rl_skip_early), which knows the budget; ended by the first record accepted other than a
+     * change_cipher_spec. */
+    int skip_early;
+    size_t skip_budget;
+    /* Alerts we write go out in plaintext under the current write key: a client writing early
+     * data, whose early key the server may not have (it may have rejected the early data), as
+     * OpenSSL's client writes them. Armed by the handshake layer's key-install function
+     * (keel_rl_plain_alerts_out), cleared by any write key change. */
+    int plain_alerts_out;
+    /* Its reading side: under the client's early key a server takes plaintext alerts for as long
+     * as the key is in force (not only before the first record, as plain_alert_once), as
+     * OpenSSL's server does. Armed by keel_rl_plain_alerts_in, cleared by a read key change. */
+    int plain_alerts_in;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
@@ -120,6 +137,13 @@ void keel_rl_set_max_plain(keel_rl *rl, size_t max);
 /* Arms the one-shot plaintext alert allowance (plain_alert_once) on the current read key. The
  * policy of when a peer may legitimately send one is the handshake layer's. */
 void keel_rl_allow_plain_alert(keel_rl *rl);
+void keel_rl_plain_alerts_out(keel_rl *rl);
+void keel_rl_plain_alerts_in(keel_rl *rl);
+/* Arms the early-data skipping mode above with `budget` bytes. */
+void keel_rl_skip_early(keel_rl *rl, size_t budget);
+/* Back to plaintext in one direction (a client that sent early data writes its second
+ * ClientHello unprotected after a HelloRetryRequest, RFC 8446 §4.2.10), sequence number 0. */
+int keel_rl_set_plain(keel_rl *rl, int dir);
 
 /* ---- reading (read.c) ------------------------------------------------------------------------ */
 

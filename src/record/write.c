@@ -92,7 +92,16 @@ int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len,
         return 0;
     /* RFC 8446 §5.1: under TLS 1.3 every record after the first ClientHello says 0x0303. */
     version = rl->wr.prot == KEEL_RL_PROT_TLS13 ? KEEL_VERSION_TLS12 : rl->version;
-    if (!keel_rl_seal_record(&rl->wr, type, version, data, len, pad, rl->wbuf + rl->wlen, &n)) {
+    /* Alerts in plaintext while the one-shot allowance's writing twin is armed (record.h). */
+    keel_rl_dir plain;
+    keel_rl_dir *d = &rl->wr;
+    if (rl->plain_alerts_out && type == KEEL_CT_ALERT) {
+        memset(&plain, 0, sizeof(plain));
+        plain.prot = KEEL_RL_PROT_NONE;
+        d = &plain;
+        pad = 0;
+    }
+    if (!keel_rl_seal_record(d, type, version, data, len, pad, rl->wbuf + rl->wlen, &n)) {
         release_wbuf(rl);
         return 0;
     }

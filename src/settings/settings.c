@@ -20,6 +20,7 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
     s->security_cb = keel_sec_default_cb();
     s->max_send_fragment = SSL3_RT_MAX_PLAIN_LENGTH;
     s->num_tickets = 2;
+    s->recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH; /* OpenSSL 3.0's default */
     s->max_cert_list = 100 * 1024;
     s->cur_slot = -1;
     s->status_type = -1;
@@ -56,6 +57,9 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->param = NULL;
     dst->alpn = NULL;
     dst->cipher_stack = NULL;
+    /* The suite list is immutable: shared, not copied. */
+    if (dst->suites12 != NULL)
+        atomic_fetch_add(&dst->suites12->refs, 1);
     memset(dst->certs, 0, sizeof(dst->certs));
     dst->verify_store = NULL;
     dst->chain_store = NULL;
@@ -106,8 +110,37 @@ err:
     return 0;
 }
 
+static void suites_release(keel_suite_list *l)
+{
+    if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+        OPENSSL_free(l);
+}
+
+int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, size_t n)
+{
+    keel_suite_list *l = OPENSSL_malloc(sizeof(*l) + n * sizeof(l->v[0]));
+
+    if (l == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    atomic_init(&l->refs, 1);
+    l->n = n;
+    if (n > 0)
+        memcpy(l->v, v, n * sizeof(l->v[0]));
+    suites_release(s->suites12);
+    s->suites12 = l;
+    s->ciphers12 = l->v;
+    s->nciphers12 = n;
+    return 1;
+}
+
 void keel_settings_free(keel_settings *s)
 {
+    suites_release(s->suites12);
+    s->suites12 = NULL;
+    s->ciphers12 = NULL;
+    s->nciphers12 = 0;
     X509_VERIFY_PARAM_free(s->param);
     s->param = NULL;
     OPENSSL_free(s->alpn);

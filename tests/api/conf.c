@@ -107,7 +107,9 @@ static void test_return_values_and_recognition(void)
     CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "3"), 2);
     CHECK_EQ(SSL_CTX_get_num_tickets(ctx), 3);
     CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "-1"), 0);
-    CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "3x"), 0);
+    /* OpenSSL 3.0 reads the number as atoi(3) does (tests/diff/errcodes.c). */
+    CHECK_EQ(SSL_CONF_cmd(cc, "NumTickets", "5x"), 2);
+    CHECK_EQ(SSL_CTX_get_num_tickets(ctx), 5);
     CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "1"), 2);         /* 0/1: no padding */
     CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "512"), 2);
     CHECK_EQ(SSL_CONF_cmd(cc, "RecordPadding", "16385"), 0);     /* more than a record */

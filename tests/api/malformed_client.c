@@ -123,6 +123,10 @@ static void e_psk_unoffered(hello *h)
 }
 static void sh_psk_not_offered(flight *f) { sh_ext_with(f, e_psk_unoffered); }
 
+/* early_data (RFC 8446 §4.2.10) belongs in ClientHello, EncryptedExtensions, NewSessionTicket */
+static void e_early_data(hello *h) { ext_add(h, TLSEXT_TYPE_early_data, NULL, 0); }
+static void sh_early_data(flight *f) { sh_ext_with(f, e_early_data); }
+
 /* An external PSK from the legacy callbacks (SHA-256, RFC 8446 §4.2.11), which the server takes. */
 static unsigned int ext_client_cb(SSL *s, const char *hint, char *id, unsigned int max_id,
                                   unsigned char *psk, unsigned int max_psk)
@@ -197,6 +201,8 @@ static void e_mfl(hello *h)
     ext_add(h, TLSEXT_TYPE_max_fragment_length, mfl, sizeof(mfl));
 }
 static void ee_unsolicited(flight *f) { sf_ext_with(f, SSL3_MT_ENCRYPTED_EXTENSIONS, e_mfl); }
+/* accepting early data the client never sent (§4.2.10) */
+static void ee_early_data(flight *f) { sf_ext_with(f, SSL3_MT_ENCRYPTED_EXTENSIONS, e_early_data); }
 
 static void e_alpn_h3(hello *h)
 {
@@ -490,6 +496,14 @@ static void app_nst_truncated(flight *f)
     put_enc(f, 22, nst, sizeof(nst));
 }
 
+/* §4.6.1: early_data in a NewSessionTicket is a uint32 max_early_data_size; here 2 bytes */
+static void app_nst_early_data_short(flight *f)
+{
+    static const uint8_t nst[] = { SSL3_MT_NEWSESSION_TICKET, 0, 0, 21, 0, 0, 0, 60, 0, 0, 0, 0,
+                                   1, 0, 0, 1, 0xab, 0, 6, 0, 0x2a, 0, 2, 0x40, 0 };
+    put_enc(f, 22, nst, sizeof(nst));
+}
+
 static void app_server_hello(flight *f)
 {
     static const uint8_t sh[] = { SSL3_MT_SERVER_HELLO, 0, 0, 2, 3, 3 };
@@ -562,6 +576,7 @@ static const mf_case cases[] = {
     { "sh_extension_wrong_message", MF_AT_SF, sh_ext_wrong_message, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "sh_unknown_extension", MF_AT_SF, sh_unknown_ext, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
     { "sh_psk_not_offered", MF_AT_SF, sh_psk_not_offered, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
+    { "sh_early_data", MF_AT_SF, sh_early_data, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "sh_no_key_share", MF_AT_SF, sh_no_key_share, AD(MISSING_EXTENSION), R(NO_SUITABLE_KEY_SHARE) },
     /* issue #13: an external PSK accepted; without psk_ke offered the share is still due */
     { "sh_ext_psk_index_not_offered", MF_AT_SF, sh_psk_bad_index, AD(ILLEGAL_PARAMETER), R(BAD_PSK_IDENTITY), 0, ext_psk },
@@ -574,6 +589,7 @@ static const mf_case cases[] = {
     { "ee_duplicate_extension", MF_AT_SF, ee_dup_ext, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "ee_extension_wrong_message", MF_AT_SF, ee_key_share, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "ee_unsolicited_extension", MF_AT_SF, ee_unsolicited, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
+    { "ee_early_data_not_sent", MF_AT_SF, ee_early_data, AD(UNSUPPORTED_EXTENSION), R(UNSOLICITED_EXTENSION) },
     { "ee_alpn_not_offered", MF_AT_SF, ee_alpn_not_offered, AD(ILLEGAL_PARAMETER), R(BAD_EXTENSION) },
     { "ee_alpn_two_protocols", MF_AT_SF, ee_alpn_two, AD(DECODE_ERROR), R(BAD_EXTENSION) },
     { "ee_trailing_bytes", MF_AT_SF, ee_trailing, AD(DECODE_ERROR), R(LENGTH_MISMATCH), R(BAD_EXTENSION) },
@@ -615,6 +631,7 @@ static const mf_case cases[] = {
     { "app_key_update_value_7", MF_AT_APP_C, app_ku_value, AD(ILLEGAL_PARAMETER), R(BAD_KEY_UPDATE) },
     { "app_certificate_request_without_pha", MF_AT_APP_C, app_cr_no_pha, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_ticket_truncated", MF_AT_APP_C, app_nst_truncated, AD(DECODE_ERROR), R(LENGTH_MISMATCH) },
+    { "app_ticket_early_data_short", MF_AT_APP_C, app_nst_early_data_short, AD(DECODE_ERROR), R(INVALID_MAX_EARLY_DATA) },
     { "app_server_hello", MF_AT_APP_C, app_server_hello, AD(UNEXPECTED_MESSAGE), R(UNEXPECTED_MESSAGE) },
     { "app_fatal_alert_received", MF_AT_APP_C, app_fatal_alert, -1, R(SSLV3_ALERT_HANDSHAKE_FAILURE) },
     /* issue #10 (§5.1, §6) */

@@ -246,7 +246,8 @@ static void test_post_handshake(void)
         CHECK(keel_test_handshake(c, s));
         CHECK(SSL_verify_client_post_handshake(s));
         CHECK(!SSL_verify_client_post_handshake(s));
-        CHECK_EQ(ERR_GET_REASON(ERR_get_error()), SSL_R_REQUEST_PENDING);
+        /* A pending request counts as in init, as in OpenSSL 3.0 (tests/diff/errcodes.c). */
+        CHECK_EQ(ERR_GET_REASON(ERR_get_error()), SSL_R_STILL_IN_INIT);
         CHECK_EQ(SSL_do_handshake(s), 1); /* sends the CertificateRequest */
         if (round == 1) /* data in flight in both directions around the exchange */
             CHECK_EQ(SSL_write(s, "srv", 3), 3);

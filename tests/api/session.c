@@ -130,8 +130,9 @@ static void test_tampered_and_bad_binder(void)
     SSL_set_session(c, b);
     CHECK(!keel_test_handshake(c, s));
     ERR_clear_error();
-    SSL_do_handshake(s);
-    CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_PROTOCOL_IS_SHUTDOWN);
+    /* The error state: -1 and nothing pushed, as OpenSSL (tests/diff/lifecycle.c). */
+    CHECK_EQ(SSL_do_handshake(s), -1);
+    CHECK_EQ(ERR_peek_error(), 0);
     ERR_clear_error();
     SSL_do_handshake(c);
     CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_AD_REASON_OFFSET + SSL_AD_DECRYPT_ERROR);

@@ -34,9 +34,43 @@ static void test_hmac(const keel_algs *a)
     CHECK(!keel_hmac(a, (keel_hash_id)9, key, 20, key, 1, out));
     ERR_clear_error();
 
+    /* RFC 4231 §4.7 test case 6: a key longer than the block is hashed first (RFC 2104 §2). */
+    uint8_t big[131];
+    static const char tc6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+    memset(big, 0xaa, sizeof(big));
+    CHECK(keel_hmac(a, KEEL_HASH_SHA256, big, sizeof(big), (const uint8_t *)tc6, strlen(tc6), out));
+    CHECK(hexeq(out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+    CHECK(keel_hmac(a, KEEL_HASH_SHA512, big, sizeof(big), (const uint8_t *)tc6, strlen(tc6), out));
+    CHECK(hexeq(out, 64, "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+                         "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"));
+
+    /* Every key length around both block sizes (64, 128) agrees with libcrypto's HMAC. */
+    static const char *names[] = { "SHA256", "SHA384", "SHA512" };
+    static const keel_hash_id ids[] = { KEEL_HASH_SHA256, KEEL_HASH_SHA384, KEEL_HASH_SHA512 };
+    static const size_t klens[] = { 0, 1, 63, 64, 65, 127, 128, 129 };
+
+    for (size_t h = 0; h < 3; h++)
+        for (size_t k = 0; k < sizeof(klens) / sizeof(klens[0]); k++) {
+            uint8_t want[64];
+            size_t wl = 0;
+
+            for (size_t i = 0; i < sizeof(big); i++)
+                big[i] = (uint8_t)(i * 7 + k);
+            CHECK(EVP_Q_mac(NULL, "HMAC", NULL, names[h], NULL, klens[k] > 0 ? big : (const uint8_t *)"",
+                            klens[k], (const uint8_t *)tc6, 11, want, sizeof(want), &wl) != NULL);
+            CHECK(keel_hmac(a, ids[h], big, klens[k], (const uint8_t *)tc6, 11, out));
+            CHECK(wl == keel_hash_len(ids[h]) && memcmp(out, want, wl) == 0);
+        }
+
     /* SHA-256("") (FIPS 180-4 well-known value), through the one-shot hash. */
     CHECK(keel_hash(a, KEEL_HASH_SHA256, NULL, 0, out));
     CHECK(hexeq(out, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    /* ... and the table's constant for it. */
+    CHECK(keel_hash_empty(a, KEEL_HASH_SHA256) != NULL
+          && hexeq(keel_hash_empty(a, KEEL_HASH_SHA256), 32,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    CHECK(keel_hash_empty(a, (keel_hash_id)9) == NULL);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA256), 32);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA384), 48);
     CHECK_EQ(keel_hash_len(KEEL_HASH_SHA512), 64);

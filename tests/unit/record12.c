@@ -89,6 +89,11 @@ static void test12_tamper(keel_aead_id id)
         r.rd.seq = 0;
         ERR_clear_error();
         CHECK_EQ(read_raw(&r, raw, n, &rec, &alert), KEEL_RL_ALERT);
+        if (where[i] == 2) { /* a protected record's version is checked first, as OpenSSL 3.0 */
+            CHECK_EQ(alert, KEEL_ALERT_PROTOCOL_VERSION);
+            CHECK_EQ(last_reason(), SSL_R_WRONG_VERSION_NUMBER);
+            continue;
+        }
         CHECK_EQ(alert, KEEL_ALERT_BAD_RECORD_MAC);
         CHECK_EQ(last_reason(), SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     }

@@ -279,12 +279,14 @@ static void test_eof_and_errors(void)
     BIO *b;
 
     CHECK(keel_rl_init(&r, algs));
-    /* EOF after part of a record: an error, with the truncation reported. */
+    /* EOF after part of a record: a truncation, answered with decode_error as OpenSSL 3.0
+     * answers an unexpected EOF. */
     CHECK((b = mem_with((const uint8_t *)"\x16\x03\x03\x00\x05he", 7)) != NULL);
     CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_RETRY);
     BIO_set_mem_eof_return(b, 0);
     ERR_clear_error();
-    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_ERROR);
+    CHECK_EQ(keel_rl_read(&r, b, &rec, &alert), KEEL_RL_ALERT);
+    CHECK_EQ(alert, KEEL_ALERT_DECODE_ERROR);
     CHECK_EQ(last_reason(), SSL_R_UNEXPECTED_EOF_WHILE_READING);
     BIO_free(b);
     keel_rl_cleanup(&r);

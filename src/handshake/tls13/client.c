@@ -53,6 +53,8 @@ static int client_retry(SSL *s, keel_hello *h)
 int keel_client_write_retry_hello(SSL *s)
 {
     s->conn->hs->hrr_wait = 0;
+    if (!keel_early_client_hrr(s))
+        return SSL_AD_INTERNAL_ERROR;
     if (!keel_write_ccs(s))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_CW_CLNT_HELLO);
@@ -140,7 +142,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         c->group = 0;
         int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, NULL, 0)
             && keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs)
-            && keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs);
+            && (c->early.offered || keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs));
         return ok ? 0 : SSL_AD_INTERNAL_ERROR;
     }
     if (!h.has_key_share) {
@@ -162,9 +164,10 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);
     OPENSSL_cleanse(shared, sizeof(shared));
     /* Both handshake keys now: an alert about the server's flight must reach the server under
-     * the key it expects. The compatibility CCS still goes out unprotected (RFC 8446 §5). */
+     * the key it expects. The compatibility CCS still goes out unprotected (RFC 8446 §5). After
+     * early data the write key changes after EndOfEarlyData (tls13/early.c). */
     if (!ok || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs)
-            || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs))
+            || (!c->early.offered && !keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs)))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
 }
@@ -176,6 +179,8 @@ int keel_client_read_encrypted_extensions(SSL *s, keel_rd *body)
 
     memset(&h, 0, sizeof(h));
     if (!keel_ext_parse(s, KEEL_MSG_EE, body, &h, s->conn->hs->ext_offered, &alert))
+        return alert;
+    if ((alert = keel_early_client_ee(s, &h)) != 0)
         return alert;
     /* RFC 6066 §4: the length the server echoed (peer_mfl held it to ours), else a resumed
      * session's, which OpenSSL's client keeps too: the PSK's the server took (tests/api/psk.c). */
@@ -265,7 +270,7 @@ int keel_client_write_finished(SSL *s)
         if (r == 0)
             return SSL_AD_INTERNAL_ERROR;
     }
-    if (!keel_write_ccs(s))
+    if (!keel_early_client_eoed(s) || !keel_write_ccs(s))
         return SSL_AD_INTERNAL_ERROR;
     if (c->cert_requested) {
         keel_step(s, TLS_ST_CW_CERT);

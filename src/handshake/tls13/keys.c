@@ -94,11 +94,14 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
  * message is current (cur_len 0). The failure below is the peer's, so this function sends its
  * alert itself (unexpected_message); the callers' internal_error fallback then finds the
  * connection dead. plain_alert: arm the record layer's one-shot plaintext-alert allowance. */
-int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
-                     int plain_alert)
+/* early: a TLS 1.3 key of suite `early` before any version is negotiated (the client's
+ * early data key, RFC 8446 §7.1 client_early_traffic_secret); key NULL: back to plaintext (the
+ * client's second ClientHello after early data, §4.2.10). */
+static int install(SSL *s, int dir, const SSL_CIPHER *early, const uint8_t *key, const uint8_t *iv,
+                   size_t iv_len, int plain_alert)
 {
     keel_conn *c = s->conn;
-    const SSL_CIPHER *cs = c->cipher;
+    const SSL_CIPHER *cs = early != NULL ? early : c->cipher;
 
     /* RFC 8446 §5.1, RFC 5246 §7.1: handshake messages MUST NOT span a key change; anything
      * buffered after the message that changes the read key came under the old key. */
@@ -108,7 +111,9 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
         return 0;
     }
     /* A TLS 1.2 CBC suite's key is MAC key || encryption key (keel12_change_key). */
-    int ok = c->version == TLS1_3_VERSION ? keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv)
+    int ok = key == NULL ? keel_rl_set_plain(&c->rl, dir)
+             : c->version == TLS1_3_VERSION || early != NULL
+                 ? keel_rl_set_key13(&c->rl, dir, cs->aead, key, iv)
              : cs->mac != KEEL_MAC_AEAD
                  ? keel_rl_set_key12_cbc(&c->rl, dir, cs->aead, cs->mac, c->etm, key,
                                          key + keel_mac_len(cs->mac))
@@ -120,6 +125,33 @@ int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, siz
     if (plain_alert)
         keel_rl_allow_plain_alert(&c->rl);
     return 1;
+}
+
+int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
+                     int plain_alert)
+{
+    return install(s, dir, NULL, key, iv, iv_len, plain_alert);
+}
+
+/* The early data key of suite cs from client_early_traffic_secret, or (secret NULL) plaintext.
+ * The server may not have the key (it may reject the early data): a client writing under it sends
+ * its alerts in plaintext, and a server reading under it takes one plaintext alert, as OpenSSL's
+ * do (RFC 8446 §4.2.10: the server may be unable to decrypt what the client sends early). */
+int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *secret)
+{
+    uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
+
+    if (secret == NULL)
+        return install(s, dir, NULL, NULL, NULL, 0, 0);
+    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
+        && install(s, dir, cs, key, iv, sizeof(iv), 0);
+    if (ok && dir == KEEL_RL_WRITE)
+        keel_rl_plain_alerts_out(&s->conn->rl);
+    else if (ok)
+        keel_rl_plain_alerts_in(&s->conn->rl);
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(iv, sizeof(iv));
+    return ok;
 }
 
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)

@@ -65,24 +65,40 @@ static int want_stage(const keel_ks *ks, int stage)
 static int derive_empty(keel_ks *ks, const char *label, uint8_t *out)
 {
     uint8_t empty[KEEL_HASH_MAX_LEN];
+    const uint8_t *h = keel_hash_empty(ks->algs, ks->hash);
 
-    return keel_hash(ks->algs, ks->hash, NULL, 0, empty) && ks_derive(ks, label, empty, out);
+    if (h == NULL) {
+        if (!keel_hash(ks->algs, ks->hash, NULL, 0, empty))
+            return 0;
+        h = empty;
+    }
+    return ks_derive(ks, label, h, out);
 }
 
-/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
-static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
+/* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on. */
+static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, size_t ikm_len, int stage)
 {
-    uint8_t salt[KEEL_HASH_MAX_LEN], zeros[KEEL_HASH_MAX_LEN] = { 0 };
+    uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 };
     int ok;
 
     if (ikm == NULL) {
         ikm = zeros;
         ikm_len = ks->hlen;
     }
-    ok = derive_empty(ks, "derived", salt)
-        && ks_extract(ks, salt, ks->hlen, ikm, ikm_len);
-    OPENSSL_cleanse(salt, sizeof(salt));
+    ok = ks_extract(ks, salt, ks->hlen, ikm, ikm_len);
     ks->stage = ok ? stage : KEEL_KS_NONE;
+    return ok;
+}
+
+/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
+static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
+{
+    uint8_t salt[KEEL_HASH_MAX_LEN];
+    int ok = derive_empty(ks, "derived", salt) && extract_stage(ks, salt, ikm, ikm_len, stage);
+
+    if (!ok)
+        ks->stage = KEEL_KS_NONE;
+    OPENSSL_cleanse(salt, sizeof(salt));
     return ok;
 }
 
@@ -106,6 +122,12 @@ int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
 
 int keel_ks_handshake(keel_ks *ks, const uint8_t *dhe, size_t dhe_len)
 {
+    const uint8_t *salt0;
+
+    /* Without a PSK the early stage is HKDF-Extract(0, 0) (RFC 8446 §7.1), the same for every
+     * handshake of the hash, and so is the salt derived from it: the table holds that salt. */
+    if (ks->stage == KEEL_KS_NONE && (salt0 = keel_tls13_salt_no_psk(ks->algs, ks->hash)) != NULL)
+        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE);
     if (ks->stage == KEEL_KS_NONE && !keel_ks_early(ks, NULL, 0))
         return 0;
     return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE);
@@ -172,12 +194,11 @@ int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t
                          uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
 {
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
-     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length). */
-    keel_prf *p = keel_prf_new(algs, hash);
-    int ok = p != NULL && keel_prf_expand_label(p, secret, "key", NULL, 0, key, key_len)
-        && keel_prf_expand_label(p, NULL, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN);
+     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length).
+     * Two one-shot expansions: a keel_prf made for two MACs costs more allocations than it saves. */
+    int ok = keel_hkdf_expand_label(algs, hash, secret, "key", NULL, 0, key, key_len)
+        && keel_hkdf_expand_label(algs, hash, secret, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN);
 
-    keel_prf_free(p);
     if (!ok)
         OPENSSL_cleanse(key, key_len);
     return ok;
@@ -216,10 +237,12 @@ static int prf_verify_data(keel_prf *p, const uint8_t *base_key, const uint8_t *
 int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
                         const uint8_t *th, uint8_t *out)
 {
-    keel_prf *p = keel_prf_new(algs, hash);
-    int ok = p != NULL && prf_verify_data(p, base_key, th, out);
+    /* One-shot forms, as for keel_ks_traffic_keys. */
+    uint8_t fk[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+    int ok = keel_ks_finished_key(algs, hash, base_key, fk) && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
 
-    keel_prf_free(p);
+    OPENSSL_cleanse(fk, sizeof(fk));
     return ok;
 }
 

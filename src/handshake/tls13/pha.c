@@ -3,8 +3,8 @@
  * After the handshake the server may send a CertificateRequest with a fresh, non-empty context;
  * the client answers with Certificate, CertificateVerify (if it has a certificate) and Finished.
  * Each exchange is hashed over the handshake's transcript (through the client's Finished) plus
- * its own messages (§4.4): the handshake's transcript, copied to c->pha_base as the handshake
- * ended, is copied again into c->pha_transcript, the working transcript until the exchange ends. The client's Finished is
+ * its own messages (§4.4): the handshake's transcript, copied to c->pha->base as the handshake
+ * ended, is copied again into c->pha->cur, the working transcript until the exchange ends. The client's Finished is
  * keyed by its current application traffic secret (keel_hs_finished_mac). */
 #include "handshake/ext.h"
 #include "proto/session.h"
@@ -16,11 +16,18 @@ static int begin(SSL *s, const uint8_t *ctx, size_t ctx_len)
 {
     keel_conn *c = s->conn;
 
-    if (ctx_len == 0 || ctx_len > sizeof(c->cert_ctx) || c->cert_ctx_len != 0)
+    /* RFC 8446 §4.3.2: opaque certificate_request_context<0..2^8-1>. */
+    if (ctx_len == 0 || ctx_len > 255 || c->cert_ctx_len != 0 || c->pha == NULL)
         return 0;
-    if (!keel_transcript_dup(&c->pha_transcript, &c->pha_base))
+    if ((c->cert_ctx = OPENSSL_memdup(ctx, ctx_len)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return 0;
-    memcpy(c->cert_ctx, ctx, ctx_len);
+    }
+    if (!keel_transcript_dup(&c->pha->cur, &c->pha->base)) {
+        OPENSSL_free(c->cert_ctx);
+        c->cert_ctx = NULL;
+        return 0;
+    }
     c->cert_ctx_len = ctx_len;
     return 1;
 }
@@ -31,7 +38,9 @@ static void end(SSL *s)
     keel_conn *c = s->conn;
     if (c->cert_ctx_len == 0)
         return;
-    keel_transcript_cleanup(&c->pha_transcript);
+    keel_transcript_cleanup(&c->pha->cur);
+    OPENSSL_free(c->cert_ctx);
+    c->cert_ctx = NULL;
     c->cert_ctx_len = 0;
 }
 
@@ -39,16 +48,18 @@ int SSL_verify_client_post_handshake(SSL *s)
 {
     keel_conn *c = s->conn;
 
+    /* OpenSSL 3.0's order (tests/diff/errcodes.c): the version (none yet before the handshake),
+     * the role, then the state (a request already pending counts as in init). */
+    if (c == NULL || c->version != TLS1_3_VERSION) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
     if (!s->server) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NOT_SERVER);
         return 0;
     }
-    if (c == NULL || s->in_init || s->state != TLS_ST_OK) {
+    if (!SSL_is_init_finished(s)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_STILL_IN_INIT);
-        return 0;
-    }
-    if (c->version != TLS1_3_VERSION) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
         return 0;
     }
     if (!c->pha_offered) {

@@ -207,7 +207,13 @@ int keel_client_write_psk(SSL *s, keel_wr *w)
     keel_wr_open16(w, &x);
     keel_wr_open16(w, &ids);
     if (ss != NULL) {
-        uint32_t age = (uint32_t)((uint64_t)(time(NULL) - ss->time) * 1000u) + ss->ticket_age_add;
+        /* §4.2.11.1 in milliseconds from a time kept in seconds: one second less, so that it is
+         * never more than the server's own measure (a server that checks it, for early data
+         * (§8.3), refuses an age above its own; OpenSSL's client rounds down the same way). */
+        uint64_t secs = (uint64_t)(time(NULL) - ss->time);
+        if (secs > 0)
+            secs--;
+        uint32_t age = (uint32_t)(secs * 1000u) + ss->ticket_age_add;
         keel_wr_open16(w, &b);
         keel_wr_bytes(w, ss->ticket, ss->ticket_len);
         keel_wr_close(w, b);
@@ -267,9 +273,17 @@ int keel_client_psk_bind(SSL *s, keel_wr *w)
 
 static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
 {
-    if (!(s->s.options & SSL_OP_NO_TICKET))
+    int single_use = keel_early_anti_replay(s);
+    if (!(s->s.options & SSL_OP_NO_TICKET) && !single_use)
         return keel_ticket_open(s, id, len, NULL);
-    return keel_session_lookup(s, id, len);
+    SSL_SESSION *ss = keel_session_lookup(s, id, len);
+    /* SSL_read_early_data(3), REPLAY PROTECTION: each session is used once; whoever removes it
+     * from the cache resumes it, anyone else (a replay) gets a full handshake (RFC 8446 §8.1). */
+    if (ss != NULL && single_use && !SSL_CTX_remove_session(s->session_ctx, ss)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    return ss;
 }
 
 /* The binder of the accepted identity (the index-th) checked against ss over the transcript and
@@ -303,6 +317,32 @@ static int modes_ok(const SSL *s, const keel_hello *h)
     return h->psk_dhe || (h->psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX));
 }
 
+/* Single-use tickets (anti-replay, SSL_read_early_data(3)): ClientHello 1 took the session out
+ * of the cache, so ClientHello 2 finds it no more and the handshake is a full one, as OpenSSL
+ * 3.0's server does it. Back to the state of a handshake without a PSK. */
+static int forget_psk(SSL *s)
+{
+    keel_conn *c = s->conn;
+    SSL_SESSION *fresh = SSL_SESSION_new();
+
+    if (fresh == NULL)
+        return SSL_AD_INTERNAL_ERROR;
+    SSL_SESSION_set_timeout(fresh, s->s.session_timeout);
+    if (!c->hs->sni_noack && !SSL_SESSION_set1_hostname(fresh, s->hostname)) {
+        SSL_SESSION_free(fresh);
+        return SSL_AD_INTERNAL_ERROR;
+    }
+    SSL_SESSION_free(s->session);
+    s->session = fresh;
+    keel_ks_cleanup(&c->hs->ks);
+    if (!keel_ks_init(&c->hs->ks, s->ctx->algs, c->cipher->hash))
+        return SSL_AD_INTERNAL_ERROR;
+    c->resumed = 0;
+    c->early.ok = 0;
+    s->verify_result = X509_V_OK;
+    return 0;
+}
+
 /* ClientHello 2 after a HelloRetryRequest (§4.1.2): the PSK accepted from ClientHello 1 may
  * only be updated (age, binder), not removed or replaced, and its new binder, which covers the
  * HelloRetryRequest, must verify. A PSK ClientHello 1 did not have, or that was not accepted,
@@ -316,6 +356,8 @@ static int recheck_psk(SSL *s, keel_hello *h)
 
     if (!c->resumed)
         return 0;
+    if (!c->hs->psk_external && keel_early_anti_replay(s))
+        return forget_psk(s);
     ok = h->has_psk && modes_ok(s, h);
     for (size_t i = 0; ok && i <= c->hs->psk_index; i++)
         ok = keel_rd_prefixed16(&ids, &id) && keel_rd_u32(&ids, &age);
@@ -383,13 +425,13 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     SSL_SESSION *ss = NULL;
     size_t index;
     int alert, external = 0;
+    uint32_t age = 0;
 
     if (c->hs->hrr)
         return recheck_psk(s, h);
     if (!h->has_psk || !modes_ok(s, h))
         return 0;
     for (index = 0; ss == NULL && !keel_rd_done(&ids); index++) {
-        uint32_t age;
         if (!keel_rd_prefixed16(&ids, &id) || !keel_rd_u32(&ids, &age)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
             return SSL_AD_DECODE_ERROR;
@@ -430,6 +472,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     }
     c->hs->psk_identity_len = id.len;
     c->hs->psk_index = index;
+    keel_early_psk_taken(s, ss, index, age, external); /* may it carry early data (early.c) */
     c->hs->psk_external = external;
     c->resumed = 1;
     c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */

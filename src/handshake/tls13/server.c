@@ -146,6 +146,7 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h)
         s->conn->alpn_len = outlen;
         break;
     case SSL_TLSEXT_ERR_ALERT_FATAL:
+    case SSL_TLSEXT_ERR_ALERT_WARNING: /* fatal too, as OpenSSL 3.0 takes it (tests/diff/errcodes.c) */
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_APPLICATION_PROTOCOL);
         return TLS1_AD_NO_APPLICATION_PROTOCOL;
     default:
@@ -454,7 +455,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     }
     if (!keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    return 0;
+    return keel_early_server_decide(s, &h); /* early data (tls13/early.c) */
 }
 
 /* The write step after each ClientHello: cert_cb (SSL_CTX_set_cert_cb(3): < 0 suspends the
@@ -553,7 +554,8 @@ int keel_server_write_flight(SSL *s)
     keel_step(s, TLS_ST_SW_FINISHED);
     if (!keel_write_finished(s))
         return 0;
-    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap))
+    if (!keel_hs_derive_application(s) || !keel_set_traffic_key(s, KEEL_RL_WRITE, c->server_ap)
+            || !keel_early_server_flight(s))
         return 0;
     /* Waiting for the client's flight (and any early data), as OpenSSL's server does. */
     keel_step(s, TLS_ST_EARLY_DATA);

@@ -15,17 +15,28 @@ static int no_psk(const SSL *s) { return !s->conn->resumed; }
  * §4.4.2: the client sends a Certificate only in answer to a CertificateRequest, and then must.
  * A client that got a HelloRetryRequest answers it before reading on (§4.1.4). */
 static int hrr_wait(const SSL *s) { return s->conn->hs->hrr_wait; }
-static int flight_cert(const SSL *s) { return !s->conn->hs->hrr_wait && s->conn->cert_requested; }
-static int flight_no_cert(const SSL *s) { return !s->conn->hs->hrr_wait && !s->conn->cert_requested; }
+static int flight_cert(const SSL *s)
+{
+    return !s->conn->hs->hrr_wait && s->conn->cert_requested && !keel_early_eoed_due(s);
+}
+static int flight_no_cert(const SSL *s)
+{
+    return !s->conn->hs->hrr_wait && !s->conn->cert_requested && !keel_early_eoed_due(s);
+}
+/* Accepted early data ends with EndOfEarlyData before the client's flight (RFC 8446 §4.5). */
+static int eoed_due(const SSL *s) { return keel_early_eoed_due(s); }
 
 #define R(st, srv, msg, guard, fn, next) { st, srv, msg, guard, fn, NULL, next }
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }
 
 static const keel_row rows[] = {
     /* client */
-    W(TLS_ST_BEFORE, 0, NULL, keel_client_write_first_hello, TLS_ST_CW_CLNT_HELLO),
+    /* next by handler: CW_CLNT_HELLO, or EARLY_DATA when SSL_write_early_data drives it */
+    W(TLS_ST_BEFORE, 0, NULL, keel_client_write_first_hello, KEEL_NEXT_BY_HANDLER),
     R(TLS_ST_CW_CLNT_HELLO, 0, SSL3_MT_SERVER_HELLO, NULL, keel_client_read_server_hello,
       TLS_ST_CR_SRVR_HELLO), /* a HelloRetryRequest too: hrr_wait then holds */
+    R(TLS_ST_EARLY_DATA, 0, SSL3_MT_SERVER_HELLO, NULL, keel_client_read_server_hello,
+      TLS_ST_CR_SRVR_HELLO),
     W(TLS_ST_CR_SRVR_HELLO, 0, hrr_wait, keel_client_write_retry_hello, TLS_ST_CW_CLNT_HELLO),
     R(TLS_ST_CR_SRVR_HELLO, 0, SSL3_MT_ENCRYPTED_EXTENSIONS, NULL,
       keel_client_read_encrypted_extensions, TLS_ST_CR_ENCRYPTED_EXTENSIONS),
@@ -52,6 +63,10 @@ static const keel_row rows[] = {
       KEEL_NEXT_BY_HANDLER),
     /* next by handler: SR_FINISHED, then SW_SESSION_TICKET per ticket written */
     R(TLS_ST_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished,
+      KEEL_NEXT_BY_HANDLER),
+    R(TLS_ST_EARLY_DATA, 1, SSL3_MT_END_OF_EARLY_DATA, eoed_due, keel_server_read_eoed,
+      TLS_ST_SR_END_OF_EARLY_DATA),
+    R(TLS_ST_SR_END_OF_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished,
       KEEL_NEXT_BY_HANDLER),
     R(TLS_ST_SR_CERT, 1, SSL3_MT_CERTIFICATE_VERIFY, NULL, keel_read_cert_verify,
       TLS_ST_SR_CERT_VRFY),

@@ -277,7 +277,8 @@ static int session_is_fresh(const SSL_SESSION *ss)
 int keel_server_send_tickets(SSL *s)
 {
     keel_conn *c = s->conn;
-    int stateful = (s->s.options & SSL_OP_NO_TICKET) != 0;
+    /* With anti-replay on, tickets are stateful (SSL_read_early_data(3)). */
+    int stateful = (s->s.options & SSL_OP_NO_TICKET) != 0 || keel_early_anti_replay(s);
     SSL_CTX *sctx = s->session_ctx;
     /* Stored only where the server cache is on (SSL_CTX_set_session_cache_mode(3)). */
     int store = (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
@@ -298,6 +299,8 @@ int keel_server_send_tickets(SSL *s)
          * session it used (an external PSK's included), as OpenSSL's derive from it. */
         if (ok && c->resumed && s->session != NULL)
             ss->verify_result = s->session->verify_result;
+        if (ok)
+            ss->max_early_data = s->s.max_early_data; /* §4.6.1, and kept in the session */
         if (s->state != TLS_ST_OK) {
             /* In a handshake (or after post-handshake authentication) each ticket is a state of
              * the info callback's, as in OpenSSL; the handshake is reported done before the
@@ -345,7 +348,7 @@ int keel_server_send_tickets(SSL *s)
             keel_wr_open16(&w, &m);
             keel_wr_bytes(&w, ticket, ticket_len);
             keel_wr_close(&w, m);
-            keel_wr_u16(&w, 0); /* no extensions */
+            keel_early_write_nst(s, &w); /* early_data, or no extension */
             keel_wr_close(&w, body);
             ok = !keel_wr_failed(&w);
             /* The one send path: fragmented by the current max_send_fragment (a stateless ticket
@@ -408,15 +411,22 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
     uint32_t lifetime, age_add;
-    keel_rd nonce, ticket, exts;
+    keel_rd nonce, ticket, exts, block;
     SSL_SESSION *ss;
+    keel_hello h;
+    int alert;
 
     if (!keel_rd_u32(body, &lifetime) || !keel_rd_u32(body, &age_add)
             || !keel_rd_prefixed8(body, &nonce) || !keel_rd_prefixed16(body, &ticket)
-            || keel_rd_left(&ticket) == 0 || !keel_rd_prefixed16(body, &exts) || !keel_rd_done(body)) {
+            || keel_rd_left(&ticket) == 0 || (block = *body, !keel_rd_prefixed16(body, &exts))
+            || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
         return SSL_AD_DECODE_ERROR;
     }
+    /* §4.6.1: early_data's max_early_data_size is the one extension we act on. */
+    memset(&h, 0, sizeof(h));
+    if (!keel_ext_parse(s, KEEL_MSG_NST, &block, &h, keel_ext_bit(TLSEXT_TYPE_early_data), &alert))
+        return alert;
     if (lifetime > MAX_TICKET_LIFETIME) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
         return SSL_AD_ILLEGAL_PARAMETER;
@@ -436,6 +446,7 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
     }
     ss->ticket_lifetime_hint = lifetime;
     ss->ticket_age_add = age_add;
+    ss->max_early_data = h.max_early_data;
     ss->master_key_len = keel_hash_len(c->cipher->hash);
     if ((ss->ticket = OPENSSL_memdup(ticket.p, ticket.len)) == NULL
             || !keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, nonce.p,
