@@ -299,6 +299,10 @@ static long shared_group(const SSL *s, long n)
             ;
         if (j == inner || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, g))
             continue;
+        /* TLS 1.2 ECDHE takes no ffdhe group (RFC 7919 §2's range 256-511), so OpenSSL 3.0
+         * does not count them as shared there. */
+        if (c->version == TLS1_2_VERSION && g >= 0x0100 && g <= 0x01ff)
+            continue;
         if (n >= 0 && k == (size_t)n)
             return keel_group_nid(g);
         k++;
@@ -322,7 +326,14 @@ static long peer_groups(const SSL *s, int *out)
 
 static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
 {
-    EVP_PKEY *k = keel_conn_tmp_key(s->conn, s->ctx->algs, peer);
+    EVP_PKEY *k;
+    /* After a TLS 1.2 key exchange OpenSSL 3.0 keeps only the client's copy of the server's
+     * share: its own ephemeral key, and the server's copy of the client's, are gone; a client
+     * reports as its own the TLS 1.3 key share its ClientHello offered, if any. */
+    if (s->conn != NULL && s->conn->version == TLS1_2_VERSION && (!peer || s->server))
+        k = s->server ? NULL : s->conn->offered_key;
+    else
+        k = keel_conn_tmp_key(s->conn, s->ctx->algs, peer);
     if (k == NULL || !EVP_PKEY_up_ref(k))
         return 0;
     *out = k;

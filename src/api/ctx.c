@@ -54,7 +54,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     if ((ctx->lock = CRYPTO_THREAD_lock_new()) == NULL
             || (ctx->sess_lock = CRYPTO_THREAD_lock_new()) == NULL
             || (ctx->cert_store = X509_STORE_new()) == NULL
-            || (ctx->client_ca = sk_X509_NAME_new_null()) == NULL) {
+            || (ctx->client_ca = sk_X509_NAME_new_null()) == NULL
+            /* an empty CA list from the start, as SSL_CTX_get0_CA_list shows OpenSSL's */
+            || (ctx->ca_names = sk_X509_NAME_new_null()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }

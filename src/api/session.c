@@ -15,7 +15,7 @@ SSL_SESSION *SSL_SESSION_new(void)
     atomic_init(&ss->refs, 1);
     ss->master_key = ss->key_buf;
     ss->time = time(NULL);
-    ss->timeout = 7200;
+    ss->timeout = 304; /* OpenSSL 3.0's default for a new session object (5 minutes and 4 s) */
     /* As OpenSSL 3.0's: not X509_V_OK until a verification says so (the connection's result is
      * copied in when a handshake fills the session, ticket.c). */
     ss->verify_result = X509_V_ERR_UNSPECIFIED;

@@ -97,6 +97,11 @@ void SSL_free(SSL *s)
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    /* SSL_free(3): a connection freed after its handshake without having sent close_notify may
+     * have been cut short, so its session leaves the cache and is not resumed (as OpenSSL 3.0;
+     * RFC 5246 §7.2.1 ties resumability to a proper close). */
+    if (s->session != NULL && !(s->shutdown & SSL_SENT_SHUTDOWN) && !SSL_in_init(s) && !SSL_in_before(s))
+        SSL_CTX_remove_session(s->session_ctx, s->session);
     ssl_release(s);
 }
 

@@ -63,8 +63,10 @@ size_t SSL_get_peer_finished(const SSL *s, void *buf, size_t count)
  * (RFC 8446 §4.1.2); a server reports what it received. */
 int SSL_client_version(const SSL *s)
 {
+    /* Before a hello, OpenSSL 3.0 reports its method's version: TLS_ANY_VERSION for the
+     * version-flexible methods keel has. */
     if (s->conn == NULL)
-        return 0;
+        return TLS_ANY_VERSION;
     return s->server ? s->conn->client_version : TLS1_2_VERSION;
 }
 

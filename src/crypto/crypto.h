@@ -247,6 +247,8 @@ int keel_kex_public_wr(const keel_kex *kex, keel_wr *w);                   /* ap
 int keel_kex_derive(keel_kex *kex, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t *out_len);
 void keel_kex_free(keel_kex *kex);
 /* Public-only copies of our share and the peer's (1), or 0 leaving both NULL. */
+/* A public-only copy of our share (NULL if it cannot be made). */
+EVP_PKEY *keel_kex_own_public(const keel_kex *kex);
 int keel_kex_tmp_keys(const keel_kex *kex, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs);
 /* A public-only key of a named group from its share's bytes (1), or 0 with *out NULL: what

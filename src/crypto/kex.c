@@ -304,6 +304,20 @@ int keel_kex_pub_key(const keel_algs *a, uint16_t group, const uint8_t *pub, siz
     return *out != NULL;
 }
 
+EVP_PKEY *keel_kex_own_public(const keel_kex *k)
+{
+    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
+    size_t n = sizeof(pub);
+    EVP_PKEY *key;
+
+    if (k == NULL)
+        return NULL;
+    ERR_set_mark();
+    key = keel_kex_public(k, pub, &n) ? peer_key(k, pub, n) : NULL;
+    ERR_pop_to_mark();
+    return key;
+}
+
 void keel_kex_free(keel_kex *k)
 {
     if (k == NULL)

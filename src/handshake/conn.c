@@ -83,6 +83,7 @@ void keel_conn_free(keel_conn *c)
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);
     OPENSSL_free(c->tmp_pub);
+    EVP_PKEY_free(c->offered_key);
     keel_chain_free(c->peer_chain);
     keel_chain_free(c->peer_chain_noleaf);
     keel_chain_free(c->verified_chain);

@@ -110,6 +110,7 @@ static int ch_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 /* Server's empty acknowledgement in EncryptedExtensions. */
 static int ee_server_name(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 {
+    s->conn->sni_acked = 1;
     return keel_rd_done(d);
 }
 
@@ -489,7 +490,10 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
             *alert = SSL_AD_ILLEGAL_PARAMETER;
             return 0;
         }
+        /* RFC 8446 §4.2.2: a HelloRetryRequest's cookie is the server's own idea (a client
+         * sends one only to echo it), so it answers nothing the client offered. */
         if (msg != KEEL_MSG_CH && msg != KEEL_MSG_CR && msg != KEEL_MSG_CT
+                && !(msg == KEEL_MSG_HRR && type == TLSEXT_TYPE_cookie)
                 && !(offered & keel_ext_bit(type))) {
             ERR_raise(ERR_LIB_SSL, SSL_R_UNSOLICITED_EXTENSION);
             *alert = SSL_AD_UNSUPPORTED_EXTENSION;

@@ -63,6 +63,8 @@ int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_
 SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);
 SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len);
 SSL_SESSION *keel_session_from_conn(SSL *s);
+void keel_client_new_session(SSL *s, SSL_SESSION *ss);
+void keel_client_session_used(SSL *s);
 /* tls13/server.c: the ClientHello callbacks, version-independent (0 or the alert) */
 int keel_call_servername_cb(SSL *s);
 int keel_call_alpn_cb(SSL *s, keel_hello *h);

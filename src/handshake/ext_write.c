@@ -68,6 +68,7 @@ int keel_extw_server_name(SSL *s, keel_wr *w, unsigned msg)
     if (!(msg & (KEEL_MSG_EE | KEEL_MSG_SH12)) || !c->hs->sni_received || c->hs->sni_noack
             || (msg == KEEL_MSG_SH12 && c->resumed))
         return 0;
+    c->sni_acked = 1;
     return empty_ext(w, TLSEXT_TYPE_server_name);
 }
 

@@ -151,12 +151,13 @@ int keel_client_write_hello(SSL *s)
     keel_wr_open16(&w, &m);
     for (size_t i = 0; i < nsuites; i++)
         keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(suites[i]));
-    if (tls12 && !reneg) {
+    if (!reneg) {
         /* RFC 5746 §3.3: the SCSV stands for an empty renegotiation_info, as OpenSSL's client
-         * sends it (§3.5: never in a renegotiation); RFC 7507 §4: TLS_FALLBACK_SCSV last, when
-         * the application asks. */
+         * sends it (§3.5: never in a renegotiation), a TLS 1.3-only client's too; RFC 7507 §4:
+         * TLS_FALLBACK_SCSV last, when the application asks. */
         keel_wr_u16(&w, 0x00ff);
-        c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
+        if (tls12)
+            c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
     }
     if (s->s.mode & SSL_MODE_SEND_FALLBACK_SCSV)
         keel_wr_u16(&w, 0x5600);

@@ -133,6 +133,7 @@ struct keel_conn {
     uint8_t *tmp_pub;
     size_t tmp_pub_len, peer_tmp_pub_len;
     uint16_t tmp_group;
+    EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint8_t client_random[32], server_random[32];
@@ -156,6 +157,8 @@ struct keel_conn {
     struct keel_pha_tr { keel_transcript base, cur; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
+    int sni_acked;              /* the server acknowledged the client's server_name (RFC 6066 §3):
+                                 * only then is the name the session's, as in OpenSSL */
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     size_t tickets_sent;
 

@@ -332,7 +332,8 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
             keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
             return 0;
         }
-        keel_msg_cb(s, 0, SSL3_RT_CHANGE_CIPHER_SPEC, rec.data, 1);
+        /* Not shown to the message callback: OpenSSL 3.0 reports a compatibility CCS it
+         * receives only as its record header (tests/diff/pending/callbacks.c). */
         keel_rl_consume(&c->rl, rec.len);
         c->ccs_received = 1;
         return KEEL_REC_ROUTED;

@@ -2,6 +2,7 @@
  * contract: hs.h), flushes what the rows queue, and returns the retry/suspend codes of
  * SSL_do_handshake(3). It knows no message and no version's rules. */
 #include "handshake/hs.h"
+#include "handshake/ext.h"
 
 /* The table by negotiated version. Until a version is chosen (c->version == 0: the client's
  * ClientHello, the server's first ClientHello) the version-independent rows are those of the
@@ -52,6 +53,7 @@ static int done(SSL *s)
     keel_step(s, TLS_ST_OK);
     if (t->finish != NULL)
         t->finish(s);
+    keel_client_session_used(s);
     s->in_init = 0;
     /* The handshake object goes, its secrets cleansed (keel_hs_free): the key schedule and the
      * handshake traffic secrets (RFC 8446 §7.1), offers, hello state. */

@@ -436,8 +436,7 @@ static outcome run(int role, long fail_k, SSL_SESSION *offer, long *used, SSL_SE
      * SSL_free does not yet): done here, so that the cache does not grow from run to run. */
     if (reneg_mode != RENEG_NONE && SSL_get_session(s) != NULL)
         SSL_CTX_remove_session(sctx, SSL_get_session(s));
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     return o;
 }
 

@@ -96,8 +96,7 @@ static int run(const char *suite, int tls13, long copt, long sopt, SSL_SESSION *
         if (sess != NULL && *sess == NULL)
             *sess = SSL_get1_session(c);
     }
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
     return ok;
@@ -127,8 +126,7 @@ static void bulk(const char *suite, int tls13, long opt)
         CHECK(xfer(c, s, data, len, chunks[k]));
         CHECK(xfer(s, c, data, len, chunks[k]));
     }
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
 }

@@ -41,8 +41,7 @@ static int connect_once(SSL_CTX *server_ctx, SSL_SESSION **sess, int expect_reus
         *sess = SSL_get1_session(c);
         ok = *sess != NULL;
     }
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     ERR_clear_error();
     return ok;
 }

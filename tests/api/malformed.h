@@ -848,6 +848,8 @@ static int mf_main(int argc, char **argv, const char *name, const mf_case *cases
     CHECK(SSL_CTX_use_PrivateKey(mf_cctx, mf_chain.leaf_key));
     CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(mf_sctx), mf_chain.ca));
     SSL_CTX_set_verify(mf_sctx, SSL_VERIFY_PEER, NULL);
+    /* verifying peers, resumption needs a session id context (OpenSSL ends the handshake) */
+    CHECK(SSL_CTX_set_session_id_context(mf_sctx, (const unsigned char *)"mf", 2));
     CHECK(SSL_CTX_set_alpn_protos(mf_cctx, alpn, sizeof(alpn) - 1) == 0);
     SSL_CTX_set_keylog_callback(mf_sctx, keylog);
     SSL_CTX_set_keylog_callback(mf_cctx, keylog);
@@ -893,6 +895,9 @@ static void mf_offer_session(SSL *client)
     if (ss == NULL || !SSL_set_session(client, ss))
         abort();
     SSL_SESSION_free(ss);
+    /* closed properly, so that SSL_free keeps the session resumable (SSL_free(3)) */
+    SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(c);
     SSL_free(s);
     ERR_clear_error();

@@ -318,8 +318,7 @@ static void resume12(SSL *client, SSL *server)
     if (ss == NULL || !SSL_set_session(client, ss))
         abort();
     SSL_SESSION_free(ss);
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     ERR_clear_error();
 }
 CF(rsf_fin_flip, SSL3_MT_FINISHED, fin_flip)

@@ -87,6 +87,7 @@ static void test_servername_session(int verify)
     SSL_CTX_set_cert_cb(sctx, cert_cb, NULL);
     if (verify) {
         SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        CHECK(SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"sh", 2));
         CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), ec.ca));
         CHECK(SSL_CTX_use_certificate(cctx, ec.leaf) && SSL_CTX_use_PrivateKey(cctx, ec.leaf_key));
     }

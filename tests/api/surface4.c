@@ -19,8 +19,7 @@ static keel_test_chain ec, rsa;
 
 static void drop(SSL_CTX *cctx, SSL_CTX *sctx, SSL *c, SSL *s)
 {
-    SSL_free(c);
-    SSL_free(s);
+    keel_test_free_pair(c, s);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
     ERR_clear_error();
@@ -36,14 +35,11 @@ static SSL_SESSION *session_from(SSL_CTX *cctx, SSL_CTX *sctx, SSL **cp, SSL **s
     SSL_read(c, b, sizeof(b));
     ERR_clear_error();
     SSL_SESSION *ss = SSL_get1_session(c);
+    keel_test_free_pair(cp != NULL ? NULL : c, sp != NULL ? NULL : s);
     if (cp != NULL)
         *cp = c;
-    else
-        SSL_free(c);
     if (sp != NULL)
         *sp = s;
-    else
-        SSL_free(s);
     return ss;
 }
 

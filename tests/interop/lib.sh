@@ -109,7 +109,7 @@ genkey() {
     ed25519) openssl genpkey -algorithm ED25519 -out "$2" ;;
     ed448) openssl genpkey -algorithm ED448 -out "$2" ;;
     *) echo "genkey: unknown type $1" >&2; return 1 ;;
-    esac 2>/dev/null
+    esac 2>>"$T/certs.log"
 }
 
 # make_ca NAME: $T/NAME.pem (self-signed, P-256) and $T/NAME.key
@@ -117,7 +117,7 @@ make_ca() {
     genkey p256 "$T/$1.key" &&
         openssl req -x509 -new -key "$T/$1.key" -out "$T/$1.pem" -days 3 -subj "/CN=keel test $1" \
             -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            2>/dev/null
+            2>>"$T/certs.log"
 }
 
 # make_cert CA NAME TYPE [SAN] [DAYS]: $T/NAME.pem and $T/NAME.key signed by CA.
@@ -126,7 +126,7 @@ make_cert() {
     local ca=$1 name=$2 type=$3 san=${4:-DNS:localhost,IP:127.0.0.1} days=${5:-3}
     genkey "$type" "$T/$name.key" || return 1
     printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "$san" >"$T/$name.ext"
-    openssl req -new -key "$T/$name.key" -subj "/CN=$name" -out "$T/$name.csr" 2>/dev/null || return 1
+    openssl req -new -key "$T/$name.key" -subj "/CN=$name" -out "$T/$name.csr" 2>>"$T/certs.log" || return 1
     if [ "$days" = expired ]; then
         # `openssl ca` is the only stock way to choose the validity dates.
         local d="$T/ca-$name"
@@ -140,7 +140,7 @@ make_cert() {
             -startdate 20200101000000Z -enddate 20200201000000Z >/dev/null 2>&1
     else
         openssl x509 -req -in "$T/$name.csr" -CA "$T/$ca.pem" -CAkey "$T/$ca.key" -CAcreateserial \
-            -out "$T/$name.pem" -days "$days" -extfile "$T/$name.ext" 2>/dev/null
+            -out "$T/$name.pem" -days "$days" -extfile "$T/$name.ext" 2>>"$T/certs.log"
     fi
 }
 

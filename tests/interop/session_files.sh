@@ -22,7 +22,9 @@ kpage() { awk 'p{print} /^keel s_server$/{p=1}' "$1"; }
 for mode in tickets stateful; do
     extra=()
     [ $mode = stateful ] && extra=(-no_ticket)
-    start_keel_server k-$mode -www -alpn h2 -ciphersuites TLS_AES_256_GCM_SHA384 "${extra[@]}" "${CERT[@]}"
+    # -servername: the server acknowledges SNI (without a servername callback neither OpenSSL's
+    # nor keel's does, and the session then has no hostname, RFC 6066 §3)
+    start_keel_server k-$mode -servername localhost -www -alpn h2 -ciphersuites TLS_AES_256_GCM_SHA384 "${extra[@]}" "${CERT[@]}"
 
     # ---- keel writes, OpenSSL reads ----
     n=k2o-$mode

@@ -147,6 +147,7 @@ int main(void)
     SSL_CTX *sctx = keel_test_server_ctx(&srv), *cctx = keel_test_client_ctx(&srv);
     CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), cli.ca));
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER, NULL);
+    CHECK(SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"secrets", 7)); /* resumed */
     CHECK(SSL_CTX_use_certificate(cctx, cli.leaf) && SSL_CTX_use_PrivateKey(cctx, cli.leaf_key));
     SSL_CTX_set_keylog_callback(cctx, keylog);
     SSL_CTX_set_info_callback(cctx, info);
@@ -171,8 +172,7 @@ int main(void)
         SSL_SESSION_free(sess);
         sess = SSL_get1_session(c);
         CHECK(sess != NULL);
-        SSL_free(c);
-        SSL_free(s);
+        keel_test_free_pair(c, s);
     }
     SSL_SESSION_free(sess);
     SSL_CTX_free(cctx);

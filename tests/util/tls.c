@@ -133,6 +133,16 @@ int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server)
     return 1;
 }
 
+void keel_test_free_pair(SSL *client, SSL *server)
+{
+    if (client != NULL)
+        SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    if (server != NULL)
+        SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(client);
+    SSL_free(server);
+}
+
 int keel_test_handshake(SSL *client, SSL *server)
 {
     int cdone = 0, sdone = 0;

@@ -26,6 +26,9 @@ SSL_CTX *keel_test_client_ctx(const keel_test_chain *c);
 
 /* A client and a server SSL joined by a BIO pair (non-blocking, like sockets). */
 int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
+/* Frees both (NULL is fine) as after a proper close (both shutdown flags set), so that SSL_free
+ * leaves their session resumable: without close_notify it leaves the cache (SSL_free(3)). */
+void keel_test_free_pair(SSL *client, SSL *server);
 /* Drives both handshakes to completion: 1 on success, 0 if either fails (errors left queued). */
 int keel_test_handshake(SSL *client, SSL *server);
 /* A TLS 1.3 external-PSK session (SSL_psk_use_session_cb / find_session_cb): the suite named

@@ -98,7 +98,10 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
         keel_transcript_keep_buffer(&c->hs->transcript);
     if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash) || !keel_hs_hash_current(s))
         return SSL_AD_INTERNAL_ERROR;
-    /* The TLS 1.3 share of the ClientHello is of no use now (RFC 8422: the server picks). */
+    /* The TLS 1.3 share of the ClientHello is of no use now (RFC 8422: the server picks); its
+     * public half stays what SSL_get_tmp_key reports, as OpenSSL 3.0's client reports it. */
+    EVP_PKEY_free(c->offered_key);
+    c->offered_key = keel_kex_own_public(c->hs->kex);
     keel_kex_free(c->hs->kex);
     c->hs->kex = NULL;
     return 0;

@@ -45,6 +45,10 @@ int keel12_client_make_session(SSL *s)
         ss = SSL_SESSION_dup(s->session);
         if (ss == NULL)
             return 0;
+        /* A new ticket makes the old one out of date: the resumed session leaves the client
+         * cache (not resumable), as OpenSSL 3.0's client removes it. */
+        if (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_CLIENT)
+            SSL_CTX_remove_session(s->session_ctx, s->session);
         OPENSSL_free(ss->ticket);
         ss->ticket = NULL;
         ss->ticket_len = 0;
@@ -68,7 +72,8 @@ int keel12_client_make_session(SSL *s)
         ss->session_id_len = c->session_id_len;
         if (peer != NULL && X509_up_ref(peer))
             ss->peer = peer;
-        if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, s->hostname)
+        if ((peer != NULL && ss->peer == NULL)
+                || !SSL_SESSION_set1_hostname(ss, c->sni_acked ? s->hostname : NULL) /* RFC 6066 §3 */
                 || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)
                 || !keel12_psk_to_session(s, ss)) {
             SSL_SESSION_free(ss);
@@ -108,7 +113,6 @@ int keel12_client_make_session(SSL *s)
  * transcript is dropped. */
 void keel12_client_finish(SSL *s)
 {
-    SSL_CTX *sctx = s->session_ctx;
     SSL_SESSION *ss = s->session;
     /* Nothing after a TLS 1.2 handshake uses its transcript (kept whole for CertificateVerify):
      * it goes with the handshake. */
@@ -116,9 +120,5 @@ void keel12_client_finish(SSL *s)
     if (!s->conn->hs->announce12 || ss == NULL)
         return;
     s->conn->hs->announce12 = 0;
-    if ((sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) && sctx->new_session_cb != NULL) {
-        SSL_SESSION_up_ref(ss);
-        if (sctx->new_session_cb(s, ss) == 0)
-            SSL_SESSION_free(ss);
-    }
+    keel_client_new_session(s, ss);
 }

@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-/* Whether ss may resume this connection: 1, 0 (a full handshake) or -1 (abort). A TLS 1.2
+/* Whether ss may resume this connection: 1, 0 (a full handshake) or minus the alert to end the
+ * handshake with. A TLS 1.2
  * session (never one of TLS 1.3's, RFC 8446 §4.6.1 / the reverse) of our session id context,
  * unexpired, made the same way as to the extended master secret (RFC 7627 §5.3: a session made
  * with it and a hello without it ends the handshake, handshake_failure, as OpenSSL 3.0 does; the
@@ -19,6 +20,13 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
             || ss->sid_ctx_len != s->s.sid_ctx_len
             || memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) != 0)
         return 0;
+    /* A session of our context while client certificates are verified and no session id context
+     * is set: nothing says the session was made for this application, so OpenSSL 3.0 ends the
+     * handshake rather than resume it (SSL_CTX_set_session_id_context(3)). */
+    if ((s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
+        return -SSL_AD_INTERNAL_ERROR;
+    }
     if (keel_session_expired(ss, time(NULL))) {
         atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_TIMEOUTS], 1);
         if (cached) /* as OpenSSL does: an expired session leaves the cache (remove_session_cb) */
@@ -27,7 +35,7 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
     }
     if (ss->ems && !c->ems) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INCONSISTENT_EXTMS);
-        return -1;
+        return -SSL_AD_HANDSHAKE_FAILURE;
     }
     /* RFC 7366 §3.1: a session keeps its MAC mode; a hello that would change it gets a full
      * handshake (OpenSSL 3.0 keeps no such record and renegotiates the mode). */
@@ -63,7 +71,7 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
         return 0;
     }
     if (use < 0) {
-        alert = SSL_AD_HANDSHAKE_FAILURE;
+        alert = -use;
     } else if (!keel_client_suite_offered(c, ss->cipher->code)) {
         /* RFC 5246 §7.4.1.2: the client MUST offer the session's suite; OpenSSL 3.0 ends the
          * handshake when it does not. */

@@ -38,8 +38,12 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
             || !keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
             || !keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs))
         return 0;
-    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
+    /* Key log lines in OpenSSL 3.0's order, which follows its key changes: the server's
+     * handshake secret first. OpenSSL's client logs its own after the server's application
+     * secrets, when it starts writing with it; keel's uses it from the ServerHello on (an alert
+     * about the server's flight is protected), so it logs it now (docs/compat-notes.txt). */
     keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
+    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
     return 1;
 }
 
@@ -55,9 +59,10 @@ int keel_hs_derive_application(SSL *s)
             || !keel_ks_server_app_traffic(&c->hs->ks, th, c->server_ap)
             || !keel_ks_exporter_master(&c->hs->ks, th, c->exporter))
         return 0;
-    keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
-    keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
     keel_keylog(s, "EXPORTER_SECRET", c->exporter, hl);
+    keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
+    if (!s->server) /* the server's line comes with the client's Finished (server.c) */
+        keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
     return 1;
 }
 
@@ -177,9 +182,14 @@ int keel_hs_update_secret(SSL *s, int dir)
 {
     keel_conn *c = s->conn;
     int ours = dir == KEEL_RL_WRITE;
-    uint8_t *secret = (ours == !c->server) ? c->client_ap : c->server_ap;
-    return keel_ks_next_secret(s->ctx->algs, c->cipher->hash, secret, secret)
-        && keel_set_traffic_key(s, dir, secret);
+    int client = ours == !c->server;
+    uint8_t *secret = client ? c->client_ap : c->server_ap;
+    if (!keel_ks_next_secret(s->ctx->algs, c->cipher->hash, secret, secret))
+        return 0;
+    /* OpenSSL 3.0 logs each generation under one label per direction. */
+    keel_keylog(s, client ? "CLIENT_TRAFFIC_SECRET_N" : "SERVER_TRAFFIC_SECRET_N", secret,
+                keel_hash_len(c->cipher->hash));
+    return keel_set_traffic_key(s, dir, secret);
 }
 
 /* NSS key log format: LABEL <client_random hex> <secret hex>. */

@@ -390,19 +390,30 @@ static int recheck_psk(SSL *s, keel_hello *h)
     return 0;
 }
 
-/* A ticket (or stateful session id) identity: its session if it may be resumed here, else NULL. */
-static SSL_SESSION *ticket_session(SSL *s, keel_rd id)
+/* A ticket (or stateful session id) identity: its session if it may be resumed here, else NULL
+ * (*alert set if the handshake must end). */
+static SSL_SESSION *ticket_session(SSL *s, keel_rd id, int *alert)
 {
     keel_conn *c = s->conn;
     SSL_SESSION *ss = find_session(s, id.p, id.len);
+    /* A server verifying its peers must say which context a ticket belongs to: OpenSSL 3.0 ends
+     * the handshake when no session id context is set rather than risk a session being used out
+     * of context (SSL_CTX_set_session_id_context(3)); such a session is not counted as a hit. */
+    if (ss != NULL && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+        SSL_SESSION_free(ss);
+        ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return NULL;
+    }
     atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
     if (ss == NULL)
         return NULL;
     int usable = ss->version == TLS1_3_VERSION && ss->cipher != NULL
         && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
         && ss->master_key_len == keel_hash_len(c->cipher->hash)
-        && (s->hostname == NULL) == (ss->hostname == NULL)
-        && (s->hostname == NULL || strcmp(s->hostname, ss->hostname) == 0);
+        /* RFC 6066 §3: not under another name than the one the session was made with (a
+         * session has one only if the server acknowledged it; OpenSSL 3.0 does not check) */
+        && (ss->hostname == NULL || (s->hostname != NULL && strcmp(s->hostname, ss->hostname) == 0));
     if (usable && keel_session_expired(ss, time(NULL))) {
         atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_TIMEOUTS], 1);
         usable = 0;
@@ -440,8 +451,8 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
         if (alert != 0)
             return alert;
         external = ss != NULL;
-        if (ss == NULL)
-            ss = ticket_session(s, id);
+        if (ss == NULL && (ss = ticket_session(s, id, &alert)) == NULL && alert != 0)
+            return alert;
         if (ss != NULL && (ss->cipher == NULL || ss->cipher->hash != c->cipher->hash)) {
             SSL_SESSION_free(ss); /* not this suite's hash: the next identity */
             ss = NULL;
@@ -450,10 +461,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     if (ss == NULL)
         return 0;
     index--;
-    /* A server verifying its peers must say which context a PSK belongs to: OpenSSL 3.0 refuses
-     * one when no session id context is set rather than risk it being used out of context
-     * (SSL_CTX_set_session_id_context(3)). keel's tickets carry their context and are checked
-     * against it instead (ticket_session). */
+    /* The same rule for an external PSK (ticket_session). */
     if (external && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
         SSL_SESSION_free(ss);
         ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);

@@ -111,8 +111,12 @@ int keel_call_servername_cb(SSL *s)
 {
     SSL_CTX *ctx = s->ctx;
     int al = SSL_AD_UNRECOGNIZED_NAME;
-    if (ctx->servername_cb == NULL)
+    /* Without a callback nothing accepted the name: OpenSSL 3.0's answer is then NOACK (no
+     * empty server_name in the reply, the session without a hostname). */
+    if (ctx->servername_cb == NULL) {
+        s->conn->hs->sni_noack = 1;
         return 0;
+    }
     switch (ctx->servername_cb(s, &al, ctx->servername_arg)) {
     case SSL_TLSEXT_ERR_ALERT_FATAL:
         ERR_raise(ERR_LIB_SSL, SSL_R_CALLBACK_FAILED);
@@ -604,6 +608,8 @@ int keel_server_read_finished(SSL *s, keel_rd *body)
     if (alert)
         return alert;
     keel_set_state(s, TLS_ST_SR_FINISHED);
+    /* logged as OpenSSL 3.0's server logs it: when it takes the client's key */
+    keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, keel_hash_len(c->cipher->hash));
     if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s)
             || !keel_server_send_tickets(s))
         return SSL_AD_INTERNAL_ERROR;

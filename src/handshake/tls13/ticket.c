@@ -256,7 +256,9 @@ SSL_SESSION *keel_session_from_conn(SSL *s)
     ss->sid_ctx_len = s->s.sid_ctx_len;
     if (peer != NULL && X509_up_ref(peer))
         ss->peer = peer;
-    if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, s->hostname)
+    /* The name is the session's only if the server acknowledged it (RFC 6066 §3), as OpenSSL
+     * records it on both sides. */
+    if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, c->sni_acked ? s->hostname : NULL)
             || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)
             || !keel_random(s->ctx->algs, ss->session_id, 32)) {
         SSL_SESSION_free(ss);
@@ -294,6 +296,7 @@ int keel_server_send_tickets(SSL *s)
         size_t ticket_len = 0, enc_len = 0, body, m;
         keel_wr w;
         int ok = ss != NULL;
+        uint32_t hint = 0;
 
         /* After a PSK handshake the ticket's session inherits the verification result of the
          * session it used (an external PSK's included), as OpenSSL's derive from it. */
@@ -318,8 +321,9 @@ int keel_server_send_tickets(SSL *s)
                                       sizeof(nonce), ss->master_key);
         if (ok) {
             ss->master_key_len = keel_hash_len(c->cipher->hash);
-            ss->ticket_lifetime_hint = (uint32_t)(ss->timeout > MAX_TICKET_LIFETIME ? MAX_TICKET_LIFETIME
-                                                  : ss->timeout < 0 ? 0 : ss->timeout);
+            /* The hint goes on the wire only: a server's session has none, as OpenSSL's. */
+            hint = (uint32_t)(ss->timeout > MAX_TICKET_LIFETIME ? MAX_TICKET_LIFETIME
+                              : ss->timeout < 0 ? 0 : ss->timeout);
         }
         if (ok && stateful) {
             if (store)
@@ -341,7 +345,7 @@ int keel_server_send_tickets(SSL *s)
         if (ok && !declined && (ok = keel_wr_init(&w, 64 + ticket_len))) {
             keel_wr_u8(&w, SSL3_MT_NEWSESSION_TICKET);
             keel_wr_open24(&w, &body);
-            keel_wr_u32(&w, ss->ticket_lifetime_hint);
+            keel_wr_u32(&w, hint);
             keel_wr_u32(&w, ss->ticket_age_add);
             keel_wr_u8(&w, sizeof(nonce));
             keel_wr_bytes(&w, nonce, sizeof(nonce));
@@ -457,13 +461,35 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
     ss->ticket_len = ticket.len;
     SSL_SESSION_free(s->session);
     s->session = ss;
+    keel_client_new_session(s, ss);
+    return 0;
+}
+
+/* The client's session cache (SSL_CTX_set_session_cache_mode(3), SSL_SESS_CACHE_CLIENT): a new
+ * session enters the session context's cache (unless SSL_SESS_CACHE_NO_INTERNAL_STORE), then the
+ * new session callback hears of it; one without a session id is neither, as in OpenSSL 3.0. */
+void keel_client_new_session(SSL *s, SSL_SESSION *ss)
+{
     SSL_CTX *sctx = s->session_ctx;
-    if ((sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) && sctx->new_session_cb != NULL) {
+    if (!(sctx->session_cache_mode & SSL_SESS_CACHE_CLIENT) || ss->session_id_len == 0)
+        return;
+    if (!(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE))
+        SSL_CTX_add_session(sctx, ss);
+    if (sctx->new_session_cb != NULL) {
         SSL_SESSION_up_ref(ss);
         if (sctx->new_session_cb(s, ss) == 0)
             SSL_SESSION_free(ss);
     }
-    return 0;
+}
+
+/* A TLS 1.3 client's resumed handshake is complete: the session it used leaves the client cache
+ * (and is no longer resumable), tickets being meant for one use (RFC 8446 §C.4), as OpenSSL 3.0
+ * removes it. */
+void keel_client_session_used(SSL *s)
+{
+    if (!s->server && s->conn->version == TLS1_3_VERSION && s->conn->resumed && s->session != NULL
+            && (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_CLIENT))
+        SSL_CTX_remove_session(s->session_ctx, s->session);
 }
 
 /* ---- the server cache's lookup (both versions) ---- */
