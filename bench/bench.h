@@ -55,6 +55,8 @@ void bench_fig_handshake(const bench_chain *ch, const char *name, const char *fl
                          int mode);
 int bench_one_resumption(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess);
 void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode);
+/* TLS 1.2 resumption by session ID (server cache on, no tickets). */
+void bench_fig_resume12_id(const bench_chain *ch, const char *name, const char *floor_name, double seconds);
 void bench_fig_bulk(const bench_chain *ch, const char *suite, const char *name, const char *aead,
                     const char *floor_name, double seconds);
 void bench_fig_threads(const bench_chain *ch, double seconds);
@@ -62,9 +64,11 @@ void bench_fig_memory(const bench_chain *ch);
 /* early.c: resumed request's time to first response byte, 0-RTT vs 1-RTT, through a delaying relay. */
 void bench_fig_early(const bench_chain *ch, double seconds);
 
-/* floor.c: the same public-key and AEAD work done bare through EVP. kex_only: a resumed
- * handshake's floor (psk_dhe_ke: the X25519 exchange alone). The _once functions are bench_ops:
+/* floor.c: the same public-key and AEAD work done bare through EVP. kex_only: BENCH_FLOOR_FULL, or a
+ * resumed handshake's floor: BENCH_FLOOR_KEX (psk_dhe_ke: the X25519 exchange alone) or
+ * BENCH_FLOOR_ABBREV12 (a TLS 1.2 abbreviated handshake: key block, Finished PRFs and records). The _once functions are bench_ops:
  * one handshake's public-key work; sixteen 16 KiB records sealed and opened. */
+enum { BENCH_FLOOR_FULL = 0, BENCH_FLOOR_KEX = 1, BENCH_FLOOR_ABBREV12 = 2 };
 typedef struct bench_hs_floor bench_hs_floor;
 typedef struct bench_aead_floor bench_aead_floor;
 bench_hs_floor *bench_hs_floor_new(const bench_chain *ch, int kex_only);

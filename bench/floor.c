@@ -4,6 +4,7 @@
  * run a floor in alternating slices with themselves, so both see the same machine load. */
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -11,7 +12,11 @@
 #include "bench.h"
 
 struct bench_hs_floor {
-    int kex_only;                   /* a resumed handshake's floor: the key exchange alone */
+    int kex_only;                   /* BENCH_FLOOR_*: full, key exchange alone, TLS 1.2 abbreviated */
+    EVP_MAC_CTX *hmac[2];           /* TLS 1.2 abbreviated: P_SHA384 per side, SHA-384, AES-256-GCM */
+    const EVP_MD *sha384;
+    EVP_CIPHER *gcm;
+    EVP_CIPHER_CTX *seal, *open;
     EVP_PKEY_CTX *keygen;           /* X25519 keygen, initialised once */
     EVP_MD_CTX *md;                 /* reset between signature operations */
     const EVP_MD *sha256;           /* NULL for Ed25519, which signs the message itself */
@@ -82,6 +87,72 @@ static void verify(hs_floor *f, EVP_PKEY *key, const EVP_MD *md, int use_pss, co
         bench_die("verify");
 }
 
+/* RFC 5246 §5 P_SHA384(master, label + seed) on a context keyed with the master secret: the PRF of
+ * ECDHE-ECDSA-AES256-GCM-SHA384 (RFC 5289 §3.2). */
+static void p_sha384(EVP_MAC_CTX *m, const char *label, const unsigned char *seed, size_t seed_len,
+                     unsigned char *out, size_t n)
+{
+    unsigned char a[48], blk[48];
+    size_t l, ll = strlen(label);
+    if (!EVP_MAC_init(m, NULL, 0, NULL) || !EVP_MAC_update(m, (const unsigned char *)label, ll)
+            || !EVP_MAC_update(m, seed, seed_len) || !EVP_MAC_final(m, a, &l, sizeof(a)))
+        bench_die("PRF");
+    for (size_t done = 0; done < n; done += 48) {
+        if (!EVP_MAC_init(m, NULL, 0, NULL) || !EVP_MAC_update(m, a, 48)
+                || !EVP_MAC_update(m, (const unsigned char *)label, ll)
+                || !EVP_MAC_update(m, seed, seed_len) || !EVP_MAC_final(m, blk, &l, sizeof(blk)))
+            bench_die("PRF");
+        memcpy(out + done, blk, n - done < 48 ? n - done : 48);
+        if (done + 48 < n && (!EVP_MAC_init(m, NULL, 0, NULL) || !EVP_MAC_update(m, a, 48)
+                              || !EVP_MAC_final(m, a, &l, sizeof(a))))
+            bench_die("PRF");
+    }
+}
+
+/* A Finished record of TLS 1.2 AES-256-GCM (RFC 5288 §3): 8-byte explicit nonce, 13-byte AAD, the
+ * 16-byte message (4-byte header, 12-byte verify_data), 16-byte tag. */
+static void gcm_record(EVP_CIPHER_CTX *c, int enc, const unsigned char *key, const unsigned char *salt,
+                       unsigned char msg[16], unsigned char tag[16])
+{
+    unsigned char nonce[12] = { 0 }, aad[13] = { 0, 0, 0, 0, 0, 0, 0, 0, 22, 3, 3, 0, 16 };
+    int l;
+    memcpy(nonce, salt, 4);
+    if (!EVP_CipherInit_ex2(c, NULL, key, nonce, enc, NULL) || !EVP_CipherUpdate(c, NULL, &l, aad, 13)
+            || !EVP_CipherUpdate(c, msg, &l, msg, 16)
+            || (!enc && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+            || EVP_CipherFinal_ex(c, msg + l, &l) <= 0
+            || (enc && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag)))
+        bench_die("GCM record");
+}
+
+/* Both sides of a TLS 1.2 abbreviated handshake (RFC 5246 §7.3 Figure 2; RFC 5077 §3.1), in wire
+ * order: each side derives the key block from the session's master secret (§6.3: 2 AES-256 keys,
+ * 2 4-byte salts) on its own HMAC context, and computes both Finished verify_data over the SHA-384
+ * transcript hash (§7.4.9); the server's Finished is sealed and opened, then the client's. */
+static void abbreviated(hs_floor *f)
+{
+    static const unsigned char master[48] = { 7 }, randoms[64] = { 9 }, hellos[320] = { 1 };
+    static const char *const labels[2] = { "server finished", "client finished" };
+    unsigned char kb[2][72], th[48], vd[12], msg[16] = { 20, 0, 0, 12 }, tag[16];
+    for (int side = 0; side < 2; side++) { /* 0 server, 1 client */
+        if (!EVP_MAC_init(f->hmac[side], master, sizeof(master), NULL))
+            bench_die("PRF key");
+        p_sha384(f->hmac[side], "key expansion", randoms, sizeof(randoms), kb[side], sizeof(kb[side]));
+    }
+    for (int i = 0; i < 2; i++) {          /* i = 0: the server's Finished, 1: the client's */
+        for (int side = 0; side < 2; side++) {
+            if (!EVP_Digest(hellos, sizeof(hellos) - (size_t)(i == 0 ? 16 : 0), th, NULL, f->sha384, NULL))
+                bench_die("transcript hash");
+            p_sha384(f->hmac[side], labels[i], th, sizeof(th), vd, sizeof(vd));
+        }
+        /* The sender's write key is the receiver's read key: client_write at 0, server_write at 32. */
+        const unsigned char *key = kb[0] + (i == 0 ? 32 : 0), *salt = kb[0] + (i == 0 ? 68 : 64);
+        memcpy(msg + 4, vd, 12);
+        gcm_record(f->seal, 1, key, salt, msg, tag);
+        gcm_record(f->open, 0, kb[1] + (key - kb[0]), kb[1] + (salt - kb[0]), msg, tag);
+    }
+}
+
 /* A full handshake: 2 X25519 keygens, 2 derivations, the server's CertificateVerify signature, the
  * client's verification of it and of the leaf's signature by the CA. A resumed one (psk_dhe_ke,
  * RFC 8446 §4.2.9) keeps only the key exchange. */
@@ -89,6 +160,10 @@ __attribute__((noinline)) int bench_hs_floor_once(void *arg)
 {
     hs_floor *f = arg;
     unsigned char cpub[32], spub[32], cs[32], ss[32], sig[512];
+    if (f->kex_only == BENCH_FLOOR_ABBREV12) {
+        abbreviated(f);
+        return 1;
+    }
     EVP_PKEY *ck = keygen(f, cpub), *sk = keygen(f, spub);
     derive(sk, cpub, ss);
     derive(ck, spub, cs);
@@ -128,6 +203,24 @@ bench_hs_floor *bench_hs_floor_new(const bench_chain *ch, int kex_only)
     f->tbs_len = i2d_re_X509_tbs(ch->leaf, &f->tbs);
     f->keygen = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
     f->md = EVP_MD_CTX_new();
+    if (kex_only == BENCH_FLOOR_ABBREV12) {
+        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        OSSL_PARAM p[2] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA2-384", 0),
+                            OSSL_PARAM_construct_end() };
+        unsigned char key[32] = { 0 };
+        for (int i = 0; i < 2; i++)
+            if ((f->hmac[i] = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL) == NULL || !EVP_MAC_CTX_set_params(f->hmac[i], p))
+                bench_die("floor setup");
+        EVP_MAC_free(mac);
+        f->sha384 = EVP_sha384();
+        f->gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+        f->seal = EVP_CIPHER_CTX_new();
+        f->open = EVP_CIPHER_CTX_new();
+        if (f->gcm == NULL || f->seal == NULL
+                || f->open == NULL || !EVP_EncryptInit_ex2(f->seal, f->gcm, key, NULL, NULL)
+                || !EVP_DecryptInit_ex2(f->open, f->gcm, key, NULL, NULL))
+            bench_die("floor setup");
+    }
     if (f->tbs_len <= 0 || f->keygen == NULL || f->md == NULL || EVP_PKEY_keygen_init(f->keygen) <= 0
             || f->leaf_pub == NULL || f->ca_pub == NULL)
         bench_die("floor setup");
@@ -139,6 +232,11 @@ void bench_hs_floor_free(bench_hs_floor *f)
     if (f == NULL)
         return;
     OPENSSL_free(f->tbs);
+    EVP_MAC_CTX_free(f->hmac[0]);
+    EVP_MAC_CTX_free(f->hmac[1]);
+    EVP_CIPHER_free(f->gcm);
+    EVP_CIPHER_CTX_free(f->seal);
+    EVP_CIPHER_CTX_free(f->open);
     EVP_PKEY_CTX_free(f->keygen);
     EVP_MD_CTX_free(f->md);
     OPENSSL_free(f);

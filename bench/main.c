@@ -113,7 +113,7 @@ static const char *libssl_path(void)
  * the TLS suite and the EVP AEAD of its floor; for the floor_aead figures, the EVP AEAD. */
 static const struct {
     const char *name, *type, *floor, *suite, *aead;
-    enum { F_HS, F_HS_DEFAULTS, F_HS12, F_RESUME, F_RESUME12, F_FLOOR_HS, F_FLOOR_RESUME, F_BULK, F_FLOOR_AEAD, F_THREADS, F_MEMORY,
+    enum { F_HS, F_HS_DEFAULTS, F_HS12, F_RESUME, F_RESUME12, F_RESUME12_ID, F_FLOOR_HS, F_FLOOR_RESUME, F_FLOOR_RESUME12, F_BULK, F_FLOOR_AEAD, F_THREADS, F_MEMORY,
            F_SITES, F_EARLY } kind;
 } figures[] = {
     { "hs_ecdsa", "ecdsa", "floor_hs_ecdsa", NULL, NULL, F_HS },
@@ -122,10 +122,11 @@ static const struct {
     { "hs_ecdsa_defaults", "ecdsa", NULL, NULL, NULL, F_HS_DEFAULTS },
     { "hs_resume", "ecdsa", "floor_hs_resume", NULL, NULL, F_RESUME },
     /* TLS 1.2: a full ECDHE-ECDSA handshake does the same public-key work as TLS 1.3's (its
-     * ServerKeyExchange signature stands for CertificateVerify); an abbreviated one does none, so
-     * the resumption figure has no floor. */
+     * ServerKeyExchange signature stands for CertificateVerify); an abbreviated one does none: its
+     * floor is the key block, Finished PRFs and Finished records (floor.c), by ticket or by ID. */
     { "hs12_ecdsa", "ecdsa", "floor_hs12_ecdsa", NULL, NULL, F_HS12 },
-    { "hs12_resume", "ecdsa", NULL, NULL, NULL, F_RESUME12 },
+    { "hs12_resume", "ecdsa", "floor_hs12_resume", NULL, NULL, F_RESUME12 },
+    { "hs12_resume_id", "ecdsa", "floor_hs12_resume_id", NULL, NULL, F_RESUME12_ID },
     { "bulk_aes128gcm", "ecdsa", "floor_aead_aes128gcm", "TLS_AES_128_GCM_SHA256", "AES-128-GCM", F_BULK },
     { "bulk_aes256gcm", "ecdsa", "floor_aead_aes256gcm", "TLS_AES_256_GCM_SHA384", "AES-256-GCM", F_BULK },
     { "bulk_chacha20", "ecdsa", "floor_aead_chacha20", "TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305", F_BULK },
@@ -137,6 +138,7 @@ static const struct {
     { "floor_hs_rsa", "rsa", NULL, NULL, NULL, F_FLOOR_HS },
     { "floor_hs_ed25519", "ed25519", NULL, NULL, NULL, F_FLOOR_HS },
     { "floor_hs_resume", "ecdsa", NULL, NULL, NULL, F_FLOOR_RESUME },
+    { "floor_hs12_resume", "ecdsa", NULL, NULL, NULL, F_FLOOR_RESUME12 },
     { "floor_aead_aes128gcm", NULL, NULL, NULL, "AES-128-GCM", F_FLOOR_AEAD },
     { "floor_aead_aes256gcm", NULL, NULL, NULL, "AES-256-GCM", F_FLOOR_AEAD },
     { "floor_aead_chacha20", NULL, NULL, NULL, "ChaCha20-Poly1305", F_FLOOR_AEAD },
@@ -183,9 +185,11 @@ int main(int argc, char **argv)
         case F_HS_DEFAULTS: bench_fig_handshake(&ch, figures[i].name, NULL, seconds, BENCH_DEFAULTS); break;
         case F_HS12: bench_fig_handshake(&ch, figures[i].name, figures[i].floor, seconds, BENCH_TLS12); break;
         case F_RESUME: bench_fig_resume(&ch, figures[i].name, figures[i].floor, seconds, BENCH_TLS13); break;
-        case F_RESUME12: bench_fig_resume(&ch, figures[i].name, NULL, seconds, BENCH_TLS12); break;
+        case F_RESUME12: bench_fig_resume(&ch, figures[i].name, figures[i].floor, seconds, BENCH_TLS12); break;
+        case F_RESUME12_ID: bench_fig_resume12_id(&ch, figures[i].name, figures[i].floor, seconds); break;
         case F_FLOOR_HS: bench_fig_floor_handshake(&ch, figures[i].name, seconds, 0); break;
-        case F_FLOOR_RESUME: bench_fig_floor_handshake(&ch, figures[i].name, seconds, 1); break;
+        case F_FLOOR_RESUME: bench_fig_floor_handshake(&ch, figures[i].name, seconds, BENCH_FLOOR_KEX); break;
+        case F_FLOOR_RESUME12: bench_fig_floor_handshake(&ch, figures[i].name, seconds, BENCH_FLOOR_ABBREV12); break;
         case F_BULK:
             bench_fig_bulk(&ch, figures[i].suite, figures[i].name, figures[i].aead, figures[i].floor, seconds);
             break;

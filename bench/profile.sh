@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instruction profile of the handshake loop (callgrind), for keel and for OpenSSL's libssl, so the
 # report can say where keel's instructions go and how many a handshake costs each library.
-#   bash bench/profile.sh [BUILD]   env: PROFILE_FIGURE (hs_ecdsa, hs_rsa, hs_ed25519 or hs_resume;
+#   bash bench/profile.sh [BUILD]   env: PROFILE_FIGURE (hs_ecdsa, hs_rsa, hs_ed25519, hs_resume, hs12_ecdsa,
+#                                        hs12_resume or hs12_resume_id;
 #                                        default hs_ecdsa), PROFILE_SECONDS (CPU seconds under
 #                                        valgrind, default 10), PROFILE_LIBS (default "keel openssl")
 # Writes BUILD/bench/profile-{keel,openssl}-FIGURE.{out,self.txt,incl.txt} and prints instructions
@@ -16,8 +17,8 @@ seconds=${PROFILE_SECONDS:-10}
 libs=${PROFILE_LIBS:-"keel openssl"}
 command -v valgrind >/dev/null || { echo "profile: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
 case $figure in
-  hs_resume) fn=bench_one_resumption ;;
-  hs_*) fn=bench_one_handshake ;;
+  hs_resume|hs12_resume|hs12_resume_id) fn=bench_one_resumption ;;
+  hs_*|hs12_*) fn=bench_one_handshake ;;
   *) echo "profile: PROFILE_FIGURE must be a handshake figure" >&2; exit 2 ;;
 esac
 BENCH_BUILD_ONLY=1 bash "$root/bench/run.sh" "$build"

@@ -13,7 +13,7 @@ seconds=${BENCH_SECONDS:-3}
 rounds=${BENCH_ROUNDS:-3}
 cc=${CC:-gcc}
 # Each handshake and bulk figure measures its crypto floor alongside (bench/README.md).
-figures=${BENCH_FIGURES:-"hs_ecdsa hs_rsa hs_ed25519 hs_ecdsa_defaults hs_resume hs12_ecdsa hs12_resume
+figures=${BENCH_FIGURES:-"hs_ecdsa hs_rsa hs_ed25519 hs_ecdsa_defaults hs_resume hs12_ecdsa hs12_resume hs12_resume_id
   bulk_aes128gcm bulk_aes256gcm bulk_chacha20 threads memory early"}
 unset LD_LIBRARY_PATH LD_PRELOAD
 

@@ -204,6 +204,18 @@ static void close_client(SSL *c)
     (void)SSL_shutdown(c);
 }
 
+/* Resumption by session ID: the server closes with close_notify too. OpenSSL removes a session from
+ * its server cache when an established SSL is freed without having sent one (it takes that for an
+ * aborted connection), so the cached session would be gone for the next connection. */
+static int server_closes;
+
+static void close_pair(SSL *c, SSL *s)
+{
+    close_client(c);
+    if (server_closes)
+        (void)SSL_shutdown(s);
+}
+
 /* One resumed connection: new pair, the client offers `sess` (RFC 8446 §4.2.11, psk_dhe_ke so a
  * fresh X25519 exchange still happens), handshake, free. Both sides must report the session reused,
  * or the figure would silently measure full handshakes. */
@@ -214,7 +226,7 @@ __attribute__((noinline)) int bench_one_resumption(SSL_CTX *cctx, SSL_CTX *sctx,
         return 0;
     int ok = SSL_set_session(c, sess) && drive_both(c, s) && SSL_session_reused(c) == 1
         && SSL_session_reused(s) == 1;
-    close_client(c);
+    close_pair(c, s);
     SSL_free(c);
     SSL_free(s);
     return ok;
@@ -233,7 +245,7 @@ static SSL_SESSION *first_session(SSL_CTX *cctx, SSL_CTX *sctx)
         int r = SSL_read(c, buf, sizeof(buf));
         if (r <= 0 && SSL_get_error(c, r) == SSL_ERROR_WANT_READ)
             sess = SSL_get1_session(c);
-        close_client(c);
+        close_pair(c, s);
     }
     if (sess != NULL && !SSL_SESSION_is_resumable(sess)) {
         SSL_SESSION_free(sess);
@@ -254,35 +266,58 @@ static int op_resumption(void *arg)
     return bench_one_resumption(h->cctx, h->sctx, h->sess);
 }
 
-void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode)
+/* by_id (TLS 1.2 only): resumption by session ID from the server's cache (RFC 5246 §7.4.1.2), no
+ * ticket anywhere; otherwise by ticket. */
+static void resume_figure(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode,
+                          int by_id)
 {
     SSL_CTX *cctx, *sctx;
     int version = mode == BENCH_TLS12 ? TLS1_2_VERSION : TLS1_3_VERSION;
     make_ctxs(ch, mode, &cctx, &sctx);
-    SSL_CTX_set_num_tickets(sctx, 1);
-    /* TLS 1.2: an RFC 5077 ticket in the full handshake; the abbreviated handshake that resumes it
-     * (RFC 5077 §3.1) has no key exchange and, unless the ticket needs renewing, no new ticket. */
-    SSL_CTX_clear_options(sctx, SSL_OP_NO_TICKET);
-    SSL_CTX_clear_options(cctx, SSL_OP_NO_TICKET);
+    server_closes = by_id;
+    if (by_id) {
+        /* Tickets stay off (common_settings); the server caches the full handshake's session. */
+        SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER);
+    } else {
+        SSL_CTX_set_num_tickets(sctx, 1);
+        /* TLS 1.2: an RFC 5077 ticket in the full handshake; the abbreviated handshake that resumes it
+         * (RFC 5077 §3.1) has no key exchange and, unless the ticket needs renewing, no new ticket. */
+        SSL_CTX_clear_options(sctx, SSL_OP_NO_TICKET);
+        SSL_CTX_clear_options(cctx, SSL_OP_NO_TICKET);
+    }
     SSL_SESSION *sess = first_session(cctx, sctx);
     if (sess == NULL)
         bench_die("first connection's session");
+    /* The session must be what the figure says: a ticket, or an ID with no ticket. */
+    if (SSL_SESSION_has_ticket(sess) == by_id)
+        bench_die(by_id ? "session without a ticket" : "session with a ticket");
     SSL *c, *s;
     if (!bench_pair(cctx, sctx, &c, &s) || !SSL_set_session(c, sess) || !drive_both(c, s))
         bench_die("resumed handshake");
     if (SSL_session_reused(c) != 1 || SSL_session_reused(s) != 1 || SSL_version(c) != version
             || (mode != BENCH_TLS12 && SSL_get_negotiated_group(c) != NID_X25519))
         bench_die("resumption check (SSL_session_reused != 1, or not the version and group expected)");
-    close_client(c);
-    fprintf(stderr, "# %s: %s %s, session reused on both sides\n", name, SSL_get_version(c),
-            SSL_CIPHER_get_name(SSL_get_current_cipher(c)));
+    close_pair(c, s);
+    fprintf(stderr, "# %s: %s %s, session reused on both sides (%s)\n", name, SSL_get_version(c),
+            SSL_CIPHER_get_name(SSL_get_current_cipher(c)), by_id ? "session ID" : "ticket");
     SSL_free(c);
     SSL_free(s);
     hs_arg h = { cctx, sctx, sess };
-    measure_with_floor(ch, name, floor_name, 1, seconds, op_resumption, &h);
+    measure_with_floor(ch, name, floor_name, mode == BENCH_TLS12 ? BENCH_FLOOR_ABBREV12 : BENCH_FLOOR_KEX, seconds,
+                       op_resumption, &h);
     SSL_SESSION_free(sess);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
+}
+
+void bench_fig_resume(const bench_chain *ch, const char *name, const char *floor_name, double seconds, int mode)
+{
+    resume_figure(ch, name, floor_name, seconds, mode, 0);
+}
+
+void bench_fig_resume12_id(const bench_chain *ch, const char *name, const char *floor_name, double seconds)
+{
+    resume_figure(ch, name, floor_name, seconds, BENCH_TLS12, 1);
 }
 
 /* Moves `len` bytes from a to b, one SSL_write of up to 16 KiB at a time. */

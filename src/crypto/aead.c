@@ -129,6 +129,36 @@ int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
     return 1;
 }
 
+int keel_aead_seal_tail(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                        const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t tail,
+                        uint8_t *out)
+{
+    int outl = 0, taill = 0, finl = 0, tl = (int)keel_aead_tag_len(c->id);
+
+    /* CCM takes the message in one update: put it together in `out` and seal it there. */
+    if (is_ccm(c->id) || len == 0) {
+        if (len > 0)
+            memmove(out, in, len);
+        out[len] = tail;
+        return keel_aead_seal(c, nonce, aad, aad_len, out, len + 1, out);
+    }
+    if (!c->enc || len > INT_MAX - 1 - KEEL_AEAD_TAG_LEN) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    /* GCM and ChaCha20-Poly1305 stream: the two updates give the ciphertext of in || tail. */
+    if (!aead_start(c, nonce, aad, aad_len, len + 1)
+            || !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)len)
+            || !EVP_CipherUpdate(c->ctx, out + outl, &taill, &tail, 1)
+            || !EVP_CipherFinal_ex(c->ctx, out + outl + taill, &finl)
+            || (size_t)outl + (size_t)taill + (size_t)finl != len + 1
+            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, tl, out + len + 1) <= 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+        return 0;
+    }
+    return 1;
+}
+
 int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out)

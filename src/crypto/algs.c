@@ -148,6 +148,9 @@ void keel_algs_free(keel_algs *a)
         EVP_PKEY_free(a->ecx_tmpl[i]);
     for (int i = 0; i < KEEL_NUM_FFDHE; i++)
         EVP_PKEY_free(a->dh_params[i]);
+    for (int i = 0; i < KEEL_NUM_GROUPS; i++)
+        for (int j = 0; j < KEEL_KEYGEN_POOL; j++)
+            EVP_PKEY_CTX_free(atomic_load(&a->keygen_pool[i][j]));
     OPENSSL_free(a->propq);
     OPENSSL_free(a);
 }

@@ -3,12 +3,15 @@
 #define KEEL_CRYPTO_ALGS_INT_H
 
 #include <openssl/evp.h>
+#include <stdatomic.h>
 #include "crypto/crypto.h"
 
 #define KEEL_NUM_AEADS 7      /* the AEAD ids of keel_aead_id (the CBC ids follow them) */
 #define KEEL_NUM_HASHES 3
 #define KEEL_NUM_EC 3        /* P-256, P-384, P-521 */
 #define KEEL_NUM_FFDHE 5     /* ffdhe2048 .. ffdhe8192 */
+#define KEEL_NUM_GROUPS 10   /* kex.c's named-group table */
+#define KEEL_KEYGEN_POOL 4   /* spare key-generation contexts per group */
 
 struct keel_algs {
     OSSL_LIB_CTX *libctx;
@@ -29,6 +32,11 @@ struct keel_algs {
     EVP_PKEY *ec_params[KEEL_NUM_EC];
     EVP_PKEY *dh_params[KEEL_NUM_FFDHE];
     int have_x25519, have_x448;
+    /* Key-generation contexts, initialised and ready (kex.c): taken and given back with atomic
+     * exchanges, so a key share costs no key-manager lookup by name and no lock. They hold no
+     * secret (the generated key leaves with its EVP_PKEY). A mutable cache in a table that is
+     * otherwise read-only after creation. */
+    _Atomic(EVP_PKEY_CTX *) keygen_pool[KEEL_NUM_GROUPS][KEEL_KEYGEN_POOL];
     /* X25519, X448 (by the group's idx): a public key of each, made once, that key shares are
      * generated and peer shares decoded from: EVP_PKEY_CTX_new_from_name and
      * EVP_PKEY_new_raw_public_key_ex fetch the key manager on every call. NULL: by name. */

@@ -57,7 +57,13 @@ keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc); /
 int keel_aead_set_key(keel_aead_ctx *c, const uint8_t *key);   /* (re)key; no reallocation */
 int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-                   uint8_t *out);   /* writes len + KEEL_AEAD_TAG_LEN bytes; in == out allowed */
+                   uint8_t *out);
+/* Seals in || tail (one byte) into out (not overlapping in), tag after it: a TLS 1.3 record's
+ * content and inner type (RFC 8446 §5.2) go from the caller's buffer straight into the record,
+ * with no copy for GCM and ChaCha20-Poly1305 (CCM assembles the message in out first). */
+int keel_aead_seal_tail(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                        const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t tail,
+                        uint8_t *out);   /* writes len + KEEL_AEAD_TAG_LEN bytes; in == out allowed */
 int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out);   /* len includes the tag; writes len - TAG bytes; in == out allowed;
@@ -198,6 +204,27 @@ int keel_derive_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *
 int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, size_t secret_len,
                    const char *label, const uint8_t *seed, size_t seed_len,
                    uint8_t *out, size_t out_len);
+
+/* A reusable HMAC context for one hash (hkdf.c). Each call takes a key, or NULL for "the key of
+ * the previous call": RFC 2104's padded keys are then not hashed again, so a chain of
+ * HKDF-Expand-Label calls under one secret (RFC 8446 §7.1, §7.3) pays for the key once, and the
+ * context is allocated once rather than per operation. Freeing cleanses the keyed state. */
+typedef struct keel_prf keel_prf;
+keel_prf *keel_prf_new(const keel_algs *algs, keel_hash_id id);
+void keel_prf_free(keel_prf *prf);
+keel_hash_id keel_prf_hash(const keel_prf *prf);
+/* HMAC(key, data) -> keel_hash_len bytes; HKDF-Extract is keel_prf_hmac(salt, ikm). */
+int keel_prf_hmac(keel_prf *prf, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+                  uint8_t *out);
+/* HKDF-Expand with PRK `prk` (Hash.length bytes, or NULL: the previous key). */
+int keel_prf_expand(keel_prf *prf, const uint8_t *prk, const uint8_t *info, size_t info_len,
+                    uint8_t *out, size_t out_len);
+/* HKDF-Expand-Label(secret, label, ctx, out_len); secret NULL: the previous key. */
+int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *label, const uint8_t *ctx,
+                          size_t ctx_len, uint8_t *out, size_t out_len);
+/* The TLS 1.2 PRF (as keel_tls12_prf); secret NULL: the previous key. */
+int keel_prf_tls12(keel_prf *prf, const uint8_t *secret, size_t secret_len, const char *label,
+                   const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);
 
 /* ---- key exchange (kex.c) ----------------------------------------------------------------- */
 

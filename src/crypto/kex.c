@@ -27,6 +27,8 @@ static const keel_group_info groups[] = {
     { KEEL_GROUP_FFDHE8192, KIND_DH, 4, NULL, 1024, 1024 },
 };
 
+_Static_assert(sizeof(groups) / sizeof(groups[0]) == KEEL_NUM_GROUPS, "KEEL_NUM_GROUPS");
+
 static const keel_group_info *group_find(uint16_t group)
 {
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
@@ -75,19 +77,46 @@ keel_kex *keel_kex_new(const keel_algs *a, uint16_t group)
     return k;
 }
 
+/* The pool of a named group's ready key-generation contexts (algs_int.h); NULL for TLS 1.2 DHE in
+ * the server's own parameters. */
+static _Atomic(EVP_PKEY_CTX *) *keygen_pool(const keel_kex *k)
+{
+    if (k->g < groups || k->g >= groups + KEEL_NUM_GROUPS)
+        return NULL;
+    return ((keel_algs *)k->algs)->keygen_pool[k->g - groups];
+}
+
 int keel_kex_keygen(keel_kex *k)
 {
     const keel_algs *a = k->algs;
-    /* Curves and finite-field groups generate from domain parameters; X25519/X448 from the
-     * table's key of the type (no key manager fetch), by name only if there is none. */
-    EVP_PKEY *tmpl = k->g->kind == KIND_ECX ? a->ecx_tmpl[k->g->idx] : k->params;
-    EVP_PKEY_CTX *pctx = tmpl == NULL
-        ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
-        : EVP_PKEY_CTX_new_from_pkey(a->libctx, tmpl, a->propq);
-    int ok = pctx != NULL && EVP_PKEY_keygen_init(pctx) > 0 && EVP_PKEY_keygen(pctx, &k->key) > 0;
+    _Atomic(EVP_PKEY_CTX *) *pool = keygen_pool(k);
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok, i;
 
+    for (i = 0; pool != NULL && pctx == NULL && i < KEEL_KEYGEN_POOL; i++)
+        pctx = atomic_exchange(&pool[i], NULL);
+    if (pctx == NULL) {
+        /* Curves and finite-field groups generate from domain parameters; X25519/X448 from the
+         * table's key of the type (no key manager fetch), by name only if there is none. */
+        EVP_PKEY *tmpl = k->g->kind == KIND_ECX ? a->ecx_tmpl[k->g->idx] : k->params;
+
+        pctx = tmpl == NULL ? EVP_PKEY_CTX_new_from_name(a->libctx, k->g->name, a->propq)
+                            : EVP_PKEY_CTX_new_from_pkey(a->libctx, tmpl, a->propq);
+        if (pctx != NULL && EVP_PKEY_keygen_init(pctx) <= 0) {
+            EVP_PKEY_CTX_free(pctx);
+            pctx = NULL;
+        }
+    }
+    ok = pctx != NULL && EVP_PKEY_keygen(pctx, &k->key) > 0;
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+    /* Back into a free slot, also after a failed generation (an allocation failure inside it
+     * leaves the context as it was); the pool full, it is freed. */
+    for (i = 0; pool != NULL && pctx != NULL && i < KEEL_KEYGEN_POOL; i++) {
+        EVP_PKEY_CTX *none = NULL;
+        if (atomic_compare_exchange_strong(&pool[i], &none, pctx))
+            pctx = NULL;
+    }
     EVP_PKEY_CTX_free(pctx);
     return ok;
 }

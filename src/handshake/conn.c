@@ -50,6 +50,7 @@ void keel_hs_free(keel_hs *hs)
     if (hs == NULL)
         return;
     keel_ks_cleanup(&hs->ks);
+    keel_prf_free(hs->prf12);
     keel_transcript_cleanup(&hs->transcript);
     keel_kex_free(hs->kex);
     OPENSSL_free(hs->cookie);

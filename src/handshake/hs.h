@@ -82,6 +82,14 @@ typedef struct keel_hs {
     int reneg, reneg_ours, reneg_over;
     uint8_t reneg_vd[2 * 12];
     size_t reneg_vd_len;
+    /* TLS 1.2 (tls12/keys.c): the PRF's HMAC context, keyed with prf12_master (the master secret
+     * it was keyed with, so a changed master rekeys it), and the key block once computed
+     * (RFC 5246 §6.3), both directions' keys, taken at each ChangeCipherSpec. */
+    keel_prf *prf12;
+    int prf12_keyed;
+    uint8_t prf12_master[48];
+    uint8_t key_block12[2 * (48 + 32 + 16)];
+    size_t key_block12_len;
     /* TLS 1.3 early data (tls13/early.c): client_early_traffic_secret (RFC 8446 §7.1) while
      * early records are written / read. */
     uint8_t client_early[KEEL_HASH_MAX_LEN];

@@ -125,11 +125,19 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
 
         if (!put_header(out, KEEL_CT_APPLICATION_DATA, KEEL_VERSION_TLS12, inner + tl))
             return 0;
+        xor_nonce(d, nonce);
+        if (pad == 0) {
+            /* Sealed from the caller's buffer into the record: no copy of the content. */
+            if (!keel_aead_seal_tail(d->aead, nonce, out, KEEL_RL_HEADER_LEN, data, len, type, frag))
+                return 0;
+            *out_len = KEEL_RL_HEADER_LEN + inner + tl;
+            d->seq++;
+            return 1;
+        }
         if (len > 0)
             memcpy(frag, data, len);
         frag[len] = type;
         memset(frag + len + 1, 0, pad);
-        xor_nonce(d, nonce);
         if (!keel_aead_seal(d->aead, nonce, out, KEEL_RL_HEADER_LEN, frag, inner, frag))
             return 0;
         *out_len = KEEL_RL_HEADER_LEN + inner + tl;

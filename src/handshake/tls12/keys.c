@@ -22,6 +22,33 @@ static void randoms(const keel_conn *c, int server_first, uint8_t out[64])
     memcpy(out + 32, server_first ? c->client_random : c->server_random, 32);
 }
 
+/* PRF(master, label, seed) (RFC 5246 §5) on the handshake's context: every PRF after the master
+ * secret is keyed with it, so the HMAC pads are hashed once per handshake, not once per call. */
+static int master_prf(SSL *s, const char *label, const uint8_t *seed, size_t seed_len, uint8_t *out,
+                      size_t out_len)
+{
+    keel_conn *c = s->conn;
+    keel_hs *hs = c->hs;
+    keel_hash_id hash = c->cipher->hash;
+    int same;
+
+    if (hs == NULL)
+        return keel_tls12_prf(s->ctx->algs, hash, c->master, KEEL12_MASTER_LEN, label, seed, seed_len, out,
+                              out_len);
+    if (hs->prf12 != NULL && keel_prf_hash(hs->prf12) != hash) {
+        keel_prf_free(hs->prf12);
+        hs->prf12 = NULL;
+    }
+    if (hs->prf12 == NULL && (hs->prf12 = keel_prf_new(s->ctx->algs, hash)) == NULL)
+        return 0;
+    same = hs->prf12_keyed && CRYPTO_memcmp(hs->prf12_master, c->master, KEEL12_MASTER_LEN) == 0;
+    hs->prf12_keyed = keel_prf_tls12(hs->prf12, same ? NULL : c->master, KEEL12_MASTER_LEN, label, seed,
+                                     seed_len, out, out_len);
+    if (hs->prf12_keyed && !same)
+        memcpy(hs->prf12_master, c->master, KEEL12_MASTER_LEN);
+    return hs->prf12_keyed;
+}
+
 int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)
 {
     keel_conn *c = s->conn;
@@ -60,22 +87,29 @@ int keel12_change_key(SSL *s, int dir)
     size_t klen = keel_aead_key_len(cs->aead), mlen = keel_mac_len(cs->mac);
     size_t ivlen = cs->mac != KEEL_MAC_AEAD ? KEEL_CBC_BLOCK
                    : cs->aead == KEEL_AEAD_CHACHA20_POLY1305 ? 12 : 4;
-    uint8_t seed[64], block[2 * (KEEL_MAC_MAX_LEN + KEEL_AEAD_MAX_KEY_LEN + KEEL_CBC_BLOCK)];
+    uint8_t seed[64], own[2 * (KEEL_MAC_MAX_LEN + KEEL_AEAD_MAX_KEY_LEN + KEEL_CBC_BLOCK)];
     uint8_t keys[KEEL_MAC_MAX_LEN + KEEL_AEAD_MAX_KEY_LEN];
+    size_t need = 2 * mlen + 2 * klen + 2 * ivlen;
     /* The client's keys protect what the client writes. */
     int client_side = (dir == KEEL_RL_WRITE) == !c->server;
+    /* One key block per handshake serves both ChangeCipherSpecs (kept in the handshake object,
+     * cleansed with it); without one (cannot happen in a handshake) a local block. */
+    uint8_t *block = c->hs != NULL && need <= sizeof(c->hs->key_block12) ? c->hs->key_block12 : own;
 
-    randoms(c, 1, seed);
-    if (!keel_tls12_prf(s->ctx->algs, cs->hash, c->master, KEEL12_MASTER_LEN, "key expansion", seed,
-                        sizeof(seed), block, 2 * mlen + 2 * klen + 2 * ivlen)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-        return 0;
+    if (block == own || c->hs->key_block12_len != need) {
+        randoms(c, 1, seed);
+        if (!master_prf(s, "key expansion", seed, sizeof(seed), block, need)) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        if (block != own)
+            c->hs->key_block12_len = need;
     }
     memcpy(keys, block + (client_side ? 0 : mlen), mlen);
     memcpy(keys + mlen, block + 2 * mlen + (client_side ? 0 : klen), klen);
     const uint8_t *iv = block + 2 * mlen + 2 * klen + (client_side ? 0 : ivlen);
     int ok = keel_install_key(s, dir, keys, iv, ivlen, 0);
-    OPENSSL_cleanse(block, sizeof(block));
+    OPENSSL_cleanse(own, sizeof(own));
     OPENSSL_cleanse(keys, sizeof(keys));
     return ok;
 }
@@ -85,9 +119,8 @@ static int verify_data(SSL *s, int server, uint8_t out[KEEL12_VERIFY_LEN])
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
     if (!keel_transcript_current(&c->hs->transcript, th)
-            || !keel_tls12_prf(s->ctx->algs, c->cipher->hash, c->master, KEEL12_MASTER_LEN,
-                               server ? "server finished" : "client finished", th,
-                               keel_hash_len(c->cipher->hash), out, KEEL12_VERIFY_LEN)) {
+            || !master_prf(s, server ? "server finished" : "client finished", th,
+                           keel_hash_len(c->cipher->hash), out, KEEL12_VERIFY_LEN)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }

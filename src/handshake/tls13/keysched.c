@@ -19,7 +19,37 @@ int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash)
 
 void keel_ks_cleanup(keel_ks *ks)
 {
+    keel_prf_free(ks->prf);
     OPENSSL_cleanse(ks, sizeof(*ks));
+}
+
+static keel_prf *ks_prf(keel_ks *ks)
+{
+    if (ks->prf == NULL)
+        ks->prf = keel_prf_new(ks->algs, ks->hash);
+    return ks->prf;
+}
+
+/* Derive-Secret(secret, label, th) (RFC 8446 §7.1) under the stage's secret, keying the context
+ * with it only on the stage's first derivation. */
+static int ks_derive(keel_ks *ks, const char *label, const uint8_t *th, uint8_t *out)
+{
+    keel_prf *p = ks_prf(ks);
+    int ok = p != NULL
+        && keel_prf_expand_label(p, ks->prf_keyed ? NULL : ks->secret, label, th, ks->hlen, out, ks->hlen);
+
+    ks->prf_keyed = ok;
+    return ok;
+}
+
+/* HKDF-Extract(salt, ikm) into ks->secret; the context is left keyed with the salt. */
+static int ks_extract(keel_ks *ks, const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len)
+{
+    keel_prf *p = ks_prf(ks);
+
+    ks->prf_keyed = 0;
+    return p != NULL && keel_prf_hmac(p, salt != NULL ? salt : (const uint8_t *)"", salt != NULL ? salt_len : 0,
+                                      ikm, ikm_len, ks->secret);
 }
 
 static int want_stage(const keel_ks *ks, int stage)
@@ -32,7 +62,7 @@ static int want_stage(const keel_ks *ks, int stage)
 }
 
 /* Derive-Secret(current, label, "") : the empty transcript is Hash("") (RFC 8446 §7.1). */
-static int derive_empty(const keel_ks *ks, const char *label, uint8_t *out)
+static int derive_empty(keel_ks *ks, const char *label, uint8_t *out)
 {
     uint8_t empty[KEEL_HASH_MAX_LEN];
     const uint8_t *h = keel_hash_empty(ks->algs, ks->hash);
@@ -42,7 +72,7 @@ static int derive_empty(const keel_ks *ks, const char *label, uint8_t *out)
             return 0;
         h = empty;
     }
-    return keel_derive_secret(ks->algs, ks->hash, ks->secret, label, h, out);
+    return ks_derive(ks, label, h, out);
 }
 
 /* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on. */
@@ -55,7 +85,7 @@ static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, s
         ikm = zeros;
         ikm_len = ks->hlen;
     }
-    ok = keel_hkdf_extract(ks->algs, ks->hash, salt, ks->hlen, ikm, ikm_len, ks->secret);
+    ok = ks_extract(ks, salt, ks->hlen, ikm, ikm_len);
     ks->stage = ok ? stage : KEEL_KS_NONE;
     return ok;
 }
@@ -82,7 +112,7 @@ int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
         psk = zeros;
         psk_len = ks->hlen;
     }
-    if (!keel_hkdf_extract(ks->algs, ks->hash, NULL, 0, psk, psk_len, ks->secret)) {
+    if (!ks_extract(ks, NULL, 0, psk, psk_len)) {
         ks->stage = KEEL_KS_NONE;
         return 0;
     }
@@ -110,7 +140,7 @@ int keel_ks_master(keel_ks *ks)
 
 static int stage_secret(keel_ks *ks, int stage, const char *label, const uint8_t *th, uint8_t *out)
 {
-    return want_stage(ks, stage) && keel_derive_secret(ks->algs, ks->hash, ks->secret, label, th, out);
+    return want_stage(ks, stage) && ks_derive(ks, label, th, out);
 }
 
 int keel_ks_binder_key(keel_ks *ks, int external, uint8_t *out)
@@ -164,13 +194,14 @@ int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t
                          uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
 {
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
-     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length). */
-    if (!keel_hkdf_expand_label(algs, hash, secret, "key", NULL, 0, key, key_len)
-            || !keel_hkdf_expand_label(algs, hash, secret, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN)) {
+     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length).
+     * Two one-shot expansions: a keel_prf made for two MACs costs more allocations than it saves. */
+    int ok = keel_hkdf_expand_label(algs, hash, secret, "key", NULL, 0, key, key_len)
+        && keel_hkdf_expand_label(algs, hash, secret, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN);
+
+    if (!ok)
         OPENSSL_cleanse(key, key_len);
-        return 0;
-    }
-    return 1;
+    return ok;
 }
 
 int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, uint8_t *out)
@@ -191,13 +222,25 @@ int keel_ks_finished_key(const keel_algs *algs, keel_hash_id hash, const uint8_t
     return keel_hkdf_expand_label(algs, hash, base_key, "finished", NULL, 0, out, keel_hash_len(hash));
 }
 
+/* §4.4.4 on one context: finished_key, then HMAC(finished_key, th). */
+static int prf_verify_data(keel_prf *p, const uint8_t *base_key, const uint8_t *th, uint8_t *out)
+{
+    uint8_t fk[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(keel_prf_hash(p));
+    int ok = keel_prf_expand_label(p, base_key, "finished", NULL, 0, fk, hlen)
+        && keel_prf_hmac(p, fk, hlen, th, hlen, out);
+
+    OPENSSL_cleanse(fk, sizeof(fk));
+    return ok;
+}
+
 int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
                         const uint8_t *th, uint8_t *out)
 {
+    /* One-shot forms, as for keel_ks_traffic_keys. */
     uint8_t fk[KEEL_HASH_MAX_LEN];
     size_t hlen = keel_hash_len(hash);
-    int ok = keel_ks_finished_key(algs, hash, base_key, fk)
-        && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
+    int ok = keel_ks_finished_key(algs, hash, base_key, fk) && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
 
     OPENSSL_cleanse(fk, sizeof(fk));
     return ok;
@@ -221,9 +264,9 @@ int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const ui
 int keel_ks_binder(keel_ks *ks, int external, const uint8_t *th, uint8_t *out)
 {
     uint8_t bk[KEEL_HASH_MAX_LEN];
-    int ok = keel_ks_binder_key(ks, external, bk)
-        && keel_ks_verify_data(ks->algs, ks->hash, bk, th, out);
+    int ok = keel_ks_binder_key(ks, external, bk) && prf_verify_data(ks->prf, bk, th, out);
 
+    ks->prf_keyed = 0; /* it now holds the finished key */
     OPENSSL_cleanse(bk, sizeof(bk));
     return ok;
 }

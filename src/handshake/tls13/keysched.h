@@ -19,9 +19,14 @@ typedef struct {
     size_t hlen;
     int stage;                            /* which secret `secret` holds */
     uint8_t secret[KEEL_HASH_MAX_LEN];
+    /* One HMAC context for the whole schedule (made on first use); prf_keyed: it holds the key
+     * `secret`, so the stage's Derive-Secret calls reuse it (keel_prf in crypto.h). */
+    keel_prf *prf;
+    int prf_keyed;
 } keel_ks;
 
 int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash);
+/* Also for a zeroed keel_ks that never went through keel_ks_init. */
 void keel_ks_cleanup(keel_ks *ks);
 
 /* ---- the three stages -------------------------------------------------------------------- */

@@ -245,7 +245,7 @@ int keel_client_write_psk(SSL *s, keel_wr *w)
 static int compute_binder(SSL *s, const SSL_SESSION *ss, int external, const uint8_t *msg,
                           size_t trunc_len, uint8_t *binder)
 {
-    keel_ks ks;
+    keel_ks ks = { 0 };
     uint8_t th[KEEL_HASH_MAX_LEN];
     int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
         && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
