@@ -41,9 +41,11 @@ static uint32_t id_hash(const SSL_CTX *ctx, const uint8_t *id, size_t len)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* version < 0: any. The id compared in constant time: it is what a client presents to be let in. */
 static int same_key(const SSL_SESSION *a, int version, const uint8_t *id, size_t len)
 {
-    return a->version == version && a->session_id_len == len && memcmp(a->session_id, id, len) == 0;
+    return (version < 0 || a->version == version) && a->session_id_len == len
+        && CRYPTO_memcmp(a->session_id, id, len) == 0;
 }
 
 /* ---- the expiry-ordered list ---- */
@@ -268,15 +270,8 @@ SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
 
     if (!CRYPTO_THREAD_read_lock(ctx->sess_lock))
         return NULL;
-    if (ctx->cache_nbuckets > 0) {
-        found = ctx->cache_buckets[id_hash(ctx, id, len) & (ctx->cache_nbuckets - 1)];
-        /* constant time: the id is what a client presents to be let in */
-        while (found != NULL
-               && !(found->session_id_len == len && CRYPTO_memcmp(found->session_id, id, len) == 0))
-            found = found->hash_next;
-        if (found != NULL)
-            SSL_SESSION_up_ref(found);
-    }
+    if ((found = table_find(ctx, -1, id, len)) != NULL)
+        SSL_SESSION_up_ref(found);
     CRYPTO_THREAD_unlock(ctx->sess_lock);
     return found;
 }

@@ -57,10 +57,30 @@ static int has_keymgmt(const keel_algs *a, const char *name)
     return km != NULL;
 }
 
+/* Whether the HMAC implementation accepts the digest `id` (with the table's properties): the
+ * CBC suites' MACs and the ticket key callbacks set HMAC up by that name. */
+static int hmac_usable(const keel_algs *a, keel_hash_id id)
+{
+    EVP_MAC_CTX *m;
+    OSSL_PARAM p[3];
+    int ok;
+
+    if (a->hmac == NULL || a->md[id] == NULL || (m = EVP_MAC_CTX_new(a->hmac)) == NULL)
+        return 0;
+    p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_names[id], 0);
+    p[1] = a->propq != NULL
+        ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, a->propq, 0)
+        : OSSL_PARAM_construct_end();
+    p[2] = OSSL_PARAM_construct_end();
+    ok = EVP_MAC_CTX_set_params(m, p);
+    EVP_MAC_CTX_free(m);
+    return ok;
+}
+
 keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
 {
     keel_algs *a;
-    OSSL_PARAM p[3];
+    int have_hmac_sha256;
 
     if ((a = OPENSSL_zalloc(sizeof(*a))) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
@@ -85,19 +105,7 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
         a->md[i] = EVP_MD_fetch(libctx, md_names[i], a->propq);
     a->sha1 = EVP_MD_fetch(libctx, "SHA1", a->propq);
     a->hmac = EVP_MAC_fetch(libctx, "HMAC", a->propq);
-    for (int i = 0; i < KEEL_NUM_HASHES && a->hmac != NULL; i++) {
-        if (a->md[i] == NULL || (a->hmac_tmpl[i] = EVP_MAC_CTX_new(a->hmac)) == NULL)
-            continue;
-        p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_names[i], 0);
-        p[1] = a->propq != NULL
-            ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, a->propq, 0)
-            : OSSL_PARAM_construct_end();
-        p[2] = OSSL_PARAM_construct_end();
-        if (!EVP_MAC_CTX_set_params(a->hmac_tmpl[i], p)) {
-            EVP_MAC_CTX_free(a->hmac_tmpl[i]);
-            a->hmac_tmpl[i] = NULL;
-        }
-    }
+    have_hmac_sha256 = hmac_usable(a, KEEL_HASH_SHA256);
     for (int i = 0; i < KEEL_NUM_EC; i++)
         a->ec_params[i] = named_params(a, "EC", ec_names[i]);
     for (int i = 0; i < KEEL_NUM_FFDHE; i++)
@@ -115,7 +123,7 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
 
     /* SHA-256 with HMAC is the floor: every TLS 1.3 and TLS 1.2 suite keel offers needs a hash
      * with HMAC, and without SHA-256 none can run. */
-    if (a->hmac_tmpl[KEEL_HASH_SHA256] == NULL) {
+    if (!have_hmac_sha256) {
         ERR_raise_data(ERR_LIB_SSL, ERR_R_EVP_LIB, "SHA2-256/HMAC unavailable");
         goto err;
     }
@@ -138,7 +146,6 @@ void keel_algs_free(keel_algs *a)
     }
     for (int i = 0; i < KEEL_NUM_HASHES; i++) {
         EVP_MD_free(a->md[i]);
-        EVP_MAC_CTX_free(a->hmac_tmpl[i]);
     }
     EVP_MD_free(a->sha1);
     EVP_MAC_free(a->hmac);

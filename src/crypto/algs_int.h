@@ -23,10 +23,7 @@ struct keel_algs {
     EVP_CIPHER *stitched[2][2];
     EVP_MD *md[KEEL_NUM_HASHES];        /* by keel_hash_id */
     EVP_MD *sha1;                       /* legacy signatures only (RFC 8446 §4.2.3 rsa_pkcs1_sha1) */
-    EVP_MAC *hmac;
-    /* HMAC contexts with the digest already set: duplicated per use, so no call fetches or parses
-     * a digest name (HKDF runs ~20 times per handshake). */
-    EVP_MAC_CTX *hmac_tmpl[KEEL_NUM_HASHES];
+    EVP_MAC *hmac;                      /* CBC records' MACs, ticket key callbacks (HKDF: hkdf.c) */
     /* Domain parameters to generate keys from: saves the key manager lookup and the curve setup
      * on every key share. NULL if the group is unavailable. */
     EVP_PKEY *ec_params[KEEL_NUM_EC];

@@ -270,12 +270,10 @@ done:
 int keel_kex_tmp_keys(const keel_kex *k, const uint8_t *peer, size_t peer_len, EVP_PKEY **ours,
                       EVP_PKEY **theirs)
 {
-    uint8_t pub[KEEL_KEX_MAX_PUBLIC];
-    size_t n = sizeof(pub);
     int ok;
 
+    *ours = keel_kex_own_public(k);
     ERR_set_mark();
-    *ours = keel_kex_public(k, pub, &n) ? peer_key(k, pub, n) : NULL;
     *theirs = peer_key(k, peer, peer_len);
     ok = *ours != NULL && *theirs != NULL;
     if (!ok) {

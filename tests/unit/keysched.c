@@ -64,6 +64,29 @@ static int hexeq(const uint8_t *got, size_t n, const char *hex)
     return len == (int)n && memcmp(got, want, n) == 0;
 }
 
+/* Without an early stage set up, the handshake stage starts from the table's constant salt
+ * (no PSK): the same handshake secret, for each hash the same as through the early stage. */
+static void check_no_psk_salt(const keel_algs *a, const uint8_t dhe[32])
+{
+    keel_ks k2, k3;
+    static const keel_hash_id ids[] = { KEEL_HASH_SHA256, KEEL_HASH_SHA384 };
+
+    CHECK(keel_ks_init(&k2, a, KEEL_HASH_SHA256));
+    CHECK(keel_ks_handshake(&k2, dhe, 32));
+    CHECK(hexeq(k2.secret, 32, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac"));
+    keel_ks_cleanup(&k2); /* its HMAC context (keel_ks_init starts afresh) */
+    for (size_t i = 0; i < 2; i++) {
+        CHECK(keel_ks_init(&k2, a, ids[i]) && keel_ks_init(&k3, a, ids[i]));
+        CHECK(keel_ks_early(&k3, NULL, 0));
+        CHECK(keel_ks_handshake(&k2, dhe, 32) && keel_ks_handshake(&k3, dhe, 32));
+        CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
+        CHECK(keel_ks_master(&k2) && keel_ks_master(&k3));
+        CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
+        keel_ks_cleanup(&k2);
+        keel_ks_cleanup(&k3);
+    }
+}
+
 static void test_rfc8448_1rtt(const keel_algs *a)
 {
     keel_transcript t;
@@ -96,27 +119,7 @@ static void test_rfc8448_1rtt(const keel_algs *a)
     ERR_clear_error();
     CHECK(keel_ks_handshake(&ks, dhe, 32));
     CHECK(hexeq(ks.secret, 32, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac"));
-    /* Without an early stage set up, the handshake stage starts from the table's constant salt
-     * (no PSK): the same handshake secret, for each hash the same as through the early stage. */
-    {
-        keel_ks k2, k3;
-        static const keel_hash_id ids[] = { KEEL_HASH_SHA256, KEEL_HASH_SHA384 };
-
-        CHECK(keel_ks_init(&k2, a, KEEL_HASH_SHA256));
-        CHECK(keel_ks_handshake(&k2, dhe, 32));
-        CHECK(hexeq(k2.secret, 32, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac"));
-        keel_ks_cleanup(&k2); /* its HMAC context (keel_ks_init starts afresh) */
-        for (size_t i = 0; i < 2; i++) {
-            CHECK(keel_ks_init(&k2, a, ids[i]) && keel_ks_init(&k3, a, ids[i]));
-            CHECK(keel_ks_early(&k3, NULL, 0));
-            CHECK(keel_ks_handshake(&k2, dhe, 32) && keel_ks_handshake(&k3, dhe, 32));
-            CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
-            CHECK(keel_ks_master(&k2) && keel_ks_master(&k3));
-            CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
-            keel_ks_cleanup(&k2);
-            keel_ks_cleanup(&k3);
-        }
-    }
+    check_no_psk_salt(a, dhe);
     CHECK(keel_ks_client_hs_traffic(&ks, th_sh, chs));
     CHECK(hexeq(chs, 32, "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21"));
     CHECK(keel_ks_server_hs_traffic(&ks, th_sh, shs));
@@ -226,27 +229,7 @@ static void test_rfc8448_resumed(const keel_algs *a)
     CHECK(keel_ks_init(&ks, a, KEEL_HASH_SHA256));
     CHECK(keel_ks_handshake(&ks, dhe, 32));
     CHECK(hexeq(ks.secret, 32, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac"));
-    /* Without an early stage set up, the handshake stage starts from the table's constant salt
-     * (no PSK): the same handshake secret, for each hash the same as through the early stage. */
-    {
-        keel_ks k2, k3;
-        static const keel_hash_id ids[] = { KEEL_HASH_SHA256, KEEL_HASH_SHA384 };
-
-        CHECK(keel_ks_init(&k2, a, KEEL_HASH_SHA256));
-        CHECK(keel_ks_handshake(&k2, dhe, 32));
-        CHECK(hexeq(k2.secret, 32, "1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac"));
-        keel_ks_cleanup(&k2); /* its HMAC context (keel_ks_init starts afresh) */
-        for (size_t i = 0; i < 2; i++) {
-            CHECK(keel_ks_init(&k2, a, ids[i]) && keel_ks_init(&k3, a, ids[i]));
-            CHECK(keel_ks_early(&k3, NULL, 0));
-            CHECK(keel_ks_handshake(&k2, dhe, 32) && keel_ks_handshake(&k3, dhe, 32));
-            CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
-            CHECK(keel_ks_master(&k2) && keel_ks_master(&k3));
-            CHECK(memcmp(k2.secret, k3.secret, k2.hlen) == 0);
-            keel_ks_cleanup(&k2);
-            keel_ks_cleanup(&k3);
-        }
-    }
+    check_no_psk_salt(a, dhe);
     keel_ks_cleanup(&ks);
 }
 
