@@ -216,9 +216,6 @@ keel_hash_id keel_prf_hash(const keel_prf *prf);
 /* HMAC(key, data) -> keel_hash_len bytes; HKDF-Extract is keel_prf_hmac(salt, ikm). */
 int keel_prf_hmac(keel_prf *prf, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
                   uint8_t *out);
-/* HKDF-Expand with PRK `prk` (Hash.length bytes, or NULL: the previous key). */
-int keel_prf_expand(keel_prf *prf, const uint8_t *prk, const uint8_t *info, size_t info_len,
-                    uint8_t *out, size_t out_len);
 /* HKDF-Expand-Label(secret, label, ctx, out_len); secret NULL: the previous key. */
 int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *label, const uint8_t *ctx,
                           size_t ctx_len, uint8_t *out, size_t out_len);

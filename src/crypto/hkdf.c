@@ -286,8 +286,9 @@ int keel_prf_hmac(keel_prf *p, const uint8_t *key, size_t key_len, const uint8_t
     return 1;
 }
 
-int keel_prf_expand(keel_prf *p, const uint8_t *prk, const uint8_t *info, size_t info_len,
-                    uint8_t *out, size_t out_len)
+/* HKDF-Expand with PRK `prk` (Hash.length bytes, or NULL: the previous key). */
+static int prf_expand(keel_prf *p, const uint8_t *prk, const uint8_t *info, size_t info_len,
+                      uint8_t *out, size_t out_len)
 {
     if (!expand_check(p->h.hlen, out_len))
         return 0;
@@ -304,7 +305,7 @@ int keel_prf_expand_label(keel_prf *p, const uint8_t *secret, const char *label,
 
     return hkdf_label(info, sizeof(info), &info_len, (const uint8_t *)label, strlen(label), ctx, ctx_len,
                       out_len)
-        && keel_prf_expand(p, secret, info, info_len, out, out_len);
+        && prf_expand(p, secret, info, info_len, out, out_len);
 }
 
 int keel_prf_tls12(keel_prf *p, const uint8_t *secret, size_t secret_len, const char *label,

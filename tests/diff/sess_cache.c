@@ -169,15 +169,6 @@ static void lifetime_changed(void)
     SSL_SESSION_free(c);
 }
 
-/* Freed as if shut down: a connection freed in the middle takes its session out of the cache. */
-static void close_pair(SSL *c, SSL *s)
-{
-    SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_free(c);
-    SSL_free(s);
-}
-
 /* A cache hit (TLS 1.2 resumption by session id): is its session moved? The handshake's
  * session S expires before B, so B is ahead of it; then S is resumed and D added to a full
  * cache: the callback names the session dropped. */
@@ -200,12 +191,12 @@ static void hit_order(void)
     if (len == sizeof(hs_id))
         memcpy(hs_id, id, len);
     printf("hit: handshake %d, id length %u, number %ld\n", ok, len, SSL_CTX_sess_number(sc));
-    close_pair(c, s);
+    keel_test_free_pair(c, s); /* as if shut down: freed mid-connection, its session leaves the cache */
     add_new(sc, 'B', TLS1_2_VERSION, now, 7300);
     ok = keel_test_pair(cc, sc, &c, &s) && SSL_set_session(c, first) && keel_test_handshake(c, s);
     printf("hit: resumed %d %d, hits %ld, number %ld\n", ok, SSL_session_reused(s),
            SSL_CTX_sess_hits(sc), SSL_CTX_sess_number(sc));
-    close_pair(c, s);
+    keel_test_free_pair(c, s);
     add_new(sc, 'D', TLS1_2_VERSION, now, 7300);
     SSL_SESSION_free(first);
     printf("free:");
