@@ -330,6 +330,56 @@ static void test_alloc_failure(const keel_algs *a)
     }
 }
 
+/* The reusable context (keel_prf) gives what the one-shot forms give, under a new key and under
+ * the previous one (NULL), refuses NULL before any key, and leaks nothing when an allocation
+ * fails. */
+static void test_prf_ctx(const keel_algs *a)
+{
+    static const uint8_t m[] = "some handshake message";
+    uint8_t key[48], want[80], got[80];
+    keel_prf *p;
+
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)(i * 5 + 1);
+    CHECK((p = keel_prf_new(a, KEEL_HASH_SHA384)) != NULL);
+    CHECK(keel_prf_hash(p) == KEEL_HASH_SHA384);
+    CHECK(!keel_prf_expand_label(p, NULL, "key", NULL, 0, got, 16)); /* no previous key */
+    ERR_clear_error();
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, key, "key", m, 5, want, 80));
+    CHECK(keel_prf_expand_label(p, key, "key", m, 5, got, 80) && memcmp(got, want, 80) == 0);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, key, "iv", NULL, 0, want, 12));
+    CHECK(keel_prf_expand_label(p, NULL, "iv", NULL, 0, got, 12) && memcmp(got, want, 12) == 0);
+    CHECK(keel_hmac(a, KEEL_HASH_SHA384, key, 20, m, sizeof(m), want));
+    CHECK(keel_prf_hmac(p, key, 20, m, sizeof(m), got) && memcmp(got, want, 48) == 0);
+    CHECK(keel_tls12_prf(a, KEEL_HASH_SHA384, key, 48, "key expansion", m, sizeof(m), want, 80));
+    CHECK(keel_prf_tls12(p, key, 48, "key expansion", m, sizeof(m), got, 80) && memcmp(got, want, 80) == 0);
+    CHECK(keel_tls12_prf(a, KEEL_HASH_SHA384, key, 48, "client finished", m, 4, want, 12));
+    CHECK(keel_prf_tls12(p, NULL, 48, "client finished", m, 4, got, 12) && memcmp(got, want, 12) == 0);
+    keel_prf_free(p);
+    keel_prf_free(NULL);
+
+    for (long k = 1; k < 50; k++) {
+        long live = keel_test_live_allocs();
+        int ok;
+
+        keel_test_fail_after(k);
+        p = keel_prf_new(a, KEEL_HASH_SHA256);
+        ok = p != NULL && keel_prf_expand_label(p, key, "key", NULL, 0, got, 16)
+            && keel_prf_expand_label(p, NULL, "iv", NULL, 0, got, 12)
+            && keel_prf_tls12(p, key, 48, "master secret", m, sizeof(m), got, 48);
+        long used = keel_test_alloc_count();
+        keel_test_fail_after(0);
+        keel_prf_free(p);
+        ERR_clear_error();
+        CHECK_EQ(keel_test_live_allocs(), live);
+        if (used < k) {
+            CHECK(ok);
+            break;
+        }
+        CHECK(k < 49);
+    }
+}
+
 int main(void)
 {
     const keel_algs *a;
@@ -346,5 +396,6 @@ int main(void)
     test_tls12_prf(a);
     test_transcript(a);
     test_alloc_failure(a);
+    test_prf_ctx(a);
     return keel_test_finish("crypto_hash");
 }
