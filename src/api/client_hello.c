@@ -56,7 +56,7 @@ static int view(const SSL *s, hello_view *v)
 {
     keel_rd r;
 
-    if (s == NULL || s->conn == NULL || s->conn->client_hello.p == NULL)
+    if (s == NULL || !keel_in_client_hello_cb(s))
         return 0;
     r = s->conn->client_hello;
     memset(v, 0, sizeof(*v));

@@ -9,7 +9,6 @@
 
 #include <openssl/conf.h>
 #include <openssl/pem.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

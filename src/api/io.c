@@ -459,8 +459,8 @@ int SSL_key_update(SSL *s, int updatetype)
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_KEY_UPDATE_TYPE);
         return 0;
     }
-    /* RFC 8446 §6.1, §6.2: nothing follows our close_notify or a fatal alert. */
-    if (s->conn->fatal || (s->shutdown & SSL_SENT_SHUTDOWN)) {
+    /* RFC 8446 §6.1: nothing follows our close_notify (after a fatal alert SSL_in_init holds). */
+    if (s->shutdown & SSL_SENT_SHUTDOWN) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PROTOCOL_IS_SHUTDOWN);
         return 0;
     }

@@ -32,7 +32,7 @@ static void ssl_release(SSL *s)
 {
     keel_conn_free(s->conn);
     s->conn = NULL;
-    sk_X509_pop_free(s->cleared_chain, X509_free);
+    keel_chain_free(s->cleared_chain);
     keel_settings_free(&s->s);
     /* rbio and wbio each hold one reference, even when they are the same BIO. */
     BIO_free_all(s->wbio);
@@ -170,7 +170,7 @@ err:
  * session, info.c) and a client's peer chain (tests/diff/lifecycle.c). */
 int SSL_clear(SSL *s)
 {
-    sk_X509_pop_free(s->cleared_chain, X509_free);
+    keel_chain_free(s->cleared_chain);
     s->cleared_chain = NULL;
     if (s->conn != NULL && !s->server) {
         s->cleared_chain = s->conn->peer_chain;

@@ -78,7 +78,6 @@ void keel_conn_free(keel_conn *c)
         keel_transcript_cleanup(&c->pha->cur);
         OPENSSL_free(c->pha);
     }
-    OPENSSL_free(c->cert_ctx);
     sk_X509_NAME_pop_free(c->peer_ca_names, X509_NAME_free);
     EVP_PKEY_free(c->tmp_key);
     EVP_PKEY_free(c->peer_tmp_key);

@@ -148,14 +148,14 @@ struct keel_conn {
     int cert_requested;         /* server sent / client got CertificateRequest */
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
-    uint8_t *cert_ctx;          /* certificate_request_context (at most 255 bytes): empty in the
-                                 * handshake, allocated while a post-handshake exchange runs */
+    uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
+                                 * while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
      * of the transcript is taken as the handshake ends (base), and each exchange extends a
      * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
-    struct keel_pha_tr { keel_transcript base, cur; } *pha;
+    struct keel_pha_tr { keel_transcript base, cur; uint8_t ctx[255]; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     int resumed;                /* the handshake resumed a session (PSK) */
     int sni_acked;              /* the server acknowledged the client's server_name (RFC 6066 §3):
@@ -409,7 +409,7 @@ int keel_early_client_hrr(SSL *s);              /* client: back to plaintext for
 int keel_early_client_eoed(SSL *s);             /* client: EndOfEarlyData, handshake write key */
 int keel_server_read_eoed(SSL *s, keel_rd *body);
 int keel_early_seal(SSL *s, const uint8_t *buf, size_t num);
-int keel_start(SSL *s);
-int keel_early_refuses_io(SSL *s, int write);   /* api/early_data.c: 1 with the error raised */                         /* io.c: the connection state, as a handshake's */
+int keel_start(SSL *s);                         /* io.c: the connection state, as a handshake's */
+int keel_early_refuses_io(SSL *s, int write);   /* api/early_data.c: 1 with the error raised */
 
 #endif

@@ -203,6 +203,21 @@ int keel_hs_append(SSL *s, const uint8_t *data, size_t len)
     return 1;
 }
 
+/* An empty record, consumed: KEEL_REC_ROUTED, or 0 once more than KEEL_MAX_EMPTY_RECORDS came in
+ * a row (alert sent). */
+static int skip_empty(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    keel_rl_consume(&c->rl, 0);
+    if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
+        keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    return KEEL_REC_ROUTED;
+}
+
 /* The one record read path (RFC 8446 §5, RFC 5246 §6.2): reads one record and routes it.
  * Handshake bytes join the reassembly buffer, alerts go to keel_read_alert, change_cipher_spec
  * follows the table's rule, application data is left in *app for the caller (SSL_read); in a
@@ -264,29 +279,15 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
             break;
         if (early && fresh && !keel_early_received(s, rec.len))
             return 0;
-        if (rec.len == 0) {
-            keel_rl_consume(&c->rl, 0);
-            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
-            return KEEL_REC_ROUTED;
-        }
+        if (rec.len == 0)
+            return skip_empty(s);
         c->empty_records = 0;
         keel_msg_cb(s, 0, SSL3_RT_INNER_CONTENT_TYPE, &rec.type, 1);
         *app = rec;
         return KEEL_REC_APP;
     case SSL3_RT_HANDSHAKE:
-        if (rec.len == 0) { /* unprotected or TLS 1.2 (read.c): tolerated as OpenSSL 3.0 does */
-            keel_rl_consume(&c->rl, 0);
-            if (++c->empty_records > KEEL_MAX_EMPTY_RECORDS) {
-                ERR_raise(ERR_LIB_SSL, SSL_R_RECORD_TOO_SMALL);
-                keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
-                return 0;
-            }
-            return KEEL_REC_ROUTED;
-        }
+        if (rec.len == 0) /* unprotected or TLS 1.2 (read.c): tolerated as OpenSSL 3.0 does */
+            return skip_empty(s);
         if (!keel_hs_append(s, rec.data, rec.len))
             return 0;
         keel_rl_consume(&c->rl, rec.len);

@@ -17,17 +17,11 @@ static int begin(SSL *s, const uint8_t *ctx, size_t ctx_len)
     keel_conn *c = s->conn;
 
     /* RFC 8446 §4.3.2: opaque certificate_request_context<0..2^8-1>. */
-    if (ctx_len == 0 || ctx_len > 255 || c->cert_ctx_len != 0 || c->pha == NULL)
+    if (c->pha == NULL || ctx_len == 0 || ctx_len > sizeof(c->pha->ctx) || c->cert_ctx_len != 0
+            || !keel_transcript_dup(&c->pha->cur, &c->pha->base))
         return 0;
-    if ((c->cert_ctx = OPENSSL_memdup(ctx, ctx_len)) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return 0;
-    }
-    if (!keel_transcript_dup(&c->pha->cur, &c->pha->base)) {
-        OPENSSL_free(c->cert_ctx);
-        c->cert_ctx = NULL;
-        return 0;
-    }
+    memcpy(c->pha->ctx, ctx, ctx_len);
+    c->cert_ctx = c->pha->ctx;
     c->cert_ctx_len = ctx_len;
     return 1;
 }
@@ -39,7 +33,6 @@ static void end(SSL *s)
     if (c->cert_ctx_len == 0)
         return;
     keel_transcript_cleanup(&c->pha->cur);
-    OPENSSL_free(c->cert_ctx);
     c->cert_ctx = NULL;
     c->cert_ctx_len = 0;
 }
