@@ -129,8 +129,8 @@ int keel_early_stop(const SSL *s)
 int keel_early_app_ok(const SSL *s)
 {
     const keel_conn *c = s->conn;
-    return s->server && c->early.status == SSL_EARLY_DATA_ACCEPTED && !c->early.eoed
-        && s->state == TLS_ST_EARLY_DATA && c->hs_len == 0 && (c->early.reading || c->in_read);
+    return keel_early_eoed_due(s) && s->state == TLS_ST_EARLY_DATA && c->hs_len == 0
+        && (c->early.reading || c->in_read);
 }
 
 /* Server: len more bytes of early data arrived. Beyond the limit: unexpected_message (as OpenSSL
@@ -225,7 +225,7 @@ int keel_early_server_flight(SSL *s)
 int keel_server_read_eoed(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    if (keel_rd_left(body) != 0) {
+    if (!keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
