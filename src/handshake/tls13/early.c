@@ -5,6 +5,7 @@
 #include "handshake/ext.h"
 #include "proto/session.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -200,8 +201,10 @@ int keel_early_server_decide(SSL *s, const keel_hello *h)
         accept = s->s.allow_early_data_cb(s, s->s.allow_early_data_arg) != 0;
     }
     if (!accept) {
+        /* In 64 bits: recv_max_early_data up to 2^32 - 1 plus the overhead wraps a 32-bit size_t. */
+        uint64_t budget = (uint64_t)s->s.recv_max_early_data + SKIP_OVERHEAD;
         e->status = SSL_EARLY_DATA_REJECTED;
-        keel_rl_skip_early(&c->rl, (size_t)s->s.recv_max_early_data + SKIP_OVERHEAD);
+        keel_rl_skip_early(&c->rl, budget > SIZE_MAX ? SIZE_MAX : (size_t)budget);
         return 0;
     }
     e->status = SSL_EARLY_DATA_ACCEPTED;
