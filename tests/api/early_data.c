@@ -52,6 +52,16 @@ static SSL_CTX *server_ctx(server_opts *o)
     return sctx;
 }
 
+/* Both ends closed with close_notify, then freed: OpenSSL (and keel) forget the session of a
+ * connection that ends otherwise, so a ticket could not be offered again. */
+static void close_pair(SSL *c, SSL *s)
+{
+    SSL_shutdown(c);
+    SSL_shutdown(s);
+    SSL_free(c);
+    SSL_free(s);
+}
+
 /* A full handshake; the client reads its tickets; its session (max_early_data from the ticket). */
 static SSL_SESSION *first_session(SSL_CTX *cctx, SSL_CTX *sctx)
 {
@@ -65,11 +75,7 @@ static SSL_SESSION *first_session(SSL_CTX *cctx, SSL_CTX *sctx)
     CHECK_EQ(SSL_write(s, "x", 1), 1);
     CHECK_EQ(SSL_read(c, buf, sizeof(buf)), 1);
     sess = SSL_get1_session(c);
-    /* Closed properly: OpenSSL forgets the session of a connection freed without close_notify. */
-    SSL_shutdown(c);
-    SSL_shutdown(s);
-    SSL_free(c);
-    SSL_free(s);
+    close_pair(c, s);
     return sess;
 }
 
@@ -123,14 +129,61 @@ static int early_round(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *sess, const ch
     return shs && cdone;
 }
 
-/* Both ends closed with close_notify, then freed: OpenSSL (and keel) forget the session of a
- * connection that ends otherwise, so a ticket could not be offered again. */
-static void close_pair(SSL *c, SSL *s)
+/* One case's contexts, session and connection pair. */
+typedef struct {
+    server_opts o;          /* the allow_early_data callback's argument: lives here */
+    SSL_CTX *sctx, *cctx;
+    SSL_SESSION *sess;
+    SSL *c, *s;
+    char got[256];          /* what the server read as early data */
+    size_t n;
+} fixture;
+
+static void fx_init(fixture *f, uint32_t max, int cb_answer)
 {
-    SSL_shutdown(c);
-    SSL_shutdown(s);
-    SSL_free(c);
-    SSL_free(s);
+    memset(f, 0, sizeof(*f));
+    f->o.max = max;
+    f->o.cb_answer = cb_answer;
+    f->sctx = server_ctx(&f->o);
+    f->cctx = keel_test_client_ctx(&chain);
+}
+
+static void fx_free_pair(fixture *f)
+{
+    SSL_free(f->c);
+    SSL_free(f->s);
+    f->c = f->s = NULL;
+}
+
+/* The pair closed with close_notify (close_pair), so its session stays resumable. */
+static void fx_close_pair(fixture *f)
+{
+    close_pair(f->c, f->s);
+    f->c = f->s = NULL;
+}
+
+/* A new ticket session (first_session); the previous pair and session go first. */
+static void fx_session(fixture *f)
+{
+    fx_free_pair(f);
+    SSL_SESSION_free(f->sess);
+    f->sess = first_session(f->cctx, f->sctx);
+    CHECK(f->sess != NULL);
+}
+
+/* early_round with the fixture's session, on a new pair (the previous one freed). */
+static int fx_round(fixture *f, const char *msg)
+{
+    fx_free_pair(f);
+    return early_round(f->cctx, f->sctx, f->sess, msg, f->got, &f->n, &f->c, &f->s);
+}
+
+static void fx_done(fixture *f)
+{
+    fx_free_pair(f);
+    SSL_SESSION_free(f->sess);
+    SSL_CTX_free(f->cctx);
+    SSL_CTX_free(f->sctx);
 }
 
 static void check_app_data(SSL *c, SSL *s)
@@ -147,18 +200,15 @@ static void check_app_data(SSL *c, SSL *s)
  * the early exporter agrees, and the connection then works. */
 static void test_accepted(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK_EQ(SSL_SESSION_get_max_early_data(sess), 16384);
-    CHECK(early_round(cctx, sctx, sess, "GET / early", got, &n, &c, &s));
-    CHECK_EQ(n, strlen("GET / early"));
-    CHECK(memcmp(got, "GET / early", n) == 0);
+    fx_init(&f, 16384, -1);
+    fx_session(&f);
+    CHECK_EQ(SSL_SESSION_get_max_early_data(f.sess), 16384);
+    CHECK(fx_round(&f, "GET / early"));
+    SSL *c = f.c, *s = f.s;
+    CHECK_EQ(f.n, strlen("GET / early"));
+    CHECK(memcmp(f.got, "GET / early", f.n) == 0);
     CHECK_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
     CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
     CHECK(SSL_session_reused(c));
@@ -175,11 +225,7 @@ static void test_accepted(void)
                                         (const unsigned char *)"ctx", 3, 1), 1);
     CHECK(memcmp(ex, es, sizeof(ex)) != 0);
     check_app_data(c, s);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_done(&f);
 }
 
 /* A rejection: the handshake completes, nothing was read, both say REJECTED; the client learns
@@ -199,154 +245,108 @@ static void check_rejected(SSL *c, SSL *s, size_t n)
 /* The allow_early_data callback says no: rejected, the session still resumes. */
 static void test_rejected_by_callback(void)
 {
-    server_opts o = { 16384, 0, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(early_round(cctx, sctx, sess, "early", got, &n, &c, &s));
-    CHECK_EQ(o.cb_calls, 1);
-    check_rejected(c, s, n);
-    CHECK(SSL_session_reused(s));
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
+    fx_init(&f, 16384, 0);
+    fx_session(&f);
+    CHECK(fx_round(&f, "early"));
+    CHECK_EQ(f.o.cb_calls, 1);
+    check_rejected(f.c, f.s, f.n);
+    CHECK(SSL_session_reused(f.s));
     /* The callback saying yes: accepted. */
-    o.cb_answer = 1;
-    o.cb_calls = 0;
-    sess = first_session(cctx, sctx);
-    CHECK(early_round(cctx, sctx, sess, "early", got, &n, &c, &s));
-    CHECK_EQ(o.cb_calls, 1);
-    CHECK_EQ(n, 5);
-    CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    f.o.cb_answer = 1;
+    f.o.cb_calls = 0;
+    fx_session(&f);
+    CHECK(fx_round(&f, "early"));
+    CHECK_EQ(f.o.cb_calls, 1);
+    CHECK_EQ(f.n, 5);
+    CHECK_EQ(SSL_get_early_data_status(f.s), SSL_EARLY_DATA_ACCEPTED);
+    fx_done(&f);
 }
 
 /* A HelloRetryRequest (the server takes only P-384, the client's key share is X25519): no early
  * data after it (RFC 8446 §4.2.10); the records are skipped. */
 static void test_rejected_by_hrr(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(SSL_CTX_set1_groups_list(cctx, "X25519:P-384"));
-    CHECK(SSL_CTX_set1_groups_list(sctx, "P-384"));
-    CHECK(early_round(cctx, sctx, sess, "early data behind an HRR", got, &n, &c, &s));
-    check_rejected(c, s, n);
+    fx_init(&f, 16384, -1);
+    fx_session(&f);
+    CHECK(SSL_CTX_set1_groups_list(f.cctx, "X25519:P-384"));
+    CHECK(SSL_CTX_set1_groups_list(f.sctx, "P-384"));
+    CHECK(fx_round(&f, "early data behind an HRR"));
+    check_rejected(f.c, f.s, f.n);
     /* single-use tickets: ClientHello 1 used the ticket up, ClientHello 2 finds it no more */
-    CHECK(!SSL_session_reused(s));
-    CHECK(!SSL_session_reused(c));
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    CHECK(!SSL_session_reused(f.s));
+    CHECK(!SSL_session_reused(f.c));
+    fx_done(&f);
 }
 
 /* The server's max_early_data is 0 when the ticket comes back (it allowed early data when it
  * issued it): rejected. */
 static void test_rejected_server_max_0(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(SSL_CTX_set_max_early_data(sctx, 0));
-    CHECK(early_round(cctx, sctx, sess, "early", got, &n, &c, &s));
-    check_rejected(c, s, n);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_init(&f, 16384, -1);
+    fx_session(&f);
+    CHECK(SSL_CTX_set_max_early_data(f.sctx, 0));
+    CHECK(fx_round(&f, "early"));
+    check_rejected(f.c, f.s, f.n);
+    fx_done(&f);
 }
 
 /* A ticket used twice: the second use is a replay, refused (a full handshake, its early data
  * skipped); with SSL_OP_NO_ANTI_REPLAY both uses resume with early data. */
 static void test_replay(int no_anti_replay)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
+    fx_init(&f, 16384, -1);
     if (no_anti_replay)
-        SSL_CTX_set_options(sctx, SSL_OP_NO_ANTI_REPLAY);
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(early_round(cctx, sctx, sess, "first", got, &n, &c, &s));
-    CHECK_EQ(n, 5);
-    CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
-    close_pair(c, s);
-    CHECK(early_round(cctx, sctx, sess, "again", got, &n, &c, &s));
+        SSL_CTX_set_options(f.sctx, SSL_OP_NO_ANTI_REPLAY);
+    fx_session(&f);
+    CHECK(fx_round(&f, "first"));
+    CHECK_EQ(f.n, 5);
+    CHECK_EQ(SSL_get_early_data_status(f.s), SSL_EARLY_DATA_ACCEPTED);
+    fx_close_pair(&f);
+    CHECK(fx_round(&f, "again"));
     if (no_anti_replay) {
-        CHECK_EQ(n, 5);
-        CHECK(memcmp(got, "again", 5) == 0);
-        CHECK_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
-        CHECK(SSL_session_reused(s));
+        CHECK_EQ(f.n, 5);
+        CHECK(memcmp(f.got, "again", 5) == 0);
+        CHECK_EQ(SSL_get_early_data_status(f.c), SSL_EARLY_DATA_ACCEPTED);
+        CHECK(SSL_session_reused(f.s));
     } else {
-        check_rejected(c, s, n);
-        CHECK(!SSL_session_reused(s));
-        CHECK(!SSL_session_reused(c));
+        check_rejected(f.c, f.s, f.n);
+        CHECK(!SSL_session_reused(f.s));
+        CHECK(!SSL_session_reused(f.c));
     }
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_done(&f);
 }
 
 /* ALPN: the session's protocol is h2; the server now selects http/1.1: rejected. */
 static void test_alpn_mismatch(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
     static const unsigned char both[] = "\x02h2\x08http/1.1";
 
-    CHECK_EQ(SSL_CTX_set_alpn_protos(cctx, both, sizeof(both) - 1), 0);
-    SSL_CTX_set_alpn_select_cb(sctx, alpn_select, (void *)alpn_a);
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
+    fx_init(&f, 16384, -1);
+    CHECK_EQ(SSL_CTX_set_alpn_protos(f.cctx, both, sizeof(both) - 1), 0);
+    SSL_CTX_set_alpn_select_cb(f.sctx, alpn_select, (void *)alpn_a);
+    fx_session(&f);
     /* the same protocol: accepted */
-    CHECK(early_round(cctx, sctx, sess, "same", got, &n, &c, &s));
-    CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
-    CHECK_EQ(n, 4);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    sess = first_session(cctx, sctx);
-    SSL_CTX_set_alpn_select_cb(sctx, alpn_select, (void *)alpn_b);
-    CHECK(early_round(cctx, sctx, sess, "other", got, &n, &c, &s));
-    check_rejected(c, s, n);
+    CHECK(fx_round(&f, "same"));
+    CHECK_EQ(SSL_get_early_data_status(f.s), SSL_EARLY_DATA_ACCEPTED);
+    CHECK_EQ(f.n, 4);
+    fx_session(&f);
+    SSL_CTX_set_alpn_select_cb(f.sctx, alpn_select, (void *)alpn_b);
+    CHECK(fx_round(&f, "other"));
+    check_rejected(f.c, f.s, f.n);
     const unsigned char *p;
     unsigned int len;
-    SSL_get0_alpn_selected(c, &p, &len);
+    SSL_get0_alpn_selected(f.c, &p, &len);
     CHECK(len == 8 && memcmp(p, "http/1.1", 8) == 0);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_done(&f);
 }
 
 /* Reads on s until an error that is not a retry; the last error's reason. */
@@ -373,69 +373,58 @@ static int server_fails_with(SSL *c, SSL *s)
  * OpenSSL 3.0 fails. A client is held to the ticket's max_early_data itself. */
 static void test_too_much(int rejected)
 {
-    server_opts o = { 16384, rejected ? 0 : -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
+    fixture f;
     static char big[4096];
     size_t w;
 
+    fx_init(&f, 16384, rejected ? 0 : -1);
     memset(big, 'x', sizeof(big));
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(SSL_CTX_set_recv_max_early_data(sctx, 10));
-    CHECK(keel_test_pair(cctx, sctx, &c, &s));
-    CHECK(SSL_set_session(c, sess));
-    CHECK_EQ(SSL_write_early_data(c, big, rejected ? sizeof(big) : 11, &w), 1);
+    fx_session(&f);
+    CHECK(SSL_CTX_set_recv_max_early_data(f.sctx, 10));
+    CHECK(keel_test_pair(f.cctx, f.sctx, &f.c, &f.s));
+    CHECK(SSL_set_session(f.c, f.sess));
+    CHECK_EQ(SSL_write_early_data(f.c, big, rejected ? sizeof(big) : 11, &w), 1);
     ERR_clear_error();
-    CHECK_EQ(server_fails_with(c, s), SSL_R_TOO_MUCH_EARLY_DATA);
+    CHECK_EQ(server_fails_with(f.c, f.s), SSL_R_TOO_MUCH_EARLY_DATA);
     /* the client hears unexpected_message */
     char buf[8];
     ERR_clear_error();
-    int r = SSL_read(c, buf, sizeof(buf));
+    int r = SSL_read(f.c, buf, sizeof(buf));
     CHECK(r <= 0);
     CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
-    SSL_free(c);
-    SSL_free(s);
     /* the client's own limit: the session's max_early_data (a new session: the failed
      * connection's is forgotten, RFC 8446 §6.2) */
-    SSL_SESSION_free(sess);
-    CHECK(SSL_CTX_set_recv_max_early_data(sctx, 16384));
-    sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    SSL_SESSION_set_max_early_data(sess, 5);
-    CHECK(keel_test_pair(cctx, sctx, &c, &s));
-    CHECK(SSL_set_session(c, sess));
-    CHECK_EQ(SSL_write_early_data(c, "12345", 5, &w), 1);
+    CHECK(SSL_CTX_set_recv_max_early_data(f.sctx, 16384));
+    fx_session(&f);
+    SSL_SESSION_set_max_early_data(f.sess, 5);
+    CHECK(keel_test_pair(f.cctx, f.sctx, &f.c, &f.s));
+    CHECK(SSL_set_session(f.c, f.sess));
+    CHECK_EQ(SSL_write_early_data(f.c, "12345", 5, &w), 1);
     ERR_clear_error();
-    CHECK_EQ(SSL_write_early_data(c, "6", 1, &w), 0);
+    CHECK_EQ(SSL_write_early_data(f.c, "6", 1, &w), 0);
     CHECK_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TOO_MUCH_EARLY_DATA);
     ERR_clear_error();
     /* ... and said so with an internal_error alert in plaintext, which the server reads whether
      * or not it has the early key */
-    CHECK_EQ(server_fails_with(c, s), SSL_R_TLSV1_ALERT_INTERNAL_ERROR);
+    CHECK_EQ(server_fails_with(f.c, f.s), SSL_R_TLSV1_ALERT_INTERNAL_ERROR);
     ERR_clear_error();
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_done(&f);
 }
 
 /* 0.5-RTT (RFC 8446 §2.3): the server writes after reading the early data, before the client's
  * Finished; the client reads it once its handshake is complete. */
 static void test_half_rtt(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
+    fixture f;
     char buf[64];
     size_t n = 0, w;
     int r;
 
-    SSL_SESSION *sess = first_session(cctx, sctx);
-    CHECK(sess != NULL);
-    CHECK(keel_test_pair(cctx, sctx, &c, &s));
-    CHECK(SSL_set_session(c, sess));
+    fx_init(&f, 16384, -1);
+    fx_session(&f);
+    CHECK(keel_test_pair(f.cctx, f.sctx, &f.c, &f.s));
+    SSL *c = f.c, *s = f.s;
+    CHECK(SSL_set_session(c, f.sess));
     CHECK_EQ(SSL_write_early_data(c, "request", 7, &w), 1);
     for (int i = 0; i < 10 && (r = SSL_read_early_data(s, buf, sizeof(buf), &n)) != SSL_READ_EARLY_DATA_SUCCESS; i++)
         ;
@@ -448,11 +437,7 @@ static void test_half_rtt(void)
         SSL_do_handshake(s);
     CHECK_EQ(r, 8);
     CHECK(memcmp(buf, "response", 8) == 0);
-    SSL_free(c);
-    SSL_free(s);
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
+    fx_done(&f);
 }
 
 /* Early data under an external PSK (SSL_CTX_set_psk_use_session_callback(3), no ticket): the
@@ -486,27 +471,23 @@ static int ext_find(SSL *s, const unsigned char *id, size_t idlen, SSL_SESSION *
 
 static void test_external_psk(void)
 {
-    server_opts o = { 16384, -1, 0 };
-    SSL_CTX *sctx = server_ctx(&o), *cctx = keel_test_client_ctx(&chain);
-    SSL *c = NULL, *s = NULL;
-    char got[256];
-    size_t n;
+    fixture f;
 
-    SSL_CTX_set_psk_use_session_callback(cctx, ext_use);
-    SSL_CTX_set_psk_find_session_callback(sctx, ext_find);
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256"));
+    fx_init(&f, 16384, -1);
+    SSL_CTX_set_psk_use_session_callback(f.cctx, ext_use);
+    SSL_CTX_set_psk_find_session_callback(f.sctx, ext_find);
+    CHECK(SSL_CTX_set_ciphersuites(f.cctx, "TLS_AES_128_GCM_SHA256"));
     for (int round = 0; round < 2; round++) {
-        CHECK(early_round(cctx, sctx, NULL, "external early", got, &n, &c, &s));
-        CHECK_EQ(n, strlen("external early"));
-        CHECK(memcmp(got, "external early", n) == 0);
-        CHECK_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
-        CHECK_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
-        CHECK(SSL_session_reused(c) && SSL_session_reused(s));
-        check_app_data(c, s);
-        close_pair(c, s);
+        CHECK(fx_round(&f, "external early")); /* no session: the callbacks' PSK */
+        CHECK_EQ(f.n, strlen("external early"));
+        CHECK(memcmp(f.got, "external early", f.n) == 0);
+        CHECK_EQ(SSL_get_early_data_status(f.s), SSL_EARLY_DATA_ACCEPTED);
+        CHECK_EQ(SSL_get_early_data_status(f.c), SSL_EARLY_DATA_ACCEPTED);
+        CHECK(SSL_session_reused(f.c) && SSL_session_reused(f.s));
+        check_app_data(f.c, f.s);
+        fx_close_pair(&f);
     }
-    SSL_CTX_free(sctx);
-    SSL_CTX_free(cctx);
+    fx_done(&f);
 }
 
 int main(void)

@@ -5,6 +5,7 @@
 #include "handshake/ext.h"
 #include "proto/session.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -129,8 +130,8 @@ int keel_early_stop(const SSL *s)
 int keel_early_app_ok(const SSL *s)
 {
     const keel_conn *c = s->conn;
-    return s->server && c->early.status == SSL_EARLY_DATA_ACCEPTED && !c->early.eoed
-        && s->state == TLS_ST_EARLY_DATA && c->hs_len == 0 && (c->early.reading || c->in_read);
+    return keel_early_eoed_due(s) && s->state == TLS_ST_EARLY_DATA && c->hs_len == 0
+        && (c->early.reading || c->in_read);
 }
 
 /* Server: len more bytes of early data arrived. Beyond the limit: unexpected_message (as OpenSSL
@@ -200,8 +201,10 @@ int keel_early_server_decide(SSL *s, const keel_hello *h)
         accept = s->s.allow_early_data_cb(s, s->s.allow_early_data_arg) != 0;
     }
     if (!accept) {
+        /* In 64 bits: recv_max_early_data up to 2^32 - 1 plus the overhead wraps a 32-bit size_t. */
+        uint64_t budget = (uint64_t)s->s.recv_max_early_data + SKIP_OVERHEAD;
         e->status = SSL_EARLY_DATA_REJECTED;
-        keel_rl_skip_early(&c->rl, (size_t)s->s.recv_max_early_data + SKIP_OVERHEAD);
+        keel_rl_skip_early(&c->rl, budget > SIZE_MAX ? SIZE_MAX : (size_t)budget);
         return 0;
     }
     e->status = SSL_EARLY_DATA_ACCEPTED;
@@ -225,7 +228,7 @@ int keel_early_server_flight(SSL *s)
 int keel_server_read_eoed(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    if (keel_rd_left(body) != 0) {
+    if (!keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

@@ -23,8 +23,6 @@ static int flight_no_cert(const SSL *s)
 {
     return !s->conn->hs->hrr_wait && !s->conn->cert_requested && !keel_early_eoed_due(s);
 }
-/* Accepted early data ends with EndOfEarlyData before the client's flight (RFC 8446 §4.5). */
-static int eoed_due(const SSL *s) { return keel_early_eoed_due(s); }
 
 #define R(st, srv, msg, guard, fn, next) { st, srv, msg, guard, fn, NULL, next }
 #define W(st, srv, guard, fn, next) { st, srv, KEEL_WRITE, guard, NULL, fn, next }
@@ -64,7 +62,8 @@ static const keel_row rows[] = {
     /* next by handler: SR_FINISHED, then SW_SESSION_TICKET per ticket written */
     R(TLS_ST_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished,
       KEEL_NEXT_BY_HANDLER),
-    R(TLS_ST_EARLY_DATA, 1, SSL3_MT_END_OF_EARLY_DATA, eoed_due, keel_server_read_eoed,
+    /* Accepted early data ends with EndOfEarlyData before the client's flight (RFC 8446 §4.5). */
+    R(TLS_ST_EARLY_DATA, 1, SSL3_MT_END_OF_EARLY_DATA, keel_early_eoed_due, keel_server_read_eoed,
       TLS_ST_SR_END_OF_EARLY_DATA),
     R(TLS_ST_SR_END_OF_EARLY_DATA, 1, SSL3_MT_FINISHED, flight_no_cert, keel_server_read_finished,
       KEEL_NEXT_BY_HANDLER),
