@@ -7,16 +7,7 @@
  *      (SSL_CTX_sess_number(3));
  *   9. defaults: SSL_SESSION_new's timeout, the ticket lifetime hint, SSL_SESSION_get0_hostname
  *      with and without the server acknowledging SNI. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "tls.h"
+#include "probe.h"
 
 static keel_test_chain ch;
 static int tickets;
@@ -107,7 +98,7 @@ static void stats(const char *who, SSL_CTX *x)
            SSL_CTX_sess_cache_full(x));
 }
 
-static const char *vname(int v)
+static const char *protoname(int v)
 {
     return v == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
 }
@@ -115,7 +106,7 @@ static const char *vname(int v)
 /* Item 6: verify peer without a session id context. */
 static void verify_no_sid_ctx(int v, int with_ctx)
 {
-    printf("%s verify peer, %s session id context:\n", vname(v), with_ctx ? "with" : "no");
+    printf("%s verify peer, %s session id context:\n", protoname(v), with_ctx ? "with" : "no");
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, NULL);
     if (with_ctx)
@@ -149,7 +140,7 @@ static void num_tickets(int n)
 /* Item 8: the statistics of both contexts and the client cache. */
 static void cache_stats(int v, long client_mode, long server_mode)
 {
-    printf("%s client cache mode %ld, server cache mode %ld:\n", vname(v), client_mode, server_mode);
+    printf("%s client cache mode %ld, server cache mode %ld:\n", protoname(v), client_mode, server_mode);
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_session_cache_mode(cc, client_mode);
     SSL_CTX_set_session_cache_mode(sc, server_mode);
@@ -197,7 +188,7 @@ static int sni_ack_cb(SSL *s, int *al, void *arg)
 /* Item 9: defaults. */
 static void defaults(int v)
 {
-    printf("%s defaults:\n", vname(v));
+    printf("%s defaults:\n", protoname(v));
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_session_id_context(sc, (const unsigned char *)"ctx", 3);
     SSL_SESSION *s1 = conn(cc, sc, NULL, "example.com");
@@ -214,13 +205,8 @@ static void defaults(int v)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        dladdr((void *)SSL_new, &info);
-        printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_SSL_STRINGS, NULL);
     if (!keel_test_make_chain(&ch, KT_EC_P256, "example.com", 30))
         return 1;
