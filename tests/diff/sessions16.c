@@ -7,6 +7,8 @@
  *      (SSL_CTX_sess_number(3));
  *   9. defaults: SSL_SESSION_new's timeout, the ticket lifetime hint, SSL_SESSION_get0_hostname
  *      with and without the server acknowledging SNI. */
+#include <time.h>
+
 #include "probe.h"
 
 static keel_test_chain ch;
@@ -177,6 +179,62 @@ static void cache_stats(int v, long client_mode, long server_mode)
     SSL_CTX_free(cc);
 }
 
+/* The server's newest session, from its new session callback, for the lookups below. */
+static SSL_SESSION *srv_last;
+
+static int srv_new_cb(SSL *s, SSL_SESSION *sess)
+{
+    (void)s;
+    SSL_SESSION_free(srv_last);
+    SSL_SESSION_up_ref(sess);
+    srv_last = sess;
+    return 0;
+}
+
+static SSL_SESSION *srv_get_cb(SSL *s, const unsigned char *id, int len, int *copy)
+{
+    unsigned int n = 0;
+    const unsigned char *have = srv_last ? SSL_SESSION_get_id(srv_last, &n) : NULL;
+    (void)s;
+    *copy = 1;
+    return have != NULL && (int)n == len && memcmp(have, id, n) == 0 ? srv_last : NULL;
+}
+
+/* Item 8, the lookup statistics (session ids in TLS 1.2, stateful tickets in TLS 1.3): a session
+ * the server no longer has (misses), one it has but expired (timeouts), one only its get
+ * callback has (cb_hits). */
+static void lookups(int v)
+{
+    printf("%s server lookups:\n", protoname(v));
+    SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
+    SSL_CTX_set_options(sc, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_id_context(sc, (const unsigned char *)"ctx", 3);
+    SSL_CTX_sess_set_new_cb(sc, srv_new_cb);
+    SSL_SESSION *s1 = conn(cc, sc, NULL, NULL);
+    SSL_CTX_flush_sessions(sc, 0x7fffffffL);
+    SSL_SESSION *s2 = conn(cc, sc, s1, NULL);
+    stats("server, not cached", sc);
+    SSL_SESSION *s3 = conn(cc, sc, NULL, NULL);
+    if (srv_last != NULL) {
+        SSL_SESSION_set_time(srv_last, (long)time(NULL) - 100);
+        SSL_SESSION_set_timeout(srv_last, 10);
+    }
+    SSL_SESSION *s4 = conn(cc, sc, s3, NULL);
+    stats("server, expired", sc);
+    SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL_LOOKUP);
+    SSL_CTX_sess_set_get_cb(sc, srv_get_cb);
+    SSL_SESSION *s5 = conn(cc, sc, NULL, NULL);
+    SSL_SESSION *s6 = conn(cc, sc, s5, NULL);
+    stats("server, from the get callback", sc);
+    SSL_SESSION *all[] = { s1, s2, s3, s4, s5, s6 };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        SSL_SESSION_free(all[i]);
+    SSL_CTX_free(sc);
+    SSL_CTX_free(cc);
+    SSL_SESSION_free(srv_last);
+    srv_last = NULL;
+}
+
 static int sni_ack_cb(SSL *s, int *al, void *arg)
 {
     (void)s;
@@ -231,6 +289,8 @@ int main(int argc, char **argv)
         cache_stats(v, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, SSL_SESS_CACHE_SERVER);
         defaults(v);
     }
+    /* (TLS 1.3 not yet: keel's server counts an expired stateful ticket as a hit too) */
+    lookups(TLS1_2_VERSION);
     keel_test_chain_free(&ch);
     return 0;
 }
