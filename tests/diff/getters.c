@@ -18,8 +18,12 @@ static void msg_cb(int write_p, int version, int ct, const void *buf, size_t len
         return;
     size_t off = 4 + 2 + 32;
     off += 1 + p[off];
+    if (off + 2 > len)
+        return;
     size_t n = (size_t)p[off] << 8 | p[off + 1];
     off += 2;
+    if (n < 4 || off + n > len)
+        return;
     printf("  ClientHello: %zu suites, last %02x%02x %02x%02x\n", n / 2, p[off + n - 4], p[off + n - 3],
            p[off + n - 2], p[off + n - 1]);
 }
