@@ -19,13 +19,22 @@ static void msg_cb(int write_p, int version, int ct, const void *buf, size_t len
     const unsigned char *p = buf, *end = p + len;
     if (!write_p || ct != SSL3_RT_HANDSHAKE || len < 4 || p[0] != SSL3_MT_CLIENT_HELLO || ++nhello != 2)
         return;
+    /* every step checked against the message's end: a malformed hello fails the test, not the read */
+    if (len < 4 + 2 + 32 + 1)
+        return;
     p += 4 + 2 + 32;
     p += 1 + p[0];                  /* session id */
+    if (end - p < 2)
+        return;
     p += 2 + (p[0] << 8 | p[1]);    /* suites */
+    if (end - p < 1)
+        return;
     p += 1 + p[0];                  /* compression */
     p += 2;                         /* extensions length */
-    while (p + 4 <= end) {
+    while (end - p >= 4) {
         int type = p[0] << 8 | p[1], elen = p[2] << 8 | p[3];
+        if (end - p - 4 < elen)
+            return;
         if (type == TLSEXT_TYPE_cookie && elen >= 2 && (size_t)elen - 2 <= sizeof(ch2_cookie)) {
             ch2_cookie_len = elen - 2;
             memcpy(ch2_cookie, p + 6, (size_t)ch2_cookie_len);
@@ -48,17 +57,21 @@ static int forward(BIO *from, BIO *to, size_t cookie_len)
     int n = BIO_read(from, in, sizeof(in));
     if (n <= 0)
         return 0;
-    size_t rlen = (size_t)(in[3] << 8 | in[4]);
-    if (in[0] != SSL3_RT_HANDSHAKE || in[5] != SSL3_MT_SERVER_HELLO || 5 + rlen > (size_t)n)
+    size_t rlen = n < 5 ? 0 : (size_t)(in[3] << 8 | in[4]);
+    if (rlen < 4 + 2 + 32 + 1 || 5 + rlen > (size_t)n || in[0] != SSL3_RT_HANDSHAKE
+            || in[5] != SSL3_MT_SERVER_HELLO)
         return BIO_write(to, in, n) == n;
     /* ServerHello body: version(2) random(32) sid<1> suite(2) comp(1) extensions<2> */
     size_t off = 5 + 4 + 2 + 32;
     off += 1 + in[off];
     off += 3;
+    if (off + 2 > 5 + rlen)
+        return 0;
     size_t ext_len = (size_t)(in[off] << 8 | in[off + 1]);
+    if (off + 2 + ext_len != 5 + rlen) /* the extensions end the record: one message in it */
+        return 0;
     size_t add = 4 + 2 + cookie_len;
     memcpy(out, in, 5 + rlen);
-    out[off + 2 + ext_len + 0] = 0;
     put16(out + off + 2 + ext_len, TLSEXT_TYPE_cookie);
     put16(out + off + 2 + ext_len + 2, 2 + cookie_len);
     put16(out + off + 2 + ext_len + 4, cookie_len);

@@ -9,17 +9,9 @@
  * server side), over the limits (client and server side, accepted and skipped), misuse (read on a
  * client, after the handshake, again after FINISH; write on a session without early data, after
  * the handshake), a TLS 1.2 server, and the defaults. Built against the SYSTEM header. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <dlfcn.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "tls.h"
+#include "probe.h"
 
 static keel_test_chain chain;
 
@@ -347,13 +339,8 @@ static void one(const char *name, SSL_CTX *cctx, SSL_CTX *sctx, const struct opt
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        dladdr((void *)SSL_new, &info);
-        printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_SSL_STRINGS, NULL);
     if (!keel_test_make_chain(&chain, KT_EC_P256, "server.test", 30))
         return 1;

@@ -62,14 +62,12 @@ static void before_handshake(void)
     ret("server SSL_new_session_ticket, in the handshake", SSL_new_session_ticket(l.s));
     ret("server SSL_key_update, in the handshake", SSL_key_update(l.s, SSL_KEY_UPDATE_NOT_REQUESTED));
     ret("server SSL_verify_client_post_handshake, in the handshake", SSL_verify_client_post_handshake(l.s));
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 static void after_handshake(int version)
 {
-    printf("== %s: after the handshake\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    printf("== %s: after the handshake\n", vname(version));
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_max_proto_version(cc, version);
     link_t l;
@@ -93,9 +91,7 @@ static void after_handshake(int version)
     ret("server SSL_do_handshake", SSL_do_handshake(l.s));
     /* (ticket sizes differ between the libraries) */
     printf("   in_init %d, written more %d\n", SSL_in_init(l.s), (int)BIO_ctrl_pending(l.s_out) > before);
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 static void lists(void)
@@ -170,7 +166,7 @@ static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen, con
 
 static void alpn(int version, int answer)
 {
-    printf("== %s: the ALPN callback returns %d\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3", answer);
+    printf("== %s: the ALPN callback returns %d\n", vname(version), answer);
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_max_proto_version(cc, version);
     SSL_CTX_set_alpn_select_cb(sc, alpn_cb, NULL);
@@ -187,9 +183,7 @@ static void alpn(int version, int answer)
     r = SSL_do_handshake(l.c);
     printf("  client do_handshake %d (%s)\n", r, errname(SSL_get_error(l.c, r)));
     errs();
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 int main(int argc, char **argv)

@@ -7,80 +7,38 @@
  * end's session is still resumable, and whether a new connection offering the client's session
  * resumes. Both ends run in this process on the same library; each failed connection is freed as
  * if shut down, so only the alert decides. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "tls.h"
+#include "probe.h"
 
 static keel_test_chain ec;
 
-/* Memory BIOs, one per direction, so the probe can edit what crosses. */
-typedef struct {
-    SSL *c, *s;
-    BIO *c_in, *c_out, *s_in, *s_out;
-} link_t;
-
-static void mk(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
-{
-    l->c = SSL_new(cc);
-    l->s = SSL_new(sc);
-    l->c_in = BIO_new(BIO_s_mem());
-    l->c_out = BIO_new(BIO_s_mem());
-    l->s_in = BIO_new(BIO_s_mem());
-    l->s_out = BIO_new(BIO_s_mem());
-    BIO_set_mem_eof_return(l->c_in, -1);
-    BIO_set_mem_eof_return(l->s_in, -1);
-    SSL_set_bio(l->c, l->c_in, l->c_out);
-    SSL_set_bio(l->s, l->s_in, l->s_out);
-    SSL_set_connect_state(l->c);
-    SSL_set_accept_state(l->s);
-    SSL_set1_host(l->c, "server.test");
-}
-
-/* Moves what one end wrote to the other; corrupt: flip the last byte (the AEAD tag). */
-static void move(BIO *from, BIO *to, int corrupt)
+/* Moves what one end wrote to the other, flipping the last byte (the AEAD tag). */
+static void move_corrupt(BIO *from, BIO *to)
 {
     char buf[20000];
     int n = BIO_read(from, buf, sizeof(buf));
     if (n <= 0)
         return;
-    if (corrupt)
-        buf[n - 1] ^= 1;
+    buf[n - 1] ^= 1;
     BIO_write(to, buf, n);
 }
 
-static int shake(link_t *l)
+/* probe.h's handshake, then the client's first read: TLS 1.3 tickets arrive with it. */
+static int shake_tickets(link_t *l)
 {
-    int cd = 0, sd = 0;
-    for (int i = 0; i < 20 && !(cd && sd); i++) {
-        if (!cd && SSL_do_handshake(l->c) == 1)
-            cd = 1;
-        move(l->c_out, l->s_in, 0);
-        if (!sd && SSL_do_handshake(l->s) == 1)
-            sd = 1;
-        move(l->s_out, l->c_in, 0);
-    }
-    /* TLS 1.3 tickets arrive with the first read. */
+    int ok = shake(l);
     char b[8];
     SSL_read(l->c, b, sizeof(b));
     ERR_clear_error();
-    return cd && sd;
+    return ok;
 }
 
-static void unlink_free(link_t *l, int clean)
+/* Freed as if shut down: SSL_free's own rule for connections not shut down (SSL_free(3)) is
+ * not what this probe is about. */
+static void free_closed(link_t *l)
 {
-    if (clean) {
-        SSL_set_shutdown(l->c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-        SSL_set_shutdown(l->s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    }
-    SSL_free(l->c);
-    SSL_free(l->s);
+    SSL_set_shutdown(l->c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(l->s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    lfree(l);
 }
 
 static void reasons(void)
@@ -106,7 +64,7 @@ static void one(int version, int tickets, int sender)
 {
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     link_t l;
-    printf("%s, %s, fatal alert sent by the %s\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3",
+    printf("%s, %s, fatal alert sent by the %s\n", vname(version),
            tickets ? "tickets" : (version == TLS1_2_VERSION ? "session id" : "stateful tickets"),
            sender ? "server" : "client");
     SSL_CTX_set_max_proto_version(cc, version);
@@ -123,48 +81,46 @@ static void one(int version, int tickets, int sender)
 
     /* A first, clean connection: its session is resumable. */
     mk(&l, cc, sc);
-    int ok = shake(&l);
+    int ok = shake_tickets(&l);
     SSL_SESSION *first = SSL_get1_session(l.c);
     printf("  first: handshake %d, cached %ld\n", ok, (show ? SSL_CTX_sess_number(sc) : -1));
-    unlink_free(&l, 1);
+    free_closed(&l);
 
     /* A second connection resuming it, failing after the handshake with a fatal alert. */
     mk(&l, cc, sc);
     SSL_set_session(l.c, first);
-    ok = shake(&l);
+    ok = shake_tickets(&l);
     SSL_SESSION *cs = SSL_get1_session(l.c), *ss = SSL_get1_session(l.s);
     printf("  second: handshake %d, reused %d/%d, cached %ld\n", ok, SSL_session_reused(l.c),
            SSL_session_reused(l.s), (show ? SSL_CTX_sess_number(sc) : -1));
     SSL *w = sender ? l.c : l.s, *rd = sender ? l.s : l.c;
     char buf[32];
     int r1 = SSL_write(w, "corrupted", 9);
-    move(sender ? l.c_out : l.s_out, sender ? l.s_in : l.c_in, 1);
+    move_corrupt(sender ? l.c_out : l.s_out, sender ? l.s_in : l.c_in);
     int r2 = SSL_read(rd, buf, sizeof(buf));
     printf("  write %d, read %d error %d\n", r1, r2, SSL_get_error(rd, r2));
     reasons();
-    move(sender ? l.s_out : l.c_out, sender ? l.c_in : l.s_in, 0);
+    move(sender ? l.s_out : l.c_out, sender ? l.c_in : l.s_in);
     r2 = SSL_read(w, buf, sizeof(buf));
     printf("  peer read %d error %d\n", r2, SSL_get_error(w, r2));
     reasons();
     printf("  after: cached %ld, resumable client %d server %d, first %d\n", (show ? SSL_CTX_sess_number(sc) : -1),
            SSL_SESSION_is_resumable(cs), SSL_SESSION_is_resumable(ss), SSL_SESSION_is_resumable(first));
-    /* Freed as if shut down: SSL_free's own rule for connections not shut down (SSL_free(3)) is
-     * not what this probe is about. */
-    unlink_free(&l, 1);
+    free_closed(&l);
 
     /* A third connection offering the session: resumed or not. */
     mk(&l, cc, sc);
     SSL_set_session(l.c, first);
-    ok = shake(&l);
+    ok = shake_tickets(&l);
     printf("  offering the first session again: handshake %d, reused %d/%d\n", ok,
            SSL_session_reused(l.c), SSL_session_reused(l.s));
-    unlink_free(&l, 1);
+    free_closed(&l);
     mk(&l, cc, sc);
     SSL_set_session(l.c, cs);
-    ok = shake(&l);
+    ok = shake_tickets(&l);
     printf("  offering the failed connection's session: handshake %d, reused %d/%d\n", ok,
            SSL_session_reused(l.c), SSL_session_reused(l.s));
-    unlink_free(&l, 1);
+    free_closed(&l);
     ERR_clear_error();
     SSL_SESSION_free(first);
     SSL_SESSION_free(cs);
@@ -175,12 +131,8 @@ static void one(int version, int tickets, int sender)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        if (dladdr((void *)SSL_new, &info))
-            printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
     if (!keel_test_make_chain(&ec, KT_EC_P256, "server.test", 30))
         return 1;
     for (int sender = 1; sender >= 0; sender--) {

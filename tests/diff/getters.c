@@ -4,16 +4,7 @@
  * temporary keys, shared group, groups, signature NIDs, shared signature algorithms with an index
  * out of range, the CA lists, SSL_client_version, SSL_get_extms_support; and (item 22) the suites
  * at the end of the ClientHello (TLS_EMPTY_RENEGOTIATION_INFO_SCSV) for each version range. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "tls.h"
+#include "probe.h"
 
 static keel_test_chain ch;
 
@@ -27,8 +18,12 @@ static void msg_cb(int write_p, int version, int ct, const void *buf, size_t len
         return;
     size_t off = 4 + 2 + 32;
     off += 1 + p[off];
+    if (off + 2 > len)
+        return;
     size_t n = (size_t)p[off] << 8 | p[off + 1];
     off += 2;
+    if (n < 4 || off + n > len)
+        return;
     printf("  ClientHello: %zu suites, last %02x%02x %02x%02x\n", n / 2, p[off + n - 4], p[off + n - 3],
            p[off + n - 2], p[off + n - 1]);
 }
@@ -122,13 +117,8 @@ static void run(int min, int max, const char *groups)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        dladdr((void *)SSL_new, &info);
-        printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_SSL_STRINGS, NULL);
     if (!keel_test_make_chain(&ch, KT_EC_P256, "example.com", 30))
         return 1;

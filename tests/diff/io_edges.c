@@ -8,21 +8,12 @@
 
 static keel_test_chain ec;
 
-static const char *vname(int v) { return v == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3"; }
-
 static void mkv(link_t *l, int version, SSL_CTX **cc, SSL_CTX **sc)
 {
     *cc = keel_test_client_ctx(&ec);
     *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_max_proto_version(*cc, version);
     mk(l, *cc, *sc);
-}
-
-static void done(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
-{
-    lfree(l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
 }
 
 static void zero_length(int version)

@@ -48,7 +48,7 @@ static SSL_CTX *cctx(int version)
 
 static void fatal_in_handshake(int version)
 {
-    printf("== %s: the client refuses the server's certificate\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    printf("== %s: the client refuses the server's certificate\n", vname(version));
     SSL_CTX *cc = SSL_CTX_new(TLS_client_method()), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_verify(cc, SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_max_proto_version(cc, version);
@@ -64,14 +64,12 @@ static void fatal_in_handshake(int version)
     X509_free(p);
     after_fatal("client (sent)", l.c);
     after_fatal("server (received)", l.s);
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 static void fatal_after_handshake(int version)
 {
-    printf("== %s: a corrupted record after the handshake\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    printf("== %s: a corrupted record after the handshake\n", vname(version));
     SSL_CTX *cc = cctx(version), *sc = keel_test_server_ctx(&ec);
     link_t l;
     mk(&l, cc, sc);
@@ -87,9 +85,7 @@ static void fatal_after_handshake(int version)
     res("client SSL_read", l.c, SSL_read(l.c, b, sizeof(b)));
     after_fatal("server (sent)", l.s);
     after_fatal("client (received)", l.c);
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 static void key_update(void)
@@ -120,15 +116,13 @@ static void key_update(void)
     state("server", l.s);
     s2c(&l);
     res("client read", l.c, SSL_read(l.c, b, sizeof(b)));
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 /* peeked: the client has looked at the data (the record is buffered) before shutting down. */
 static void shutdown_unread(int version, int peeked, int server_closes)
 {
-    printf("== %s: SSL_shutdown with unread data%s%s\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3",
+    printf("== %s: SSL_shutdown with unread data%s%s\n", vname(version),
            peeked ? ", peeked" : "", server_closes ? ", server's close_notify behind it" : "");
     SSL_CTX *cc = cctx(version), *sc = keel_test_server_ctx(&ec);
     link_t l;
@@ -154,15 +148,13 @@ static void shutdown_unread(int version, int peeked, int server_closes)
     c2s(&l);
     res("server read", l.s, SSL_read(l.s, b, sizeof(b)));
     res("server shutdown", l.s, SSL_shutdown(l.s));
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 /* Half-closed: data the peer sends after our close_notify is still read (SSL_shutdown(3)). */
 static void read_after_close(int version)
 {
-    printf("== %s: SSL_read after our close_notify\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+    printf("== %s: SSL_read after our close_notify\n", vname(version));
     SSL_CTX *cc = cctx(version), *sc = keel_test_server_ctx(&ec);
     link_t l;
     mk(&l, cc, sc);
@@ -182,9 +174,7 @@ static void read_after_close(int version)
     res("server shutdown", l.s, SSL_shutdown(l.s));
     s2c(&l);
     res("client shutdown 3", l.c, SSL_shutdown(l.c));
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 static void set_shutdown(int flags)
@@ -202,9 +192,7 @@ static void set_shutdown(int flags)
     char b[8];
     res("write", l.c, SSL_write(l.c, "x", 1));
     res("read", l.c, SSL_read(l.c, b, sizeof(b)));
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 /* ---- item 4: references, counted by a BIO whose destroy is observed ---- */
@@ -323,7 +311,7 @@ static int ch_cb(SSL *s, int *al, void *arg)
 static void misc(int version)
 {
     printf("== %s: SSL_clear, SSL_get_info_callback, servername in the ClientHello callback\n",
-           version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+           vname(version));
     SSL_CTX *cc = cctx(version), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_info_callback(sc, info_cb);
     SSL_CTX_set_client_hello_cb(sc, ch_cb, NULL);
@@ -358,9 +346,7 @@ static void misc(int version)
                SSL_state_string_long(x), SSL_get_shutdown(x));
         X509_free(p);
     }
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 int main(int argc, char **argv)

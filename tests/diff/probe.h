@@ -1,6 +1,7 @@
-/* Shared pieces of the issue #16 differential probes (lifecycle.c, io_edges.c, errcodes.c,
- * records.c): the --which answer run.sh asks for, two SSLs joined by memory BIOs the probe moves
- * bytes between (so it can inspect and edit them), and printing of the error queue. */
+/* Shared pieces of the issue 14-16 differential probes: the --which answer run.sh asks for (all
+ * of them); two SSLs joined by memory BIOs the probe moves bytes between, so it can inspect and
+ * edit them (lifecycle.c, io_edges.c, errcodes.c, records.c, fatal_alert.c); printing of the
+ * error queue. */
 #ifndef KEEL_DIFF_PROBE_H
 #define KEEL_DIFF_PROBE_H
 #ifndef _GNU_SOURCE
@@ -78,6 +79,19 @@ static inline void lfree(link_t *l)
 {
     SSL_free(l->c);
     SSL_free(l->s);
+}
+
+/* The pair and the contexts it was made from. */
+static inline void done(link_t *l, SSL_CTX *cc, SSL_CTX *sc)
+{
+    lfree(l);
+    SSL_CTX_free(cc);
+    SSL_CTX_free(sc);
+}
+
+static inline const char *vname(int version)
+{
+    return version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3";
 }
 
 static inline const char *errname(int e)

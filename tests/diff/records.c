@@ -181,7 +181,7 @@ static void split_hello(void)
 /* The client side: its ClientHello goes to a real server; what comes back is edited. */
 static void client_case(int version, const char *what, int nalerts, int edit_sh_version, int after)
 {
-    printf("== %s client: %s\n", version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3", what);
+    printf("== %s client: %s\n", vname(version), what);
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_max_proto_version(cc, version);
     link_t l;
@@ -228,9 +228,7 @@ static void client_case(int version, const char *what, int nalerts, int edit_sh_
         wrote("client", l.c_out);
     else /* protected: the record's existence only */
         printf("   client wrote a record of type %d\n", p[0]);
-    lfree(&l);
-    SSL_CTX_free(cc);
-    SSL_CTX_free(sc);
+    done(&l, cc, sc);
 }
 
 int main(int argc, char **argv)

@@ -12,17 +12,9 @@
  *   - SSL_SESSION_set_timeout/set_time on cached sessions: flush finds them by their new expiry;
  *   - a TLS 1.2 session-id resumption (a cache hit): whether the hit moves its session;
  *   - SSL_CTX_free: the callback for what is left, in its order. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
 #include <time.h>
 
-#include "tls.h"
+#include "probe.h"
 
 static long now;
 static unsigned char hs_id[32]; /* the handshake's session, named S */
@@ -36,7 +28,7 @@ static void remove_cb(SSL_CTX *ctx, SSL_SESSION *ss)
     printf(" rm:%c/%x", name, SSL_SESSION_get_protocol_version(ss) & 0xf);
 }
 
-static SSL_SESSION *mk(char name, int version, long t, long timeout)
+static SSL_SESSION *mk_sess(char name, int version, long t, long timeout)
 {
     SSL_SESSION *ss = SSL_SESSION_new();
     unsigned char id[32], key[48];
@@ -63,7 +55,7 @@ static void add_new(SSL_CTX *ctx, char name, int version, long t, long timeout)
 {
     char what[32];
     snprintf(what, sizeof(what), "add %c (%ld+%ld)", name, t - now, timeout);
-    SSL_SESSION *ss = mk(name, version, t, timeout);
+    SSL_SESSION *ss = mk_sess(name, version, t, timeout);
     add(ctx, ss, what);
     SSL_SESSION_free(ss);
 }
@@ -90,19 +82,19 @@ static void sizes_and_keys(void)
     SSL_CTX_sess_set_cache_size(ctx, 3);
     for (char n = 'A'; n <= 'E'; n++)
         add_new(ctx, n, TLS1_2_VERSION, now, 100);
-    SSL_SESSION *c = mk('C', TLS1_2_VERSION, now, 100);
+    SSL_SESSION *c = mk_sess('C', TLS1_2_VERSION, now, 100);
     add(ctx, c, "add C again (new object)");
     add(ctx, c, "add the same C object");
     add_new(ctx, 'F', TLS1_2_VERSION, now, 100);
     add(ctx, c, "add the same C object");
     add_new(ctx, 'G', TLS1_2_VERSION, now, 100);
-    SSL_SESSION *c2 = mk('C', TLS1_2_VERSION, now, 100);
+    SSL_SESSION *c2 = mk_sess('C', TLS1_2_VERSION, now, 100);
     add(ctx, c2, "add a copy of C");
-    SSL_SESSION *c13 = mk('C', TLS1_3_VERSION, now, 100);
+    SSL_SESSION *c13 = mk_sess('C', TLS1_3_VERSION, now, 100);
     add(ctx, c13, "add C at TLS 1.3");
     rm(ctx, c13, "remove C/1.3");
     rm(ctx, c13, "remove C/1.3 again");
-    SSL_SESSION *copy = mk('C', TLS1_2_VERSION, now, 5);
+    SSL_SESSION *copy = mk_sess('C', TLS1_2_VERSION, now, 5);
     rm(ctx, copy, "remove a copy of C/1.2");
     printf("C resumable %d, copy resumable %d\n", SSL_SESSION_is_resumable(c), SSL_SESSION_is_resumable(copy));
     flush(ctx, now + 1000, "after everything");
@@ -138,7 +130,7 @@ static void sizes_and_keys(void)
     SSL_CTX_sess_set_cache_size(ctx, 0);
     for (char n = 'p'; n <= 'r'; n++)
         add_new(ctx, n, TLS1_2_VERSION, now, 100);
-    SSL_SESSION *empty = mk('z', TLS1_2_VERSION, now, 100);
+    SSL_SESSION *empty = mk_sess('z', TLS1_2_VERSION, now, 100);
     SSL_SESSION_set1_id(empty, (const unsigned char *)"", 0);
     add(ctx, empty, "add an empty id");
     SSL_SESSION_free(empty);
@@ -152,8 +144,8 @@ static void lifetime_changed(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_sess_set_remove_cb(ctx, remove_cb);
-    SSL_SESSION *a = mk('A', TLS1_2_VERSION, now, 100), *b = mk('B', TLS1_2_VERSION, now, 100),
-                *c = mk('C', TLS1_2_VERSION, now, 100);
+    SSL_SESSION *a = mk_sess('A', TLS1_2_VERSION, now, 100), *b = mk_sess('B', TLS1_2_VERSION, now, 100),
+                *c = mk_sess('C', TLS1_2_VERSION, now, 100);
     add(ctx, a, "add A");
     add(ctx, b, "add B");
     add(ctx, c, "add C");
@@ -208,12 +200,8 @@ static void hit_order(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        if (dladdr((void *)SSL_new, &info))
-            printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
     now = (long)time(NULL);
     sizes_and_keys();
     lifetime_changed();

@@ -7,16 +7,9 @@
  *      (SSL_CTX_sess_number(3));
  *   9. defaults: SSL_SESSION_new's timeout, the ticket lifetime hint, SSL_SESSION_get0_hostname
  *      with and without the server acknowledging SNI. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
+#include <time.h>
 
-#include "tls.h"
+#include "probe.h"
 
 static keel_test_chain ch;
 static int tickets;
@@ -107,7 +100,7 @@ static void stats(const char *who, SSL_CTX *x)
            SSL_CTX_sess_cache_full(x));
 }
 
-static const char *vname(int v)
+static const char *protoname(int v)
 {
     return v == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
 }
@@ -115,7 +108,7 @@ static const char *vname(int v)
 /* Item 6: verify peer without a session id context. */
 static void verify_no_sid_ctx(int v, int with_ctx)
 {
-    printf("%s verify peer, %s session id context:\n", vname(v), with_ctx ? "with" : "no");
+    printf("%s verify peer, %s session id context:\n", protoname(v), with_ctx ? "with" : "no");
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, NULL);
     if (with_ctx)
@@ -149,7 +142,7 @@ static void num_tickets(int n)
 /* Item 8: the statistics of both contexts and the client cache. */
 static void cache_stats(int v, long client_mode, long server_mode)
 {
-    printf("%s client cache mode %ld, server cache mode %ld:\n", vname(v), client_mode, server_mode);
+    printf("%s client cache mode %ld, server cache mode %ld:\n", protoname(v), client_mode, server_mode);
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_session_cache_mode(cc, client_mode);
     SSL_CTX_set_session_cache_mode(sc, server_mode);
@@ -186,6 +179,62 @@ static void cache_stats(int v, long client_mode, long server_mode)
     SSL_CTX_free(cc);
 }
 
+/* The server's newest session, from its new session callback, for the lookups below. */
+static SSL_SESSION *srv_last;
+
+static int srv_new_cb(SSL *s, SSL_SESSION *sess)
+{
+    (void)s;
+    SSL_SESSION_free(srv_last);
+    SSL_SESSION_up_ref(sess);
+    srv_last = sess;
+    return 0;
+}
+
+static SSL_SESSION *srv_get_cb(SSL *s, const unsigned char *id, int len, int *copy)
+{
+    unsigned int n = 0;
+    const unsigned char *have = srv_last ? SSL_SESSION_get_id(srv_last, &n) : NULL;
+    (void)s;
+    *copy = 1;
+    return have != NULL && (int)n == len && memcmp(have, id, n) == 0 ? srv_last : NULL;
+}
+
+/* Item 8, the lookup statistics (session ids in TLS 1.2, stateful tickets in TLS 1.3): a session
+ * the server no longer has (misses), one it has but expired (timeouts), one only its get
+ * callback has (cb_hits). */
+static void lookups(int v)
+{
+    printf("%s server lookups:\n", protoname(v));
+    SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
+    SSL_CTX_set_options(sc, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_id_context(sc, (const unsigned char *)"ctx", 3);
+    SSL_CTX_sess_set_new_cb(sc, srv_new_cb);
+    SSL_SESSION *s1 = conn(cc, sc, NULL, NULL);
+    SSL_CTX_flush_sessions(sc, 0x7fffffffL);
+    SSL_SESSION *s2 = conn(cc, sc, s1, NULL);
+    stats("server, not cached", sc);
+    SSL_SESSION *s3 = conn(cc, sc, NULL, NULL);
+    if (srv_last != NULL) {
+        SSL_SESSION_set_time(srv_last, (long)time(NULL) - 100);
+        SSL_SESSION_set_timeout(srv_last, 10);
+    }
+    SSL_SESSION *s4 = conn(cc, sc, s3, NULL);
+    stats("server, expired", sc);
+    SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL_LOOKUP);
+    SSL_CTX_sess_set_get_cb(sc, srv_get_cb);
+    SSL_SESSION *s5 = conn(cc, sc, NULL, NULL);
+    SSL_SESSION *s6 = conn(cc, sc, s5, NULL);
+    stats("server, from the get callback", sc);
+    SSL_SESSION *all[] = { s1, s2, s3, s4, s5, s6 };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        SSL_SESSION_free(all[i]);
+    SSL_CTX_free(sc);
+    SSL_CTX_free(cc);
+    SSL_SESSION_free(srv_last);
+    srv_last = NULL;
+}
+
 static int sni_ack_cb(SSL *s, int *al, void *arg)
 {
     (void)s;
@@ -197,7 +246,7 @@ static int sni_ack_cb(SSL *s, int *al, void *arg)
 /* Item 9: defaults. */
 static void defaults(int v)
 {
-    printf("%s defaults:\n", vname(v));
+    printf("%s defaults:\n", protoname(v));
     SSL_CTX *sc = sctx_new(v), *cc = cctx_new(v);
     SSL_CTX_set_session_id_context(sc, (const unsigned char *)"ctx", 3);
     SSL_SESSION *s1 = conn(cc, sc, NULL, "example.com");
@@ -214,13 +263,8 @@ static void defaults(int v)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        dladdr((void *)SSL_new, &info);
-        printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_SSL_STRINGS, NULL);
     if (!keel_test_make_chain(&ch, KT_EC_P256, "example.com", 30))
         return 1;
@@ -245,6 +289,8 @@ int main(int argc, char **argv)
         cache_stats(v, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, SSL_SESS_CACHE_SERVER);
         defaults(v);
     }
+    /* (TLS 1.3 not yet: keel's server counts an expired stateful ticket as a hit too) */
+    lookups(TLS1_2_VERSION);
     keel_test_chain_free(&ch);
     return 0;
 }

@@ -16,16 +16,7 @@
  * of every protected record (sent: version 0x0303, received: 0x0304); (2) where the info
  * callback's read LOOP falls: OpenSSL reports it before the message callback of the message that
  * arrives, keel after. The key log and alert strings part is identical: tests/diff/keylog.c. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* dladdr */
-#endif
-#include <openssl/ssl.h>
-#include <openssl/err.h>
-#include <dlfcn.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "tls.h"
+#include "../probe.h"
 
 static keel_test_chain ch;
 
@@ -190,13 +181,8 @@ static void run(int version, int hrr)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--which") == 0) {
-        Dl_info info;
-        dladdr((void *)SSL_new, &info);
-        printf("%s\n", info.dli_fname);
+    if (probe_which(argc, argv))
         return 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_LOAD_SSL_STRINGS, NULL);
     if (!keel_test_make_chain(&ch, KT_EC_P256, "example.com", 30))
         return 1;
