@@ -405,9 +405,10 @@ static SSL_SESSION *ticket_session(SSL *s, keel_rd id, int *alert)
         *alert = SSL_AD_INTERNAL_ERROR;
         return NULL;
     }
-    atomic_fetch_add(&s->session_ctx->stats[ss != NULL ? KEEL_STAT_HITS : KEEL_STAT_MISSES], 1);
-    if (ss == NULL)
+    if (ss == NULL) {
+        atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_MISSES], 1);
         return NULL;
+    }
     int usable = ss->version == TLS1_3_VERSION && ss->cipher != NULL
         && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
         && ss->master_key_len == keel_hash_len(c->cipher->hash)
@@ -422,6 +423,8 @@ static SSL_SESSION *ticket_session(SSL *s, keel_rd id, int *alert)
         SSL_SESSION_free(ss);
         return NULL;
     }
+    /* a hit only once the session passed its checks, as OpenSSL 3.0 counts it */
+    atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_HITS], 1);
     return ss;
 }
 
