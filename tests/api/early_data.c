@@ -65,18 +65,7 @@ static void close_pair(SSL *c, SSL *s)
 /* A full handshake; the client reads its tickets; its session (max_early_data from the ticket). */
 static SSL_SESSION *first_session(SSL_CTX *cctx, SSL_CTX *sctx)
 {
-    SSL *c, *s;
-    char buf[8];
-    SSL_SESSION *sess = NULL;
-
-    if (!keel_test_pair(cctx, sctx, &c, &s))
-        return NULL;
-    CHECK(keel_test_handshake(c, s));
-    CHECK_EQ(SSL_write(s, "x", 1), 1);
-    CHECK_EQ(SSL_read(c, buf, sizeof(buf)), 1);
-    sess = SSL_get1_session(c);
-    close_pair(c, s);
-    return sess;
+    return keel_test_ticket_session(cctx, sctx);
 }
 
 /* One resumption with early data `msg`: the client writes it with SSL_write_early_data, the

@@ -73,19 +73,7 @@ static const ed_case cases[] = {
 
 static SSL_SESSION *first_session(void)
 {
-    SSL *c, *s;
-    char b[4];
-    SSL_SESSION *sess;
-    if (!keel_test_pair(mf_cctx, mf_sctx, &c, &s) || !keel_test_handshake(c, s))
-        return NULL;
-    SSL_write(s, "x", 1);
-    SSL_read(c, b, sizeof(b));
-    sess = SSL_get1_session(c);
-    SSL_shutdown(c);
-    SSL_shutdown(s);
-    SSL_free(c);
-    SSL_free(s);
-    return sess;
+    return keel_test_ticket_session(mf_cctx, mf_sctx);
 }
 
 static void ed_run_case(const ed_case *t)

@@ -143,6 +143,20 @@ void keel_test_free_pair(SSL *client, SSL *server)
     SSL_free(server);
 }
 
+SSL_SESSION *keel_test_ticket_session(SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    SSL *c, *s;
+    char b[4];
+    SSL_SESSION *sess = NULL;
+
+    if (!keel_test_pair(cctx, sctx, &c, &s))
+        return NULL;
+    if (keel_test_handshake(c, s) && SSL_write(s, "x", 1) == 1 && SSL_read(c, b, sizeof(b)) == 1)
+        sess = SSL_get1_session(c);
+    keel_test_free_pair(c, s);
+    return sess;
+}
+
 int keel_test_handshake(SSL *client, SSL *server)
 {
     int cdone = 0, sdone = 0;

@@ -31,6 +31,9 @@ int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
 void keel_test_free_pair(SSL *client, SSL *server);
 /* Drives both handshakes to completion: 1 on success, 0 if either fails (errors left queued). */
 int keel_test_handshake(SSL *client, SSL *server);
+/* A full handshake on a new pair, the client reading one record the server writes (so its
+ * tickets arrive), both closed: the client's session (with its ticket), or NULL. */
+SSL_SESSION *keel_test_ticket_session(SSL_CTX *cctx, SSL_CTX *sctx);
 /* A TLS 1.3 external-PSK session (SSL_psk_use_session_cb / find_session_cb): the suite named
  * `cipher` among s's, the key as its master key; NULL if there is no such suite. */
 SSL_SESSION *keel_test_psk_session(SSL *s, const char *cipher, const unsigned char *key, size_t len);
