@@ -9,14 +9,13 @@
  *   - the info callback with SSL_get_state's number at each call;
  *   - the key log's labels in order (SSL_CTX_set_keylog_callback(3));
  *   - SSL_alert_desc_string / _long and SSL_alert_type_string for every code.
- * PENDING (not built by the tests/diff glob of .c files; build it by hand against the system header): keel
- * differs in (1) SSL3_RT_HEADER, never delivered, and SSL3_RT_INNER_CONTENT_TYPE, delivered only
- * for received application data — OpenSSL reports every record's header as it is written or read
- * (write: before the message's own callback; version argument: the record's), and the inner type
- * of every protected record (sent: version 0x0303, received: 0x0304); (2) where the info
- * callback's read LOOP falls: OpenSSL reports it before the message callback of the message that
- * arrives, keel after. The key log and alert strings part is identical: tests/diff/keylog.c. */
-#include "../probe.h"
+ * What it pins: OpenSSL reports every record's header as it is written or read (written: before
+ * the callback of the message it carries; version argument: the record's version field), and the
+ * inner content type of every TLS 1.3 protected record (sent: version 0x0303, received: 0x0304);
+ * the info callback's LOOP for a message that arrives falls after its header is read, before its
+ * message callback; the key log's lines come where OpenSSL changes keys (tests/diff/keylog.c runs
+ * the key log and alert strings part alone). */
+#include "probe.h"
 
 static keel_test_chain ch;
 
@@ -31,26 +30,35 @@ static const char *side(const SSL *s)
     return SSL_is_server((SSL *)s) ? "S" : "C";
 }
 
+/* The length of the last plaintext handshake record header seen, per [server][write_p]. */
+static int hs_rlen[2][2];
+
 static void msg_cb(int write_p, int version, int ct, const void *buf, size_t len, SSL *s, void *arg)
 {
     const unsigned char *p = buf;
+    int *rlen = &hs_rlen[SSL_is_server(s)][write_p != 0];
     (void)arg;
     if (CB_KEYLOG_ONLY)
         return;
     printf("  %s msg %s v=%04x ", side(s), write_p ? "sent" : "got ", version);
     switch (ct) {
     case SSL3_RT_HEADER:
-        /* type and version bytes; the length only for plaintext records */
+        /* type and version bytes; the length only for plaintext records of a fixed size: the
+         * size of a hello is the implementation's choice of extensions, and those of
+         * certificates and signatures vary from run to run (ECDSA's DER encoding) */
         printf("header len=%zu type=%d ver=%02x%02x", len, len >= 5 ? p[0] : -1, len >= 5 ? p[1] : 0,
                len >= 5 ? p[2] : 0);
-        if (len >= 5 && p[0] != SSL3_RT_APPLICATION_DATA)
+        *rlen = len >= 5 && p[0] == SSL3_RT_HANDSHAKE ? p[3] << 8 | p[4] : -1;
+        if (len >= 5 && p[0] != SSL3_RT_APPLICATION_DATA && p[0] != SSL3_RT_HANDSHAKE)
             printf(" rlen=%d", p[3] << 8 | p[4]);
         break;
     case SSL3_RT_INNER_CONTENT_TYPE:
         printf("inner len=%zu type=%d", len, len >= 1 ? p[0] : -1);
         break;
     case SSL3_RT_HANDSHAKE:
-        printf("handshake type=%d", len > 0 ? p[0] : -1);
+        /* whether the message came in (or went out as) the plaintext record just reported */
+        printf("handshake type=%d%s", len > 0 ? p[0] : -1, (size_t)*rlen == len ? " whole-record" : "");
+        *rlen = -1;
         break;
     case SSL3_RT_ALERT:
         printf("alert %d,%d", len == 2 ? p[0] : -1, len == 2 ? p[1] : -1);
@@ -75,10 +83,6 @@ static void info_cb(const SSL *s, int where, int ret)
 static void keylog_cb(const SSL *s, const char *line)
 {
     const char *sp = strchr(line, ' ');
-    /* keel's client logs its handshake secret at the ServerHello, where it starts using it;
-     * OpenSSL's after the server's Finished (docs/compat-notes.txt) */
-    if (CB_KEYLOG_ONLY && !SSL_is_server((SSL *)s) && strncmp(line, "CLIENT_HANDSHAKE", 16) == 0)
-        return;
     printf("  %s keylog %.*s\n", side(s), sp ? (int)(sp - line) : 0, line);
 }
 
