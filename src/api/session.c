@@ -73,11 +73,14 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     return d;
 }
 
+/* Expired once now is past time + timeout, not at it, as OpenSSL 3.0 (and the cache's flush) judge
+ * it (tests/diff/misc16.c); the sum saturates (a decoded session's values may be anything). */
 int keel_session_expired(const SSL_SESSION *ss, time_t now)
 {
-    /* Unsigned once now >= time: a decoded session's time may be anything (no signed overflow). */
-    return ss->timeout <= 0 || now < ss->time
-        || (uint64_t)now - (uint64_t)ss->time >= (uint64_t)ss->timeout;
+    int64_t end;
+    if (__builtin_add_overflow((int64_t)ss->time, (int64_t)ss->timeout, &end))
+        return ss->timeout < 0;
+    return (int64_t)now > end;
 }
 
 long SSL_SESSION_get_time(const SSL_SESSION *ss) { return ss != NULL ? (long)ss->time : 0; }
@@ -203,7 +206,8 @@ int SSL_SESSION_set_max_early_data(SSL_SESSION *ss, uint32_t n)
 /* Resumable: it holds a secret and something to present (a ticket, or an id for a cache). */
 int SSL_SESSION_is_resumable(const SSL_SESSION *ss)
 {
-    return ss != NULL && !ss->not_resumable && ss->master_key_len > 0 && (ss->ticket != NULL || ss->session_id_len > 0);
+    /* An id or a ticket, as OpenSSL 3.0 decides it: no master key is required (misc16.c). */
+    return ss != NULL && !ss->not_resumable && (ss->ticket != NULL || ss->session_id_len > 0);
 }
 
 size_t SSL_SESSION_get_master_key(const SSL_SESSION *ss, unsigned char *out, size_t outlen)

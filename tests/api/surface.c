@@ -263,6 +263,12 @@ static void test_matching_session_id(void)
     CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 0);
     CHECK(SSL_SESSION_set1_id(ss, id, sizeof(id)));
     CHECK(SSL_CTX_add_session(sctx, ss));
+    /* The lookup is by the SSL's version too (TLS 1.3 before a handshake): a session of no
+     * version does not match (tests/diff/misc16.c). */
+    CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 0);
+    CHECK(SSL_CTX_remove_session(sctx, ss));
+    CHECK(SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION));
+    CHECK(SSL_CTX_add_session(sctx, ss));
     CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 1);
     CHECK_EQ(SSL_has_matching_session_id(s, other, sizeof(other)), 0);
     CHECK_EQ(SSL_has_matching_session_id(s, id, 3), 0);      /* a prefix is another id */
