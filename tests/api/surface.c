@@ -390,10 +390,11 @@ static void test_early_data(void)
     CHECK(SSL_get_current_expansion(c) == NULL);
     CHECK_EQ(SSL_waiting_for_async(c), 0);
     size_t nfds = 5, nadd = 5, ndel = 5;
-    CHECK_EQ(SSL_get_all_async_fds(c, NULL, &nfds), 1);
-    CHECK_EQ(nfds, 0);
-    CHECK_EQ(SSL_get_changed_async_fds(c, NULL, &nadd, NULL, &ndel), 1);
-    CHECK(nadd == 0 && ndel == 0);
+    /* No wait context: 0, the counts untouched, as OpenSSL 3.0 (tests/diff/surface16.c). */
+    CHECK_EQ(SSL_get_all_async_fds(c, NULL, &nfds), 0);
+    CHECK_EQ(nfds, 5);
+    CHECK_EQ(SSL_get_changed_async_fds(c, NULL, &nadd, NULL, &ndel), 0);
+    CHECK(nadd == 5 && ndel == 5);
     const unsigned char *proto = (const unsigned char *)"x";
     unsigned plen = 7;
     SSL_get0_next_proto_negotiated(c, &proto, &plen);
