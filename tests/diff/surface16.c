@@ -15,6 +15,7 @@
  *   - SSL_set0_rbio / SSL_set0_wbio: a handshake through BIOs given separately; ownership;
  *   - SSL_get_client_ciphers and SSL_client_hello_get0_ciphers: the client's offer as the server
  *     sees it;
+ *   - SSL_CTX_set_default_verify_paths: the CA file SSL_CERT_FILE names becomes trusted;
  *   - SSL_get_current_compression, SSL_waiting_for_async, SSL_get_all_async_fds,
  *     SSL_get_changed_async_fds after a handshake (no compression, no async engine). */
 #include <openssl/pem.h>
@@ -25,7 +26,7 @@
 #include "probe.h"
 
 static keel_test_chain ec, ec2;
-static char dir[64], leaf_pem[128], key_pem[128], enc_pem[128], key2_pem[128];
+static char dir[64], leaf_pem[128], key_pem[128], enc_pem[128], key2_pem[128], ca_pem[128];
 
 static void drain_errs(void) { errs(); }
 
@@ -349,6 +350,27 @@ static void client_ciphers(int version)
     done(&l, cc, sc);
 }
 
+/* ---- SSL_CTX_set_default_verify_paths ---- */
+
+static void default_paths(void)
+{
+    printf("== SSL_CTX_set_default_verify_paths (SSL_CERT_FILE = the CA)\n");
+    setenv(X509_get_default_cert_file_env(), ca_pem, 1);
+    for (int k = 0; k < 2; k++) {
+        SSL_CTX *sc = keel_test_server_ctx(&ec), *cc = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(cc, SSL_VERIFY_PEER, NULL);
+        if (k == 1)
+            printf("  set_default_verify_paths %d\n", SSL_CTX_set_default_verify_paths(cc));
+        link_t l;
+        mk(&l, cc, sc);
+        int ok = shake(&l);
+        printf("  %s: handshake %d verify %ld\n", k ? "with the default paths" : "without", ok, SSL_get_verify_result(l.c));
+        ERR_clear_error();
+        done(&l, cc, sc);
+    }
+    unsetenv(X509_get_default_cert_file_env());
+}
+
 int main(int argc, char **argv)
 {
     if (probe_which(argc, argv))
@@ -363,8 +385,9 @@ int main(int argc, char **argv)
     snprintf(key_pem, sizeof(key_pem), "%s/key.pem", dir);
     snprintf(enc_pem, sizeof(enc_pem), "%s/enc.pem", dir);
     snprintf(key2_pem, sizeof(key2_pem), "%s/key2.pem", dir);
+    snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
     if (!write_pem(leaf_pem, ec.leaf, NULL, NULL) || !write_pem(key_pem, NULL, ec.leaf_key, NULL)
-            || !write_pem(enc_pem, NULL, ec.leaf_key, "sesame") || !write_pem(key2_pem, NULL, ec2.leaf_key, NULL))
+            || !write_pem(enc_pem, NULL, ec.leaf_key, "sesame") || !write_pem(key2_pem, NULL, ec2.leaf_key, NULL) || !write_pem(ca_pem, ec.ca, NULL, NULL))
         return 1;
 
     try_files("certificate and key", leaf_pem, key_pem, NULL, 0);
@@ -381,11 +404,13 @@ int main(int argc, char **argv)
     set0_bios();
     client_ciphers(TLS1_3_VERSION);
     client_ciphers(TLS1_2_VERSION);
+    default_paths();
 
     unlink(leaf_pem);
     unlink(key_pem);
     unlink(enc_pem);
     unlink(key2_pem);
+    unlink(ca_pem);
     rmdir(dir);
     keel_test_chain_free(&ec);
     keel_test_chain_free(&ec2);
