@@ -572,8 +572,14 @@ static void resumable(void)
             SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION);
         if (mask & 8)
             SSL_SESSION_set_cipher(ss, cipher);
-        printf("  %s%s%s%s: %d\n", mask & 1 ? "id " : "", mask & 2 ? "key " : "", mask & 4 ? "version " : "",
-               mask & 8 ? "cipher" : "", SSL_SESSION_is_resumable(ss));
+        SSL_SESSION *d = SSL_SESSION_dup(ss);
+        unsigned int dl = 0;
+        SSL_SESSION_get_id(d, &dl);
+        printf("  %s%s%s%s: %d; SSL_SESSION_dup %d: %d (id %u key %zu version %x)\n", mask & 1 ? "id " : "",
+               mask & 2 ? "key " : "", mask & 4 ? "version " : "", mask & 8 ? "cipher" : "",
+               SSL_SESSION_is_resumable(ss), d != NULL, SSL_SESSION_is_resumable(d), dl,
+               SSL_SESSION_get_master_key(d, NULL, 0), SSL_SESSION_get_protocol_version(d));
+        SSL_SESSION_free(d);
         if (mask == 1) {
             SSL_SESSION_set1_id(ss, id, 0);
             printf("  id set then emptied: %d\n", SSL_SESSION_is_resumable(ss));
