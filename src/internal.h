@@ -259,7 +259,8 @@ struct ssl_st {
     int role_set;               /* SSL_set_connect_state / SSL_set_accept_state called */
     BIO *rbio, *wbio;
     int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
-    STACK_OF(X509) *cleared_chain; /* a client's peer chain kept by SSL_clear, as OpenSSL keeps it */
+    /* The peer chain (this role's view) and verified chain SSL_clear keeps, as OpenSSL keeps them. */
+    STACK_OF(X509) *cleared_chain, *cleared_verified;
     char *hostname;             /* SNI: what the client sends / what the server received */
     SSL_SESSION *session;
     /* Per-SSL CA name lists; NULL = use the context's (SSL_set_client_CA_list(3)). Owned. */

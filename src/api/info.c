@@ -91,7 +91,7 @@ STACK_OF(X509) *SSL_get_peer_cert_chain(const SSL *s)
 
 STACK_OF(X509) *SSL_get0_verified_chain(const SSL *s)
 {
-    return s->conn != NULL ? s->conn->verified_chain : NULL;
+    return s->conn != NULL ? s->conn->verified_chain : s->cleared_verified;
 }
 
 void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)

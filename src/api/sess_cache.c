@@ -276,6 +276,17 @@ SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len)
     return found;
 }
 
+int keel_cache_has(SSL_CTX *ctx, int version, const uint8_t *id, size_t len)
+{
+    int found;
+
+    if (!CRYPTO_THREAD_read_lock(ctx->sess_lock))
+        return 0;
+    found = table_find(ctx, version, id, len) != NULL;
+    CRYPTO_THREAD_unlock(ctx->sess_lock);
+    return found;
+}
+
 /* SSL_CTX_flush_sessions(3), as OpenSSL 3.0: from the tail while the session there has expired
  * at t (t > time + timeout), every session when t is 0. The timeouts statistic counts lookups
  * that found an expired session, not flushes. */

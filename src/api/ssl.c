@@ -33,6 +33,7 @@ static void ssl_release(SSL *s)
     keel_conn_free(s->conn);
     s->conn = NULL;
     keel_chain_free(s->cleared_chain);
+    keel_chain_free(s->cleared_verified);
     keel_settings_free(&s->s);
     /* rbio and wbio each hold one reference, even when they are the same BIO. */
     BIO_free_all(s->wbio);
@@ -170,11 +171,32 @@ err:
  * session, info.c) and a client's peer chain (tests/diff/lifecycle.c). */
 int SSL_clear(SSL *s)
 {
-    keel_chain_free(s->cleared_chain);
-    s->cleared_chain = NULL;
-    if (s->conn != NULL && !s->server) {
-        s->cleared_chain = s->conn->peer_chain;
-        s->conn->peer_chain = NULL;
+    /* A connection cleared after its handshake without close_notify: its session leaves the
+     * cache and the SSL, as in SSL_free (OpenSSL 3.0 does the same here; tests/diff/misc16.c). */
+    int bad = s->session != NULL && !(s->shutdown & SSL_SENT_SHUTDOWN) && !SSL_in_init(s) && !SSL_in_before(s);
+    if (bad) {
+        SSL_CTX_remove_session(s->session_ctx, s->session);
+        SSL_SESSION_free(s->session);
+        s->session = NULL;
+    }
+    /* The peer chain (as SSL_get_peer_cert_chain shows it in this role) and the verified chain
+     * stay with the session, as OpenSSL keeps them, until a new handshake replaces them. */
+    if (bad || (s->conn != NULL && s->conn->peer_chain != NULL)) {
+        keel_chain_free(s->cleared_chain);
+        keel_chain_free(s->cleared_verified);
+        s->cleared_chain = s->cleared_verified = NULL;
+    }
+    if (!bad && s->conn != NULL && s->conn->peer_chain != NULL) {
+        if (!s->server) {
+            s->cleared_chain = s->conn->peer_chain;
+            s->conn->peer_chain = NULL;
+        } else {
+            (void)SSL_get_peer_cert_chain(s); /* builds the leafless view */
+            s->cleared_chain = s->conn->peer_chain_noleaf;
+            s->conn->peer_chain_noleaf = NULL;
+        }
+        s->cleared_verified = s->conn->verified_chain;
+        s->conn->verified_chain = NULL;
     }
     keel_conn_free(s->conn);
     s->conn = NULL;

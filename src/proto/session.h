@@ -57,6 +57,8 @@ int keel_session_expired(const SSL_SESSION *ss, time_t now);
 
 /* The server cache (sess_cache.c) */
 SSL_SESSION *keel_cache_lookup(SSL_CTX *ctx, const uint8_t *id, size_t len);
+/* Whether a session of this version and id is cached (SSL_has_matching_session_id). */
+int keel_cache_has(SSL_CTX *ctx, int version, const uint8_t *id, size_t len);
 /* Sets ss's time and timeout; a cached session moves to its new place in its cache's order. */
 void keel_cache_set_lifetime(SSL_SESSION *ss, time_t t, long timeout);
 #endif

@@ -101,14 +101,6 @@ static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
         && type == KEEL_CT_ALERT && len == 2;
 }
 
-/* An SSL 2.0-format CLIENT-HELLO (RFC 5246 §E.2): a 2-byte length with the top bit set, msg_type 1,
- * then a 3.x version. keel does not accept that format (RFC 8446 §D.5: TLS 1.3 MUST NOT be
- * negotiated with it), and the peer speaks enough TLS to understand an alert. */
-static int sslv2_client_hello(const uint8_t *h)
-{
-    return (h[0] & 0x80) != 0 && h[2] == 1 && h[3] == 0x03;
-}
-
 /* Checks the 5-byte header in rbuf and sets rneed to the whole record's length. KEEL_RL_OK or the
  * failure to return. */
 static int check_header(keel_rl *rl, int *alert)
@@ -125,10 +117,18 @@ static int check_header(keel_rl *rl, int *alert)
     /* Reported as read, before it is judged (the checks below may refuse it). */
     if (rl->trace != NULL)
         rl->trace(rl->trace_arg, 0, rl->rbuf, NULL);
+    rl->held_alert = rl->held_reason = rl->v2_hello = 0;
 
-    /* RFC 8446 §6.2: fail with an alert; OpenSSL 3.0 (TLS 1.3 only) answers protocol_version. */
-    if (first && rl->rd.prot == KEEL_RL_PROT_NONE && sslv2_client_hello(rl->rbuf))
-        return reject(rl, alert, KEEL_ALERT_PROTOCOL_VERSION, SSL_R_UNSUPPORTED_PROTOCOL);
+    /* An SSL 2.0 CLIENT-HELLO: read whole if its length allows, then refused (sslv2.c). */
+    if (first && rl->rd.prot == KEEL_RL_PROT_NONE && keel_rl_sslv2_header(rl->rbuf)) {
+        size_t v2_len;
+        int reason, a;
+        if (!keel_rl_sslv2_length(rl->rbuf, &v2_len, &reason, &a))
+            return reject(rl, alert, a, reason);
+        rl->v2_hello = 1;
+        rl->rneed = 2 + v2_len;
+        return KEEL_RL_OK;
+    }
 
     /* RFC 8446 §5.1: legacy_record_version is otherwise ignored, but every TLS and SSL 3 version is
      * 0x03xx (a first ClientHello may say 0x0301); anything else is not TLS. */
@@ -147,12 +147,18 @@ static int check_header(keel_rl *rl, int *alert)
     /* RFC 8446 §5: an unknown content type, or under TLS 1.3 protection an outer type other than
      * application_data (change_cipher_spec excepted), is unexpected_message. */
     /* Under TLS 1.2 protection OpenSSL 3.0 reports it as an unexpected record. */
-    /* Unprotected, OpenSSL 3.0 says unexpected message (tests/diff/records.c). */
-    if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA)
-        return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE,
-                      rl->rd.prot == KEEL_RL_PROT_TLS12 || rl->rd.prot == KEEL_RL_PROT_TLS12_CBC
-                          ? SSL_R_UNEXPECTED_RECORD
-                          : rl->rd.prot == KEEL_RL_PROT_NONE ? SSL_R_UNEXPECTED_MESSAGE : SSL_R_BAD_RECORD_TYPE);
+    /* Unprotected, OpenSSL 3.0 says unexpected message, once it has the body (tests/diff/records.c,
+     * misc16.c). */
+    if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA) {
+        if (rl->rd.prot == KEEL_RL_PROT_NONE) {
+            rl->held_alert = KEEL_ALERT_UNEXPECTED_MESSAGE;
+            rl->held_reason = SSL_R_UNEXPECTED_MESSAGE;
+        } else {
+            return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE,
+                          rl->rd.prot == KEEL_RL_PROT_TLS12 || rl->rd.prot == KEEL_RL_PROT_TLS12_CBC
+                              ? SSL_R_UNEXPECTED_RECORD : SSL_R_BAD_RECORD_TYPE);
+        }
+    }
     /* RFC 8446 §5.1: under TLS 1.3 protection every record says 0x0303 (and under TLS 1.2's the
      * negotiated version, RFC 5246 §6.2.1); OpenSSL 3.0 refuses any other (tests/diff/records.c). */
     if (rl->rd.prot != KEEL_RL_PROT_NONE && version != KEEL_VERSION_TLS12)
@@ -170,12 +176,14 @@ static int check_header(keel_rl *rl, int *alert)
     /* Under TLS 1.2 protection OpenSSL 3.0 reports it as a packet too long for its read buffer
      * (docs/compat-notes.txt). */
     /* Unprotected, OpenSSL 3.0's reason depends on what its read buffer holds: past 2^14 + 320
-     * an encrypted length, from 16708 on a packet too long (tests/diff/records.c). */
-    if (len > limit)
+     * an encrypted length, from 16708 on a packet too long, both at the header; up to 2^14 + 320
+     * a data length, once the body is there (tests/diff/records.c, misc16.c). */
+    if (len > limit && !prot && len <= KEEL_MAX_PLAINTEXT + 320) {
+        rl->held_alert = KEEL_ALERT_RECORD_OVERFLOW;
+        rl->held_reason = SSL_R_DATA_LENGTH_TOO_LONG;
+    } else if (len > limit)
         return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW,
-                      !prot ? (len >= 16708 ? SSL_R_PACKET_LENGTH_TOO_LONG
-                               : len > KEEL_MAX_PLAINTEXT + 320 ? SSL_R_ENCRYPTED_LENGTH_TOO_LONG
-                                                                : SSL_R_DATA_LENGTH_TOO_LONG)
+                      !prot ? (len >= 16708 ? SSL_R_PACKET_LENGTH_TOO_LONG : SSL_R_ENCRYPTED_LENGTH_TOO_LONG)
                       : rl->rd.prot == KEEL_RL_PROT_TLS13 ? SSL_R_ENCRYPTED_LENGTH_TOO_LONG
                                                           : SSL_R_PACKET_LENGTH_TOO_LONG);
     rl->rneed = KEEL_RL_HEADER_LEN + len;
@@ -217,6 +225,10 @@ again:
     }
     if (!fill(rl, rbio, rl->rneed, &rv, alert))
         return rv;
+    if (rl->v2_hello)
+        return reject(rl, alert, keel_rl_sslv2_refuse(rl->rbuf + 2, rl->rneed - 2), 0);
+    if (rl->held_alert != 0)
+        return reject(rl, alert, rl->held_alert, rl->held_reason);
 
     type = rl->rbuf[0];
     if (rl->skip_early && rl->rd.prot == KEEL_RL_PROT_NONE && type == KEEL_CT_APPLICATION_DATA)

@@ -97,6 +97,10 @@ typedef struct {
      * one NULL test per record (a second for a received TLS 1.3 record's inner type). */
     void (*trace)(void *arg, int write, const uint8_t *header, const uint8_t *inner);
     void *trace_arg;
+    /* A verdict on the record being received, reached at its header but given, as OpenSSL 3.0
+     * gives it, only once its body has arrived (an unknown type or an over-long plaintext record:
+     * held_alert != 0; an SSL 2.0 CLIENT-HELLO: v2_hello, judged by sslv2.c). Reset at each header. */
+    int held_alert, held_reason, v2_hello;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */

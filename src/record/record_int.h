@@ -28,4 +28,12 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
 int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
                         size_t *off, size_t *len, int *alert);
 
+/* sslv2.c: an SSL 2.0-format CLIENT-HELLO as the first record (RFC 5246 §E.2), framed and refused
+ * as OpenSSL 3.0 frames and refuses it. keel_rl_sslv2_length: the body length from the header, 0
+ * with *reason and *alert if it may not be read; keel_rl_sslv2_refuse: raises the reason for the whole
+ * body (msg_type onwards) and returns the alert. */
+int keel_rl_sslv2_header(const uint8_t *h);
+int keel_rl_sslv2_length(const uint8_t *h, size_t *len, int *reason, int *alert);
+int keel_rl_sslv2_refuse(const uint8_t *body, size_t len);
+
 #endif

@@ -263,6 +263,12 @@ static void test_matching_session_id(void)
     CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 0);
     CHECK(SSL_SESSION_set1_id(ss, id, sizeof(id)));
     CHECK(SSL_CTX_add_session(sctx, ss));
+    /* The lookup is by the SSL's version too (TLS 1.3 before a handshake): a session of no
+     * version does not match (tests/diff/misc16.c). */
+    CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 0);
+    CHECK(SSL_CTX_remove_session(sctx, ss));
+    CHECK(SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION));
+    CHECK(SSL_CTX_add_session(sctx, ss));
     CHECK_EQ(SSL_has_matching_session_id(s, id, sizeof(id)), 1);
     CHECK_EQ(SSL_has_matching_session_id(s, other, sizeof(other)), 0);
     CHECK_EQ(SSL_has_matching_session_id(s, id, 3), 0);      /* a prefix is another id */
@@ -384,10 +390,11 @@ static void test_early_data(void)
     CHECK(SSL_get_current_expansion(c) == NULL);
     CHECK_EQ(SSL_waiting_for_async(c), 0);
     size_t nfds = 5, nadd = 5, ndel = 5;
-    CHECK_EQ(SSL_get_all_async_fds(c, NULL, &nfds), 1);
-    CHECK_EQ(nfds, 0);
-    CHECK_EQ(SSL_get_changed_async_fds(c, NULL, &nadd, NULL, &ndel), 1);
-    CHECK(nadd == 0 && ndel == 0);
+    /* No wait context: 0, the counts untouched, as OpenSSL 3.0 (tests/diff/surface16.c). */
+    CHECK_EQ(SSL_get_all_async_fds(c, NULL, &nfds), 0);
+    CHECK_EQ(nfds, 5);
+    CHECK_EQ(SSL_get_changed_async_fds(c, NULL, &nadd, NULL, &ndel), 0);
+    CHECK(nadd == 5 && ndel == 5);
     const unsigned char *proto = (const unsigned char *)"x";
     unsigned plen = 7;
     SSL_get0_next_proto_negotiated(c, &proto, &plen);

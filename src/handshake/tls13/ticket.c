@@ -383,6 +383,9 @@ int keel_server_send_tickets(SSL *s)
         if (ss == NULL)
             return 0;
         ss->not_resumable = 1;
+        /* OpenSSL 3.0's server session has an id only from its first ticket on (misc16.c). */
+        OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
+        ss->session_id_len = 0;
         SSL_SESSION_free(s->session);
         s->session = ss;
     }
