@@ -22,17 +22,17 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
         uint32_t code;
         keel_rd_u16(&suites, &code);
         for (size_t i = 0; i < s->s.nciphers13; i++) {
-            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
+            if (SSL_CIPHER_get_protocol_id(s->s.lists->ciphers13[i]) != code)
                 continue;
             size_t r = server_pref ? i : rank;
-            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
+            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
                 best_rank = r;
-                best = s->s.ciphers13[i];
+                best = s->s.lists->ciphers13[i];
             }
-            if (want256 && r < best256_rank && s->s.ciphers13[i]->hash == KEEL_HASH_SHA256
-                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
+            if (want256 && r < best256_rank && s->s.lists->ciphers13[i]->hash == KEEL_HASH_SHA256
+                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
                 best256_rank = r;
-                best256 = s->s.ciphers13[i];
+                best256 = s->s.lists->ciphers13[i];
             }
         }
         rank++;
