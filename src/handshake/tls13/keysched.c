@@ -8,7 +8,7 @@
 int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash)
 {
     memset(ks, 0, sizeof(*ks));
-    if ((ks->hlen = keel_hash_len(hash)) == 0) {
+    if ((ks->hlen = keel_hash_len(hash)) == 0 || ks->hlen > KEEL_SUITE_HASH_MAX) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }

@@ -11,6 +11,11 @@
 
 #include "crypto/crypto.h"
 
+/* The longest hash of a TLS suite (SHA-384; KEEL_HASH_MAX_LEN also admits SHA-512, which no suite
+ * uses): what the connection keeps of each secret and Finished is this long at most, and
+ * keel_ks_init refuses a longer hash. */
+#define KEEL_SUITE_HASH_MAX 48
+
 enum { KEEL_KS_NONE, KEEL_KS_EARLY, KEEL_KS_HANDSHAKE, KEEL_KS_MASTER };
 
 typedef struct {
