@@ -54,6 +54,7 @@ int keel_client_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
     const keel_algs *algs = s->ctx->algs;
+    uint8_t stack[512];
     keel_wr w;
     size_t body, m, e, x;
     uint16_t groups[KEEL_MAX_GROUPS];
@@ -139,8 +140,7 @@ int keel_client_write_hello(SSL *s)
         return 0;
 
     c->hs->ext_offered = 0;
-    if (!keel_wr_init(&w, 512))
-        return 0;
+    keel_wr_init_buf(&w, stack, sizeof(stack)); /* on the stack while it fits */
     keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);

@@ -163,11 +163,11 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h)
 static int write_server_hello(SSL *s, int hrr)
 {
     keel_conn *c = s->conn;
+    uint8_t first[256];         /* messages are built on the stack while they fit (keel_wr_init_buf) */
     keel_wr w;
     size_t body, m, e;
 
-    if (!keel_wr_init(&w, 256))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -190,11 +190,11 @@ static int write_server_hello(SSL *s, int hrr)
 
 static int write_encrypted_extensions(SSL *s)
 {
+    uint8_t first[128];
     keel_wr w;
     size_t body, e;
 
-    if (!keel_wr_init(&w, 64))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_ENCRYPTED_EXTENSIONS);
     keel_wr_open24(&w, &body);
     keel_wr_open16(&w, &e);
