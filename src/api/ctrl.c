@@ -551,6 +551,7 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
     switch (cmd) {
     case SSL_CTRL_SET_MSG_CALLBACK:
         s->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
+        keel_conn_trace(s, s->conn);
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
         s->s.dh_tmp_cb = (DH * (*)(SSL *, int, int))fp;

@@ -162,12 +162,10 @@ static int next_app_record(SSL *s)
                 return r;
             c->cur_len = len;
             /* The info callback as OpenSSL reports a post-handshake message: entering from
-             * TLS_ST_OK (nothing to write, then the message's arrival), the message's state, the
-             * answer's states, back to TLS_ST_OK. Post-handshake authentication's messages are
-             * one exchange: reported from its first message to its Finished. */
-            if (s->state == TLS_ST_OK)
-                keel_info_loop(s);
-            keel_info_loop(s);
+             * TLS_ST_OK (nothing to write, then the message's arrival: keel_read_hs), the
+             * message's state, the answer's states, back to TLS_ST_OK. Post-handshake
+             * authentication's messages are one exchange: reported from its first message to its
+             * Finished. */
             int alert = keel_post_handshake(s, type, &body);
             keel_hs_consume(s, len);
             if (alert) {

@@ -1,6 +1,7 @@
 /* Per-SSL setters and getters over the SSL's own settings block, and the setters both objects
  * share (ALPN lists, cipher strings). SSL_CTX_set_* write the context's block (src/api/ctx.c). */
 #include "internal.h"
+#include "handshake/hs.h"
 
 #include <string.h>
 
@@ -74,6 +75,7 @@ void (*SSL_get_info_callback(const SSL *s))(const SSL *, int, int) { return s->s
 void SSL_set_msg_callback(SSL *s, void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
 {
     s->s.msg_callback = cb;
+    keel_conn_trace(s, s->conn);
 }
 
 void SSL_set_cert_cb(SSL *s, int (*cb)(SSL *, void *), void *arg)

@@ -19,6 +19,7 @@ keel_conn *keel_conn_new(SSL *s)
         OPENSSL_free(c);
         return NULL;
     }
+    keel_conn_trace(s, c);
     /* Record buffers are released whenever they empty, as SSL_MODE_RELEASE_BUFFERS asks, in every
      * mode: an idle connection then holds no buffers, at the price of a malloc per record burst.
      * Without the mode they are kept through the handshake (statem.c done() releases them): its
@@ -184,6 +185,35 @@ void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st)
     keel_info_loop(s);
     s->state = st;
     s->conn->info_reading = 0;
+}
+
+/* The record engine's observer (record.h): the message callback's pseudo-messages as OpenSSL 3.0
+ * delivers them (SSL_CTX_set_msg_callback(3), tests/diff/callbacks.c): every record header, with
+ * the record's own version field as the version argument, and a TLS 1.3 record's inner content
+ * type, with 0x0303 when sent and 0x0304 when received. */
+static void trace_record(void *arg, int write, const uint8_t *header, const uint8_t *inner)
+{
+    SSL *s = arg;
+
+    if (s->s.msg_callback == NULL)
+        return;
+    if (header != NULL)
+        s->s.msg_callback(write, header[1] << 8 | header[2], SSL3_RT_HEADER, header,
+                          SSL3_RT_HEADER_LENGTH, s, s->s.msg_callback_arg);
+    if (inner != NULL)
+        s->s.msg_callback(write, write ? TLS1_2_VERSION : TLS1_3_VERSION, SSL3_RT_INNER_CONTENT_TYPE,
+                          inner, 1, s, s->s.msg_callback_arg);
+}
+
+/* The record engine reports records only while a message callback is set: without one the
+ * record path costs a NULL test. Called when the connection is made and when the SSL's message
+ * callback changes (c: s->conn, or the one being made). */
+void keel_conn_trace(SSL *s, keel_conn *c)
+{
+    if (c == NULL)
+        return;
+    c->rl.trace = s->s.msg_callback != NULL ? trace_record : NULL;
+    c->rl.trace_arg = s;
 }
 
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len)

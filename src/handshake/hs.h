@@ -32,6 +32,7 @@ typedef struct keel_hs {
     keel_kex *kex;              /* our key share */
     int hrr;                    /* a HelloRetryRequest was sent / received */
     int hrr_wait;               /* server: HelloRetryRequest sent / client: received; ClientHello 2 due */
+    int chts_logged;            /* CLIENT_HANDSHAKE_TRAFFIC_SECRET is in the key log (keel_keylog_hs) */
     uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
     const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
     int sni_received, sni_noack; /* server: SNI sent / its callback answered SSL_TLSEXT_ERR_NOACK */
@@ -149,6 +150,7 @@ struct keel_conn {
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
     int hs_held;                /* a handler suspended on the buffered message (already reported) */
+    int hs_arrived;             /* the info LOOP for the message at the front of hs_buf was reported */
     uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
                                  * while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
@@ -276,12 +278,15 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app);
  * -1 retry, 0 error (alert sent). Application data during the handshake is an unexpected_message. */
 int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len);
 void keel_hs_consume(SSL *s, size_t msg_len);
+/* statem.c: an empty HelloRequest arriving now is skipped (no row takes it, RFC 5246 §7.4.1.1) */
+int keel_skips_hello_request(const SSL *s);
 void keel_set_state(SSL *s, OSSL_HANDSHAKE_STATE st);
 void keel_info(const SSL *s, int where, int ret);
 void keel_info_loop(SSL *s);                            /* SSL_CB_LOOP in the current state */
 void keel_info_exit(SSL *s, int ret);                   /* SSL_CB_EXIT */
 void keel_step(SSL *s, OSSL_HANDSHAKE_STATE st);        /* a write transition: LOOP, then st */
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len);
+void keel_conn_trace(SSL *s, keel_conn *c);
 /* Fragment limits (conn.c): the most plaintext one record we send may carry — max_send_fragment,
  * or the negotiated max_fragment_length if smaller (RFC 6066 §4); the negotiated code, which also
  * bounds what we accept; the TLS 1.3 padding for a record of `len` content bytes (RFC 8446 §5.4). */
@@ -293,6 +298,8 @@ int keel_hs_append(SSL *s, const uint8_t *data, size_t len);
 
 /* tls13/keys.c: the TLS 1.3 key schedule applied to the connection; keel_keylog */
 void keel_keylog(const SSL *s, const char *label, const uint8_t *secret, size_t len);
+void keel_keylog_hs(SSL *s, int server_secret, int client_secret);
+void keel_keylog_before_alert(SSL *s);
 int keel_install_key(SSL *s, int dir, const uint8_t *key, const uint8_t *iv, size_t iv_len,
                      int plain_alert);
 int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret);

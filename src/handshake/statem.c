@@ -32,6 +32,12 @@ static const keel_row *lookup(const SSL *s, int msg)
     return NULL;
 }
 
+int keel_skips_hello_request(const SSL *s)
+{
+    return !s->server && keel_table_for(s)->skip_hello_request
+        && lookup(s, SSL3_MT_HELLO_REQUEST) == NULL;
+}
+
 /* 1, or 0 (no memory for the copy of the transcript). */
 static int done(SSL *s)
 {
@@ -148,19 +154,15 @@ static int run(SSL *s)
         int type;
         keel_rd body;
         size_t len;
-        int held = c->hs_held;
+        /* keel_read_hs reports the LOOP of a message's arrival, in the state it moves on from. */
         if ((r = keel_read_hs(s, &type, &body, &len)) <= 0)
             return r;
         /* ... an empty HelloRequest no row takes (a renegotiation's row does, tls12/table.c) */
-        if (type == SSL3_MT_HELLO_REQUEST && !s->server && keel_rd_left(&body) == 0
-                && keel_table_for(s)->skip_hello_request && lookup(s, type) == NULL) {
+        if (type == SSL3_MT_HELLO_REQUEST && keel_rd_left(&body) == 0 && keel_skips_hello_request(s)) {
             keel_hs_consume(s, len);
             continue;
         }
         c->cur_len = len;
-        /* A message arrived: LOOP in the state it moves on from (once, if it was held). */
-        if (!held)
-            keel_info_loop(s);
         const keel_row *row = lookup(s, type);
         if (row == NULL) {
             /* A change_cipher_spec the table takes as a message but not here is as unexpected as

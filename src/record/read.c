@@ -122,6 +122,9 @@ static int check_header(keel_rl *rl, int *alert)
     if (!keel_rd_u8(&r, &type) || !keel_rd_u16(&r, &version) || !keel_rd_u16(&r, &len))
         return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     rl->seen_record = 1;
+    /* Reported as read, before it is judged (the checks below may refuse it). */
+    if (rl->trace != NULL)
+        rl->trace(rl->trace_arg, 0, rl->rbuf, NULL);
 
     /* RFC 8446 §6.2: fail with an alert; OpenSSL 3.0 (TLS 1.3 only) answers protocol_version. */
     if (first && rl->rd.prot == KEEL_RL_PROT_NONE && sslv2_client_hello(rl->rbuf))
@@ -235,6 +238,8 @@ again:
         if (rl->skip_early)
             ERR_clear_last_mark();
         rl->plain_alert_once = 0; /* the peer has the key: the allowance is spent */
+        if (rl->trace != NULL && rl->rd.prot == KEEL_RL_PROT_TLS13)
+            rl->trace(rl->trace_arg, 0, NULL, &type);
     } else {
         off = KEEL_RL_HEADER_LEN;
         len = rl->rneed - KEEL_RL_HEADER_LEN;

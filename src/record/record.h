@@ -88,6 +88,15 @@ typedef struct {
      * as the key is in force (not only before the first record, as plain_alert_once), as
      * OpenSSL's server does. Armed by keel_rl_plain_alerts_in, cleared by a read key change. */
     int plain_alerts_in;
+    /* An observer of records as they are written and read, for the message callback's
+     * SSL3_RT_HEADER and SSL3_RT_INNER_CONTENT_TYPE pseudo-messages: `header` is a record's 5
+     * header bytes, `inner` its inner content type under TLS 1.3 protection (RFC 8446 §5.2), each
+     * NULL when not being reported. Received records report the header when it is read (before
+     * the record is checked or opened) and the inner type once opened; sent ones both at sealing.
+     * The SSL layer sets it only while a message callback is installed: the record path then pays
+     * one NULL test per record (a second for a received TLS 1.3 record's inner type). */
+    void (*trace)(void *arg, int write, const uint8_t *header, const uint8_t *inner);
+    void *trace_arg;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */

@@ -105,6 +105,9 @@ int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len,
         release_wbuf(rl);
         return 0;
     }
+    if (rl->trace != NULL)
+        rl->trace(rl->trace_arg, 1, rl->wbuf + rl->wlen,
+                  d->prot == KEEL_RL_PROT_TLS13 && keel_rl_is_protected(d, type) ? &type : NULL);
     rl->wlen += n;
     return 1;
 }

@@ -450,9 +450,17 @@ static void test_info_msg(void)
     CHECK_EQ(info_done, 1);
     CHECK_EQ(msg_hello_out, 1); /* the client wrote one ClientHello */
     CHECK_EQ(msg_hello_in, 1);  /* the server read one */
-    /* KNOWN: SSL_CTX_set_msg_callback(3) "SSL3_RT_HEADER: Used when a record is sent or
-     * received. The buf contains the record header bytes only.": keel calls the callback for
-     * handshake and alert messages only, never with SSL3_RT_HEADER (msg_headers stays 0). */
+    /* SSL_CTX_set_msg_callback(3) "SSL3_RT_HEADER: Used when a record is sent or received.
+     * The buf contains the record header bytes only." (the full sequence: diff/callbacks) */
+    CHECK(msg_headers >= 4);
+    /* Removed on a connection under way, it takes effect from the next record. */
+    char buf[8];
+    SSL_set_msg_callback(c, NULL);
+    SSL_set_msg_callback(s, NULL);
+    msg_headers = 0;
+    CHECK_EQ(SSL_write(c, "abc", 3), 3);
+    CHECK_EQ(SSL_read(s, buf, sizeof(buf)), 3);
+    CHECK_EQ(msg_headers, 0);
     info_alerts = 0;
     SSL_shutdown(c);
     CHECK(info_alerts >= 1); /* close_notify written */
@@ -475,8 +483,18 @@ static void test_info_msg(void)
     CHECK(copy != NULL && strstr(copy, "Received Handshake (22)") != NULL);
     CHECK(copy != NULL && strstr(copy, "message type 2,") != NULL);  /* ServerHello */
     CHECK(copy != NULL && strstr(copy, "message type 20,") != NULL); /* Finished */
+    /* the pseudo-messages, by name: each record's header, a TLS 1.3 record's inner type */
+    CHECK(copy != NULL && strstr(copy, "Sent RecordHeader (256), version 0x0301, length 5") != NULL);
+    CHECK(copy != NULL && strstr(copy, "Received InnerContentType (257), version 0x0304, length 1") != NULL);
     OPENSSL_free(copy);
     BIO_free(out);
+    /* Set on a connection made without one (the server's), it sees the records from then on. */
+    SSL_set_msg_callback(c, NULL); /* its BIO is gone */
+    SSL_set_msg_callback(s, msg_cb);
+    msg_headers = 0;
+    CHECK_EQ(SSL_write(c, "abcd", 4), 4);
+    CHECK_EQ(SSL_read(s, buf, sizeof(buf)), 4);
+    CHECK_EQ(msg_headers, 1);
     drop(cctx, sctx, c, s);
 }
 

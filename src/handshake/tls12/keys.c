@@ -70,7 +70,6 @@ int keel12_master_secret(SSL *s, const uint8_t *pms, size_t pms_len)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
-    keel_keylog(s, "CLIENT_RANDOM", c->master, KEEL12_MASTER_LEN);
     return 1;
 }
 
@@ -135,6 +134,9 @@ int keel12_write_finished(SSL *s)
 
     if (!verify_data(s, c->server, c->finished) || !keel_wr_init(&w, 16))
         return 0;
+    /* The key log's line, as OpenSSL 3.0 writes it: with each Finished we write (so in a
+     * resumption and a renegotiation too), after our change_cipher_spec (tests/diff/callbacks.c). */
+    keel_keylog(s, "CLIENT_RANDOM", c->master, KEEL12_MASTER_LEN);
     c->finished_len = KEEL12_VERIFY_LEN;
     keel_wr_u8(&w, SSL3_MT_FINISHED);
     keel_wr_open24(&w, &body);

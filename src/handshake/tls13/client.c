@@ -141,7 +141,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         c->hs->kex = NULL;
         c->group = 0;
         int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, NULL, 0)
-            && keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs)
+            && (keel_keylog_hs(s, 1, 0), keel_set_traffic_key(s, KEEL_RL_READ, c->hs->server_hs))
             && (c->early.offered || keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs));
         return ok ? 0 : SSL_AD_INTERNAL_ERROR;
     }
@@ -163,6 +163,8 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     c->hs->kex = NULL;
     int ok = keel_hs_hash_current(s) && keel_hs_derive_handshake(s, shared, shared_len);
     OPENSSL_cleanse(shared, sizeof(shared));
+    if (ok)
+        keel_keylog_hs(s, 1, 0);
     /* Both handshake keys now: an alert about the server's flight must reach the server under
      * the key it expects. The compatibility CCS still goes out unprotected (RFC 8446 §5). After
      * early data the write key changes after EndOfEarlyData (tls13/early.c). */
@@ -272,8 +274,12 @@ int keel_client_write_finished(SSL *s)
     }
     if (!keel_early_client_eoed(s) || !keel_write_ccs(s))
         return SSL_AD_INTERNAL_ERROR;
+    /* The key log's CLIENT_ lines where OpenSSL 3.0 writes them (keel_keylog_hs): the handshake
+     * secret as the flight after the change_cipher_spec starts, the application secret once the
+     * Finished is out. */
     if (c->cert_requested) {
         keel_step(s, TLS_ST_CW_CERT);
+        keel_keylog_hs(s, 0, 1);
         if (!keel_write_certificate(s, ck))
             return SSL_AD_INTERNAL_ERROR;
         if (ck != NULL) {
@@ -283,8 +289,10 @@ int keel_client_write_finished(SSL *s)
         }
     }
     keel_step(s, TLS_ST_CW_FINISHED);
+    keel_keylog_hs(s, 0, 1);
     if (!keel_write_finished(s))
         return SSL_AD_INTERNAL_ERROR;
+    keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, keel_hash_len(c->cipher->hash));
     if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->client_ap) || !keel_hs_derive_resumption(s)
             || !keel_client_session_complete(s))
         return SSL_AD_INTERNAL_ERROR;

@@ -235,8 +235,8 @@ int keel_server_read_eoed(SSL *s, keel_rd *body)
     c->early.eoed = 1;
     if (!keel_hs_hash_current(s) || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
         return SSL_AD_INTERNAL_ERROR;
-    /* Logged at installation, as OpenSSL 3.0 logs it (keys.c held it back). */
-    keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, keel_hash_len(c->cipher->hash));
+    /* Logged at installation, as OpenSSL 3.0 logs it (keel_keylog_hs held it back). */
+    keel_keylog_hs(s, 0, 1);
     return 0;
 }
 
@@ -371,6 +371,7 @@ int keel_early_client_eoed(SSL *s)
         keel_step(s, TLS_ST_CW_END_OF_EARLY_DATA);
         if (!keel_write_hs(s, &w))
             return 0;
+        keel_keylog_hs(s, 0, 1); /* OpenSSL 3.0 takes the handshake key here */
     }
     c->early.offered = 0;
     return keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->client_hs);

@@ -32,23 +32,44 @@ int keel_hs_derive_handshake(SSL *s, const uint8_t *shared, size_t len)
 {
     keel_conn *c = s->conn;
     uint8_t th[KEEL_HASH_MAX_LEN];
+
+    /* Not logged here: the key log follows OpenSSL 3.0's key changes, not keel's (keel_keylog_hs). */
+    return keel_transcript_current(&c->hs->transcript, th) && keel_ks_handshake(&c->hs->ks, shared, len)
+        && keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
+        && keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs);
+}
+
+/* The key log's lines of the handshake secrets, each at the point OpenSSL 3.0 writes it
+ * (tests/diff/callbacks.c): the client's SERVER_ line at the ServerHello, its CLIENT_ line when it
+ * starts writing its second flight (after its change_cipher_spec, before Certificate or Finished)
+ * or after EndOfEarlyData; the server both once its compatibility change_cipher_spec is out
+ * (right after the ServerHello when there is none) — a server that accepted early data its
+ * CLIENT_ line only at EndOfEarlyData (early.c): a connection that ends before it never logs it.
+ * keel's client uses its handshake write key from the ServerHello on (an alert about the
+ * server's flight is protected); the key log is only a callback and says nothing of that. */
+void keel_keylog_hs(SSL *s, int server_secret, int client_secret)
+{
+    keel_conn *c = s->conn;
     size_t hl = keel_hash_len(c->cipher->hash);
 
-    if (!keel_transcript_current(&c->hs->transcript, th) || !keel_ks_handshake(&c->hs->ks, shared, len)
-            || !keel_ks_client_hs_traffic(&c->hs->ks, th, c->hs->client_hs)
-            || !keel_ks_server_hs_traffic(&c->hs->ks, th, c->hs->server_hs))
-        return 0;
-    /* Key log lines in OpenSSL 3.0's order, which follows its key changes: the server's
-     * handshake secret first. OpenSSL's client logs its own after the server's application
-     * secrets, when it starts writing with it; keel's uses it from the ServerHello on (an alert
-     * about the server's flight is protected), so it logs it now (docs/compat-notes.txt). */
-    keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
-    /* A server that accepted early data reads under the early key until EndOfEarlyData and logs
-     * the client's handshake secret only when it installs it there (early.c), as OpenSSL 3.0's:
-     * a connection that ends before EndOfEarlyData never logs it. */
-    if (!s->server || c->early.status != SSL_EARLY_DATA_ACCEPTED)
+    if (server_secret)
+        keel_keylog(s, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs, hl);
+    if (client_secret && !c->hs->chts_logged) {
+        c->hs->chts_logged = 1;
         keel_keylog(s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs, hl);
-    return 1;
+    }
+}
+
+/* keel's TLS 1.3 client protects an alert about the server's flight under its handshake key
+ * (OpenSSL's sends it in plaintext, before it takes that key): the secret is logged first, so
+ * that a key log always opens what was sent. */
+void keel_keylog_before_alert(SSL *s)
+{
+    keel_conn *c = s->conn;
+
+    if (!s->server && c->version == TLS1_3_VERSION && c->hs != NULL && !c->early.offered
+            && c->rl.wr.prot == KEEL_RL_PROT_TLS13)
+        keel_keylog_hs(s, 0, 1);
 }
 
 /* Over the transcript through the server's Finished. */
@@ -65,8 +86,8 @@ int keel_hs_derive_application(SSL *s)
         return 0;
     keel_keylog(s, "EXPORTER_SECRET", c->exporter, hl);
     keel_keylog(s, "SERVER_TRAFFIC_SECRET_0", c->server_ap, hl);
-    if (!s->server) /* the server's line comes with the client's Finished (server.c) */
-        keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, hl);
+    /* CLIENT_TRAFFIC_SECRET_0 comes when the client's Finished is out (client.c), and on the
+     * server when it arrives (server.c), as OpenSSL 3.0 logs it. */
     return 1;
 }
 

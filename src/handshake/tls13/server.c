@@ -534,6 +534,7 @@ int keel_server_write_flight(SSL *s)
     /* The compatibility CCS follows the first handshake message, unless one followed an HRR. */
     if (c->session_id_len > 0 && !keel_write_ccs(s))
         return 0;
+    keel_keylog_hs(s, 1, c->early.status != SSL_EARLY_DATA_ACCEPTED);
     if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->server_hs)
             || !keel_set_traffic_key(s, KEEL_RL_READ, c->hs->client_hs))
         return 0;
