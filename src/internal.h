@@ -80,6 +80,17 @@ typedef struct keel_suite_list {
     const SSL_CIPHER *v[];
 } keel_suite_list;
 
+/* The groups, signature schemes and TLS 1.3 suites a settings block names, shared by the blocks
+ * copied from one another and copied only when one of them writes (keel_settings_lists): an SSL
+ * that changes none of them holds none of the 224 bytes (the counts stay in the block). */
+typedef struct keel_lists {
+    atomic_int refs;
+    uint16_t groups[KEEL_MAX_GROUPS];
+    uint16_t sigalgs[KEEL_MAX_SIGALGS];
+    uint16_t client_sigalgs[KEEL_MAX_SIGALGS];
+    const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
+} keel_lists;
+
 /* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
 typedef struct keel_settings {
     const SSL_METHOD *method;
@@ -91,14 +102,11 @@ typedef struct keel_settings {
     long session_timeout;       /* seconds; new sessions get it (SSL_CTX_set_timeout) */
     int min_version, max_version; /* 0 = no bound */
 
-    uint16_t groups[KEEL_MAX_GROUPS];
+    keel_lists *lists;          /* owned reference, never NULL; read through, written through
+                                 * keel_settings_lists. The lists' lengths: */
     size_t ngroups;
-    uint16_t sigalgs[KEEL_MAX_SIGALGS];
     size_t nsigalgs;            /* 0 = keel's default list */
-    uint16_t client_sigalgs[KEEL_MAX_SIGALGS];
     size_t nclient_sigalgs;
-
-    const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
     size_t nciphers13;
     /* TLS 1.2 suites, preference order: suites12's, shared with the blocks copied from this one
      * (keel_settings_set_ciphers12 replaces the list, never writes it). */
@@ -179,6 +187,8 @@ typedef struct keel_settings {
 int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
 int keel_settings_copy(keel_settings *dst, const keel_settings *src); /* dst uninitialised */
 void keel_settings_free(keel_settings *s);
+/* The block's lists, made its own first if another block shares them (NULL: no memory, raised). */
+keel_lists *keel_settings_lists(keel_settings *s);
 /* Installs a new TLS 1.2 suite list (a copy of v) in the block: 1, or 0 with the old one kept. */
 int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, size_t n);
 

@@ -27,7 +27,9 @@ static long tmp_ecdh(keel_settings *s, const EC_KEY *k)
         ERR_raise(ERR_LIB_SSL, SSL_R_MISSING_PARAMETERS);
         return 0;
     }
-    return keel_groups_from_nids(&nid, 1, s->groups, &s->ngroups);
+    keel_lists *l = keel_settings_lists(s);
+
+    return l != NULL && keel_groups_from_nids(&nid, 1, l->groups, &s->ngroups);
 }
 
 static int version_ok(long v)
@@ -92,6 +94,8 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
 
 long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled)
 {
+    keel_lists *l;
+
     *handled = 1;
     switch (cmd) {
     case SSL_CTRL_MODE:
@@ -114,17 +118,23 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
         return s->max_version;
     case SSL_CTRL_SET_GROUPS:
-        return keel_groups_from_nids(parg, (size_t)larg, s->groups, &s->ngroups);
+        return (l = keel_settings_lists(s)) != NULL
+            && keel_groups_from_nids(parg, (size_t)larg, l->groups, &s->ngroups);
     case SSL_CTRL_SET_GROUPS_LIST:
-        return parg != NULL && keel_groups_parse(parg, s->groups, &s->ngroups);
+        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+            && keel_groups_parse(parg, l->groups, &s->ngroups);
     case SSL_CTRL_SET_SIGALGS_LIST:
-        return parg != NULL && keel_sigalgs_parse(parg, s->sigalgs, &s->nsigalgs);
+        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+            && keel_sigalgs_parse(parg, l->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
-        return parg != NULL && keel_sigalgs_parse(parg, s->client_sigalgs, &s->nclient_sigalgs);
+        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+            && keel_sigalgs_parse(parg, l->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_SIGALGS:
-        return keel_sigalgs_from_nids(parg, (size_t)larg, s->sigalgs, &s->nsigalgs);
+        return (l = keel_settings_lists(s)) != NULL
+            && keel_sigalgs_from_nids(parg, (size_t)larg, l->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS:
-        return keel_sigalgs_from_nids(parg, (size_t)larg, s->client_sigalgs, &s->nclient_sigalgs);
+        return (l = keel_settings_lists(s)) != NULL
+            && keel_sigalgs_from_nids(parg, (size_t)larg, l->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_MAX_SEND_FRAGMENT:
         if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH)
             return 0;

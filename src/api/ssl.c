@@ -221,18 +221,24 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
         ctx = s->session_ctx;
     if (ctx == s->ctx)
         return s->ctx;
+    keel_lists *l;
+
     if (!keel_settings_copy(&tmp, &ctx->s))
         return NULL;
+    if ((l = keel_settings_lists(&s->s)) == NULL) {
+        keel_settings_free(&tmp);
+        return NULL;
+    }
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         keel_certkey swap = s->s.certs[i];
         s->s.certs[i] = tmp.certs[i];
         tmp.certs[i] = swap;
     }
     s->s.cur_slot = tmp.cur_slot;
-    memcpy(s->s.sigalgs, tmp.sigalgs, sizeof(tmp.sigalgs));
+    memcpy(l->sigalgs, tmp.lists->sigalgs, sizeof(l->sigalgs));
     s->s.nsigalgs = tmp.nsigalgs;
     /* OpenSSL keeps these beside the certificates, so the new context's apply too. */
-    memcpy(s->s.client_sigalgs, tmp.client_sigalgs, sizeof(tmp.client_sigalgs));
+    memcpy(l->client_sigalgs, tmp.lists->client_sigalgs, sizeof(l->client_sigalgs));
     s->s.nclient_sigalgs = tmp.nclient_sigalgs;
     s->s.security_level = tmp.security_level;
     s->s.security_cb = tmp.security_cb;

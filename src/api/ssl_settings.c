@@ -123,7 +123,10 @@ int SSL_set_alpn_protos(SSL *s, const unsigned char *p, unsigned int len) { retu
 
 static int set_suites(keel_settings *s, const char *str)
 {
-    if (str == NULL || !keel_ciphersuites_parse(str, s->ciphers13, &s->nciphers13))
+    keel_lists *l;
+
+    if (str == NULL || (l = keel_settings_lists(s)) == NULL
+            || !keel_ciphersuites_parse(str, l->ciphers13, &s->nciphers13))
         return 0;
     sk_SSL_CIPHER_free(s->cipher_stack);
     s->cipher_stack = NULL;
@@ -160,7 +163,7 @@ static STACK_OF(SSL_CIPHER) *cipher_stack(keel_settings *s)
     if (sk == NULL)
         return NULL;
     for (size_t i = 0; i < s->nciphers13 + s->nciphers12; i++) {
-        const SSL_CIPHER *c = i < s->nciphers13 ? s->ciphers13[i] : s->ciphers12[i - s->nciphers13];
+        const SSL_CIPHER *c = i < s->nciphers13 ? s->lists->ciphers13[i] : s->ciphers12[i - s->nciphers13];
         if (!sk_SSL_CIPHER_push(sk, c)) {
             sk_SSL_CIPHER_free(sk);
             return NULL;

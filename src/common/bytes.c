@@ -121,6 +121,16 @@ int keel_wr_init_fixed(keel_wr *w, uint8_t *buf, size_t cap)
     return 1;
 }
 
+void keel_wr_init_buf(keel_wr *w, uint8_t *buf, size_t cap)
+{
+    memset(w, 0, sizeof(*w));
+    if (buf == NULL || cap == 0)
+        return;
+    w->buf = buf;
+    w->cap = cap > WR_MAX ? WR_MAX : cap;
+    w->borrowed = 1;
+}
+
 void keel_wr_secret(keel_wr *w) { w->secret = 1; }
 
 static int wr_fail(keel_wr *w, int reason)
@@ -149,7 +159,17 @@ static int wr_reserve(keel_wr *w, size_t n)
     cap = w->cap < 64 ? 64 : w->cap;
     while (cap < need)
         cap = cap > WR_MAX / 2 ? need : cap * 2;
-    nb = w->secret ? OPENSSL_clear_realloc(w->buf, w->cap, cap) : OPENSSL_realloc(w->buf, cap);
+    if (w->borrowed) {
+        /* Out of the caller's buffer, which stays the caller's. */
+        if ((nb = OPENSSL_malloc(cap)) == NULL)
+            return wr_fail(w, ERR_R_MALLOC_FAILURE);
+        memcpy(nb, w->buf, w->len);
+        if (w->secret)
+            OPENSSL_cleanse(w->buf, w->cap);
+        w->borrowed = 0;
+    } else {
+        nb = w->secret ? OPENSSL_clear_realloc(w->buf, w->cap, cap) : OPENSSL_realloc(w->buf, cap);
+    }
     if (nb == NULL)
         return wr_fail(w, ERR_R_MALLOC_FAILURE);
     w->buf = nb;
@@ -261,6 +281,21 @@ int keel_wr_finish(keel_wr *w, uint8_t **out, size_t *len)
         keel_wr_cleanup(w);
         return 0;
     }
+    /* The caller's first buffer is not ours to hand over: an allocated copy is. */
+    if (w->borrowed) {
+        uint8_t *copy = OPENSSL_malloc(w->len > 0 ? w->len : 1);
+
+        if (copy == NULL) {
+            wr_fail(w, ERR_R_MALLOC_FAILURE);
+            keel_wr_cleanup(w);
+            return 0;
+        }
+        memcpy(copy, w->buf, w->len);
+        *len = w->len;
+        *out = copy;
+        keel_wr_cleanup(w);
+        return 1;
+    }
     *out = w->buf;
     *len = w->len;
     memset(w, 0, sizeof(*w));
@@ -269,7 +304,10 @@ int keel_wr_finish(keel_wr *w, uint8_t **out, size_t *len)
 
 void keel_wr_cleanup(keel_wr *w)
 {
-    if (!w->fixed && w->secret)
+    if (w->borrowed) {
+        if (w->secret)
+            OPENSSL_cleanse(w->buf, w->cap);
+    } else if (!w->fixed && w->secret)
         OPENSSL_clear_free(w->buf, w->cap);
     else if (!w->fixed)
         OPENSSL_free(w->buf);

@@ -47,6 +47,7 @@ typedef struct {
     uint8_t *buf;
     size_t len, cap;
     int fixed;      /* buf belongs to the caller; never grown or freed */
+    int borrowed;   /* buf is the caller's first buffer (keel_wr_init_buf), left when it grows */
     int failed;     /* sticky error */
     int secret;     /* holds key material: grown and freed with cleansing (keel_wr_secret) */
     int open;       /* prefixes opened and not yet closed */
@@ -54,6 +55,10 @@ typedef struct {
 
 int keel_wr_init(keel_wr *w, size_t initial);                 /* initial may be 0 */
 int keel_wr_init_fixed(keel_wr *w, uint8_t *buf, size_t cap);
+/* Growable, starting in the caller's buffer (on the stack, say: a message that fits costs no
+ * allocation); it moves to an OPENSSL_malloc'd one if it outgrows it. keel_wr_finish hands over an
+ * allocated copy; keel_wr_cleanup frees only what it allocated (and cleanses buf if secret). */
+void keel_wr_init_buf(keel_wr *w, uint8_t *buf, size_t cap);
 /* Marks a growable builder as holding secrets: old buffers are cleansed when it grows, and
  * keel_wr_cleanup cleanses. (A buffer handed over by keel_wr_finish is the caller's to cleanse.) */
 void keel_wr_secret(keel_wr *w);

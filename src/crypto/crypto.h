@@ -134,6 +134,11 @@ typedef struct keel_transcript {
     EVP_MD_CTX *md, *scratch;
     uint8_t *buf;
     size_t len, cap;
+    /* The last hash taken of the running state while no message came since (a TLS 1.3 side
+     * hashes the same point twice: application secrets and the client's Finished). Each take
+     * copies the digest state, which allocates in libcrypto 3.0. */
+    int last_valid;
+    uint8_t last[KEEL_HASH_MAX_LEN];
 } keel_transcript;
 
 int keel_transcript_init(keel_transcript *t, const keel_algs *algs);            /* buffering */

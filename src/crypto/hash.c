@@ -116,6 +116,7 @@ int keel_transcript_update(keel_transcript *t, const uint8_t *data, size_t len)
         return 1;
     if ((!t->hashing || t->keep_buffer) && !buf_append(t, data, len))
         return 0;
+    t->last_valid = 0;
     if (t->hashing && !EVP_DigestUpdate(t->md, data, len)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
@@ -135,12 +136,20 @@ int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
             ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
             return 0;
         }
+        if (extra_len == 0 && t->last_valid) {
+            memcpy(out, t->last, keel_hash_len(id));
+            return 1;
+        }
         /* Finalise a copy: the running state carries on for the messages still to come. */
         if (!EVP_MD_CTX_copy_ex(t->scratch, t->md)
                 || (extra_len > 0 && !EVP_DigestUpdate(t->scratch, extra, extra_len))
                 || !EVP_DigestFinal_ex(t->scratch, out, NULL)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
             return 0;
+        }
+        if (extra_len == 0) {
+            memcpy(t->last, out, keel_hash_len(id));
+            t->last_valid = 1;
         }
         return 1;
     }
@@ -187,6 +196,7 @@ int keel_transcript_hrr_rewrite(keel_transcript *t)
     msg[3] = (uint8_t)hlen;
     if (!keel_transcript_current(t, msg + KEEL_HS_HEADER_LEN))
         return 0;
+    t->last_valid = 0;
     if (!EVP_DigestInit_ex2(t->md, NULL, NULL)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;

@@ -54,6 +54,7 @@ int keel_client_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
     const keel_algs *algs = s->ctx->algs;
+    uint8_t stack[512];
     keel_wr w;
     size_t body, m, e, x;
     uint16_t groups[KEEL_MAX_GROUPS];
@@ -87,8 +88,8 @@ int keel_client_write_hello(SSL *s)
     const SSL_CIPHER *suites[KEEL_MAX_CIPHERS13 + KEEL_MAX_CIPHERS];
     size_t nsuites = 0;
     for (size_t i = 0; tls13 && i < s->s.nciphers13; i++)
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers13[i]))
-            suites[nsuites++] = s->s.ciphers13[i];
+        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.lists->ciphers13[i]))
+            suites[nsuites++] = s->s.lists->ciphers13[i];
     for (size_t i = 0; tls12 && i < s->s.nciphers12; i++)
         if (!keel12_psk_suite_disabled(s, s->s.ciphers12[i])
                 && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
@@ -139,8 +140,7 @@ int keel_client_write_hello(SSL *s)
         return 0;
 
     c->hs->ext_offered = 0;
-    if (!keel_wr_init(&w, 512))
-        return 0;
+    keel_wr_init_buf(&w, stack, sizeof(stack)); /* on the stack while it fits */
     keel_wr_u8(&w, SSL3_MT_CLIENT_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -340,7 +340,7 @@ size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
 {
     static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018,
                                          0x0100, 0x0101, 0x0102, 0x0103, 0x0104 };
-    const uint16_t *list = s->s.ngroups ? s->s.groups : defaults;
+    const uint16_t *list = s->s.ngroups ? s->s.lists->groups : defaults;
     size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
 
     for (size_t i = 0; i < n; i++)
@@ -361,10 +361,10 @@ size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, 
     size_t n, k = 0;
 
     if (client_auth && st->nclient_sigalgs) {
-        list = st->client_sigalgs;
+        list = st->lists->client_sigalgs;
         n = st->nclient_sigalgs;
     } else if (st->nsigalgs) {
-        list = st->sigalgs;
+        list = st->lists->sigalgs;
         n = st->nsigalgs;
     } else {
         n = keel_sigalgs_default(&list);

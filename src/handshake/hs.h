@@ -113,12 +113,14 @@ typedef struct {
     uint32_t count;             /* ... sent / received */
     keel_hash_id hash;
     int has_exporter;
-    uint8_t exporter[KEEL_HASH_MAX_LEN]; /* early_exporter_master_secret */
+    uint8_t exporter[KEEL_SUITE_HASH_MAX]; /* early_exporter_master_secret */
 } keel_early;
 
 struct keel_conn {
     keel_rl rl;
     int server;
+    uint16_t version;
+    uint16_t group;             /* negotiated (EC)DHE group */
     keel_hs *hs;                /* NULL once the handshake is over */
 
     /* Handshake message reassembly: messages may span records and records may hold several. */
@@ -126,8 +128,6 @@ struct keel_conn {
     size_t hs_len, hs_cap;
 
     const SSL_CIPHER *cipher;
-    uint16_t version;
-    uint16_t group;             /* negotiated (EC)DHE group */
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
     /* For a named group, the shares' bytes (ours, then the peer's) instead: the keys above are
      * built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770 bytes
@@ -135,20 +135,22 @@ struct keel_conn {
     uint8_t *tmp_pub;
     size_t tmp_pub_len, peer_tmp_pub_len;
     uint16_t tmp_group;
-    EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
+    EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint8_t client_random[32], server_random[32];
     uint8_t session_id[32];
     size_t session_id_len;
     /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
-    uint8_t finished[KEEL_HASH_MAX_LEN], peer_finished[KEEL_HASH_MAX_LEN];
+    uint8_t finished[KEEL_SUITE_HASH_MAX], peer_finished[KEEL_SUITE_HASH_MAX];
     size_t finished_len, peer_finished_len;
     int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
     int ccs_received;
     int cert_requested;         /* server sent / client got CertificateRequest */
     int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
+    int hs_held;                /* a handler suspended on the buffered message (already reported) */
+    int hs_arrived;             /* the info LOOP for the message at the front of hs_buf was reported */
     uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
                                  * while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
@@ -161,7 +163,6 @@ struct keel_conn {
     int resumed;                /* the handshake resumed a session (PSK) */
     int sni_acked;              /* the server acknowledged the client's server_name (RFC 6066 §3):
                                  * only then is the name the session's, as in OpenSSL */
-    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     size_t tickets_sent;
 
     /* TLS 1.2 (src/handshake/tls12/) */
@@ -169,18 +170,18 @@ struct keel_conn {
     int ems;                    /* extended_master_secret negotiated (RFC 7627) */
     int etm;                    /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
     int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
+    int no_stats;               /* the handshake that just ended counts for no statistic (below) */
     uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;
 
-    uint8_t client_ap[KEEL_HASH_MAX_LEN], server_ap[KEEL_HASH_MAX_LEN];
-    uint8_t exporter[KEEL_HASH_MAX_LEN], resumption[KEEL_HASH_MAX_LEN];
+    uint8_t client_ap[KEEL_SUITE_HASH_MAX], server_ap[KEEL_SUITE_HASH_MAX];
+    uint8_t exporter[KEEL_SUITE_HASH_MAX], resumption[KEEL_SUITE_HASH_MAX];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
-    int hs_held;                /* a handler suspended on the buffered message (already reported) */
-    int hs_arrived;             /* the info LOOP for the message at the front of hs_buf was reported */
     keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
 
     /* What the peer offered (server side) */
     uint16_t client_version;    /* the ClientHello's legacy_version */
+    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */
     size_t client_suites_len;
     STACK_OF(SSL_CIPHER) *client_ciphers; /* SSL_get_client_ciphers, made on demand */
@@ -225,7 +226,6 @@ struct keel_conn {
     int hello_req_sent;
     int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
     long num_reneg, total_reneg;
-    int no_stats;
     keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
 };
 enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };

@@ -65,6 +65,8 @@ static int done(SSL *s)
      * handshake traffic secrets (RFC 8446 §7.1), offers, hello state. */
     keel_hs_free(c->hs);
     c->hs = NULL;
+    c->rl.release_buffers = 1; /* kept through the handshake (keel_conn_new) */
+    keel_rl_release_idle(&c->rl);
     if (c->hs_len == 0) {
         OPENSSL_free(c->hs_buf);
         c->hs_buf = NULL;

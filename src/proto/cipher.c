@@ -197,7 +197,9 @@ int keel_ciphers_default(keel_settings *s)
     const SSL_CIPHER *v[KEEL_MAX_CIPHERS];
     size_t n = 0;
 
-    return keel_ciphersuites_parse(OSSL_default_ciphersuites(), s->ciphers13, &s->nciphers13)
+    keel_lists *l = keel_settings_lists(s);
+
+    return l != NULL && keel_ciphersuites_parse(OSSL_default_ciphersuites(), l->ciphers13, &s->nciphers13)
         && keel_cipher_list_parse(OSSL_default_cipher_list(), v, &n, NULL) == 1
         && keel_settings_set_ciphers12(s, v, n);
 }

@@ -36,6 +36,23 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs)
     return 1;
 }
 
+void keel_rl_release_idle(keel_rl *rl)
+{
+    if (!rl->release_buffers)
+        return;
+    /* The conditions read.c and write.c release under: nothing received is pending, everything
+     * sealed was written. */
+    if (rl->rbuf != NULL && rl->rhave == 0 && !(rl->rec_ready && rl->rec_len > 0)) {
+        OPENSSL_free(rl->rbuf);
+        rl->rbuf = NULL;
+    }
+    if (rl->wbuf != NULL && rl->woff == rl->wlen) {
+        OPENSSL_free(rl->wbuf);
+        rl->wbuf = NULL;
+        rl->wcap = rl->woff = rl->wlen = 0;
+    }
+}
+
 /* Drops everything that belongs to the connection: buffers, keys, sequence numbers. */
 static void drop_state(keel_rl *rl)
 {

@@ -125,6 +125,9 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs);   /* plaintext, seq 0, no 
 void keel_rl_cleanup(keel_rl *rl);   /* frees buffers and AEAD/CBC contexts, cleanses keys and ivs */
 void keel_rl_reset(keel_rl *rl);     /* SSL_clear: back to plaintext, seq 0, buffers and contexts
                                         dropped; algs and release_buffers kept */
+/* With release_buffers set, frees the buffers that are empty now (the owner cleared
+ * release_buffers for a while, e.g. through a handshake, and set it again). */
+void keel_rl_release_idle(keel_rl *rl);
 
 /* TLS 1.3 (RFC 8446 §7.3): key (keel_aead_key_len(id) bytes) and iv derived from a traffic secret by
  * the key schedule. Resets the direction's sequence number to 0 (§5.3). On failure the direction is

@@ -30,6 +30,12 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
         ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
         return 0;
     }
+    if ((s->lists = OPENSSL_zalloc(sizeof(*s->lists))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        keel_settings_free(s);
+        return 0;
+    }
+    atomic_init(&s->lists->refs, 1);
     if (!keel_ciphers_default(s)) {
         keel_settings_free(s);
         return 0;
@@ -57,9 +63,10 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->param = NULL;
     dst->alpn = NULL;
     dst->cipher_stack = NULL;
-    /* The suite list is immutable: shared, not copied. */
+    /* The suite list is immutable: shared, not copied; the other lists until one block writes. */
     if (dst->suites12 != NULL)
         atomic_fetch_add(&dst->suites12->refs, 1);
+    atomic_fetch_add(&dst->lists->refs, 1);
     memset(dst->certs, 0, sizeof(dst->certs));
     dst->verify_store = NULL;
     dst->chain_store = NULL;
@@ -110,6 +117,35 @@ err:
     return 0;
 }
 
+static void lists_release(keel_lists *l)
+{
+    if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+        OPENSSL_free(l);
+}
+
+keel_lists *keel_settings_lists(keel_settings *s)
+{
+    keel_lists *l = s->lists;
+
+    /* Only the blocks holding a reference can raise the count, and this one is being written
+     * (the API does not let an SSL or SSL_CTX be configured from two threads at once), so a
+     * count of 1 stays 1. */
+    if (atomic_load(&l->refs) == 1)
+        return l;
+    if ((l = OPENSSL_malloc(sizeof(*l))) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    memcpy(l->groups, s->lists->groups, sizeof(l->groups));
+    memcpy(l->sigalgs, s->lists->sigalgs, sizeof(l->sigalgs));
+    memcpy(l->client_sigalgs, s->lists->client_sigalgs, sizeof(l->client_sigalgs));
+    memcpy(l->ciphers13, s->lists->ciphers13, sizeof(l->ciphers13));
+    atomic_init(&l->refs, 1);
+    lists_release(s->lists);
+    s->lists = l;
+    return l;
+}
+
 static void suites_release(keel_suite_list *l)
 {
     if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
@@ -137,6 +173,8 @@ int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, si
 
 void keel_settings_free(keel_settings *s)
 {
+    lists_release(s->lists);
+    s->lists = NULL;
     suites_release(s->suites12);
     s->suites12 = NULL;
     s->ciphers12 = NULL;

@@ -109,6 +109,73 @@ static void test_switch_keeps_list(void)
     SSL_free(a);
 }
 
+/* A TLS 1.3 client: its suite and key-exchange group, both from the lists the SSL holds. */
+static void expect13(SSL *c, const char *suite, int group)
+{
+    CHECK(strcmp(negotiated(c), suite) == 0);
+    CHECK(SSL_get_negotiated_group(c) == group);
+}
+
+/* The TLS 1.3 suites, groups and signature schemes an SSL shares with its context until either
+ * writes (keel_settings_lists): the same model as the TLS 1.2 suites above. */
+static void test_tls13_lists_sharing(void)
+{
+    SSL_CTX *cctx = keel_test_client_ctx(&chain);
+
+    CHECK(cctx != NULL);
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256"));
+    CHECK(SSL_CTX_set1_groups_list(cctx, "P-256"));
+    SSL *a = client(cctx);
+    CHECK(a != NULL);
+    /* Set on the context after SSL_new: not a's. */
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_CHACHA20_POLY1305_SHA256"));
+    CHECK(SSL_CTX_set1_groups_list(cctx, "X25519"));
+    SSL *b = client(cctx);
+    CHECK(b != NULL);
+    /* b's own: not the context's nor c's. */
+    CHECK(SSL_set_ciphersuites(b, "TLS_AES_256_GCM_SHA384"));
+    CHECK(SSL_set1_groups_list(b, "P-384"));
+    SSL *c = client(cctx);
+    CHECK(c != NULL);
+    /* SSL_dup copies b's; b then writes its own again, and so does the context. */
+    SSL *d = SSL_dup(b);
+    CHECK(d != NULL);
+    CHECK(SSL_set_ciphersuites(b, "TLS_AES_128_GCM_SHA256"));
+    CHECK(SSL_set1_groups_list(b, "P-256"));
+    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384"));
+    CHECK(SSL_CTX_set1_groups_list(cctx, "P-521"));
+    SSL_CTX_free(cctx);
+
+    expect13(a, "TLS_AES_128_GCM_SHA256", NID_X9_62_prime256v1);
+    expect13(b, "TLS_AES_128_GCM_SHA256", NID_X9_62_prime256v1);
+    expect13(c, "TLS_CHACHA20_POLY1305_SHA256", NID_X25519);
+    expect13(d, "TLS_AES_256_GCM_SHA384", NID_secp384r1);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_free(c);
+    SSL_free(d);
+
+    /* Signature schemes: the server's P-256 certificate can only answer ECDSA. */
+    cctx = keel_test_client_ctx(&chain);
+    CHECK(cctx != NULL);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ECDSA+SHA256"));
+    a = client(cctx);
+    CHECK(a != NULL);
+    CHECK(SSL_CTX_set1_sigalgs_list(cctx, "ed25519"));
+    b = client(cctx);
+    CHECK(b != NULL);
+    CHECK(SSL_set1_sigalgs_list(b, "ECDSA+SHA256"));
+    c = client(cctx);
+    CHECK(c != NULL);
+    SSL_CTX_free(cctx);
+    CHECK(strcmp(negotiated(a), "TLS_AES_256_GCM_SHA384") == 0);
+    CHECK(strcmp(negotiated(b), "TLS_AES_256_GCM_SHA384") == 0);
+    CHECK(strcmp(negotiated(c), "") == 0);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_free(c);
+}
+
 int main(void)
 {
     CHECK(keel_test_make_chain(&chain, KT_EC_P256, "server.test", 30));
@@ -117,6 +184,7 @@ int main(void)
     CHECK(SSL_CTX_set_cipher_list(sctx, S_AES128 ":" S_AES256 ":" S_CHACHA));
     test_cipher_list_sharing();
     test_switch_keeps_list();
+    test_tls13_lists_sharing();
     SSL_CTX_free(sctx);
     keel_test_chain_free(&chain);
     return keel_test_finish("settings_share");

@@ -277,6 +277,43 @@ static void test_builder_alloc_failure(int secret)
     }
 }
 
+/* A builder started in the caller's buffer: no allocation while it fits; growing moves the
+ * bytes into an allocation and leaves the caller's buffer alone; finish hands over a copy. */
+static void test_builder_borrowed(void)
+{
+    uint8_t stack[8], *out = NULL;
+    size_t m, len = 0;
+    keel_wr w;
+    long live = keel_test_live_allocs(), allocs = keel_test_alloc_count();
+
+    keel_wr_init_buf(&w, stack, sizeof(stack));
+    keel_wr_open8(&w, &m);
+    keel_wr_bytes(&w, (const uint8_t *)"abcdef", 6);
+    keel_wr_close(&w, m);
+    CHECK(!keel_wr_failed(&w) && keel_wr_data(&w) == stack && keel_wr_len(&w) == 7);
+    CHECK_EQ(keel_test_alloc_count(), allocs);
+    keel_wr_cleanup(&w);                    /* frees nothing: nothing was allocated */
+    CHECK_EQ(keel_test_live_allocs(), live);
+
+    keel_wr_init_buf(&w, stack, sizeof(stack));
+    keel_wr_secret(&w);
+    keel_wr_open16(&w, &m);
+    for (int i = 0; i < 100; i++)
+        keel_wr_u8(&w, (uint32_t)i);
+    keel_wr_close(&w, m);
+    CHECK(!keel_wr_failed(&w) && keel_wr_data(&w) != stack && keel_wr_len(&w) == 102);
+    CHECK(stack[0] == 0 && stack[2] == 0);  /* the secret bytes left behind were cleansed */
+    CHECK(keel_wr_data(&w)[0] == 0 && keel_wr_data(&w)[1] == 100 && keel_wr_data(&w)[101] == 99);
+    keel_wr_cleanup(&w);
+    CHECK_EQ(keel_test_live_allocs(), live);
+
+    keel_wr_init_buf(&w, stack, sizeof(stack));
+    keel_wr_u16(&w, 0x1234);
+    CHECK(keel_wr_finish(&w, &out, &len) && out != stack && len == 2 && out[0] == 0x12 && out[1] == 0x34);
+    OPENSSL_free(out);
+    CHECK_EQ(keel_test_live_allocs(), live);
+}
+
 int main(void)
 {
     keel_test_malloc_install();
@@ -286,6 +323,7 @@ int main(void)
     test_builder_nested();
     test_builder_errors();
     test_builder_fixed();
+    test_builder_borrowed();
     test_builder_alloc_failure(0);
     test_builder_alloc_failure(1);
     return keel_test_finish("bytes");

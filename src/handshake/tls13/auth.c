@@ -74,12 +74,12 @@ int keel_choose_cert(SSL *s, const keel_certkey **out)
 
 int keel_write_certificate(SSL *s, const keel_certkey *ck)
 {
+    uint8_t first[2048];        /* built on the stack while it fits (keel_wr_init_buf) */
     keel_wr w;
     size_t body, list;
     STACK_OF(X509) *chain = NULL;
 
-    if (!keel_wr_init(&w, 2048))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE);
     keel_wr_open24(&w, &body);
     int tls13 = s->conn->version == TLS1_3_VERSION; /* RFC 5246 §7.4.2: a plain list in 1.2 */
@@ -327,7 +327,8 @@ int keel_send_signed(SSL *s, int type, const uint8_t *prefix, size_t prefix_len,
 {
     keel_conn *c = s->conn;
     size_t siglen = keel_sig_max_len(c->certkey->pkey), body, m;
-    uint8_t *sig = OPENSSL_malloc(siglen);
+    uint8_t sigbuf[512];        /* RSA-4096's; larger keys' signatures are allocated */
+    uint8_t *sig = siglen <= sizeof(sigbuf) ? sigbuf : OPENSSL_malloc(siglen);
     keel_wr w;
     int ok = 0;
 
@@ -335,8 +336,10 @@ int keel_send_signed(SSL *s, int type, const uint8_t *prefix, size_t prefix_len,
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return 0;
     }
-    if (!keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, tbs, tbs_len, sig, &siglen)
-            || !keel_wr_init(&w, prefix_len + siglen + 16))
+    uint8_t first[512];
+
+    keel_wr_init_buf(&w, first, sizeof(first));
+    if (!keel_sig_sign(s->ctx->algs, c->certkey->pkey, c->sigalg, tbs, tbs_len, sig, &siglen))
         goto end;
     keel_wr_u8(&w, (uint32_t)type);
     keel_wr_open24(&w, &body);
@@ -348,7 +351,8 @@ int keel_send_signed(SSL *s, int type, const uint8_t *prefix, size_t prefix_len,
     keel_wr_close(&w, body);
     ok = keel_send_hs(s, &w);
 end:
-    OPENSSL_free(sig);
+    if (sig != sigbuf)
+        OPENSSL_free(sig);
     return ok;
 }
 
@@ -410,8 +414,11 @@ int keel_write_finished(SSL *s)
     size_t len = keel_hash_len(c->cipher->hash), body;
     keel_wr w;
 
-    if (!keel_hs_finished_mac(s, c->server, vd) || !keel_wr_init(&w, 4 + len))
+    uint8_t first[4 + KEEL_HASH_MAX_LEN];
+
+    if (!keel_hs_finished_mac(s, c->server, vd))
         return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_FINISHED);
     keel_wr_open24(&w, &body);
     keel_wr_bytes(&w, vd, len);

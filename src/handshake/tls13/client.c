@@ -97,7 +97,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     const SSL_CIPHER *cs = keel_cipher_by_code((uint16_t)cipher);
     int offered = 0;
     for (size_t i = 0; i < s->s.nciphers13; i++)
-        offered |= s->s.ciphers13[i] == cs;
+        offered |= s->s.lists->ciphers13[i] == cs;
     /* One we offered, and still acceptable (SSL_SECOP_CIPHER_CHECK). */
     offered = offered && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_CHECK, cs);
     if (!offered || (c->cipher != NULL && c->cipher != cs)) {

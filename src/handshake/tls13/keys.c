@@ -114,7 +114,8 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
         return 0;
     }
     return keel_transcript_hash(c, th)
-        && keel_ks_verify_data(s->ctx->algs, c->cipher->hash, base, th, out);
+        && keel_ks_verify_data_on(c->hs != NULL ? &c->hs->ks : NULL, s->ctx->algs, c->cipher->hash,
+                                  base, th, out);
 }
 
 /* The one place keys change (GUIDE: "Key changes happen in one function"), for both versions:
@@ -173,7 +174,9 @@ int keel_set_early_key(SSL *s, int dir, const SSL_CIPHER *cs, const uint8_t *sec
 
     if (secret == NULL)
         return install(s, dir, NULL, NULL, NULL, 0, 0);
-    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv)
+    keel_hs *hs = s->conn->hs;
+    int ok = keel_ks_traffic_keys_on(hs != NULL ? &hs->ks : NULL, s->ctx->algs, cs->hash, secret, key,
+                                     keel_aead_key_len(cs->aead), iv)
         && install(s, dir, cs, key, iv, sizeof(iv), 0);
     if (ok && dir == KEEL_RL_WRITE)
         keel_rl_plain_alerts_out(&s->conn->rl);
@@ -190,7 +193,9 @@ int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
     const SSL_CIPHER *cs = c->cipher;
     uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
 
-    int ok = keel_ks_traffic_keys(s->ctx->algs, cs->hash, secret, key, keel_aead_key_len(cs->aead), iv);
+    /* During the handshake on the key schedule's HMAC context (no context made per key). */
+    int ok = keel_ks_traffic_keys_on(c->hs != NULL ? &c->hs->ks : NULL, s->ctx->algs, cs->hash, secret,
+                                     key, keel_aead_key_len(cs->aead), iv);
     /* A client that cannot accept the server's flight may send its alert before it installs its
      * handshake write key (OpenSSL's client does): a server reading under the client's handshake
      * key takes one plaintext alert until the first record under that key (see record.h). */

@@ -8,7 +8,7 @@
 int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash)
 {
     memset(ks, 0, sizeof(*ks));
-    if ((ks->hlen = keel_hash_len(hash)) == 0) {
+    if ((ks->hlen = keel_hash_len(hash)) == 0 || ks->hlen > KEEL_SUITE_HASH_MAX) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
         return 0;
     }
@@ -190,18 +190,48 @@ int keel_ks_resumption_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
 
 /* ---- stateless helpers -------------------------------------------------------------------- */
 
-int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
-                         uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
+/* The schedule's HMAC context lent to a helper deriving from another secret under the same hash
+ * (*out NULL: ks is absent or of another hash, the helper makes its own context). Making a
+ * context costs an allocation; the handshake's traffic keys and Finished MACs borrow this one. The
+ * context is left keyed with the helper's secret, so the stage's next Derive-Secret rekeys it. */
+static int ks_lend(keel_ks *ks, keel_hash_id hash, keel_prf **out)
+{
+    *out = NULL;
+    if (ks == NULL || ks->hlen == 0 || ks->hash != hash)
+        return 1;
+    ks->prf_keyed = 0;
+    *out = ks_prf(ks);
+    return *out != NULL;
+}
+
+static int expand_label(keel_prf *p, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                        const char *label, uint8_t *out, size_t out_len)
+{
+    return p != NULL ? keel_prf_expand_label(p, secret, label, NULL, 0, out, out_len)
+                     : keel_hkdf_expand_label(algs, hash, secret, label, NULL, 0, out, out_len);
+}
+
+int keel_ks_traffic_keys_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                            uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
 {
     /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
      *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length).
-     * Two one-shot expansions: a keel_prf made for two MACs costs more allocations than it saves. */
-    int ok = keel_hkdf_expand_label(algs, hash, secret, "key", NULL, 0, key, key_len)
-        && keel_hkdf_expand_label(algs, hash, secret, "iv", NULL, 0, iv, KEEL_AEAD_NONCE_LEN);
+     * Without a schedule, two one-shot expansions: a keel_prf made for two MACs costs more
+     * allocations than it saves. */
+    keel_prf *p;
+    int ok = ks_lend(ks, hash, &p)
+        && expand_label(p, algs, hash, secret, "key", key, key_len)
+        && expand_label(p, algs, hash, secret, "iv", iv, KEEL_AEAD_NONCE_LEN);
 
     if (!ok)
         OPENSSL_cleanse(key, key_len);
     return ok;
+}
+
+int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                         uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
+{
+    return keel_ks_traffic_keys_on(NULL, algs, hash, secret, key, key_len, iv);
 }
 
 int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, uint8_t *out)
@@ -234,16 +264,28 @@ static int prf_verify_data(keel_prf *p, const uint8_t *base_key, const uint8_t *
     return ok;
 }
 
+int keel_ks_verify_data_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
+                           const uint8_t *th, uint8_t *out)
+{
+    /* Without a schedule, one-shot forms, as for keel_ks_traffic_keys. */
+    uint8_t fk[KEEL_HASH_MAX_LEN];
+    size_t hlen = keel_hash_len(hash);
+    keel_prf *p;
+    int ok;
+
+    if (!ks_lend(ks, hash, &p))
+        return 0;
+    if (p != NULL)
+        return prf_verify_data(p, base_key, th, out);
+    ok = keel_ks_finished_key(algs, hash, base_key, fk) && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
+    OPENSSL_cleanse(fk, sizeof(fk));
+    return ok;
+}
+
 int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
                         const uint8_t *th, uint8_t *out)
 {
-    /* One-shot forms, as for keel_ks_traffic_keys. */
-    uint8_t fk[KEEL_HASH_MAX_LEN];
-    size_t hlen = keel_hash_len(hash);
-    int ok = keel_ks_finished_key(algs, hash, base_key, fk) && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
-
-    OPENSSL_cleanse(fk, sizeof(fk));
-    return ok;
+    return keel_ks_verify_data_on(NULL, algs, hash, base_key, th, out);
 }
 
 int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,

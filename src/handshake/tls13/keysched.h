@@ -11,6 +11,11 @@
 
 #include "crypto/crypto.h"
 
+/* The longest hash of a TLS suite (SHA-384; KEEL_HASH_MAX_LEN also admits SHA-512, which no suite
+ * uses): what the connection keeps of each secret and Finished is this long at most, and
+ * keel_ks_init refuses a longer hash. */
+#define KEEL_SUITE_HASH_MAX 48
+
 enum { KEEL_KS_NONE, KEEL_KS_EARLY, KEEL_KS_HANDSHAKE, KEEL_KS_MASTER };
 
 typedef struct {
@@ -59,6 +64,10 @@ int keel_ks_resumption_master(keel_ks *ks, const uint8_t *th, uint8_t *out);
 /* §7.3: write key (key_len bytes: keel_aead_key_len) and 12-byte IV from a traffic secret. */
 int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                          uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN]);
+/* The same on ks's HMAC context when ks (may be NULL) is a schedule of `hash`: no context is made
+ * per call. ks's stage and secret are kept; its context is rekeyed at its next derivation. */
+int keel_ks_traffic_keys_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                            uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN]);
 /* §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
  * out may equal secret. */
 int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, uint8_t *out);
@@ -68,6 +77,8 @@ int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t 
 int keel_ks_finished_key(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key, uint8_t *out);
 int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
                         const uint8_t *th, uint8_t *out);
+int keel_ks_verify_data_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
+                           const uint8_t *th, uint8_t *out);  /* as keel_ks_traffic_keys_on */
 /* Recomputes verify_data and compares in constant time (CRYPTO_memcmp); 0 on mismatch without an
  * error on the stack (the caller raises SSL_R_DIGEST_CHECK_FAILED and sends decrypt_error). */
 int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,

@@ -188,7 +188,7 @@ const SSL_SESSION *keel_client_psk_session(SSL *s)
             || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
         return NULL;
     for (size_t i = 0; i < s->s.nciphers13; i++)
-        if (s->s.ciphers13[i]->hash == ss->cipher->hash)
+        if (s->s.lists->ciphers13[i]->hash == ss->cipher->hash)
             return ss;
     return NULL;
 }

@@ -22,17 +22,17 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
         uint32_t code;
         keel_rd_u16(&suites, &code);
         for (size_t i = 0; i < s->s.nciphers13; i++) {
-            if (SSL_CIPHER_get_protocol_id(s->s.ciphers13[i]) != code)
+            if (SSL_CIPHER_get_protocol_id(s->s.lists->ciphers13[i]) != code)
                 continue;
             size_t r = server_pref ? i : rank;
-            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
+            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
                 best_rank = r;
-                best = s->s.ciphers13[i];
+                best = s->s.lists->ciphers13[i];
             }
-            if (want256 && r < best256_rank && s->s.ciphers13[i]->hash == KEEL_HASH_SHA256
-                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.ciphers13[i])) {
+            if (want256 && r < best256_rank && s->s.lists->ciphers13[i]->hash == KEEL_HASH_SHA256
+                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
                 best256_rank = r;
-                best256 = s->s.ciphers13[i];
+                best256 = s->s.lists->ciphers13[i];
             }
         }
         rank++;
@@ -163,11 +163,11 @@ int keel_call_alpn_cb(SSL *s, keel_hello *h)
 static int write_server_hello(SSL *s, int hrr)
 {
     keel_conn *c = s->conn;
+    uint8_t first[256];         /* messages are built on the stack while they fit (keel_wr_init_buf) */
     keel_wr w;
     size_t body, m, e;
 
-    if (!keel_wr_init(&w, 256))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -190,11 +190,11 @@ static int write_server_hello(SSL *s, int hrr)
 
 static int write_encrypted_extensions(SSL *s)
 {
+    uint8_t first[128];
     keel_wr w;
     size_t body, e;
 
-    if (!keel_wr_init(&w, 64))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_ENCRYPTED_EXTENSIONS);
     keel_wr_open24(&w, &body);
     keel_wr_open16(&w, &e);
