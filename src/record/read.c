@@ -18,15 +18,16 @@ static void release_rbuf(keel_rl *rl)
 {
     if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0
             && !(rl->rec_ready && rl->rec_len > 0)) {
-        OPENSSL_free(rl->rbuf);
+        OPENSSL_free(rl->rbuf_mem);
         rl->rbuf = NULL;
+        rl->rbuf_mem = NULL;
     }
 }
 
 static void current(const keel_rl *rl, keel_record *rec)
 {
     rec->type = rl->rec_type;
-    rec->data = rl->rbuf + rl->rec_off;
+    rec->data = rl->rec_buf + rl->rec_off;
     rec->len = rl->rec_len;
 }
 
@@ -183,7 +184,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
 {
     uint8_t type;
     size_t off, len;
-    int rv;
+    int rv, in_offer = 0;
 
     if (rl->rec_ready && rl->rec_len > 0) {
         current(rl, rec);
@@ -199,8 +200,8 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return KEEL_RL_ERROR;
     }
     if (rl->rbuf == NULL) {
-        if ((rl->rbuf = OPENSSL_malloc(RBUF_CAP)) == NULL)
-            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_MALLOC_FAILURE);
+        if ((rl->rbuf = keel_rl_buf_alloc(RBUF_CAP, &rl->rbuf_mem)) == NULL)
+            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
         rl->rhave = rl->rneed = 0;
     }
 
@@ -221,7 +222,11 @@ again:
     if (keel_rl_is_protected(&rl->rd, type) && !plain_alert(rl, type, rl->rneed - KEEL_RL_HEADER_LEN)) {
         if (rl->skip_early)
             ERR_set_mark();
-        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, &type, &off, &len, alert)) {
+        /* Not while trial-decrypting early data: a failure must leave nothing in the offer. */
+        uint8_t *dst = rl->skip_early ? NULL : rl->offer;
+
+        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, dst, rl->offer_cap, &type, &off, &len,
+                                 &in_offer, alert)) {
             /* Early data under a key we were not given (RFC 8446 §4.2.10: trial decryption). */
             if (rl->skip_early && *alert == KEEL_ALERT_BAD_RECORD_MAC) {
                 ERR_pop_to_mark();
@@ -259,6 +264,9 @@ again:
 
     rl->rec_ready = 1;
     rl->rec_type = type;
+    rl->rec_buf = in_offer ? rl->offer : rl->rbuf;
+    if (in_offer)
+        rl->offer = NULL; /* one record per offer: the next must not overwrite this one */
     rl->rec_off = off;
     rl->rec_len = len;
     current(rl, rec);
@@ -272,6 +280,19 @@ skip:
     rl->skip_budget -= len;
     rl->rhave = rl->rneed = 0;
     goto again;
+}
+
+void keel_rl_offer(keel_rl *rl, uint8_t *buf, size_t cap)
+{
+    /* Withdrawn with a record still current there: move what is left to the read buffer (which
+     * is still allocated: it is released only once no record holds data). */
+    if (buf == NULL && rl->rec_ready && rl->rec_len > 0 && rl->rec_buf != rl->rbuf) {
+        memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->rec_buf + rl->rec_off, rl->rec_len);
+        rl->rec_buf = rl->rbuf;
+        rl->rec_off = KEEL_RL_HEADER_LEN;
+    }
+    rl->offer = buf;
+    rl->offer_cap = buf != NULL ? cap : 0;
 }
 
 void keel_rl_consume(keel_rl *rl, size_t n)

@@ -36,18 +36,37 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs)
     return 1;
 }
 
+uint8_t *keel_rl_buf_alloc(size_t cap, void **mem)
+{
+    uint8_t *p;
+    size_t skip;
+
+    if ((p = OPENSSL_malloc(cap + KEEL_RL_BUF_ALIGN)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    *mem = p;
+    /* The least skip that puts the byte after the header on a boundary. */
+    skip = (KEEL_RL_BUF_ALIGN - ((uintptr_t)p + KEEL_RL_HEADER_LEN) % KEEL_RL_BUF_ALIGN) % KEEL_RL_BUF_ALIGN;
+    return p + skip;
+}
+
 /* Drops everything that belongs to the connection: buffers, keys, sequence numbers. */
 static void drop_state(keel_rl *rl)
 {
     dir_cleanup(&rl->rd);
     dir_cleanup(&rl->wr);
-    OPENSSL_free(rl->rbuf);
-    OPENSSL_free(rl->wbuf);
+    OPENSSL_free(rl->rbuf_mem);
+    OPENSSL_free(rl->wbuf_mem);
     rl->rbuf = rl->wbuf = NULL;
+    rl->rbuf_mem = rl->wbuf_mem = NULL;
     rl->rhave = rl->rneed = 0;
     rl->rec_ready = 0;
     rl->rec_type = 0;
+    rl->rec_buf = NULL;
     rl->rec_off = rl->rec_len = 0;
+    rl->offer = NULL;
+    rl->offer_cap = 0;
     rl->wcap = rl->woff = rl->wlen = 0;
     rl->seen_record = 0;
     rl->plain_alert_once = 0;

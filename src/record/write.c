@@ -20,8 +20,9 @@ static void release_wbuf(keel_rl *rl)
     if (rl->woff == rl->wlen) {
         rl->woff = rl->wlen = 0;
         if (rl->release_buffers && rl->wbuf != NULL) {
-            OPENSSL_free(rl->wbuf);
+            OPENSSL_free(rl->wbuf_mem);
             rl->wbuf = NULL;
+            rl->wbuf_mem = NULL;
             rl->wcap = 0;
         }
     }
@@ -32,6 +33,7 @@ static void release_wbuf(keel_rl *rl)
 static int reserve(keel_rl *rl, size_t need)
 {
     uint8_t *p;
+    void *mem;
     size_t cap;
 
     if (rl->woff == rl->wlen)
@@ -48,11 +50,15 @@ static int reserve(keel_rl *rl, size_t need)
     cap = rl->wcap > 0 ? rl->wcap * 2 : WBUF_MIN;
     if (cap < rl->wlen + need)
         cap = rl->wlen + need;
-    if ((p = OPENSSL_realloc(rl->wbuf, cap)) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    /* A new aligned buffer rather than a realloc, which would not keep the alignment; growing
+     * happens only when records queue up unflushed. */
+    if ((p = keel_rl_buf_alloc(cap, &mem)) == NULL)
         return 0;
-    }
+    if (rl->wlen > 0)
+        memcpy(p, rl->wbuf, rl->wlen);
+    OPENSSL_free(rl->wbuf_mem);
     rl->wbuf = p;
+    rl->wbuf_mem = mem;
     rl->wcap = cap;
     return 1;
 }
