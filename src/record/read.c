@@ -18,16 +18,15 @@ static void release_rbuf(keel_rl *rl)
 {
     if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0
             && !(rl->rec_ready && rl->rec_len > 0)) {
-        OPENSSL_free(rl->rbuf_mem);
+        keel_rl_buf_free(rl->rbuf);
         rl->rbuf = NULL;
-        rl->rbuf_mem = NULL;
     }
 }
 
 static void current(const keel_rl *rl, keel_record *rec)
 {
     rec->type = rl->rec_type;
-    rec->data = rl->rec_buf + rl->rec_off;
+    rec->data = (rl->rec_in_offer ? rl->offer : rl->rbuf) + rl->rec_off;
     rec->len = rl->rec_len;
 }
 
@@ -191,6 +190,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return KEEL_RL_OK;
     }
     rl->rec_ready = 0;
+    rl->rec_in_offer = 0;
     rl->rec_off = rl->rec_len = 0;
 
     if (rl->rd.prot == KEEL_RL_PROT_BROKEN)
@@ -200,7 +200,7 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return KEEL_RL_ERROR;
     }
     if (rl->rbuf == NULL) {
-        if ((rl->rbuf = keel_rl_buf_alloc(RBUF_CAP, &rl->rbuf_mem)) == NULL)
+        if ((rl->rbuf = keel_rl_buf_alloc(RBUF_CAP)) == NULL)
             return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
         rl->rhave = rl->rneed = 0;
     }
@@ -223,7 +223,7 @@ again:
         if (rl->skip_early)
             ERR_set_mark();
         /* Not while trial-decrypting early data: a failure must leave nothing in the offer. */
-        uint8_t *dst = rl->skip_early ? NULL : rl->offer;
+        uint8_t *dst = rl->skip_early || rl->offer_cap == 0 ? NULL : rl->offer;
 
         if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, dst, rl->offer_cap, &type, &off, &len,
                                  &in_offer, alert)) {
@@ -259,14 +259,17 @@ again:
 
     /* RFC 6066 §4: with a negotiated maximum fragment length a longer record is record_overflow.
      * Judged on the plaintext, after decryption, as OpenSSL 3.0 does (its reason too). */
-    if (rl->max_plain != 0 && len > rl->max_plain)
+    if (rl->max_plain != 0 && len > rl->max_plain) {
+        if (in_offer)
+            OPENSSL_cleanse(rl->offer, len); /* nothing of a refused record for the caller */
         return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+    }
 
     rl->rec_ready = 1;
     rl->rec_type = type;
-    rl->rec_buf = in_offer ? rl->offer : rl->rbuf;
+    rl->rec_in_offer = (uint8_t)in_offer;
     if (in_offer)
-        rl->offer = NULL; /* one record per offer: the next must not overwrite this one */
+        rl->offer_cap = 0; /* one record per offer: the next must not overwrite this one */
     rl->rec_off = off;
     rl->rec_len = len;
     current(rl, rec);
@@ -286,13 +289,14 @@ void keel_rl_offer(keel_rl *rl, uint8_t *buf, size_t cap)
 {
     /* Withdrawn with a record still current there: move what is left to the read buffer (which
      * is still allocated: it is released only once no record holds data). */
-    if (buf == NULL && rl->rec_ready && rl->rec_len > 0 && rl->rec_buf != rl->rbuf) {
-        memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->rec_buf + rl->rec_off, rl->rec_len);
-        rl->rec_buf = rl->rbuf;
+    if (rl->rec_in_offer && rl->rec_ready && rl->rec_len > 0)
+        memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->offer + rl->rec_off, rl->rec_len);
+    if (rl->rec_in_offer) {
+        rl->rec_in_offer = 0;
         rl->rec_off = KEEL_RL_HEADER_LEN;
     }
     rl->offer = buf;
-    rl->offer_cap = buf != NULL ? cap : 0;
+    rl->offer_cap = buf == NULL ? 0 : cap > UINT16_MAX ? UINT16_MAX : (uint16_t)cap;
 }
 
 void keel_rl_consume(keel_rl *rl, size_t n)

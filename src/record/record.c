@@ -36,7 +36,9 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs)
     return 1;
 }
 
-uint8_t *keel_rl_buf_alloc(size_t cap, void **mem)
+/* The allocation is 1 to KEEL_RL_BUF_ALIGN bytes longer in front; the byte before the buffer
+ * says how many, for keel_rl_buf_free (no pointer to keep beside each buffer). */
+uint8_t *keel_rl_buf_alloc(size_t cap)
 {
     uint8_t *p;
     size_t skip;
@@ -45,10 +47,15 @@ uint8_t *keel_rl_buf_alloc(size_t cap, void **mem)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return NULL;
     }
-    *mem = p;
-    /* The least skip that puts the byte after the header on a boundary. */
-    skip = (KEEL_RL_BUF_ALIGN - ((uintptr_t)p + KEEL_RL_HEADER_LEN) % KEEL_RL_BUF_ALIGN) % KEEL_RL_BUF_ALIGN;
+    skip = KEEL_RL_BUF_ALIGN - ((uintptr_t)p + KEEL_RL_HEADER_LEN) % KEEL_RL_BUF_ALIGN;   /* 1..64 */
+    p[skip - 1] = (uint8_t)skip;
     return p + skip;
+}
+
+void keel_rl_buf_free(uint8_t *buf)
+{
+    if (buf != NULL)
+        OPENSSL_free(buf - buf[-1]);
 }
 
 /* Drops everything that belongs to the connection: buffers, keys, sequence numbers. */
@@ -56,14 +63,13 @@ static void drop_state(keel_rl *rl)
 {
     dir_cleanup(&rl->rd);
     dir_cleanup(&rl->wr);
-    OPENSSL_free(rl->rbuf_mem);
-    OPENSSL_free(rl->wbuf_mem);
+    keel_rl_buf_free(rl->rbuf);
+    keel_rl_buf_free(rl->wbuf);
     rl->rbuf = rl->wbuf = NULL;
-    rl->rbuf_mem = rl->wbuf_mem = NULL;
     rl->rhave = rl->rneed = 0;
     rl->rec_ready = 0;
     rl->rec_type = 0;
-    rl->rec_buf = NULL;
+    rl->rec_in_offer = 0;
     rl->rec_off = rl->rec_len = 0;
     rl->offer = NULL;
     rl->offer_cap = 0;

@@ -91,21 +91,21 @@ typedef struct {
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
-    uint8_t *rbuf;
-    void *rbuf_mem;          /* the allocation rbuf lies in (keel_rl_buf_alloc) */
+    uint8_t *rbuf;           /* from keel_rl_buf_alloc, freed with keel_rl_buf_free */
     size_t rhave, rneed;
     int rec_ready;           /* an opened record is current */
     uint8_t rec_type;
-    uint8_t *rec_buf;        /* where its plaintext lies: rbuf, or the offered buffer */
-    size_t rec_off, rec_len; /* unconsumed plaintext of the current record, at rec_buf + rec_off */
+    uint8_t rec_in_offer;    /* its plaintext is in `offer` rather than rbuf */
     /* A buffer the SSL layer offers for the next application data record's content
-     * (keel_rl_offer): SSL_read's, so that the content is decrypted there instead of copied. */
+     * (keel_rl_offer): SSL_read's, so that the content is decrypted there instead of copied.
+     * offer_cap is 0 once a record was opened there (one per offer). Capped at 65535: no
+     * record's content comes near. */
+    uint16_t offer_cap;
     uint8_t *offer;
-    size_t offer_cap;
+    size_t rec_off, rec_len; /* unconsumed plaintext of the current record (at rbuf or offer + rec_off) */
 
     /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush. */
-    uint8_t *wbuf;
-    void *wbuf_mem;          /* the allocation wbuf lies in */
+    uint8_t *wbuf;           /* keel_rl_buf_alloc */
     size_t wcap, woff, wlen;
 } keel_rl;
 

@@ -12,11 +12,12 @@
 #define KEEL_RL_MAX_OVERHEAD (2 * KEEL_CBC_BLOCK + KEEL_MAC_MAX_LEN)
 
 /* A record buffer of `cap` bytes whose record body (after the header) starts on a
- * KEEL_RL_BUF_ALIGN-byte boundary: the AEAD reads and writes whole cache lines, and where a buffer
- * lands no longer depends on what else the heap holds. *mem receives the allocation to pass to
- * OPENSSL_free. NULL with ERR on failure. */
+ * KEEL_RL_BUF_ALIGN-byte boundary: the AEAD reads and writes whole cache lines, and the body's
+ * alignment no longer depends on what else the heap holds. NULL with ERR on failure. Freed with
+ * keel_rl_buf_free (NULL is fine). */
 #define KEEL_RL_BUF_ALIGN 64
-uint8_t *keel_rl_buf_alloc(size_t cap, void **mem);
+uint8_t *keel_rl_buf_alloc(size_t cap);
+void keel_rl_buf_free(uint8_t *buf);
 
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */

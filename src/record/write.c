@@ -20,9 +20,8 @@ static void release_wbuf(keel_rl *rl)
     if (rl->woff == rl->wlen) {
         rl->woff = rl->wlen = 0;
         if (rl->release_buffers && rl->wbuf != NULL) {
-            OPENSSL_free(rl->wbuf_mem);
+            keel_rl_buf_free(rl->wbuf);
             rl->wbuf = NULL;
-            rl->wbuf_mem = NULL;
             rl->wcap = 0;
         }
     }
@@ -33,7 +32,6 @@ static void release_wbuf(keel_rl *rl)
 static int reserve(keel_rl *rl, size_t need)
 {
     uint8_t *p;
-    void *mem;
     size_t cap;
 
     if (rl->woff == rl->wlen)
@@ -52,13 +50,12 @@ static int reserve(keel_rl *rl, size_t need)
         cap = rl->wlen + need;
     /* A new aligned buffer rather than a realloc, which would not keep the alignment; growing
      * happens only when records queue up unflushed. */
-    if ((p = keel_rl_buf_alloc(cap, &mem)) == NULL)
+    if ((p = keel_rl_buf_alloc(cap)) == NULL)
         return 0;
     if (rl->wlen > 0)
         memcpy(p, rl->wbuf, rl->wlen);
-    OPENSSL_free(rl->wbuf_mem);
+    keel_rl_buf_free(rl->wbuf);
     rl->wbuf = p;
-    rl->wbuf_mem = mem;
     rl->wcap = cap;
     return 1;
 }
