@@ -25,14 +25,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Reads records until the engine stops, consuming each in two uneven bites. */
+/* Reads records until the engine stops, consuming each in two uneven bites. Every other record
+ * is read with a buffer offered (keel_rl_offer, as SSL_read does) of a size that varies around
+ * the full record's: a record opened there must lie inside it, and once the offer is withdrawn
+ * what is left of the record must be the same bytes, no longer in the offered buffer. */
 static void read_all(keel_rl *rl, BIO *in)
 {
+    static uint8_t offer[KEEL_MAX_PLAINTEXT + 64], left[KEEL_MAX_PLAINTEXT + 1];
+    static const size_t caps[] = { 0, KEEL_MAX_PLAINTEXT, 1, KEEL_MAX_PLAINTEXT - 1, 100, sizeof(offer) };
+
     for (int i = 0; i < 100000; i++) {
         keel_record rec;
         int alert = 0;
+        size_t cap = caps[i % (sizeof(caps) / sizeof(caps[0]))];
+        if (cap > 0)
+            keel_rl_offer(rl, offer, cap);
         int r = keel_rl_read(rl, in, &rec, &alert);
         if (r != KEEL_RL_OK) {
+            keel_rl_offer(rl, NULL, 0);
             if (r == KEEL_RL_ALERT && alert == 0)
                 abort(); /* an ALERT result must say which alert */
             return;
@@ -41,6 +51,9 @@ static void read_all(keel_rl *rl, BIO *in)
             fprintf(stderr, "record of %zu plaintext bytes accepted\n", rec.len);
             abort();
         }
+        int in_offer = rec.data >= offer && rec.data < offer + sizeof(offer);
+        if (in_offer && (cap == 0 || rec.data + rec.len > offer + cap))
+            abort();
         if (rec.len > 0) {
             volatile uint8_t sink = rec.data[0] ^ rec.data[rec.len - 1];
             (void)sink;
@@ -48,6 +61,18 @@ static void read_all(keel_rl *rl, BIO *in)
         keel_rl_consume(rl, rec.len / 3);
         if (keel_rl_pending(rl) > rec.len)
             abort();
+        if (cap > 0) {
+            size_t n = rec.len - rec.len / 3;
+            memcpy(left, rec.data + rec.len / 3, n);
+            keel_rl_offer(rl, NULL, 0);
+            memset(offer, 0xee, sizeof(offer));
+            if (n > 0) {
+                if (keel_rl_read(rl, NULL, &rec, &alert) != KEEL_RL_OK || rec.len != n
+                        || (rec.data >= offer && rec.data < offer + sizeof(offer))
+                        || memcmp(rec.data, left, n) != 0)
+                    abort();
+            }
+        }
         keel_rl_consume(rl, rec.len);
     }
 }

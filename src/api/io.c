@@ -216,11 +216,19 @@ static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
     }
     if (s->conn->fatal) /* the error state: -1, nothing pushed (as SSL_do_handshake) */
         return -1;
+    /* The next record's content may be decrypted straight into buf instead of being copied there
+     * (keel_rl_offer); not for SSL_peek, whose data stays for the next read. Withdrawn before
+     * returning. */
+    keel_rl *rl = &s->conn->rl;
+    if (!peek && num > 0)
+        keel_rl_offer(rl, buf, num);
     /* 0 at close_notify and, as OpenSSL 3.0 returns, at the peer's fatal alert (SSL_get_error
      * then says SSL_ERROR_SSL); -1 for a failure found here. */
     int r = next_app_record(s);
-    if (r <= 0)
+    if (r <= 0) {
+        keel_rl_offer(rl, NULL, 0);
         return r < 0 ? -1 : (s->conn->fatal == 1 ? -1 : 0);
+    }
     /* SSL_read(3) for 0 bytes: with data waiting it returns 0 and consumes nothing (SSL_get_error
      * then says SYSCALL), as OpenSSL 3.0 does. */
     if (num == 0) {
@@ -229,12 +237,16 @@ static int read_app(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
     }
     keel_record rec;
     int alert;
-    if (keel_rl_read(&s->conn->rl, s->rbio, &rec, &alert) != KEEL_RL_OK)
+    if (keel_rl_read(rl, s->rbio, &rec, &alert) != KEEL_RL_OK) {
+        keel_rl_offer(rl, NULL, 0);
         return -1; /* cannot happen: the current record has unconsumed data */
+    }
     *readbytes = num < rec.len ? num : rec.len;
-    memcpy(buf, rec.data, *readbytes);
+    if (rec.data != buf) /* else it was opened in place there */
+        memcpy(buf, rec.data, *readbytes);
     if (!peek)
-        keel_rl_consume(&s->conn->rl, *readbytes);
+        keel_rl_consume(rl, *readbytes);
+    keel_rl_offer(rl, NULL, 0);
     return 1;
 }
 

@@ -39,6 +39,11 @@ static int is_ccm(keel_aead_id id)
     return id >= KEEL_AEAD_AES_128_CCM && id <= KEEL_AEAD_AES_256_CCM_8;
 }
 
+int keel_aead_can_split(keel_aead_id id)
+{
+    return id == KEEL_AEAD_AES_128_GCM || id == KEEL_AEAD_AES_256_GCM || id == KEEL_AEAD_CHACHA20_POLY1305;
+}
+
 int keel_aead_supported(const keel_algs *algs, keel_aead_id id)
 {
     return (unsigned)id < KEEL_NUM_AEADS && algs->aead[id] != NULL;
@@ -194,6 +199,37 @@ fail:
     /* RFC 8446 §5.2: nothing of a record that fails authentication may be released. */
     if (plen > 0)
         OPENSSL_cleanse(out, plen);
+    return 0;
+}
+
+int keel_aead_open_split(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                         const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                         uint8_t *out, size_t out_len, uint8_t *rest)
+{
+    uint8_t tag[KEEL_AEAD_TAG_LEN], dummy[KEEL_AEAD_TAG_LEN];
+    size_t plen, tl = keel_aead_tag_len(c->id);
+    int outl = 0, restl = 0, finl = 0;
+
+    /* CCM takes the message in one update: no split. */
+    if (c->enc || is_ccm(c->id) || len < tl || len > INT_MAX || out_len > len - tl)
+        return 0;
+    plen = len - tl;
+    memcpy(tag, in + plen, tl);
+    /* GCM and ChaCha20-Poly1305 stream: two updates give the plaintext in two places. */
+    if (!aead_start(c, nonce, aad, aad_len, plen)
+            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
+            || (out_len > 0 && !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)out_len))
+            || (plen > out_len && !EVP_CipherUpdate(c->ctx, rest, &restl, in + out_len, (int)(plen - out_len)))
+            || EVP_CipherFinal_ex(c->ctx, dummy, &finl) <= 0
+            || (size_t)outl + (size_t)restl + (size_t)finl != plen)
+        goto fail;
+    return 1;
+fail:
+    /* RFC 8446 §5.2: nothing of a record that fails authentication may be released. */
+    if (out_len > 0)
+        OPENSSL_cleanse(out, out_len);
+    if (plen > out_len)
+        OPENSSL_cleanse(rest, plen - out_len);
     return 0;
 }
 

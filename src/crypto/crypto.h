@@ -68,6 +68,15 @@ int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out);   /* len includes the tag; writes len - TAG bytes; in == out allowed;
                                        returns 0 on authentication failure (no ERR needed) */
+/* keel_aead_open with the plaintext in two places: its first out_len bytes to out, the rest to
+ * rest (neither may overlap the other; each may be the ciphertext's own place). The record layer
+ * decrypts a record's content straight into the application's buffer this way. GCM and
+ * ChaCha20-Poly1305 only (CCM takes the message in one piece: returns 0). On failure both parts
+ * are cleansed. */
+int keel_aead_open_split(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
+                         const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                         uint8_t *out, size_t out_len, uint8_t *rest);
+int keel_aead_can_split(keel_aead_id id);   /* whether keel_aead_open_split works for id */
 void keel_aead_free(keel_aead_ctx *c);
 
 /* ---- CBC suites: TLS 1.2 GenericBlockCipher (cbc.c) ----------------------------------------

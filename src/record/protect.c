@@ -178,45 +178,77 @@ static int fail(int *alert, int alert_value, int reason)
     return 0;
 }
 
-static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, size_t *off,
-                  size_t *len, int *alert)
+/* §5.4: the content type is the last non-zero byte of the inner plaintext; zeros after it are
+ * padding. The inner plaintext lies in two pieces: a[0..alen) then b[0..blen). Returns the content
+ * length (the type's position) and sets *type, or -1 for a plaintext of only zeros. */
+static long inner_type(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *type)
+{
+    while (blen > 0 && b[blen - 1] == 0)
+        blen--;
+    if (blen > 0) {
+        *type = b[blen - 1];
+        return (long)(alen + blen - 1);
+    }
+    while (alen > 0 && a[alen - 1] == 0)
+        alen--;
+    if (alen == 0)
+        return -1;
+    *type = a[alen - 1];
+    return (long)(alen - 1);
+}
+
+static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
+                  uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN];
     uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
-    size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen, tl = keel_aead_tag_len(d->aead_id);
+    size_t flen = rec_len - KEEL_RL_HEADER_LEN, inner, split = 0, tl = keel_aead_tag_len(d->aead_id);
+    long plen;
 
     /* Too short to hold a tag: cannot be authentic (§5.2 "decryption fails"). */
     if (flen < tl)
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     /* §5.4: the full encoded TLSInnerPlaintext (content, type and padding) is at most 2^14 + 1
      * bytes; its length is known before opening, so no decryption is spent on it. */
-    if (flen - tl > KEEL_MAX_PLAINTEXT + 1)
+    inner = flen - tl;
+    if (inner > KEEL_MAX_PLAINTEXT + 1)
         return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
     xor_nonce(d, nonce);
-    if (!keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
+    /* With a destination for the content: all but the last byte of the inner plaintext go there
+     * and the last (the type, unless there is padding) stays in the record, so a record of a
+     * full 2^14 bytes of content fits a 2^14-byte buffer. */
+    if (dst != NULL && inner >= 2 && inner - 1 <= dst_cap && keel_aead_can_split(d->aead_id))
+        split = inner - 1;
+    if (split > 0 ? !keel_aead_open_split(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, dst, split,
+                                          frag + split)
+                  : !keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
 
-    /* §5.4: the content type is the last non-zero byte; zeros after it are padding. A plaintext of
-     * only zeros has no type: unexpected_message. */
-    plen = flen - tl;
-    while (plen > 0 && frag[plen - 1] == 0)
-        plen--;
-    if (plen == 0)
+    /* A plaintext of only zeros has no type: unexpected_message. */
+    plen = split > 0 ? inner_type(dst, split, frag + split, inner - split, type)
+                     : inner_type(frag, inner, NULL, 0, type);
+    if (plen < 0)
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
-    plen--;
-    *type = frag[plen];
+    /* Only application data is left in the destination; anything else is put back in the
+     * record, where the handshake layer expects it, and not left in the caller's buffer. */
+    if (split > 0 && *type != KEEL_CT_APPLICATION_DATA) {
+        memcpy(frag, dst, (size_t)plen);
+        OPENSSL_cleanse(dst, split);
+        split = 0;
+    }
     /* §5: a protected record carries handshake, alert or application data; a protected
      * change_cipher_spec (or anything unknown) is unexpected_message. */
     if (*type != KEEL_CT_HANDSHAKE && *type != KEEL_CT_ALERT && *type != KEEL_CT_APPLICATION_DATA)
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
-    *off = KEEL_RL_HEADER_LEN;
-    *len = plen;
+    *in_dst = split > 0;
+    *off = split > 0 ? 0 : KEEL_RL_HEADER_LEN;
+    *len = (size_t)plen;
     return 1;
 }
 
-static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, size_t *off,
-                  size_t *len, int *alert)
+static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
+                  uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
     size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
@@ -243,12 +275,17 @@ static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, s
     }
     if (!aad12(d, (uint8_t)t, (uint16_t)version, plen, aad))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
-    if (!keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
-                        frag + explicit_len))
+    /* Application data with a destination that holds it: opened straight into it. */
+    *in_dst = dst != NULL && t == KEEL_CT_APPLICATION_DATA && plen > 0 && plen <= dst_cap
+        && keel_aead_can_split(d->aead_id);
+    if (*in_dst ? !keel_aead_open_split(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
+                                        dst, plen, NULL)
+                : !keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
+                                  frag + explicit_len))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
     *type = (uint8_t)t;
-    *off = KEEL_RL_HEADER_LEN + explicit_len;
+    *off = *in_dst ? 0 : KEEL_RL_HEADER_LEN + explicit_len;
     *len = plen;
     return 1;
 }
@@ -281,17 +318,18 @@ static int open_cbc(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
     return 1;
 }
 
-int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
-                        size_t *off, size_t *len, int *alert)
+int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
+                        uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
+    *in_dst = 0;
     if (rec_len < KEEL_RL_HEADER_LEN || d->prot == KEEL_RL_PROT_NONE || d->prot == KEEL_RL_PROT_BROKEN)
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     /* RFC 8446 §5.3: terminate rather than wrap the sequence number. */
     if (!seq_available(d))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, SSL_R_INVALID_SEQUENCE_NUMBER);
     if (d->prot == KEEL_RL_PROT_TLS13)
-        return open13(d, rec, rec_len, type, off, len, alert);
+        return open13(d, rec, rec_len, dst, dst_cap, type, off, len, in_dst, alert);
     if (d->prot == KEEL_RL_PROT_TLS12_CBC)
         return open_cbc(d, rec, rec_len, type, off, len, alert);
-    return open12(d, rec, rec_len, type, off, len, alert);
+    return open12(d, rec, rec_len, dst, dst_cap, type, off, len, in_dst, alert);
 }

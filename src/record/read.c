@@ -18,7 +18,7 @@ static void release_rbuf(keel_rl *rl)
 {
     if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0
             && !(rl->rec_ready && rl->rec_len > 0)) {
-        OPENSSL_free(rl->rbuf);
+        keel_rl_buf_free(rl->rbuf);
         rl->rbuf = NULL;
     }
 }
@@ -26,7 +26,7 @@ static void release_rbuf(keel_rl *rl)
 static void current(const keel_rl *rl, keel_record *rec)
 {
     rec->type = rl->rec_type;
-    rec->data = rl->rbuf + rl->rec_off;
+    rec->data = (rl->rec_in_offer ? rl->offer : rl->rbuf) + rl->rec_off;
     rec->len = rl->rec_len;
 }
 
@@ -194,13 +194,14 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
 {
     uint8_t type;
     size_t off, len;
-    int rv;
+    int rv, in_offer = 0;
 
     if (rl->rec_ready && rl->rec_len > 0) {
         current(rl, rec);
         return KEEL_RL_OK;
     }
     rl->rec_ready = 0;
+    rl->rec_in_offer = 0;
     rl->rec_off = rl->rec_len = 0;
 
     if (rl->rd.prot == KEEL_RL_PROT_BROKEN)
@@ -210,8 +211,8 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         return KEEL_RL_ERROR;
     }
     if (rl->rbuf == NULL) {
-        if ((rl->rbuf = OPENSSL_malloc(RBUF_CAP)) == NULL)
-            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_MALLOC_FAILURE);
+        if ((rl->rbuf = keel_rl_buf_alloc(RBUF_CAP)) == NULL)
+            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
         rl->rhave = rl->rneed = 0;
     }
 
@@ -236,7 +237,11 @@ again:
     if (keel_rl_is_protected(&rl->rd, type) && !plain_alert(rl, type, rl->rneed - KEEL_RL_HEADER_LEN)) {
         if (rl->skip_early)
             ERR_set_mark();
-        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, &type, &off, &len, alert)) {
+        /* Not while trial-decrypting early data: a failure must leave nothing in the offer. */
+        uint8_t *dst = rl->skip_early || rl->offer_cap == 0 ? NULL : rl->offer;
+
+        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, dst, rl->offer_cap, &type, &off, &len,
+                                 &in_offer, alert)) {
             /* Early data under a key we were not given (RFC 8446 §4.2.10: trial decryption). */
             if (rl->skip_early && *alert == KEEL_ALERT_BAD_RECORD_MAC) {
                 ERR_pop_to_mark();
@@ -271,11 +276,17 @@ again:
 
     /* RFC 6066 §4: with a negotiated maximum fragment length a longer record is record_overflow.
      * Judged on the plaintext, after decryption, as OpenSSL 3.0 does (its reason too). */
-    if (rl->max_plain != 0 && len > rl->max_plain)
+    if (rl->max_plain != 0 && len > rl->max_plain) {
+        if (in_offer)
+            OPENSSL_cleanse(rl->offer, len); /* nothing of a refused record for the caller */
         return reject(rl, alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
+    }
 
     rl->rec_ready = 1;
     rl->rec_type = type;
+    rl->rec_in_offer = (uint8_t)in_offer;
+    if (in_offer)
+        rl->offer_cap = 0; /* one record per offer: the next must not overwrite this one */
     rl->rec_off = off;
     rl->rec_len = len;
     current(rl, rec);
@@ -289,6 +300,20 @@ skip:
     rl->skip_budget -= len;
     rl->rhave = rl->rneed = 0;
     goto again;
+}
+
+void keel_rl_offer(keel_rl *rl, uint8_t *buf, size_t cap)
+{
+    /* Withdrawn with a record still current there: move what is left to the read buffer (which
+     * is still allocated: it is released only once no record holds data). */
+    if (rl->rec_in_offer && rl->rec_ready && rl->rec_len > 0)
+        memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->offer + rl->rec_off, rl->rec_len);
+    if (rl->rec_in_offer) {
+        rl->rec_in_offer = 0;
+        rl->rec_off = KEEL_RL_HEADER_LEN;
+    }
+    rl->offer = buf;
+    rl->offer_cap = buf == NULL ? 0 : cap > UINT16_MAX ? UINT16_MAX : (uint16_t)cap;
 }
 
 void keel_rl_consume(keel_rl *rl, size_t n)

@@ -36,6 +36,28 @@ int keel_rl_init(keel_rl *rl, const keel_algs *algs)
     return 1;
 }
 
+/* The allocation is 1 to KEEL_RL_BUF_ALIGN bytes longer in front; the byte before the buffer
+ * says how many, for keel_rl_buf_free (no pointer to keep beside each buffer). */
+uint8_t *keel_rl_buf_alloc(size_t cap)
+{
+    uint8_t *p;
+    size_t skip;
+
+    if ((p = OPENSSL_malloc(cap + KEEL_RL_BUF_ALIGN)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    skip = KEEL_RL_BUF_ALIGN - ((uintptr_t)p + KEEL_RL_HEADER_LEN) % KEEL_RL_BUF_ALIGN;   /* 1..64 */
+    p[skip - 1] = (uint8_t)skip;
+    return p + skip;
+}
+
+void keel_rl_buf_free(uint8_t *buf)
+{
+    if (buf != NULL)
+        OPENSSL_free(buf - buf[-1]);
+}
+
 void keel_rl_release_idle(keel_rl *rl)
 {
     if (!rl->release_buffers)
@@ -43,11 +65,11 @@ void keel_rl_release_idle(keel_rl *rl)
     /* The conditions read.c and write.c release under: nothing received is pending, everything
      * sealed was written. */
     if (rl->rbuf != NULL && rl->rhave == 0 && !(rl->rec_ready && rl->rec_len > 0)) {
-        OPENSSL_free(rl->rbuf);
+        keel_rl_buf_free(rl->rbuf);
         rl->rbuf = NULL;
     }
     if (rl->wbuf != NULL && rl->woff == rl->wlen) {
-        OPENSSL_free(rl->wbuf);
+        keel_rl_buf_free(rl->wbuf);
         rl->wbuf = NULL;
         rl->wcap = rl->woff = rl->wlen = 0;
     }
@@ -58,13 +80,16 @@ static void drop_state(keel_rl *rl)
 {
     dir_cleanup(&rl->rd);
     dir_cleanup(&rl->wr);
-    OPENSSL_free(rl->rbuf);
-    OPENSSL_free(rl->wbuf);
+    keel_rl_buf_free(rl->rbuf);
+    keel_rl_buf_free(rl->wbuf);
     rl->rbuf = rl->wbuf = NULL;
     rl->rhave = rl->rneed = 0;
     rl->rec_ready = 0;
     rl->rec_type = 0;
+    rl->rec_in_offer = 0;
     rl->rec_off = rl->rec_len = 0;
+    rl->offer = NULL;
+    rl->offer_cap = 0;
     rl->wcap = rl->woff = rl->wlen = 0;
     rl->seen_record = 0;
     rl->plain_alert_once = 0;

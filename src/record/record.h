@@ -104,14 +104,21 @@ typedef struct {
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
-    uint8_t *rbuf;
+    uint8_t *rbuf;           /* from keel_rl_buf_alloc, freed with keel_rl_buf_free */
     size_t rhave, rneed;
     int rec_ready;           /* an opened record is current */
     uint8_t rec_type;
-    size_t rec_off, rec_len; /* unconsumed plaintext of the current record */
+    uint8_t rec_in_offer;    /* its plaintext is in `offer` rather than rbuf */
+    /* A buffer the SSL layer offers for the next application data record's content
+     * (keel_rl_offer): SSL_read's, so that the content is decrypted there instead of copied.
+     * offer_cap is 0 once a record was opened there (one per offer). Capped at 65535: no
+     * record's content comes near. */
+    uint16_t offer_cap;
+    uint8_t *offer;
+    size_t rec_off, rec_len; /* unconsumed plaintext of the current record (at rbuf or offer + rec_off) */
 
     /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush. */
-    uint8_t *wbuf;
+    uint8_t *wbuf;           /* keel_rl_buf_alloc */
     size_t wcap, woff, wlen;
 } keel_rl;
 
@@ -171,6 +178,12 @@ int keel_rl_set_plain(keel_rl *rl, int dir);
  * Records of type change_cipher_spec are returned as they came, also under TLS 1.3 protection
  * (RFC 8446 §5: never protected), for the handshake layer to judge. */
 int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert);
+/* Offers buf (cap bytes) for the content of the next protected application data record that
+ * keel_rl_read opens: if the content fits and the suite allows (AEAD but CCM), it is decrypted
+ * straight into buf and rec->data points there; one record at most per offer. keel_rl_offer(rl,
+ * NULL, 0) withdraws the offer before buf goes back to its owner; a record still current in buf
+ * is then moved into the read buffer, so rec->data never outlives the caller's buffer. */
+void keel_rl_offer(keel_rl *rl, uint8_t *buf, size_t cap);
 /* The caller used n bytes (n <= the current record's remaining length) from the front of the
  * current record. When none remain the read buffer is released (release_buffers). */
 void keel_rl_consume(keel_rl *rl, size_t n);

@@ -11,6 +11,14 @@
  * TLS 1.3's inner content type and tag (17) are less. */
 #define KEEL_RL_MAX_OVERHEAD (2 * KEEL_CBC_BLOCK + KEEL_MAC_MAX_LEN)
 
+/* A record buffer of `cap` bytes whose record body (after the header) starts on a
+ * KEEL_RL_BUF_ALIGN-byte boundary: the AEAD reads and writes whole cache lines, and the body's
+ * alignment no longer depends on what else the heap holds. NULL with ERR on failure. Freed with
+ * keel_rl_buf_free (NULL is fine). */
+#define KEEL_RL_BUF_ALIGN 64
+uint8_t *keel_rl_buf_alloc(size_t cap);
+void keel_rl_buf_free(uint8_t *buf);
+
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */
 int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type);
@@ -23,10 +31,14 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
                         size_t len, size_t pad, uint8_t *out, size_t *out_len);
 
 /* Opens the protected record rec[0..rec_len) (header included, header already validated) in place.
- * On success the plaintext is rec[*off .. *off + *len) with inner type *type. On failure returns 0
- * with *alert set and a reason on ERR; the record's bytes are then garbage. */
-int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
-                        size_t *off, size_t *len, int *alert);
+ * On success the plaintext is rec[*off .. *off + *len) with inner type *type; or, when dst is not
+ * NULL, the record is application data whose content fits dst_cap bytes and the AEAD can split
+ * its output (GCM, ChaCha20-Poly1305), the content is opened straight into dst: *in_dst = 1, the
+ * plaintext dst[*off .. *off + *len). A TLS 1.3 record that turns out not to be application data
+ * is put back in rec (dst cleansed). On failure returns 0 with *alert set and a reason on ERR;
+ * the record's bytes (and dst's) are then garbage. */
+int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
+                        uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert);
 
 /* sslv2.c: an SSL 2.0-format CLIENT-HELLO as the first record (RFC 5246 §E.2), framed and refused
  * as OpenSSL 3.0 frames and refuses it. keel_rl_sslv2_length: the body length from the header, 0

@@ -20,7 +20,7 @@ static void release_wbuf(keel_rl *rl)
     if (rl->woff == rl->wlen) {
         rl->woff = rl->wlen = 0;
         if (rl->release_buffers && rl->wbuf != NULL) {
-            OPENSSL_free(rl->wbuf);
+            keel_rl_buf_free(rl->wbuf);
             rl->wbuf = NULL;
             rl->wcap = 0;
         }
@@ -48,10 +48,13 @@ static int reserve(keel_rl *rl, size_t need)
     cap = rl->wcap > 0 ? rl->wcap * 2 : WBUF_MIN;
     if (cap < rl->wlen + need)
         cap = rl->wlen + need;
-    if ((p = OPENSSL_realloc(rl->wbuf, cap)) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    /* A new aligned buffer rather than a realloc, which would not keep the alignment; growing
+     * happens only when records queue up unflushed. */
+    if ((p = keel_rl_buf_alloc(cap)) == NULL)
         return 0;
-    }
+    if (rl->wlen > 0)
+        memcpy(p, rl->wbuf, rl->wlen);
+    keel_rl_buf_free(rl->wbuf);
     rl->wbuf = p;
     rl->wcap = cap;
     return 1;

@@ -163,6 +163,76 @@ static void test_rekey_and_empty(const keel_algs *algs)
     keel_aead_free(NULL);
 }
 
+/* keel_aead_open_split: the plaintext in two places, each byte where the split says; the same
+ * authentication as keel_aead_open (a flipped bit fails and cleanses both parts); CCM refuses. */
+static void test_open_split(const keel_algs *algs)
+{
+    static const keel_aead_id ids[] = { KEEL_AEAD_AES_128_GCM, KEEL_AEAD_AES_256_GCM,
+                                        KEEL_AEAD_CHACHA20_POLY1305 };
+    static const size_t splits[] = { 0, 1, 15, 16, 17, 63, 64, 99, 100 };
+    uint8_t key[32], nonce[12] = { 9 }, aad[5] = { 23, 3, 3, 0, 116 }, pt[100], ct[116], a[100], b[116];
+
+    for (size_t i = 0; i < sizeof(pt); i++)
+        pt[i] = (uint8_t)(i * 7 + 1);
+    memset(key, 0x33, sizeof(key));
+    for (size_t i = 0; i < 3; i++) {
+        keel_aead_ctx *seal = keel_aead_new(algs, ids[i], 1), *open = keel_aead_new(algs, ids[i], 0);
+
+        CHECK(seal != NULL && open != NULL);
+        if (seal == NULL || open == NULL)
+            continue;
+        CHECK(keel_aead_can_split(ids[i]));
+        CHECK(keel_aead_set_key(seal, key) && keel_aead_set_key(open, key));
+        CHECK(keel_aead_seal(seal, nonce, aad, sizeof(aad), pt, sizeof(pt), ct));
+        for (size_t k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
+            size_t n = splits[k];
+
+            memset(a, 0xee, sizeof(a));
+            memset(b, 0xee, sizeof(b));
+            CHECK(keel_aead_open_split(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a, n, b));
+            CHECK(memcmp(a, pt, n) == 0 && memcmp(b, pt + n, sizeof(pt) - n) == 0);
+            CHECK(n == sizeof(a) || a[n] == 0xee);            /* nothing past the first part */
+            CHECK(b[sizeof(pt) - n] == 0xee);                  /* nor past the second */
+            /* The second part in place, as the record engine uses it. */
+            memcpy(b, ct, sizeof(ct));
+            CHECK(keel_aead_open_split(open, nonce, aad, sizeof(aad), b, sizeof(ct), a, n, b + n));
+            CHECK(memcmp(a, pt, n) == 0 && memcmp(b + n, pt + n, sizeof(pt) - n) == 0);
+        }
+        /* A flipped tag bit: refused, both parts cleansed of any plaintext. */
+        ct[sizeof(ct) - 1] ^= 0x01;
+        memset(a, 0xee, sizeof(a));
+        memset(b, 0xee, sizeof(b));
+        CHECK(!keel_aead_open_split(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a, 40, b));
+        for (size_t j = 0; j < 40; j++)
+            CHECK(a[j] == 0);
+        for (size_t j = 0; j < 60; j++)
+            CHECK(b[j] == 0);
+        ct[sizeof(ct) - 1] ^= 0x01;
+        /* A first part longer than the plaintext, or the wrong direction: refused. */
+        CHECK(!keel_aead_open_split(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a, 101, b));
+        CHECK(!keel_aead_open_split(seal, nonce, aad, sizeof(aad), ct, sizeof(ct), a, 40, b));
+        /* The context still opens afterwards. */
+        CHECK(keel_aead_open_split(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a, 100, NULL));
+        CHECK(memcmp(a, pt, sizeof(pt)) == 0);
+        keel_aead_free(seal);
+        keel_aead_free(open);
+    }
+    /* CCM takes the message in one piece. */
+    CHECK(!keel_aead_can_split(KEEL_AEAD_AES_128_CCM));
+    if (keel_aead_supported(algs, KEEL_AEAD_AES_128_CCM)) {
+        keel_aead_ctx *seal = keel_aead_new(algs, KEEL_AEAD_AES_128_CCM, 1);
+        keel_aead_ctx *open = keel_aead_new(algs, KEEL_AEAD_AES_128_CCM, 0);
+
+        CHECK(seal != NULL && open != NULL && keel_aead_set_key(seal, key) && keel_aead_set_key(open, key));
+        CHECK(keel_aead_seal(seal, nonce, aad, sizeof(aad), pt, sizeof(pt), ct));
+        CHECK(!keel_aead_open_split(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a, 40, b));
+        CHECK(keel_aead_open(open, nonce, aad, sizeof(aad), ct, sizeof(ct), a));
+        keel_aead_free(seal);
+        keel_aead_free(open);
+    }
+    ERR_clear_error();
+}
+
 static void test_alloc_failure(const keel_algs *algs)
 {
     for (long k = 1; k < 50; k++) {
@@ -198,6 +268,7 @@ int main(void)
         return keel_test_finish("crypto_aead");
     test_vectors(algs);
     test_rekey_and_empty(algs);
+    test_open_split(algs);
     test_alloc_failure(algs);
 
     /* A table of one's own (SSL_CTX_new_ex) works the same way. */
