@@ -223,9 +223,26 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
  * the previous call": RFC 2104's padded keys are then not hashed again, so a chain of
  * HKDF-Expand-Label calls under one secret (RFC 8446 §7.1, §7.3) pays for the key once, and the
  * context is allocated once rather than per operation. Freeing cleanses the keyed state. */
-typedef struct keel_prf keel_prf;
+/* HMAC (RFC 2104) driven over one digest context; its fields are hkdf.c's. */
+typedef struct {
+    EVP_MD_CTX *md;
+    const EVP_MD *type;
+    size_t hlen, blen;
+    uint8_t k[128];         /* the key padded to the block size (SHA-512's is the largest) */
+} keel_hm;
+/* Declared here only so that an owner can embed one (keel_prf_init/cleanup, e.g. the TLS 1.3
+ * key schedule: one allocation fewer per handshake); the fields are hkdf.c's. */
+typedef struct keel_prf {
+    keel_hm h;                  /* its digest context reused; k: the key while keyed */
+    keel_hash_id id;
+    int keyed;
+} keel_prf;
 keel_prf *keel_prf_new(const keel_algs *algs, keel_hash_id id);
 void keel_prf_free(keel_prf *prf);
+/* In place: init makes the digest context (on failure nothing to clean up); cleanup frees and
+ * cleanses it. */
+int keel_prf_init(keel_prf *prf, const keel_algs *algs, keel_hash_id id);
+void keel_prf_cleanup(keel_prf *prf);
 keel_hash_id keel_prf_hash(const keel_prf *prf);
 /* HMAC(key, data) -> keel_hash_len bytes; HKDF-Extract is keel_prf_hmac(salt, ikm). */
 int keel_prf_hmac(keel_prf *prf, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
@@ -319,6 +336,9 @@ int keel_sig_verify(const keel_algs *algs, EVP_PKEY *pkey, uint16_t scheme, cons
 int keel_sig_key_matches(const EVP_PKEY *pkey, uint16_t scheme, int tls13);
 /* The same, -1 (error raised) when libcrypto cannot tell (an allocation failed). */
 int keel_sig_key_matches_ex(const EVP_PKEY *pkey, uint16_t scheme, int tls13);
+/* keel_sig_key_matches_ex for a key with its certificate (x509 may be NULL): the curve is read
+ * from the certificate, which allocates nothing. */
+int keel_sig_cert_matches(const EVP_PKEY *pkey, const X509 *x509, uint16_t scheme, int tls13);
 size_t keel_sig_max_len(const EVP_PKEY *pkey);
 /* RFC 8446 §4.4.3 CertificateVerify signed content: 64 spaces, context string, 0x00, hash. */
 #define KEEL_CV_CONTENT_MAX (64 + 33 + 1 + KEEL_HASH_MAX_LEN)

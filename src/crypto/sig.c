@@ -8,6 +8,7 @@
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
 #include <openssl/sslerr.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 #include "common/proto.h"
@@ -103,19 +104,46 @@ static int ec_curve_nid(const EVP_PKEY *pkey)
     return nid;
 }
 
+/* The curve as the certificate's SubjectPublicKeyInfo names it (RFC 5480 §2.1.1 namedCurve):
+ * reading the parsed AlgorithmIdentifier allocates nothing, where EVP_PKEY_get_group_name
+ * allocates 3 blocks per call (6 per handshake pair). Explicit curve parameters, or no
+ * certificate, fall back to asking the key. x509's key is pkey's (or its private half: the
+ * certificate slots check the pair as they are loaded). */
+static int key_curve_nid(const EVP_PKEY *pkey, const X509 *x509)
+{
+    X509_PUBKEY *xpk = x509 != NULL ? X509_get_X509_PUBKEY(x509) : NULL;
+    X509_ALGOR *alg = NULL;
+
+    if (xpk != NULL && X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, xpk) && alg != NULL) {
+        const ASN1_OBJECT *obj;
+        const void *val;
+        int type, nid;
+
+        X509_ALGOR_get0(&obj, &type, &val, alg);
+        if (type == V_ASN1_OBJECT && (nid = OBJ_obj2nid(val)) != NID_undef)
+            return nid;
+    }
+    return ec_curve_nid(pkey);
+}
+
 int keel_sig_key_matches(const EVP_PKEY *pkey, uint16_t scheme, int tls13)
 {
-    return keel_sig_key_matches_ex(pkey, scheme, tls13) > 0;
+    return keel_sig_cert_matches(pkey, NULL, scheme, tls13) > 0;
 }
 
 int keel_sig_key_matches_ex(const EVP_PKEY *pkey, uint16_t scheme, int tls13)
+{
+    return keel_sig_cert_matches(pkey, NULL, scheme, tls13);
+}
+
+int keel_sig_cert_matches(const EVP_PKEY *pkey, const X509 *x509, uint16_t scheme, int tls13)
 {
     const scheme_info *s = scheme_find(scheme);
 
     if (s == NULL || pkey == NULL || key_type(pkey) != s->key)
         return 0;
     if (tls13 && s->tls13 && s->curve_nid != 0) {
-        int nid = ec_curve_nid(pkey);
+        int nid = key_curve_nid(pkey, x509);
         if (nid < 0)
             return -1;
         if (nid != s->curve_nid)

@@ -20,7 +20,7 @@ static const keel_certkey *pick_cert(SSL *s, int *err)
             const keel_certkey *ck = &s->s.certs[slot];
             if (ck->x509 == NULL || ck->pkey == NULL)
                 continue;
-            int m = keel_sig_key_matches_ex(ck->pkey, shared[i], c->version == TLS1_3_VERSION);
+            int m = keel_sig_cert_matches(ck->pkey, ck->x509, shared[i], c->version == TLS1_3_VERSION);
             if (m < 0) { /* not "no usable certificate": the handshake fails */
                 *err = 1;
                 return NULL;
@@ -379,7 +379,8 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     uint16_t ours[KEEL_MAX_SIGALGS];
     /* A server checks the client's scheme against its client_sigalgs list, if set. */
     size_t n = keel_sigalgs_effective(&s->s, c->server, SSL_SECOP_SIGALG_SUPPORTED, ours), i;
-    EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
+    X509 *leaf = sk_X509_value(c->peer_chain, 0);
+    EVP_PKEY *pub = X509_get0_pubkey(leaf);
 
     if (!keel_rd_u16(body, &scheme) || !keel_rd_prefixed16(body, &sig) || !keel_rd_done(body)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_LENGTH_MISMATCH);
@@ -387,7 +388,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     }
     for (i = 0; i < n && ours[i] != scheme; i++)
         ;
-    if (i == n || pub == NULL || !keel_sig_key_matches(pub, (uint16_t)scheme, 1)) {
+    if (i == n || pub == NULL || keel_sig_cert_matches(pub, leaf, (uint16_t)scheme, 1) <= 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

@@ -19,15 +19,16 @@ int keel_ks_init(keel_ks *ks, const keel_algs *algs, keel_hash_id hash)
 
 void keel_ks_cleanup(keel_ks *ks)
 {
-    keel_prf_free(ks->prf);
+    if (ks->prf_ready)
+        keel_prf_cleanup(&ks->prf);
     OPENSSL_cleanse(ks, sizeof(*ks));
 }
 
 static keel_prf *ks_prf(keel_ks *ks)
 {
-    if (ks->prf == NULL)
-        ks->prf = keel_prf_new(ks->algs, ks->hash);
-    return ks->prf;
+    if (!ks->prf_ready)
+        ks->prf_ready = keel_prf_init(&ks->prf, ks->algs, ks->hash);
+    return ks->prf_ready ? &ks->prf : NULL;
 }
 
 /* Derive-Secret(secret, label, th) (RFC 8446 §7.1) under the stage's secret, keying the context
@@ -306,7 +307,7 @@ int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const ui
 int keel_ks_binder(keel_ks *ks, int external, const uint8_t *th, uint8_t *out)
 {
     uint8_t bk[KEEL_HASH_MAX_LEN];
-    int ok = keel_ks_binder_key(ks, external, bk) && prf_verify_data(ks->prf, bk, th, out);
+    int ok = keel_ks_binder_key(ks, external, bk) && prf_verify_data(ks_prf(ks), bk, th, out);
 
     ks->prf_keyed = 0; /* it now holds the finished key */
     OPENSSL_cleanse(bk, sizeof(bk));

@@ -26,7 +26,8 @@ typedef struct {
     uint8_t secret[KEEL_HASH_MAX_LEN];
     /* One HMAC context for the whole schedule (made on first use); prf_keyed: it holds the key
      * `secret`, so the stage's Derive-Secret calls reuse it (keel_prf in crypto.h). */
-    keel_prf *prf;
+    keel_prf prf;                         /* embedded: no allocation of its own */
+    int prf_ready;                        /* prf initialised */
     int prf_keyed;
 } keel_ks;
 

@@ -95,7 +95,7 @@ static int choose_cert(SSL *s)
         uint16_t scheme = shared[i];
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
             const keel_certkey *ck = &s->s.certs[slot];
-            if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_key_matches(ck->pkey, scheme, 1)) {
+            if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_cert_matches(ck->pkey, ck->x509, scheme, 1) > 0) {
                 c->certkey = ck;
                 c->sigalg = scheme;
                 return 1;
