@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/sslerr.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 enum { K_RSA, K_RSA1024, K_PSS, K_P256, K_P384, K_P521, K_ED25519, K_ED448, K_COUNT };
@@ -196,6 +197,97 @@ static void test_pss_parameters(const keel_algs *a)
     ERR_clear_error();
 }
 
+/* ECDSA is signed over a digest keel computes (sig.c's ec_prehashed): its signatures are libcrypto's
+ * DigestSign ones, checked both ways against libcrypto driven directly, for each ECDSA scheme and
+ * for TLS 1.2's looser pairings of hash and curve. */
+static int evp_ecdsa(EVP_PKEY *k, const char *md, int sign, const uint8_t *msg, size_t mlen,
+                     uint8_t *sig, size_t *slen)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    int ok = m != NULL
+        && (sign ? EVP_DigestSignInit_ex(m, NULL, md, NULL, NULL, k, NULL)
+                 : EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, k, NULL)) > 0
+        && (sign ? EVP_DigestSign(m, sig, slen, msg, mlen) > 0
+                 : EVP_DigestVerify(m, sig, *slen, msg, mlen) == 1);
+
+    EVP_MD_CTX_free(m);
+    return ok;
+}
+
+static void test_ecdsa_interop(const keel_algs *a)
+{
+    static const uint8_t msg[] = "ECDSA over the scheme's hash";
+    static const struct { uint16_t scheme; int key; const char *md; } v[] = {
+        { KEEL_SIG_ECDSA_SECP256R1_SHA256, K_P256, "SHA256" },
+        { KEEL_SIG_ECDSA_SECP384R1_SHA384, K_P384, "SHA384" },
+        { KEEL_SIG_ECDSA_SECP521R1_SHA512, K_P521, "SHA512" },
+        { KEEL_SIG_ECDSA_SECP256R1_SHA256, K_P521, "SHA256" },   /* TLS 1.2: any curve */
+        { KEEL_SIG_ECDSA_SECP521R1_SHA512, K_P256, "SHA512" },   /* digest longer than the order */
+        { KEEL_SIG_ECDSA_SHA1, K_P384, "SHA1" },
+        { KEEL_SIG_ECDSA_SHA224, K_P256, "SHA224" },
+    };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        EVP_PKEY *k = keys[v[i].key];
+        uint8_t sig[256];
+        size_t len = sizeof(sig);
+
+        CHECK(keel_sig_sign(a, k, v[i].scheme, msg, sizeof(msg), sig, &len));
+        CHECK(evp_ecdsa(k, v[i].md, 0, msg, sizeof(msg), sig, &len));
+        len = sizeof(sig);
+        CHECK(evp_ecdsa(k, v[i].md, 1, msg, sizeof(msg), sig, &len));
+        CHECK(keel_sig_verify(a, k, v[i].scheme, msg, sizeof(msg), sig, len));
+        /* The same signature under another hash of the same curve does not verify. */
+        ERR_clear_error();
+        CHECK(!keel_sig_verify(a, k, v[i].scheme == KEEL_SIG_ECDSA_SHA1 ? KEEL_SIG_ECDSA_SHA224
+                                                                        : KEEL_SIG_ECDSA_SHA1,
+                               msg, sizeof(msg), sig, len));
+        CHECK_EQ(last_reason(), SSL_R_BAD_SIGNATURE);
+        ERR_clear_error();
+    }
+}
+
+/* keel_sig_cert_matches reads the curve from the certificate (no allocation) and agrees with the
+ * key's own answer; without a certificate it asks the key. */
+static X509 *self_signed(EVP_PKEY *k)
+{
+    X509 *x = X509_new();
+
+    if (x == NULL || !ASN1_INTEGER_set(X509_get_serialNumber(x), 1)
+            || X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL
+            || X509_gmtime_adj(X509_getm_notAfter(x), 3600) == NULL || !X509_set_pubkey(x, k)
+            || !X509_sign(x, k, EVP_sha256())) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+static void test_cert_curve(void)
+{
+    static const uint16_t ec[] = { KEEL_SIG_ECDSA_SECP256R1_SHA256, KEEL_SIG_ECDSA_SECP384R1_SHA384,
+                                   KEEL_SIG_ECDSA_SECP521R1_SHA512, KEEL_SIG_RSA_PSS_RSAE_SHA256 };
+    static const int kk[] = { K_P256, K_P384, K_P521 };
+
+    for (size_t i = 0; i < sizeof(kk) / sizeof(kk[0]); i++) {
+        X509 *x = self_signed(keys[kk[i]]);
+        CHECK(x != NULL);
+        if (x == NULL)
+            continue;
+        for (size_t j = 0; j < sizeof(ec) / sizeof(ec[0]); j++) {
+            int want = j == i;
+            CHECK_EQ(keel_sig_cert_matches(keys[kk[i]], x, ec[j], 1), want);
+            CHECK_EQ(keel_sig_cert_matches(X509_get0_pubkey(x), x, ec[j], 1), want);
+            CHECK_EQ(keel_sig_cert_matches(keys[kk[i]], NULL, ec[j], 1), want);
+            CHECK_EQ(keel_sig_cert_matches(keys[kk[i]], x, ec[j], 0), j < 3);
+        }
+        /* Reading the curve from the certificate allocates nothing. */
+        long before = keel_test_alloc_count();
+        CHECK_EQ(keel_sig_cert_matches(keys[kk[i]], x, ec[i], 1), 1);
+        CHECK_EQ(keel_test_alloc_count(), before);
+        X509_free(x);
+    }
+}
+
 static void test_cv_content(void)
 {
     uint8_t th[48], out[KEEL_CV_CONTENT_MAX];
@@ -259,6 +351,8 @@ int main(void)
     test_round_trips(a);
     test_mismatches(a);
     test_pss_parameters(a);
+    test_ecdsa_interop(a);
+    test_cert_curve();
     test_cv_content();
     test_alloc_failure(a);
     for (int i = 0; i < K_COUNT; i++)
