@@ -225,7 +225,7 @@ int SSL_export_keying_material_early(SSL *s, unsigned char *out, size_t olen, co
                                      size_t llen, const unsigned char *context, size_t contextlen)
 {
     keel_conn *c = s->conn;
-    if (c == NULL || !c->early.has_exporter || (s->server && c->early.status != SSL_EARLY_DATA_ACCEPTED))
+    if (c == NULL || c->early.exporter == NULL || (s->server && c->early.status != SSL_EARLY_DATA_ACCEPTED))
         return 0;
     return keel_ks_export(s->ctx->algs, c->early.hash, c->early.exporter, label, llen, context,
                           contextlen, 1, out, olen);

@@ -94,6 +94,7 @@ void keel_conn_free(keel_conn *c)
     OPENSSL_free(c->peer_groups);
     OPENSSL_free(c->peer_sigalgs);
     sk_SSL_CIPHER_free(c->client_ciphers);
+    OPENSSL_clear_free(c->early.exporter, KEEL_SUITE_HASH_MAX);
     OPENSSL_clear_free(c, sizeof(*c));
 }
 

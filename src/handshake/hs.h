@@ -112,8 +112,9 @@ typedef struct {
     uint32_t limit;             /* bytes of early data allowed */
     uint32_t count;             /* ... sent / received */
     keel_hash_id hash;
-    int has_exporter;
-    uint8_t exporter[KEEL_SUITE_HASH_MAX]; /* early_exporter_master_secret */
+    /* early_exporter_master_secret (KEEL_SUITE_HASH_MAX bytes), NULL until derived: allocated
+     * only on the early-data path, so the common connection object does not carry it. */
+    uint8_t *exporter;
 } keel_early;
 
 struct keel_conn {

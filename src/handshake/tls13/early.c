@@ -96,12 +96,19 @@ static int derive_early(SSL *s, keel_ks *ks, keel_hash_id hash)
     uint8_t th[KEEL_HASH_MAX_LEN];
     size_t hl = keel_hash_len(hash);
 
+    if (c->early.exporter == NULL
+            && (c->early.exporter = OPENSSL_zalloc(KEEL_SUITE_HASH_MAX)) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
     if (!keel_transcript_current_with(&c->hs->transcript, hash, NULL, 0, th)
             || !keel_ks_client_early_traffic(ks, th, c->hs->client_early)
-            || !keel_ks_early_exporter_master(ks, th, c->early.exporter))
+            || !keel_ks_early_exporter_master(ks, th, c->early.exporter)) {
+        OPENSSL_clear_free(c->early.exporter, KEEL_SUITE_HASH_MAX);
+        c->early.exporter = NULL;
         return 0;
+    }
     c->early.hash = hash;
-    c->early.has_exporter = 1;
     /* in OpenSSL 3.0's order */
     keel_keylog(s, "EARLY_EXPORTER_SECRET", c->early.exporter, hl);
     keel_keylog(s, "CLIENT_EARLY_TRAFFIC_SECRET", c->hs->client_early, hl);
