@@ -226,6 +226,8 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
 /* HMAC (RFC 2104) driven over one digest context; its fields are hkdf.c's. */
 typedef struct {
     EVP_MD_CTX *md;
+    EVP_MD_CTX *ist, *ost;  /* NULL, or the digest states after K ^ ipad and K ^ opad */
+    int states;             /* ist and ost hold the current key's states */
     const EVP_MD *type;
     size_t hlen, blen;
     uint8_t k[128];         /* the key padded to the block size (SHA-512's is the largest) */

@@ -114,23 +114,26 @@ int keel_client_write_hello(SSL *s)
                                                    : c->hs->sess12_offered;
     int ticket = tls12 && !(s->s.options & SSL_OP_NO_TICKET);
     if (!c->hs->hrr) {
-        if (!keel_random(algs, c->client_random, 32))
+        /* One draw for the random and for a session id of our own (both cases below): a
+         * RAND_bytes call costs ~6k instructions whatever its length. */
+        uint8_t rnd[64];
+        if (!keel_random(algs, rnd, sizeof(rnd)))
             return 0;
+        memcpy(c->client_random, rnd, 32);
         c->hs->sess12_offered = ss12;
         if (ss12 != NULL && ticket && ss12->ticket_len > 0) {
             /* RFC 5077 §3.4: a session id of our own, which the server echoes if it accepts the
              * ticket. */
             c->session_id_len = 32;
-            if (!keel_random(algs, c->session_id, 32))
-                return 0;
+            memcpy(c->session_id, rnd + 32, 32);
         } else if (ss12 != NULL && ss12->session_id_len > 0) {
             memcpy(c->session_id, ss12->session_id, ss12->session_id_len);
             c->session_id_len = ss12->session_id_len;
         } else {
             /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
             c->session_id_len = tls13 && (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
-            if (c->session_id_len && !keel_random(algs, c->session_id, 32))
-                return 0;
+            if (c->session_id_len)
+                memcpy(c->session_id, rnd + 32, 32);
         }
         if (ss12 != NULL && ss12->session_id_len == 0 && !(ticket && ss12->ticket_len > 0))
             c->hs->sess12_offered = NULL; /* a ticket session, but tickets are off */

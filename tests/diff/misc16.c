@@ -39,18 +39,11 @@ static void wrote(const char *who, BIO *out)
 static void get_hello(void)
 {
     SSL_CTX *cc = keel_test_client_ctx(&ec);
-    SSL *c = SSL_new(cc);
-    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
-    BIO_set_mem_eof_return(in, -1);
-    SSL_set_bio(c, in, out);
-    SSL_set_connect_state(c);
-    SSL_do_handshake(c);
-    ERR_clear_error();
-    char *p;
-    long n = BIO_get_mem_data(out, &p);
-    hello_len = (int)n - 5;
-    memcpy(hello, p + 5, (size_t)hello_len);
-    SSL_free(c);
+    unsigned char rec[sizeof(hello) + 5];
+    int n = probe_client_hello(cc, rec, sizeof(rec));
+    hello_len = n - 5;
+    if (hello_len > 0)
+        memcpy(hello, rec + 5, (size_t)hello_len);
     SSL_CTX_free(cc);
 }
 

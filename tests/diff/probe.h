@@ -27,6 +27,29 @@ static inline int probe_which(int argc, char **argv)
     return 0;
 }
 
+/* The first record a new client of `cc` writes (its ClientHello), copied whole into rec (at most
+ * cap bytes): its length, or -1. */
+static inline int probe_client_hello(SSL_CTX *cc, unsigned char *rec, size_t cap)
+{
+    SSL *c = SSL_new(cc);
+    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+    char *p;
+    long n;
+
+    BIO_set_mem_eof_return(in, -1);
+    SSL_set_bio(c, in, out);
+    SSL_set_connect_state(c);
+    SSL_do_handshake(c);
+    ERR_clear_error();
+    n = BIO_get_mem_data(out, &p);
+    if (n < 5 || (size_t)n > cap)
+        n = -1;
+    else
+        memcpy(rec, p, (size_t)n);
+    SSL_free(c);
+    return (int)n;
+}
+
 typedef struct {
     SSL *c, *s;
     BIO *c_in, *c_out, *s_in, *s_out;

@@ -48,19 +48,13 @@ static int rec(unsigned char *b, int type, int version, const unsigned char *bod
 static void get_hello(void)
 {
     SSL_CTX *cc = keel_test_client_ctx(&ec);
-    SSL *c = SSL_new(cc);
-    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
-    BIO_set_mem_eof_return(in, -1);
-    SSL_set_bio(c, in, out);
-    SSL_set_connect_state(c);
-    SSL_do_handshake(c);
-    ERR_clear_error();
-    char *p;
-    long n = BIO_get_mem_data(out, &p);
-    printf("== the first ClientHello record: type %d, version 0x%02x%02x\n", p[0], (unsigned char)p[1], (unsigned char)p[2]);
+    unsigned char rec[sizeof(hello) + 5];
+    int n = probe_client_hello(cc, rec, sizeof(rec));
+    if (n < 5)
+        exit(1);
+    printf("== the first ClientHello record: type %d, version 0x%02x%02x\n", rec[0], rec[1], rec[2]);
     hello_len = n - 5;
-    memcpy(hello, p + 5, (size_t)hello_len);
-    SSL_free(c);
+    memcpy(hello, rec + 5, (size_t)hello_len);
     SSL_CTX_free(cc);
 }
 

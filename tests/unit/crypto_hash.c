@@ -355,6 +355,18 @@ static void test_prf_ctx(const keel_algs *a)
     CHECK(keel_prf_tls12(p, key, 48, "key expansion", m, sizeof(m), got, 80) && memcmp(got, want, 80) == 0);
     CHECK(keel_tls12_prf(a, KEEL_HASH_SHA384, key, 48, "client finished", m, 4, want, 12));
     CHECK(keel_prf_tls12(p, NULL, 48, "client finished", m, 4, got, 12) && memcmp(got, want, 12) == 0);
+    /* The TLS 1.2 PRF keeps its key's pad states: HMAC under the same key (NULL) uses them, and a
+     * new key, by either form, must not. */
+    CHECK(keel_hmac(a, KEEL_HASH_SHA384, key, 48, m, sizeof(m), want));
+    CHECK(keel_prf_hmac(p, NULL, 0, m, sizeof(m), got) && memcmp(got, want, 48) == 0);
+    key[0] ^= 1;
+    CHECK(keel_tls12_prf(a, KEEL_HASH_SHA384, key, 48, "server finished", m, 4, want, 12));
+    CHECK(keel_prf_tls12(p, key, 48, "server finished", m, 4, got, 12) && memcmp(got, want, 12) == 0);
+    key[1] ^= 1;
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, key, "key", m, 5, want, 32));
+    CHECK(keel_prf_expand_label(p, key, "key", m, 5, got, 32) && memcmp(got, want, 32) == 0);
+    CHECK(keel_tls12_prf(a, KEEL_HASH_SHA384, key, 48, "key expansion", m, sizeof(m), want, 80));
+    CHECK(keel_prf_tls12(p, NULL, 48, "key expansion", m, sizeof(m), got, 80) && memcmp(got, want, 80) == 0);
     keel_prf_free(p);
     keel_prf_free(NULL);
 
