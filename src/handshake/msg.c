@@ -236,6 +236,7 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
 
     s->rwstate = SSL_READING;
     int fresh = !(c->rl.rec_ready && c->rl.rec_len > 0); /* not the current record again */
+    c->rl.read_ahead = s->s.read_ahead != 0; /* the setting as it is now (SSL_set_read_ahead) */
     int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
     if (r == KEEL_RL_RETRY)
         return -1;
