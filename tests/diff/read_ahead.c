@@ -3,8 +3,8 @@
  * read_ahead exactly one record is taken from the BIO; with it everything the BIO holds (up to the
  * read buffer), SSL_has_pending 1 while read-ahead bytes wait. Also with SSL_MODE_RELEASE_BUFFERS,
  * a read into a buffer large enough for the record (keel opens it in place there), the context's
- * setting (SSL_CTX_set_read_ahead), a record read ahead only in part, and a new BIO set while
- * bytes read ahead wait (they are read first). */
+ * setting (SSL_CTX_set_read_ahead), a record read ahead only in part, a new BIO set while bytes
+ * read ahead wait (they are read first), and SSL_clear then. */
 #include "probe.h"
 
 static keel_test_chain ec;
@@ -42,7 +42,8 @@ static void read_ahead(int version)
 }
 
 /* ---- the other paths: flags 1 release buffers, 2 a large read buffer, 4 the context's setting,
- * 8 the second record cut in the BIO, 16 a new BIO set before the second read ---- */
+ * 8 the second record cut in the BIO, 16 a new BIO set before the second read, 32 SSL_clear then
+ * (bytes read ahead are dropped) ---- */
 
 static void variant(int version, int flags)
 {
@@ -74,11 +75,18 @@ static void variant(int version, int flags)
     printf("  handshake %d get %d: read %d '%.*s', left in the BIO %d, SSL_pending %d, has_pending %d\n", ok,
            SSL_get_read_ahead(l.c), n, n > 0 ? n : 0, buf, (int)BIO_pending(l.c_in), SSL_pending(l.c),
            SSL_has_pending(l.c));
+    if (flags & 32) {
+        int r = SSL_clear(l.c);
+        printf("  SSL_clear %d: has_pending %d, SSL_pending %d, left in the BIO %d\n", r, SSL_has_pending(l.c),
+               SSL_pending(l.c), (int)BIO_pending(l.c_in));
+        ERR_clear_error();
+        done(&l, cc, sc);
+        return;
+    }
     if (flags & 16) {
         BIO *in = BIO_new(BIO_s_mem());
         BIO_set_mem_eof_return(in, -1);
-        BIO_up_ref(l.c_out);
-        SSL_set_bio(l.c, in, l.c_out);
+        SSL_set_bio(l.c, in, l.c_out); /* the same wbio: only the new rbio's reference is taken */
         l.c_in = in;
         printf("  new BIO: has_pending %d\n", SSL_has_pending(l.c));
     }
@@ -104,7 +112,7 @@ int main(int argc, char **argv)
         return 1;
     read_ahead(TLS1_3_VERSION);
     read_ahead(TLS1_2_VERSION);
-    static const int flags[] = { 0, 1, 2, 3, 4, 8, 9, 10, 16, 17 };
+    static const int flags[] = { 0, 1, 2, 3, 4, 8, 9, 10, 16, 17, 32, 33 };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         variant(TLS1_3_VERSION, flags[i]);
         variant(TLS1_2_VERSION, flags[i]);
