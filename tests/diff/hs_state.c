@@ -8,9 +8,8 @@
  * hands over whole records), and the ClientHello's callbacks run in that state.
  * Two differences of callback order are left out (not set in those runs): OpenSSL's PSK
  * find-session callback runs before the servername callback (after it in keel), and under
- * TLS 1.2 its cert_cb before the ALPN select callback (after it in keel); and around a
- * HelloRetryRequest OpenSSL calls the servername and ALPN select callbacks for both ClientHellos
- * (keel the servername callback for the first only, the ALPN one for the second only). */
+ * TLS 1.2 its cert_cb before the ALPN select callback (after it in keel). Around a
+ * HelloRetryRequest the servername and ALPN select callbacks run for both ClientHellos. */
 #include "probe.h"
 
 static keel_test_chain ec;
@@ -129,9 +128,9 @@ static void run(const char *name, int psk, int version, int split, int extra)
     SSL_CTX_set_msg_callback(sc, msg_cb);
     SSL_CTX_set_msg_callback(cc, msg_cb);
     SSL_CTX_set_verify(cc, SSL_VERIFY_PEER, verify_cb);
-    if (!psk && extra != 2)
+    if (!psk)
         SSL_CTX_set_tlsext_servername_callback(sc, sni_cb);
-    if (version != TLS1_2_VERSION && extra != 2)
+    if (version != TLS1_2_VERSION)
         SSL_CTX_set_alpn_select_cb(sc, alpn_cb, NULL);
     SSL_CTX_set_cert_cb(sc, cert_cb, NULL);
     if (psk) {
