@@ -285,7 +285,7 @@ const char *SSL_state_string(const SSL *s)
     if (s->conn != NULL && s->conn->fatal)
         return "SSLERR";
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-        if (states[i].st == s->state)
+        if (states[i].st == keel_shown_state(s))
             return states[i].s;
     return "UNKWN";
 }
@@ -295,7 +295,7 @@ const char *SSL_state_string_long(const SSL *s)
     if (s->conn != NULL && s->conn->fatal)
         return "error"; /* as OpenSSL's state machine in its error state */
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-        if (states[i].st == s->state)
+        if (states[i].st == keel_shown_state(s))
             return states[i].l;
     return "unknown state";
 }

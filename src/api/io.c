@@ -157,7 +157,7 @@ static int next_app_record(SSL *s)
             /* A post-handshake message enters the state machine: the queue is cleared (as at
              * keel_handshake's entry). */
             ERR_clear_error();
-            int r = keel_read_hs(s, &type, &body, &len);
+            int r = keel_read_hs(s, &type, &body, &len, NULL);
             if (r <= 0)
                 return r;
             c->cur_len = len;

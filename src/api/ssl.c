@@ -274,7 +274,7 @@ void SSL_set_accept_state(SSL *s)
 }
 
 int SSL_is_server(const SSL *s) { return s->server; }
-OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s) { return s->state; }
+OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s) { return keel_shown_state(s); }
 /* After a fatal alert, sent or received, OpenSSL's state machine is in its error state, which
  * counts as in init (and never finished), whether or not the handshake had completed
  * (tests/diff/lifecycle.c). */

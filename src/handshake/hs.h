@@ -152,6 +152,13 @@ struct keel_conn {
     int pha_state;              /* server: KEEL_PHA_* (pha.c) */
     int hs_held;                /* a handler suspended on the buffered message (already reported) */
     int hs_arrived;             /* the info LOOP for the message at the front of hs_buf was reported */
+    /* While that message is read and handled, the state the application sees (SSL_get_state,
+     * SSL_state_string): the one its row leads to, as OpenSSL's state machine moves there at the
+     * message's header; s->state, which the rows and guards test, moves only once it is handled.
+     * hs_shown 0: none (a post-handshake message); shown only while s->state is still
+     * hs_shown_from (a handler that moves on itself, e.g. to write tickets, shows its own). */
+    int hs_shown;
+    OSSL_HANDSHAKE_STATE hs_shown_state, hs_shown_from;
     uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
                                  * while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
@@ -276,8 +283,12 @@ int keel_write_ccs(SSL *s);
 enum { KEEL_REC_ROUTED = 1, KEEL_REC_APP = 2, KEEL_REC_CCS = 3 };
 int keel_read_record(SSL *s, int in_handshake, keel_record *app);
 /* Returns 1 with *type and *body set to the next complete handshake message (or KEEL_MT_CCS),
- * -1 retry, 0 error (alert sent). Application data during the handshake is an unexpected_message. */
-int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len);
+ * -1 retry, 0 error (alert sent). Application data during the handshake is an unexpected_message.
+ * accept (or NULL) is asked once per message, at its header: 0 refuses the message as
+ * unexpected_message before its body is read or shown to the message callback. */
+int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len, int (*accept)(SSL *s, int type));
+/* The state the application sees (hs_shown_state while a message is handled, else s->state). */
+OSSL_HANDSHAKE_STATE keel_shown_state(const SSL *s);
 void keel_hs_consume(SSL *s, size_t msg_len);
 /* statem.c: an empty HelloRequest arriving now is skipped (no row takes it, RFC 5246 §7.4.1.1) */
 int keel_skips_hello_request(const SSL *s);

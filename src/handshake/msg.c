@@ -236,6 +236,7 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
 
     s->rwstate = SSL_READING;
     int fresh = !(c->rl.rec_ready && c->rl.rec_len > 0); /* not the current record again */
+    c->rl.read_ahead = s->s.read_ahead != 0; /* the setting as it is now (SSL_set_read_ahead) */
     int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
     if (r == KEEL_RL_RETRY)
         return -1;
@@ -385,15 +386,22 @@ static void arrived(SSL *s, int ccs)
 
 /* Take the next whole handshake message from hs_buf, reading records as needed. A CCS the table
  * takes as a message comes out as type KEEL_MT_CCS, empty, of length 0. */
-int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len)
+int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len, int (*accept)(SSL *s, int type))
 {
     keel_conn *c = s->conn;
 
     for (;;) {
         if (c->hs_len >= 4) {
             size_t len = (size_t)c->hs_buf[1] << 16 | (size_t)c->hs_buf[2] << 8 | c->hs_buf[3];
-            if (!c->hs_arrived)
+            if (!c->hs_arrived) {
                 arrived(s, 0);
+                /* OpenSSL 3.0 refuses a message no state takes at its header (tests/diff/hs_state.c). */
+                if (accept != NULL && !accept(s, c->hs_buf[0])) {
+                    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
+                    keel_fatal(s, SSL_AD_UNEXPECTED_MESSAGE);
+                    return 0;
+                }
+            }
             if (len > KEEL_MAX_HS_MSG || len > s->s.max_cert_list + 4096) {
                 ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
                 keel_fatal(s, SSL_AD_ILLEGAL_PARAMETER);
@@ -432,6 +440,7 @@ void keel_hs_consume(SSL *s, size_t msg_len)
     c->hs_len -= msg_len;
     c->cur_len = 0; /* no message is current: a write step's key change needs hs_len == 0 */
     c->hs_arrived = 0;
+    c->hs_shown = 0;
     /* The reassembly buffer is kept between handshake messages, not after the handshake. */
     if (c->hs_len == 0 && (c->hs_cap > 16384 || !s->in_init)) {
         OPENSSL_free(c->hs_buf);

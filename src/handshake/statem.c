@@ -79,6 +79,37 @@ static int done(SSL *s)
     return 1;
 }
 
+/* keel_read_hs's question at a message's header: does a row take it here? OpenSSL's state
+ * machine answers it at the header (refusing before the body), and moves to the state the
+ * message leads to, which the application then sees while the message is read and handled. An
+ * empty HelloRequest no row takes is skipped later (run). */
+static int header_in(SSL *s, int type)
+{
+    const keel_row *r = lookup(s, type);
+
+    if (r == NULL)
+        return type == SSL3_MT_HELLO_REQUEST && keel_skips_hello_request(s);
+    OSSL_HANDSHAKE_STATE to = r->next;
+    /* The TLS 1.3 server's Certificate and Finished rows leave the next state to the handler
+     * (what follows depends on the message); OpenSSL shows the message's own state. */
+    if (to == KEEL_NEXT_BY_HANDLER && s->server)
+        to = type == SSL3_MT_CERTIFICATE ? TLS_ST_SR_CERT
+            : type == SSL3_MT_FINISHED ? TLS_ST_SR_FINISHED : KEEL_NEXT_BY_HANDLER;
+    if (to != KEEL_NEXT_BY_HANDLER) {
+        s->conn->hs_shown = 1;
+        s->conn->hs_shown_state = to;
+        s->conn->hs_shown_from = s->state;
+    }
+    return 1;
+}
+
+OSSL_HANDSHAKE_STATE keel_shown_state(const SSL *s)
+{
+    const keel_conn *c = s->conn;
+
+    return c != NULL && c->hs_shown && s->state == c->hs_shown_from ? c->hs_shown_state : s->state;
+}
+
 static int run(SSL *s);
 
 /* Drive the handshake as far as the BIOs allow. 1 = complete, -1 = the BIO wants a retry
@@ -155,7 +186,7 @@ static int run(SSL *s)
         keel_rd body;
         size_t len;
         /* keel_read_hs reports the LOOP of a message's arrival, in the state it moves on from. */
-        if ((r = keel_read_hs(s, &type, &body, &len)) <= 0)
+        if ((r = keel_read_hs(s, &type, &body, &len, header_in)) <= 0)
             return r;
         /* ... an empty HelloRequest no row takes (a renegotiation's row does, tls12/table.c) */
         if (type == SSL3_MT_HELLO_REQUEST && keel_rd_left(&body) == 0 && keel_skips_hello_request(s)) {

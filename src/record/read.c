@@ -16,7 +16,7 @@
 
 static void release_rbuf(keel_rl *rl)
 {
-    if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0
+    if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0 && rl->ahead_len == 0
             && !(rl->rec_ready && rl->rec_len > 0)) {
         keel_rl_buf_free(rl->rbuf);
         rl->rbuf = NULL;
@@ -36,16 +36,27 @@ static int reject(keel_rl *rl, int *alert, int alert_value, int reason)
     if (reason != 0)
         ERR_raise(ERR_LIB_SSL, reason);
     *alert = alert_value;
-    rl->rhave = rl->rneed = 0;
+    rl->rhave = rl->rneed = rl->ahead_len = 0;
     return KEEL_RL_ALERT;
 }
 
+/* The record in rbuf[0, rneed) is taken: anything read past it (read_ahead) waits at rneed. */
+static void take_record(keel_rl *rl)
+{
+    rl->ahead_off = rl->rneed;
+    rl->ahead_len = rl->rhave - rl->rneed;
+    rl->rhave = rl->rneed = 0;
+}
+
 /* Reads until the buffer holds `target` bytes of the current record, asking the BIO for no more
- * than that so that the bytes after this record stay in the BIO. 1 when done; otherwise 0 and *rv. */
+ * than that so that the bytes after this record stay in the BIO, as OpenSSL 3.0 does; with
+ * read_ahead for as much as the buffer holds (tests/diff/read_ahead.c). 1 when done; otherwise 0
+ * and *rv. */
 static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv, int *alert)
 {
     while (rl->rhave < target) {
-        int n = BIO_read(rbio, rl->rbuf + rl->rhave, (int)(target - rl->rhave));
+        size_t want = rl->read_ahead ? RBUF_CAP - rl->rhave : target - rl->rhave;
+        int n = BIO_read(rbio, rl->rbuf + rl->rhave, (int)want);
 
         if (n > 0) {
             rl->rhave += (size_t)n;
@@ -217,6 +228,12 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
     }
 
 again:
+    /* Bytes read ahead past the last record: the front of this one. */
+    if (rl->ahead_len > 0 && rl->rhave == 0) {
+        memmove(rl->rbuf, rl->rbuf + rl->ahead_off, rl->ahead_len);
+        rl->rhave = rl->ahead_len;
+        rl->ahead_len = 0;
+    }
     /* rneed == 0: the header is still being read. */
     if (rl->rneed == 0) {
         if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv, alert))
@@ -249,7 +266,7 @@ again:
             }
             if (rl->skip_early)
                 ERR_clear_last_mark();
-            rl->rhave = rl->rneed = 0;
+            rl->rhave = rl->rneed = rl->ahead_len = 0;
             return KEEL_RL_ALERT;
         }
         if (rl->skip_early)
@@ -263,7 +280,7 @@ again:
         /* No sequence number is used: plaintext records precede the first key (which resets it),
          * and TLS 1.3's unprotected change_cipher_spec is outside the protected stream (§5). */
     }
-    rl->rhave = rl->rneed = 0;
+    take_record(rl);
     if (type != KEEL_CT_CHANGE_CIPHER_SPEC)
         rl->skip_early = 0; /* the client has moved on from its early data */
 
@@ -298,7 +315,7 @@ skip:
     if (len > rl->skip_budget)
         return reject(rl, alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_TOO_MUCH_EARLY_DATA);
     rl->skip_budget -= len;
-    rl->rhave = rl->rneed = 0;
+    take_record(rl);
     goto again;
 }
 
@@ -335,5 +352,5 @@ size_t keel_rl_pending(const keel_rl *rl)
 
 int keel_rl_has_buffered(const keel_rl *rl)
 {
-    return rl->rhave > 0 || (rl->rec_ready && rl->rec_len > 0);
+    return rl->rhave > 0 || rl->ahead_len > 0 || (rl->rec_ready && rl->rec_len > 0);
 }

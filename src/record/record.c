@@ -64,7 +64,7 @@ void keel_rl_release_idle(keel_rl *rl)
         return;
     /* The conditions read.c and write.c release under: nothing received is pending, everything
      * sealed was written. */
-    if (rl->rbuf != NULL && rl->rhave == 0 && !(rl->rec_ready && rl->rec_len > 0)) {
+    if (rl->rbuf != NULL && rl->rhave == 0 && rl->ahead_len == 0 && !(rl->rec_ready && rl->rec_len > 0)) {
         keel_rl_buf_free(rl->rbuf);
         rl->rbuf = NULL;
     }
@@ -83,7 +83,7 @@ static void drop_state(keel_rl *rl)
     keel_rl_buf_free(rl->rbuf);
     keel_rl_buf_free(rl->wbuf);
     rl->rbuf = rl->wbuf = NULL;
-    rl->rhave = rl->rneed = 0;
+    rl->rhave = rl->rneed = rl->ahead_len = 0;
     rl->rec_ready = 0;
     rl->rec_type = 0;
     rl->rec_in_offer = 0;

@@ -106,6 +106,12 @@ typedef struct {
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
     uint8_t *rbuf;           /* from keel_rl_buf_alloc, freed with keel_rl_buf_free */
     size_t rhave, rneed;
+    /* SSL_set_read_ahead(3), set by the SSL layer before each read: the BIO is asked for as much
+     * as rbuf holds rather than for the current record's bytes only. What came past the record
+     * waits in rbuf at ahead_off (ahead_len bytes, after the current record's plaintext) and is
+     * moved to the front once that record is consumed. */
+    int read_ahead;
+    size_t ahead_off, ahead_len;
     int rec_ready;           /* an opened record is current */
     uint8_t rec_type;
     uint8_t rec_in_offer;    /* its plaintext is in `offer` rather than rbuf */

@@ -393,6 +393,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     if (c->hs->hrr) {
         if ((alert = check_second_hello(s, &h, sid)) != 0)
             return alert;
+        /* Asked again for the second ClientHello, as OpenSSL 3.0 asks (tests/diff/hs_state.c). */
+        if ((alert = keel_call_servername_cb(s)) != 0)
+            return alert;
     } else {
         memcpy(c->client_random, random, 32);
         memcpy(c->session_id, sid.p, sid.len);
@@ -449,6 +452,9 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_KEY_SHARE);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
+        /* OpenSSL 3.0 selects for the first ClientHello too, and again for the second. */
+        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
+            return alert;
     } else {
         if ((alert = keel_call_alpn_cb(s, &h)) != 0)
             return alert;
