@@ -63,6 +63,7 @@ void keel_hs_free(keel_hs *hs)
     OPENSSL_free(hs->psk12_identity);
     OPENSSL_free(hs->psk12_hint);
     OPENSSL_free(hs->peer_share);
+    OPENSSL_free(hs->alpn12);
     OPENSSL_clear_free(hs->pms, hs->pms_len);
     OPENSSL_free(hs->ticket12);
     OPENSSL_clear_free(hs, sizeof(*hs));

@@ -67,7 +67,7 @@ void keel_client_new_session(SSL *s, SSL_SESSION *ss);
 void keel_client_session_used(SSL *s);
 /* tls13/server.c: the ClientHello callbacks, version-independent (0 or the alert) */
 int keel_call_servername_cb(SSL *s);
-int keel_call_alpn_cb(SSL *s, keel_hello *h);
+int keel_call_alpn_cb(SSL *s, int has, const uint8_t *list, size_t len);
 
 /* hello.c: the version of the connection (RFC 8446 §4.2.1): the server's choice from a
  * ClientHello, the client's check of a ServerHello's; 0 with h->version set, or the alert. */

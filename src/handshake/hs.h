@@ -61,6 +61,8 @@ typedef struct keel_hs {
     char *psk12_identity;
     char *psk12_hint;
     uint8_t *peer_share;        /* server: the client's key_exchange, kept for the write step */
+    uint8_t *alpn12;            /* TLS 1.2 server: the client's ALPN list, for the write step */
+    size_t alpn12_len;
     size_t peer_share_len;
     /* TLS 1.2 client (tls12/client.c): the premaster secret from the ServerKeyExchange until the
      * master secret is made; the NewSessionTicket's ticket until the session is made. */

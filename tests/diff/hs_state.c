@@ -6,10 +6,12 @@
  * OpenSSL 3.0 moves to the state a message leads to (TLS_ST_SR_CLNT_HELLO, "TRCH") as soon as a
  * whole record holding the message's 4-byte header is in (not inside a record: its record layer
  * hands over whole records), and the ClientHello's callbacks run in that state.
- * Two differences of callback order are left out (not set in those runs): OpenSSL's PSK
- * find-session callback runs before the servername callback (after it in keel), and under
- * TLS 1.2 its cert_cb before the ALPN select callback (after it in keel). Around a
- * HelloRetryRequest the servername and ALPN select callbacks run for both ClientHellos. */
+ * The order, as OpenSSL 3.0 has it: the ClientHello callback; under TLS 1.3 the PSK find-session
+ * callback, the servername callback, the ALPN select callback (cert_cb in the write step, not
+ * for a PSK); under TLS 1.2 the servername callback, cert_cb, then the ALPN select callback.
+ * Around a HelloRetryRequest the PSK, servername and ALPN select callbacks run for both
+ * ClientHellos, and the ALPN callback declining for ClientHello 2 leaves no protocol selected on
+ * either end (SSL_get0_alpn_selected, printed after each run). */
 #include "probe.h"
 
 static keel_test_chain ec;
@@ -53,12 +55,15 @@ static int sni_cb(SSL *s, int *al, void *arg)
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* With alpn_noack_second set, the second call (ClientHello 2 after an HRR) declines. */
+static int alpn_calls, alpn_noack_second;
+
 static int alpn_cb(SSL *s, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                    unsigned int inlen, void *arg)
 {
     (void)arg;
     st("alpn_select_cb", s);
-    if (inlen < 2)
+    if (inlen < 2 || (++alpn_calls == 2 && alpn_noack_second))
         return SSL_TLSEXT_ERR_NOACK;
     *out = in + 1;
     *outlen = in[0];
@@ -128,24 +133,25 @@ static void run(const char *name, int psk, int version, int split, int extra)
     SSL_CTX_set_msg_callback(sc, msg_cb);
     SSL_CTX_set_msg_callback(cc, msg_cb);
     SSL_CTX_set_verify(cc, SSL_VERIFY_PEER, verify_cb);
-    if (!psk)
-        SSL_CTX_set_tlsext_servername_callback(sc, sni_cb);
-    if (version != TLS1_2_VERSION)
-        SSL_CTX_set_alpn_select_cb(sc, alpn_cb, NULL);
+    SSL_CTX_set_tlsext_servername_callback(sc, sni_cb);
+    SSL_CTX_set_alpn_select_cb(sc, alpn_cb, NULL);
     SSL_CTX_set_cert_cb(sc, cert_cb, NULL);
     if (psk) {
         SSL_CTX_set_psk_use_session_callback(cc, use_cb);
         SSL_CTX_set_psk_find_session_callback(sc, find_cb);
         SSL_CTX_set_ciphersuites(cc, "TLS_AES_128_GCM_SHA256");
     }
-    /* extra 1: the client authenticates (server verify_cb); 2: a HelloRetryRequest first */
+    /* extra 1: the client authenticates (server verify_cb); 2: a HelloRetryRequest first; 3: as 2,
+     * the ALPN select callback declining for ClientHello 2 */
+    alpn_calls = 0;
+    alpn_noack_second = extra == 3;
     if (extra == 1) {
         SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, verify_cb);
         X509_STORE_add_cert(SSL_CTX_get_cert_store(sc), ec.ca);
         SSL_CTX_use_certificate(cc, ec.leaf);
         SSL_CTX_use_PrivateKey(cc, ec.leaf_key);
     }
-    if (extra == 2) {
+    if (extra >= 2) {
         SSL_CTX_set1_groups_list(sc, "P-384");
         SSL_CTX_set1_groups_list(cc, "X25519:P-384");
     }
@@ -169,6 +175,12 @@ static void run(const char *name, int psk, int version, int split, int extra)
         printf("  server %d %s\n", r, errname(SSL_get_error(l.s, r)));
         st("server", l.s);
     }
+    const unsigned char *sel;
+    unsigned int sel_len;
+    SSL_get0_alpn_selected(l.s, &sel, &sel_len);
+    printf("  server ALPN selected \"%.*s\"\n", (int)sel_len, (const char *)sel);
+    SSL_get0_alpn_selected(l.c, &sel, &sel_len);
+    printf("  client ALPN selected \"%.*s\"\n", (int)sel_len, (const char *)sel);
     ERR_clear_error();
     done(&l, cc, sc);
 }
@@ -186,6 +198,8 @@ int main(int argc, char **argv)
     run("TLS 1.3 client certificate", 0, TLS1_3_VERSION, 0, 1);
     run("TLS 1.3 HelloRetryRequest", 0, TLS1_3_VERSION, 0, 2);
     run("TLS 1.3 HelloRetryRequest, ClientHello in records", 0, TLS1_3_VERSION, 1, 2);
+    run("TLS 1.3 HelloRetryRequest, ALPN declined for ClientHello 2", 0, TLS1_3_VERSION, 0, 3);
+    run("TLS 1.3 external PSK, HelloRetryRequest", 1, TLS1_3_VERSION, 0, 2);
     run("TLS 1.2", 0, TLS1_2_VERSION, 0, 0);
     run("TLS 1.2 client certificate", 0, TLS1_2_VERSION, 0, 1);
     run("TLS 1.2, ClientHello in records", 0, TLS1_2_VERSION, 1, 0);

@@ -63,8 +63,20 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     /* RFC 8422 §5.2: answered when ECC is used; a resumption negotiates no new key exchange, and
      * OpenSSL 3.0 leaves it out then. */
     c->hs->ec_formats = h->has_ec_formats && !c->resumed;
-    if ((alert = keel_call_alpn_cb(s, h)) != 0)
-        return alert;
+    /* A full handshake selects in the write step, after cert_cb (keel12_server_write_hello):
+     * the list is kept until then. */
+    if (c->resumed) {
+        if ((alert = keel_call_alpn_cb(s, h->has_alpn, h->alpn.p, h->alpn.len)) != 0)
+            return alert;
+    } else if (h->has_alpn) {
+        OPENSSL_free(c->hs->alpn12);
+        c->hs->alpn12_len = 0;
+        /* +1: an empty list is still a list offered */
+        if ((c->hs->alpn12 = OPENSSL_malloc(h->alpn.len + 1)) == NULL)
+            return SSL_AD_INTERNAL_ERROR;
+        memcpy(c->hs->alpn12, h->alpn.p, h->alpn.len);
+        c->hs->alpn12_len = h->alpn.len;
+    }
     /* A full handshake learns its hash with the suite (the write step, after cert_cb); the
      * transcript buffers until then. */
     if (c->resumed && !keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))
@@ -315,6 +327,10 @@ int keel12_server_write_hello(SSL *s)
     int alert = keel12_server_kx_prepare(s);
     if (!alert)
         alert = keel_status_server(s); /* OCSP stapling's callback, once the certificate is known */
+    /* ALPN last, after cert_cb, the suite and the status callback, as OpenSSL 3.0 orders them
+     * for TLS 1.2 (tests/diff/hs_state.c): HTTP/2 restricts the suites it may run on. */
+    if (!alert)
+        alert = keel_call_alpn_cb(s, c->hs->alpn12 != NULL, c->hs->alpn12, c->hs->alpn12_len);
     if (alert)
         return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */

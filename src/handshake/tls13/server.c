@@ -129,16 +129,16 @@ int keel_call_servername_cb(SSL *s)
     }
 }
 
-int keel_call_alpn_cb(SSL *s, keel_hello *h)
+/* The ALPN select callback on the client's protocol_name_list (has: the extension was sent). */
+int keel_call_alpn_cb(SSL *s, int has, const uint8_t *list, size_t len)
 {
     SSL_CTX *ctx = s->ctx;
     const unsigned char *out;
     unsigned char outlen;
 
-    if (!h->has_alpn || ctx->alpn_select_cb == NULL)
+    if (!has || ctx->alpn_select_cb == NULL)
         return 0;
-    switch (ctx->alpn_select_cb(s, &out, &outlen, h->alpn.p, (unsigned int)h->alpn.len,
-                                ctx->alpn_select_arg)) {
+    switch (ctx->alpn_select_cb(s, &out, &outlen, list, (unsigned int)len, ctx->alpn_select_arg)) {
     case SSL_TLSEXT_ERR_OK:
         if (outlen == 0)
             break;
@@ -316,6 +316,15 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
 
     memset(&h, 0, sizeof(h));
     c->npeer_groups = c->npeer_sigalgs = 0;
+    /* ClientHello 2 selects anew: what ClientHello 1 chose is dropped, whether or not the
+     * callback selects again, as OpenSSL 3.0 reports it (SSL_get0_alpn_selected on both ends,
+     * tests/diff/hs_state.c). A TLS 1.2 renegotiation keeps its first choice unless the
+     * callback selects another (keel_call_alpn_cb; tests/api/reneg.c). */
+    if (c->hs->hrr) {
+        OPENSSL_free(c->alpn);
+        c->alpn = NULL;
+        c->alpn_len = 0;
+    }
     if (!keel_rd_u16(body, &legacy_version) || !keel_rd_bytes(body, &random, 32)
             || !keel_rd_prefixed8(body, &sid) || sid.len > 32 || !keel_rd_prefixed16(body, &suites)
             || suites.len == 0 || !keel_rd_prefixed8(body, &comp) || comp.len == 0) {
@@ -393,19 +402,11 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     if (c->hs->hrr) {
         if ((alert = check_second_hello(s, &h, sid)) != 0)
             return alert;
-        /* Asked again for the second ClientHello, as OpenSSL 3.0 asks (tests/diff/hs_state.c). */
-        if ((alert = keel_call_servername_cb(s)) != 0)
-            return alert;
     } else {
         memcpy(c->client_random, random, 32);
         memcpy(c->session_id, sid.p, sid.len);
         c->session_id_len = sid.len;
         c->hs->sni_received = s->hostname != NULL;
-        if ((alert = keel_call_servername_cb(s)) != 0)
-            return alert;
-        /* The name accepted is the (still fresh) session's, for the callbacks that follow. */
-        if (!c->hs->sni_noack && s->session != NULL && !SSL_SESSION_set1_hostname(s->session, s->hostname))
-            return SSL_AD_INTERNAL_ERROR;
     }
     /* After HRR the suite must be the one chosen for ClientHello 1 (§4.1.4). */
     const SSL_CIPHER *cs = choose_cipher(s, suites);
@@ -423,9 +424,20 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_INTERNAL_ERROR;
     }
     c->version = h.version;
-    /* Both hellos: ClientHello 2's PSK offer is checked again (psk.c). */
+    /* Both hellos: ClientHello 2's PSK offer is checked again (psk.c). Before the servername
+     * callback, as OpenSSL 3.0 orders them (tests/diff/hs_state.c): its PSK callbacks (and
+     * ticket decryption) run while it parses pre_shared_key, the servername callback once all
+     * extensions are parsed. */
     if ((alert = keel_server_try_psk(s, &h)) != 0)
         return alert;
+    /* Asked for each ClientHello, the second too, as OpenSSL 3.0 asks (tests/diff/hs_state.c). */
+    if ((alert = keel_call_servername_cb(s)) != 0)
+        return alert;
+    /* The name accepted is a fresh session's, for the callbacks that follow; a resumed one keeps
+     * the name it was made with (it may be shared with the cache). */
+    if (!c->hs->hrr && !c->resumed && !c->hs->sni_noack && s->session != NULL
+            && !SSL_SESSION_set1_hostname(s->session, s->hostname))
+        return SSL_AD_INTERNAL_ERROR;
     /* psk_ke (RFC 8446 §4.2.9), as OpenSSL 3.0 chooses it: allowed (SSL_OP_ALLOW_NO_DHE_KEX) and
      * offered, and either psk_dhe_ke was not or no group is shared at all (else a share or a
      * HelloRetryRequest for one). */
@@ -444,7 +456,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     c->hs->peer_share = NULL;
     c->hs->peer_share_len = 0;
     if (c->hs->psk_ke) {
-        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
+        if ((alert = keel_call_alpn_cb(s, h.has_alpn, h.alpn.p, h.alpn.len)) != 0)
             return alert;
     } else if (share.p == NULL) {
         /* No usable share: the write step asks for one (RFC 8446 §4.1.4), at most once. */
@@ -453,10 +465,10 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return SSL_AD_ILLEGAL_PARAMETER;
         }
         /* OpenSSL 3.0 selects for the first ClientHello too, and again for the second. */
-        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
+        if ((alert = keel_call_alpn_cb(s, h.has_alpn, h.alpn.p, h.alpn.len)) != 0)
             return alert;
     } else {
-        if ((alert = keel_call_alpn_cb(s, &h)) != 0)
+        if ((alert = keel_call_alpn_cb(s, h.has_alpn, h.alpn.p, h.alpn.len)) != 0)
             return alert;
         /* The share outlives the message (the write step uses it). */
         if ((c->hs->peer_share = OPENSSL_memdup(share.p, share.len)) == NULL)
