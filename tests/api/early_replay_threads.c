@@ -71,8 +71,6 @@ end:
 
 int main(void)
 {
-    SSL *c, *s;
-    char b[4];
     pthread_t t[THREADS];
     result res[THREADS];
 
