@@ -14,7 +14,7 @@
  * 2^14 + 256, is smaller). One allocation serves every record. */
 #define RBUF_CAP (KEEL_RL_HEADER_LEN + KEEL_MAX_CIPHERTEXT_12)
 
-static void release_rbuf(keel_rl *rl)
+void keel_rl_release_rbuf(keel_rl *rl)
 {
     if (rl->release_buffers && rl->rbuf != NULL && rl->rhave == 0 && rl->ahead_len == 0
             && !(rl->rec_ready && rl->rec_len > 0)) {
@@ -63,10 +63,10 @@ static int fill(keel_rl *rl, BIO *rbio, size_t target, int *rv, int *alert)
             continue;
         }
         if (BIO_should_retry(rbio)) {
-            release_rbuf(rl);
+            keel_rl_release_rbuf(rl);
             *rv = KEEL_RL_RETRY;
         } else if (n == 0 && rl->rhave == 0) {
-            release_rbuf(rl);
+            keel_rl_release_rbuf(rl);
             *rv = KEEL_RL_EOF;
         } else if (n == 0) {
             /* A clean EOF inside a record is a truncation the peer did not announce: decode_error,
@@ -342,7 +342,7 @@ void keel_rl_consume(keel_rl *rl, size_t n)
     rl->rec_off += n;
     rl->rec_len -= n;
     if (rl->rec_len == 0)
-        release_rbuf(rl);
+        keel_rl_release_rbuf(rl);
 }
 
 size_t keel_rl_pending(const keel_rl *rl)

@@ -60,19 +60,8 @@ void keel_rl_buf_free(uint8_t *buf)
 
 void keel_rl_release_idle(keel_rl *rl)
 {
-    if (!rl->release_buffers)
-        return;
-    /* The conditions read.c and write.c release under: nothing received is pending, everything
-     * sealed was written. */
-    if (rl->rbuf != NULL && rl->rhave == 0 && rl->ahead_len == 0 && !(rl->rec_ready && rl->rec_len > 0)) {
-        keel_rl_buf_free(rl->rbuf);
-        rl->rbuf = NULL;
-    }
-    if (rl->wbuf != NULL && rl->woff == rl->wlen) {
-        keel_rl_buf_free(rl->wbuf);
-        rl->wbuf = NULL;
-        rl->wcap = rl->woff = rl->wlen = 0;
-    }
+    keel_rl_release_rbuf(rl);
+    keel_rl_release_wbuf(rl);
 }
 
 /* Drops everything that belongs to the connection: buffers, keys, sequence numbers. */

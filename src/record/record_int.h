@@ -18,6 +18,11 @@
 #define KEEL_RL_BUF_ALIGN 64
 uint8_t *keel_rl_buf_alloc(size_t cap);
 void keel_rl_buf_free(uint8_t *buf);
+/* Free the read buffer when nothing received waits in it (no partial record, no current record,
+ * nothing read ahead), the write buffer when everything sealed was written; only with
+ * release_buffers (the write side resets its offsets either way). */
+void keel_rl_release_rbuf(keel_rl *rl);
+void keel_rl_release_wbuf(keel_rl *rl);
 
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */

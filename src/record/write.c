@@ -15,7 +15,7 @@
  * several records queue up before a flush. */
 #define WBUF_MIN (KEEL_RL_HEADER_LEN + KEEL_MAX_PLAINTEXT + KEEL_RL_MAX_OVERHEAD)
 
-static void release_wbuf(keel_rl *rl)
+void keel_rl_release_wbuf(keel_rl *rl)
 {
     if (rl->woff == rl->wlen) {
         rl->woff = rl->wlen = 0;
@@ -105,7 +105,7 @@ int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len,
         pad = 0;
     }
     if (!keel_rl_seal_record(d, type, version, data, len, pad, rl->wbuf + rl->wlen, &n)) {
-        release_wbuf(rl);
+        keel_rl_release_wbuf(rl);
         return 0;
     }
     if (rl->trace != NULL)
@@ -130,7 +130,7 @@ int keel_rl_flush(keel_rl *rl, BIO *wbio)
             return BIO_should_retry(wbio) ? KEEL_RL_RETRY : KEEL_RL_ERROR;
         rl->woff += (size_t)n;
     }
-    release_wbuf(rl);
+    keel_rl_release_wbuf(rl);
     return KEEL_RL_OK;
 }
 

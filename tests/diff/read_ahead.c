@@ -104,6 +104,39 @@ static void variant(int version, int flags)
     done(&l, cc, sc);
 }
 
+/* ---- application data read ahead together with the Finished that ends the reader's handshake
+ * (TLS 1.3: the server reads the client's Finished; TLS 1.2: the client reads the server's) ---- */
+
+static void data_behind_finished(int version)
+{
+    printf("== %s: read_ahead, application data behind the peer's Finished\n", vname(version));
+    SSL_CTX *sc = keel_test_server_ctx(&ec), *cc = client_ctx();
+    SSL_CTX_set_max_proto_version(cc, version);
+    SSL_CTX_set_num_tickets(sc, 0);
+    link_t l;
+    mk(&l, cc, sc);
+    SSL_set_read_ahead(l.c, 1);
+    SSL_set_read_ahead(l.s, 1);
+    int wrote_c = 0, wrote_s = 0;
+    for (int i = 0; i < 10 && !(SSL_is_init_finished(l.c) && SSL_is_init_finished(l.s)); i++) {
+        SSL_do_handshake(l.c);
+        if (SSL_is_init_finished(l.c) && !wrote_c)
+            wrote_c = SSL_write(l.c, "from client", 11) == 11;
+        c2s(&l);
+        SSL_do_handshake(l.s);
+        if (SSL_is_init_finished(l.s) && !wrote_s)
+            wrote_s = SSL_write(l.s, "from server", 11) == 11;
+        s2c(&l);
+    }
+    char buf[32];
+    int n = SSL_read(l.s, buf, sizeof(buf));
+    int m = SSL_read(l.c, buf, sizeof(buf));
+    printf("  both done %d, wrote %d %d, server read %d, client read %d\n",
+           SSL_is_init_finished(l.c) && SSL_is_init_finished(l.s), wrote_c, wrote_s, n, m);
+    ERR_clear_error();
+    done(&l, cc, sc);
+}
+
 int main(int argc, char **argv)
 {
     if (probe_which(argc, argv))
@@ -112,6 +145,8 @@ int main(int argc, char **argv)
         return 1;
     read_ahead(TLS1_3_VERSION);
     read_ahead(TLS1_2_VERSION);
+    data_behind_finished(TLS1_3_VERSION);
+    data_behind_finished(TLS1_2_VERSION);
     static const int flags[] = { 0, 1, 2, 3, 4, 8, 9, 10, 16, 17, 32, 33 };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         variant(TLS1_3_VERSION, flags[i]);
