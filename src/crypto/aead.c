@@ -10,6 +10,22 @@
 #include <limits.h>
 #include <string.h>
 
+/* The tag per record through the provider's parameter interface (provider-cipher(7) "tag"): what
+ * EVP_CIPHER_CTX_ctrl(EVP_CTRL_AEAD_GET_TAG/SET_TAG) turns into anyway, without its translation. */
+static int get_tag(EVP_CIPHER_CTX *ctx, uint8_t *tag, size_t tl)
+{
+    OSSL_PARAM p[2] = { OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, tl), OSSL_PARAM_END };
+
+    return EVP_CIPHER_CTX_get_params(ctx, p) > 0;
+}
+
+static int set_tag(EVP_CIPHER_CTX *ctx, uint8_t *tag, size_t tl)
+{
+    OSSL_PARAM p[2] = { OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, tl), OSSL_PARAM_END };
+
+    return EVP_CIPHER_CTX_set_params(ctx, p) > 0;
+}
+
 struct keel_aead_ctx {
     EVP_CIPHER_CTX *ctx;
     keel_aead_id id;
@@ -67,12 +83,14 @@ keel_aead_ctx *keel_aead_new(const keel_algs *algs, keel_aead_id id, int enc)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }
-    /* The TLS nonce is always 12 bytes (RFC 8446 §5.3, RFC 5288 §3, RFC 7905 §2), which is each
-     * cipher's default IV length; set it anyway so the contract does not rest on a default. */
+    /* The TLS nonce is always 12 bytes (RFC 8446 §5.3, RFC 5288 §3, RFC 7905 §2): GCM and
+     * ChaCha20-Poly1305 have it by default and skip the ctrl. CCM always sets it: libcrypto 3.0's
+     * CCM reports a 12-byte IV for the algorithm but starts each context at 7 (L = 8). */
     /* CCM (RFC 3610 as RFC 6655 §3 uses it): the tag length M is part of the mode, set before
      * the key; a 12-byte nonce leaves L = 3 (records up to 2^24 bytes). */
     if (!EVP_CipherInit_ex2(c->ctx, algs->aead[id], NULL, NULL, c->enc, NULL)
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, KEEL_AEAD_NONCE_LEN, NULL) <= 0
+            || ((is_ccm(id) || EVP_CIPHER_get_iv_length(algs->aead[id]) != KEEL_AEAD_NONCE_LEN)
+                && EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, KEEL_AEAD_NONCE_LEN, NULL) <= 0)
             || (is_ccm(id) && EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG,
                                                   (int)keel_aead_tag_len(id), NULL) <= 0)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
@@ -114,7 +132,8 @@ int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                    uint8_t *out)
 {
-    int outl = 0, finl = 0, tl = (int)keel_aead_tag_len(c->id);
+    int outl = 0, finl = 0;
+    size_t tl = keel_aead_tag_len(c->id);
     uint8_t dummy[KEEL_AEAD_TAG_LEN];
 
     if (!c->enc || len > INT_MAX - KEEL_AEAD_TAG_LEN) {
@@ -127,7 +146,7 @@ int keel_aead_seal(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
                 && !EVP_CipherUpdate(c->ctx, len > 0 ? out : dummy, &outl, len > 0 ? in : dummy, (int)len))
             || !EVP_CipherFinal_ex(c->ctx, len > 0 ? out + outl : dummy, &finl)
             || (size_t)outl + (size_t)finl != len
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, tl, out + len) <= 0) {
+            || !get_tag(c->ctx, out + len, tl)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -138,7 +157,8 @@ int keel_aead_seal_tail(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LE
                         const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t tail,
                         uint8_t *out)
 {
-    int outl = 0, taill = 0, finl = 0, tl = (int)keel_aead_tag_len(c->id);
+    int outl = 0, taill = 0, finl = 0;
+    size_t tl = keel_aead_tag_len(c->id);
 
     /* CCM takes the message in one update: put it together in `out` and seal it there. */
     if (is_ccm(c->id) || len == 0) {
@@ -157,7 +177,7 @@ int keel_aead_seal_tail(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LE
             || !EVP_CipherUpdate(c->ctx, out + outl, &taill, &tail, 1)
             || !EVP_CipherFinal_ex(c->ctx, out + outl + taill, &finl)
             || (size_t)outl + (size_t)taill + (size_t)finl != len + 1
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_GET_TAG, tl, out + len + 1) <= 0) {
+            || !get_tag(c->ctx, out + len + 1, tl)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -179,7 +199,7 @@ int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
     memcpy(tag, in + plen, tl);
     /* CCM: the tag before the length and AAD; the one update of the message verifies it. */
     if (is_ccm(c->id)) {
-        if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
+        if (!set_tag(c->ctx, tag, tl)
                 || !aead_start(c, nonce, aad, aad_len, plen)
                 || EVP_CipherUpdate(c->ctx, plen > 0 ? out : dummy, &outl, plen > 0 ? in : dummy,
                                     (int)plen) <= 0
@@ -188,7 +208,7 @@ int keel_aead_open(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_LEN],
         return 1;
     }
     if (!aead_start(c, nonce, aad, aad_len, plen)
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
+            || !set_tag(c->ctx, tag, tl)
             || (plen > 0 && !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)plen)))
         goto fail;
     /* AEAD finals emit no bytes; `dummy` keeps a NULL `out` (empty record) out of the arithmetic. */
@@ -217,7 +237,7 @@ int keel_aead_open_split(keel_aead_ctx *c, const uint8_t nonce[KEEL_AEAD_NONCE_L
     memcpy(tag, in + plen, tl);
     /* GCM and ChaCha20-Poly1305 stream: two updates give the plaintext in two places. */
     if (!aead_start(c, nonce, aad, aad_len, plen)
-            || EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tl, tag) <= 0
+            || !set_tag(c->ctx, tag, tl)
             || (out_len > 0 && !EVP_CipherUpdate(c->ctx, out, &outl, in, (int)out_len))
             || (plen > out_len && !EVP_CipherUpdate(c->ctx, rest, &restl, in + out_len, (int)(plen - out_len)))
             || EVP_CipherFinal_ex(c->ctx, dummy, &finl) <= 0
