@@ -210,6 +210,13 @@ int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len);
  * cut so that the TLSInnerPlaintext stays within 2^14 + 1 bytes; ignored unless the write
  * direction is under TLS 1.3 protection (how much to pad is the caller's policy). */
 int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad);
+/* keel_rl_seal_pad for SSL_write's records: when nothing is queued and wbio is a BIO pair half
+ * without a BIO callback whose ring has contiguous room for the record, the record is sealed
+ * there and committed with BIO_nwrite (BIO_s_bio(3), "Non-copying Interface"): *sent = 1, the
+ * record is written as keel_rl_flush would have written it, one copy fewer. Otherwise it is
+ * queued as by keel_rl_seal_pad (*sent = 0). 1 / 0. */
+int keel_rl_seal_send(keel_rl *rl, BIO *wbio, uint8_t type, const uint8_t *data, size_t len,
+                      size_t pad, int *sent);
 /* Writes queued records to wbio: KEEL_RL_OK when all are written, KEEL_RL_RETRY (partial progress
  * kept), KEEL_RL_ERROR. Does not BIO_flush: the caller decides at the end of a flight. */
 int keel_rl_flush(keel_rl *rl, BIO *wbio);

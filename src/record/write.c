@@ -1,5 +1,7 @@
 /* Writing records: sealing into the write buffer, where records queue until keel_rl_flush hands them
- * to the BIO (RFC 8446 §5.1-§5.2, RFC 5246 §6.2). */
+ * to the BIO (RFC 8446 §5.1-§5.2, RFC 5246 §6.2), or, for SSL_write over an idle BIO pair, straight
+ * into the pair's ring (keel_rl_seal_send). */
+#define OPENSSL_SUPPRESS_DEPRECATED /* BIO_get_callback: deprecated, still what a program may set */
 #include "record/record_int.h"
 
 #include "common/proto.h"
@@ -65,11 +67,33 @@ int keel_rl_seal(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len)
     return keel_rl_seal_pad(rl, type, data, len, 0);
 }
 
-int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad)
+/* The room a record may be sealed into inside wbio itself (BIO_s_bio(3), "Non-copying Interface"):
+ * wbio is a BIO pair half that nobody watches (a program with a BIO callback must still see
+ * BIO_write) and whose ring offers `need` contiguous bytes; else NULL. The write guarantee is asked
+ * first so that a closed or unpaired half puts no error on the stack (BIO_nwrite0 would). */
+static uint8_t *pair_room(BIO *wbio, size_t need)
+{
+    char *room;
+
+    if (BIO_method_type(wbio) != BIO_TYPE_BIO || BIO_get_callback_ex(wbio) != NULL
+            || BIO_get_callback(wbio) != NULL || need > INT_MAX
+            || BIO_ctrl_get_write_guarantee(wbio) < need || BIO_nwrite0(wbio, &room) < (int)need)
+        return NULL;
+    return (uint8_t *)room;
+}
+
+/* Seals one record into the write buffer or, with wbio given and nothing queued before it, into
+ * wbio's pair ring (pair_room), committed there at once. Either way the record leaves in this file,
+ * in order: a record goes to the ring only when nothing sealed earlier waits for keel_rl_flush. */
+static int seal(keel_rl *rl, BIO *wbio, uint8_t type, const uint8_t *data, size_t len, size_t pad,
+                int *sent)
 {
     uint16_t version;
-    size_t n;
+    size_t n, need;
+    uint8_t *out = NULL;
+    char *room;
 
+    *sent = 0;
     /* The callers split data into fragments; these are their bugs, not the peer's. */
     if (type < KEEL_CT_CHANGE_CIPHER_SPEC || type > KEEL_CT_APPLICATION_DATA
             || (data == NULL && len > 0)) {
@@ -91,8 +115,14 @@ int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len,
         pad = 0;
     else if (pad > KEEL_MAX_PLAINTEXT - len)
         pad = KEEL_MAX_PLAINTEXT - len;
-    if (!reserve(rl, KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD))
-        return 0;
+    need = KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD;
+    if (wbio != NULL && rl->woff == rl->wlen)
+        out = pair_room(wbio, need);
+    if (out == NULL) {
+        if (!reserve(rl, need))
+            return 0;
+        out = rl->wbuf + rl->wlen;
+    }
     /* RFC 8446 §5.1: under TLS 1.3 every record after the first ClientHello says 0x0303. */
     version = rl->wr.prot == KEEL_RL_PROT_TLS13 ? KEEL_VERSION_TLS12 : rl->version;
     /* Alerts in plaintext while the one-shot allowance's writing twin is armed (record.h). */
@@ -104,15 +134,38 @@ int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len,
         d = &plain;
         pad = 0;
     }
-    if (!keel_rl_seal_record(d, type, version, data, len, pad, rl->wbuf + rl->wlen, &n)) {
+    if (!keel_rl_seal_record(d, type, version, data, len, pad, out, &n)) {
         keel_rl_release_wbuf(rl);
         return 0;
     }
+    if (out != rl->wbuf + rl->wlen) {
+        /* The room BIO_nwrite0 offered holds n <= need bytes: the commit takes them all. The bytes
+         * are in the ring before the trace reports them; nothing can write over them there. */
+        if (BIO_nwrite(wbio, &room, (int)n) != (int)n || (uint8_t *)room != out) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        *sent = 1;
+    } else {
+        rl->wlen += n;
+    }
     if (rl->trace != NULL)
-        rl->trace(rl->trace_arg, 1, rl->wbuf + rl->wlen,
+        rl->trace(rl->trace_arg, 1, out,
                   d->prot == KEEL_RL_PROT_TLS13 && keel_rl_is_protected(d, type) ? &type : NULL);
-    rl->wlen += n;
     return 1;
+}
+
+int keel_rl_seal_pad(keel_rl *rl, uint8_t type, const uint8_t *data, size_t len, size_t pad)
+{
+    int sent;
+
+    return seal(rl, NULL, type, data, len, pad, &sent);
+}
+
+int keel_rl_seal_send(keel_rl *rl, BIO *wbio, uint8_t type, const uint8_t *data, size_t len,
+                      size_t pad, int *sent)
+{
+    return seal(rl, wbio, type, data, len, pad, sent);
 }
 
 int keel_rl_flush(keel_rl *rl, BIO *wbio)
