@@ -5,7 +5,8 @@
  * several sizes (0 = the default) and writes of several sizes, driven as a blocking program
  * drives them (SSL_write until done, the reader draining on WANT_WRITE): every call's result,
  * the data, the records sent and received (the message callback's record headers) and, with a
- * BIO callback set, the bytes that callback saw; SSL_MODE_RELEASE_BUFFERS on both ends. */
+ * BIO callback set, the bytes that callback saw; SSL_MODE_RELEASE_BUFFERS on both ends; also
+ * with SSL_MODE_ENABLE_PARTIAL_WRITE (one record per successful call). */
 #include "probe.h"
 
 static keel_test_chain ec;
@@ -88,11 +89,13 @@ static void transfer(SSL *c, SSL *s, size_t want)
     errs();
 }
 
-/* mode 0: nobody watches; 1: message callbacks; 2: message and BIO callbacks. */
+/* mode 0: nobody watches; 1: message callbacks; 2: message and BIO callbacks; 3: nobody watches,
+ * SSL_MODE_ENABLE_PARTIAL_WRITE on the writer. */
 static void run(int version, const char *suite, size_t pair, int mode)
 {
     printf("== %s %s, pair %zu, %s\n", vname(version), suite, pair,
-           mode == 0 ? "no callbacks" : mode == 1 ? "message callback" : "message and BIO callbacks");
+           mode == 0 ? "no callbacks" : mode == 1 ? "message callback"
+           : mode == 2 ? "message and BIO callbacks" : "partial writes");
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_min_proto_version(cc, version);
     SSL_CTX_set_max_proto_version(cc, version);
@@ -103,6 +106,8 @@ static void run(int version, const char *suite, size_t pair, int mode)
     SSL_CTX_set_num_tickets(sc, 0);
     SSL_CTX_set_mode(cc, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_mode(sc, SSL_MODE_RELEASE_BUFFERS);
+    if (mode == 3)
+        SSL_CTX_set_mode(cc, SSL_MODE_ENABLE_PARTIAL_WRITE);
     SSL *c = SSL_new(cc), *s = SSL_new(sc);
     BIO *cb = NULL, *sb = NULL;
     if (c == NULL || s == NULL || !BIO_new_bio_pair(&cb, pair, &sb, pair)) {
@@ -123,7 +128,7 @@ static void run(int version, const char *suite, size_t pair, int mode)
     }
     printf("  handshake %d %s\n", cd && sd, SSL_get_cipher_name(c));
     errs();
-    if (mode >= 1) {
+    if (mode == 1 || mode == 2) {
         SSL_set_msg_callback(c, msg_cb);
         SSL_set_msg_callback(s, msg_cb);
     }
@@ -158,7 +163,7 @@ int main(int argc, char **argv)
     static const size_t pairs[] = { 0, 100, 4096, 16500, 40000 };
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
         for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++)
-            for (int mode = 0; mode < 3; mode++)
+            for (int mode = 0; mode < 4; mode++)
                 run(suites[i].version, suites[i].suite, pairs[p], mode);
     keel_test_chain_free(&ec);
     return 0;
