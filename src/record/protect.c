@@ -197,11 +197,12 @@ static long inner_type(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
     return (long)(alen - 1);
 }
 
-static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
-                  uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
+static int open13(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work, uint8_t *dst,
+                  size_t dst_cap, uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN];
-    uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    const uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    uint8_t *out = work + KEEL_RL_HEADER_LEN;
     size_t flen = rec_len - KEEL_RL_HEADER_LEN, inner, split = 0, tl = keel_aead_tag_len(d->aead_id);
     long plen;
 
@@ -220,20 +221,20 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, si
     if (dst != NULL && inner >= 2 && inner - 1 <= dst_cap && keel_aead_can_split(d->aead_id))
         split = inner - 1;
     if (split > 0 ? !keel_aead_open_split(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, dst, split,
-                                          frag + split)
-                  : !keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, frag))
+                                          out + split)
+                  : !keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, out))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
 
     /* A plaintext of only zeros has no type: unexpected_message. */
-    plen = split > 0 ? inner_type(dst, split, frag + split, inner - split, type)
-                     : inner_type(frag, inner, NULL, 0, type);
+    plen = split > 0 ? inner_type(dst, split, out + split, inner - split, type)
+                     : inner_type(out, inner, NULL, 0, type);
     if (plen < 0)
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
     /* Only application data is left in the destination; anything else is put back in the
      * record, where the handshake layer expects it, and not left in the caller's buffer. */
     if (split > 0 && *type != KEEL_CT_APPLICATION_DATA) {
-        memcpy(frag, dst, (size_t)plen);
+        memcpy(out, dst, (size_t)plen);
         OPENSSL_cleanse(dst, split);
         split = 0;
     }
@@ -247,13 +248,14 @@ static int open13(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, si
     return 1;
 }
 
-static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
-                  uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
+static int open12(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work, uint8_t *dst,
+                  size_t dst_cap, uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
     uint8_t nonce[KEEL_AEAD_NONCE_LEN], aad[AAD12_LEN];
     size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
     size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen, tl = keel_aead_tag_len(d->aead_id);
-    uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    const uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
+    uint8_t *out = work + KEEL_RL_HEADER_LEN;
     keel_rd hdr;
     uint32_t t, version;
 
@@ -281,7 +283,7 @@ static int open12(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, si
     if (*in_dst ? !keel_aead_open_split(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
                                         dst, plen, NULL)
                 : !keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
-                                  frag + explicit_len))
+                                  out + explicit_len))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
     *type = (uint8_t)t;
@@ -318,18 +320,21 @@ static int open_cbc(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type,
     return 1;
 }
 
-int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
-                        uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
+int keel_rl_open_record(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work,
+                        uint8_t *dst, size_t dst_cap, uint8_t *type, size_t *off, size_t *len,
+                        int *in_dst, int *alert)
 {
     *in_dst = 0;
-    if (rec_len < KEEL_RL_HEADER_LEN || d->prot == KEEL_RL_PROT_NONE || d->prot == KEEL_RL_PROT_BROKEN)
+    /* CBC records are opened in place only (cbc.c). */
+    if (rec_len < KEEL_RL_HEADER_LEN || d->prot == KEEL_RL_PROT_NONE || d->prot == KEEL_RL_PROT_BROKEN
+            || (d->prot == KEEL_RL_PROT_TLS12_CBC && work != rec))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     /* RFC 8446 §5.3: terminate rather than wrap the sequence number. */
     if (!seq_available(d))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, SSL_R_INVALID_SEQUENCE_NUMBER);
     if (d->prot == KEEL_RL_PROT_TLS13)
-        return open13(d, rec, rec_len, dst, dst_cap, type, off, len, in_dst, alert);
+        return open13(d, rec, rec_len, work, dst, dst_cap, type, off, len, in_dst, alert);
     if (d->prot == KEEL_RL_PROT_TLS12_CBC)
-        return open_cbc(d, rec, rec_len, type, off, len, alert);
-    return open12(d, rec, rec_len, dst, dst_cap, type, off, len, in_dst, alert);
+        return open_cbc(d, work, rec_len, type, off, len, alert);
+    return open12(d, rec, rec_len, work, dst, dst_cap, type, off, len, in_dst, alert);
 }

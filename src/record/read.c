@@ -201,6 +201,64 @@ static int check_header(keel_rl *rl, int *alert)
     return KEEL_RL_OK;
 }
 
+/* A record that SSL_read may take straight from a BIO pair's ring (BIO_s_bio(3), "Non-copying
+ * Interface"): nothing of it read yet, the read BIO a pair half nobody watches, the whole record
+ * contiguous in the ring, protected by an AEAD (CBC decrypts in place), a buffer offered for its
+ * content; not with read-ahead or while early data may be skipped. Its header goes through
+ * check_header as if read (and is then taken from the ring, as fill would have taken it); the
+ * record is opened from the ring into the offer, or into rbuf (never into the ring), and then
+ * taken whole. KEEL_RL_OK, a failure to return, or PAIR_NO to read it the copying way. */
+#define PAIR_NO (-1)
+
+static int read_pair(keel_rl *rl, BIO *rbio, uint8_t *type, size_t *off, size_t *len, int *in_offer,
+                     int *alert)
+{
+    char *p, *taken;
+    int n, ok;
+    keel_rd r;
+    uint32_t t, v, flen;
+
+    /* BIO_ctrl_pending first: BIO_nread0 on an empty ring would set the read request. */
+    if (rl->read_ahead || rl->skip_early || rl->offer_cap == 0
+            || (rl->rd.prot != KEEL_RL_PROT_TLS13 && rl->rd.prot != KEEL_RL_PROT_TLS12)
+            || !keel_rl_pair_unwatched(rbio) || BIO_ctrl_pending(rbio) < KEEL_RL_HEADER_LEN
+            || (n = BIO_nread0(rbio, &p)) < KEEL_RL_HEADER_LEN)
+        return PAIR_NO;
+    /* Only application data records (under TLS 1.3 all protected records; under TLS 1.2 what
+     * SSL_read mostly meets), whole in the ring's contiguous part. */
+    keel_rd_init(&r, (const uint8_t *)p, KEEL_RL_HEADER_LEN);
+    if (!keel_rd_u8(&r, &t) || !keel_rd_u16(&r, &v) || !keel_rd_u16(&r, &flen)
+            || t != KEEL_CT_APPLICATION_DATA || (size_t)n < KEEL_RL_HEADER_LEN + flen)
+        return PAIR_NO;
+    memcpy(rl->rbuf, p, KEEL_RL_HEADER_LEN);
+    rl->rhave = KEEL_RL_HEADER_LEN;
+    if ((ok = check_header(rl, alert)) != KEEL_RL_OK || rl->held_alert != 0 || rl->v2_hello
+            || !keel_rl_is_protected(&rl->rd, KEEL_CT_APPLICATION_DATA)) {
+        /* The header is taken as fill would have taken it; a held verdict (none arises under
+         * protection) is given the copying way, once the body is read. */
+        if (BIO_nread(rbio, &taken, KEEL_RL_HEADER_LEN) != KEEL_RL_HEADER_LEN && ok == KEEL_RL_OK)
+            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+        return ok == KEEL_RL_OK ? PAIR_NO : ok;
+    }
+    ok = keel_rl_open_record(&rl->rd, (const uint8_t *)p, rl->rneed, rl->rbuf, rl->offer,
+                             rl->offer_cap, type, off, len, in_offer, alert);
+    /* Taken whether it opened or not, as the copying way would have read it. */
+    if (BIO_nread(rbio, &taken, (int)rl->rneed) != (int)rl->rneed) {
+        if (*in_offer)
+            OPENSSL_cleanse(rl->offer, *len);
+        return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    }
+    if (!ok) {
+        rl->rhave = rl->rneed = rl->ahead_len = 0;
+        return KEEL_RL_ALERT;
+    }
+    rl->plain_alert_once = 0; /* the peer has the key: the allowance is spent */
+    if (rl->trace != NULL && rl->rd.prot == KEEL_RL_PROT_TLS13)
+        rl->trace(rl->trace_arg, 0, NULL, type);
+    rl->rhave = rl->rneed; /* as if read whole: take_record leaves nothing read ahead */
+    return KEEL_RL_OK;
+}
+
 int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
 {
     uint8_t type;
@@ -234,6 +292,12 @@ again:
         rl->rhave = rl->ahead_len;
         rl->ahead_len = 0;
     }
+    if (rl->rhave == 0 && rl->rneed == 0
+            && (rv = read_pair(rl, rbio, &type, &off, &len, &in_offer, alert)) != PAIR_NO) {
+        if (rv != KEEL_RL_OK)
+            return rv;
+        goto taken;
+    }
     /* rneed == 0: the header is still being read. */
     if (rl->rneed == 0) {
         if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv, alert))
@@ -257,8 +321,8 @@ again:
         /* Not while trial-decrypting early data: a failure must leave nothing in the offer. */
         uint8_t *dst = rl->skip_early || rl->offer_cap == 0 ? NULL : rl->offer;
 
-        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, dst, rl->offer_cap, &type, &off, &len,
-                                 &in_offer, alert)) {
+        if (!keel_rl_open_record(&rl->rd, rl->rbuf, rl->rneed, rl->rbuf, dst, rl->offer_cap, &type,
+                                 &off, &len, &in_offer, alert)) {
             /* Early data under a key we were not given (RFC 8446 §4.2.10: trial decryption). */
             if (rl->skip_early && *alert == KEEL_ALERT_BAD_RECORD_MAC) {
                 ERR_pop_to_mark();
@@ -280,6 +344,7 @@ again:
         /* No sequence number is used: plaintext records precede the first key (which resets it),
          * and TLS 1.3's unprotected change_cipher_spec is outside the protected stream (§5). */
     }
+taken:
     take_record(rl);
     if (type != KEEL_CT_CHANGE_CIPHER_SPEC)
         rl->skip_early = 0; /* the client has moved on from its early data */

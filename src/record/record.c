@@ -1,12 +1,20 @@
 /* Record engine lifetime and key installation (RFC 8446 §5.2-§5.3, RFC 5246 §6.1). */
+#define OPENSSL_SUPPRESS_DEPRECATED /* BIO_get_callback: deprecated, still what a program may set */
 #include "record/record_int.h"
 
 #include "common/proto.h"
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/sslerr.h>
 #include <string.h>
+
+int keel_rl_pair_unwatched(BIO *b)
+{
+    return b != NULL && BIO_method_type(b) == BIO_TYPE_BIO && BIO_get_callback_ex(b) == NULL
+        && BIO_get_callback(b) == NULL;
+}
 
 static void dir_init(keel_rl_dir *d)
 {

@@ -24,6 +24,11 @@ void keel_rl_buf_free(uint8_t *buf);
 void keel_rl_release_rbuf(keel_rl *rl);
 void keel_rl_release_wbuf(keel_rl *rl);
 
+/* Whether b is a BIO pair half (BIO_s_bio(3)) without a BIO callback: records may then be sealed
+ * into, and opened from, its ring through the non-copying interface (BIO_nwrite0/BIO_nwrite,
+ * BIO_nread0/BIO_nread), which a program watching its BIO with a callback would not see. */
+int keel_rl_pair_unwatched(BIO *b);
+
 /* Whether records in this direction with outer type `type` are AEAD-protected: under TLS 1.3 a
  * change_cipher_spec never is (RFC 8446 §5). */
 int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type);
@@ -35,15 +40,19 @@ int keel_rl_is_protected(const keel_rl_dir *d, uint8_t type);
 int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const uint8_t *data,
                         size_t len, size_t pad, uint8_t *out, size_t *out_len);
 
-/* Opens the protected record rec[0..rec_len) (header included, header already validated) in place.
- * On success the plaintext is rec[*off .. *off + *len) with inner type *type; or, when dst is not
- * NULL, the record is application data whose content fits dst_cap bytes and the AEAD can split
- * its output (GCM, ChaCha20-Poly1305), the content is opened straight into dst: *in_dst = 1, the
- * plaintext dst[*off .. *off + *len). A TLS 1.3 record that turns out not to be application data
- * is put back in rec (dst cleansed). On failure returns 0 with *alert set and a reason on ERR;
- * the record's bytes (and dst's) are then garbage. */
-int keel_rl_open_record(keel_rl_dir *d, uint8_t *rec, size_t rec_len, uint8_t *dst, size_t dst_cap,
-                        uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert);
+/* Opens the protected record rec[0..rec_len) (header included, header already validated) into
+ * work, a buffer of rec_len bytes standing for the record: rec itself to open in place, or
+ * another (a record read in a BIO pair's ring, which must not be written: read.c), whose first
+ * KEEL_RL_HEADER_LEN bytes are not written; CBC records only in place. On success the plaintext
+ * is work[*off .. *off + *len) with inner type *type; or, when dst is not NULL, the record is
+ * application data whose content fits dst_cap bytes and the AEAD can split its output (GCM,
+ * ChaCha20-Poly1305), the content is opened straight into dst: *in_dst = 1, the plaintext
+ * dst[*off .. *off + *len). A TLS 1.3 record that turns out not to be application data is put
+ * back in work (dst cleansed). On failure returns 0 with *alert set and a reason on ERR; work's
+ * bytes (and dst's) are then garbage. */
+int keel_rl_open_record(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work,
+                        uint8_t *dst, size_t dst_cap, uint8_t *type, size_t *off, size_t *len,
+                        int *in_dst, int *alert);
 
 /* sslv2.c: an SSL 2.0-format CLIENT-HELLO as the first record (RFC 5246 §E.2), framed and refused
  * as OpenSSL 3.0 frames and refuses it. keel_rl_sslv2_length: the body length from the header, 0

@@ -1,7 +1,6 @@
 /* Writing records: sealing into the write buffer, where records queue until keel_rl_flush hands them
  * to the BIO (RFC 8446 §5.1-§5.2, RFC 5246 §6.2), or, for SSL_write over an idle BIO pair, straight
  * into the pair's ring (keel_rl_seal_send). */
-#define OPENSSL_SUPPRESS_DEPRECATED /* BIO_get_callback: deprecated, still what a program may set */
 #include "record/record_int.h"
 
 #include "common/proto.h"
@@ -75,8 +74,7 @@ static uint8_t *pair_room(BIO *wbio, size_t need)
 {
     char *room;
 
-    if (BIO_method_type(wbio) != BIO_TYPE_BIO || BIO_get_callback_ex(wbio) != NULL
-            || BIO_get_callback(wbio) != NULL || need > INT_MAX
+    if (!keel_rl_pair_unwatched(wbio) || need > INT_MAX
             || BIO_ctrl_get_write_guarantee(wbio) < need || BIO_nwrite0(wbio, &room) < (int)need)
         return NULL;
     return (uint8_t *)room;
@@ -116,7 +114,7 @@ static int seal(keel_rl *rl, BIO *wbio, uint8_t type, const uint8_t *data, size_
     else if (pad > KEEL_MAX_PLAINTEXT - len)
         pad = KEEL_MAX_PLAINTEXT - len;
     need = KEEL_RL_HEADER_LEN + len + pad + KEEL_RL_MAX_OVERHEAD;
-    if (wbio != NULL && rl->woff == rl->wlen)
+    if (rl->woff == rl->wlen)
         out = pair_room(wbio, need);
     if (out == NULL) {
         if (!reserve(rl, need))
