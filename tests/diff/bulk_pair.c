@@ -66,6 +66,8 @@ static void transfer(SSL *c, SSL *s, size_t want)
     memset(dst, 0, sizeof(dst));
     c_sent.recs = c_sent.bytes = s_recv.recs = s_recv.bytes = 0;
     bio_written = bio_read = 0;
+    /* BIO_number_written/_read count what went through the pair halves, copied or not. */
+    uint64_t nw = BIO_number_written(SSL_get_wbio(c)), nr = BIO_number_read(SSL_get_rbio(s));
     printf("  write %zu:", want);
     for (int i = 0; sent < want && i < 100000; i++) {
         int r = SSL_write(c, src + sent, (int)(want - sent));
@@ -83,9 +85,12 @@ static void transfer(SSL *c, SSL *s, size_t want)
         got = drain(s, got, want);
     }
     got = drain(s, got, want);
-    printf("\n  got %zu %s, records sent %ld (%ld bytes) received %ld (%ld bytes), bio callback %ld/%ld\n",
+    printf("\n  got %zu %s, records sent %ld (%ld bytes) received %ld (%ld bytes), bio callback %ld/%ld,"
+           " BIO_number_written %llu read %llu\n",
            got, got == want && memcmp(src, dst, want) == 0 ? "intact" : "DIFFERENT", c_sent.recs,
-           c_sent.bytes, s_recv.recs, s_recv.bytes, bio_written, bio_read);
+           c_sent.bytes, s_recv.recs, s_recv.bytes, bio_written, bio_read,
+           (unsigned long long)(BIO_number_written(SSL_get_wbio(c)) - nw),
+           (unsigned long long)(BIO_number_read(SSL_get_rbio(s)) - nr));
     errs();
 }
 
