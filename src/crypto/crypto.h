@@ -228,6 +228,8 @@ typedef struct {
     EVP_MD_CTX *md;
     EVP_MD_CTX *ist, *ost;  /* NULL, or the digest states after K ^ ipad and K ^ opad */
     int states;             /* ist and ost hold the current key's states */
+    EVP_MD_CTX *in, *out;   /* the running MAC's inner and outer digests (md, ist, ost) */
+    int mode;               /* the running MAC's: plain, from copies, or consuming the states */
     const EVP_MD *type;
     size_t hlen, blen;
     uint8_t k[128];         /* the key padded to the block size (SHA-512's is the largest) */
@@ -238,6 +240,7 @@ typedef struct keel_prf {
     keel_hm h;                  /* its digest context reused; k: the key while keyed */
     keel_hash_id id;
     int keyed;
+    int again;                  /* keel_prf_again: the next call's key is used once more */
 } keel_prf;
 keel_prf *keel_prf_new(const keel_algs *algs, keel_hash_id id);
 void keel_prf_free(keel_prf *prf);
@@ -252,6 +255,12 @@ int keel_prf_hmac(keel_prf *prf, const uint8_t *key, size_t key_len, const uint8
 /* HKDF-Expand-Label(secret, label, ctx, out_len); secret NULL: the previous key. */
 int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *label, const uint8_t *ctx,
                           size_t ctx_len, uint8_t *out, size_t out_len);
+/* A hint, for the next keel_prf_hmac / keel_prf_expand_label call only: its key will be used
+ * again by the call after it (which passes NULL). That call then keeps the key's pad states
+ * (two digest contexts, made once per keel_prf) so that the later ones skip the two pad blocks;
+ * the first call without the hint uses them up. Results never depend on it: a wrong hint costs a
+ * digest start or two, nothing else. */
+void keel_prf_again(keel_prf *prf);
 /* The TLS 1.2 PRF (as keel_tls12_prf); secret NULL: the previous key. */
 int keel_prf_tls12(keel_prf *prf, const uint8_t *secret, size_t secret_len, const char *label,
                    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);

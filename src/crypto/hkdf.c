@@ -89,12 +89,15 @@ static int pad_start(keel_hm *h, EVP_MD_CTX *md, uint8_t pad)
     return ok;
 }
 
-/* h->md = a digest over K ^ pad: a copy of the kept state, or a fresh one. */
-static int pad_update(keel_hm *h, uint8_t pad)
+/* Makes the contexts for the kept states if they are missing. */
+static int hmac_state_ctxs(keel_hm *h)
 {
-    if (h->states)
-        return EVP_MD_CTX_copy_ex(h->md, pad == 0x36 ? h->ist : h->ost);
-    return pad_start(h, h->md, pad);
+    if ((h->ist == NULL && (h->ist = EVP_MD_CTX_new()) == NULL)
+            || (h->ost == NULL && (h->ost = EVP_MD_CTX_new()) == NULL)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
+    return 1;
 }
 
 /* Keeps the current key's two pad states (h->states), once per key. */
@@ -102,11 +105,8 @@ static int hmac_keep_states(keel_hm *h)
 {
     if (h->states)
         return 1;
-    if ((h->ist == NULL && (h->ist = EVP_MD_CTX_new()) == NULL)
-            || (h->ost == NULL && (h->ost = EVP_MD_CTX_new()) == NULL)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    if (!hmac_state_ctxs(h))
         return 0;
-    }
     if (!pad_start(h, h->ist, 0x36) || !pad_start(h, h->ost, 0x5c)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
@@ -115,24 +115,54 @@ static int hmac_keep_states(keel_hm *h)
     return 1;
 }
 
-/* Starts one MAC under the key: the inner hash over K ^ ipad. */
-static int hmac_begin(keel_hm *h)
+/* How one MAC gets its inner and outer digests over K ^ ipad and K ^ opad:
+ *   PLAIN:   md, started over each pad in turn (no states kept);
+ *   COPY:    md, a copy of each kept state (the states stay for later MACs under the key);
+ *   CONSUME: the kept states themselves (ist, then ost), which this MAC uses up.
+ * In libcrypto 3.0 a digest start and a copy allocate alike (one provider context each), so a
+ * MAC costs two allocations whichever way; COPY and CONSUME skip the two pad blocks' compressions.
+ * A key used m times with the states kept for all but the last use costs 2 + 2(m - 1)
+ * allocations, as m PLAIN MACs do, and 2 pad compressions instead of 2m. */
+enum { HM_PLAIN, HM_COPY, HM_CONSUME };
+
+/* Starts one MAC under the key: the inner hash over K ^ ipad. keep: the key's states must
+ * survive this MAC (made now if missing); otherwise kept states are used up, or there are none. */
+static int hmac_begin(keel_hm *h, int keep)
 {
-    return pad_update(h, 0x36);
+    if (keep) {
+        if (!hmac_keep_states(h))
+            return 0;
+        h->mode = HM_COPY;
+        h->in = h->out = h->md;
+        return EVP_MD_CTX_copy_ex(h->md, h->ist);
+    }
+    if (h->states) {
+        h->states = 0; /* from here on they hold this MAC */
+        h->mode = HM_CONSUME;
+        h->in = h->ist;
+        h->out = h->ost;
+        return 1;
+    }
+    h->mode = HM_PLAIN;
+    h->in = h->out = h->md;
+    return pad_start(h, h->md, 0x36);
 }
 
 static int hmac_update(keel_hm *h, const uint8_t *data, size_t len)
 {
-    return len == 0 || EVP_DigestUpdate(h->md, data, len);
+    return len == 0 || EVP_DigestUpdate(h->in, data, len);
 }
 
 static int hmac_final(keel_hm *h, uint8_t *out, size_t hlen)
 {
     uint8_t inner[KEEL_HASH_MAX_LEN];
-    int ok = hlen == h->hlen && EVP_DigestFinal_ex(h->md, inner, NULL)
-        && pad_update(h, 0x5c)
-        && EVP_DigestUpdate(h->md, inner, h->hlen) && EVP_DigestFinal_ex(h->md, out, NULL);
+    int ok = hlen == h->hlen && EVP_DigestFinal_ex(h->in, inner, NULL);
 
+    if (ok && h->mode == HM_COPY)
+        ok = EVP_MD_CTX_copy_ex(h->md, h->ost);
+    else if (ok && h->mode == HM_PLAIN)
+        ok = pad_start(h, h->md, 0x5c);
+    ok = ok && EVP_DigestUpdate(h->out, inner, h->hlen) && EVP_DigestFinal_ex(h->out, out, NULL);
     OPENSSL_cleanse(inner, sizeof(inner));
     return ok;
 }
@@ -150,8 +180,9 @@ static void hmac_done(keel_hm *h)
 }
 
 /* RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L bytes of T(1)|T(2)|..
- * h is keyed with PRK already. */
-static int expand_keyed(keel_hm *h, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+ * h is keyed with PRK already; keep: its states must survive the last block (hmac_begin). */
+static int expand_keyed(keel_hm *h, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
+                        int keep)
 {
     size_t hlen = h->hlen, done = 0, prev = 0;
     uint8_t t[KEEL_HASH_MAX_LEN];
@@ -161,7 +192,9 @@ static int expand_keyed(keel_hm *h, const uint8_t *info, size_t info_len, uint8_
         uint8_t ctr = (uint8_t)i;
         size_t n = out_len - done < hlen ? out_len - done : hlen;
 
-        ok = hmac_begin(h) && hmac_update(h, t, prev) && hmac_update(h, info, info_len)
+        /* Blocks before the last keep the states they find. */
+        ok = hmac_begin(h, out_len - done > hlen ? keep || h->states : keep)
+            && hmac_update(h, t, prev) && hmac_update(h, info, info_len)
             && hmac_update(h, &ctr, 1) && hmac_final(h, t, hlen);
         if (ok) {
             memcpy(out + done, t, n);
@@ -187,7 +220,8 @@ static int expand_check(size_t hlen, size_t out_len)
 }
 
 /* RFC 5246 §5: P_hash(secret, s) = HMAC(secret, A(1) + s) + HMAC(secret, A(2) + s) + ...,
- * A(0) = s, A(i) = HMAC(secret, A(i-1)), with s = label + seed. h is keyed with the secret. */
+ * A(0) = s, A(i) = HMAC(secret, A(i-1)), with s = label + seed. h is keyed with the secret; kept
+ * states (keel_prf_tls12) are kept throughout, or there are none (keel_tls12_prf). */
 static int tls12_prf_keyed(keel_hm *h, const char *label, const uint8_t *seed, size_t seed_len,
                            uint8_t *out, size_t out_len)
 {
@@ -196,19 +230,20 @@ static int tls12_prf_keyed(keel_hm *h, const char *label, const uint8_t *seed, s
     int ok;
 
     /* A(1) = HMAC(secret, label + seed) */
-    ok = hmac_begin(h) && hmac_update(h, (const uint8_t *)label, llen) && hmac_update(h, seed, seed_len)
+    ok = hmac_begin(h, h->states) && hmac_update(h, (const uint8_t *)label, llen)
+        && hmac_update(h, seed, seed_len)
         && hmac_final(h, a, hlen);
     while (ok && done < out_len) {
         size_t n = out_len - done < hlen ? out_len - done : hlen;
 
-        ok = hmac_begin(h) && hmac_update(h, a, hlen) && hmac_update(h, (const uint8_t *)label, llen)
+        ok = hmac_begin(h, h->states) && hmac_update(h, a, hlen) && hmac_update(h, (const uint8_t *)label, llen)
             && hmac_update(h, seed, seed_len) && hmac_final(h, blk, hlen);
         if (!ok)
             break;
         memcpy(out + done, blk, n);
         done += n;
         if (done < out_len)
-            ok = hmac_begin(h) && hmac_update(h, a, hlen) && hmac_final(h, a, hlen);
+            ok = hmac_begin(h, h->states) && hmac_update(h, a, hlen) && hmac_final(h, a, hlen);
     }
     OPENSSL_cleanse(a, sizeof(a));
     OPENSSL_cleanse(blk, sizeof(blk));
@@ -294,6 +329,8 @@ void keel_prf_free(keel_prf *p)
 
 keel_hash_id keel_prf_hash(const keel_prf *p) { return p->id; }
 
+void keel_prf_again(keel_prf *p) { p->again = 1; }
+
 /* key NULL: the key of the previous call (kept padded; no allocation either way unless a key
  * longer than the block is hashed). A failure leaves no key (a later NULL is refused). */
 static int prf_key(keel_prf *p, const uint8_t *key, size_t key_len)
@@ -321,9 +358,12 @@ static int prf_key(keel_prf *p, const uint8_t *key, size_t key_len)
 int keel_prf_hmac(keel_prf *p, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
                   uint8_t *out)
 {
+    int keep = p->again;
+
+    p->again = 0;
     if (!prf_key(p, key, key_len))
         return 0;
-    if (!hmac_begin(&p->h) || !hmac_update(&p->h, data, len) || !hmac_final(&p->h, out, p->h.hlen)) {
+    if (!hmac_begin(&p->h, keep) || !hmac_update(&p->h, data, len) || !hmac_final(&p->h, out, p->h.hlen)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -332,13 +372,13 @@ int keel_prf_hmac(keel_prf *p, const uint8_t *key, size_t key_len, const uint8_t
 
 /* HKDF-Expand with PRK `prk` (Hash.length bytes, or NULL: the previous key). */
 static int prf_expand(keel_prf *p, const uint8_t *prk, const uint8_t *info, size_t info_len,
-                      uint8_t *out, size_t out_len)
+                      uint8_t *out, size_t out_len, int keep)
 {
     if (!expand_check(p->h.hlen, out_len))
         return 0;
     if (out_len == 0)
         return 1;
-    return prf_key(p, prk, p->h.hlen) && expand_keyed(&p->h, info, info_len, out, out_len);
+    return prf_key(p, prk, p->h.hlen) && expand_keyed(&p->h, info, info_len, out, out_len, keep);
 }
 
 int keel_prf_expand_label(keel_prf *p, const uint8_t *secret, const char *label, const uint8_t *ctx,
@@ -346,15 +386,18 @@ int keel_prf_expand_label(keel_prf *p, const uint8_t *secret, const char *label,
 {
     uint8_t info[KEEL_HKDF_LABEL_MAX];
     size_t info_len;
+    int keep = p->again;
 
+    p->again = 0;
     return hkdf_label(info, sizeof(info), &info_len, (const uint8_t *)label, strlen(label), ctx, ctx_len,
                       out_len)
-        && prf_expand(p, secret, info, info_len, out, out_len);
+        && prf_expand(p, secret, info, info_len, out, out_len, keep);
 }
 
 int keel_prf_tls12(keel_prf *p, const uint8_t *secret, size_t secret_len, const char *label,
                    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
+    p->again = 0; /* the TLS 1.2 PRF keeps its key's states anyway */
     if (out_len == 0)
         return 1;
     return prf_key(p, secret, secret_len) && hmac_keep_states(&p->h)
@@ -367,7 +410,7 @@ int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t
               const uint8_t *data, size_t len, uint8_t *out)
 {
     keel_hm h;
-    int ok = hmac_key(&h, algs, id, key, key_len) && hmac_begin(&h) && hmac_update(&h, data, len)
+    int ok = hmac_key(&h, algs, id, key, key_len) && hmac_begin(&h, 0) && hmac_update(&h, data, len)
         && hmac_final(&h, out, keel_hash_len(id));
 
     hmac_done(&h);
@@ -396,7 +439,7 @@ int keel_hkdf_expand(const keel_algs *algs, keel_hash_id hash, const uint8_t *pr
         return 0;
     if (out_len == 0)
         return 1;
-    ok = hmac_key(&h, algs, hash, prk, keel_hash_len(hash)) && expand_keyed(&h, info, info_len, out, out_len);
+    ok = hmac_key(&h, algs, hash, prk, keel_hash_len(hash)) && expand_keyed(&h, info, info_len, out, out_len, 0);
     hmac_done(&h);
     return ok;
 }

@@ -392,6 +392,93 @@ static void test_prf_ctx(const keel_algs *a)
     }
 }
 
+/* keel_prf_again (a key's pad states kept for the calls after it, then used up): every call gives
+ * what the one-shot forms give whatever the hints, including a wrong hint (no further use), a
+ * hint before a new key, a multi-block expansion, and an HMAC; a key used three times with the
+ * hints costs no more allocations than without them, once the state contexts exist; and an
+ * allocation failure anywhere leaves no leak. */
+static void test_prf_again(const keel_algs *a)
+{
+    static const uint8_t m[] = "transcript hash stand-in";
+    uint8_t k1[48], k2[48], want[96], got[96];
+    long plain, hinted;
+    keel_prf *p;
+
+    for (size_t i = 0; i < sizeof(k1); i++) {
+        k1[i] = (uint8_t)(i * 7 + 3);
+        k2[i] = (uint8_t)(i * 11 + 5);
+    }
+    CHECK((p = keel_prf_new(a, KEEL_HASH_SHA384)) != NULL);
+    /* k1 three times: kept, kept, used up; then once more (states gone: made afresh). */
+    keel_prf_again(p);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k1, "c hs traffic", m, 24, want, 48));
+    CHECK(keel_prf_expand_label(p, k1, "c hs traffic", m, 24, got, 48) && memcmp(got, want, 48) == 0);
+    keel_prf_again(p);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k1, "key", NULL, 0, want, 96)); /* 2 blocks */
+    CHECK(keel_prf_expand_label(p, NULL, "key", NULL, 0, got, 96) && memcmp(got, want, 96) == 0);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k1, "iv", NULL, 0, want, 12));
+    CHECK(keel_prf_expand_label(p, NULL, "iv", NULL, 0, got, 12) && memcmp(got, want, 12) == 0);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k1, "finished", NULL, 0, want, 48));
+    CHECK(keel_prf_expand_label(p, NULL, "finished", NULL, 0, got, 48) && memcmp(got, want, 48) == 0);
+    /* A wrong hint (k1's states kept, never used), then a new key: k1's states must not serve. */
+    keel_prf_again(p);
+    CHECK(keel_prf_expand_label(p, NULL, "derived", m, 24, got, 48));
+    keel_prf_again(p);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k2, "s ap traffic", m, 24, want, 48));
+    CHECK(keel_prf_expand_label(p, k2, "s ap traffic", m, 24, got, 48) && memcmp(got, want, 48) == 0);
+    /* HMAC under the kept k2 (uses them up), then a multi-block expansion under k2 unhinted. */
+    CHECK(keel_hmac(a, KEEL_HASH_SHA384, k2, 48, m, sizeof(m), want));
+    CHECK(keel_prf_hmac(p, NULL, 0, m, sizeof(m), got) && memcmp(got, want, 48) == 0);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k2, "exporter", m, 3, want, 96));
+    CHECK(keel_prf_expand_label(p, NULL, "exporter", m, 3, got, 96) && memcmp(got, want, 96) == 0);
+    /* A failed call drops the hint: the next call, unhinted, must not keep states. */
+    keel_prf_again(p);
+    CHECK(!keel_prf_expand_label(p, k1, "key", m, 256, got, 16));
+    ERR_clear_error();
+
+    /* Allocations for three uses of a key: hinted (kept, kept, used up) against unhinted. */
+    keel_test_fail_after(0);
+    CHECK(keel_prf_expand_label(p, k1, "a", NULL, 0, got, 48) && keel_prf_expand_label(p, NULL, "b", NULL, 0, got, 48)
+          && keel_prf_expand_label(p, NULL, "c", NULL, 0, got, 48));
+    plain = keel_test_alloc_count();
+    keel_test_fail_after(0);
+    keel_prf_again(p);
+    CHECK(keel_prf_expand_label(p, k1, "a", NULL, 0, got, 48));
+    keel_prf_again(p);
+    CHECK(keel_prf_expand_label(p, NULL, "b", NULL, 0, want, 48));
+    CHECK(keel_prf_expand_label(p, NULL, "c", NULL, 0, got, 48));
+    hinted = keel_test_alloc_count();
+    CHECK(hinted <= plain);
+    keel_prf_free(p);
+
+    for (long k = 1; k < 60; k++) {
+        long live = keel_test_live_allocs();
+        int ok;
+
+        keel_test_fail_after(k);
+        p = keel_prf_new(a, KEEL_HASH_SHA384);
+        ok = p != NULL;
+        if (ok)
+            keel_prf_again(p);
+        ok = ok && keel_prf_expand_label(p, k1, "key", NULL, 0, got, 96);
+        if (ok)
+            keel_prf_again(p);
+        ok = ok && keel_prf_hmac(p, NULL, 0, m, sizeof(m), got) && keel_prf_expand_label(p, NULL, "iv", NULL, 0, got, 12);
+        keel_prf_free(p);
+        keel_test_fail_after(0);
+        ERR_clear_error();
+        CHECK(keel_test_live_allocs() == live);
+        if (ok)
+            break;
+    }
+    /* The context still works after the sweep's failures. */
+    CHECK((p = keel_prf_new(a, KEEL_HASH_SHA384)) != NULL);
+    keel_prf_again(p);
+    CHECK(keel_hkdf_expand_label(a, KEEL_HASH_SHA384, k1, "key", NULL, 0, want, 48));
+    CHECK(keel_prf_expand_label(p, k1, "key", NULL, 0, got, 48) && memcmp(got, want, 48) == 0);
+    keel_prf_free(p);
+}
+
 int main(void)
 {
     const keel_algs *a;
@@ -409,5 +496,6 @@ int main(void)
     test_transcript(a);
     test_alloc_failure(a);
     test_prf_ctx(a);
+    test_prf_again(a);
     return keel_test_finish("crypto_hash");
 }
