@@ -28,6 +28,10 @@ typedef struct keel_hs {
      * derived from them and lives in keel_conn. */
     keel_ks ks;
     uint8_t client_hs[KEEL_HASH_MAX_LEN], server_hs[KEEL_HASH_MAX_LEN];
+    /* Their finished keys (RFC 8446 §4.4.4), derived with the traffic keys in one run of HMACs
+     * under each secret (keel_ks_traffic_keys_fk_on); *_fk_set: present. */
+    uint8_t client_fk[KEEL_HASH_MAX_LEN], server_fk[KEEL_HASH_MAX_LEN];
+    int client_fk_set, server_fk_set;
     keel_transcript transcript; /* the handshake's messages (RFC 8446 §4.4.1, RFC 5246 §7.4.9) */
     keel_kex *kex;              /* our key share */
     int hrr;                    /* a HelloRetryRequest was sent / received */

@@ -113,6 +113,13 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
+    /* The finished key derived with the secret's traffic keys, if it was. */
+    const uint8_t *fk = c->hs == NULL ? NULL
+        : base == c->hs->client_hs && c->hs->client_fk_set ? c->hs->client_fk
+        : base == c->hs->server_hs && c->hs->server_fk_set ? c->hs->server_fk : NULL;
+    if (fk != NULL)
+        return keel_transcript_hash(c, th)
+            && keel_ks_verify_data_fk_on(&c->hs->ks, s->ctx->algs, c->cipher->hash, fk, th, out);
     return keel_transcript_hash(c, th)
         && keel_ks_verify_data_on(c->hs != NULL ? &c->hs->ks : NULL, s->ctx->algs, c->cipher->hash,
                                   base, th, out);
@@ -193,9 +200,18 @@ int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
     const SSL_CIPHER *cs = c->cipher;
     uint8_t key[KEEL_AEAD_MAX_KEY_LEN], iv[KEEL_AEAD_NONCE_LEN];
 
-    /* During the handshake on the key schedule's HMAC context (no context made per key). */
-    int ok = keel_ks_traffic_keys_on(c->hs != NULL ? &c->hs->ks : NULL, s->ctx->algs, cs->hash, secret,
-                                     key, keel_aead_key_len(cs->aead), iv);
+    /* During the handshake on the key schedule's HMAC context (no context made per key); a
+     * handshake traffic secret's finished key comes in the same run (keel_hs_finished_mac). */
+    keel_hs *hs = c->hs;
+    int *fk_set = hs == NULL ? NULL : secret == hs->client_hs ? &hs->client_fk_set
+        : secret == hs->server_hs ? &hs->server_fk_set : NULL;
+    uint8_t *fk = fk_set == NULL ? NULL : secret == hs->client_hs ? hs->client_fk : hs->server_fk;
+    if (fk_set != NULL)
+        *fk_set = 0;
+    int ok = keel_ks_traffic_keys_fk_on(hs != NULL ? &hs->ks : NULL, s->ctx->algs, cs->hash, secret,
+                                        key, keel_aead_key_len(cs->aead), iv, fk);
+    if (ok && fk_set != NULL)
+        *fk_set = 1;
     /* A client that cannot accept the server's flight may send its alert before it installs its
      * handshake write key (OpenSSL's client does): a server reading under the client's handshake
      * key takes one plaintext alert until the first record under that key (see record.h). */

@@ -32,11 +32,16 @@ static keel_prf *ks_prf(keel_ks *ks)
 }
 
 /* Derive-Secret(secret, label, th) (RFC 8446 §7.1) under the stage's secret, keying the context
- * with it only on the stage's first derivation. */
-static int ks_derive(keel_ks *ks, const char *label, const uint8_t *th, uint8_t *out)
+ * with it only on the stage's first derivation. more: another derivation of the stage follows
+ * this one directly (keel_prf_again: its HMAC pad states are kept for it). */
+static int ks_derive(keel_ks *ks, const char *label, const uint8_t *th, uint8_t *out, int more)
 {
     keel_prf *p = ks_prf(ks);
-    int ok = p != NULL
+    int ok;
+
+    if (p != NULL && more)
+        keel_prf_again(p);
+    ok = p != NULL
         && keel_prf_expand_label(p, ks->prf_keyed ? NULL : ks->secret, label, th, ks->hlen, out, ks->hlen);
 
     ks->prf_keyed = ok;
@@ -63,7 +68,7 @@ static int want_stage(const keel_ks *ks, int stage)
 }
 
 /* Derive-Secret(current, label, "") : the empty transcript is Hash("") (RFC 8446 §7.1). */
-static int derive_empty(keel_ks *ks, const char *label, uint8_t *out)
+static int derive_empty(keel_ks *ks, const char *label, uint8_t *out, int more)
 {
     uint8_t empty[KEEL_HASH_MAX_LEN];
     const uint8_t *h = keel_hash_empty(ks->algs, ks->hash);
@@ -73,7 +78,7 @@ static int derive_empty(keel_ks *ks, const char *label, uint8_t *out)
             return 0;
         h = empty;
     }
-    return ks_derive(ks, label, h, out);
+    return ks_derive(ks, label, h, out, more);
 }
 
 /* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on. */
@@ -91,16 +96,35 @@ static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, s
     return ok;
 }
 
-/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros). */
+/* Next stage: secret = HKDF-Extract(Derive-Secret(secret, "derived", ""), ikm or zeros); the
+ * salt is the one keel_ks_handshake derived ahead if there is one. */
 static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage)
 {
     uint8_t salt[KEEL_HASH_MAX_LEN];
-    int ok = derive_empty(ks, "derived", salt) && extract_stage(ks, salt, ikm, ikm_len, stage);
+    int ok;
 
+    if (ks->have_salt_next)
+        memcpy(salt, ks->salt_next, ks->hlen);
+    ok = (ks->have_salt_next || derive_empty(ks, "derived", salt, 0))
+        && extract_stage(ks, salt, ikm, ikm_len, stage);
+    OPENSSL_cleanse(ks->salt_next, sizeof(ks->salt_next));
+    ks->have_salt_next = 0;
     if (!ok)
         ks->stage = KEEL_KS_NONE;
     OPENSSL_cleanse(salt, sizeof(salt));
     return ok;
+}
+
+/* The Handshake Secret has three uses: "derived" (the Master Secret's salt, which needs no
+ * transcript), then "c hs traffic" and "s hs traffic", which keys.c asks for at once. The salt is
+ * derived here, ahead, so that the three run in a row and share the secret's HMAC pad states
+ * (keel_prf_again): 4 pad compressions fewer per side. */
+static int handshake_salt_ahead(keel_ks *ks)
+{
+    ks->have_salt_next = ks->stage == KEEL_KS_HANDSHAKE && derive_empty(ks, "derived", ks->salt_next, 1);
+    if (!ks->have_salt_next)
+        ks->stage = KEEL_KS_NONE;
+    return ks->have_salt_next;
 }
 
 int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
@@ -128,10 +152,11 @@ int keel_ks_handshake(keel_ks *ks, const uint8_t *dhe, size_t dhe_len)
     /* Without a PSK the early stage is HKDF-Extract(0, 0) (RFC 8446 §7.1), the same for every
      * handshake of the hash, and so is the salt derived from it: the table holds that salt. */
     if (ks->stage == KEEL_KS_NONE && (salt0 = keel_tls13_salt_no_psk(ks->algs, ks->hash)) != NULL)
-        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE);
+        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE) && handshake_salt_ahead(ks);
     if (ks->stage == KEEL_KS_NONE && !keel_ks_early(ks, NULL, 0))
         return 0;
-    return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE);
+    return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE)
+        && handshake_salt_ahead(ks);
 }
 
 int keel_ks_master(keel_ks *ks)
@@ -139,54 +164,56 @@ int keel_ks_master(keel_ks *ks)
     return want_stage(ks, KEEL_KS_HANDSHAKE) && next_stage(ks, NULL, 0, KEEL_KS_MASTER);
 }
 
-static int stage_secret(keel_ks *ks, int stage, const char *label, const uint8_t *th, uint8_t *out)
+/* more: as for ks_derive (callers ask for the secrets in the order the hints expect; another
+ * order costs a few compressions, never a wrong secret). */
+static int stage_secret(keel_ks *ks, int stage, const char *label, const uint8_t *th, uint8_t *out, int more)
 {
-    return want_stage(ks, stage) && ks_derive(ks, label, th, out);
+    return want_stage(ks, stage) && ks_derive(ks, label, th, out, more);
 }
 
 int keel_ks_binder_key(keel_ks *ks, int external, uint8_t *out)
 {
-    return want_stage(ks, KEEL_KS_EARLY) && derive_empty(ks, external ? "ext binder" : "res binder", out);
+    return want_stage(ks, KEEL_KS_EARLY) && derive_empty(ks, external ? "ext binder" : "res binder", out, 0);
 }
 
 int keel_ks_client_early_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_EARLY, "c e traffic", th, out);
+    return stage_secret(ks, KEEL_KS_EARLY, "c e traffic", th, out, 0);
 }
 
 int keel_ks_early_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_EARLY, "e exp master", th, out);
+    return stage_secret(ks, KEEL_KS_EARLY, "e exp master", th, out, 0);
 }
 
 int keel_ks_client_hs_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_HANDSHAKE, "c hs traffic", th, out);
+    return stage_secret(ks, KEEL_KS_HANDSHAKE, "c hs traffic", th, out, 1);
 }
 
 int keel_ks_server_hs_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_HANDSHAKE, "s hs traffic", th, out);
+    return stage_secret(ks, KEEL_KS_HANDSHAKE, "s hs traffic", th, out, 0);
 }
 
 int keel_ks_client_app_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_MASTER, "c ap traffic", th, out);
+    return stage_secret(ks, KEEL_KS_MASTER, "c ap traffic", th, out, 1);
 }
 
 int keel_ks_server_app_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_MASTER, "s ap traffic", th, out);
+    return stage_secret(ks, KEEL_KS_MASTER, "s ap traffic", th, out, 1);
 }
 
 int keel_ks_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_MASTER, "exp master", th, out);
+    return stage_secret(ks, KEEL_KS_MASTER, "exp master", th, out, 0);
 }
 
 int keel_ks_resumption_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_MASTER, "res master", th, out);
+    return stage_secret(ks, KEEL_KS_MASTER, "res master", th, out, 0);
 }
 
 /* ---- stateless helpers -------------------------------------------------------------------- */
@@ -212,21 +239,38 @@ static int expand_label(keel_prf *p, const keel_algs *algs, keel_hash_id hash, c
                      : keel_hkdf_expand_label(algs, hash, secret, label, NULL, 0, out, out_len);
 }
 
+int keel_ks_traffic_keys_fk_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                               uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN], uint8_t *fk)
+{
+    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
+     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length);
+     * §4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length).
+     * Without a schedule, one-shot expansions: a keel_prf made for two MACs costs more
+     * allocations than it saves. On the schedule's context the calls after the first reuse the
+     * secret's pad states (keel_prf_again). */
+    keel_prf *p;
+    int ok = ks_lend(ks, hash, &p);
+    int same = p != NULL && key_len > 0; /* the key's expansion keyed the context with secret */
+
+    if (ok && p != NULL)
+        keel_prf_again(p);
+    ok = ok && expand_label(p, algs, hash, secret, "key", key, key_len);
+    if (ok && p != NULL && fk != NULL)
+        keel_prf_again(p);
+    ok = ok && expand_label(p, algs, hash, same ? NULL : secret, "iv", iv, KEEL_AEAD_NONCE_LEN)
+        && (fk == NULL || expand_label(p, algs, hash, same ? NULL : secret, "finished", fk, keel_hash_len(hash)));
+    if (!ok) {
+        OPENSSL_cleanse(key, key_len);
+        if (fk != NULL)
+            OPENSSL_cleanse(fk, keel_hash_len(hash));
+    }
+    return ok;
+}
+
 int keel_ks_traffic_keys_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                             uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN])
 {
-    /* RFC 8446 §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length),
-     *                [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length).
-     * Without a schedule, two one-shot expansions: a keel_prf made for two MACs costs more
-     * allocations than it saves. */
-    keel_prf *p;
-    int ok = ks_lend(ks, hash, &p)
-        && expand_label(p, algs, hash, secret, "key", key, key_len)
-        && expand_label(p, algs, hash, secret, "iv", iv, KEEL_AEAD_NONCE_LEN);
-
-    if (!ok)
-        OPENSSL_cleanse(key, key_len);
-    return ok;
+    return keel_ks_traffic_keys_fk_on(ks, algs, hash, secret, key, key_len, iv, NULL);
 }
 
 int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
@@ -281,6 +325,17 @@ int keel_ks_verify_data_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash
     ok = keel_ks_finished_key(algs, hash, base_key, fk) && keel_hmac(algs, hash, fk, hlen, th, hlen, out);
     OPENSSL_cleanse(fk, sizeof(fk));
     return ok;
+}
+
+int keel_ks_verify_data_fk_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *fk,
+                              const uint8_t *th, uint8_t *out)
+{
+    size_t hlen = keel_hash_len(hash);
+    keel_prf *p;
+
+    if (!ks_lend(ks, hash, &p))
+        return 0;
+    return p != NULL ? keel_prf_hmac(p, fk, hlen, th, hlen, out) : keel_hmac(algs, hash, fk, hlen, th, hlen, out);
 }
 
 int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,

@@ -27,6 +27,9 @@ typedef struct {
     /* One HMAC context for the whole schedule (made on first use); prf_keyed: it holds the key
      * `secret`, so the stage's Derive-Secret calls reuse it (keel_prf in crypto.h). */
     keel_prf prf;                         /* embedded: no allocation of its own */
+    /* The next stage's salt, derived ahead by keel_ks_handshake (keysched.c says why). */
+    uint8_t salt_next[KEEL_HASH_MAX_LEN];
+    int have_salt_next;
     int prf_ready;                        /* prf initialised */
     int prf_keyed;
 } keel_ks;
@@ -69,6 +72,11 @@ int keel_ks_traffic_keys(const keel_algs *algs, keel_hash_id hash, const uint8_t
  * per call. ks's stage and secret are kept; its context is rekeyed at its next derivation. */
 int keel_ks_traffic_keys_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
                             uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN]);
+/* The same, and (fk not NULL) finished_key (§4.4.4) from the same secret, a handshake traffic
+ * secret, in the same run of HMACs under it: the Finished then costs one HMAC
+ * (keel_ks_verify_data_fk_on) and the secret's pad blocks are hashed once for all three. */
+int keel_ks_traffic_keys_fk_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *secret,
+                               uint8_t *key, size_t key_len, uint8_t iv[KEEL_AEAD_NONCE_LEN], uint8_t *fk);
 /* §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
  * out may equal secret. */
 int keel_ks_next_secret(const keel_algs *algs, keel_hash_id hash, const uint8_t *secret, uint8_t *out);
@@ -80,6 +88,10 @@ int keel_ks_verify_data(const keel_algs *algs, keel_hash_id hash, const uint8_t 
                         const uint8_t *th, uint8_t *out);
 int keel_ks_verify_data_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
                            const uint8_t *th, uint8_t *out);  /* as keel_ks_traffic_keys_on */
+/* verify_data = HMAC(fk, th) from a finished key (keel_ks_traffic_keys_fk_on), on ks's context
+ * as keel_ks_verify_data_on. */
+int keel_ks_verify_data_fk_on(keel_ks *ks, const keel_algs *algs, keel_hash_id hash, const uint8_t *fk,
+                              const uint8_t *th, uint8_t *out);
 /* Recomputes verify_data and compares in constant time (CRYPTO_memcmp); 0 on mismatch without an
  * error on the stack (the caller raises SSL_R_DIGEST_CHECK_FAILED and sends decrypt_error). */
 int keel_ks_verify_data_check(const keel_algs *algs, keel_hash_id hash, const uint8_t *base_key,
