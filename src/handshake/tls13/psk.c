@@ -241,17 +241,22 @@ int keel_client_write_psk(SSL *s, keel_wr *w)
 }
 
 /* Binder over the transcript so far and the ClientHello up to the binders list (§4.2.11.2),
- * with the label of its kind of PSK (§7.1: "ext binder" / "res binder"). */
+ * with the label of its kind of PSK (§7.1: "ext binder" / "res binder"). into (NULL, or the
+ * handshake's schedule, initialised): left at the early stage of ss, so the server that takes ss
+ * does not extract its Early Secret a second time (an HMAC and a context fewer per resumption). */
 static int compute_binder(SSL *s, const SSL_SESSION *ss, int external, const uint8_t *msg,
-                          size_t trunc_len, uint8_t *binder)
+                          size_t trunc_len, uint8_t *binder, keel_ks *into)
 {
-    keel_ks ks = { 0 };
+    keel_ks tmp = { 0 };
+    int own = into == NULL || into->hlen == 0 || into->hash != ss->cipher->hash;
+    keel_ks *ks = own ? &tmp : into;
     uint8_t th[KEEL_HASH_MAX_LEN];
     int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
-        && keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
-        && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
-        && keel_ks_binder(&ks, external, th, binder);
-    keel_ks_cleanup(&ks);
+        && (!own || keel_ks_init(ks, s->ctx->algs, ss->cipher->hash))
+        && keel_ks_early(ks, ss->master_key, ss->master_key_len)
+        && keel_ks_binder(ks, external, th, binder)
+        && (!own || into == NULL || keel_ks_early(into, ss->master_key, ss->master_key_len));
+    keel_ks_cleanup(&tmp);
     return ok;
 }
 
@@ -265,8 +270,8 @@ int keel_client_psk_bind(SSL *s, keel_wr *w)
     size_t len = keel_wr_len(w);
     /* The message ends with the binders list: u16 length, then u8 length and binder each. */
     size_t list = (rl ? 1 + rl : 0) + (el ? 1 + el : 0), trunc = len - 2 - list;
-    return (ss == NULL || compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1))
-        && (ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el));
+    return (ss == NULL || compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1, NULL))
+        && (ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el, NULL));
 }
 
 /* ---- PSK acceptance (server) ---- */
@@ -287,7 +292,8 @@ static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
 }
 
 /* The binder of the accepted identity (the index-th) checked against ss over the transcript and
- * this ClientHello up to the binders (§4.2.11.2): 0, decode_error or decrypt_error. */
+ * this ClientHello up to the binders (§4.2.11.2): 0, decode_error or decrypt_error. On 0 the
+ * handshake's schedule is at ss's early stage (compute_binder). */
 static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, size_t index, int external)
 {
     keel_conn *c = s->conn;
@@ -302,7 +308,7 @@ static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, size
         }
     }
     if (binder.len != keel_hash_len(c->cipher->hash)
-            || !compute_binder(s, ss, external, c->hs_buf, trunc, expect)
+            || !compute_binder(s, ss, external, c->hs_buf, trunc, expect, &c->hs->ks)
             || CRYPTO_memcmp(expect, binder.p, binder.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BINDER_DOES_NOT_VERIFY);
         return SSL_AD_DECRYPT_ERROR;
@@ -390,8 +396,7 @@ static int recheck_psk(SSL *s, keel_hello *h)
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    if ((alert = check_binder(s, ss, h, c->hs->psk_index, 1)) != 0
-            || (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len) && (alert = SSL_AD_INTERNAL_ERROR))) {
+    if ((alert = check_binder(s, ss, h, c->hs->psk_index, 1)) != 0) {
         SSL_SESSION_free(ss);
         return alert;
     }
@@ -488,8 +493,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
     }
     /* Kept so that a ClientHello 2 can be held to the same identity. */
     OPENSSL_free(c->hs->psk_identity);
-    if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL
-            || !keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len)) {
+    if ((c->hs->psk_identity = OPENSSL_memdup(id.p, id.len)) == NULL) {
         SSL_SESSION_free(ss);
         return SSL_AD_INTERNAL_ERROR;
     }
