@@ -39,6 +39,7 @@ typedef struct keel_hs {
     int chts_logged;            /* CLIENT_HANDSHAKE_TRAFFIC_SECRET is in the key log (keel_keylog_hs) */
     uint32_t ext_offered;       /* client: extensions sent in ClientHello (keel_ext_bit) */
     const SSL_SESSION *psk_offered; /* client: the session offered in ClientHello */
+    const SSL_SESSION *ks_psk;  /* client: ks is at this offered PSK's early stage (its binder's) */
     int sni_received, sni_noack; /* server: SNI sent / its callback answered SSL_TLSEXT_ERR_NOACK */
     /* TLS 1.2 */
     int ticket_expected;        /* a NewSessionTicket comes / goes in this handshake (RFC 5077 §3.3) */

@@ -111,8 +111,15 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     c->version = h.version;
     if (c->cipher == NULL) {
         c->cipher = cs;
-        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash)
-                || !keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
+        if (!keel_transcript_set_hash(&c->hs->transcript, cs->hash))
+            return SSL_AD_INTERNAL_ERROR;
+    }
+    /* The schedule of the suite's hash: the one the resumption binder left (hs->ks_psk) if it is
+     * of that hash, else a fresh one. */
+    if (c->hs->ks.hlen == 0 || c->hs->ks.hash != cs->hash) {
+        keel_ks_cleanup(&c->hs->ks);
+        c->hs->ks_psk = NULL;
+        if (!keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
             return SSL_AD_INTERNAL_ERROR;
     }
     if (h.is_hrr)
@@ -127,13 +134,22 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
             return SSL_AD_ILLEGAL_PARAMETER;
         }
-        if (!keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len))
+        /* The binder's Early Secret is this one if the schedule still holds it. */
+        if ((c->hs->ks_psk != ss || c->hs->ks.stage != KEEL_KS_EARLY)
+                && !keel_ks_early(&c->hs->ks, ss->master_key, ss->master_key_len))
             return SSL_AD_INTERNAL_ERROR;
+        c->hs->ks_psk = ss;
         c->resumed = 1;
         /* A resumed session's verification result is the connection's; an external PSK leaves
          * it X509_V_OK, as OpenSSL's client does. */
         if (!c->hs->psk_external)
             s->verify_result = ss->verify_result;
+    } else if (c->hs->ks.stage != KEEL_KS_NONE) {
+        /* A full handshake: not from the early stage the binder left. */
+        keel_ks_cleanup(&c->hs->ks);
+        c->hs->ks_psk = NULL;
+        if (!keel_ks_init(&c->hs->ks, s->ctx->algs, cs->hash))
+            return SSL_AD_INTERNAL_ERROR;
     }
     if (!h.has_key_share && c->resumed && c->hs->psk_ke) {
         /* psk_ke, which we offered (RFC 8446 §4.2.9): no (EC)DHE, zeros into the schedule. */

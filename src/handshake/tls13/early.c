@@ -312,10 +312,13 @@ int keel_early_client_hello_sent(SSL *s)
     const SSL_SESSION *ss = early_session(c);
 
     if (c->early.offered) {
-        keel_ks ks;
-        int ok = keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
-            && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
-            && derive_early(s, &ks, ss->cipher->hash);
+        /* On the handshake's schedule if its binder left it at this PSK's early stage. */
+        keel_ks ks = { 0 };
+        int held = c->hs->ks_psk == ss && c->hs->ks.stage == KEEL_KS_EARLY;
+        int ok = held ? derive_early(s, &c->hs->ks, ss->cipher->hash)
+            : keel_ks_init(&ks, s->ctx->algs, ss->cipher->hash)
+                && keel_ks_early(&ks, ss->master_key, ss->master_key_len)
+                && derive_early(s, &ks, ss->cipher->hash);
         keel_ks_cleanup(&ks);
         if (!ok || !keel_write_ccs(s)
                 || !keel_set_early_key(s, KEEL_RL_WRITE, ss->cipher, c->hs->client_early))

@@ -270,8 +270,20 @@ int keel_client_psk_bind(SSL *s, keel_wr *w)
     size_t len = keel_wr_len(w);
     /* The message ends with the binders list: u16 length, then u8 length and binder each. */
     size_t list = (rl ? 1 + rl : 0) + (el ? 1 + el : 0), trunc = len - 2 - list;
-    return (ss == NULL || compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1, NULL))
-        && (ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el, NULL));
+    /* The resumption PSK's binder on the handshake's schedule (made now if ClientHello 1), which
+     * then holds that PSK's early stage for ServerHello and early data (hs->ks_psk). */
+    keel_ks *into = NULL;
+    hs->ks_psk = NULL;
+    if (ss != NULL && (hs->ks.hlen == 0 || hs->ks.hash == ss->cipher->hash)) {
+        if (hs->ks.hlen == 0 && !keel_ks_init(&hs->ks, s->ctx->algs, ss->cipher->hash))
+            return 0;
+        into = &hs->ks;
+    }
+    if (ss != NULL && !compute_binder(s, ss, 0, msg, trunc, msg + trunc + 2 + 1, into))
+        return 0;
+    if (into != NULL)
+        hs->ks_psk = ss;
+    return ext == NULL || compute_binder(s, ext, 1, msg, trunc, msg + len - el, NULL);
 }
 
 /* ---- PSK acceptance (server) ---- */
