@@ -259,6 +259,37 @@ static void test_rfc8448_resumed(const keel_algs *a)
     CHECK(hexeq(x, 32, "3fbbe6a60deb66c30a32795aba0eff7eaa10105586e7be5c09678d63b6caab62"));
     CHECK(keel_ks_early_exporter_master(&ks, th, x));
     CHECK(hexeq(x, 32, "b2026866610937d7423e5be90862ccf24c0e6091186d34f812089ff5be2ef7df"));
+    /* On to the handshake and master secrets of RFC 8448 §4 (ECDHE f441..2e). */
+    uint8_t dhe4[32];
+    keel_test_unhex("f44194756ff9ec9d25180635d66ea6824c6ab3bf179977be37f723570e7ccb2e", dhe4, 32);
+    CHECK(keel_ks_handshake(&ks, dhe4, 32));
+    CHECK(hexeq(ks.secret, 32, "005cb112fd8eb4ccc623bb88a07c64b3ede1605363fc7d0df8c7ce4ff0fb4ae6"));
+    CHECK(keel_ks_master(&ks));
+    CHECK(hexeq(ks.secret, 32, "e2d32d4ed66dd37897a0e80c84107503ce58bf8aad4cb55a5002d77ecb890ece"));
+    keel_ks_cleanup(&ks);
+
+    /* A schedule that carries on past its binder (keel_ks_carry_on: the Handshake Secret's salt
+     * derived with the binder key): the same binder and secrets; a second Early Secret (another
+     * PSK, then this one again) drops the salt of the first. */
+    CHECK(keel_ks_init(&ks, a, KEEL_HASH_SHA256));
+    keel_ks_carry_on(&ks);
+    uint8_t other[32];
+    memset(other, 0x5a, sizeof(other));
+    CHECK(keel_ks_early(&ks, other, 32));
+    CHECK(keel_ks_binder_key(&ks, 0, x) && !hexeq(x, 32, "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256"));
+    CHECK(keel_ks_early(&ks, psk, 32));
+    CHECK(keel_ks_binder_key(&ks, 0, x));
+    CHECK(hexeq(x, 32, "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256"));
+    keel_test_unhex("63224b2e4573f2d3454ca84b9d009a04f6be9e05711a8396473aefa01e924a14", th, 32);
+    CHECK(keel_ks_binder(&ks, 0, th, x));
+    CHECK(hexeq(x, 32, "3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d"));
+    keel_test_unhex("08ad0fa05d7c7233b1775ba2ff9f4c5b8b59276b7f227f13a976245f5d960913", th, 32);
+    CHECK(keel_ks_client_early_traffic(&ks, th, x));
+    CHECK(hexeq(x, 32, "3fbbe6a60deb66c30a32795aba0eff7eaa10105586e7be5c09678d63b6caab62"));
+    CHECK(keel_ks_handshake(&ks, dhe4, 32));
+    CHECK(hexeq(ks.secret, 32, "005cb112fd8eb4ccc623bb88a07c64b3ede1605363fc7d0df8c7ce4ff0fb4ae6"));
+    CHECK(keel_ks_master(&ks));
+    CHECK(hexeq(ks.secret, 32, "e2d32d4ed66dd37897a0e80c84107503ce58bf8aad4cb55a5002d77ecb890ece"));
     keel_ks_cleanup(&ks);
 
     /* A handshake without an explicit early stage starts from the no-PSK early secret. */

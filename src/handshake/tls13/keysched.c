@@ -137,6 +137,8 @@ int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
         psk = zeros;
         psk_len = ks->hlen;
     }
+    OPENSSL_cleanse(ks->salt_next, sizeof(ks->salt_next)); /* a salt of another Early Secret */
+    ks->have_salt_next = 0;
     if (!ks_extract(ks, NULL, 0, psk, psk_len)) {
         ks->stage = KEEL_KS_NONE;
         return 0;
@@ -173,7 +175,21 @@ static int stage_secret(keel_ks *ks, int stage, const char *label, const uint8_t
 
 int keel_ks_binder_key(keel_ks *ks, int external, uint8_t *out)
 {
-    return want_stage(ks, KEEL_KS_EARLY) && derive_empty(ks, external ? "ext binder" : "res binder", out, 0);
+    const char *label = external ? "ext binder" : "res binder";
+
+    if (!want_stage(ks, KEEL_KS_EARLY))
+        return 0;
+    if (!ks->carry_on || ks->have_salt_next)
+        return derive_empty(ks, label, out, 0);
+    /* A schedule that carries on past its binder (keel_ks_carry_on) derives the Handshake
+     * Secret's salt now, on the Early Secret's pad states kept from the binder key. */
+    ks->have_salt_next = derive_empty(ks, label, out, 1) && derive_empty(ks, "derived", ks->salt_next, 0);
+    return ks->have_salt_next;
+}
+
+void keel_ks_carry_on(keel_ks *ks)
+{
+    ks->carry_on = 1;
 }
 
 int keel_ks_client_early_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)

@@ -27,9 +27,11 @@ typedef struct {
     /* One HMAC context for the whole schedule (made on first use); prf_keyed: it holds the key
      * `secret`, so the stage's Derive-Secret calls reuse it (keel_prf in crypto.h). */
     keel_prf prf;                         /* embedded: no allocation of its own */
-    /* The next stage's salt, derived ahead by keel_ks_handshake (keysched.c says why). */
+    /* The next stage's salt, derived ahead by keel_ks_handshake and (carry_on) by
+     * keel_ks_binder_key (keysched.c says why). */
     uint8_t salt_next[KEEL_HASH_MAX_LEN];
     int have_salt_next;
+    int carry_on;                         /* keel_ks_carry_on */
     int prf_ready;                        /* prf initialised */
     int prf_keyed;
 } keel_ks;
@@ -52,6 +54,10 @@ int keel_ks_master(keel_ks *ks);
 
 /* Early stage. th = ClientHello. */
 int keel_ks_binder_key(keel_ks *ks, int external, uint8_t *out);   /* "ext binder" / "res binder" */
+/* The schedule goes on past its binders to the handshake stage (it is the handshake's, not one
+ * made for a binder): the binder key's derivation then also derives the next stage's salt, which
+ * needs no transcript, while the Early Secret's HMAC pad states are at hand. */
+void keel_ks_carry_on(keel_ks *ks);
 int keel_ks_client_early_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out);
 int keel_ks_early_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out);
 /* Handshake stage. th = ClientHello..ServerHello. */

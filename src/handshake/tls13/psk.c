@@ -251,6 +251,9 @@ static int compute_binder(SSL *s, const SSL_SESSION *ss, int external, const uin
     int own = into == NULL || into->hlen == 0 || into->hash != ss->cipher->hash;
     keel_ks *ks = own ? &tmp : into;
     uint8_t th[KEEL_HASH_MAX_LEN];
+
+    if (!own)
+        keel_ks_carry_on(ks);
     int ok = keel_transcript_current_with(&s->conn->hs->transcript, ss->cipher->hash, msg, trunc_len, th)
         && (!own || keel_ks_init(ks, s->ctx->algs, ss->cipher->hash))
         && keel_ks_early(ks, ss->master_key, ss->master_key_len)
