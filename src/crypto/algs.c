@@ -147,6 +147,7 @@ void keel_algs_free(keel_algs *a)
     for (int i = 0; i < KEEL_NUM_HASHES; i++) {
         EVP_MD_free(a->md[i]);
     }
+    keel_algs_consts_free(a);
     EVP_MD_free(a->sha1);
     EVP_MAC_free(a->hmac);
     for (int i = 0; i < KEEL_NUM_EC; i++)

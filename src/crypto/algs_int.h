@@ -44,9 +44,16 @@ struct keel_algs {
     int have_consts[KEEL_NUM_HASHES];
     uint8_t empty_hash[KEEL_NUM_HASHES][KEEL_HASH_MAX_LEN];
     uint8_t salt_no_psk[KEEL_NUM_HASHES][KEEL_HASH_MAX_LEN];
+    /* HMAC's digest states after K ^ ipad and K ^ opad for the schedule's two fixed extract
+     * keys, [hash][KEEL_FIXED_*][0 ipad, 1 opad] (hkdf.c keel_prf_extract_fixed): each extract
+     * under them starts from copies (read-only, so shared by every thread) instead of hashing
+     * the two pad blocks. NULL where not made (the extract then pads the key itself). */
+    EVP_MD_CTX *fixed_pads[KEEL_NUM_HASHES][2][2];
 };
 
 /* Fills have_consts / empty_hash / salt_no_psk (hkdf.c); a failure leaves have_consts 0. */
 void keel_algs_consts(keel_algs *a);
+/* Frees what keel_algs_consts made (the fixed pad states). */
+void keel_algs_consts_free(keel_algs *a);
 
 #endif

@@ -238,6 +238,7 @@ typedef struct {
  * key schedule: one allocation fewer per handshake); the fields are hkdf.c's. */
 typedef struct keel_prf {
     keel_hm h;                  /* its digest context reused; k: the key while keyed */
+    const keel_algs *algs;
     keel_hash_id id;
     int keyed;
     int again;                  /* keel_prf_again: the next call's key is used once more */
@@ -261,6 +262,12 @@ int keel_prf_expand_label(keel_prf *prf, const uint8_t *secret, const char *labe
  * the first call without the hint uses them up. Results never depend on it: a wrong hint costs a
  * digest start or two, nothing else. */
 void keel_prf_again(keel_prf *prf);
+/* HKDF-Extract(salt, ikm) under one of the TLS 1.3 schedule's fixed salts: KEEL_FIXED_ZERO (no
+ * salt: Hash.length zeros, RFC 8446 §7.1's Early Secret) or KEEL_FIXED_SALT0 (the no-PSK salt,
+ * keel_tls13_salt_no_psk). From the table's pad states where it has them. Leaves no key (a NULL
+ * key next is refused). */
+enum { KEEL_FIXED_ZERO, KEEL_FIXED_SALT0 };
+int keel_prf_extract_fixed(keel_prf *prf, int which, const uint8_t *ikm, size_t ikm_len, uint8_t *out);
 /* The TLS 1.2 PRF (as keel_tls12_prf); secret NULL: the previous key. */
 int keel_prf_tls12(keel_prf *prf, const uint8_t *secret, size_t secret_len, const char *label,
                    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len);

@@ -18,16 +18,17 @@
  * hash itself stays libcrypto's. The padded key is cleansed by hmac_done.
  *
  * A keel_prf (below) is the same object kept: its digest context and padded key live as long as
- * the key, so a MAC under a key already set costs the two digest starts only. Keeping the digest
- * states after K ^ ipad and K ^ opad and starting each MAC from copies of them (EVP_MD_CTX_copy_ex)
- * was measured too: in libcrypto 3.0 a copy allocates exactly as a digest start does, so it saves
- * the two pad blocks' compressions (1-2% of a handshake's instructions) but costs two contexts
- * more per keel_prf and two allocations more per key (measured on TLS 1.3: 16 allocations more per
- * pair, for ~2.7% of a resumed handshake's instructions), so for TLS 1.3 the pads are rehashed.
- * Except under the TLS 1.2 PRF's key (keel_prf_tls12 only): a TLS 1.2 connection keys its PRF
- * with the master secret once per side and runs 8 MACs under it (key block, both Finished), so
- * there the kept states pay off: 14 compressions fewer per side (~20% of an abbreviated
- * handshake's instructions) for 4 allocations more per side; TLS 1.3 never keeps them. */
+ * the key, so a MAC under a key already set costs the two digest starts only. It can also keep
+ * the digest states after K ^ ipad and K ^ opad (ist, ost) and start MACs from copies of them
+ * (EVP_MD_CTX_copy_ex), skipping the two pad blocks' compressions. Measured in libcrypto 3.0.x: a
+ * copy allocates exactly as a digest start does (one provider context, even into a context that
+ * already holds the same digest), so copies alone would cost two allocations more per key. Hence
+ * the three modes of hmac_begin: the states are kept only for a key its user says is used again
+ * (keel_prf_again), and the last MAC under them consumes them in place, so m MACs under one key
+ * cost 2m allocations whichever way, and 2 pad compressions instead of 2m. The TLS 1.3 schedule
+ * hints its runs of derivations under one secret (keysched.c); the TLS 1.2 PRF (keel_prf_tls12)
+ * keeps its master secret's states throughout (8 MACs per side under it: 14 compressions fewer
+ * per side for 4 allocations more). */
 /* keel_hm is declared in crypto.h (a keel_prf embeds one). */
 
 static int hmac_setup(keel_hm *h, const keel_algs *a, keel_hash_id id)
@@ -295,6 +296,7 @@ int keel_prf_init(keel_prf *p, const keel_algs *algs, keel_hash_id id)
         return 0;
     }
     p->id = id;
+    p->algs = algs;
     return 1;
 }
 
@@ -404,6 +406,44 @@ int keel_prf_tls12(keel_prf *p, const uint8_t *secret, size_t secret_len, const 
         && tls12_prf_keyed(&p->h, label, seed, seed_len, out, out_len);
 }
 
+int keel_prf_extract_fixed(keel_prf *p, int which, const uint8_t *ikm, size_t ikm_len, uint8_t *out)
+{
+    keel_hm *h = &p->h;
+    EVP_MD_CTX *const *st;
+    uint8_t inner[KEEL_HASH_MAX_LEN];
+    int ok;
+
+    p->again = 0;
+    if ((unsigned)p->id >= KEEL_NUM_HASHES || (which != KEEL_FIXED_ZERO && which != KEEL_FIXED_SALT0)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_INVALID_ARGUMENT);
+        return 0;
+    }
+    st = p->algs->fixed_pads[p->id][which];
+    if (st[0] == NULL || st[1] == NULL) {
+        const uint8_t *salt = which == KEEL_FIXED_ZERO ? (const uint8_t *)"" : keel_tls13_salt_no_psk(p->algs, p->id);
+
+        if (salt == NULL) {
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+            return 0;
+        }
+        ok = keel_prf_hmac(p, salt, which == KEEL_FIXED_ZERO ? 0 : h->hlen, ikm, ikm_len, out);
+    } else {
+        /* HMAC from copies of the table's states: the MAC's inner, then outer, digest in h->md. */
+        p->keyed = 0;
+        h->states = 0;
+        ok = EVP_MD_CTX_copy_ex(h->md, st[0]) && (ikm_len == 0 || EVP_DigestUpdate(h->md, ikm, ikm_len))
+            && EVP_DigestFinal_ex(h->md, inner, NULL)
+            && EVP_MD_CTX_copy_ex(h->md, st[1]) && EVP_DigestUpdate(h->md, inner, h->hlen)
+            && EVP_DigestFinal_ex(h->md, out, NULL);
+        OPENSSL_cleanse(inner, sizeof(inner));
+        if (!ok)
+            ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
+    }
+    p->keyed = 0;
+    h->states = 0;
+    return ok;
+}
+
 /* ---- one-shot forms ------------------------------------------------------------------------ */
 
 int keel_hmac(const keel_algs *algs, keel_hash_id id, const uint8_t *key, size_t key_len,
@@ -509,5 +549,30 @@ void keel_algs_consts(keel_algs *a)
             && keel_hkdf_extract(a, id, NULL, 0, zeros, hlen, early)
             && keel_derive_secret(a, id, early, "derived", a->empty_hash[i], a->salt_no_psk[i]);
         OPENSSL_cleanse(early, sizeof(early));
+        if (!a->have_consts[i])
+            continue;
+        /* The fixed extract keys' pad states (keel_prf_extract_fixed); a failure leaves NULLs. */
+        for (int w = 0; w < 2; w++) {
+            keel_hm h;
+            int ok = hmac_key(&h, a, id, a->salt_no_psk[i], w == KEEL_FIXED_ZERO ? 0 : hlen)
+                && hmac_keep_states(&h);
+
+            if (ok) {
+                a->fixed_pads[i][w][0] = h.ist;
+                a->fixed_pads[i][w][1] = h.ost;
+                h.ist = h.ost = NULL;
+            }
+            hmac_done(&h);
+        }
     }
+}
+
+void keel_algs_consts_free(keel_algs *a)
+{
+    for (int i = 0; i < KEEL_NUM_HASHES; i++)
+        for (int w = 0; w < 2; w++)
+            for (int j = 0; j < 2; j++) {
+                EVP_MD_CTX_free(a->fixed_pads[i][w][j]);
+                a->fixed_pads[i][w][j] = NULL;
+            }
 }

@@ -1,4 +1,5 @@
 /* Hashes, transcript, HMAC, HKDF, HKDF-Expand-Label, Derive-Secret and the TLS 1.2 PRF. */
+#include "crypto/algs_int.h"
 #include "crypto/crypto.h"
 #include "testutil.h"
 
@@ -479,6 +480,46 @@ static void test_prf_again(const keel_algs *a)
     keel_prf_free(p);
 }
 
+/* keel_prf_extract_fixed gives HKDF-Extract under the empty salt (RFC 5869 A.3's PRK for SHA-256)
+ * and under the no-PSK salt, from the table's pad states and, on a table without them, by padding
+ * the key itself; a NULL key after it is refused. */
+static void test_extract_fixed(const keel_algs *a)
+{
+    uint8_t ikm[22], want[48], got[48];
+    keel_algs *bare = keel_algs_new(NULL, NULL);
+
+    memset(ikm, 0x0b, sizeof(ikm));
+    CHECK(bare != NULL);
+    if (bare == NULL)
+        return;
+    keel_algs_consts_free(bare); /* as if the states could not be made */
+    for (int t = 0; t < 2; t++) {
+        const keel_algs *tab = t == 0 ? a : bare;
+        for (int i = 0; i < 2; i++) {
+            keel_hash_id id = i == 0 ? KEEL_HASH_SHA256 : KEEL_HASH_SHA384;
+            size_t hl = keel_hash_len(id);
+            keel_prf *p = keel_prf_new(tab, id);
+
+            CHECK(p != NULL);
+            if (p == NULL)
+                continue;
+            CHECK(keel_prf_extract_fixed(p, KEEL_FIXED_ZERO, ikm, sizeof(ikm), got));
+            if (id == KEEL_HASH_SHA256)
+                CHECK(hexeq(got, 32, "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"));
+            CHECK(keel_hkdf_extract(a, id, NULL, 0, ikm, sizeof(ikm), want) && memcmp(got, want, hl) == 0);
+            CHECK(keel_prf_extract_fixed(p, KEEL_FIXED_SALT0, ikm, sizeof(ikm), got));
+            CHECK(keel_hkdf_extract(a, id, keel_tls13_salt_no_psk(a, id), hl, ikm, sizeof(ikm), want)
+                  && memcmp(got, want, hl) == 0);
+            CHECK(!keel_prf_expand_label(p, NULL, "key", NULL, 0, got, 16));
+            ERR_clear_error();
+            CHECK(!keel_prf_extract_fixed(p, 2, ikm, sizeof(ikm), got));
+            ERR_clear_error();
+            keel_prf_free(p);
+        }
+    }
+    keel_algs_free(bare);
+}
+
 int main(void)
 {
     const keel_algs *a;
@@ -497,5 +538,6 @@ int main(void)
     test_alloc_failure(a);
     test_prf_ctx(a);
     test_prf_again(a);
+    test_extract_fixed(a);
     return keel_test_finish("crypto_hash");
 }

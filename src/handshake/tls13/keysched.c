@@ -48,12 +48,16 @@ static int ks_derive(keel_ks *ks, const char *label, const uint8_t *th, uint8_t 
     return ok;
 }
 
-/* HKDF-Extract(salt, ikm) into ks->secret; the context is left keyed with the salt. */
-static int ks_extract(keel_ks *ks, const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len)
+/* HKDF-Extract(salt, ikm) into ks->secret. fixed >= 0: the salt is that fixed one
+ * (keel_prf_extract_fixed: from the table's pad states), salt unused. */
+static int ks_extract(keel_ks *ks, const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                      int fixed)
 {
     keel_prf *p = ks_prf(ks);
 
     ks->prf_keyed = 0;
+    if (p != NULL && fixed >= 0)
+        return keel_prf_extract_fixed(p, fixed, ikm, ikm_len, ks->secret);
     return p != NULL && keel_prf_hmac(p, salt != NULL ? salt : (const uint8_t *)"", salt != NULL ? salt_len : 0,
                                       ikm, ikm_len, ks->secret);
 }
@@ -81,8 +85,9 @@ static int derive_empty(keel_ks *ks, const char *label, uint8_t *out, int more)
     return ks_derive(ks, label, h, out, more);
 }
 
-/* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on. */
-static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, size_t ikm_len, int stage)
+/* secret = HKDF-Extract(salt, ikm or Hash.length zeros), the stage moved on; fixed: ks_extract. */
+static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, size_t ikm_len, int stage,
+                         int fixed)
 {
     uint8_t zeros[KEEL_HASH_MAX_LEN] = { 0 };
     int ok;
@@ -91,7 +96,7 @@ static int extract_stage(keel_ks *ks, const uint8_t *salt, const uint8_t *ikm, s
         ikm = zeros;
         ikm_len = ks->hlen;
     }
-    ok = ks_extract(ks, salt, ks->hlen, ikm, ikm_len);
+    ok = ks_extract(ks, salt, ks->hlen, ikm, ikm_len, fixed);
     ks->stage = ok ? stage : KEEL_KS_NONE;
     return ok;
 }
@@ -106,7 +111,7 @@ static int next_stage(keel_ks *ks, const uint8_t *ikm, size_t ikm_len, int stage
     if (ks->have_salt_next)
         memcpy(salt, ks->salt_next, ks->hlen);
     ok = (ks->have_salt_next || derive_empty(ks, "derived", salt, 0))
-        && extract_stage(ks, salt, ikm, ikm_len, stage);
+        && extract_stage(ks, salt, ikm, ikm_len, stage, -1);
     OPENSSL_cleanse(ks->salt_next, sizeof(ks->salt_next));
     ks->have_salt_next = 0;
     if (!ok)
@@ -139,7 +144,7 @@ int keel_ks_early(keel_ks *ks, const uint8_t *psk, size_t psk_len)
     }
     OPENSSL_cleanse(ks->salt_next, sizeof(ks->salt_next)); /* a salt of another Early Secret */
     ks->have_salt_next = 0;
-    if (!ks_extract(ks, NULL, 0, psk, psk_len)) {
+    if (!ks_extract(ks, NULL, 0, psk, psk_len, KEEL_FIXED_ZERO)) {
         ks->stage = KEEL_KS_NONE;
         return 0;
     }
@@ -154,7 +159,8 @@ int keel_ks_handshake(keel_ks *ks, const uint8_t *dhe, size_t dhe_len)
     /* Without a PSK the early stage is HKDF-Extract(0, 0) (RFC 8446 §7.1), the same for every
      * handshake of the hash, and so is the salt derived from it: the table holds that salt. */
     if (ks->stage == KEEL_KS_NONE && (salt0 = keel_tls13_salt_no_psk(ks->algs, ks->hash)) != NULL)
-        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE) && handshake_salt_ahead(ks);
+        return extract_stage(ks, salt0, dhe, dhe_len, KEEL_KS_HANDSHAKE, KEEL_FIXED_SALT0)
+            && handshake_salt_ahead(ks);
     if (ks->stage == KEEL_KS_NONE && !keel_ks_early(ks, NULL, 0))
         return 0;
     return want_stage(ks, KEEL_KS_EARLY) && next_stage(ks, dhe, dhe_len, KEEL_KS_HANDSHAKE)

@@ -24,8 +24,12 @@ typedef struct {
     size_t hlen;
     int stage;                            /* which secret `secret` holds */
     uint8_t secret[KEEL_HASH_MAX_LEN];
-    /* One HMAC context for the whole schedule (made on first use); prf_keyed: it holds the key
-     * `secret`, so the stage's Derive-Secret calls reuse it (keel_prf in crypto.h). */
+    /* One HMAC context for the whole schedule (made on first use, with one pair of pad-state
+     * contexts made on the first keel_prf_again); prf_keyed: it holds the key `secret`, so the
+     * stage's Derive-Secret calls reuse it (keel_prf in crypto.h). Runs of derivations under one
+     * secret (the handshake secret's three, the master secret's first three, a traffic secret's
+     * key, iv and finished key, the early secret's binder key and next salt) share the secret's
+     * kept pad states. */
     keel_prf prf;                         /* embedded: no allocation of its own */
     /* The next stage's salt, derived ahead by keel_ks_handshake and (carry_on) by
      * keel_ks_binder_key (keysched.c says why). */
