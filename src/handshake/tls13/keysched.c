@@ -200,7 +200,7 @@ void keel_ks_carry_on(keel_ks *ks)
 
 int keel_ks_client_early_traffic(keel_ks *ks, const uint8_t *th, uint8_t *out)
 {
-    return stage_secret(ks, KEEL_KS_EARLY, "c e traffic", th, out, 0);
+    return stage_secret(ks, KEEL_KS_EARLY, "c e traffic", th, out, 1); /* "e exp master" follows */
 }
 
 int keel_ks_early_exporter_master(keel_ks *ks, const uint8_t *th, uint8_t *out)
