@@ -35,6 +35,12 @@ static const vector vectors[] = {
       "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838"
       "c5f61e6393ba7a0abcc9f662"
       "76fc6ece0f4e1768cddf8853bb2d551b" },
+    /* NIST SP 800-38C Appendix C, Example 3: AES-128-CCM with a 12-byte nonce and an 8-byte tag,
+     * TLS's CCM_8 (RFC 6655 §3). keel-to-keel tests cannot see a nonce-length slip (both ends
+     * would use the same wrong length); this vector does. */
+    { KEEL_AEAD_AES_128_CCM_8, "404142434445464748494a4b4c4d4e4f", "101112131415161718191a1b",
+      "000102030405060708090a0b0c0d0e0f10111213", "202122232425262728292a2b2c2d2e2f3031323334353637",
+      "e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5484392fbc1b09951" },
 };
 
 static const char sunscreen[] = "Ladies and Gentlemen of the class of '99: If I could offer you only one "
@@ -51,11 +57,15 @@ static void test_vectors(const keel_algs *algs)
         int clen = keel_test_unhex(t->ct_tag, expect, sizeof(expect));
         keel_aead_ctx *seal, *open;
 
+        int tl = (int)keel_aead_tag_len(t->id);
+
+        if (!keel_aead_supported(algs, t->id))
+            continue;
         if (t->pt == NULL)
             memcpy(pt, sunscreen, (size_t)plen);
         CHECK(keel_test_unhex(t->nonce, nonce, sizeof(nonce)) == 12);
         CHECK_EQ(klen, keel_aead_key_len(t->id));
-        CHECK_EQ(clen, plen + KEEL_AEAD_TAG_LEN);
+        CHECK_EQ(clen, plen + tl);
 
         CHECK((seal = keel_aead_new(algs, t->id, 1)) != NULL);
         CHECK((open = keel_aead_new(algs, t->id, 0)) != NULL);
@@ -94,13 +104,19 @@ static void test_vectors(const keel_algs *algs)
             ERR_clear_error();
             memset(buf, 0x5a, sizeof(buf));
             CHECK(!keel_aead_open(open, n2, a2, (size_t)alen, ct, (size_t)clen, buf));
-            CHECK(ERR_peek_error() == 0);
+            /* libcrypto's CCM reports a failed check itself (a provider error, as under OpenSSL's
+             * libssl, which drives the same provider); GCM and ChaCha20-Poly1305 report none. */
+            if (!keel_aead_can_split(t->id)) /* CCM */
+                CHECK(ERR_peek_error() == 0 || ERR_GET_LIB(ERR_peek_error()) == ERR_LIB_PROV);
+            else
+                CHECK(ERR_peek_error() == 0);
+            ERR_clear_error();
             CHECK(memcmp(buf, pt, 16) != 0);
             /* and the context still works afterwards */
             CHECK(keel_aead_open(open, nonce, aad, (size_t)alen, expect, (size_t)clen, buf));
         }
         /* Shorter than a tag can never authenticate. */
-        CHECK(!keel_aead_open(open, nonce, aad, (size_t)alen, expect, KEEL_AEAD_TAG_LEN - 1, buf));
+        CHECK(!keel_aead_open(open, nonce, aad, (size_t)alen, expect, (size_t)tl - 1, buf));
         /* Direction is fixed at creation. */
         CHECK(!keel_aead_seal(open, nonce, aad, (size_t)alen, pt, (size_t)plen, buf));
         CHECK(!keel_aead_open(seal, nonce, aad, (size_t)alen, expect, (size_t)clen, buf));
