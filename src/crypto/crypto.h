@@ -228,7 +228,6 @@ typedef struct {
     EVP_MD_CTX *md;
     EVP_MD_CTX *ist, *ost;  /* NULL, or the digest states after K ^ ipad and K ^ opad */
     int states;             /* ist and ost hold the current key's states */
-    EVP_MD_CTX *in, *out;   /* the running MAC's inner and outer digests (md, ist, ost) */
     int mode;               /* the running MAC's: plain, from copies, or consuming the states */
     const EVP_MD *type;
     size_t hlen, blen;

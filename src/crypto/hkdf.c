@@ -134,36 +134,36 @@ static int hmac_begin(keel_hm *h, int keep)
         if (!hmac_keep_states(h))
             return 0;
         h->mode = HM_COPY;
-        h->in = h->out = h->md;
         return EVP_MD_CTX_copy_ex(h->md, h->ist);
     }
     if (h->states) {
         h->states = 0; /* from here on they hold this MAC */
         h->mode = HM_CONSUME;
-        h->in = h->ist;
-        h->out = h->ost;
         return 1;
     }
     h->mode = HM_PLAIN;
-    h->in = h->out = h->md;
     return pad_start(h, h->md, 0x36);
 }
 
+/* The running MAC's inner and outer digests: the kept states it consumes, else md. */
+static EVP_MD_CTX *hm_inner(const keel_hm *h) { return h->mode == HM_CONSUME ? h->ist : h->md; }
+static EVP_MD_CTX *hm_outer(const keel_hm *h) { return h->mode == HM_CONSUME ? h->ost : h->md; }
+
 static int hmac_update(keel_hm *h, const uint8_t *data, size_t len)
 {
-    return len == 0 || EVP_DigestUpdate(h->in, data, len);
+    return len == 0 || EVP_DigestUpdate(hm_inner(h), data, len);
 }
 
 static int hmac_final(keel_hm *h, uint8_t *out, size_t hlen)
 {
     uint8_t inner[KEEL_HASH_MAX_LEN];
-    int ok = hlen == h->hlen && EVP_DigestFinal_ex(h->in, inner, NULL);
+    int ok = hlen == h->hlen && EVP_DigestFinal_ex(hm_inner(h), inner, NULL);
 
     if (ok && h->mode == HM_COPY)
         ok = EVP_MD_CTX_copy_ex(h->md, h->ost);
     else if (ok && h->mode == HM_PLAIN)
         ok = pad_start(h, h->md, 0x5c);
-    ok = ok && EVP_DigestUpdate(h->out, inner, h->hlen) && EVP_DigestFinal_ex(h->out, out, NULL);
+    ok = ok && EVP_DigestUpdate(hm_outer(h), inner, h->hlen) && EVP_DigestFinal_ex(hm_outer(h), out, NULL);
     OPENSSL_cleanse(inner, sizeof(inner));
     return ok;
 }
@@ -429,8 +429,6 @@ int keel_prf_extract_fixed(keel_prf *p, int which, const uint8_t *ikm, size_t ik
         ok = keel_prf_hmac(p, salt, which == KEEL_FIXED_ZERO ? 0 : h->hlen, ikm, ikm_len, out);
     } else {
         /* HMAC from copies of the table's states: the MAC's inner, then outer, digest in h->md. */
-        p->keyed = 0;
-        h->states = 0;
         ok = EVP_MD_CTX_copy_ex(h->md, st[0]) && (ikm_len == 0 || EVP_DigestUpdate(h->md, ikm, ikm_len))
             && EVP_DigestFinal_ex(h->md, inner, NULL)
             && EVP_MD_CTX_copy_ex(h->md, st[1]) && EVP_DigestUpdate(h->md, inner, h->hlen)

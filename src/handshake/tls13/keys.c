@@ -100,6 +100,15 @@ int keel_hs_derive_resumption(SSL *s)
         && keel_ks_resumption_master(&c->hs->ks, th, c->resumption);
 }
 
+/* The finished-key slot of a handshake traffic secret (keel_ks_traffic_keys_fk_on fills it with
+ * the secret's traffic keys), with its present flag; NULL for any other secret. */
+static uint8_t *fk_slot(keel_hs *hs, const uint8_t *secret, int **set)
+{
+    *set = hs == NULL ? NULL : secret == hs->client_hs ? &hs->client_fk_set
+        : secret == hs->server_hs ? &hs->server_fk_set : NULL;
+    return *set == NULL ? NULL : secret == hs->client_hs ? hs->client_fk : hs->server_fk;
+}
+
 /* verify_data of `server`'s Finished over the transcript so far (§4.4.4). A client's Finished in
  * post-handshake authentication is keyed by its current application traffic secret. */
 int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
@@ -114,10 +123,9 @@ int keel_hs_finished_mac(SSL *s, int server, uint8_t *out)
         return 0;
     }
     /* The finished key derived with the secret's traffic keys, if it was. */
-    const uint8_t *fk = c->hs == NULL ? NULL
-        : base == c->hs->client_hs && c->hs->client_fk_set ? c->hs->client_fk
-        : base == c->hs->server_hs && c->hs->server_fk_set ? c->hs->server_fk : NULL;
-    if (fk != NULL)
+    int *fk_set;
+    const uint8_t *fk = fk_slot(c->hs, base, &fk_set);
+    if (fk != NULL && *fk_set)
         return keel_transcript_hash(c, th)
             && keel_ks_verify_data_fk_on(&c->hs->ks, s->ctx->algs, c->cipher->hash, fk, th, out);
     return keel_transcript_hash(c, th)
@@ -203,9 +211,8 @@ int keel_set_traffic_key(SSL *s, int dir, const uint8_t *secret)
     /* During the handshake on the key schedule's HMAC context (no context made per key); a
      * handshake traffic secret's finished key comes in the same run (keel_hs_finished_mac). */
     keel_hs *hs = c->hs;
-    int *fk_set = hs == NULL ? NULL : secret == hs->client_hs ? &hs->client_fk_set
-        : secret == hs->server_hs ? &hs->server_fk_set : NULL;
-    uint8_t *fk = fk_set == NULL ? NULL : secret == hs->client_hs ? hs->client_fk : hs->server_fk;
+    int *fk_set;
+    uint8_t *fk = fk_slot(hs, secret, &fk_set);
     if (fk_set != NULL)
         *fk_set = 0;
     int ok = keel_ks_traffic_keys_fk_on(hs != NULL ? &hs->ks : NULL, s->ctx->algs, cs->hash, secret,
