@@ -91,14 +91,18 @@ typedef struct keel_lists {
     const SSL_CIPHER *ciphers13[KEEL_MAX_CIPHERS13]; /* TLS 1.3 suites, preference order */
 } keel_lists;
 
-/* The inherited settings block. Every owned member is handled in keel_settings_copy/free. */
+/* The inherited settings block, shared by reference: SSL_new and SSL_dup take a reference to
+ * their source's block, and a holder (SSL or SSL_CTX) that writes one of its settings first makes
+ * the block its own (keel_ssl_w / keel_ctx_w: a copy if another holder shares it), so that no
+ * holder ever sees another's later changes, as if each had its own copy (SSL_new(3)). Every
+ * owned member is handled in keel_settings_dup/release. */
 typedef struct keel_settings {
+    atomic_int refs;
     const SSL_METHOD *method;
     uint64_t options;
     uint32_t mode;
     int verify_mode;
     SSL_verify_cb verify_callback;
-    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags: owned */
     long session_timeout;       /* seconds; new sessions get it (SSL_CTX_set_timeout) */
     int min_version, max_version; /* 0 = no bound */
 
@@ -113,7 +117,9 @@ typedef struct keel_settings {
     const SSL_CIPHER *const *ciphers12;
     size_t nciphers12;
     keel_suite_list *suites12;  /* owned reference */
-    STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, rebuilt lazily: owned */
+    unsigned ciphers_gen;       /* names this block's suite lists (keel_settings_ciphers_changed):
+                                 * a holder's SSL_get_ciphers stack was built from the lists of
+                                 * the block with its generation */
 
     uint8_t *alpn;              /* wire-format protocol list we offer (client): owned */
     size_t alpn_len;
@@ -140,13 +146,13 @@ typedef struct keel_settings {
     void *passwd_userdata;
     int (*cert_cb)(SSL *, void *);
     void *cert_cb_arg;
-    void (*info_callback)(const SSL *, int, int);
     void (*msg_callback)(int, int, int, const void *, size_t, SSL *, void *);
     void *msg_callback_arg;
 
     /* The security policy (src/pki/seclevel.c): the application's callback, or NULL / keel's
      * default callback for the level rule. sec_ssl / sec_ctx say whose block this is, for the
-     * callback's arguments: set by SSL_CTX_new and SSL_new/SSL_dup, cleared by the copy. */
+     * callback's arguments: set by keel_ssl_w / keel_ctx_w, cleared by the copy. A block with the
+     * application's callback is never shared (SSL_new, SSL_dup), so they name its one holder. */
     int (*security_cb)(const SSL *, const SSL_CTX *, int, int, int, void *, void *);
     void *security_ex;
     const SSL *sec_ssl;
@@ -161,10 +167,6 @@ typedef struct keel_settings {
     /* SSL_CTX_set_max_pipelines(3): kept only because more than one turns read_ahead on, as in
      * OpenSSL; keel processes one record at a time (no suite it has can pipeline). */
     long max_pipelines;
-    /* SSL_CTX_set_tlsext_status_type / SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a
-     * client asks for OCSP stapling with it; a server's reads what the client asked
-     * (src/handshake/status.c). */
-    int status_type;
     /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (ctrls 106/107): owned; NULL = the
      * context's certificate store. The verify store checks the peer's chain; the chain store
      * builds our own (SSL_CTX_build_cert_chain). */
@@ -184,9 +186,28 @@ typedef struct keel_settings {
     char *psk_identity_hint;
 } keel_settings;
 
-int keel_settings_init(keel_settings *s, const SSL_METHOD *method);
-int keel_settings_copy(keel_settings *dst, const keel_settings *src); /* dst uninitialised */
-void keel_settings_free(keel_settings *s);
+keel_settings *keel_settings_new(const SSL_METHOD *method); /* NULL: no memory, raised */
+keel_settings *keel_settings_dup(const keel_settings *src);  /* a private copy, or NULL (raised) */
+const keel_settings *keel_settings_ref(const keel_settings *s); /* one more reference: s */
+void keel_settings_release(const keel_settings *s);          /* NULL allowed */
+/* The holder's block, made its own first if another holder shares it: the only way to write a
+ * setting. NULL (reason raised) if the copy failed: the holder is then marked settings_lost and
+ * refuses to go on (handshakes, SSL_new) rather than run with a setting the application believes
+ * it made. */
+keel_settings *keel_ssl_w(SSL *s);
+keel_settings *keel_ctx_w(SSL_CTX *ctx);
+/* Sets one plain member of a holder's block through keel_ssl_w / keel_ctx_w (W), unless the
+ * block already has the value: a setter that changes nothing shares on. */
+#define KEEL_SET(W, holder, member, value)                                              \
+    do {                                                                                \
+        if ((holder)->s->member != (value)) {                                           \
+            keel_settings *w_ = W(holder);                                              \
+            if (w_ != NULL)                                                             \
+                w_->member = (value);                                                   \
+        }                                                                               \
+    } while (0)
+/* Gives the block's suite lists a new generation (after a write to them). */
+void keel_settings_ciphers_changed(keel_settings *s);
 /* The block's lists, made its own first if another block shares them (NULL: no memory, raised). */
 keel_lists *keel_settings_lists(keel_settings *s);
 /* Installs a new TLS 1.2 suite list (a copy of v) in the block: 1, or 0 with the old one kept. */
@@ -198,7 +219,13 @@ struct ssl_ctx_st {
     char *propq;
     const keel_algs *algs;      /* fetched once: the process-wide table, or our own for a libctx */
     keel_algs *own_algs;
-    keel_settings s;
+    const keel_settings *s;     /* shared with the SSLs made from it until one side writes */
+    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags: SSL_new copies it */
+    void (*info_callback)(const SSL *, int, int);
+    STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_CTX_get_ciphers' view, built lazily */
+    unsigned cipher_stack_gen;  /* ... from the lists of this generation */
+    int settings_lost;          /* a setting could not be written: SSL_new refuses (keel_ctx_w) */
+    int status_type;            /* SSL_CTX_set_tlsext_status_type (ctrl 65): -1 unset; SSL_new copies */
     CRYPTO_EX_DATA ex_data;
 
     X509_STORE *cert_store;
@@ -262,7 +289,15 @@ struct ssl_st {
     atomic_int refs;
     SSL_CTX *ctx;               /* current context (SSL_set_SSL_CTX may switch it) */
     SSL_CTX *session_ctx;       /* the context SSL_new was given */
-    keel_settings s;
+    const keel_settings *s;     /* shared (the context's, SSL_dup's source's) until written */
+    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags, the matched peer name */
+    void (*info_callback)(const SSL *, int, int); /* NULL: the context's is called (conn.c) */
+    STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, built lazily */
+    unsigned cipher_stack_gen;  /* ... from the lists of this generation */
+    int settings_lost;          /* a setting could not be written: no handshake (keel_ssl_w) */
+    /* SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a client asks for OCSP stapling with it;
+     * a server's reads what the client asked (src/handshake/status.c). */
+    int status_type;
     CRYPTO_EX_DATA ex_data;
 
     int server;                 /* role; meaningful once handshake_set */
@@ -290,8 +325,13 @@ struct ssl_st {
     void *tlsext_debug_arg;
 };
 
-/* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl (src/api/ctrl.c, ctrl_cert.c) */
-long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled);
+/* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl (src/api/ctrl.c, ctrl_cert.c): the
+ * object whose block a command reads or writes, an SSL or (ssl NULL) a context. */
+typedef struct {
+    SSL *ssl;
+    SSL_CTX *ctx;
+} keel_holder;
+long keel_settings_ctrl(keel_holder h, int cmd, long larg, void *parg, int *handled);
 long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x);
 long keel_cert_store_set(keel_settings *s, int cmd, long larg, X509_STORE *st);
 void keel_status_free(SSL *s); /* the status-request values an SSL owns */
@@ -346,14 +386,14 @@ int keel_check_private_key(const keel_settings *s);
 int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file);
 
 /* Chains from the trust store (src/pki/chain.c). keel_build_chain is SSL_CTX_build_cert_chain(3)
- * for the block's current certificate: `store` is the chain store, else the verify store (NULL =
- * the context's cert store); flags SSL_BUILD_CHAIN_FLAG_*; 1 built (also when IGNORE_ERROR
+ * for the block's current certificate (s NULL: 0), from the block's chain store (NULL = the
+ * context's cert store); flags SSL_BUILD_CHAIN_FLAG_*; 1 built (also when IGNORE_ERROR
  * ignored a verification error, as OpenSSL 3.0 returns), 0 failed (reason raised; the chain is
  * left as it was). keel_chain_to_send: the chain a Certificate message
  * carries after ck's leaf — configured chain, else the context's extra chain certificates, else
  * (unless SSL_MODE_NO_AUTO_CHAIN) the chain completed from the trust store; a new stack of new
  * references in *out (NULL = none), 0 on allocation failure. */
-int keel_build_chain(keel_settings *s, SSL_CTX *ctx, X509_STORE *store, unsigned long flags);
+int keel_build_chain(keel_settings *s, SSL_CTX *ctx, unsigned long flags);
 int keel_chain_to_send(SSL *s, const keel_certkey *ck, STACK_OF(X509) **out);
 void keel_auto_chain_free(SSL_CTX *ctx);
 

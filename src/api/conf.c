@@ -208,7 +208,7 @@ static int cmd_protocol_bound(SSL_CONF_CTX *c, const char *v, const void *arg)
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         if (strcasecmp(v, versions[i].name) != 0)
             continue;
-        const SSL_METHOD *m = c->ssl != NULL ? c->ssl->s.method : c->ctx != NULL ? c->ctx->s.method : NULL;
+        const SSL_METHOD *m = c->ssl != NULL ? c->ssl->s->method : c->ctx != NULL ? c->ctx->s->method : NULL;
         /* A TLS bound does not apply to a DTLS context and vice versa; "None" to both. */
         if (m == NULL || (versions[i].dtls >= 0 && versions[i].dtls != m->dtls))
             return 1;
@@ -652,7 +652,7 @@ void SSL_add_ssl_module(void) {}
 static int apply_config(SSL_CTX *ctx, SSL *ssl, const char *name, int system)
 {
     size_t idx, cnt;
-    const SSL_METHOD *m = ssl != NULL ? ssl->s.method : ctx->s.method;
+    const SSL_METHOD *m = ssl != NULL ? ssl->s->method : ctx->s->method;
 
     if (system)
         name = "system_default";

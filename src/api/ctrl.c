@@ -16,6 +16,8 @@
  * 3.0 does; the key itself is not used (a fresh share is made per handshake, RFC 8446 §4.2.8). */
 static long tmp_ecdh(keel_settings *s, const EC_KEY *k)
 {
+    if (s == NULL)
+        return 0;
     const EC_GROUP *g = k != NULL ? EC_KEY_get0_group(k) : NULL;
     int nid = g != NULL ? EC_GROUP_get_curve_name(g) : NID_undef;
 
@@ -38,15 +40,32 @@ static int version_ok(long v)
         || v == TLS1_3_VERSION || v == SSL3_VERSION;
 }
 
-/* SSL_CTX_set1_chain & co. act on the current certificate slot. */
-static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
+static const keel_settings *holder_r(keel_holder h)
 {
-    keel_certkey *ck = s->cur_slot >= 0 ? &s->certs[s->cur_slot] : NULL;
+    return h.ssl != NULL ? h.ssl->s : h.ctx->s;
+}
+
+/* The holder's block to write: NULL (raised, the holder marked) if it could not be made its own. */
+static keel_settings *holder_w(keel_holder h)
+{
+    return h.ssl != NULL ? keel_ssl_w(h.ssl) : keel_ctx_w(h.ctx);
+}
+
+/* SSL_CTX_set1_chain & co. act on the current certificate slot. */
+static long chain_ctrl(keel_holder h, int cmd, long larg, void *parg)
+{
+    const keel_settings *r = holder_r(h);
 
     if (cmd == SSL_CTRL_GET_CHAIN_CERTS) { /* no current certificate: no chain */
-        *(STACK_OF(X509) **)parg = ck != NULL ? ck->chain : NULL;
+        *(STACK_OF(X509) **)parg = r->cur_slot >= 0 ? r->certs[r->cur_slot].chain : NULL;
         return 1;
     }
+    if (r->cur_slot < 0) {
+        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CERTIFICATE_ASSIGNED);
+        return 0;
+    }
+    keel_settings *s = holder_w(h);
+    keel_certkey *ck = s != NULL ? &s->certs[s->cur_slot] : NULL;
     if (ck == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CERTIFICATE_ASSIGNED);
         return 0;
@@ -92,112 +111,124 @@ static long chain_ctrl(keel_settings *s, int cmd, long larg, void *parg)
     return 0;
 }
 
-long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *handled)
+/* Reads go to the holder's block as it is; each write first makes it the holder's own (W). */
+#define W() ((s = holder_w(h)) != NULL)
+long keel_settings_ctrl(keel_holder h, int cmd, long larg, void *parg, int *handled)
 {
+    const keel_settings *r = holder_r(h);
+    keel_settings *s;
     keel_lists *l;
 
     *handled = 1;
     switch (cmd) {
     case SSL_CTRL_MODE:
-        return s->mode |= (uint32_t)larg;
-    case SSL_CTRL_CLEAR_MODE:
-        return s->mode &= ~(uint32_t)larg;
+    case SSL_CTRL_CLEAR_MODE: {
+        uint32_t m = cmd == SSL_CTRL_MODE ? r->mode | (uint32_t)larg : r->mode & ~(uint32_t)larg;
+        if (m != r->mode && W())
+            s->mode = m;
+        return holder_r(h)->mode;
+    }
     case SSL_CTRL_SET_MIN_PROTO_VERSION:
     case SSL_CTRL_SET_MAX_PROTO_VERSION:
         if (!version_ok(larg)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_SSL_VERSION);
             return 0;
         }
+        if (!W())
+            return 0;
         if (cmd == SSL_CTRL_SET_MIN_PROTO_VERSION)
             s->min_version = (int)larg;
         else
             s->max_version = (int)larg;
         return 1;
     case SSL_CTRL_GET_MIN_PROTO_VERSION:
-        return s->min_version;
+        return r->min_version;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
-        return s->max_version;
+        return r->max_version;
     case SSL_CTRL_SET_GROUPS:
-        return (l = keel_settings_lists(s)) != NULL
+        return W() && (l = keel_settings_lists(s)) != NULL
             && keel_groups_from_nids(parg, (size_t)larg, l->groups, &s->ngroups);
     case SSL_CTRL_SET_GROUPS_LIST:
-        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+        return parg != NULL && W() && (l = keel_settings_lists(s)) != NULL
             && keel_groups_parse(parg, l->groups, &s->ngroups);
     case SSL_CTRL_SET_SIGALGS_LIST:
-        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+        return parg != NULL && W() && (l = keel_settings_lists(s)) != NULL
             && keel_sigalgs_parse(parg, l->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
-        return parg != NULL && (l = keel_settings_lists(s)) != NULL
+        return parg != NULL && W() && (l = keel_settings_lists(s)) != NULL
             && keel_sigalgs_parse(parg, l->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_SIGALGS:
-        return (l = keel_settings_lists(s)) != NULL
+        return W() && (l = keel_settings_lists(s)) != NULL
             && keel_sigalgs_from_nids(parg, (size_t)larg, l->sigalgs, &s->nsigalgs);
     case SSL_CTRL_SET_CLIENT_SIGALGS:
-        return (l = keel_settings_lists(s)) != NULL
+        return W() && (l = keel_settings_lists(s)) != NULL
             && keel_sigalgs_from_nids(parg, (size_t)larg, l->client_sigalgs, &s->nclient_sigalgs);
     case SSL_CTRL_SET_MAX_SEND_FRAGMENT:
-        if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH)
+        if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH || !W())
             return 0;
         s->max_send_fragment = (size_t)larg;
         return 1;
     case SSL_CTRL_SET_READ_AHEAD: {
-        long old = s->read_ahead;
-        s->read_ahead = (int)larg;
+        long old = r->read_ahead;
+        if (old != larg && W())
+            s->read_ahead = (int)larg;
         return old;
     }
     case SSL_CTRL_GET_READ_AHEAD:
-        return s->read_ahead;
+        return r->read_ahead;
     case SSL_CTRL_SET_MAX_CERT_LIST: {
-        long old = (long)s->max_cert_list;
-        s->max_cert_list = (unsigned long)larg;
+        long old = (long)r->max_cert_list;
+        if (r->max_cert_list != (unsigned long)larg && W())
+            s->max_cert_list = (unsigned long)larg;
         return old;
     }
     case SSL_CTRL_GET_MAX_CERT_LIST:
-        return (long)s->max_cert_list;
+        return (long)r->max_cert_list;
     case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        if (r->msg_callback_arg == parg)
+            return 1;
+        if (!W())
+            return 0;
         s->msg_callback_arg = parg;
         return 1;
     case SSL_CTRL_SET_DH_AUTO:
         /* SSL_CTX_set_dh_auto(3): 1 sizes the parameters to the certificate, 2 to 80 bits (1024)
          * raised to the security level (src/handshake/tls12/kx_dhe.c). */
+        if (!W())
+            return 0;
         s->dh_auto = (int)larg;
         return 1;
     case SSL_CTRL_SET_TMP_DH:
-        return keel_set_tmp_dh(s, parg); /* src/api/dh_params.c */
+        return keel_set_tmp_dh(holder_w(h), parg); /* src/api/dh_params.c */
     case SSL_CTRL_SET_TMP_DH_CB:
         /* A function pointer goes through *_callback_ctrl, never here (OpenSSL says the same). */
         ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
         return 0;
     case SSL_CTRL_SET_TMP_ECDH:
-        return tmp_ecdh(s, parg);
-    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE:
-        s->status_type = (int)larg;
-        return 1;
-    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
-        return s->status_type;
+        return tmp_ecdh(holder_w(h), parg);
     case SSL_CTRL_SET_SPLIT_SEND_FRAGMENT:
         /* Only meaningful with pipelines, which keel does not use; checked as OpenSSL 3.0 checks
          * it (1 .. max_send_fragment, tests/diff/fraglen.c). Nothing else reads it. */
-        return larg >= 1 && (size_t)larg <= s->max_send_fragment;
+        return larg >= 1 && (size_t)larg <= r->max_send_fragment;
     case SSL_CTRL_SET_MAX_PIPELINES:
         /* One pipeline is all keel does; more are accepted as OpenSSL accepts them for ciphers
          * that cannot pipeline (every suite keel has): records are then processed one at a time.
          * More than one turns read_ahead on, for the SSL at once and for SSLs made from a context
          * later, as in OpenSSL (SSL_ctrl and SSL_new). */
-        if (larg < 1 || larg > SSL_MAX_PIPELINES)
+        if (larg < 1 || larg > SSL_MAX_PIPELINES || !W())
             return 0;
         s->max_pipelines = larg;
         return 1;
     case SSL_CTRL_SELECT_CURRENT_CERT:
-        return keel_cert_select(s, cmd, larg, parg);
+        return keel_cert_select(holder_w(h), cmd, larg, parg);
     case SSL_CTRL_SET_VERIFY_CERT_STORE:
     case SSL_CTRL_SET_CHAIN_CERT_STORE:
-        return keel_cert_store_set(s, cmd, larg, parg);
+        return keel_cert_store_set(holder_w(h), cmd, larg, parg);
     case SSL_CTRL_GET_VERIFY_CERT_STORE:
-        *(X509_STORE **)parg = s->verify_store;
+        *(X509_STORE **)parg = r->verify_store;
         return 1;
     case SSL_CTRL_GET_CHAIN_CERT_STORE:
-        *(X509_STORE **)parg = s->chain_store;
+        *(X509_STORE **)parg = r->chain_store;
         return 1;
     case SSL_CTRL_SET_CLIENT_CERT_TYPES:
         /* TLS 1.2's CertificateRequest certificate_types (RFC 5246 §7.4.4); TLS 1.3 has none, so
@@ -206,20 +237,26 @@ long keel_settings_ctrl(keel_settings *s, int cmd, long larg, void *parg, int *h
     case SSL_CTRL_CHAIN:
     case SSL_CTRL_CHAIN_CERT:
     case SSL_CTRL_GET_CHAIN_CERTS:
-        return chain_ctrl(s, cmd, larg, parg);
+        return chain_ctrl(h, cmd, larg, parg);
     }
     *handled = 0;
     return 0;
 }
+#undef W
 
 long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
 {
     int handled;
-    long ret = keel_settings_ctrl(&ctx->s, cmd, larg, parg, &handled);
+    long ret = keel_settings_ctrl((keel_holder){ NULL, ctx }, cmd, larg, parg, &handled);
     if (handled)
         return ret;
 
     switch (cmd) {
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE:
+        ctx->status_type = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
+        return ctx->status_type;
     case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG:
         ctx->servername_arg = parg;
         return 1;
@@ -233,8 +270,8 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         /* SSL_CTX_get_extra_chain_certs (larg 0) falls back to the current certificate's chain;
          * SSL_CTX_get_extra_chain_certs_only (larg 1) does not. */
         *(STACK_OF(X509) **)parg = ctx->extra_certs;
-        if (ctx->extra_certs == NULL && larg == 0 && ctx->s.cur_slot >= 0)
-            *(STACK_OF(X509) **)parg = ctx->s.certs[ctx->s.cur_slot].chain;
+        if (ctx->extra_certs == NULL && larg == 0 && ctx->s->cur_slot >= 0)
+            *(STACK_OF(X509) **)parg = ctx->s->certs[ctx->s->cur_slot].chain;
         return 1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG:
         ctx->status_arg = parg;
@@ -249,9 +286,9 @@ long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_SET_TLSEXT_TICKET_KEYS:
         return keel_ticket_keys_ctrl(ctx, cmd == SSL_CTRL_SET_TLSEXT_TICKET_KEYS, parg, larg);
     case SSL_CTRL_SET_CURRENT_CERT:
-        return keel_cert_select(&ctx->s, cmd, larg, NULL);
+        return keel_cert_select(keel_ctx_w(ctx), cmd, larg, NULL);
     case SSL_CTRL_BUILD_CERT_CHAIN:
-        return keel_build_chain(&ctx->s, ctx, ctx->s.chain_store, (unsigned long)larg);
+        return keel_build_chain(keel_ctx_w(ctx), ctx, (unsigned long)larg);
     case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
         keel_chain_free(ctx->extra_certs);
         ctx->extra_certs = NULL;
@@ -296,7 +333,7 @@ static long shared_group(const SSL *s, long n)
     const keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_GROUPS];
     size_t nours, k = 0;
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+    int server_pref = (s->s->options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
 
     if (!s->server || c == NULL)
         return 0;
@@ -307,7 +344,7 @@ static long shared_group(const SSL *s, long n)
         size_t j;
         for (j = 0; j < inner && (server_pref ? c->peer_groups[j] : ours[j]) != g; j++)
             ;
-        if (j == inner || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, g))
+        if (j == inner || !keel_sec_group(s->s, SSL_SECOP_CURVE_SHARED, g))
             continue;
         /* TLS 1.2 ECDHE takes no ffdhe group (RFC 7919 §2's range 256-511), so OpenSSL 3.0
          * does not count them as shared there. */
@@ -398,13 +435,18 @@ static long status_ctrl(SSL *s, int cmd, long larg, void *parg)
 long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
     int handled;
-    long ret = keel_settings_ctrl(&s->s, cmd, larg, parg, &handled);
+    long ret = keel_settings_ctrl((keel_holder){ s, NULL }, cmd, larg, parg, &handled);
     if (cmd == SSL_CTRL_SET_MAX_PIPELINES && ret == 1 && larg > 1)
-        s->s.read_ahead = 1;
+        KEEL_SET(keel_ssl_w, s, read_ahead, 1);
     if (handled)
         return ret;
 
     switch (cmd) {
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE:
+        s->status_type = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
+        return s->status_type;
     case SSL_CTRL_GET_PEER_SIGNATURE_NID:
     case SSL_CTRL_GET_SIGNATURE_NID:
         return keel_sig_hash_nid(s, cmd == SSL_CTRL_GET_PEER_SIGNATURE_NID, parg);
@@ -491,15 +533,15 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
             /* The certificate the server presented in this handshake. */
             const keel_certkey *ck = s->server && s->conn != NULL ? s->conn->certkey : NULL;
             for (int i = 0; ck != NULL && i < KEEL_SLOT_COUNT; i++)
-                if (ck->x509 == s->s.certs[i].x509) {
-                    s->s.cur_slot = i;
-                    return 1;
+                if (ck->x509 == s->s->certs[i].x509) {
+                    KEEL_SET(keel_ssl_w, s, cur_slot, i);
+                    return s->s->cur_slot == i;
                 }
             return 0;
         }
-        return keel_cert_select(&s->s, cmd, larg, NULL);
+        return keel_cert_select(keel_ssl_w(s), cmd, larg, NULL);
     case SSL_CTRL_BUILD_CERT_CHAIN:
-        return keel_build_chain(&s->s, s->ctx, s->s.chain_store, (unsigned long)larg);
+        return keel_build_chain(keel_ssl_w(s), s->ctx, (unsigned long)larg);
     case SSL_CTRL_SET_RETRY_VERIFY:
         /* SSL_set_retry_verify(3): suspending the handshake from the verify callback is not
          * implemented; fail honestly. */
@@ -523,11 +565,11 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
         ctx->servername_cb = (int (*)(SSL *, int *, void *))fp;
         return 1;
     case SSL_CTRL_SET_MSG_CALLBACK:
-        ctx->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
+        KEEL_SET(keel_ctx_w, ctx, msg_callback, (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp);
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
         /* SSL_CTX_set_tmp_dh_callback(3) is a function of its own; the ctrl sets the same. */
-        ctx->s.dh_tmp_cb = (DH * (*)(SSL *, int, int))fp;
+        KEEL_SET(keel_ctx_w, ctx, dh_tmp_cb, (DH * (*)(SSL *, int, int))fp);
         return 1;
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         /* OpenSSL asks it when choosing a TLS 1.2 suite only; keel has no TLS 1.2 handshake, so,
@@ -550,11 +592,11 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
 {
     switch (cmd) {
     case SSL_CTRL_SET_MSG_CALLBACK:
-        s->s.msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
+        KEEL_SET(keel_ssl_w, s, msg_callback, (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp);
         keel_conn_trace(s, s->conn);
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
-        s->s.dh_tmp_cb = (DH * (*)(SSL *, int, int))fp;
+        KEEL_SET(keel_ssl_w, s, dh_tmp_cb, (DH * (*)(SSL *, int, int))fp);
         return 1;
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1; /* as SSL_CTX_callback_ctrl */

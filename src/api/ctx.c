@@ -26,15 +26,21 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     ctx->libctx = libctx;
     ctx->session_cache_mode = SSL_SESS_CACHE_SERVER;
     ctx->session_cache_size = SSL_SESSION_CACHE_MAX_SIZE_DEFAULT;
+    ctx->status_type = -1;
     /* ex_data first: SSL_CTX_free calls CRYPTO_free_ex_data unconditionally. */
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data)) {
         OPENSSL_free(ctx);
         ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
         return NULL;
     }
-    if (!keel_settings_init(&ctx->s, meth))
+    keel_settings *w = keel_settings_new(meth);
+    if ((ctx->s = w) == NULL)
         goto err;
-    ctx->s.sec_ctx = ctx;
+    w->sec_ctx = ctx;
+    if ((ctx->param = X509_VERIFY_PARAM_new()) == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        goto err;
+    }
     if (propq != NULL && (ctx->propq = OPENSSL_strdup(propq)) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
@@ -99,7 +105,9 @@ void SSL_CTX_free(SSL_CTX *ctx)
     OPENSSL_cleanse(ctx->ticket_keys, sizeof(ctx->ticket_keys));
     OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
     OPENSSL_cleanse(ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys));
-    keel_settings_free(&ctx->s);
+    keel_settings_release(ctx->s);
+    X509_VERIFY_PARAM_free(ctx->param);
+    sk_SSL_CIPHER_free(ctx->cipher_stack);
     X509_STORE_free(ctx->cert_store);
     keel_chain_free(ctx->extra_certs);
     sk_X509_NAME_pop_free(ctx->client_ca, X509_NAME_free);
@@ -109,7 +117,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     OPENSSL_free(ctx);
 }
 
-const SSL_METHOD *SSL_CTX_get_ssl_method(const SSL_CTX *ctx) { return ctx->s.method; }
+const SSL_METHOD *SSL_CTX_get_ssl_method(const SSL_CTX *ctx) { return ctx->s->method; }
 
 int SSL_CTX_set_ssl_version(SSL_CTX *ctx, const SSL_METHOD *meth)
 {
@@ -117,46 +125,58 @@ int SSL_CTX_set_ssl_version(SSL_CTX *ctx, const SSL_METHOD *meth)
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_SSL_VERSION);
         return 0;
     }
-    ctx->s.method = meth;
+    keel_settings *w = keel_ctx_w(ctx);
+    if (w == NULL)
+        return 0;
+    w->method = meth;
     if (meth->version != TLS_ANY_VERSION)
-        ctx->s.min_version = ctx->s.max_version = meth->version;
+        w->min_version = w->max_version = meth->version;
     return 1;
 }
 
 /* ---- options, mode, verification, timeouts ---- */
 
-uint64_t SSL_CTX_get_options(const SSL_CTX *ctx) { return ctx->s.options; }
-uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op) { return ctx->s.options |= op; }
-uint64_t SSL_CTX_clear_options(SSL_CTX *ctx, uint64_t op) { return ctx->s.options &= ~op; }
+uint64_t SSL_CTX_get_options(const SSL_CTX *ctx) { return ctx->s->options; }
+uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op)
+{
+    KEEL_SET(keel_ctx_w, ctx, options, ctx->s->options | op);
+    return ctx->s->options;
+}
+
+uint64_t SSL_CTX_clear_options(SSL_CTX *ctx, uint64_t op)
+{
+    KEEL_SET(keel_ctx_w, ctx, options, ctx->s->options & ~op);
+    return ctx->s->options;
+}
 
 void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
 {
-    ctx->s.verify_mode = mode;
-    ctx->s.verify_callback = cb;
+    KEEL_SET(keel_ctx_w, ctx, verify_mode, mode);
+    KEEL_SET(keel_ctx_w, ctx, verify_callback, cb);
 }
 
-void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth) { X509_VERIFY_PARAM_set_depth(ctx->s.param, depth); }
-int SSL_CTX_get_verify_mode(const SSL_CTX *ctx) { return ctx->s.verify_mode; }
-int SSL_CTX_get_verify_depth(const SSL_CTX *ctx) { return X509_VERIFY_PARAM_get_depth(ctx->s.param); }
-SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->s.verify_callback; }
-X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx) { return ctx->s.param; }
+void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth) { X509_VERIFY_PARAM_set_depth(ctx->param, depth); }
+int SSL_CTX_get_verify_mode(const SSL_CTX *ctx) { return ctx->s->verify_mode; }
+int SSL_CTX_get_verify_depth(const SSL_CTX *ctx) { return X509_VERIFY_PARAM_get_depth(ctx->param); }
+SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->s->verify_callback; }
+X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx) { return ctx->param; }
 
 int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
 {
-    return X509_VERIFY_PARAM_set1(ctx->s.param, vpm);
+    return X509_VERIFY_PARAM_set1(ctx->param, vpm);
 }
 
-int SSL_CTX_set_purpose(SSL_CTX *ctx, int purpose) { return X509_VERIFY_PARAM_set_purpose(ctx->s.param, purpose); }
-int SSL_CTX_set_trust(SSL_CTX *ctx, int trust) { return X509_VERIFY_PARAM_set_trust(ctx->s.param, trust); }
+int SSL_CTX_set_purpose(SSL_CTX *ctx, int purpose) { return X509_VERIFY_PARAM_set_purpose(ctx->param, purpose); }
+int SSL_CTX_set_trust(SSL_CTX *ctx, int trust) { return X509_VERIFY_PARAM_set_trust(ctx->param, trust); }
 
 long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
 {
-    long old = ctx->s.session_timeout;
-    ctx->s.session_timeout = t;
+    long old = ctx->s->session_timeout;
+    KEEL_SET(keel_ctx_w, ctx, session_timeout, t);
     return old;
 }
 
-long SSL_CTX_get_timeout(const SSL_CTX *ctx) { return ctx->s.session_timeout; }
+long SSL_CTX_get_timeout(const SSL_CTX *ctx) { return ctx->s->session_timeout; }
 
 void SSL_CTX_set_cert_verify_callback(SSL_CTX *ctx, int (*cb)(X509_STORE_CTX *, void *), void *arg)
 {
@@ -164,8 +184,8 @@ void SSL_CTX_set_cert_verify_callback(SSL_CTX *ctx, int (*cb)(X509_STORE_CTX *, 
     ctx->app_verify_arg = arg;
 }
 
-void SSL_CTX_set_quiet_shutdown(SSL_CTX *ctx, int mode) { ctx->s.quiet_shutdown = mode; }
-int SSL_CTX_get_quiet_shutdown(const SSL_CTX *ctx) { return ctx->s.quiet_shutdown; }
+void SSL_CTX_set_quiet_shutdown(SSL_CTX *ctx, int mode) { KEEL_SET(keel_ctx_w, ctx, quiet_shutdown, mode); }
+int SSL_CTX_get_quiet_shutdown(const SSL_CTX *ctx) { return ctx->s->quiet_shutdown; }
 
 /* ---- session id context, callbacks stored for later stages ---- */
 
@@ -175,23 +195,26 @@ int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid, unsig
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
         return 0;
     }
-    memcpy(ctx->s.sid_ctx, sid, len);
-    ctx->s.sid_ctx_len = len;
+    keel_settings *w = keel_ctx_w(ctx);
+    if (w == NULL)
+        return 0;
+    memcpy(w->sid_ctx, sid, len);
+    w->sid_ctx_len = len;
     return 1;
 }
 
-void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb) { ctx->s.passwd_cb = cb; }
-void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u) { ctx->s.passwd_userdata = u; }
-pem_password_cb *SSL_CTX_get_default_passwd_cb(SSL_CTX *ctx) { return ctx->s.passwd_cb; }
-void *SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX *ctx) { return ctx->s.passwd_userdata; }
+void SSL_CTX_set_default_passwd_cb(SSL_CTX *ctx, pem_password_cb *cb) { KEEL_SET(keel_ctx_w, ctx, passwd_cb, cb); }
+void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX *ctx, void *u) { KEEL_SET(keel_ctx_w, ctx, passwd_userdata, u); }
+pem_password_cb *SSL_CTX_get_default_passwd_cb(SSL_CTX *ctx) { return ctx->s->passwd_cb; }
+void *SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX *ctx) { return ctx->s->passwd_userdata; }
 
-void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *, int, int)) { ctx->s.info_callback = cb; }
-void (*SSL_CTX_get_info_callback(SSL_CTX *ctx))(const SSL *, int, int) { return ctx->s.info_callback; }
+void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *, int, int)) { ctx->info_callback = cb; }
+void (*SSL_CTX_get_info_callback(SSL_CTX *ctx))(const SSL *, int, int) { return ctx->info_callback; }
 
 void SSL_CTX_set_msg_callback(SSL_CTX *ctx,
                               void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
 {
-    ctx->s.msg_callback = cb;
+    KEEL_SET(keel_ctx_w, ctx, msg_callback, cb);
 }
 
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb) { ctx->keylog_cb = cb; }
@@ -208,14 +231,19 @@ int (*SSL_CTX_get_client_cert_cb(SSL_CTX *ctx))(SSL *, X509 **, EVP_PKEY **) { r
 
 void SSL_CTX_set_cert_cb(SSL_CTX *ctx, int (*cb)(SSL *, void *), void *arg)
 {
-    ctx->s.cert_cb = cb;
-    ctx->s.cert_cb_arg = arg;
+    KEEL_SET(keel_ctx_w, ctx, cert_cb, cb);
+    KEEL_SET(keel_ctx_w, ctx, cert_cb_arg, arg);
 }
 
-void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val) { ctx->s.post_handshake_auth = val; }
+void SSL_CTX_set_post_handshake_auth(SSL_CTX *ctx, int val) { KEEL_SET(keel_ctx_w, ctx, post_handshake_auth, val); }
 
-int SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n) { ctx->s.num_tickets = n; return 1; }
-size_t SSL_CTX_get_num_tickets(const SSL_CTX *ctx) { return ctx->s.num_tickets; }
+int SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n)
+{
+    KEEL_SET(keel_ctx_w, ctx, num_tickets, n);
+    return ctx->s->num_tickets == n;
+}
+
+size_t SSL_CTX_get_num_tickets(const SSL_CTX *ctx) { return ctx->s->num_tickets; }
 
 void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *, SSL_SESSION *)) { ctx->new_session_cb = cb; }
 void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *, SSL_SESSION *)) { ctx->remove_session_cb = cb; }
@@ -234,6 +262,6 @@ SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(SSL *, const unsigned char
 int SSL_CTX_set_ex_data(SSL_CTX *ctx, int idx, void *data) { return CRYPTO_set_ex_data(&ctx->ex_data, idx, data); }
 void *SSL_CTX_get_ex_data(const SSL_CTX *ctx, int idx) { return CRYPTO_get_ex_data(&ctx->ex_data, idx); }
 
-void SSL_CTX_set_security_level(SSL_CTX *ctx, int level) { ctx->s.security_level = level; }
-int SSL_CTX_get_security_level(const SSL_CTX *ctx) { return ctx->s.security_level; }
+void SSL_CTX_set_security_level(SSL_CTX *ctx, int level) { KEEL_SET(keel_ctx_w, ctx, security_level, level); }
+int SSL_CTX_get_security_level(const SSL_CTX *ctx) { return ctx->s->security_level; }
 

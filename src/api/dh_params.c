@@ -23,6 +23,8 @@ int keel_tmp_dh_check(const keel_settings *s, EVP_PKEY *pk)
  * that is not DH is refused here rather than at the first handshake. */
 static int set0(keel_settings *s, EVP_PKEY *dhpkey)
 {
+    if (s == NULL)
+        return 0;
     if (dhpkey == NULL || !(EVP_PKEY_is_a(dhpkey, "DH") || EVP_PKEY_is_a(dhpkey, "DHX"))) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CERTIFICATE_TYPE);
         return 0;
@@ -34,8 +36,8 @@ static int set0(keel_settings *s, EVP_PKEY *dhpkey)
     return 1;
 }
 
-int SSL_CTX_set0_tmp_dh_pkey(SSL_CTX *ctx, EVP_PKEY *dhpkey) { return set0(&ctx->s, dhpkey); }
-int SSL_set0_tmp_dh_pkey(SSL *s, EVP_PKEY *dhpkey) { return set0(&s->s, dhpkey); }
+int SSL_CTX_set0_tmp_dh_pkey(SSL_CTX *ctx, EVP_PKEY *dhpkey) { return set0(keel_ctx_w(ctx), dhpkey); }
+int SSL_set0_tmp_dh_pkey(SSL *s, EVP_PKEY *dhpkey) { return set0(keel_ssl_w(s), dhpkey); }
 
 /* Ctrl 3 (SSL_CTX_set_tmp_dh, SSL_set_tmp_dh): a copy of the DH's parameters; the caller keeps
  * its DH. */
@@ -60,17 +62,17 @@ long keel_set_tmp_dh(keel_settings *s, const DH *dh)
  * (tests/diff/dhe12.c); the DH it returns stays the application's. */
 void SSL_CTX_set_tmp_dh_callback(SSL_CTX *ctx, DH *(*dh)(SSL *ssl, int is_export, int keylength))
 {
-    ctx->s.dh_tmp_cb = dh;
+    KEEL_SET(keel_ctx_w, ctx, dh_tmp_cb, dh);
 }
 
 void SSL_set_tmp_dh_callback(SSL *ssl, DH *(*dh)(SSL *ssl, int is_export, int keylength))
 {
-    ssl->s.dh_tmp_cb = dh;
+    KEEL_SET(keel_ssl_w, ssl, dh_tmp_cb, dh);
 }
 
 /* What a DHE handshake on this server uses (a new reference), or NULL with no DH configured. */
 EVP_PKEY *keel_dh_from_callback(SSL *s)
 {
-    DH *dh = s->s.dh_tmp_cb != NULL ? s->s.dh_tmp_cb(s, 0, 1024) : NULL;
+    DH *dh = s->s->dh_tmp_cb != NULL ? s->s->dh_tmp_cb(s, 0, 1024) : NULL;
     return dh != NULL ? keel_dh_to_pkey(dh) : NULL;
 }

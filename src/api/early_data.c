@@ -8,25 +8,25 @@
 
 #include <string.h>
 
-int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t v) { ctx->s.max_early_data = v; return 1; }
-uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx) { return ctx->s.max_early_data; }
-int SSL_set_max_early_data(SSL *s, uint32_t v) { s->s.max_early_data = v; return 1; }
-uint32_t SSL_get_max_early_data(const SSL *s) { return s->s.max_early_data; }
-int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t v) { ctx->s.recv_max_early_data = v; return 1; }
-uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx) { return ctx->s.recv_max_early_data; }
-int SSL_set_recv_max_early_data(SSL *s, uint32_t v) { s->s.recv_max_early_data = v; return 1; }
-uint32_t SSL_get_recv_max_early_data(const SSL *s) { return s->s.recv_max_early_data; }
+int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t v) { KEEL_SET(keel_ctx_w, ctx, max_early_data, v); return ctx->s->max_early_data == v; }
+uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx) { return ctx->s->max_early_data; }
+int SSL_set_max_early_data(SSL *s, uint32_t v) { KEEL_SET(keel_ssl_w, s, max_early_data, v); return s->s->max_early_data == v; }
+uint32_t SSL_get_max_early_data(const SSL *s) { return s->s->max_early_data; }
+int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t v) { KEEL_SET(keel_ctx_w, ctx, recv_max_early_data, v); return ctx->s->recv_max_early_data == v; }
+uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx) { return ctx->s->recv_max_early_data; }
+int SSL_set_recv_max_early_data(SSL *s, uint32_t v) { KEEL_SET(keel_ssl_w, s, recv_max_early_data, v); return s->s->recv_max_early_data == v; }
+uint32_t SSL_get_recv_max_early_data(const SSL *s) { return s->s->recv_max_early_data; }
 
 void SSL_CTX_set_allow_early_data_cb(SSL_CTX *ctx, SSL_allow_early_data_cb_fn cb, void *arg)
 {
-    ctx->s.allow_early_data_cb = cb;
-    ctx->s.allow_early_data_arg = arg;
+    KEEL_SET(keel_ctx_w, ctx, allow_early_data_cb, cb);
+    KEEL_SET(keel_ctx_w, ctx, allow_early_data_arg, arg);
 }
 
 void SSL_set_allow_early_data_cb(SSL *s, SSL_allow_early_data_cb_fn cb, void *arg)
 {
-    s->s.allow_early_data_cb = cb;
-    s->s.allow_early_data_arg = arg;
+    KEEL_SET(keel_ssl_w, s, allow_early_data_cb, cb);
+    KEEL_SET(keel_ssl_w, s, allow_early_data_arg, arg);
 }
 
 int SSL_get_early_data_status(const SSL *s)
@@ -42,7 +42,7 @@ static int ed_state(const SSL *s)
 /* The role as OpenSSL sees it before one is set: a method that can accept is a server's. */
 static int is_server(const SSL *s)
 {
-    return s->role_set ? s->server : s->s.method->server;
+    return s->role_set ? s->server : s->s->method->server;
 }
 
 /* SSL_read/SSL_write in the middle of SSL_write_early_data's or SSL_read_early_data's sequence
@@ -163,7 +163,7 @@ int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
         /* A client before its handshake, with a session that allows early data or an external PSK
          * callback whose session may (checked as the ClientHello is written, as OpenSSL 3.0). */
         if (is_server(s) || !SSL_in_before(s)
-                || ((s->session == NULL || s->session->max_early_data == 0) && s->s.psk_use_session_cb == NULL)) {
+                || ((s->session == NULL || s->session->max_early_data == 0) && s->s->psk_use_session_cb == NULL)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
             return 0;
         }

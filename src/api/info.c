@@ -25,7 +25,7 @@ int SSL_version(const SSL *s)
 {
     if (s->conn != NULL && s->conn->version != 0)
         return s->conn->version;
-    return s->s.method->version == TLS_ANY_VERSION ? TLS1_3_VERSION : s->s.method->version;
+    return s->s->method->version == TLS_ANY_VERSION ? TLS1_3_VERSION : s->s->method->version;
 }
 
 const char *SSL_get_version(const SSL *s) { return keel_version_name(SSL_version(s)); }

@@ -29,7 +29,7 @@ static int start(SSL *s)
             return 0;
         }
         if (fresh != NULL) {
-            SSL_SESSION_set_timeout(fresh, s->s.session_timeout); /* the context's, as OpenSSL shows */
+            SSL_SESSION_set_timeout(fresh, s->s->session_timeout); /* the context's, as OpenSSL shows */
             SSL_SESSION_free(s->session);
             s->session = fresh;
         }
@@ -143,7 +143,7 @@ static int next_app_record(SSL *s)
                 return 1;
             if (r <= 0)
                 return r;
-            if (!(s->s.mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
+            if (!(s->s->mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
                 s->rwstate = SSL_READING;
                 return -1;
             }
@@ -179,7 +179,7 @@ static int next_app_record(SSL *s)
                 keel_step(s, TLS_ST_OK);
                 keel_info_exit(s, 1);
             }
-            if (!(s->s.mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
+            if (!(s->s->mode & SSL_MODE_AUTO_RETRY) && keel_rl_pending(&c->rl) == 0 && c->hs_len == 0) {
                 s->rwstate = SSL_READING;
                 return -1;
             }
@@ -341,7 +341,7 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
      * buffer unless SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER. As in OpenSSL 3.0 either failure ends
      * the connection (its error state; no alert can go ahead of the record still queued). */
     if (c->wpend_len > 0 && (num < c->wpend_len
-                             || (buf != c->wpend_buf && !(s->s.mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)))) {
+                             || (buf != c->wpend_buf && !(s->s->mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)))) {
         ERR_raise(ERR_LIB_SSL, num < c->wpend_len ? SSL_R_BAD_LENGTH : SSL_R_BAD_WRITE_RETRY);
         c->fatal = 1;
         return -1;
@@ -368,7 +368,7 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
                 return -1;
             /* A partial write returns once a record sealed by this call is out; finishing one an
              * earlier call left queued does not end the call (OpenSSL 3.0, tests/diff/bulk_pair.c). */
-            if ((s->s.mode & SSL_MODE_ENABLE_PARTIAL_WRITE) && fresh) {
+            if ((s->s->mode & SSL_MODE_ENABLE_PARTIAL_WRITE) && fresh) {
                 c->wpend_len = 0;
                 *written = done;
                 return 1;
@@ -391,7 +391,7 @@ static int write_internal(SSL *s, const void *buf, size_t num, size_t *written)
         }
         done += n;
         fresh = 1;
-        if (sent && (s->s.mode & SSL_MODE_ENABLE_PARTIAL_WRITE) && done < num) {
+        if (sent && (s->s->mode & SSL_MODE_ENABLE_PARTIAL_WRITE) && done < num) {
             c->wpend_len = 0;
             *written = done;
             return 1;
@@ -434,7 +434,7 @@ int SSL_shutdown(SSL *s)
         return -1;
     }
     keel_conn *c = s->conn;
-    if (s->s.quiet_shutdown) {
+    if (s->s->quiet_shutdown) {
         s->shutdown = SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN;
         return 1;
     }

@@ -7,14 +7,14 @@
 
 #include <string.h>
 
-void SSL_CTX_set_psk_client_callback(SSL_CTX *ctx, SSL_psk_client_cb_func cb) { ctx->s.psk_client_cb = cb; }
-void SSL_set_psk_client_callback(SSL *s, SSL_psk_client_cb_func cb) { s->s.psk_client_cb = cb; }
-void SSL_CTX_set_psk_server_callback(SSL_CTX *ctx, SSL_psk_server_cb_func cb) { ctx->s.psk_server_cb = cb; }
-void SSL_set_psk_server_callback(SSL *s, SSL_psk_server_cb_func cb) { s->s.psk_server_cb = cb; }
-void SSL_CTX_set_psk_use_session_callback(SSL_CTX *ctx, SSL_psk_use_session_cb_func cb) { ctx->s.psk_use_session_cb = cb; }
-void SSL_set_psk_use_session_callback(SSL *s, SSL_psk_use_session_cb_func cb) { s->s.psk_use_session_cb = cb; }
-void SSL_CTX_set_psk_find_session_callback(SSL_CTX *ctx, SSL_psk_find_session_cb_func cb) { ctx->s.psk_find_session_cb = cb; }
-void SSL_set_psk_find_session_callback(SSL *s, SSL_psk_find_session_cb_func cb) { s->s.psk_find_session_cb = cb; }
+void SSL_CTX_set_psk_client_callback(SSL_CTX *ctx, SSL_psk_client_cb_func cb) { KEEL_SET(keel_ctx_w, ctx, psk_client_cb, cb); }
+void SSL_set_psk_client_callback(SSL *s, SSL_psk_client_cb_func cb) { KEEL_SET(keel_ssl_w, s, psk_client_cb, cb); }
+void SSL_CTX_set_psk_server_callback(SSL_CTX *ctx, SSL_psk_server_cb_func cb) { KEEL_SET(keel_ctx_w, ctx, psk_server_cb, cb); }
+void SSL_set_psk_server_callback(SSL *s, SSL_psk_server_cb_func cb) { KEEL_SET(keel_ssl_w, s, psk_server_cb, cb); }
+void SSL_CTX_set_psk_use_session_callback(SSL_CTX *ctx, SSL_psk_use_session_cb_func cb) { KEEL_SET(keel_ctx_w, ctx, psk_use_session_cb, cb); }
+void SSL_set_psk_use_session_callback(SSL *s, SSL_psk_use_session_cb_func cb) { KEEL_SET(keel_ssl_w, s, psk_use_session_cb, cb); }
+void SSL_CTX_set_psk_find_session_callback(SSL_CTX *ctx, SSL_psk_find_session_cb_func cb) { KEEL_SET(keel_ctx_w, ctx, psk_find_session_cb, cb); }
+void SSL_set_psk_find_session_callback(SSL *s, SSL_psk_find_session_cb_func cb) { KEEL_SET(keel_ssl_w, s, psk_find_session_cb, cb); }
 
 /* NULL deletes the hint; a hint longer than PSK_MAX_IDENTITY_LEN is refused (RFC 4279 §5.3 bounds
  * identities to 128 bytes at least; OpenSSL's limit and reason). */
@@ -35,8 +35,8 @@ static int set_hint(keel_settings *st, const char *hint)
     return 1;
 }
 
-int SSL_CTX_use_psk_identity_hint(SSL_CTX *ctx, const char *hint) { return set_hint(&ctx->s, hint); }
-int SSL_use_psk_identity_hint(SSL *s, const char *hint) { return set_hint(&s->s, hint); }
+int SSL_CTX_use_psk_identity_hint(SSL_CTX *ctx, const char *hint) { return set_hint(keel_ctx_w(ctx), hint); }
+int SSL_use_psk_identity_hint(SSL *s, const char *hint) { return set_hint(keel_ssl_w(s), hint); }
 
 /* Both are the session's (the identity the TLS 1.2 client sent, the hint the server sent), as in
  * OpenSSL: NULL without a session or without a PSK suite. */

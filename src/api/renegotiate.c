@@ -11,7 +11,7 @@ static int request(SSL *s, int kind)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SSL_VERSION);
         return 0;
     }
-    if (s->s.options & SSL_OP_NO_RENEGOTIATION) {
+    if (s->s->options & SSL_OP_NO_RENEGOTIATION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_RENEGOTIATION);
         return 0;
     }

@@ -302,5 +302,5 @@ int SSL_copy_session_id(SSL *to, const SSL *from)
 {
     if (!SSL_set_session(to, from->session))
         return 0;
-    return SSL_set_session_id_context(to, from->s.sid_ctx, (unsigned int)from->s.sid_ctx_len);
+    return SSL_set_session_id_context(to, from->s->sid_ctx, (unsigned int)from->s->sid_ctx_len);
 }

@@ -27,6 +27,21 @@ static SSL *ssl_alloc(SSL_CTX *ctx)
     return s;
 }
 
+/* The settings an SSL starts with: a reference to src's block (a copy if the block has the
+ * application's security callback, which names its one holder: internal.h) and its own copy of
+ * the verification parameters. */
+static int inherit(SSL *s, const keel_settings *src, const X509_VERIFY_PARAM *param)
+{
+    s->s = keel_settings_ref(src);
+    if ((s->param = X509_VERIFY_PARAM_new()) == NULL || !X509_VERIFY_PARAM_set1(s->param, param)) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        return 0;
+    }
+    if (src->security_cb != keel_sec_default_cb() && src->security_cb != NULL)
+        return keel_ssl_w(s) != NULL;
+    return 1;
+}
+
 /* Everything an SSL owns, in one place, safe on a partly built object. */
 static void ssl_release(SSL *s)
 {
@@ -34,7 +49,9 @@ static void ssl_release(SSL *s)
     s->conn = NULL;
     keel_chain_free(s->cleared_chain);
     keel_chain_free(s->cleared_verified);
-    keel_settings_free(&s->s);
+    keel_settings_release(s->s);
+    X509_VERIFY_PARAM_free(s->param);
+    sk_SSL_CIPHER_free(s->cipher_stack);
     /* rbio and wbio each hold one reference, even when they are the same BIO. */
     BIO_free_all(s->wbio);
     BIO_free_all(s->rbio);
@@ -58,21 +75,25 @@ SSL *SSL_new(SSL_CTX *ctx)
     }
     if ((s = ssl_alloc(ctx)) == NULL)
         return NULL;
-    /* The seed: the new SSL inherits method, options, verification and timeout settings. */
-    if (!keel_settings_copy(&s->s, &ctx->s)) {
-        memset(&s->s, 0, sizeof(s->s));
+    /* The seed: the new SSL inherits method, options, verification and timeout settings: the
+     * context's block, shared until either writes it, and a copy of its verification parameters. */
+    if (ctx->settings_lost) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }
-    s->s.sec_ssl = s;
-    /* The info callback is the SSL's own only once SSL_set_info_callback sets one: until then the
-     * context's is called (conn.c) and SSL_get_info_callback says NULL, as OpenSSL's. */
-    s->s.info_callback = NULL;
+    if (!inherit(s, ctx->s, ctx->param))
+        goto err;
+    s->status_type = ctx->status_type;
     /* SSL_CTX_set_max_pipelines(3) above 1 implies read_ahead, as OpenSSL's SSL_new applies it. */
-    if (s->s.max_pipelines > 1)
-        s->s.read_ahead = 1;
+    if (ctx->s->max_pipelines > 1 && !ctx->s->read_ahead) {
+        keel_settings *w = keel_ssl_w(s);
+        if (w == NULL)
+            goto err;
+        w->read_ahead = 1;
+    }
     /* A method usable in one role only fixes the role; TLS_method leaves it to
      * SSL_set_connect_state/SSL_set_accept_state (OpenSSL 3.0 reports such an SSL as a server). */
-    s->server = ctx->s.method->server;
+    s->server = ctx->s->method->server;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_CRYPTO_LIB);
         goto err_noex;
@@ -136,11 +157,10 @@ SSL *SSL_dup(SSL *s)
     SSL_CTX_free(d->session_ctx);
     SSL_CTX_up_ref(s->session_ctx);
     d->session_ctx = s->session_ctx;
-    if (!keel_settings_copy(&d->s, &s->s)) {
-        memset(&d->s, 0, sizeof(d->s));
+    if (!inherit(d, s->s, s->param))
         goto err;
-    }
-    d->s.sec_ssl = d;
+    d->info_callback = s->info_callback;
+    d->status_type = s->status_type;
     d->server = s->server;
     d->role_set = s->role_set;
     if (s->hostname != NULL && (d->hostname = OPENSSL_strdup(s->hostname)) == NULL) {
@@ -215,42 +235,41 @@ SSL_CTX *SSL_get_SSL_CTX(const SSL *s) { return s->ctx; }
  * the SSL still had the old context's. Other settings stay the SSL's own. */
 SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
 {
-    keel_settings tmp;
+    keel_settings *tmp, *w;
+    keel_lists *l;
 
     if (ctx == NULL)
         ctx = s->session_ctx;
     if (ctx == s->ctx)
         return s->ctx;
-    keel_lists *l;
-
-    if (!keel_settings_copy(&tmp, &ctx->s))
+    if ((tmp = keel_settings_dup(ctx->s)) == NULL)
         return NULL;
-    if ((l = keel_settings_lists(&s->s)) == NULL) {
-        keel_settings_free(&tmp);
+    if ((w = keel_ssl_w(s)) == NULL || (l = keel_settings_lists(w)) == NULL) {
+        keel_settings_release(tmp);
         return NULL;
     }
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
-        keel_certkey swap = s->s.certs[i];
-        s->s.certs[i] = tmp.certs[i];
-        tmp.certs[i] = swap;
+        keel_certkey swap = w->certs[i];
+        w->certs[i] = tmp->certs[i];
+        tmp->certs[i] = swap;
     }
-    s->s.cur_slot = tmp.cur_slot;
-    memcpy(l->sigalgs, tmp.lists->sigalgs, sizeof(l->sigalgs));
-    s->s.nsigalgs = tmp.nsigalgs;
+    w->cur_slot = tmp->cur_slot;
+    memcpy(l->sigalgs, tmp->lists->sigalgs, sizeof(l->sigalgs));
+    w->nsigalgs = tmp->nsigalgs;
     /* OpenSSL keeps these beside the certificates, so the new context's apply too. */
-    memcpy(l->client_sigalgs, tmp.lists->client_sigalgs, sizeof(l->client_sigalgs));
-    s->s.nclient_sigalgs = tmp.nclient_sigalgs;
-    s->s.security_level = tmp.security_level;
-    s->s.security_cb = tmp.security_cb;
-    s->s.security_ex = tmp.security_ex;
-    s->s.cert_cb = tmp.cert_cb;
-    s->s.cert_cb_arg = tmp.cert_cb_arg;
-    if (s->s.sid_ctx_len == s->ctx->s.sid_ctx_len
-            && memcmp(s->s.sid_ctx, s->ctx->s.sid_ctx, s->s.sid_ctx_len) == 0) {
-        memcpy(s->s.sid_ctx, ctx->s.sid_ctx, ctx->s.sid_ctx_len);
-        s->s.sid_ctx_len = ctx->s.sid_ctx_len;
+    memcpy(l->client_sigalgs, tmp->lists->client_sigalgs, sizeof(l->client_sigalgs));
+    w->nclient_sigalgs = tmp->nclient_sigalgs;
+    w->security_level = tmp->security_level;
+    w->security_cb = tmp->security_cb;
+    w->security_ex = tmp->security_ex;
+    w->cert_cb = tmp->cert_cb;
+    w->cert_cb_arg = tmp->cert_cb_arg;
+    if (w->sid_ctx_len == s->ctx->s->sid_ctx_len
+            && memcmp(w->sid_ctx, s->ctx->s->sid_ctx, w->sid_ctx_len) == 0) {
+        memcpy(w->sid_ctx, ctx->s->sid_ctx, ctx->s->sid_ctx_len);
+        w->sid_ctx_len = ctx->s->sid_ctx_len;
     }
-    keel_settings_free(&tmp);
+    keel_settings_release(tmp);
     SSL_CTX_up_ref(ctx);
     SSL_CTX_free(s->ctx);
     s->ctx = ctx;

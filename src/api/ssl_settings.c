@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-const SSL_METHOD *SSL_get_ssl_method(const SSL *s) { return s->s.method; }
+const SSL_METHOD *SSL_get_ssl_method(const SSL *s) { return s->s->method; }
 
 int SSL_set_ssl_method(SSL *s, const SSL_METHOD *meth)
 {
@@ -13,40 +13,51 @@ int SSL_set_ssl_method(SSL *s, const SSL_METHOD *meth)
         ERR_raise(ERR_LIB_SSL, SSL_R_UNSUPPORTED_SSL_VERSION);
         return 0;
     }
-    s->s.method = meth;
+    KEEL_SET(keel_ssl_w, s, method, meth);
+    if (s->s->method != meth)
+        return 0;
     if (!s->role_set)
         s->server = meth->server;
     return 1;
 }
 
-uint64_t SSL_get_options(const SSL *s) { return s->s.options; }
-uint64_t SSL_set_options(SSL *s, uint64_t op) { return s->s.options |= op; }
-uint64_t SSL_clear_options(SSL *s, uint64_t op) { return s->s.options &= ~op; }
+uint64_t SSL_get_options(const SSL *s) { return s->s->options; }
+uint64_t SSL_set_options(SSL *s, uint64_t op)
+{
+    KEEL_SET(keel_ssl_w, s, options, s->s->options | op);
+    return s->s->options;
+}
+
+uint64_t SSL_clear_options(SSL *s, uint64_t op)
+{
+    KEEL_SET(keel_ssl_w, s, options, s->s->options & ~op);
+    return s->s->options;
+}
 
 void SSL_set_verify(SSL *s, int mode, SSL_verify_cb cb)
 {
-    s->s.verify_mode = mode;
+    KEEL_SET(keel_ssl_w, s, verify_mode, mode);
     if (cb != NULL)
-        s->s.verify_callback = cb;
+        KEEL_SET(keel_ssl_w, s, verify_callback, cb);
 }
 
-void SSL_set_verify_depth(SSL *s, int depth) { X509_VERIFY_PARAM_set_depth(s->s.param, depth); }
-int SSL_get_verify_mode(const SSL *s) { return s->s.verify_mode; }
-int SSL_get_verify_depth(const SSL *s) { return X509_VERIFY_PARAM_get_depth(s->s.param); }
-SSL_verify_cb SSL_get_verify_callback(const SSL *s) { return s->s.verify_callback; }
-X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return s->s.param; }
-int SSL_set1_param(SSL *s, X509_VERIFY_PARAM *vpm) { return X509_VERIFY_PARAM_set1(s->s.param, vpm); }
-int SSL_set_purpose(SSL *s, int purpose) { return X509_VERIFY_PARAM_set_purpose(s->s.param, purpose); }
-int SSL_set_trust(SSL *s, int trust) { return X509_VERIFY_PARAM_set_trust(s->s.param, trust); }
+void SSL_set_verify_depth(SSL *s, int depth) { X509_VERIFY_PARAM_set_depth(s->param, depth); }
+int SSL_get_verify_mode(const SSL *s) { return s->s->verify_mode; }
+int SSL_get_verify_depth(const SSL *s) { return X509_VERIFY_PARAM_get_depth(s->param); }
+SSL_verify_cb SSL_get_verify_callback(const SSL *s) { return s->s->verify_callback; }
+X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return s->param; }
+int SSL_set1_param(SSL *s, X509_VERIFY_PARAM *vpm) { return X509_VERIFY_PARAM_set1(s->param, vpm); }
+int SSL_set_purpose(SSL *s, int purpose) { return X509_VERIFY_PARAM_set_purpose(s->param, purpose); }
+int SSL_set_trust(SSL *s, int trust) { return X509_VERIFY_PARAM_set_trust(s->param, trust); }
 
 void SSL_set_verify_result(SSL *s, long r) { s->verify_result = r; }
 long SSL_get_verify_result(const SSL *s) { return s->verify_result; }
 
 /* SSL_set1_host(3): the name the peer certificate must match; NULL clears. */
-int SSL_set1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_set1_host(s->s.param, host, 0); }
-int SSL_add1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_add1_host(s->s.param, host, 0); }
-void SSL_set_hostflags(SSL *s, unsigned int flags) { X509_VERIFY_PARAM_set_hostflags(s->s.param, flags); }
-const char *SSL_get0_peername(SSL *s) { return X509_VERIFY_PARAM_get0_peername(s->s.param); }
+int SSL_set1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_set1_host(s->param, host, 0); }
+int SSL_add1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_add1_host(s->param, host, 0); }
+void SSL_set_hostflags(SSL *s, unsigned int flags) { X509_VERIFY_PARAM_set_hostflags(s->param, flags); }
+const char *SSL_get0_peername(SSL *s) { return X509_VERIFY_PARAM_get0_peername(s->param); }
 
 int SSL_set_session_id_context(SSL *s, const unsigned char *sid, unsigned int len)
 {
@@ -54,41 +65,50 @@ int SSL_set_session_id_context(SSL *s, const unsigned char *sid, unsigned int le
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
         return 0;
     }
-    memcpy(s->s.sid_ctx, sid, len);
-    s->s.sid_ctx_len = len;
+    keel_settings *w = keel_ssl_w(s);
+    if (w == NULL)
+        return 0;
+    memcpy(w->sid_ctx, sid, len);
+    w->sid_ctx_len = len;
     return 1;
 }
 
-void SSL_set_quiet_shutdown(SSL *s, int mode) { s->s.quiet_shutdown = mode; }
-int SSL_get_quiet_shutdown(const SSL *s) { return s->s.quiet_shutdown; }
+void SSL_set_quiet_shutdown(SSL *s, int mode) { KEEL_SET(keel_ssl_w, s, quiet_shutdown, mode); }
+int SSL_get_quiet_shutdown(const SSL *s) { return s->s->quiet_shutdown; }
 
-void SSL_set_default_passwd_cb(SSL *s, pem_password_cb *cb) { s->s.passwd_cb = cb; }
-void SSL_set_default_passwd_cb_userdata(SSL *s, void *u) { s->s.passwd_userdata = u; }
-pem_password_cb *SSL_get_default_passwd_cb(SSL *s) { return s->s.passwd_cb; }
-void *SSL_get_default_passwd_cb_userdata(SSL *s) { return s->s.passwd_userdata; }
+void SSL_set_default_passwd_cb(SSL *s, pem_password_cb *cb) { KEEL_SET(keel_ssl_w, s, passwd_cb, cb); }
+void SSL_set_default_passwd_cb_userdata(SSL *s, void *u) { KEEL_SET(keel_ssl_w, s, passwd_userdata, u); }
+pem_password_cb *SSL_get_default_passwd_cb(SSL *s) { return s->s->passwd_cb; }
+void *SSL_get_default_passwd_cb_userdata(SSL *s) { return s->s->passwd_userdata; }
 
-void SSL_set_info_callback(SSL *s, void (*cb)(const SSL *, int, int)) { s->s.info_callback = cb; }
+void SSL_set_info_callback(SSL *s, void (*cb)(const SSL *, int, int)) { s->info_callback = cb; }
 /* The SSL's own callback: NULL when only the context has one (the context's is called then,
  * conn.c), as OpenSSL reports it. */
-void (*SSL_get_info_callback(const SSL *s))(const SSL *, int, int) { return s->s.info_callback; }
+void (*SSL_get_info_callback(const SSL *s))(const SSL *, int, int) { return s->info_callback; }
 
 void SSL_set_msg_callback(SSL *s, void (*cb)(int, int, int, const void *, size_t, SSL *, void *))
 {
-    s->s.msg_callback = cb;
+    KEEL_SET(keel_ssl_w, s, msg_callback, cb);
     keel_conn_trace(s, s->conn);
 }
 
 void SSL_set_cert_cb(SSL *s, int (*cb)(SSL *, void *), void *arg)
 {
-    s->s.cert_cb = cb;
-    s->s.cert_cb_arg = arg;
+    KEEL_SET(keel_ssl_w, s, cert_cb, cb);
+    KEEL_SET(keel_ssl_w, s, cert_cb_arg, arg);
 }
 
-void SSL_set_post_handshake_auth(SSL *s, int val) { s->s.post_handshake_auth = val; }
-int SSL_set_num_tickets(SSL *s, size_t n) { s->s.num_tickets = n; return 1; }
-size_t SSL_get_num_tickets(const SSL *s) { return s->s.num_tickets; }
-void SSL_set_security_level(SSL *s, int level) { s->s.security_level = level; }
-int SSL_get_security_level(const SSL *s) { return s->s.security_level; }
+void SSL_set_post_handshake_auth(SSL *s, int val) { KEEL_SET(keel_ssl_w, s, post_handshake_auth, val); }
+
+int SSL_set_num_tickets(SSL *s, size_t n)
+{
+    KEEL_SET(keel_ssl_w, s, num_tickets, n);
+    return s->s->num_tickets == n;
+}
+
+size_t SSL_get_num_tickets(const SSL *s) { return s->s->num_tickets; }
+void SSL_set_security_level(SSL *s, int level) { KEEL_SET(keel_ssl_w, s, security_level, level); }
+int SSL_get_security_level(const SSL *s) { return s->s->security_level; }
 
 /* ---- ALPN (SSL_CTX_set_alpn_protos(3)): note the inverted return, 0 = success ---- */
 
@@ -96,6 +116,8 @@ static int set_alpn(keel_settings *s, const unsigned char *protos, unsigned int 
 {
     uint8_t *copy = NULL;
 
+    if (s == NULL)
+        return 1;
     if (protos == NULL || len == 0) {
         OPENSSL_free(s->alpn);
         s->alpn = NULL;
@@ -116,8 +138,8 @@ static int set_alpn(keel_settings *s, const unsigned char *protos, unsigned int 
     return 0;
 }
 
-int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *p, unsigned int len) { return set_alpn(&ctx->s, p, len); }
-int SSL_set_alpn_protos(SSL *s, const unsigned char *p, unsigned int len) { return set_alpn(&s->s, p, len); }
+int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *p, unsigned int len) { return set_alpn(keel_ctx_w(ctx), p, len); }
+int SSL_set_alpn_protos(SSL *s, const unsigned char *p, unsigned int len) { return set_alpn(keel_ssl_w(s), p, len); }
 
 /* ---- cipher configuration ---- */
 
@@ -125,11 +147,10 @@ static int set_suites(keel_settings *s, const char *str)
 {
     keel_lists *l;
 
-    if (str == NULL || (l = keel_settings_lists(s)) == NULL
+    if (s == NULL || str == NULL || (l = keel_settings_lists(s)) == NULL
             || !keel_ciphersuites_parse(str, l->ciphers13, &s->nciphers13))
         return 0;
-    sk_SSL_CIPHER_free(s->cipher_stack);
-    s->cipher_stack = NULL;
+    keel_settings_ciphers_changed(s);
     return 1;
 }
 
@@ -138,27 +159,31 @@ static int set_list(keel_settings *s, const char *str)
     int level = -1;
     const SSL_CIPHER *v[KEEL_MAX_CIPHERS];
     size_t n = 0;
+
+    if (s == NULL)
+        return 0;
     /* -1: no suite matched; OpenSSL has then already installed the (empty) TLS 1.2 list. */
     int ok = str != NULL ? keel_cipher_list_parse(str, v, &n, &level) : 0;
     if (level >= 0)
         s->security_level = level; /* "@SECLEVEL=n", applied as OpenSSL does even on failure */
     if (ok == 0 || !keel_settings_set_ciphers12(s, v, n))
         return 0;
-    sk_SSL_CIPHER_free(s->cipher_stack);
-    s->cipher_stack = NULL;
+    keel_settings_ciphers_changed(s);
     return ok == 1;
 }
 
-int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_suites(&ctx->s, str); }
-int SSL_set_ciphersuites(SSL *s, const char *str) { return set_suites(&s->s, str); }
-int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return set_list(&ctx->s, str); }
-int SSL_set_cipher_list(SSL *s, const char *str) { return set_list(&s->s, str); }
+int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str) { return set_suites(keel_ctx_w(ctx), str); }
+int SSL_set_ciphersuites(SSL *s, const char *str) { return set_suites(keel_ssl_w(s), str); }
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str) { return set_list(keel_ctx_w(ctx), str); }
+int SSL_set_cipher_list(SSL *s, const char *str) { return set_list(keel_ssl_w(s), str); }
 
-/* The enabled suites, TLS 1.3 first, as one stack owned by the settings block. */
-static STACK_OF(SSL_CIPHER) *cipher_stack(keel_settings *s)
+/* The enabled suites, TLS 1.3 first, as one stack the holder owns (*stack), built again when its
+ * block's lists are not those it was built from (*gen). */
+static STACK_OF(SSL_CIPHER) *cipher_stack(const keel_settings *s, STACK_OF(SSL_CIPHER) **stack,
+                                          unsigned *gen)
 {
-    if (s->cipher_stack != NULL)
-        return s->cipher_stack;
+    if (*stack != NULL && *gen == s->ciphers_gen)
+        return *stack;
     STACK_OF(SSL_CIPHER) *sk = sk_SSL_CIPHER_new_null();
     if (sk == NULL)
         return NULL;
@@ -169,18 +194,23 @@ static STACK_OF(SSL_CIPHER) *cipher_stack(keel_settings *s)
             return NULL;
         }
     }
-    return s->cipher_stack = sk;
+    sk_SSL_CIPHER_free(*stack);
+    *gen = s->ciphers_gen;
+    return *stack = sk;
 }
 
-/* NULL for a NULL object, as documented (SSL_get_ciphers(3)). */
+/* NULL for a NULL object, as documented (SSL_get_ciphers(3)). The stack is the object's cache,
+ * which the const API lets it fill. */
 STACK_OF(SSL_CIPHER) *SSL_CTX_get_ciphers(const SSL_CTX *ctx)
 {
-    return ctx != NULL ? cipher_stack((keel_settings *)&ctx->s) : NULL;
+    SSL_CTX *c = (SSL_CTX *)ctx;
+    return c != NULL ? cipher_stack(c->s, &c->cipher_stack, &c->cipher_stack_gen) : NULL;
 }
 
 STACK_OF(SSL_CIPHER) *SSL_get_ciphers(const SSL *s)
 {
-    return s != NULL ? cipher_stack((keel_settings *)&s->s) : NULL;
+    SSL *w = (SSL *)s;
+    return w != NULL ? cipher_stack(w->s, &w->cipher_stack, &w->cipher_stack_gen) : NULL;
 }
 
 const char *SSL_get_cipher_list(const SSL *s, int n)

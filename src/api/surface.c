@@ -70,7 +70,7 @@ int SSL_client_version(const SSL *s)
     return s->server ? s->conn->client_version : TLS1_2_VERSION;
 }
 
-int SSL_is_dtls(const SSL *s) { return s->s.method->dtls; }
+int SSL_is_dtls(const SSL *s) { return s->s->method->dtls; }
 
 /* SSL_rstate_string(3): where the record engine is in the record it is receiving. Between
  * records (always, with a blocking BIO) it is "read done". */
@@ -170,10 +170,10 @@ static size_t shared_sigalgs(const SSL *s, uint16_t *out, size_t cap)
     uint16_t ours[KEEL_MAX_SIGALGS];
     const uint16_t *pref, *allow;
     /* A client's peer list is the CertificateRequest's: its own list there is for client auth. */
-    size_t nours = keel_sigalgs_effective(&s->s, !s->server, SSL_SECOP_SIGALG_SUPPORTED, ours), npref, nallow, n = 0;
+    size_t nours = keel_sigalgs_effective(s, !s->server, SSL_SECOP_SIGALG_SUPPORTED, ours), npref, nallow, n = 0;
     const keel_conn *c = s->conn;
 
-    if (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) {
+    if (s->s->options & SSL_OP_CIPHER_SERVER_PREFERENCE) {
         pref = ours, npref = nours, allow = c->peer_sigalgs, nallow = c->npeer_sigalgs;
     } else {
         pref = c->peer_sigalgs, npref = c->npeer_sigalgs, allow = ours, nallow = nours;
@@ -344,7 +344,7 @@ STACK_OF(SSL_CIPHER) *SSL_get1_supported_ciphers(SSL *s)
 
     if (s == NULL || (all = SSL_get_ciphers(s)) == NULL)
         return NULL;
-    int t13 = keel_tls13_allowed(&s->s), t12 = tls12_enabled(&s->s);
+    int t13 = keel_tls13_allowed(s->s), t12 = tls12_enabled(s->s);
     if ((out = sk_SSL_CIPHER_new_null()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -352,7 +352,7 @@ STACK_OF(SSL_CIPHER) *SSL_get1_supported_ciphers(SSL *s)
     for (int i = 0; i < sk_SSL_CIPHER_num(all); i++) {
         const SSL_CIPHER *c = sk_SSL_CIPHER_value(all, i);
         if (!(c->min_tls == TLS1_3_VERSION ? t13 : t12)
-                || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, c))
+                || !keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SUPPORTED, c))
             continue;
         if (!sk_SSL_CIPHER_push(out, c)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
@@ -410,8 +410,8 @@ char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
 
 /* ---- settings kept for their getters ---- */
 
-void SSL_set_read_ahead(SSL *s, int yes) { s->s.read_ahead = yes; }
-int SSL_get_read_ahead(const SSL *s) { return s->s.read_ahead; }
+void SSL_set_read_ahead(SSL *s, int yes) { KEEL_SET(keel_ssl_w, s, read_ahead, yes); }
+int SSL_get_read_ahead(const SSL *s) { return s->s->read_ahead; }
 
 /* keel's record engine sizes its read buffer to the record being read; a larger default buffer
  * is a hint it has no use for (SSL_CTX_set_default_read_buffer_len(3): "will only be used if it
@@ -422,31 +422,31 @@ void SSL_set_default_read_buffer_len(SSL *s, size_t len) { (void)s; (void)len; }
 void SSL_CTX_set_security_callback(SSL_CTX *ctx, int (*cb)(const SSL *, const SSL_CTX *, int, int,
                                                           int, void *, void *))
 {
-    ctx->s.security_cb = cb;
+    KEEL_SET(keel_ctx_w, ctx, security_cb, cb);
 }
 
 void SSL_set_security_callback(SSL *s, int (*cb)(const SSL *, const SSL_CTX *, int, int, int,
                                                  void *, void *))
 {
-    s->s.security_cb = cb;
+    KEEL_SET(keel_ssl_w, s, security_cb, cb);
 }
 
 int (*SSL_CTX_get_security_callback(const SSL_CTX *ctx))(const SSL *, const SSL_CTX *, int, int,
                                                           int, void *, void *)
 {
-    return ctx->s.security_cb;
+    return ctx->s->security_cb;
 }
 
 int (*SSL_get_security_callback(const SSL *s))(const SSL *, const SSL_CTX *, int, int, int,
                                                 void *, void *)
 {
-    return s->s.security_cb;
+    return s->s->security_cb;
 }
 
-void SSL_CTX_set0_security_ex_data(SSL_CTX *ctx, void *ex) { ctx->s.security_ex = ex; }
-void SSL_set0_security_ex_data(SSL *s, void *ex) { s->s.security_ex = ex; }
-void *SSL_CTX_get0_security_ex_data(const SSL_CTX *ctx) { return ctx->s.security_ex; }
-void *SSL_get0_security_ex_data(const SSL *s) { return s->s.security_ex; }
+void SSL_CTX_set0_security_ex_data(SSL_CTX *ctx, void *ex) { KEEL_SET(keel_ctx_w, ctx, security_ex, ex); }
+void SSL_set0_security_ex_data(SSL *s, void *ex) { KEEL_SET(keel_ssl_w, s, security_ex, ex); }
+void *SSL_CTX_get0_security_ex_data(const SSL_CTX *ctx) { return ctx->s->security_ex; }
+void *SSL_get0_security_ex_data(const SSL *s) { return s->s->security_ex; }
 
 /* ---- TLS 1.3 record padding (RFC 8446 §5.4): applied by keel_record_padding (conn.c) ---- */
 
@@ -454,30 +454,30 @@ void *SSL_get0_security_ex_data(const SSL *s) { return s->s.security_ex; }
  * sizes fail with nothing on the error queue, as in OpenSSL 3.0. */
 static int block_padding(keel_settings *st, size_t block_size)
 {
-    if (block_size > SSL3_RT_MAX_PLAIN_LENGTH)
+    if (st == NULL || block_size > SSL3_RT_MAX_PLAIN_LENGTH)
         return 0;
     st->block_padding = block_size;
     return 1;
 }
 
-int SSL_CTX_set_block_padding(SSL_CTX *ctx, size_t block_size) { return block_padding(&ctx->s, block_size); }
-int SSL_set_block_padding(SSL *ssl, size_t block_size) { return block_padding(&ssl->s, block_size); }
+int SSL_CTX_set_block_padding(SSL_CTX *ctx, size_t block_size) { return block_padding(keel_ctx_w(ctx), block_size); }
+int SSL_set_block_padding(SSL *ssl, size_t block_size) { return block_padding(keel_ssl_w(ssl), block_size); }
 
 void SSL_CTX_set_record_padding_callback(SSL_CTX *ctx, size_t (*cb)(SSL *, int, size_t, void *))
 {
-    ctx->s.record_padding_cb = cb;
+    KEEL_SET(keel_ctx_w, ctx, record_padding_cb, cb);
 }
 
 int SSL_set_record_padding_callback(SSL *ssl, size_t (*cb)(SSL *, int, size_t, void *))
 {
-    ssl->s.record_padding_cb = cb;
-    return 1;
+    KEEL_SET(keel_ssl_w, ssl, record_padding_cb, cb);
+    return ssl->s->record_padding_cb == cb;
 }
 
-void SSL_CTX_set_record_padding_callback_arg(SSL_CTX *ctx, void *arg) { ctx->s.record_padding_arg = arg; }
-void SSL_set_record_padding_callback_arg(SSL *ssl, void *arg) { ssl->s.record_padding_arg = arg; }
-void *SSL_CTX_get_record_padding_callback_arg(const SSL_CTX *ctx) { return ctx->s.record_padding_arg; }
-void *SSL_get_record_padding_callback_arg(const SSL *ssl) { return ssl->s.record_padding_arg; }
+void SSL_CTX_set_record_padding_callback_arg(SSL_CTX *ctx, void *arg) { KEEL_SET(keel_ctx_w, ctx, record_padding_arg, arg); }
+void SSL_set_record_padding_callback_arg(SSL *ssl, void *arg) { KEEL_SET(keel_ssl_w, ssl, record_padding_arg, arg); }
+void *SSL_CTX_get_record_padding_callback_arg(const SSL_CTX *ctx) { return ctx->s->record_padding_arg; }
+void *SSL_get_record_padding_callback_arg(const SSL *ssl) { return ssl->s->record_padding_arg; }
 
 /* max_fragment_length (RFC 6066 §4): the code a client offers, 0 (none) or 1..4; anything else is
  * refused with OpenSSL's reason. A server answers what a client offers whatever it is set to. */
@@ -487,25 +487,30 @@ static int max_fragment_length(keel_settings *st, uint8_t mode)
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
         return 0;
     }
+    if (st == NULL)
+        return 0;
     st->mfl_mode = mode;
     return 1;
 }
 
-int SSL_CTX_set_tlsext_max_fragment_length(SSL_CTX *ctx, uint8_t mode) { return max_fragment_length(&ctx->s, mode); }
-int SSL_set_tlsext_max_fragment_length(SSL *ssl, uint8_t mode) { return max_fragment_length(&ssl->s, mode); }
+int SSL_CTX_set_tlsext_max_fragment_length(SSL_CTX *ctx, uint8_t mode) { return max_fragment_length(keel_ctx_w(ctx), mode); }
+int SSL_set_tlsext_max_fragment_length(SSL *ssl, uint8_t mode) { return max_fragment_length(keel_ssl_w(ssl), mode); }
 
 /* ---- certificates and buffers ---- */
 
 /* SSL_certs_clear: every certificate, key and chain of this SSL (not of its context). */
 void SSL_certs_clear(SSL *s)
 {
-    for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
-        X509_free(s->s.certs[i].x509);
-        EVP_PKEY_free(s->s.certs[i].pkey);
-        keel_chain_free(s->s.certs[i].chain);
-        memset(&s->s.certs[i], 0, sizeof(s->s.certs[i]));
+    keel_settings *w = keel_ssl_w(s);
+
+    for (int i = 0; w != NULL && i < KEEL_SLOT_COUNT; i++) {
+        X509_free(w->certs[i].x509);
+        EVP_PKEY_free(w->certs[i].pkey);
+        keel_chain_free(w->certs[i].chain);
+        memset(&w->certs[i], 0, sizeof(w->certs[i]));
     }
-    s->s.cur_slot = -1;
+    if (w != NULL)
+        w->cur_slot = -1;
 }
 
 /* SSL_free_buffers(3) fails while a buffer holds data. keel's record engine frees each buffer as
@@ -581,11 +586,7 @@ int SSL_new_session_ticket(SSL *s)
     if (!s->server || c == NULL || (SSL_in_init(s) && !c->tickets_queued) || c->version != TLS1_3_VERSION
             || (s->shutdown & SSL_SENT_SHUTDOWN))
         return 0;
-    /* keel_server_send_tickets issues num_tickets tickets: exactly one is asked for here. */
-    size_t n = s->s.num_tickets;
-    s->s.num_tickets = 1;
-    int ok = keel_server_send_tickets(s);
-    s->s.num_tickets = n;
+    int ok = keel_server_send_tickets(s, 1);
     if (ok)
         c->tickets_queued = 1;
     return ok;

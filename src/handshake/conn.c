@@ -24,7 +24,7 @@ keel_conn *keel_conn_new(SSL *s)
      * mode: an idle connection then holds no buffers, at the price of a malloc per record burst.
      * Without the mode they are kept through the handshake (statem.c done() releases them): its
      * flights and empty reads would cost an allocation each (9 of a full TLS 1.3 pair's). */
-    c->rl.release_buffers = (s->s.mode & SSL_MODE_RELEASE_BUFFERS) != 0;
+    c->rl.release_buffers = (s->s->mode & SSL_MODE_RELEASE_BUFFERS) != 0;
     /* SSL_CTX_sess_accept(3) / sess_connect: handshakes started (one connection state each), on
      * the context the server starts with and the client's session context, as OpenSSL counts. */
     if (s->server)
@@ -69,10 +69,22 @@ void keel_hs_free(keel_hs *hs)
     OPENSSL_clear_free(hs, sizeof(*hs));
 }
 
+/* The connection keeps a reference to the block ck points into: a later write to the SSL's
+ * settings makes a copy rather than free or change the certificate a handshake chose. */
+void keel_conn_set_certkey(SSL *s, const keel_certkey *ck)
+{
+    keel_conn *c = s->conn;
+
+    keel_settings_release(c->certkey_block);
+    c->certkey_block = ck != NULL ? keel_settings_ref(s->s) : NULL;
+    c->certkey = ck;
+}
+
 void keel_conn_free(keel_conn *c)
 {
     if (c == NULL)
         return;
+    keel_settings_release(c->certkey_block);
     keel_hs_free(c->hs);
     keel_rl_cleanup(&c->rl);
     OPENSSL_free(c->hs_buf);
@@ -162,9 +174,9 @@ void keel_info(const SSL *s, int where, int ret)
                 atomic_fetch_add(&s->session_ctx->stats[KEEL_STAT_HITS], 1);
         }
     }
-    void (*cb)(const SSL *, int, int) = s->s.info_callback;
+    void (*cb)(const SSL *, int, int) = s->info_callback;
     if (cb == NULL)
-        cb = s->ctx->s.info_callback;
+        cb = s->ctx->info_callback;
     if (cb != NULL)
         cb(s, where, ret);
 }
@@ -197,14 +209,14 @@ static void trace_record(void *arg, int write, const uint8_t *header, const uint
 {
     SSL *s = arg;
 
-    if (s->s.msg_callback == NULL)
+    if (s->s->msg_callback == NULL)
         return;
     if (header != NULL)
-        s->s.msg_callback(write, header[1] << 8 | header[2], SSL3_RT_HEADER, header,
-                          SSL3_RT_HEADER_LENGTH, s, s->s.msg_callback_arg);
+        s->s->msg_callback(write, header[1] << 8 | header[2], SSL3_RT_HEADER, header,
+                          SSL3_RT_HEADER_LENGTH, s, s->s->msg_callback_arg);
     if (inner != NULL)
-        s->s.msg_callback(write, write ? TLS1_2_VERSION : TLS1_3_VERSION, SSL3_RT_INNER_CONTENT_TYPE,
-                          inner, 1, s, s->s.msg_callback_arg);
+        s->s->msg_callback(write, write ? TLS1_2_VERSION : TLS1_3_VERSION, SSL3_RT_INNER_CONTENT_TYPE,
+                          inner, 1, s, s->s->msg_callback_arg);
 }
 
 /* The record engine reports records only while a message callback is set: without one the
@@ -214,13 +226,13 @@ void keel_conn_trace(SSL *s, keel_conn *c)
 {
     if (c == NULL)
         return;
-    c->rl.trace = s->s.msg_callback != NULL ? trace_record : NULL;
+    c->rl.trace = s->s->msg_callback != NULL ? trace_record : NULL;
     c->rl.trace_arg = s;
 }
 
 void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t len)
 {
-    if (s->s.msg_callback == NULL)
+    if (s->s->msg_callback == NULL)
         return;
     /* The version the message is interpreted by, as OpenSSL 3.0 reports it (tests/diff/tls12.c):
      * the negotiated one; before that a client's highest enabled version, and for a server TLS 1.3
@@ -228,9 +240,9 @@ void keel_msg_cb(SSL *s, int write, int content_type, const void *buf, size_t le
     int v = TLS1_3_VERSION;
     if (s->conn != NULL && s->conn->version != 0)
         v = s->conn->version;
-    else if (s->server ? write : !keel_tls13_allowed(&s->s))
+    else if (s->server ? write : !keel_tls13_allowed(s->s))
         v = TLS1_2_VERSION;
-    s->s.msg_callback(write, v, content_type, buf, len, s, s->s.msg_callback_arg);
+    s->s->msg_callback(write, v, content_type, buf, len, s, s->s->msg_callback_arg);
 }
 
 /* RFC 6066 §4: codes 1..4 stand for 2^9..2^12 bytes. */
@@ -242,7 +254,7 @@ static size_t mfl_len(uint8_t mode)
 
 size_t keel_send_limit(const SSL *s)
 {
-    size_t max = s->s.max_send_fragment, mfl = s->conn != NULL ? mfl_len(s->conn->mfl) : 0;
+    size_t max = s->s->max_send_fragment, mfl = s->conn != NULL ? mfl_len(s->conn->mfl) : 0;
     return mfl != 0 && mfl < max ? mfl : max;
 }
 
@@ -264,11 +276,11 @@ size_t keel_record_padding(SSL *s, uint8_t type, size_t len)
 
     if (s->conn == NULL || s->conn->rl.wr.prot != KEEL_RL_PROT_TLS13 || rlen >= max)
         return 0;
-    if (s->s.record_padding_cb != NULL) {
-        pad = s->s.record_padding_cb(s, type, rlen, s->s.record_padding_arg);
-    } else if (s->s.block_padding > 1) {
-        size_t rem = rlen % s->s.block_padding;
-        pad = rem == 0 ? 0 : s->s.block_padding - rem;
+    if (s->s->record_padding_cb != NULL) {
+        pad = s->s->record_padding_cb(s, type, rlen, s->s->record_padding_arg);
+    } else if (s->s->block_padding > 1) {
+        size_t rem = rlen % s->s->block_padding;
+        pad = rem == 0 ? 0 : s->s->block_padding - rem;
     }
     return pad > max - rlen ? max - rlen : pad;
 }

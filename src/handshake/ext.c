@@ -133,8 +133,8 @@ static int ee_alpn(SSL *s, keel_hello *h, keel_rd *d, int *alert)
             || !keel_rd_done(&list) || keel_rd_left(&proto) == 0)
         return 0;
     int offered = 0;
-    for (size_t i = 0; i < s->s.alpn_len; i += 1u + s->s.alpn[i])
-        if (s->s.alpn[i] == proto.len && memcmp(s->s.alpn + i + 1, proto.p, proto.len) == 0)
+    for (size_t i = 0; i < s->s->alpn_len; i += 1u + s->s->alpn[i])
+        if (s->s->alpn[i] == proto.len && memcmp(s->s->alpn + i + 1, proto.p, proto.len) == 0)
             offered = 1;
     if (!offered) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
@@ -367,7 +367,7 @@ static int peer_mfl(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     uint32_t v;
     if (!keel_rd_u8(d, &v) || !keel_rd_done(d))
         return 0;
-    if (v != s->s.mfl_mode) {
+    if (v != s->s->mfl_mode) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH);
         *alert = SSL_AD_ILLEGAL_PARAMETER;
         return 0;

@@ -44,7 +44,7 @@ typedef struct {
 } keel_hello;
 
 /* tls13/ticket.c */
-int keel_server_send_tickets(SSL *s);
+int keel_server_send_tickets(SSL *s, int just_one);
 int keel_client_read_ticket(SSL *s, keel_rd *body);
 int keel_client_session_complete(SSL *s);
 /* tls13/psk.c: the PSK offer (resumption, then external) and its acceptance; external PSKs from

@@ -39,8 +39,8 @@ static const SSL_SESSION *session12(SSL *s)
             || ss->master_key_len != 48 || keel_session_expired(ss, time(NULL))
             || (ss->session_id_len == 0 && ss->ticket_len == 0))
         return NULL;
-    for (size_t i = 0; i < s->s.nciphers12; i++)
-        if (s->s.ciphers12[i] == ss->cipher)
+    for (size_t i = 0; i < s->s->nciphers12; i++)
+        if (s->s->ciphers12[i] == ss->cipher)
             return ss;
     return NULL;
 }
@@ -60,10 +60,10 @@ int keel_client_write_hello(SSL *s)
     uint16_t groups[KEEL_MAX_GROUPS];
     size_t ngroups = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, groups);
     uint16_t sigalgs[KEEL_MAX_SIGALGS];
-    size_t nsigalgs = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
+    size_t nsigalgs = keel_sigalgs_effective(s, 0, SSL_SECOP_SIGALG_SUPPORTED, sigalgs);
     /* A renegotiation (tls12/reneg.c) stays at the connection's version, TLS 1.2. */
     int reneg = c->hs->reneg;
-    int tls13 = !reneg && keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
+    int tls13 = !reneg && keel_tls13_allowed(s->s), tls12 = keel_tls12_allowed(s->s);
 
     if (!tls13 && !tls12) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE);
@@ -87,13 +87,13 @@ int keel_client_write_hello(SSL *s)
      * first, then TLS 1.2's. */
     const SSL_CIPHER *suites[KEEL_MAX_CIPHERS13 + KEEL_MAX_CIPHERS];
     size_t nsuites = 0;
-    for (size_t i = 0; tls13 && i < s->s.nciphers13; i++)
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.lists->ciphers13[i]))
-            suites[nsuites++] = s->s.lists->ciphers13[i];
-    for (size_t i = 0; tls12 && i < s->s.nciphers12; i++)
-        if (!keel12_psk_suite_disabled(s, s->s.ciphers12[i])
-                && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s.ciphers12[i]))
-            suites[nsuites++] = s->s.ciphers12[i];
+    for (size_t i = 0; tls13 && i < s->s->nciphers13; i++)
+        if (keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s->lists->ciphers13[i]))
+            suites[nsuites++] = s->s->lists->ciphers13[i];
+    for (size_t i = 0; tls12 && i < s->s->nciphers12; i++)
+        if (!keel12_psk_suite_disabled(s, s->s->ciphers12[i])
+                && keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SUPPORTED, s->s->ciphers12[i]))
+            suites[nsuites++] = s->s->ciphers12[i];
     if (nsuites == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_CIPHERS_AVAILABLE);
         return 0;
@@ -112,7 +112,7 @@ int keel_client_write_hello(SSL *s)
     int new_session = reneg && c->reneg_req == KEEL_RENEG_FULL;
     const SSL_SESSION *ss12 = tls12 && !c->hs->hrr ? (new_session ? NULL : session12(s))
                                                    : c->hs->sess12_offered;
-    int ticket = tls12 && !(s->s.options & SSL_OP_NO_TICKET);
+    int ticket = tls12 && !(s->s->options & SSL_OP_NO_TICKET);
     if (!c->hs->hrr) {
         /* One draw for the random and for a session id of our own (both cases below): a
          * RAND_bytes call costs ~6k instructions whatever its length. */
@@ -131,7 +131,7 @@ int keel_client_write_hello(SSL *s)
             c->session_id_len = ss12->session_id_len;
         } else {
             /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
-            c->session_id_len = tls13 && (s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
+            c->session_id_len = tls13 && (s->s->options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
             if (c->session_id_len)
                 memcpy(c->session_id, rnd + 32, 32);
         }
@@ -162,7 +162,7 @@ int keel_client_write_hello(SSL *s)
         if (tls12)
             c->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_renegotiate);
     }
-    if (s->s.mode & SSL_MODE_SEND_FALLBACK_SCSV)
+    if (s->s->mode & SSL_MODE_SEND_FALLBACK_SCSV)
         keel_wr_u16(&w, 0x5600);
     keel_wr_close(&w, m);
     keel_wr_u8(&w, 1);
@@ -188,9 +188,9 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
-    if (s->s.mfl_mode != 0) { /* RFC 6066 §4, where OpenSSL 3.0's client puts it */
+    if (s->s->mfl_mode != 0) { /* RFC 6066 §4, where OpenSSL 3.0's client puts it */
         ext_open(s, &w, TLSEXT_TYPE_max_fragment_length, &x);
-        keel_wr_u8(&w, s->s.mfl_mode);
+        keel_wr_u8(&w, s->s->mfl_mode);
         keel_wr_close(&w, x);
     }
     if (tls13) {
@@ -233,11 +233,11 @@ int keel_client_write_hello(SSL *s)
             keel_wr_close(&w, x);
         }
         /* RFC 7366 §2: offered by default, as OpenSSL's client does, whatever the suites. */
-        if (!(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC)) {
+        if (!(s->s->options & SSL_OP_NO_ENCRYPT_THEN_MAC)) {
             ext_open(s, &w, TLSEXT_TYPE_encrypt_then_mac, &x);
             keel_wr_close(&w, x);
         }
-        if (!(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET)) { /* RFC 7627 §5.1 */
+        if (!(s->s->options & SSL_OP_NO_EXTENDED_MASTER_SECRET)) { /* RFC 7627 §5.1 */
             ext_open(s, &w, TLSEXT_TYPE_extended_master_secret, &x);
             keel_wr_close(&w, x);
         }
@@ -250,17 +250,17 @@ int keel_client_write_hello(SSL *s)
     ext_open(s, &w, TLSEXT_TYPE_signature_algorithms, &x);
     write_u16s(&w, sigalgs, nsigalgs);
     keel_wr_close(&w, x);
-    if (s->s.alpn != NULL) {
+    if (s->s->alpn != NULL) {
         ext_open(s, &w, TLSEXT_TYPE_application_layer_protocol_negotiation, &x);
         keel_wr_open16(&w, &m);
-        keel_wr_bytes(&w, s->s.alpn, s->s.alpn_len);
+        keel_wr_bytes(&w, s->s->alpn, s->s->alpn_len);
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
     if (tls13) {
         /* psk_dhe_ke, and psk_ke after it with SSL_OP_ALLOW_NO_DHE_KEX (RFC 8446 §4.2.9), in
          * OpenSSL's order. */
-        c->hs->psk_ke = (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX) != 0;
+        c->hs->psk_ke = (s->s->options & SSL_OP_ALLOW_NO_DHE_KEX) != 0;
         ext_open(s, &w, TLSEXT_TYPE_psk_kex_modes, &x);
         keel_wr_open8(&w, &m);
         keel_wr_u8(&w, 1);
@@ -276,7 +276,7 @@ int keel_client_write_hello(SSL *s)
         keel_wr_close(&w, m);
         keel_wr_close(&w, x);
     }
-    if (tls13 && s->s.post_handshake_auth) {
+    if (tls13 && s->s->post_handshake_auth) {
         c->pha_offered = 1;
         ext_open(s, &w, TLSEXT_TYPE_post_handshake_auth, &x);
         keel_wr_close(&w, x);
@@ -343,12 +343,12 @@ size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
 {
     static const uint16_t defaults[] = { 0x001d, 0x0017, 0x001e, 0x0019, 0x0018,
                                          0x0100, 0x0101, 0x0102, 0x0103, 0x0104 };
-    const uint16_t *list = s->s.ngroups ? s->s.lists->groups : defaults;
-    size_t n = s->s.ngroups ? s->s.ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
+    const uint16_t *list = s->s->ngroups ? s->s->lists->groups : defaults;
+    size_t n = s->s->ngroups ? s->s->ngroups : sizeof(defaults) / sizeof(defaults[0]), k = 0;
 
     for (size_t i = 0; i < n; i++)
         if (keel_kex_supported(s->ctx->algs, list[i])
-                && (op == 0 || keel_sec_group(&s->s, op, list[i])))
+                && (op == 0 || keel_sec_group(s->s, op, list[i])))
             out[k++] = list[i];
     return k;
 }
@@ -358,8 +358,9 @@ size_t keel_groups_effective(const SSL *s, int op, uint16_t *out)
  * one is set (SSL_CTX_set1_client_sigalgs(3)), else the sigalgs list, else keel's default. A list
  * we send (op SSL_SECOP_SIGALG_SUPPORTED) loses what the security level or callback refuses
  * (SHA-1 from level 1); with op 0 the caller asks SSL_SECOP_SIGALG_SHARED itself. */
-size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out)
+size_t keel_sigalgs_effective(const SSL *s, int client_auth, int op, uint16_t *out)
 {
+    const keel_settings *st = s->s;
     const uint16_t *list;
     size_t n, k = 0;
 
@@ -375,7 +376,7 @@ size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, 
     /* A client whose minimum version is TLS 1.3 never offers SHA-1 or SHA-224 schemes (RFC 8446
      * §4.2.3: legacy, for TLS 1.2), as OpenSSL 3.0 does; a server's CertificateRequest lists them
      * (for certificate signatures), as OpenSSL 3.0's does. */
-    int no_legacy = st->sec_ssl != NULL && !st->sec_ssl->server && st->min_version >= TLS1_3_VERSION;
+    int no_legacy = !s->server && st->min_version >= TLS1_3_VERSION;
     for (size_t i = 0; i < n && k < KEEL_MAX_SIGALGS; i++)
         if (!(no_legacy && ((list[i] >> 8) == 0x02 || (list[i] >> 8) == 0x03))
                 && (op == 0 || keel_sec_sigalg(st, op, list[i])))
@@ -397,7 +398,7 @@ size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
 {
     const keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t nours = keel_sigalgs_effective(&s->s, client_auth, 0, ours), k = 0, j;
+    size_t nours = keel_sigalgs_effective(s, client_auth, 0, ours), k = 0, j;
 
     /* In the peer's order, each scheme once: a peer list of any length (repeats included)
      * yields at most nours entries. */
@@ -407,7 +408,7 @@ size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
             ;
         for (m = 0; m < k && out[m] != c->peer_sigalgs[i]; m++)
             ;
-        if (j < nours && m == k && keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, ours[j]))
+        if (j < nours && m == k && keel_sec_sigalg(s->s, SSL_SECOP_SIGALG_SHARED, ours[j]))
             out[k++] = ours[j];
     }
     return k;
@@ -422,7 +423,7 @@ size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out)
  * disabled, or security level 0, where OpenSSL would complete it) protocol_version. */
 static int refuse_legacy(SSL *s, const keel_hello *h)
 {
-    const keel_settings *st = &s->s;
+    const keel_settings *st = s->s;
     uint16_t v = 0;
 
     if (h->has_versions) {
@@ -455,7 +456,7 @@ static int refuse_legacy(SSL *s, const keel_hello *h)
 int keel_select_version(SSL *s, keel_hello *h)
 {
     /* A renegotiation keeps the connection's version, TLS 1.2 (tls12/reneg.c). */
-    int tls13 = !s->conn->hs->reneg && keel_tls13_allowed(&s->s), tls12 = keel_tls12_allowed(&s->s);
+    int tls13 = !s->conn->hs->reneg && keel_tls13_allowed(s->s), tls12 = keel_tls12_allowed(s->s);
 
     if (h->legacy_version <= SSL3_VERSION) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LEGACY_VERSION);
@@ -464,7 +465,7 @@ int keel_select_version(SSL *s, keel_hello *h)
     /* A server whose method is pinned to TLS 1.2 (TLSv1_2_server_method) is a TLS 1.2 server:
      * such a server ignores supported_versions (RFC 8446 §4.2.1) and reads legacy_version, as
      * OpenSSL 3.0's version-specific methods do (a 1.3-only client then meets no shared suite). */
-    int listed = h->has_versions && s->s.method->version != TLS1_2_VERSION;
+    int listed = h->has_versions && s->s->method->version != TLS1_2_VERSION;
     if (listed ? h->offers_tls13 && tls13 : 0)
         h->version = TLS1_3_VERSION;
     else if (listed ? h->offers_tls12 && tls12 : h->legacy_version >= TLS1_2_VERSION && tls12)
@@ -489,7 +490,7 @@ int keel_client_check_version(SSL *s, keel_hello *h)
 {
     if (h->has_versions && h->version == TLS1_3_VERSION)
         return 0;
-    if (!h->has_versions && h->legacy_version == TLS1_2_VERSION && keel_tls12_allowed(&s->s)) {
+    if (!h->has_versions && h->legacy_version == TLS1_2_VERSION && keel_tls12_allowed(s->s)) {
         h->version = TLS1_2_VERSION;
         return 0;
     }
@@ -502,7 +503,7 @@ int keel_client_check_version(SSL *s, keel_hello *h)
  * an attacker removed our TLS 1.3 offer. OpenSSL 3.0's reason and alert. */
 int keel_client_check_downgrade(SSL *s, const uint8_t random[32])
 {
-    if (keel_tls13_allowed(&s->s) && memcmp(random + 24, keel12_downgrade, 8) == 0) {
+    if (keel_tls13_allowed(s->s) && memcmp(random + 24, keel12_downgrade, 8) == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INAPPROPRIATE_FALLBACK);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

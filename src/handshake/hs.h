@@ -205,7 +205,8 @@ struct keel_conn {
     size_t npeer_groups;
     uint16_t *peer_sigalgs;
     size_t npeer_sigalgs;
-    const keel_certkey *certkey; /* the certificate we present */
+    const keel_certkey *certkey; /* the certificate we present (keel_conn_set_certkey) ... */
+    const keel_settings *certkey_block; /* ... in this block, kept while it is pointed into */
 
     /* Peer's certificate and the verified chain */
     STACK_OF(X509) *peer_chain;   /* as sent, leaf first */
@@ -277,6 +278,8 @@ void keel_conn_free(keel_conn *c);
 keel_hs *keel_hs_new(SSL *s);                          /* a handshake object, transcript ready */
 void keel_hs_free(keel_hs *hs);                        /* NULL allowed */
 /* Keeps both shares' public keys for SSL_get_tmp_key / SSL_get_peer_tmp_key (a failure is not fatal). */
+/* The certificate the connection presents, ck in s's settings block (or NULL). */
+void keel_conn_set_certkey(SSL *s, const keel_certkey *ck);
 void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len);
 /* SSL_get_tmp_key (peer 0) / SSL_get_peer_tmp_key (1): the key, built on first use; NULL if none. */
 EVP_PKEY *keel_conn_tmp_key(keel_conn *c, const keel_algs *algs, int peer);
@@ -333,7 +336,7 @@ int keel_hs_update_secret(SSL *s, int dir);
 /* hello.c: negotiation inputs */
 int keel_tls13_allowed(const keel_settings *st);
 size_t keel_groups_effective(const SSL *s, int op, uint16_t *out);
-size_t keel_sigalgs_effective(const keel_settings *st, int client_auth, int op, uint16_t *out);
+size_t keel_sigalgs_effective(const SSL *s, int client_auth, int op, uint16_t *out);
 /* The schemes in both our list and the peer's, in the peer's order, that the security level or
  * callback accepts (SSL_SECOP_SIGALG_SHARED). */
 size_t keel_sigalgs_shared(const SSL *s, int client_auth, uint16_t *out);

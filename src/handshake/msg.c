@@ -122,7 +122,7 @@ int keel_write_ccs(SSL *s)
     static const uint8_t one = 1;
     /* TLS 1.2's ChangeCipherSpec (RFC 5246 §7.1) is no option: it always goes. */
     if (s->conn->version != TLS1_2_VERSION
-            && (s->conn->ccs_sent || !(s->s.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT)))
+            && (s->conn->ccs_sent || !(s->s->options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT)))
         return 1;
     s->conn->ccs_sent = 1;
     keel_step(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE);
@@ -236,7 +236,7 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
 
     s->rwstate = SSL_READING;
     int fresh = !(c->rl.rec_ready && c->rl.rec_len > 0); /* not the current record again */
-    c->rl.read_ahead = s->s.read_ahead != 0; /* the setting as it is now (SSL_set_read_ahead) */
+    c->rl.read_ahead = s->s->read_ahead != 0; /* the setting as it is now (SSL_set_read_ahead) */
     int r = keel_rl_read(&c->rl, s->rbio, &rec, &alert);
     if (r == KEEL_RL_RETRY)
         return -1;
@@ -246,7 +246,7 @@ int keel_read_record(SSL *s, int in_handshake, keel_record *app)
          * (SSL_OP_IGNORE_UNEXPECTED_EOF: at a record boundary, in the handshake too, as OpenSSL
          * 3.0 takes it, the connection is closed as if close_notify came: no alert, not an
          * error state). */
-        if (s->s.options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
+        if (s->s->options & SSL_OP_IGNORE_UNEXPECTED_EOF) {
             s->shutdown |= SSL_RECEIVED_SHUTDOWN;
             return 0;
         }
@@ -402,7 +402,7 @@ int keel_read_hs(SSL *s, int *type, keel_rd *body, size_t *msg_len, int (*accept
                     return 0;
                 }
             }
-            if (len > KEEL_MAX_HS_MSG || len > s->s.max_cert_list + 4096) {
+            if (len > KEEL_MAX_HS_MSG || len > s->s->max_cert_list + 4096) {
                 ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
                 keel_fatal(s, SSL_AD_ILLEGAL_PARAMETER);
                 return 0;

@@ -117,6 +117,17 @@ static int run(SSL *s);
  * The info callback sees what OpenSSL's state machine reports (SSL_CTX_set_info_callback(3)):
  * HANDSHAKE_START once per handshake, a LOOP per state change (keel_step) and per switch to
  * reading, and an EXIT on every return: 1 when complete, -1 otherwise. */
+/* A setting the application made could not be written (keel_ssl_w): no handshake goes on with
+ * the settings it did not ask for. */
+static int lost(SSL *s)
+{
+    if (!s->settings_lost)
+        return 0;
+    ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    keel_fatal(s, SSL_AD_INTERNAL_ERROR);
+    return 1;
+}
+
 int keel_handshake(SSL *s)
 {
     keel_conn *c = s->conn;
@@ -132,7 +143,10 @@ int keel_handshake(SSL *s)
         c->hs_started = 1;
         keel_info(s, SSL_CB_HANDSHAKE_START, 1);
     }
-    int r = run(s);
+    int r = lost(s) ? 0 : run(s);
+    /* A setting a callback made in the handshake that could not be written ends it too. */
+    if (r == 1 && lost(s))
+        r = 0;
     keel_info_exit(s, r == 1 ? 1 : -1);
     return r;
 }

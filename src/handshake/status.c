@@ -27,7 +27,7 @@ int keel_status_write_ch(SSL *s, keel_wr *w)
         s->ocsp_resp = NULL;
         s->ocsp_resp_len = 0;
     }
-    if (s->s.status_type != TLSEXT_STATUSTYPE_ocsp)
+    if (s->status_type != TLSEXT_STATUSTYPE_ocsp)
         return 1;
     s->conn->hs->ext_offered |= keel_ext_bit(TLSEXT_TYPE_status_request);
     keel_wr_u16(w, TLSEXT_TYPE_status_request);
@@ -108,7 +108,7 @@ int keel_ext_status_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert)
     s->status_ids = ids;
     sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
     s->status_exts = xs;
-    s->s.status_type = TLSEXT_STATUSTYPE_ocsp;
+    s->status_type = TLSEXT_STATUSTYPE_ocsp;
     return 1;
 bad:
     sk_OCSP_RESPID_pop_free(ids, OCSP_RESPID_free);
@@ -191,7 +191,7 @@ int keel12_client_read_cert_status(SSL *s, keel_rd *body)
  * < 0 is an error. 0 or the alert. */
 int keel_status_client_cb(SSL *s)
 {
-    if (s->s.status_type != TLSEXT_STATUSTYPE_ocsp || s->ctx->status_cb == NULL)
+    if (s->status_type != TLSEXT_STATUSTYPE_ocsp || s->ctx->status_cb == NULL)
         return 0;
     int r = s->ctx->status_cb(s, s->ctx->status_arg);
     if (r == 0) {
@@ -208,7 +208,7 @@ int keel_status_client_cb(SSL *s)
 /* Before a ClientHello is read: a server knows of a request only from this hello. */
 void keel_status_server_start(SSL *s)
 {
-    s->s.status_type = KEEL_STATUS_NONE;
+    s->status_type = KEEL_STATUS_NONE;
 }
 
 /* The server's decision, once its certificate is chosen (both versions' write step): a resumed
@@ -223,10 +223,10 @@ int keel_status_server(SSL *s)
 
     c->hs->status_expected = 0;
     if (c->resumed) {
-        s->s.status_type = KEEL_STATUS_NONE;
+        s->status_type = KEEL_STATUS_NONE;
         return 0;
     }
-    if (s->s.status_type != TLSEXT_STATUSTYPE_ocsp || s->ctx->status_cb == NULL || c->certkey == NULL)
+    if (s->status_type != TLSEXT_STATUSTYPE_ocsp || s->ctx->status_cb == NULL || c->certkey == NULL)
         return 0;
     switch (s->ctx->status_cb(s, s->ctx->status_arg)) {
     case SSL_TLSEXT_ERR_OK:

@@ -61,13 +61,13 @@ static int use_cert_and_key(keel_settings *s, X509 *x, EVP_PKEY *privatekey,
 int SSL_CTX_use_cert_and_key(SSL_CTX *ctx, X509 *x509, EVP_PKEY *privatekey,
                              STACK_OF(X509) *chain, int override)
 {
-    return use_cert_and_key(&ctx->s, x509, privatekey, chain, override);
+    return use_cert_and_key(keel_ctx_w(ctx), x509, privatekey, chain, override);
 }
 
 int SSL_use_cert_and_key(SSL *ssl, X509 *x509, EVP_PKEY *privatekey, STACK_OF(X509) *chain,
                          int override)
 {
-    return use_cert_and_key(&ssl->s, x509, privatekey, chain, override);
+    return use_cert_and_key(keel_ssl_w(ssl), x509, privatekey, chain, override);
 }
 
 /* ---- RSA * keys: wrapped in an EVP_PKEY that shares the RSA (its reference count goes up) ---- */
@@ -133,9 +133,9 @@ static int use_rsa_file(keel_settings *s, const char *file, int type)
     return ok;
 }
 
-int SSL_CTX_use_RSAPrivateKey(SSL_CTX *ctx, RSA *rsa) { return use_rsa(&ctx->s, rsa); }
-int SSL_use_RSAPrivateKey(SSL *ssl, RSA *rsa) { return use_rsa(&ssl->s, rsa); }
-int SSL_CTX_use_RSAPrivateKey_ASN1(SSL_CTX *ctx, const unsigned char *d, long len) { return use_rsa_der(&ctx->s, d, len); }
-int SSL_use_RSAPrivateKey_ASN1(SSL *ssl, const unsigned char *d, long len) { return use_rsa_der(&ssl->s, d, len); }
-int SSL_CTX_use_RSAPrivateKey_file(SSL_CTX *ctx, const char *file, int type) { return use_rsa_file(&ctx->s, file, type); }
-int SSL_use_RSAPrivateKey_file(SSL *ssl, const char *file, int type) { return use_rsa_file(&ssl->s, file, type); }
+int SSL_CTX_use_RSAPrivateKey(SSL_CTX *ctx, RSA *rsa) { return use_rsa(keel_ctx_w(ctx), rsa); }
+int SSL_use_RSAPrivateKey(SSL *ssl, RSA *rsa) { return use_rsa(keel_ssl_w(ssl), rsa); }
+int SSL_CTX_use_RSAPrivateKey_ASN1(SSL_CTX *ctx, const unsigned char *d, long len) { return use_rsa_der(keel_ctx_w(ctx), d, len); }
+int SSL_use_RSAPrivateKey_ASN1(SSL *ssl, const unsigned char *d, long len) { return use_rsa_der(keel_ssl_w(ssl), d, len); }
+int SSL_CTX_use_RSAPrivateKey_file(SSL_CTX *ctx, const char *file, int type) { return use_rsa_file(keel_ctx_w(ctx), file, type); }
+int SSL_use_RSAPrivateKey_file(SSL *ssl, const char *file, int type) { return use_rsa_file(keel_ssl_w(ssl), file, type); }

@@ -242,19 +242,19 @@ end:
 
 /* ---- public wrappers: the context's block or the SSL's own block ---- */
 
-int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x) { return keel_use_certificate(&ctx->s, x); }
-int SSL_use_certificate(SSL *s, X509 *x) { return keel_use_certificate(&s->s, x); }
-int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *k) { return keel_use_private_key(&ctx->s, k); }
-int SSL_use_PrivateKey(SSL *s, EVP_PKEY *k) { return keel_use_private_key(&s->s, k); }
-int SSL_CTX_check_private_key(const SSL_CTX *ctx) { return keel_check_private_key(&ctx->s); }
-int SSL_check_private_key(const SSL *s) { return keel_check_private_key(&s->s); }
+int SSL_CTX_use_certificate(SSL_CTX *ctx, X509 *x) { return keel_use_certificate(keel_ctx_w(ctx), x); }
+int SSL_use_certificate(SSL *s, X509 *x) { return keel_use_certificate(keel_ssl_w(s), x); }
+int SSL_CTX_use_PrivateKey(SSL_CTX *ctx, EVP_PKEY *k) { return keel_use_private_key(keel_ctx_w(ctx), k); }
+int SSL_use_PrivateKey(SSL *s, EVP_PKEY *k) { return keel_use_private_key(keel_ssl_w(s), k); }
+int SSL_CTX_check_private_key(const SSL_CTX *ctx) { return keel_check_private_key(ctx->s); }
+int SSL_check_private_key(const SSL *s) { return keel_check_private_key(s->s); }
 
-int SSL_CTX_use_certificate_file(SSL_CTX *ctx, const char *f, int type) { return use_cert_file(&ctx->s, ctx, f, type); }
-int SSL_use_certificate_file(SSL *s, const char *f, int type) { return use_cert_file(&s->s, s->ctx, f, type); }
-int SSL_CTX_use_PrivateKey_file(SSL_CTX *ctx, const char *f, int type) { return use_key_file(&ctx->s, ctx, f, type); }
-int SSL_use_PrivateKey_file(SSL *s, const char *f, int type) { return use_key_file(&s->s, s->ctx, f, type); }
-int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *f) { return keel_use_chain_file(&ctx->s, ctx, f); }
-int SSL_use_certificate_chain_file(SSL *s, const char *f) { return keel_use_chain_file(&s->s, s->ctx, f); }
+int SSL_CTX_use_certificate_file(SSL_CTX *ctx, const char *f, int type) { return use_cert_file(keel_ctx_w(ctx), ctx, f, type); }
+int SSL_use_certificate_file(SSL *s, const char *f, int type) { return use_cert_file(keel_ssl_w(s), s->ctx, f, type); }
+int SSL_CTX_use_PrivateKey_file(SSL_CTX *ctx, const char *f, int type) { return use_key_file(keel_ctx_w(ctx), ctx, f, type); }
+int SSL_use_PrivateKey_file(SSL *s, const char *f, int type) { return use_key_file(keel_ssl_w(s), s->ctx, f, type); }
+int SSL_CTX_use_certificate_chain_file(SSL_CTX *ctx, const char *f) { return keel_use_chain_file(keel_ctx_w(ctx), ctx, f); }
+int SSL_use_certificate_chain_file(SSL *s, const char *f) { return keel_use_chain_file(keel_ssl_w(s), s->ctx, f); }
 
 static int use_cert_der(keel_settings *s, const unsigned char *d, int len)
 {
@@ -280,27 +280,27 @@ static int use_key_der(keel_settings *s, SSL_CTX *ctx, int type, const unsigned 
     return ok;
 }
 
-int SSL_CTX_use_certificate_ASN1(SSL_CTX *ctx, int len, const unsigned char *d) { return use_cert_der(&ctx->s, d, len); }
-int SSL_use_certificate_ASN1(SSL *s, const unsigned char *d, int len) { return use_cert_der(&s->s, d, len); }
-int SSL_CTX_use_PrivateKey_ASN1(int type, SSL_CTX *ctx, const unsigned char *d, long len) { return use_key_der(&ctx->s, ctx, type, d, len); }
-int SSL_use_PrivateKey_ASN1(int type, SSL *s, const unsigned char *d, long len) { return use_key_der(&s->s, s->ctx, type, d, len); }
+int SSL_CTX_use_certificate_ASN1(SSL_CTX *ctx, int len, const unsigned char *d) { return use_cert_der(keel_ctx_w(ctx), d, len); }
+int SSL_use_certificate_ASN1(SSL *s, const unsigned char *d, int len) { return use_cert_der(keel_ssl_w(s), d, len); }
+int SSL_CTX_use_PrivateKey_ASN1(int type, SSL_CTX *ctx, const unsigned char *d, long len) { return use_key_der(keel_ctx_w(ctx), ctx, type, d, len); }
+int SSL_use_PrivateKey_ASN1(int type, SSL *s, const unsigned char *d, long len) { return use_key_der(keel_ssl_w(s), s->ctx, type, d, len); }
 
 X509 *SSL_CTX_get0_certificate(const SSL_CTX *ctx)
 {
-    return ctx->s.cur_slot < 0 ? NULL : ctx->s.certs[ctx->s.cur_slot].x509;
+    return ctx->s->cur_slot < 0 ? NULL : ctx->s->certs[ctx->s->cur_slot].x509;
 }
 
 EVP_PKEY *SSL_CTX_get0_privatekey(const SSL_CTX *ctx)
 {
-    return ctx->s.cur_slot < 0 ? NULL : ctx->s.certs[ctx->s.cur_slot].pkey;
+    return ctx->s->cur_slot < 0 ? NULL : ctx->s->certs[ctx->s->cur_slot].pkey;
 }
 
 X509 *SSL_get_certificate(const SSL *s)
 {
-    return s->s.cur_slot < 0 ? NULL : s->s.certs[s->s.cur_slot].x509;
+    return s->s->cur_slot < 0 ? NULL : s->s->certs[s->s->cur_slot].x509;
 }
 
 EVP_PKEY *SSL_get_privatekey(const SSL *s)
 {
-    return s->s.cur_slot < 0 ? NULL : s->s.certs[s->s.cur_slot].pkey;
+    return s->s->cur_slot < 0 ? NULL : s->s->certs[s->s->cur_slot].pkey;
 }

@@ -43,10 +43,12 @@ end:
     return ret;
 }
 
-int keel_build_chain(keel_settings *s, SSL_CTX *ctx, X509_STORE *store, unsigned long flags)
+int keel_build_chain(keel_settings *s, SSL_CTX *ctx, unsigned long flags)
 {
+    if (s == NULL)
+        return 0;
     keel_certkey *ck = s->cur_slot >= 0 ? &s->certs[s->cur_slot] : NULL;
-    X509_STORE *tmp = NULL;
+    X509_STORE *store = s->chain_store, *tmp = NULL;
     STACK_OF(X509) *untrusted = NULL, *chain = NULL;
     int verr = 0, ret = 0;
 
@@ -117,7 +119,7 @@ static int auto_chain(SSL *s, const keel_certkey *ck, STACK_OF(X509) **out)
     SSL_CTX *ctx = s->ctx;
     /* The chain store if one is set, else the context's store (not the verify store), as
      * OpenSSL 3.0 completes chains. */
-    X509_STORE *store = s->s.chain_store != NULL ? s->s.chain_store : ctx->cert_store;
+    X509_STORE *store = s->s->chain_store != NULL ? s->s->chain_store : ctx->cert_store;
     int slot = keel_cert_slot_for_key(ck->pkey != NULL ? ck->pkey : X509_get0_pubkey(ck->x509));
     unsigned gen = atomic_load(&ctx->store_gen);
     STACK_OF(X509) *chain = NULL;
@@ -172,7 +174,7 @@ int keel_chain_to_send(SSL *s, const keel_certkey *ck, STACK_OF(X509) **out)
         }
         return 1;
     }
-    if (s->s.mode & SSL_MODE_NO_AUTO_CHAIN)
+    if (s->s->mode & SSL_MODE_NO_AUTO_CHAIN)
         return 1;
     return auto_chain(s, ck, out);
 }

@@ -1,5 +1,5 @@
-/* The inherited settings block: the one place that knows which members are owned.
- * SSL_new, SSL_dup and SSL_set_SSL_CTX all go through keel_settings_copy. */
+/* The inherited settings block: the one place that knows which members are owned, and how a
+ * shared block is made a holder's own before it is written (copy on write). */
 #include "internal.h"
 
 #include <string.h>
@@ -8,9 +8,25 @@
  * "library default"), session timeout 7200 s (SSL_get_default_timeout for TLS), 2 TLS 1.3 tickets,
  * 16384-byte fragments, SSL_OP_ENABLE_MIDDLEBOX_COMPAT on; the security level is the system libssl's
  * compiled-in default (probed at build time: CMakeLists.txt), the default security callback. */
-int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
+static void settings_free(keel_settings *s);
+
+/* Every generation names one set of suite lists (cipher_stack_gen in the holders). */
+static atomic_uint ciphers_gen_next = 1;
+
+void keel_settings_ciphers_changed(keel_settings *s)
 {
-    memset(s, 0, sizeof(*s));
+    s->ciphers_gen = atomic_fetch_add(&ciphers_gen_next, 1);
+}
+
+keel_settings *keel_settings_new(const SSL_METHOD *method)
+{
+    keel_settings *s = OPENSSL_zalloc(sizeof(*s));
+
+    if (s == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
     s->method = method;
     s->options = SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_COMPRESSION;
     s->mode = SSL_MODE_AUTO_RETRY;
@@ -23,24 +39,20 @@ int keel_settings_init(keel_settings *s, const SSL_METHOD *method)
     s->recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH; /* OpenSSL 3.0's default */
     s->max_cert_list = 100 * 1024;
     s->cur_slot = -1;
-    s->status_type = -1;
     if (method->version != TLS_ANY_VERSION)
         s->min_version = s->max_version = method->version;
-    if ((s->param = X509_VERIFY_PARAM_new()) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
-        return 0;
-    }
     if ((s->lists = OPENSSL_zalloc(sizeof(*s->lists))) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        keel_settings_free(s);
-        return 0;
+        settings_free(s);
+        return NULL;
     }
     atomic_init(&s->lists->refs, 1);
     if (!keel_ciphers_default(s)) {
-        keel_settings_free(s);
-        return 0;
+        settings_free(s);
+        return NULL;
     }
-    return 1;
+    keel_settings_ciphers_changed(s);
+    return s;
 }
 
 static int copy_certkey(keel_certkey *dst, const keel_certkey *src)
@@ -56,13 +68,18 @@ static int copy_certkey(keel_certkey *dst, const keel_certkey *src)
     return 1;
 }
 
-int keel_settings_copy(keel_settings *dst, const keel_settings *src)
+keel_settings *keel_settings_dup(const keel_settings *src)
 {
+    keel_settings *dst = OPENSSL_malloc(sizeof(*dst));
+
+    if (dst == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
     memcpy(dst, src, sizeof(*dst));
-    /* Owned members start empty so that keel_settings_free is safe at every failure point. */
-    dst->param = NULL;
+    atomic_init(&dst->refs, 1);
+    /* Owned members start empty so that settings_free is safe at every failure point. */
     dst->alpn = NULL;
-    dst->cipher_stack = NULL;
     /* The suite list is immutable: shared, not copied; the other lists until one block writes. */
     if (dst->suites12 != NULL)
         atomic_fetch_add(&dst->suites12->refs, 1);
@@ -72,14 +89,9 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
     dst->chain_store = NULL;
     dst->dh_tmp = NULL;
     dst->psk_identity_hint = NULL;
-    dst->sec_ssl = NULL; /* the new owner sets itself */
+    dst->sec_ssl = NULL; /* the writer names itself (keel_ssl_w, keel_ctx_w) */
     dst->sec_ctx = NULL;
 
-    if ((dst->param = X509_VERIFY_PARAM_new()) == NULL
-            || !X509_VERIFY_PARAM_set1(dst->param, src->param)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
-        goto err;
-    }
     if (src->alpn != NULL) {
         if ((dst->alpn = OPENSSL_memdup(src->alpn, src->alpn_len)) == NULL) {
             ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
@@ -111,10 +123,62 @@ int keel_settings_copy(keel_settings *dst, const keel_settings *src)
             goto err;
         }
     }
-    return 1;
+    return dst;
 err:
-    keel_settings_free(dst);
-    return 0;
+    settings_free(dst);
+    return NULL;
+}
+
+const keel_settings *keel_settings_ref(const keel_settings *s)
+{
+    atomic_fetch_add_explicit(&((keel_settings *)s)->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void keel_settings_release(const keel_settings *s)
+{
+    if (s != NULL && atomic_fetch_sub_explicit(&((keel_settings *)s)->refs, 1, memory_order_acq_rel) == 1)
+        settings_free((keel_settings *)s);
+}
+
+/* The block in *slot, made private first. Only the holders of a reference can raise the count
+ * and this holder is being configured (the API does not let an SSL or SSL_CTX be configured from
+ * two threads at once), so a count of 1 stays 1. */
+static keel_settings *settings_w(const keel_settings **slot, int *lost)
+{
+    keel_settings *w;
+
+    if (atomic_load_explicit(&(*slot)->refs, memory_order_acquire) == 1)
+        return (keel_settings *)*slot;
+    if ((w = keel_settings_dup(*slot)) == NULL) {
+        *lost = 1;
+        return NULL;
+    }
+    keel_settings_release(*slot);
+    *slot = w;
+    return w;
+}
+
+keel_settings *keel_ssl_w(SSL *s)
+{
+    keel_settings *w = settings_w(&s->s, &s->settings_lost);
+
+    if (w != NULL) {
+        w->sec_ssl = s;
+        w->sec_ctx = NULL;
+    }
+    return w;
+}
+
+keel_settings *keel_ctx_w(SSL_CTX *ctx)
+{
+    keel_settings *w = settings_w(&ctx->s, &ctx->settings_lost);
+
+    if (w != NULL) {
+        w->sec_ssl = NULL;
+        w->sec_ctx = ctx;
+    }
+    return w;
 }
 
 static void lists_release(keel_lists *l)
@@ -171,32 +235,19 @@ int keel_settings_set_ciphers12(keel_settings *s, const SSL_CIPHER *const *v, si
     return 1;
 }
 
-void keel_settings_free(keel_settings *s)
+static void settings_free(keel_settings *s)
 {
     lists_release(s->lists);
-    s->lists = NULL;
     suites_release(s->suites12);
-    s->suites12 = NULL;
-    s->ciphers12 = NULL;
-    s->nciphers12 = 0;
-    X509_VERIFY_PARAM_free(s->param);
-    s->param = NULL;
     OPENSSL_free(s->alpn);
-    s->alpn = NULL;
     OPENSSL_free(s->psk_identity_hint);
-    s->psk_identity_hint = NULL;
-    s->alpn_len = 0;
-    sk_SSL_CIPHER_free(s->cipher_stack);
-    s->cipher_stack = NULL;
     X509_STORE_free(s->verify_store);
     X509_STORE_free(s->chain_store);
-    s->verify_store = s->chain_store = NULL;
     EVP_PKEY_free(s->dh_tmp);
-    s->dh_tmp = NULL;
     for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         X509_free(s->certs[i].x509);
         EVP_PKEY_free(s->certs[i].pkey);
         keel_chain_free(s->certs[i].chain);
-        memset(&s->certs[i], 0, sizeof(s->certs[i]));
     }
+    OPENSSL_free(s);
 }

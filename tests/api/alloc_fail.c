@@ -40,9 +40,10 @@ static void sweep(const char *what, make_fn make, void *arg, void (*destroy)(voi
     CHECK(k > 1); /* the call does allocate: the sweep really exercised failure paths */
 }
 
-/* The list setters on an SSL that still shares its context's lists (copy-on-write): the k-th
- * allocation fails inside the setter, which must then return 0 with a reason on the stack, leak
- * nothing and leave the SSL's lists as they were (the context's). */
+/* The list setters on an SSL that still shares its context's settings and lists (copy-on-write):
+ * the k-th allocation fails inside the setter, which must then return 0 with a reason on the
+ * stack, leave the SSL's lists as they were (the context's) and leak nothing once the SSL is
+ * freed (a settings block the SSL made its own before the failure is the SSL's until then). */
 typedef int (*set_fn)(SSL *s);
 static int set_groups(SSL *s) { return SSL_set1_groups_list(s, "P-256"); }
 static int set_sigalgs(SSL *s) { return SSL_set1_sigalgs_list(s, "ECDSA+SHA256"); }
@@ -55,11 +56,12 @@ static void sweep_setter(const char *what, SSL_CTX *ctx, set_fn set)
 {
     long k;
     for (k = 1; k < 100000; k++) {
+        ERR_clear_error();
+        long live_before = keel_test_live_allocs();
         SSL *s = SSL_new(ctx);
         CHECK(s != NULL);
         int groups = groups_of(s), suites = suites_of(s);
         ERR_clear_error();
-        long live_before = keel_test_live_allocs();
         keel_test_fail_after(k);
         int ok = set(s);
         keel_test_fail_after(0);
@@ -72,13 +74,14 @@ static void sweep_setter(const char *what, SSL_CTX *ctx, set_fn set)
             CHECK(0);
         }
         ERR_clear_error();
+        CHECK(groups_of(s) == groups && suites_of(s) == suites);
+        SSL_free(s);
+        ERR_clear_error();
         if (keel_test_live_allocs() != live_before) {
             fprintf(stderr, "%s: allocation %ld failed and %ld allocation(s) leaked\n", what, k,
                     keel_test_live_allocs() - live_before);
             CHECK(0);
         }
-        CHECK(groups_of(s) == groups && suites_of(s) == suites);
-        SSL_free(s);
     }
     printf("%s: succeeded once %ld allocations were allowed\n", what, k);
     CHECK(k > 1);

@@ -51,13 +51,13 @@ static void build_case(int store, int chain, int nocert, unsigned long flags, in
     if (chain == C_INT || chain == C_ROOT_INT)
         SSL_CTX_add1_chain_cert(ctx, inter);
     ERR_clear_error();
-    int ret = keel_build_chain(&ctx->s, ctx, NULL, flags);
+    int ret = keel_build_chain(keel_ctx_w(ctx), ctx, flags);
     unsigned long e = ERR_get_error();
     CHECK_EQ(ret, want_ret);
     CHECK_EQ(ERR_GET_REASON(e), want_reason);
     CHECK(e == 0 || ERR_GET_LIB(e) == ERR_LIB_SSL);
     CHECK(ERR_get_error() == 0);
-    names(ctx->s.cur_slot >= 0 ? ctx->s.certs[ctx->s.cur_slot].chain : NULL, got, sizeof(got));
+    names(ctx->s->cur_slot >= 0 ? ctx->s->certs[ctx->s->cur_slot].chain : NULL, got, sizeof(got));
     if (strcmp(got, want_chain) != 0) {
         fprintf(stderr, "    store=%d chain=%d flags=%lu: chain [%s], expected [%s]\n", store,
                 chain, flags, got, want_chain);

@@ -53,9 +53,9 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
     /* A TLS 1.2 suite we offered, still acceptable (SSL_SECOP_CIPHER_CHECK). */
     const SSL_CIPHER *cs = keel_cipher_by_code(cipher);
     int offered = 0;
-    for (size_t i = 0; i < s->s.nciphers12; i++)
-        offered |= s->s.ciphers12[i] == cs && !keel12_psk_suite_disabled(s, cs);
-    if (!offered || !keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_CHECK, cs)) {
+    for (size_t i = 0; i < s->s->nciphers12; i++)
+        offered |= s->s->ciphers12[i] == cs && !keel12_psk_suite_disabled(s, cs);
+    if (!offered || !keel_sec_cipher(s->s, SSL_SECOP_CIPHER_CHECK, cs)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CIPHER_RETURNED);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

@@ -59,15 +59,15 @@ int keel12_client_make_session(SSL *s)
         ss->version = TLS1_2_VERSION;
         ss->cipher = c->cipher;
         ss->kex_group = c->group;
-        ss->timeout = s->s.session_timeout;
+        ss->timeout = s->s->session_timeout;
         ss->verify_result = s->verify_result;
         ss->ems = c->ems;
         ss->mfl_mode = c->mfl; /* RFC 6066 §4 */
         ss->etm = c->etm;
         memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
         ss->master_key_len = KEEL12_MASTER_LEN;
-        memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);
-        ss->sid_ctx_len = s->s.sid_ctx_len;
+        memcpy(ss->sid_ctx, s->s->sid_ctx, s->s->sid_ctx_len);
+        ss->sid_ctx_len = s->s->sid_ctx_len;
         memcpy(ss->session_id, c->session_id, c->session_id_len);
         ss->session_id_len = c->session_id_len;
         if (peer != NULL && X509_up_ref(peer))

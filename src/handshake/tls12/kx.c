@@ -40,14 +40,14 @@ int keel12_ecdhe_usable(SSL *s)
     keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_GROUPS];
     size_t n = keel_groups_effective(s, SSL_SECOP_CURVE_SUPPORTED, ours);
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+    int server_pref = (s->s->options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
     const uint16_t *pref = server_pref ? ours : c->peer_groups;
     size_t npref = server_pref ? n : c->npeer_groups;
 
     for (size_t i = 0; i < npref; i++) {
         if (!keel_group_is_ffdhe(pref[i]) /* TLS 1.3 key shares only, as in OpenSSL 3.0 */
                 && keel_u16_in(c->peer_groups, c->npeer_groups, pref[i]) && keel_u16_in(ours, n, pref[i])
-                && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
+                && keel_sec_group(s->s, SSL_SECOP_CURVE_SHARED, pref[i])) {
             c->group = pref[i];
             return 1;
         }
@@ -268,7 +268,7 @@ int keel12_ske_signature_check(SSL *s, const keel12_ske_sig *sig)
 {
     keel_conn *c = s->conn;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t nours = keel_sigalgs_effective(&s->s, 0, SSL_SECOP_SIGALG_SUPPORTED, ours);
+    size_t nours = keel_sigalgs_effective(s, 0, SSL_SECOP_SIGALG_SUPPORTED, ours);
     EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
 
     if (pub == NULL || !keel_sig_key_matches(pub, (uint16_t)sig->scheme, 0)) {
@@ -276,7 +276,7 @@ int keel12_ske_signature_check(SSL *s, const keel12_ske_sig *sig)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     if (!keel_u16_in(ours, nours, (uint16_t)sig->scheme)
-            || !keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)sig->scheme)) {
+            || !keel_sec_sigalg(s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)sig->scheme)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }

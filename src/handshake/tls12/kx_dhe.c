@@ -8,7 +8,7 @@
 
 int keel12_dhe_usable(SSL *s)
 {
-    return s->s.dh_auto || s->s.dh_tmp != NULL || s->s.dh_tmp_cb != NULL;
+    return s->s->dh_auto || s->s->dh_tmp != NULL || s->s->dh_tmp_cb != NULL;
 }
 
 /* OpenSSL 3.0's order (checked with tests/diff/dhe12.c): automatic parameters, else the
@@ -16,7 +16,7 @@ int keel12_dhe_usable(SSL *s)
  * dh_auto 2, to 80 bits: 1024), never below the security level's minimum. */
 static EVP_PKEY *server_params(SSL *s)
 {
-    const keel_settings *st = &s->s;
+    const keel_settings *st = s->s;
     if (st->dh_auto) {
         /* (no certificate: a suite authenticated otherwise, sized by its cipher as the man page
          * says: 128 bits for a 256-bit key, else 80) */
@@ -43,7 +43,7 @@ int keel12_dhe_prepare(SSL *s)
         return SSL_AD_INTERNAL_ERROR;
     }
     /* Parameters the callback returns, or that a lowered level let in, are judged now. */
-    if (!keel_sec_allowed(&s->s, SSL_SECOP_TMP_DH, keel_pkey_security_bits(params), 0, params)) {
+    if (!keel_sec_allowed(s->s, SSL_SECOP_TMP_DH, keel_pkey_security_bits(params), 0, params)) {
         EVP_PKEY_free(params);
         ERR_raise(ERR_LIB_SSL, SSL_R_DH_KEY_TOO_SMALL);
         return SSL_AD_HANDSHAKE_FAILURE;
@@ -100,7 +100,7 @@ int keel12_dhe_params_check(SSL *s, const keel12_dh_params *dp)
     if ((c->hs->kex = keel_dhe_new_peer(s->ctx->algs, dp->p.p, dp->p.len, dp->g.p, dp->g.len, &bad)) == NULL)
         return bad ? SSL_AD_ILLEGAL_PARAMETER : SSL_AD_INTERNAL_ERROR;
     EVP_PKEY *params = keel_kex_params(c->hs->kex);
-    if (!keel_sec_allowed(&s->s, SSL_SECOP_TMP_DH, keel_pkey_security_bits(params), 0, params)) {
+    if (!keel_sec_allowed(s->s, SSL_SECOP_TMP_DH, keel_pkey_security_bits(params), 0, params)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_DH_KEY_TOO_SMALL);
         return SSL_AD_HANDSHAKE_FAILURE;
     }

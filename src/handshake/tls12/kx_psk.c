@@ -97,19 +97,19 @@ int keel12_psk_to_session(SSL *s, SSL_SESSION *ss)
 
 int keel12_psk_usable(SSL *s)
 {
-    return s->s.psk_server_cb != NULL;
+    return s->s->psk_server_cb != NULL;
 }
 
 int keel12_ecdhe_psk_usable(SSL *s)
 {
-    return s->s.psk_server_cb != NULL && keel12_ecdhe_usable(s);
+    return s->s->psk_server_cb != NULL && keel12_ecdhe_usable(s);
 }
 
 /* ServerKeyExchange for PSK: the hint, only when one is set (SSL_CTX_use_psk_identity_hint(3):
  * otherwise no ServerKeyExchange, RFC 4279 §2). */
 int keel12_psk_write_params(SSL *s, keel_wr *w)
 {
-    const char *hint = s->s.psk_identity_hint;
+    const char *hint = s->s->psk_identity_hint;
     size_t m;
     if (hint == NULL)
         return 1;
@@ -121,7 +121,7 @@ int keel12_psk_write_params(SSL *s, keel_wr *w)
 /* The hint<0..2^16-1> of the kinds that always send ServerKeyExchange (empty without one). */
 int keel12_psk_write_hint(SSL *s, keel_wr *w)
 {
-    const char *hint = s->s.psk_identity_hint;
+    const char *hint = s->s->psk_identity_hint;
     size_t m;
     keel_wr_open16(w, &m);
     if (hint != NULL)
@@ -150,7 +150,7 @@ int keel12_psk_read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN]
         ERR_raise(ERR_LIB_SSL, SSL_R_DATA_LENGTH_TOO_LONG);
         return SSL_AD_DECODE_ERROR;
     }
-    if (s->s.psk_server_cb == NULL) {
+    if (s->s->psk_server_cb == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PSK_NO_SERVER_CB);
         return SSL_AD_INTERNAL_ERROR;
     }
@@ -160,7 +160,7 @@ int keel12_psk_read_identity(SSL *s, keel_rd *body, uint8_t psk[PSK_MAX_PSK_LEN]
     if (!set_str(&s->conn->hs->psk12_identity, id.p, id.len)
             || (s->session != NULL && !set_str(&s->session->psk_identity, id.p, id.len)))
         return SSL_AD_INTERNAL_ERROR;
-    unsigned int n = s->s.psk_server_cb(s, name, psk, PSK_MAX_PSK_LEN);
+    unsigned int n = s->s->psk_server_cb(s, name, psk, PSK_MAX_PSK_LEN);
     if (n > PSK_MAX_PSK_LEN) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return SSL_AD_INTERNAL_ERROR;
@@ -263,12 +263,12 @@ int keel12_psk_write_identity(SSL *s, keel_wr *w, uint8_t psk[PSK_MAX_PSK_LEN], 
     char identity[PSK_MAX_IDENTITY_LEN + 1];
     size_t m;
 
-    if (s->s.psk_client_cb == NULL) {
+    if (s->s->psk_client_cb == NULL) {
         ERR_raise(ERR_LIB_SSL, SSL_R_PSK_NO_CLIENT_CB);
         return 0;
     }
     memset(identity, 0, sizeof(identity));
-    unsigned int n = s->s.psk_client_cb(s, s->conn->hs->psk12_hint, identity, PSK_MAX_IDENTITY_LEN,
+    unsigned int n = s->s->psk_client_cb(s, s->conn->hs->psk12_hint, identity, PSK_MAX_IDENTITY_LEN,
                                         psk, PSK_MAX_PSK_LEN);
     identity[PSK_MAX_IDENTITY_LEN] = '\0';
     if (n > PSK_MAX_PSK_LEN || n == 0) {
@@ -310,5 +310,5 @@ int keel12_kx_is_psk(const SSL_CIPHER *cs)
 
 int keel12_psk_suite_disabled(const SSL *s, const SSL_CIPHER *cs)
 {
-    return keel12_kx_is_psk(cs) && s->s.psk_client_cb == NULL;
+    return keel12_kx_is_psk(cs) && s->s->psk_client_cb == NULL;
 }

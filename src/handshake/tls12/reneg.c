@@ -18,7 +18,7 @@
 
 static int unsafe_allowed(const SSL *s)
 {
-    return (s->s.options & SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION) != 0;
+    return (s->s->options & SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION) != 0;
 }
 
 int keel12_reneg_due(const SSL *s)
@@ -76,7 +76,7 @@ int keel12_client_hello_request(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_EXCESSIVE_MESSAGE_SIZE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    if ((s->s.options & SSL_OP_NO_RENEGOTIATION) || (c->hs->reneg_vd_len == 0 && !unsafe_allowed(s))) {
+    if ((s->s->options & SSL_OP_NO_RENEGOTIATION) || (c->hs->reneg_vd_len == 0 && !unsafe_allowed(s))) {
         keel_send_alert(s, SSL3_AL_WARNING, SSL_AD_NO_RENEGOTIATION);
         c->hs->reneg_over = 1;
         c->no_stats = 1;
@@ -114,7 +114,7 @@ int keel12_reneg_check_server_hello(SSL *s, const keel_hello *h)
     const keel_hs *hs = s->conn->hs;
     uint64_t legacy_ok = SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION;
 
-    if (h->reneg || (hs->reneg ? hs->reneg_vd_len == 0 : (s->s.options & legacy_ok) != 0))
+    if (h->reneg || (hs->reneg ? hs->reneg_vd_len == 0 : (s->s->options & legacy_ok) != 0))
         return 0;
     ERR_raise(ERR_LIB_SSL, SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED);
     return SSL_AD_HANDSHAKE_FAILURE;
@@ -155,7 +155,7 @@ int keel12_server_write_hello_request(SSL *s)
 int keel12_server_reneg_hello(SSL *s, keel_rd *body)
 {
     keel_conn *c = s->conn;
-    uint64_t o = s->s.options;
+    uint64_t o = s->s->options;
 
     atomic_fetch_add(&s->ctx->stats[KEEL_STAT_ACCEPT_RENEG], 1);
     if ((o & SSL_OP_NO_RENEGOTIATION) || (c->hs->reneg_vd_len == 0 && !unsafe_allowed(s))
@@ -169,7 +169,7 @@ int keel12_server_reneg_hello(SSL *s, keel_rd *body)
     SSL_SESSION *fresh = SSL_SESSION_new();
     if (fresh == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    SSL_SESSION_set_timeout(fresh, s->s.session_timeout);
+    SSL_SESSION_set_timeout(fresh, s->s->session_timeout);
     SSL_SESSION_free(s->session);
     s->session = fresh;
     if (c->reneg_req == KEEL_RENEG_NONE)

@@ -17,13 +17,13 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
 
     if (ss->version != TLS1_2_VERSION || ss->cipher == NULL || ss->cipher->min_tls != TLS1_2_VERSION
             || ss->master_key_len != KEEL12_MASTER_LEN || ss->not_resumable
-            || ss->sid_ctx_len != s->s.sid_ctx_len
-            || memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) != 0)
+            || ss->sid_ctx_len != s->s->sid_ctx_len
+            || memcmp(ss->sid_ctx, s->s->sid_ctx, ss->sid_ctx_len) != 0)
         return 0;
     /* A session of our context while client certificates are verified and no session id context
      * is set: nothing says the session was made for this application, so OpenSSL 3.0 ends the
      * handshake rather than resume it (SSL_CTX_set_session_id_context(3)). */
-    if ((s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+    if ((s->s->verify_mode & SSL_VERIFY_PEER) && s->s->sid_ctx_len == 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
         return -SSL_AD_INTERNAL_ERROR;
     }
@@ -50,7 +50,7 @@ static int usable(SSL *s, const SSL_SESSION *ss, int cached)
 int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
 {
     keel_conn *c = s->conn;
-    int tickets = !(s->s.options & SSL_OP_NO_TICKET), renew = 0, by_ticket = 0;
+    int tickets = !(s->s->options & SSL_OP_NO_TICKET), renew = 0, by_ticket = 0;
     SSL_SESSION *ss = NULL;
 
     /* RFC 5077 §3.2: an empty extension asks for a ticket; one is issued unless disabled. */
@@ -132,7 +132,7 @@ int keel12_server_new_session(SSL *s)
     SSL_SESSION_free(s->session);
     s->session = ss;
     if (!(sctx->session_cache_mode & SSL_SESS_CACHE_SERVER) || ss->session_id_len == 0
-            || (ss->sid_ctx_len == 0 && (s->s.verify_mode & SSL_VERIFY_PEER)))
+            || (ss->sid_ctx_len == 0 && (s->s->verify_mode & SSL_VERIFY_PEER)))
         return 1;
     if (!(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE))
         SSL_CTX_add_session(sctx, ss);

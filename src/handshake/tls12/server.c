@@ -37,9 +37,9 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
     c->version = TLS1_2_VERSION;
     memcpy(c->client_random, random, 32);
     /* RFC 7627 §5.2: used when both want it. RFC 5746 §3.6: the SCSV counts as the extension. */
-    c->ems = h->ems && !(s->s.options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    c->ems = h->ems && !(s->s->options & SSL_OP_NO_EXTENDED_MASTER_SECRET);
     /* RFC 7366 §2: wanted by both; dropped again unless the suite chosen is a CBC one. */
-    c->etm = h->etm && !(s->s.options & SSL_OP_NO_ENCRYPT_THEN_MAC);
+    c->etm = h->etm && !(s->s->options & SSL_OP_NO_ENCRYPT_THEN_MAC);
     int scsv = keel_client_suite_offered(c, 0x00ff); /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
     c->hs->reneg_indicated = h->reneg || scsv;
     if (c->hs->reneg && (alert = keel12_reneg_check_client_hello(s, h, scsv)) != 0)
@@ -49,7 +49,7 @@ int keel12_server_read_hello(SSL *s, keel_hello *h, const uint8_t *random, keel_
      * callbacks (get_session_cb, then the servername callback, then ALPN's). A renegotiation
      * with SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION is a full handshake, and issues no
      * ticket, as OpenSSL 3.0's (unless we asked with SSL_renegotiate_abbreviated). */
-    int fresh = c->hs->reneg && (s->s.options & SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)
+    int fresh = c->hs->reneg && (s->s->options & SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)
         && c->reneg_req != KEEL_RENEG_ABBREV;
     if (!fresh && (alert = keel12_server_try_resume(s, h, sid)) != 0)
         return alert;
@@ -97,7 +97,7 @@ static size_t shared_schemes(SSL *s, uint16_t *out)
     if (s->conn->npeer_sigalgs > 0)
         return keel_sigalgs_shared(s, 0, out);
     for (size_t i = 0; i < 2; i++)
-        if (keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_SHARED, legacy[i]))
+        if (keel_sec_sigalg(s->s, SSL_SECOP_SIGALG_SHARED, legacy[i]))
             out[n++] = legacy[i];
     return n;
 }
@@ -140,7 +140,7 @@ static int cert_for(SSL *s, const SSL_CIPHER *cs, const uint16_t *sch, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < nslots; j++) {
-            const keel_certkey *k = &s->s.certs[slots[j]];
+            const keel_certkey *k = &s->s->certs[slots[j]];
             if (k->x509 != NULL && k->pkey != NULL && keel_sig_key_matches(k->pkey, sch[i], 0)
                     && (slots[j] != KEEL_SLOT_EC || curve_offered(s->conn, k->pkey))) {
                 *ck = k;
@@ -164,15 +164,15 @@ static int choose_suite(SSL *s)
     size_t n = 0;
     uint16_t sch[KEEL_MAX_SIGALGS];
     size_t nsch = shared_schemes(s, sch);
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+    int server_pref = (s->s->options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
 
     if (server_pref) {
         const SSL_CIPHER *first = c->client_suites_len >= 2
             ? keel_cipher_by_code((uint16_t)(c->client_suites[0] << 8 | c->client_suites[1])) : NULL;
-        int chacha_first = (s->s.options & SSL_OP_PRIORITIZE_CHACHA) && first != NULL && is_chacha(first);
+        int chacha_first = (s->s->options & SSL_OP_PRIORITIZE_CHACHA) && first != NULL && is_chacha(first);
         for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < s->s.nciphers12; i++) {
-                const SSL_CIPHER *cs = s->s.ciphers12[i];
+            for (size_t i = 0; i < s->s->nciphers12; i++) {
+                const SSL_CIPHER *cs = s->s->ciphers12[i];
                 int take = chacha_first ? (pass == 0) == is_chacha(cs) : pass == 0;
                 if (take && keel_client_suite_offered(c, cs->code))
                     order[n++] = cs;
@@ -180,20 +180,20 @@ static int choose_suite(SSL *s)
     } else {
         for (size_t i = 0; i + 1 < c->client_suites_len && n < KEEL_MAX_CIPHERS; i += 2) {
             uint16_t code = (uint16_t)(c->client_suites[i] << 8 | c->client_suites[i + 1]);
-            for (size_t j = 0; j < s->s.nciphers12; j++)
-                if (s->s.ciphers12[j]->code == code)
-                    order[n++] = s->s.ciphers12[j];
+            for (size_t j = 0; j < s->s->nciphers12; j++)
+                if (s->s->ciphers12[j]->code == code)
+                    order[n++] = s->s->ciphers12[j];
         }
     }
     for (size_t i = 0; i < n; i++) {
         const keel_certkey *ck;
         uint16_t scheme;
-        if (keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, order[i])
+        if (keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SHARED, order[i])
                 && cert_for(s, order[i], sch, nsch, &ck, &scheme)
                 && keel12_server_kx_usable(s, order[i])) {
             c->cipher = order[i];
             c->etm = c->etm && c->cipher->mac != KEEL_MAC_AEAD;
-            c->certkey = ck;
+            keel_conn_set_certkey(s, ck);
             c->sigalg = scheme;
             return 1;
         }
@@ -245,7 +245,7 @@ static int make_server_random(SSL *s)
     keel_conn *c = s->conn;
     if (!keel_random(s->ctx->algs, c->server_random, 32))
         return 0;
-    if (keel_tls13_allowed(&s->s))
+    if (keel_tls13_allowed(s->s))
         memcpy(c->server_random + 24, keel12_downgrade, 8);
     return 1;
 }
@@ -258,7 +258,7 @@ static int write_cert_request(SSL *s)
     keel_wr w;
     size_t body, m;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
+    size_t n = keel_sigalgs_effective(s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
     const STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(s);
 
     if (n == 0) {
@@ -313,8 +313,8 @@ int keel12_server_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
 
-    if (s->s.cert_cb != NULL) {
-        int r = s->s.cert_cb(s, s->s.cert_cb_arg);
+    if (s->s->cert_cb != NULL) {
+        int r = s->s->cert_cb(s, s->s->cert_cb_arg);
         if (r < 0)
             return KEEL_SUSPEND;
         if (r == 0) {
@@ -334,7 +334,7 @@ int keel12_server_write_hello(SSL *s)
     if (alert)
         return alert;
     /* RFC 5246 §7.4.8: a client's CertificateVerify signs the raw messages; keep them. */
-    int request = (s->s.verify_mode & SSL_VERIFY_PEER) && keel12_kx_server_cert(c->cipher);
+    int request = (s->s->verify_mode & SSL_VERIFY_PEER) && keel12_kx_server_cert(c->cipher);
     if (request)
         keel_transcript_keep_buffer(&c->hs->transcript);
     if (!keel_transcript_set_hash(&c->hs->transcript, c->cipher->hash))

@@ -10,7 +10,7 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
     uint32_t scheme;
     keel_rd sig;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
+    size_t n = keel_sigalgs_effective(s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours);
     EVP_PKEY *pub = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     const uint8_t *msgs;
     size_t msgs_len;
@@ -24,7 +24,7 @@ int keel12_server_read_cert_verify(SSL *s, keel_rd *body)
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
-    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
+    if (!keel_sec_sigalg(s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }

@@ -17,7 +17,7 @@ static const keel_certkey *pick_cert(SSL *s, int *err)
     *err = 0;
     for (size_t i = 0; i < nshared; i++) {
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
-            const keel_certkey *ck = &s->s.certs[slot];
+            const keel_certkey *ck = &s->s->certs[slot];
             if (ck->x509 == NULL || ck->pkey == NULL)
                 continue;
             int m = keel_sig_cert_matches(ck->pkey, ck->x509, shared[i], c->version == TLS1_3_VERSION);
@@ -44,7 +44,7 @@ int keel_choose_cert(SSL *s, const keel_certkey **out)
     X509 *x = NULL;
     EVP_PKEY *pkey = NULL;
 
-    if (s->s.cert_cb != NULL && s->s.cert_cb(s, s->s.cert_cb_arg) <= 0) {
+    if (s->s->cert_cb != NULL && s->s->cert_cb(s, s->s->cert_cb_arg) <= 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_CERT_CB_ERROR);
         return 0;
     }
@@ -68,7 +68,7 @@ int keel_choose_cert(SSL *s, const keel_certkey **out)
             EVP_PKEY_free(pkey);
         }
     }
-    s->conn->certkey = *out;
+    keel_conn_set_certkey(s, *out);
     return 1;
 }
 
@@ -97,7 +97,7 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
         }
         /* Our own chain must still satisfy the security level or callback (it may have changed
          * since the certificate was configured): SSL_CTX_set_security_level(3). */
-        int reason = keel_sec_chain(&s->s, ck->x509, chain, 0);
+        int reason = keel_sec_chain(s->s, ck->x509, chain, 0);
         if (reason != 0) {
             keel_chain_free(chain);
             keel_wr_cleanup(&w);
@@ -277,7 +277,7 @@ int keel_verify_peer(SSL *s)
     X509 *leaf = sk_X509_value(c->peer_chain, 0);
     int ok, alert = 0;
     /* SSL_CTX_set1_verify_cert_store(3): that store, when set, instead of the context's. */
-    X509_STORE *store = s->s.verify_store != NULL ? s->s.verify_store : s->ctx->cert_store;
+    X509_STORE *store = s->s->verify_store != NULL ? s->s->verify_store : s->ctx->cert_store;
 
     if (xs == NULL || !X509_STORE_CTX_init(xs, store, leaf, c->peer_chain)) {
         X509_STORE_CTX_free(xs);
@@ -287,13 +287,13 @@ int keel_verify_peer(SSL *s)
     X509_STORE_CTX_set_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
     /* A client checks a server certificate, a server a client certificate. */
     X509_STORE_CTX_set_default(xs, s->server ? "ssl_client" : "ssl_server");
-    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), s->s.param);
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), s->param);
     /* The security level bounds every key and signature digest in the peer's chain
      * (SSL_CTX_set_security_level(3)): X509_V_ERR_EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL,
      * CA_MD_TOO_WEAK come through the verify path and its callback, as in OpenSSL. */
-    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(xs), s->s.security_level);
-    if (s->s.verify_callback != NULL)
-        X509_STORE_CTX_set_verify_cb(xs, s->s.verify_callback);
+    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(xs), s->s->security_level);
+    if (s->s->verify_callback != NULL)
+        X509_STORE_CTX_set_verify_cb(xs, s->s->verify_callback);
     ERR_set_mark(); /* what verification raises is dropped below without touching older errors */
     if (s->ctx->app_verify_cb != NULL)
         ok = s->ctx->app_verify_cb(xs, s->ctx->app_verify_arg);
@@ -301,10 +301,10 @@ int keel_verify_peer(SSL *s)
         ok = X509_verify_cert(xs);
     s->verify_result = X509_STORE_CTX_get_error(xs);
     /* The name that matched, for SSL_get0_peername(3). */
-    X509_VERIFY_PARAM_move_peername(s->s.param, X509_STORE_CTX_get0_param(xs));
+    X509_VERIFY_PARAM_move_peername(s->param, X509_STORE_CTX_get0_param(xs));
     keel_chain_free(c->verified_chain);
     c->verified_chain = X509_STORE_CTX_get1_chain(xs);
-    if (ok <= 0 && (s->s.verify_mode & SSL_VERIFY_PEER)) {
+    if (ok <= 0 && (s->s->verify_mode & SSL_VERIFY_PEER)) {
         ERR_clear_last_mark();
         alert = verify_alert(s->verify_result);
         ERR_raise_data(ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED, "Verify error:%s",
@@ -378,7 +378,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
     size_t clen = sizeof(content);
     uint16_t ours[KEEL_MAX_SIGALGS];
     /* A server checks the client's scheme against its client_sigalgs list, if set. */
-    size_t n = keel_sigalgs_effective(&s->s, c->server, SSL_SECOP_SIGALG_SUPPORTED, ours), i;
+    size_t n = keel_sigalgs_effective(s, c->server, SSL_SECOP_SIGALG_SUPPORTED, ours), i;
     X509 *leaf = sk_X509_value(c->peer_chain, 0);
     EVP_PKEY *pub = X509_get0_pubkey(leaf);
 
@@ -393,7 +393,7 @@ int keel_read_cert_verify(SSL *s, keel_rd *body)
         return SSL_AD_ILLEGAL_PARAMETER;
     }
     /* Offered, but the security level or callback refuses it now (SSL_SECOP_SIGALG_CHECK). */
-    if (!keel_sec_sigalg(&s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
+    if (!keel_sec_sigalg(s->s, SSL_SECOP_SIGALG_CHECK, (uint16_t)scheme)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_SIGNATURE_TYPE);
         return SSL_AD_HANDSHAKE_FAILURE;
     }

@@ -82,7 +82,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     /* No supported_versions: a TLS 1.2 (or older) ServerHello, whose extensions are read in the
      * TLS 1.2 context (RFC 5246 §7.4.1.4). A client that cannot speak 1.2 refuses it below. */
     keel_rd sv;
-    if (!h.is_hrr && keel_tls12_allowed(&s->s) && !keel_ext_find(*body, TLSEXT_TYPE_supported_versions, &sv))
+    if (!h.is_hrr && keel_tls12_allowed(s->s) && !keel_ext_find(*body, TLSEXT_TYPE_supported_versions, &sv))
         return keel12_client_read_server_hello(s, &h, random, &sid, (uint16_t)cipher, comp, body);
     /* No extensions: no supported_versions, which keel_client_check_version refuses. */
     if (!keel_rd_done(body)
@@ -96,10 +96,10 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
     }
     const SSL_CIPHER *cs = keel_cipher_by_code((uint16_t)cipher);
     int offered = 0;
-    for (size_t i = 0; i < s->s.nciphers13; i++)
-        offered |= s->s.lists->ciphers13[i] == cs;
+    for (size_t i = 0; i < s->s->nciphers13; i++)
+        offered |= s->s->lists->ciphers13[i] == cs;
     /* One we offered, and still acceptable (SSL_SECOP_CIPHER_CHECK). */
-    offered = offered && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_CHECK, cs);
+    offered = offered && keel_sec_cipher(s->s, SSL_SECOP_CIPHER_CHECK, cs);
     if (!offered || (c->cipher != NULL && c->cipher != cs)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_WRONG_CIPHER_RETURNED);
         return SSL_AD_ILLEGAL_PARAMETER;

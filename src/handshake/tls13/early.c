@@ -74,10 +74,10 @@ int keel_early_write_nst(SSL *s, keel_wr *w)
 {
     size_t e;
     keel_wr_open16(w, &e);
-    if (s->s.max_early_data > 0) {
+    if (s->s->max_early_data > 0) {
         keel_wr_u16(w, TLSEXT_TYPE_early_data);
         keel_wr_u16(w, 4);
-        keel_wr_u32(w, s->s.max_early_data);
+        keel_wr_u32(w, s->s->max_early_data);
     }
     return keel_wr_close(w, e) && !keel_wr_failed(w);
 }
@@ -119,7 +119,7 @@ static int derive_early(SSL *s, keel_ks *ks, keel_hash_id hash)
  * clear, tickets are stateful (sessions in the internal cache) and each can be used once. */
 int keel_early_anti_replay(const SSL *s)
 {
-    return s->s.max_early_data > 0 && !(s->s.options & SSL_OP_NO_ANTI_REPLAY);
+    return s->s->max_early_data > 0 && !(s->s->options & SSL_OP_NO_ANTI_REPLAY);
 }
 
 /* The driver pauses in TLS_ST_EARLY_DATA for the API: a client once its ClientHello is out
@@ -200,22 +200,22 @@ int keel_early_server_decide(SSL *s, const keel_hello *h)
     if (!h->early_data)
         return 0;
     int hrr_next = c->hs->peer_share == NULL && !c->hs->psk_ke;
-    int accept = s->s.max_early_data > 0 && c->resumed && e->state == KEEL_ED_ACCEPTING && e->ok
+    int accept = s->s->max_early_data > 0 && c->resumed && e->state == KEEL_ED_ACCEPTING && e->ok
         && !hrr_next && ss != NULL && ss->max_early_data > 0 && ss->cipher == c->cipher
         && same_alpn(ss, c);
-    if (accept && s->s.allow_early_data_cb != NULL) {
+    if (accept && s->s->allow_early_data_cb != NULL) {
         keel_set_state(s, TLS_ST_SR_CLNT_HELLO); /* where OpenSSL's server calls it */
-        accept = s->s.allow_early_data_cb(s, s->s.allow_early_data_arg) != 0;
+        accept = s->s->allow_early_data_cb(s, s->s->allow_early_data_arg) != 0;
     }
     if (!accept) {
         /* In 64 bits: recv_max_early_data up to 2^32 - 1 plus the overhead wraps a 32-bit size_t. */
-        uint64_t budget = (uint64_t)s->s.recv_max_early_data + SKIP_OVERHEAD;
+        uint64_t budget = (uint64_t)s->s->recv_max_early_data + SKIP_OVERHEAD;
         e->status = SSL_EARLY_DATA_REJECTED;
         keel_rl_skip_early(&c->rl, budget > SIZE_MAX ? SIZE_MAX : (size_t)budget);
         return 0;
     }
     e->status = SSL_EARLY_DATA_ACCEPTED;
-    e->limit = s->s.recv_max_early_data < ss->max_early_data ? s->s.recv_max_early_data : ss->max_early_data;
+    e->limit = s->s->recv_max_early_data < ss->max_early_data ? s->s->recv_max_early_data : ss->max_early_data;
     e->count = 0;
     return derive_early(s, &c->hs->ks, c->cipher->hash) ? 0 : SSL_AD_INTERNAL_ERROR;
 }
@@ -280,7 +280,7 @@ int keel_early_write_ch(SSL *s, keel_wr *w)
     if (ss->alpn_len > 0) {
         int found = 0;
         keel_rd list;
-        keel_rd_init(&list, s->s.alpn, s->s.alpn != NULL ? s->s.alpn_len : 0);
+        keel_rd_init(&list, s->s->alpn, s->s->alpn != NULL ? s->s->alpn_len : 0);
         while (!found && !keel_rd_done(&list)) {
             keel_rd p;
             if (!keel_rd_prefixed8(&list, &p))

@@ -67,11 +67,11 @@ int SSL_verify_client_post_handshake(SSL *s)
         ERR_raise(ERR_LIB_SSL, SSL_R_REQUEST_SENT);
         return 0;
     }
-    if (!(s->s.verify_mode & SSL_VERIFY_PEER)) {
+    if (!(s->s->verify_mode & SSL_VERIFY_PEER)) {
         ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIG, "SSL_VERIFY_PEER is not set");
         return 0;
     }
-    if ((s->s.verify_mode & SSL_VERIFY_CLIENT_ONCE) && c->cert_requested) {
+    if ((s->s->verify_mode & SSL_VERIFY_CLIENT_ONCE) && c->cert_requested) {
         ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIG,
                        "SSL_VERIFY_CLIENT_ONCE: a certificate was already requested");
         return 0;
@@ -149,7 +149,7 @@ int keel_pha_server_read(SSL *s, int type, keel_rd *body)
         /* New tickets carry the client's identity, num_tickets of them as after the handshake
          * (OpenSSL's server issues them too; RFC 8446 §4.6.1 lets a server send tickets at
          * any time after the client's Finished). */
-        return record_peer(s) && keel_server_send_tickets(s) ? 0 : SSL_AD_INTERNAL_ERROR;
+        return record_peer(s) && keel_server_send_tickets(s, 0) ? 0 : SSL_AD_INTERNAL_ERROR;
     }
     ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_MESSAGE);
     return SSL_AD_UNEXPECTED_MESSAGE;

@@ -44,20 +44,20 @@ int keel_client_ext_psk(SSL *s)
 
     SSL_SESSION_free(hs->ext_psk);
     hs->ext_psk = NULL;
-    if (s->s.psk_use_session_cb != NULL) {
+    if (s->s->psk_use_session_cb != NULL) {
         /* The fetched digest, as OpenSSL hands its handshake digest ("SHA2-256"). */
         const EVP_MD *md = chosen != NULL ? keel_hash_md(s->ctx->algs, chosen->hash) : NULL;
-        if (!s->s.psk_use_session_cb(s, md, &id, &idlen, &ss)
+        if (!s->s->psk_use_session_cb(s, md, &id, &idlen, &ss)
                 || (ss != NULL && ss->version != TLS1_3_VERSION)) {
             SSL_SESSION_free(ss);
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_PSK);
             return 0;
         }
     }
-    if (ss == NULL && s->s.psk_client_cb != NULL) {
+    if (ss == NULL && s->s->psk_client_cb != NULL) {
         uint8_t key[PSK_MAX_PSK_LEN];
         memset(identity, 0, sizeof(identity));
-        unsigned int n = s->s.psk_client_cb(s, NULL, identity, PSK_MAX_IDENTITY_LEN, key, sizeof(key));
+        unsigned int n = s->s->psk_client_cb(s, NULL, identity, PSK_MAX_IDENTITY_LEN, key, sizeof(key));
         identity[PSK_MAX_IDENTITY_LEN] = '\0';
         if (n > 0 && n <= sizeof(key))
             ss = legacy_session(key, n);
@@ -128,17 +128,17 @@ SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert)
     SSL_SESSION *ss = NULL;
 
     *alert = 0;
-    if (s->s.psk_find_session_cb != NULL && !s->s.psk_find_session_cb(s, id.p, id.len, &ss)) {
+    if (s->s->psk_find_session_cb != NULL && !s->s->psk_find_session_cb(s, id.p, id.len, &ss)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_BAD_EXTENSION);
         *alert = SSL_AD_INTERNAL_ERROR;
         return NULL;
     }
-    if (ss == NULL && s->s.psk_server_cb != NULL && id.len <= PSK_MAX_IDENTITY_LEN) {
+    if (ss == NULL && s->s->psk_server_cb != NULL && id.len <= PSK_MAX_IDENTITY_LEN) {
         char name[PSK_MAX_IDENTITY_LEN + 1];
         uint8_t key[PSK_MAX_PSK_LEN];
         memcpy(name, id.p, id.len);
         name[id.len] = '\0';
-        unsigned int n = s->s.psk_server_cb(s, name, key, sizeof(key));
+        unsigned int n = s->s->psk_server_cb(s, name, key, sizeof(key));
         if (n > sizeof(key)) {
             OPENSSL_cleanse(key, sizeof(key));
             ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
@@ -166,10 +166,10 @@ SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert)
  * does. */
 int keel_server_psk_only(const SSL *s)
 {
-    if (s->s.psk_server_cb == NULL)
+    if (s->s->psk_server_cb == NULL)
         return 0;
     for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++)
-        if (s->s.certs[slot].x509 != NULL && s->s.certs[slot].pkey != NULL)
+        if (s->s->certs[slot].x509 != NULL && s->s->certs[slot].pkey != NULL)
             return 0;
     return 1;
 }
@@ -187,8 +187,8 @@ const SSL_SESSION *keel_client_psk_session(SSL *s)
             || ss->not_resumable || ss->master_key_len == 0 || keel_session_expired(ss, now)
             || (uint64_t)(now - ss->time) >= ss->ticket_lifetime_hint)
         return NULL;
-    for (size_t i = 0; i < s->s.nciphers13; i++)
-        if (s->s.lists->ciphers13[i]->hash == ss->cipher->hash)
+    for (size_t i = 0; i < s->s->nciphers13; i++)
+        if (s->s->lists->ciphers13[i]->hash == ss->cipher->hash)
             return ss;
     return NULL;
 }
@@ -294,7 +294,7 @@ int keel_client_psk_bind(SSL *s, keel_wr *w)
 static SSL_SESSION *find_session(SSL *s, const uint8_t *id, size_t len)
 {
     int single_use = keel_early_anti_replay(s);
-    if (!(s->s.options & SSL_OP_NO_TICKET) && !single_use)
+    if (!(s->s->options & SSL_OP_NO_TICKET) && !single_use)
         return keel_ticket_open(s, id, len, NULL);
     SSL_SESSION *ss = keel_session_lookup(s, id, len);
     /* SSL_read_early_data(3), REPLAY PROTECTION: each session is used once; whoever removes it
@@ -335,7 +335,7 @@ static int check_binder(SSL *s, const SSL_SESSION *ss, const keel_hello *h, size
  * SSL_OP_ALLOW_NO_DHE_KEX. */
 static int modes_ok(const SSL *s, const keel_hello *h)
 {
-    return h->psk_dhe || (h->psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX));
+    return h->psk_dhe || (h->psk_ke && (s->s->options & SSL_OP_ALLOW_NO_DHE_KEX));
 }
 
 /* Single-use tickets (anti-replay, SSL_read_early_data(3)): ClientHello 1 took the session out
@@ -348,7 +348,7 @@ static int forget_psk(SSL *s)
 
     if (fresh == NULL)
         return SSL_AD_INTERNAL_ERROR;
-    SSL_SESSION_set_timeout(fresh, s->s.session_timeout);
+    SSL_SESSION_set_timeout(fresh, s->s->session_timeout);
     if (!c->hs->sni_noack && !SSL_SESSION_set1_hostname(fresh, s->hostname)) {
         SSL_SESSION_free(fresh);
         return SSL_AD_INTERNAL_ERROR;
@@ -415,8 +415,8 @@ static int recheck_psk(SSL *s, keel_hello *h)
         SSL_SESSION_free(ss);
         return alert;
     }
-    ss->sid_ctx_len = s->s.sid_ctx_len;
-    memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+    ss->sid_ctx_len = s->s->sid_ctx_len;
+    memcpy(ss->sid_ctx, s->s->sid_ctx, ss->sid_ctx_len);
     SSL_SESSION_free(s->session);
     s->session = ss;
     return 0;
@@ -431,7 +431,7 @@ static SSL_SESSION *ticket_session(SSL *s, keel_rd id, int *alert)
     /* A server verifying its peers must say which context a ticket belongs to: OpenSSL 3.0 ends
      * the handshake when no session id context is set rather than risk a session being used out
      * of context (SSL_CTX_set_session_id_context(3)); such a session is not counted as a hit. */
-    if (ss != NULL && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+    if (ss != NULL && (s->s->verify_mode & SSL_VERIFY_PEER) && s->s->sid_ctx_len == 0) {
         SSL_SESSION_free(ss);
         ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
         *alert = SSL_AD_INTERNAL_ERROR;
@@ -442,7 +442,7 @@ static SSL_SESSION *ticket_session(SSL *s, keel_rd id, int *alert)
         return NULL;
     }
     int usable = ss->version == TLS1_3_VERSION && ss->cipher != NULL
-        && ss->sid_ctx_len == s->s.sid_ctx_len && memcmp(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len) == 0
+        && ss->sid_ctx_len == s->s->sid_ctx_len && memcmp(ss->sid_ctx, s->s->sid_ctx, ss->sid_ctx_len) == 0
         && ss->master_key_len == keel_hash_len(c->cipher->hash)
         /* RFC 6066 §3: not under another name than the one the session was made with (a
          * session has one only if the server acknowledged it; OpenSSL 3.0 does not check) */
@@ -497,7 +497,7 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
         return 0;
     index--;
     /* The same rule for an external PSK (ticket_session). */
-    if (external && (s->s.verify_mode & SSL_VERIFY_PEER) && s->s.sid_ctx_len == 0) {
+    if (external && (s->s->verify_mode & SSL_VERIFY_PEER) && s->s->sid_ctx_len == 0) {
         SSL_SESSION_free(ss);
         ERR_raise(ERR_LIB_SSL, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
         return SSL_AD_INTERNAL_ERROR;
@@ -522,8 +522,8 @@ int keel_server_try_psk(SSL *s, keel_hello *h)
      * UNSPECIFIED from SSL_SESSION_new) included, as OpenSSL's server reports it. */
     s->verify_result = ss->verify_result;
     if (external) { /* the application's session is bound to this context (as OpenSSL binds it) */
-        ss->sid_ctx_len = s->s.sid_ctx_len;
-        memcpy(ss->sid_ctx, s->s.sid_ctx, ss->sid_ctx_len);
+        ss->sid_ctx_len = s->s->sid_ctx_len;
+        memcpy(ss->sid_ctx, s->s->sid_ctx, ss->sid_ctx_len);
     }
     SSL_SESSION_free(s->session);
     s->session = ss;

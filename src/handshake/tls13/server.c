@@ -14,25 +14,25 @@ static const SSL_CIPHER *choose_cipher(SSL *s, keel_rd suites)
 {
     const SSL_CIPHER *best = NULL, *best256 = NULL;
     size_t best_rank = SIZE_MAX, best256_rank = SIZE_MAX, rank = 0;
-    int server_pref = (s->s.options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
+    int server_pref = (s->s->options & SSL_OP_CIPHER_SERVER_PREFERENCE) != 0;
     /* Only a legacy-callback PSK can authenticate us, and it has SHA-256 (tls13/psk.c). */
     int want256 = keel_server_psk_only(s);
 
     while (!keel_rd_done(&suites)) {
         uint32_t code;
         keel_rd_u16(&suites, &code);
-        for (size_t i = 0; i < s->s.nciphers13; i++) {
-            if (SSL_CIPHER_get_protocol_id(s->s.lists->ciphers13[i]) != code)
+        for (size_t i = 0; i < s->s->nciphers13; i++) {
+            if (SSL_CIPHER_get_protocol_id(s->s->lists->ciphers13[i]) != code)
                 continue;
             size_t r = server_pref ? i : rank;
-            if (r < best_rank && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
+            if (r < best_rank && keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SHARED, s->s->lists->ciphers13[i])) {
                 best_rank = r;
-                best = s->s.lists->ciphers13[i];
+                best = s->s->lists->ciphers13[i];
             }
-            if (want256 && r < best256_rank && s->s.lists->ciphers13[i]->hash == KEEL_HASH_SHA256
-                    && keel_sec_cipher(&s->s, SSL_SECOP_CIPHER_SHARED, s->s.lists->ciphers13[i])) {
+            if (want256 && r < best256_rank && s->s->lists->ciphers13[i]->hash == KEEL_HASH_SHA256
+                    && keel_sec_cipher(s->s, SSL_SECOP_CIPHER_SHARED, s->s->lists->ciphers13[i])) {
                 best256_rank = r;
-                best256 = s->s.lists->ciphers13[i];
+                best256 = s->s->lists->ciphers13[i];
             }
         }
         rank++;
@@ -54,7 +54,7 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
 
     for (size_t i = 0; i < n; i++) {
         if (!keel_u16_in(c->peer_groups, c->npeer_groups, ours[i])
-                || !keel_sec_group(&s->s, SSL_SECOP_CURVE_SUPPORTED, ours[i]))
+                || !keel_sec_group(s->s, SSL_SECOP_CURVE_SUPPORTED, ours[i]))
             continue;
         keel_rd list = h->key_shares;
         while (!keel_rd_done(&list)) {
@@ -64,14 +64,14 @@ static int choose_group(SSL *s, keel_hello *h, uint16_t *group, keel_rd *share)
                 return 0;
             if (g == ours[i]) {
                 /* A share the security callback refuses ends the handshake, as in OpenSSL. */
-                if (!keel_sec_group(&s->s, SSL_SECOP_CURVE_CHECK, ours[i]))
+                if (!keel_sec_group(s->s, SSL_SECOP_CURVE_CHECK, ours[i]))
                     return 0;
                 *group = ours[i];
                 *share = ks;
                 return 1;
             }
         }
-        if (common < 0 && keel_sec_group(&s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
+        if (common < 0 && keel_sec_group(s->s, SSL_SECOP_CURVE_SHARED, ours[i]))
             common = (int)i;
     }
     if (common < 0)
@@ -94,9 +94,9 @@ static int choose_cert(SSL *s)
     for (size_t i = 0; i < nshared; i++) {
         uint16_t scheme = shared[i];
         for (int slot = 0; slot < KEEL_SLOT_COUNT; slot++) {
-            const keel_certkey *ck = &s->s.certs[slot];
+            const keel_certkey *ck = &s->s->certs[slot];
             if (ck->x509 != NULL && ck->pkey != NULL && keel_sig_cert_matches(ck->pkey, ck->x509, scheme, 1) > 0) {
-                c->certkey = ck;
+                keel_conn_set_certkey(s, ck);
                 c->sigalg = scheme;
                 return 1;
             }
@@ -246,7 +246,7 @@ int keel_write_cert_request(SSL *s)
     keel_wr w;
     size_t body, e, x, m;
     uint16_t ours[KEEL_MAX_SIGALGS];
-    size_t n = keel_sigalgs_effective(&s->s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours); /* client_sigalgs, if set */
+    size_t n = keel_sigalgs_effective(s, 1, SSL_SECOP_SIGALG_SUPPORTED, ours); /* client_sigalgs, if set */
 
     if (!keel_sigalgs_can_sign13(ours, n)) {
         ERR_raise(ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
@@ -441,7 +441,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     /* psk_ke (RFC 8446 §4.2.9), as OpenSSL 3.0 chooses it: allowed (SSL_OP_ALLOW_NO_DHE_KEX) and
      * offered, and either psk_dhe_ke was not or no group is shared at all (else a share or a
      * HelloRetryRequest for one). */
-    c->hs->psk_ke = c->resumed && h.psk_ke && (s->s.options & SSL_OP_ALLOW_NO_DHE_KEX)
+    c->hs->psk_ke = c->resumed && h.psk_ke && (s->s->options & SSL_OP_ALLOW_NO_DHE_KEX)
         && (!h.psk_dhe || !have_group);
     if (!c->hs->psk_ke && !have_group) {
         if (no_groups) {
@@ -489,8 +489,8 @@ int keel_server_write_hello(SSL *s)
 {
     keel_conn *c = s->conn;
 
-    if (s->s.cert_cb != NULL && !c->resumed) {
-        int r = s->s.cert_cb(s, s->s.cert_cb_arg);
+    if (s->s->cert_cb != NULL && !c->resumed) {
+        int r = s->s->cert_cb(s, s->s->cert_cb_arg);
         if (r < 0)
             return KEEL_SUSPEND;
         if (r == 0) {
@@ -562,7 +562,7 @@ int keel_server_write_flight(SSL *s)
     /* A PSK handshake authenticates with the PSK: no certificates (RFC 8446 §2.2). */
     if (!c->resumed) {
         /* SSL_VERIFY_POST_HANDSHAKE: the request waits for SSL_verify_client_post_handshake. */
-        if ((s->s.verify_mode & (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE)) == SSL_VERIFY_PEER) {
+        if ((s->s->verify_mode & (SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE)) == SSL_VERIFY_PEER) {
             keel_step(s, TLS_ST_SW_CERT_REQ);
             if (!keel_write_cert_request(s))
                 return 0;
@@ -595,7 +595,7 @@ int keel_read_client_certificate(SSL *s, keel_rd *body)
     if (alert)
         return alert;
     if (sk_X509_num(c->peer_chain) == 0) {
-        if ((s->s.verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
+        if ((s->s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
             return c->version == TLS1_3_VERSION ? TLS13_AD_CERTIFICATE_REQUIRED
                                                 : SSL_AD_HANDSHAKE_FAILURE;
@@ -630,7 +630,7 @@ int keel_server_read_finished(SSL *s, keel_rd *body)
     /* logged as OpenSSL 3.0's server logs it: when it takes the client's key */
     keel_keylog(s, "CLIENT_TRAFFIC_SECRET_0", c->client_ap, keel_hash_len(c->cipher->hash));
     if (!keel_set_traffic_key(s, KEEL_RL_READ, c->client_ap) || !keel_hs_derive_resumption(s)
-            || !keel_server_send_tickets(s))
+            || !keel_server_send_tickets(s, 0))
         return SSL_AD_INTERNAL_ERROR;
     return 0;
 }

@@ -35,7 +35,7 @@ static int period_key(const SSL_CTX *ctx, uint64_t period, keel_ticket_key *k)
 
 static uint64_t period_now(const SSL_CTX *ctx)
 {
-    long life = ctx->s.session_timeout > 0 ? ctx->s.session_timeout : 7200;
+    long life = ctx->s->session_timeout > 0 ? ctx->s->session_timeout : 7200;
     time_t now = time(NULL);
     return (uint64_t)(now > 0 ? now : 0) / (uint64_t)life + 1; /* from 1: 0 marks no key */
 }
@@ -250,10 +250,10 @@ SSL_SESSION *keel_session_from_conn(SSL *s)
     ss->cipher = c->cipher;
     ss->kex_group = c->group; /* recorded as OpenSSL does ([19] of the encoding) */
     ss->mfl_mode = c->mfl;    /* RFC 6066 §4: it holds for the session's resumptions too */
-    ss->timeout = s->s.session_timeout;
+    ss->timeout = s->s->session_timeout;
     ss->verify_result = s->verify_result;
-    memcpy(ss->sid_ctx, s->s.sid_ctx, s->s.sid_ctx_len);
-    ss->sid_ctx_len = s->s.sid_ctx_len;
+    memcpy(ss->sid_ctx, s->s->sid_ctx, s->s->sid_ctx_len);
+    ss->sid_ctx_len = s->s->sid_ctx_len;
     if (peer != NULL && X509_up_ref(peer))
         ss->peer = peer;
     /* The name is the session's only if the server acknowledged it (RFC 6066 §3), as OpenSSL
@@ -274,20 +274,21 @@ static int session_is_fresh(const SSL_SESSION *ss)
     return ss == NULL || ss->cipher == NULL;
 }
 
-/* Server: after the client's Finished, num_tickets NewSessionTickets (§4.6.1). With
- * SSL_OP_NO_TICKET the "ticket" is the session id of a session held in the server cache. */
-int keel_server_send_tickets(SSL *s)
+/* Server: after the client's Finished, num_tickets NewSessionTickets (§4.6.1), or one (just_one:
+ * SSL_new_session_ticket). With SSL_OP_NO_TICKET the "ticket" is the session id of a session held
+ * in the server cache. */
+int keel_server_send_tickets(SSL *s, int just_one)
 {
     keel_conn *c = s->conn;
     /* With anti-replay on, tickets are stateful (SSL_read_early_data(3)). */
-    int stateful = (s->s.options & SSL_OP_NO_TICKET) != 0 || keel_early_anti_replay(s);
+    int stateful = (s->s->options & SSL_OP_NO_TICKET) != 0 || keel_early_anti_replay(s);
     SSL_CTX *sctx = s->session_ctx;
     /* Stored only where the server cache is on (SSL_CTX_set_session_cache_mode(3)). */
     int store = (sctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !(sctx->session_cache_mode & SSL_SESS_CACHE_NO_INTERNAL_STORE);
 
     /* SSL_CTX_set_num_tickets(3): never more than one following a resumption. */
-    size_t count = c->resumed && s->s.num_tickets > 1 ? 1 : s->s.num_tickets;
+    size_t count = just_one || (c->resumed && s->s->num_tickets > 1) ? 1 : s->s->num_tickets;
     for (size_t i = 0; i < count; i++) {
         SSL_SESSION *ss = keel_session_from_conn(s);
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
@@ -303,7 +304,7 @@ int keel_server_send_tickets(SSL *s)
         if (ok && c->resumed && s->session != NULL)
             ss->verify_result = s->session->verify_result;
         if (ok)
-            ss->max_early_data = s->s.max_early_data; /* §4.6.1, and kept in the session */
+            ss->max_early_data = s->s->max_early_data; /* §4.6.1, and kept in the session */
         if (s->state != TLS_ST_OK) {
             /* In a handshake (or after post-handshake authentication) each ticket is a state of
              * the info callback's, as in OpenSSL; the handshake is reported done before the
