@@ -176,8 +176,142 @@ static void test_tls13_lists_sharing(void)
     SSL_free(c);
 }
 
+/* The whole settings block, not only its lists: verification mode and options, set on the
+ * context after SSL_new or on an SSL, reach only the object they were set on (and SSL_dup's
+ * copy what its source had). The client does not trust the server's CA, so VERIFY_PEER fails
+ * the handshake and VERIFY_NONE lets it complete. */
+static void test_block_sharing(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+    CHECK(ctx != NULL);
+    SSL *a = client(ctx);
+    CHECK(a != NULL);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    CHECK(SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3) & SSL_OP_NO_TLSv1_3);
+    SSL *b = client(ctx);
+    CHECK(b != NULL);
+    SSL *d = SSL_dup(b);
+    CHECK(d != NULL);
+    SSL_set_verify(b, SSL_VERIFY_NONE, NULL);
+    SSL_clear_options(b, SSL_OP_NO_TLSv1_3);
+    SSL *c = client(ctx);
+    CHECK(c != NULL);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_free(ctx);
+
+    CHECK(SSL_get_verify_mode(a) == SSL_VERIFY_NONE && SSL_get_verify_mode(b) == SSL_VERIFY_NONE);
+    CHECK(SSL_get_verify_mode(c) == SSL_VERIFY_PEER && SSL_get_verify_mode(d) == SSL_VERIFY_PEER);
+    CHECK(negotiated(a)[0] != '\0' && SSL_version(a) == TLS1_3_VERSION);
+    CHECK(negotiated(b)[0] != '\0' && SSL_version(b) == TLS1_3_VERSION);
+    CHECK(strcmp(negotiated(c), "") == 0); /* the context's VERIFY_PEER at SSL_new */
+    CHECK(strcmp(negotiated(d), "") == 0); /* b's at SSL_dup */
+    CHECK(SSL_get_verify_result(d) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_free(c);
+    SSL_free(d);
+}
+
+/* SSL_get_ciphers' stack belongs to its object: a context's later cipher string leaves an SSL's
+ * stack (the same pointer, the same suites); the SSL's own string replaces it. */
+static void test_cipher_stack(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+    CHECK(ctx != NULL && SSL_CTX_set_cipher_list(ctx, S_AES128 ":" S_AES256));
+    SSL *a = SSL_new(ctx);
+    CHECK(a != NULL);
+    STACK_OF(SSL_CIPHER) *sk = SSL_get_ciphers(a);
+    CHECK(sk != NULL);
+    int n = sk_SSL_CIPHER_num(sk);
+    CHECK(SSL_CTX_set_cipher_list(ctx, S_CHACHA));
+    CHECK(SSL_get_ciphers(a) == sk && sk_SSL_CIPHER_num(sk) == n);
+    CHECK(sk_SSL_CIPHER_num(SSL_CTX_get_ciphers(ctx)) == n - 1);
+    CHECK(SSL_set_cipher_list(a, S_AES256));
+    CHECK(sk_SSL_CIPHER_num(SSL_get_ciphers(a)) == n - 1);
+    CHECK(strcmp(SSL_get_cipher_list(a, n - 2), S_AES256) == 0);
+    SSL_free(a);
+    SSL_CTX_free(ctx);
+}
+
+/* A context's security callback, inherited: every SSL's calls name that SSL (not the context,
+ * not another SSL made from it), as OpenSSL passes them. */
+static const SSL *sec_seen_ssl;
+static const SSL_CTX *sec_seen_ctx;
+static int sec_calls, sec_wrong;
+
+static int sec_cb(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid, void *other, void *ex)
+{
+    (void)op, (void)bits, (void)nid, (void)other, (void)ex;
+    sec_calls++;
+    if (s != sec_seen_ssl || ctx != sec_seen_ctx)
+        sec_wrong++;
+    return 1;
+}
+
+static void test_security_callback_owner(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+    CHECK(ctx != NULL);
+    SSL_CTX_set_security_callback(ctx, sec_cb);
+    SSL *a = client(ctx), *b = client(ctx);
+    CHECK(a != NULL && b != NULL);
+    sec_seen_ctx = NULL;
+    sec_seen_ssl = b;
+    sec_calls = sec_wrong = 0;
+    CHECK(negotiated(b)[0] != '\0');
+    CHECK(sec_calls > 0 && sec_wrong == 0);
+    sec_seen_ssl = a;
+    sec_calls = sec_wrong = 0;
+    CHECK(negotiated(a)[0] != '\0');
+    CHECK(sec_calls > 0 && sec_wrong == 0);
+    /* The context's own checks name the context. */
+    sec_seen_ssl = NULL;
+    sec_seen_ctx = ctx;
+    sec_calls = sec_wrong = 0;
+    CHECK(SSL_CTX_use_certificate(ctx, chain.leaf) == 1);
+    CHECK(sec_calls > 0 && sec_wrong == 0);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_CTX_free(ctx);
+}
+
+/* A setter whose copy of the shared block cannot be made must not leave the object running with
+ * the setting unmade: SSL_set_verify returns nothing, so the SSL refuses its handshake
+ * (ERR_R_MALLOC_FAILURE) instead of completing one without the verification it was asked for;
+ * a context in the same state refuses SSL_new. */
+static void test_lost_setting_fails_closed(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+    CHECK(ctx != NULL);
+    SSL *a = client(ctx), *b = client(ctx);
+    CHECK(a != NULL && b != NULL);
+    keel_test_fail_after(1);
+    SSL_set_verify(a, SSL_VERIFY_PEER, NULL);
+    keel_test_fail_after(0);
+    CHECK(SSL_get_verify_mode(a) == SSL_VERIFY_NONE); /* not made */
+    ERR_clear_error();
+    CHECK(strcmp(negotiated(a), "") == 0);
+    CHECK(negotiated(b)[0] != '\0'); /* the context's block is untouched */
+
+    keel_test_fail_after(1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL); /* shared with b: must copy */
+    keel_test_fail_after(0);
+    ERR_clear_error();
+    SSL *c = SSL_new(ctx);
+    CHECK(c == NULL);
+    CHECK(ERR_GET_REASON(ERR_get_error()) == ERR_R_MALLOC_FAILURE);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_CTX_free(ctx);
+}
+
 int main(void)
 {
+    CHECK(keel_test_malloc_install());
     CHECK(keel_test_make_chain(&chain, KT_EC_P256, "server.test", 30));
     sctx = keel_test_server_ctx(&chain);
     CHECK(sctx != NULL);
@@ -185,6 +319,10 @@ int main(void)
     test_cipher_list_sharing();
     test_switch_keeps_list();
     test_tls13_lists_sharing();
+    test_block_sharing();
+    test_cipher_stack();
+    test_security_callback_owner();
+    test_lost_setting_fails_closed();
     SSL_CTX_free(sctx);
     keel_test_chain_free(&chain);
     return keel_test_finish("settings_share");
