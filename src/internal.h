@@ -287,6 +287,7 @@ struct ssl_ctx_st {
 
 struct ssl_st {
     atomic_int refs;
+    OSSL_HANDSHAKE_STATE state;
     SSL_CTX *ctx;               /* current context (SSL_set_SSL_CTX may switch it) */
     SSL_CTX *session_ctx;       /* the context SSL_new was given */
     const keel_settings *s;     /* shared (the context's, SSL_dup's source's) until written */
@@ -294,16 +295,17 @@ struct ssl_st {
     void (*info_callback)(const SSL *, int, int); /* NULL: the context's is called (conn.c) */
     STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, built lazily */
     unsigned cipher_stack_gen;  /* ... from the lists of this generation */
-    int settings_lost;          /* a setting could not be written: no handshake (keel_ssl_w) */
     /* SSL_set_tlsext_status_type (ctrl 65): -1 = unset; a client asks for OCSP stapling with it;
      * a server's reads what the client asked (src/handshake/status.c). */
     int status_type;
     CRYPTO_EX_DATA ex_data;
 
-    int server;                 /* role; meaningful once handshake_set */
-    int role_set;               /* SSL_set_connect_state / SSL_set_accept_state called */
-    BIO *rbio, *wbio;
+    uint8_t server;             /* role; meaningful once handshake_set */
+    uint8_t role_set;           /* SSL_set_connect_state / SSL_set_accept_state called */
+    uint8_t in_init;            /* no handshake finished since the last (re)start */
+    uint8_t settings_lost;      /* a setting could not be written: no handshake (keel_ssl_w) */
     int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    BIO *rbio, *wbio;
     /* The peer chain (this role's view) and verified chain SSL_clear keeps, as OpenSSL keeps them. */
     STACK_OF(X509) *cleared_chain, *cleared_verified;
     char *hostname;             /* SNI: what the client sends / what the server received */
@@ -312,8 +314,6 @@ struct ssl_st {
     STACK_OF(X509_NAME) *client_ca, *ca_names;
     long verify_result;
     int rwstate;                /* what the last I/O call waited for (SSL_want) */
-    OSSL_HANDSHAKE_STATE state;
-    int in_init;                /* no handshake finished since the last (re)start */
     keel_conn *conn;            /* connection state; NULL before the handshake starts */
     /* Status request (OCSP) values (ctrls 66-71, src/handshake/status.c): owned. */
     STACK_OF(X509_EXTENSION) *status_exts;

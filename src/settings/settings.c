@@ -144,16 +144,14 @@ void keel_settings_release(const keel_settings *s)
 /* The block in *slot, made private first. Only the holders of a reference can raise the count
  * and this holder is being configured (the API does not let an SSL or SSL_CTX be configured from
  * two threads at once), so a count of 1 stays 1. */
-static keel_settings *settings_w(const keel_settings **slot, int *lost)
+static keel_settings *settings_w(const keel_settings **slot)
 {
     keel_settings *w;
 
     if (atomic_load_explicit(&(*slot)->refs, memory_order_acquire) == 1)
         return (keel_settings *)*slot;
-    if ((w = keel_settings_dup(*slot)) == NULL) {
-        *lost = 1;
+    if ((w = keel_settings_dup(*slot)) == NULL)
         return NULL;
-    }
     keel_settings_release(*slot);
     *slot = w;
     return w;
@@ -161,23 +159,27 @@ static keel_settings *settings_w(const keel_settings **slot, int *lost)
 
 keel_settings *keel_ssl_w(SSL *s)
 {
-    keel_settings *w = settings_w(&s->s, &s->settings_lost);
+    keel_settings *w = settings_w(&s->s);
 
-    if (w != NULL) {
-        w->sec_ssl = s;
-        w->sec_ctx = NULL;
+    if (w == NULL) {
+        s->settings_lost = 1;
+        return NULL;
     }
+    w->sec_ssl = s;
+    w->sec_ctx = NULL;
     return w;
 }
 
 keel_settings *keel_ctx_w(SSL_CTX *ctx)
 {
-    keel_settings *w = settings_w(&ctx->s, &ctx->settings_lost);
+    keel_settings *w = settings_w(&ctx->s);
 
-    if (w != NULL) {
-        w->sec_ssl = NULL;
-        w->sec_ctx = ctx;
+    if (w == NULL) {
+        ctx->settings_lost = 1;
+        return NULL;
     }
+    w->sec_ssl = NULL;
+    w->sec_ctx = ctx;
     return w;
 }
 

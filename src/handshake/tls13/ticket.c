@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+/* A resumption PSK is as long as its suite's hash and lives inside the session. */
+_Static_assert(sizeof(((SSL_SESSION *)0)->key_buf) >= KEEL_SUITE_HASH_MAX, "session key_buf");
+
 #define TICKET_NAME_LEN 16
 #define MAX_TICKET_LIFETIME 604800 /* seven days, RFC 8446 §4.6.1 */
 
