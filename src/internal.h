@@ -206,6 +206,21 @@ keel_settings *keel_ctx_w(SSL_CTX *ctx);
                 w_->member = (value);                                                   \
         }                                                                               \
     } while (0)
+/* The verification parameters (SSL_CTX_get0_param(3)) as SSL_new found a context's: one copy
+ * shared by the SSLs made while the context's did not change, until an SSL writes its own. */
+typedef struct {
+    atomic_int refs;
+    X509_VERIFY_PARAM *p;
+} keel_param_snap;
+/* An SSL's parameters to read; to write (its own copy first, NULL: no memory, raised, the SSL
+ * marked settings_lost). keel_param_inherit sets an SSL's up from its context's (SSL_new) or
+ * another SSL's (SSL_dup). keel_ctx_param_changed: the context's own changed (or may have, once
+ * handed out by SSL_CTX_get0_param: exposed), so the next SSL_new takes a new snapshot. */
+const X509_VERIFY_PARAM *keel_param_r(const SSL *s);
+X509_VERIFY_PARAM *keel_param_w(SSL *s);
+int keel_param_inherit(SSL *s, SSL_CTX *ctx, const SSL *from);
+void keel_param_snap_release(keel_param_snap *p);
+void keel_ctx_param_changed(SSL_CTX *ctx, int exposed);
 /* Gives the block's suite lists a new generation (after a write to them). */
 void keel_settings_ciphers_changed(keel_settings *s);
 /* The block's lists, made its own first if another block shares them (NULL: no memory, raised). */
@@ -220,7 +235,9 @@ struct ssl_ctx_st {
     const keel_algs *algs;      /* fetched once: the process-wide table, or our own for a libctx */
     keel_algs *own_algs;
     const keel_settings *s;     /* shared with the SSLs made from it until one side writes */
-    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags: SSL_new copies it */
+    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags: SSL_new copies it ... */
+    _Atomic(keel_param_snap *) param_snap; /* ... once per change, into this (NULL: none yet) */
+    int param_exposed;          /* SSL_CTX_get0_param handed it out: no snapshot can be trusted */
     void (*info_callback)(const SSL *, int, int);
     STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_CTX_get_ciphers' view, built lazily */
     unsigned cipher_stack_gen;  /* ... from the lists of this generation */
@@ -291,7 +308,10 @@ struct ssl_st {
     SSL_CTX *ctx;               /* current context (SSL_set_SSL_CTX may switch it) */
     SSL_CTX *session_ctx;       /* the context SSL_new was given */
     const keel_settings *s;     /* shared (the context's, SSL_dup's source's) until written */
-    X509_VERIFY_PARAM *param;   /* depth, purpose, host names, flags, the matched peer name */
+    /* Depth, purpose, host names, flags, the matched peer name: the SSL's own, or (NULL) the
+     * snapshot of its context's it shares (keel_param_r / keel_param_w). */
+    X509_VERIFY_PARAM *param;
+    keel_param_snap *param_snap;
     void (*info_callback)(const SSL *, int, int); /* NULL: the context's is called (conn.c) */
     STACK_OF(SSL_CIPHER) *cipher_stack; /* SSL_get_ciphers' view, built lazily */
     unsigned cipher_stack_gen;  /* ... from the lists of this generation */

@@ -107,6 +107,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     OPENSSL_cleanse(ctx->ticket_app_keys, sizeof(ctx->ticket_app_keys));
     keel_settings_release(ctx->s);
     X509_VERIFY_PARAM_free(ctx->param);
+    keel_param_snap_release(atomic_load(&ctx->param_snap));
     sk_SSL_CIPHER_free(ctx->cipher_stack);
     X509_STORE_free(ctx->cert_store);
     keel_chain_free(ctx->extra_certs);
@@ -155,19 +156,39 @@ void SSL_CTX_set_verify(SSL_CTX *ctx, int mode, SSL_verify_cb cb)
     KEEL_SET(keel_ctx_w, ctx, verify_callback, cb);
 }
 
-void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth) { X509_VERIFY_PARAM_set_depth(ctx->param, depth); }
+void SSL_CTX_set_verify_depth(SSL_CTX *ctx, int depth)
+{
+    keel_ctx_param_changed(ctx, 0);
+    X509_VERIFY_PARAM_set_depth(ctx->param, depth);
+}
+
 int SSL_CTX_get_verify_mode(const SSL_CTX *ctx) { return ctx->s->verify_mode; }
 int SSL_CTX_get_verify_depth(const SSL_CTX *ctx) { return X509_VERIFY_PARAM_get_depth(ctx->param); }
 SSL_verify_cb SSL_CTX_get_verify_callback(const SSL_CTX *ctx) { return ctx->s->verify_callback; }
-X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx) { return ctx->param; }
+/* The application may change what it gets here at any time: from now on every SSL_new copies. */
+X509_VERIFY_PARAM *SSL_CTX_get0_param(SSL_CTX *ctx)
+{
+    keel_ctx_param_changed(ctx, 1);
+    return ctx->param;
+}
 
 int SSL_CTX_set1_param(SSL_CTX *ctx, X509_VERIFY_PARAM *vpm)
 {
+    keel_ctx_param_changed(ctx, 0);
     return X509_VERIFY_PARAM_set1(ctx->param, vpm);
 }
 
-int SSL_CTX_set_purpose(SSL_CTX *ctx, int purpose) { return X509_VERIFY_PARAM_set_purpose(ctx->param, purpose); }
-int SSL_CTX_set_trust(SSL_CTX *ctx, int trust) { return X509_VERIFY_PARAM_set_trust(ctx->param, trust); }
+int SSL_CTX_set_purpose(SSL_CTX *ctx, int purpose)
+{
+    keel_ctx_param_changed(ctx, 0);
+    return X509_VERIFY_PARAM_set_purpose(ctx->param, purpose);
+}
+
+int SSL_CTX_set_trust(SSL_CTX *ctx, int trust)
+{
+    keel_ctx_param_changed(ctx, 0);
+    return X509_VERIFY_PARAM_set_trust(ctx->param, trust);
+}
 
 long SSL_CTX_set_timeout(SSL_CTX *ctx, long t)
 {

@@ -28,15 +28,13 @@ static SSL *ssl_alloc(SSL_CTX *ctx)
 }
 
 /* The settings an SSL starts with: a reference to src's block (a copy if the block has the
- * application's security callback, which names its one holder: internal.h) and its own copy of
- * the verification parameters. */
-static int inherit(SSL *s, const keel_settings *src, const X509_VERIFY_PARAM *param)
+ * application's security callback, which names its one holder: internal.h) and the verification
+ * parameters of the context (from NULL) or of the SSL it duplicates. */
+static int inherit(SSL *s, const keel_settings *src, SSL_CTX *ctx, const SSL *from)
 {
     s->s = keel_settings_ref(src);
-    if ((s->param = X509_VERIFY_PARAM_new()) == NULL || !X509_VERIFY_PARAM_set1(s->param, param)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+    if (!keel_param_inherit(s, ctx, from))
         return 0;
-    }
     if (src->security_cb != keel_sec_default_cb() && src->security_cb != NULL)
         return keel_ssl_w(s) != NULL;
     return 1;
@@ -51,6 +49,7 @@ static void ssl_release(SSL *s)
     keel_chain_free(s->cleared_verified);
     keel_settings_release(s->s);
     X509_VERIFY_PARAM_free(s->param);
+    keel_param_snap_release(s->param_snap);
     sk_SSL_CIPHER_free(s->cipher_stack);
     /* rbio and wbio each hold one reference, even when they are the same BIO. */
     BIO_free_all(s->wbio);
@@ -81,7 +80,7 @@ SSL *SSL_new(SSL_CTX *ctx)
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
     }
-    if (!inherit(s, ctx->s, ctx->param))
+    if (!inherit(s, ctx->s, ctx, NULL))
         goto err;
     s->status_type = ctx->status_type;
     /* SSL_CTX_set_max_pipelines(3) above 1 implies read_ahead, as OpenSSL's SSL_new applies it. */
@@ -157,7 +156,7 @@ SSL *SSL_dup(SSL *s)
     SSL_CTX_free(d->session_ctx);
     SSL_CTX_up_ref(s->session_ctx);
     d->session_ctx = s->session_ctx;
-    if (!inherit(d, s->s, s->param))
+    if (!inherit(d, s->s, NULL, s))
         goto err;
     d->info_callback = s->info_callback;
     d->status_type = s->status_type;

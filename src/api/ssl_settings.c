@@ -41,23 +41,61 @@ void SSL_set_verify(SSL *s, int mode, SSL_verify_cb cb)
         KEEL_SET(keel_ssl_w, s, verify_callback, cb);
 }
 
-void SSL_set_verify_depth(SSL *s, int depth) { X509_VERIFY_PARAM_set_depth(s->param, depth); }
+/* The setters write the SSL's own parameters (keel_param_w: a copy of the shared ones first). */
+void SSL_set_verify_depth(SSL *s, int depth)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    if (p != NULL)
+        X509_VERIFY_PARAM_set_depth(p, depth);
+}
+
 int SSL_get_verify_mode(const SSL *s) { return s->s->verify_mode; }
-int SSL_get_verify_depth(const SSL *s) { return X509_VERIFY_PARAM_get_depth(s->param); }
+int SSL_get_verify_depth(const SSL *s) { return X509_VERIFY_PARAM_get_depth(keel_param_r(s)); }
 SSL_verify_cb SSL_get_verify_callback(const SSL *s) { return s->s->verify_callback; }
-X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return s->param; }
-int SSL_set1_param(SSL *s, X509_VERIFY_PARAM *vpm) { return X509_VERIFY_PARAM_set1(s->param, vpm); }
-int SSL_set_purpose(SSL *s, int purpose) { return X509_VERIFY_PARAM_set_purpose(s->param, purpose); }
-int SSL_set_trust(SSL *s, int trust) { return X509_VERIFY_PARAM_set_trust(s->param, trust); }
+X509_VERIFY_PARAM *SSL_get0_param(SSL *s) { return keel_param_w(s); }
+
+int SSL_set1_param(SSL *s, X509_VERIFY_PARAM *vpm)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    return p != NULL && X509_VERIFY_PARAM_set1(p, vpm);
+}
+
+int SSL_set_purpose(SSL *s, int purpose)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    return p != NULL && X509_VERIFY_PARAM_set_purpose(p, purpose);
+}
+
+int SSL_set_trust(SSL *s, int trust)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    return p != NULL && X509_VERIFY_PARAM_set_trust(p, trust);
+}
 
 void SSL_set_verify_result(SSL *s, long r) { s->verify_result = r; }
 long SSL_get_verify_result(const SSL *s) { return s->verify_result; }
 
 /* SSL_set1_host(3): the name the peer certificate must match; NULL clears. */
-int SSL_set1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_set1_host(s->param, host, 0); }
-int SSL_add1_host(SSL *s, const char *host) { return X509_VERIFY_PARAM_add1_host(s->param, host, 0); }
-void SSL_set_hostflags(SSL *s, unsigned int flags) { X509_VERIFY_PARAM_set_hostflags(s->param, flags); }
-const char *SSL_get0_peername(SSL *s) { return X509_VERIFY_PARAM_get0_peername(s->param); }
+int SSL_set1_host(SSL *s, const char *host)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    return p != NULL && X509_VERIFY_PARAM_set1_host(p, host, 0);
+}
+
+int SSL_add1_host(SSL *s, const char *host)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    return p != NULL && X509_VERIFY_PARAM_add1_host(p, host, 0);
+}
+
+void SSL_set_hostflags(SSL *s, unsigned int flags)
+{
+    X509_VERIFY_PARAM *p = keel_param_w(s);
+    if (p != NULL)
+        X509_VERIFY_PARAM_set_hostflags(p, flags);
+}
+
+const char *SSL_get0_peername(SSL *s) { return X509_VERIFY_PARAM_get0_peername(keel_param_r(s)); }
 
 int SSL_set_session_id_context(SSL *s, const unsigned char *sid, unsigned int len)
 {

@@ -253,3 +253,90 @@ static void settings_free(keel_settings *s)
     }
     OPENSSL_free(s);
 }
+
+/* ---- verification parameters: shared snapshots of a context's ---- */
+
+void keel_param_snap_release(keel_param_snap *p)
+{
+    if (p != NULL && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
+        X509_VERIFY_PARAM_free(p->p);
+        OPENSSL_free(p);
+    }
+}
+
+const X509_VERIFY_PARAM *keel_param_r(const SSL *s)
+{
+    return s->param != NULL ? s->param : s->param_snap->p;
+}
+
+static X509_VERIFY_PARAM *param_copy(const X509_VERIFY_PARAM *from)
+{
+    X509_VERIFY_PARAM *p = X509_VERIFY_PARAM_new();
+
+    if (p == NULL || !X509_VERIFY_PARAM_set1(p, from)) {
+        X509_VERIFY_PARAM_free(p);
+        ERR_raise(ERR_LIB_SSL, ERR_R_X509_LIB);
+        return NULL;
+    }
+    return p;
+}
+
+X509_VERIFY_PARAM *keel_param_w(SSL *s)
+{
+    if (s->param == NULL) {
+        if ((s->param = param_copy(s->param_snap->p)) == NULL) {
+            s->settings_lost = 1;
+            return NULL;
+        }
+        keel_param_snap_release(s->param_snap);
+        s->param_snap = NULL;
+    }
+    return s->param;
+}
+
+/* The context's snapshot, made by the first SSL_new that needs one (two threads making SSLs at
+ * once may both make one; the first stored wins). NULL: none can be shared (exposed) or none
+ * could be made; the SSL then copies the context's parameters. */
+static keel_param_snap *ctx_snapshot(SSL_CTX *ctx)
+{
+    keel_param_snap *p = atomic_load_explicit(&ctx->param_snap, memory_order_acquire), *none = NULL;
+
+    if (p != NULL || ctx->param_exposed)
+        return p;
+    if ((p = OPENSSL_malloc(sizeof(*p))) == NULL)
+        return NULL;
+    atomic_init(&p->refs, 1);
+    ERR_set_mark();
+    p->p = param_copy(ctx->param);
+    ERR_pop_to_mark();
+    if (p->p == NULL) {
+        OPENSSL_free(p);
+        return NULL;
+    }
+    if (!atomic_compare_exchange_strong(&ctx->param_snap, &none, p)) {
+        keel_param_snap_release(p);
+        p = none;
+    }
+    return p;
+}
+
+int keel_param_inherit(SSL *s, SSL_CTX *ctx, const SSL *from)
+{
+    keel_param_snap *p = from != NULL ? from->param_snap : ctx_snapshot(ctx);
+
+    if (from != NULL && from->param != NULL)
+        p = NULL;
+    if (p != NULL) {
+        atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+        s->param_snap = p;
+        return 1;
+    }
+    return (s->param = param_copy(from != NULL ? from->param : ctx->param)) != NULL;
+}
+
+void keel_ctx_param_changed(SSL_CTX *ctx, int exposed)
+{
+    if (exposed)
+        ctx->param_exposed = 1;
+    keel_param_snap_release(atomic_exchange(&ctx->param_snap, NULL));
+}

@@ -278,6 +278,55 @@ static void test_security_callback_owner(void)
     SSL_CTX_free(ctx);
 }
 
+/* The verification parameters an SSL shares with the others made from its context while the
+ * context's do not change: a host set on the context after SSL_new (SSL_CTX_set1_param, or through
+ * the pointer SSL_CTX_get0_param hands out, at any time later) reaches only the SSLs made after it;
+ * an SSL's own host reaches neither its context nor its SSL_dup copy made before. Checked by the
+ * handshake: the server's certificate names server.test. */
+static int host_ok(SSL *c)
+{
+    return negotiated(c)[0] != '\0';
+}
+
+static void test_param_sharing(void)
+{
+    SSL_CTX *ctx = keel_test_client_ctx(&chain);
+    X509_VERIFY_PARAM *other = X509_VERIFY_PARAM_new();
+
+    CHECK(ctx != NULL && other != NULL && X509_VERIFY_PARAM_set1_host(other, "other.test", 0));
+    SSL *a = client(ctx), *a2 = client(ctx);
+    CHECK(a != NULL && a2 != NULL);
+    SSL *dup = SSL_dup(a2);
+    CHECK(dup != NULL && SSL_set1_host(a2, "other.test"));
+    CHECK(SSL_CTX_set1_param(ctx, other));
+    SSL *b = client(ctx);
+    CHECK(b != NULL);
+    X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
+    CHECK(X509_VERIFY_PARAM_set1_host(vp, "server.test", 0));
+    SSL *c = client(ctx);
+    CHECK(c != NULL);
+    CHECK(X509_VERIFY_PARAM_set1_host(vp, "third.test", 0)); /* the same pointer, later */
+    SSL *d = client(ctx);
+    CHECK(d != NULL);
+
+    CHECK(host_ok(a));      /* made before any host */
+    CHECK(!host_ok(a2));    /* its own */
+    CHECK(host_ok(dup));    /* copied before a2 set its own */
+    CHECK(!host_ok(b));     /* other.test */
+    CHECK(host_ok(c));      /* server.test */
+    CHECK(!host_ok(d));     /* third.test */
+    CHECK(SSL_get0_peername(c) != NULL && strcmp(SSL_get0_peername(c), "server.test") == 0);
+    CHECK(SSL_get0_peername(a) == NULL); /* no host asked for: no name matched */
+    SSL_free(a);
+    SSL_free(a2);
+    SSL_free(dup);
+    SSL_free(b);
+    SSL_free(c);
+    SSL_free(d);
+    X509_VERIFY_PARAM_free(other);
+    SSL_CTX_free(ctx);
+}
+
 /* A setter whose copy of the shared block cannot be made must not leave the object running with
  * the setting unmade: SSL_set_verify returns nothing, so the SSL refuses its handshake
  * (ERR_R_MALLOC_FAILURE) instead of completing one without the verification it was asked for;
@@ -322,6 +371,7 @@ int main(void)
     test_block_sharing();
     test_cipher_stack();
     test_security_callback_owner();
+    test_param_sharing();
     test_lost_setting_fails_closed();
     SSL_CTX_free(sctx);
     keel_test_chain_free(&chain);

@@ -287,7 +287,7 @@ int keel_verify_peer(SSL *s)
     X509_STORE_CTX_set_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx(), s);
     /* A client checks a server certificate, a server a client certificate. */
     X509_STORE_CTX_set_default(xs, s->server ? "ssl_client" : "ssl_server");
-    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), s->param);
+    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), keel_param_r(s));
     /* The security level bounds every key and signature digest in the peer's chain
      * (SSL_CTX_set_security_level(3)): X509_V_ERR_EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL,
      * CA_MD_TOO_WEAK come through the verify path and its callback, as in OpenSSL. */
@@ -300,8 +300,17 @@ int keel_verify_peer(SSL *s)
     else
         ok = X509_verify_cert(xs);
     s->verify_result = X509_STORE_CTX_get_error(xs);
-    /* The name that matched, for SSL_get0_peername(3). */
-    X509_VERIFY_PARAM_move_peername(s->param, X509_STORE_CTX_get0_param(xs));
+    /* The name that matched, for SSL_get0_peername(3) (none, into shared parameters that have
+     * none: nothing to write). */
+    X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(xs);
+    if (s->param != NULL || X509_VERIFY_PARAM_get0_peername(vp) != NULL) {
+        if (keel_param_w(s) == NULL) {
+            ERR_clear_last_mark();
+            X509_STORE_CTX_free(xs);
+            return SSL_AD_INTERNAL_ERROR;
+        }
+        X509_VERIFY_PARAM_move_peername(s->param, vp);
+    }
     keel_chain_free(c->verified_chain);
     c->verified_chain = X509_STORE_CTX_get1_chain(xs);
     if (ok <= 0 && (s->s->verify_mode & SSL_VERIFY_PEER)) {
