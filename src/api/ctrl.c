@@ -134,6 +134,8 @@ long keel_settings_ctrl(keel_holder h, int cmd, long larg, void *parg, int *hand
             ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_SSL_VERSION);
             return 0;
         }
+        if ((cmd == SSL_CTRL_SET_MIN_PROTO_VERSION ? r->min_version : r->max_version) == larg)
+            return 1;
         if (!W())
             return 0;
         if (cmd == SSL_CTRL_SET_MIN_PROTO_VERSION)

@@ -75,7 +75,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     if ((s = ssl_alloc(ctx)) == NULL)
         return NULL;
     /* The seed: the new SSL inherits method, options, verification and timeout settings: the
-     * context's block, shared until either writes it, and a copy of its verification parameters. */
+     * context's block, shared until either writes it, and its verification parameters. */
     if (ctx->settings_lost) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         goto err;
