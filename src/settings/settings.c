@@ -141,45 +141,39 @@ void keel_settings_release(const keel_settings *s)
         settings_free((keel_settings *)s);
 }
 
-/* The block in *slot, made private first. Only the holders of a reference can raise the count
- * and this holder is being configured (the API does not let an SSL or SSL_CTX be configured from
- * two threads at once), so a count of 1 stays 1. */
-static keel_settings *settings_w(const keel_settings **slot)
+/* The block in *slot, made private first, named as its holder's (ssl or ctx). Only the holders
+ * of a reference can raise the count and this holder is being configured (the API does not let
+ * an SSL or SSL_CTX be configured from two threads at once), so a count of 1 stays 1. */
+static keel_settings *settings_w(const keel_settings **slot, const SSL *ssl, const SSL_CTX *ctx)
 {
-    keel_settings *w;
+    keel_settings *w = (keel_settings *)*slot;
 
-    if (atomic_load_explicit(&(*slot)->refs, memory_order_acquire) == 1)
-        return (keel_settings *)*slot;
-    if ((w = keel_settings_dup(*slot)) == NULL)
-        return NULL;
-    keel_settings_release(*slot);
-    *slot = w;
+    if (atomic_load_explicit(&w->refs, memory_order_acquire) != 1) {
+        if ((w = keel_settings_dup(*slot)) == NULL)
+            return NULL;
+        keel_settings_release(*slot);
+        *slot = w;
+    }
+    w->sec_ssl = ssl;
+    w->sec_ctx = ctx;
     return w;
 }
 
 keel_settings *keel_ssl_w(SSL *s)
 {
-    keel_settings *w = settings_w(&s->s);
+    keel_settings *w = settings_w(&s->s, s, NULL);
 
-    if (w == NULL) {
+    if (w == NULL)
         s->settings_lost = 1;
-        return NULL;
-    }
-    w->sec_ssl = s;
-    w->sec_ctx = NULL;
     return w;
 }
 
 keel_settings *keel_ctx_w(SSL_CTX *ctx)
 {
-    keel_settings *w = settings_w(&ctx->s);
+    keel_settings *w = settings_w(&ctx->s, NULL, ctx);
 
-    if (w == NULL) {
+    if (w == NULL)
         ctx->settings_lost = 1;
-        return NULL;
-    }
-    w->sec_ssl = NULL;
-    w->sec_ctx = ctx;
     return w;
 }
 
