@@ -302,6 +302,18 @@ struct ssl_ctx_st {
     SSL_SESSION *(*get_session_cb)(SSL *, const unsigned char *, int, int *);
 };
 
+/* What only OCSP stapling and the extension debug callback use, apart from the SSL so that a
+ * connection without them does not carry it: status request values (ctrls 66-71,
+ * src/handshake/status.c; owned) and SSL_set_tlsext_debug_callback / _arg (ctrls 56/57). */
+typedef struct {
+    STACK_OF(X509_EXTENSION) *status_exts;
+    void *status_ids;           /* STACK_OF(OCSP_RESPID) */
+    unsigned char *ocsp_resp;
+    long ocsp_resp_len;
+    void (*tlsext_debug_cb)(SSL *, int, int, const unsigned char *, int, void *);
+    void *tlsext_debug_arg;
+} keel_ssl_rare;
+
 struct ssl_st {
     atomic_int refs;
     OSSL_HANDSHAKE_STATE state;
@@ -324,7 +336,8 @@ struct ssl_st {
     uint8_t role_set;           /* SSL_set_connect_state / SSL_set_accept_state called */
     uint8_t in_init;            /* no handshake finished since the last (re)start */
     uint8_t settings_lost;      /* a setting could not be written: no handshake (keel_ssl_w) */
-    int shutdown;               /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    uint8_t shutdown;           /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    uint8_t rwstate;            /* what the last I/O call waited for (SSL_want): SSL_NOTHING.. */
     BIO *rbio, *wbio;
     /* The peer chain (this role's view) and verified chain SSL_clear keeps, as OpenSSL keeps them. */
     STACK_OF(X509) *cleared_chain, *cleared_verified;
@@ -333,17 +346,18 @@ struct ssl_st {
     /* Per-SSL CA name lists; NULL = use the context's (SSL_set_client_CA_list(3)). Owned. */
     STACK_OF(X509_NAME) *client_ca, *ca_names;
     long verify_result;
-    int rwstate;                /* what the last I/O call waited for (SSL_want) */
     keel_conn *conn;            /* connection state; NULL before the handshake starts */
-    /* Status request (OCSP) values (ctrls 66-71, src/handshake/status.c): owned. */
-    STACK_OF(X509_EXTENSION) *status_exts;
-    void *status_ids;           /* STACK_OF(OCSP_RESPID) */
-    unsigned char *ocsp_resp;
-    long ocsp_resp_len;
-    /* SSL_set_tlsext_debug_callback / _arg (ctrls 56/57): shown every extension received. */
-    void (*tlsext_debug_cb)(SSL *, int, int, const unsigned char *, int, void *);
-    void *tlsext_debug_arg;
+    keel_ssl_rare *rare;        /* NULL until one of its values is set (keel_ssl_rare_w) */
 };
+
+/* The rare values' block to write, made on first use (NULL: no memory, raised); to read, the
+ * block or an empty one. */
+keel_ssl_rare *keel_ssl_rare_w(SSL *s);
+extern const keel_ssl_rare keel_ssl_rare_none;
+static inline const keel_ssl_rare *keel_ssl_rare_r(const SSL *s)
+{
+    return s->rare != NULL ? s->rare : &keel_ssl_rare_none;
+}
 
 /* ctrl dispatch helpers shared by SSL_ctrl and SSL_CTX_ctrl (src/api/ctrl.c, ctrl_cert.c): the
  * object whose block a command reads or writes, an SSL or (ssl NULL) a context. */

@@ -391,44 +391,61 @@ static long tmp_key(const SSL *s, int peer, EVP_PKEY **out)
 
 /* Status request (OCSP, RFC 6066 §8) values, used by src/handshake/status.c: the client's ids and
  * extensions (sent) or those the server received; the response received or to staple. */
+const keel_ssl_rare keel_ssl_rare_none;
+
+keel_ssl_rare *keel_ssl_rare_w(SSL *s)
+{
+    if (s->rare == NULL && (s->rare = OPENSSL_zalloc(sizeof(*s->rare))) == NULL)
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    return s->rare;
+}
+
 void keel_status_free(SSL *s)
 {
-    sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
-    sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)s->status_ids, OCSP_RESPID_free);
-    OPENSSL_free(s->ocsp_resp);
-    s->status_exts = NULL;
-    s->status_ids = NULL;
-    s->ocsp_resp = NULL;
-    s->ocsp_resp_len = 0;
+    keel_ssl_rare *r = s->rare;
+
+    if (r == NULL)
+        return;
+    sk_X509_EXTENSION_pop_free(r->status_exts, X509_EXTENSION_free);
+    sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)r->status_ids, OCSP_RESPID_free);
+    OPENSSL_free(r->ocsp_resp);
+    OPENSSL_free(r);
+    s->rare = NULL;
 }
 
 static long status_ctrl(SSL *s, int cmd, long larg, void *parg)
 {
+    const keel_ssl_rare *rr = keel_ssl_rare_r(s);
+    keel_ssl_rare *r;
+
     switch (cmd) {
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_EXTS:
-        *(STACK_OF(X509_EXTENSION) **)parg = s->status_exts;
-        return 1;
-    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS:
-        sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
-        s->status_exts = parg;
+        *(STACK_OF(X509_EXTENSION) **)parg = rr->status_exts;
         return 1;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_IDS:
-        *(void **)parg = s->status_ids;
-        return 1;
-    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_IDS:
-        sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)s->status_ids, OCSP_RESPID_free);
-        s->status_ids = parg;
+        *(void **)parg = rr->status_ids;
         return 1;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP:
         /* -1: no response; an empty one set by a server reads as none, as in OpenSSL 3.0. */
-        *(unsigned char **)parg = s->ocsp_resp;
-        return s->ocsp_resp != NULL && s->ocsp_resp_len > 0 ? s->ocsp_resp_len : -1;
+        *(unsigned char **)parg = rr->ocsp_resp;
+        return rr->ocsp_resp != NULL && rr->ocsp_resp_len > 0 ? rr->ocsp_resp_len : -1;
+    }
+    /* The setters take ownership only when they succeed. */
+    if ((cmd == SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP && larg < 0) || (r = keel_ssl_rare_w(s)) == NULL)
+        return 0;
+    switch (cmd) {
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS:
+        sk_X509_EXTENSION_pop_free(r->status_exts, X509_EXTENSION_free);
+        r->status_exts = parg;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_IDS:
+        sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)r->status_ids, OCSP_RESPID_free);
+        r->status_ids = parg;
+        return 1;
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP:
-        if (larg < 0)
-            return 0;
-        OPENSSL_free(s->ocsp_resp);
-        s->ocsp_resp = parg;
-        s->ocsp_resp_len = larg;
+        OPENSSL_free(r->ocsp_resp);
+        r->ocsp_resp = parg;
+        r->ocsp_resp_len = larg;
         return 1;
     }
     return 0;
@@ -476,9 +493,12 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     }
     case SSL_CTRL_GET_NEGOTIATED_GROUP:
         return s->conn != NULL && s->conn->group != 0 ? keel_group_nid(s->conn->group) : 0;
-    case SSL_CTRL_SET_TLSEXT_DEBUG_ARG:
-        s->tlsext_debug_arg = parg;
-        return 1;
+    case SSL_CTRL_SET_TLSEXT_DEBUG_ARG: {
+        keel_ssl_rare *r = parg != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
+        if (r != NULL)
+            r->tlsext_debug_arg = parg;
+        return r != NULL || parg == NULL;
+    }
     case SSL_CTRL_GET_SHARED_GROUP:
         return shared_group(s, larg);
     case SSL_CTRL_GET_GROUPS:
@@ -602,9 +622,12 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
         return 1;
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1; /* as SSL_CTX_callback_ctrl */
-    case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
-        s->tlsext_debug_cb = (void (*)(SSL *, int, int, const unsigned char *, int, void *))fp;
-        return 1;
+    case SSL_CTRL_SET_TLSEXT_DEBUG_CB: {
+        keel_ssl_rare *r = fp != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
+        if (r != NULL)
+            r->tlsext_debug_cb = (void (*)(SSL *, int, int, const unsigned char *, int, void *))fp;
+        return r != NULL || fp == NULL;
+    }
     }
     return 0;
 }

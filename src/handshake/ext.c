@@ -460,8 +460,9 @@ int keel_ext_parse(SSL *s, unsigned msg, keel_rd *block, keel_hello *h, uint32_t
             return 0;
         }
         /* SSL_set_tlsext_debug_callback: each extension received, as it came (1 = in a reply). */
-        if (s->tlsext_debug_cb != NULL)
-            s->tlsext_debug_cb(s, !s->server, (int)type, data.p, (int)data.len, s->tlsext_debug_arg);
+        const keel_ssl_rare *rare = keel_ssl_rare_r(s);
+        if (rare->tlsext_debug_cb != NULL)
+            rare->tlsext_debug_cb(s, !s->server, (int)type, data.p, (int)data.len, rare->tlsext_debug_arg);
         for (i = 0; i < NEXTS && exts[i].type != type; i++)
             ;
         if (i == NEXTS) {

@@ -19,13 +19,14 @@
  * sees this handshake's or none. 1 = done (written or not asked for), 0 = error. */
 int keel_status_write_ch(SSL *s, keel_wr *w)
 {
-    const STACK_OF(OCSP_RESPID) *ids = s->status_ids;
+    const keel_ssl_rare *rare = keel_ssl_rare_r(s);
+    const STACK_OF(OCSP_RESPID) *ids = rare->status_ids;
     size_t x, m, n;
 
-    if (!s->conn->hs->hrr) {
-        OPENSSL_free(s->ocsp_resp);
-        s->ocsp_resp = NULL;
-        s->ocsp_resp_len = 0;
+    if (!s->conn->hs->hrr && s->rare != NULL) {
+        OPENSSL_free(s->rare->ocsp_resp);
+        s->rare->ocsp_resp = NULL;
+        s->rare->ocsp_resp_len = 0;
     }
     if (s->status_type != TLSEXT_STATUSTYPE_ocsp)
         return 1;
@@ -46,10 +47,10 @@ int keel_status_write_ch(SSL *s, keel_wr *w)
     }
     keel_wr_close(w, m);
     keel_wr_open16(w, &m);
-    if (s->status_exts != NULL) {
-        int len = i2d_X509_EXTENSIONS(s->status_exts, NULL);
+    if (rare->status_exts != NULL) {
+        int len = i2d_X509_EXTENSIONS(rare->status_exts, NULL);
         uint8_t *p;
-        if (len <= 0 || !keel_wr_space(w, (size_t)len, &p) || i2d_X509_EXTENSIONS(s->status_exts, &p) != len) {
+        if (len <= 0 || !keel_wr_space(w, (size_t)len, &p) || i2d_X509_EXTENSIONS(rare->status_exts, &p) != len) {
             ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
             return 0;
         }
@@ -104,10 +105,20 @@ int keel_ext_status_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert)
             goto bad;
         }
     }
-    sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)s->status_ids, OCSP_RESPID_free);
-    s->status_ids = ids;
-    sk_X509_EXTENSION_pop_free(s->status_exts, X509_EXTENSION_free);
-    s->status_exts = xs;
+    /* Kept for SSL_get_tlsext_status_ids / _exts (nothing to keep: no block made). */
+    keel_ssl_rare *r = ids != NULL || xs != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
+    if (r == NULL && (ids != NULL || xs != NULL)) {
+        sk_OCSP_RESPID_pop_free(ids, OCSP_RESPID_free);
+        sk_X509_EXTENSION_pop_free(xs, X509_EXTENSION_free);
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return 0;
+    }
+    if (r != NULL) {
+        sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)r->status_ids, OCSP_RESPID_free);
+        r->status_ids = ids;
+        sk_X509_EXTENSION_pop_free(r->status_exts, X509_EXTENSION_free);
+        r->status_exts = xs;
+    }
     s->status_type = TLSEXT_STATUSTYPE_ocsp;
     return 1;
 bad:
@@ -135,13 +146,15 @@ static int read_status_body(SSL *s, keel_rd *d)
      * nothing that fails (internal_error, ERR_R_MALLOC_FAILURE), and so does keel, so that
      * applications see the same. */
     uint8_t *copy = resp.len > 0 ? OPENSSL_memdup(resp.p, resp.len) : NULL;
-    if (copy == NULL) {
+    keel_ssl_rare *r = copy != NULL ? keel_ssl_rare_w(s) : NULL;
+    if (r == NULL) {
+        OPENSSL_free(copy);
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return SSL_AD_INTERNAL_ERROR;
     }
-    OPENSSL_free(s->ocsp_resp);
-    s->ocsp_resp = copy;
-    s->ocsp_resp_len = (long)resp.len;
+    OPENSSL_free(r->ocsp_resp);
+    r->ocsp_resp = copy;
+    r->ocsp_resp_len = (long)resp.len;
     return 0;
 }
 
@@ -230,7 +243,7 @@ int keel_status_server(SSL *s)
         return 0;
     switch (s->ctx->status_cb(s, s->ctx->status_arg)) {
     case SSL_TLSEXT_ERR_OK:
-        c->hs->status_expected = s->ocsp_resp != NULL;
+        c->hs->status_expected = keel_ssl_rare_r(s)->ocsp_resp != NULL;
         return 0;
     case SSL_TLSEXT_ERR_NOACK:
         return 0;
@@ -256,7 +269,7 @@ static void write_status_body(SSL *s, keel_wr *w)
     size_t m;
     keel_wr_u8(w, TLSEXT_STATUSTYPE_ocsp);
     keel_wr_open24(w, &m);
-    keel_wr_bytes(w, s->ocsp_resp, (size_t)s->ocsp_resp_len);
+    keel_wr_bytes(w, keel_ssl_rare_r(s)->ocsp_resp, (size_t)keel_ssl_rare_r(s)->ocsp_resp_len);
     keel_wr_close(w, m);
 }
 
@@ -269,7 +282,7 @@ int keel12_server_write_cert_status(SSL *s)
     if (!s->conn->hs->status_expected)
         return 1;
     keel_step(s, TLS_ST_SW_CERT_STATUS);
-    if (!keel_wr_init(&w, 8 + (size_t)s->ocsp_resp_len))
+    if (!keel_wr_init(&w, 8 + (size_t)keel_ssl_rare_r(s)->ocsp_resp_len))
         return 0;
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_STATUS);
     keel_wr_open24(&w, &body);
