@@ -108,27 +108,26 @@ typedef struct keel_hs {
 enum { KEEL_ED_NONE, KEEL_ED_CONNECTING, KEEL_ED_WRITING, KEEL_ED_ACCEPTING, KEEL_ED_READING,
        KEEL_ED_FINISHED };
 typedef struct {
-    int state;                  /* KEEL_ED_*: where SSL_write/read_early_data are */
-    int status;                 /* SSL_EARLY_DATA_NOT_SENT / _REJECTED / _ACCEPTED */
-    int offered;                /* client: early_data was in ClientHello 1 */
-    int ok;                     /* the PSK taken allows early data (first identity, fresh, ...) */
-    int reading;                /* SSL_read_early_data drives the handshake: early records are read */
-    int eoed;                   /* server: EndOfEarlyData read */
-    int flush_due;              /* client: early records sealed, not yet all written */
-    int external;               /* client: the early data is under the external PSK (ext_psk) */
-    uint32_t limit;             /* bytes of early data allowed */
-    uint32_t count;             /* ... sent / received */
-    keel_hash_id hash;
     /* early_exporter_master_secret (KEEL_SUITE_HASH_MAX bytes), NULL until derived: allocated
      * only on the early-data path, so the common connection object does not carry it. */
     uint8_t *exporter;
+    uint32_t limit;             /* bytes of early data allowed */
+    uint32_t count;             /* ... sent / received */
+    uint8_t state;              /* KEEL_ED_*: where SSL_write/read_early_data are */
+    uint8_t status;             /* SSL_EARLY_DATA_NOT_SENT / _REJECTED / _ACCEPTED */
+    uint8_t offered;            /* client: early_data was in ClientHello 1 */
+    uint8_t ok;                 /* the PSK taken allows early data (first identity, fresh, ...) */
+    uint8_t reading;            /* SSL_read_early_data drives the handshake: early records are read */
+    uint8_t eoed;               /* server: EndOfEarlyData read */
+    uint8_t flush_due;          /* client: early records sealed, not yet all written */
+    uint8_t external;           /* client: the early data is under the external PSK (ext_psk) */
+    uint8_t hash;               /* keel_hash_id of the exporter's suite */
 } keel_early;
 
+/* Pointers and lengths come first and the 1- and 2-byte fields last, grouped, so that the object
+ * has no padding holes; the small fields are described at their place below. */
 struct keel_conn {
     keel_rl rl;
-    int server;
-    uint16_t version;
-    uint16_t group;             /* negotiated (EC)DHE group */
     keel_hs *hs;                /* NULL once the handshake is over */
 
     /* Handshake message reassembly: messages may span records and records may hold several. */
@@ -137,14 +136,11 @@ struct keel_conn {
 
     const SSL_CIPHER *cipher;
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
-    /* For a named group, the shares' bytes (ours, then the peer's) instead: the keys above are
-     * built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770 bytes
-     * held per connection that nobody may ask about). */
+    /* For a named group (tmp_group), the shares' bytes (ours, then the peer's) instead: the keys
+     * above are built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770
+     * bytes held per connection that nobody may ask about). */
     uint8_t *tmp_pub;
     size_t tmp_pub_len, peer_tmp_pub_len;
-    uint16_t tmp_group;
-    uint16_t sigalg;            /* scheme we sign with */
-    uint16_t peer_sigalg;       /* scheme the peer signed with */
     EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint8_t client_random[32], server_random[32];
     uint8_t session_id[32];
@@ -152,20 +148,6 @@ struct keel_conn {
     /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
     uint8_t finished[KEEL_SUITE_HASH_MAX], peer_finished[KEEL_SUITE_HASH_MAX];
     size_t finished_len, peer_finished_len;
-    int ccs_sent;               /* middlebox-compatibility change_cipher_spec sent */
-    int ccs_received;
-    int cert_requested;         /* server sent / client got CertificateRequest */
-    int pha_offered;            /* post_handshake_auth sent (client) / received (server) */
-    int pha_state;              /* server: KEEL_PHA_* (pha.c) */
-    int hs_held;                /* a handler suspended on the buffered message (already reported) */
-    int hs_arrived;             /* the info LOOP for the message at the front of hs_buf was reported */
-    /* While that message is read and handled, the state the application sees (SSL_get_state,
-     * SSL_state_string): the one its row leads to, as OpenSSL's state machine moves there at the
-     * message's header; s->state, which the rows and guards test, moves only once it is handled.
-     * hs_shown 0: none (a post-handshake message); shown only while s->state is still
-     * hs_shown_from (a handler that moves on itself, e.g. to write tickets, shows its own). */
-    int hs_shown;
-    OSSL_HANDSHAKE_STATE hs_shown_state, hs_shown_from;
     uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
                                  * while a post-handshake exchange runs */
     size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
@@ -175,17 +157,10 @@ struct keel_conn {
      * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
     struct keel_pha_tr { keel_transcript base, cur; uint8_t ctx[255]; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
-    int resumed;                /* the handshake resumed a session (PSK) */
-    int sni_acked;              /* the server acknowledged the client's server_name (RFC 6066 §3):
-                                 * only then is the name the session's, as in OpenSSL */
     size_t tickets_sent;
 
     /* TLS 1.2 (src/handshake/tls12/) */
     uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
-    int ems;                    /* extended_master_secret negotiated (RFC 7627) */
-    int etm;                    /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
-    int peer_ri;                /* client: the ServerHello carried renegotiation_info (RFC 5746) */
-    int no_stats;               /* the handshake that just ended counts for no statistic (below) */
     uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;
 
@@ -195,8 +170,6 @@ struct keel_conn {
     keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
 
     /* What the peer offered (server side) */
-    uint16_t client_version;    /* the ClientHello's legacy_version */
-    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */
     size_t client_suites_len;
     STACK_OF(SSL_CIPHER) *client_ciphers; /* SSL_get_client_ciphers, made on demand */
@@ -221,28 +194,63 @@ struct keel_conn {
     size_t wpend_done;          /* bytes of it already sealed into records */
     const void *wpend_buf;      /* ... and its buffer (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) */
 
-    int fatal;                  /* a fatal alert was sent or received: the connection is dead
+    long num_reneg, total_reneg; /* SSL_num_renegotiations / SSL_total_renegotiations (below) */
+    keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
+
+    /* ---- the small fields ---- */
+    uint16_t version;
+    uint16_t group;             /* negotiated (EC)DHE group */
+    uint16_t tmp_group;         /* the named group of tmp_pub's shares, 0 = none */
+    uint16_t sigalg;            /* scheme we sign with */
+    uint16_t peer_sigalg;       /* scheme the peer signed with */
+    uint16_t client_version;    /* server: the ClientHello's legacy_version */
+    uint8_t server;
+    uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
+    uint8_t ccs_sent;           /* middlebox-compatibility change_cipher_spec sent */
+    uint8_t ccs_received;
+    uint8_t cert_requested;     /* server sent / client got CertificateRequest */
+    uint8_t pha_offered;        /* post_handshake_auth sent (client) / received (server) */
+    uint8_t pha_state;          /* server: KEEL_PHA_* (pha.c) */
+    uint8_t hs_held;            /* a handler suspended on the buffered message (already reported) */
+    uint8_t hs_arrived;         /* the info LOOP for the message at the front of hs_buf was reported */
+    /* While that message is read and handled, the state the application sees (SSL_get_state,
+     * SSL_state_string): the one its row leads to, as OpenSSL's state machine moves there at the
+     * message's header; s->state, which the rows and guards test, moves only once it is handled.
+     * hs_shown 0: none (a post-handshake message); shown only while s->state is still
+     * hs_shown_from (a handler that moves on itself, e.g. to write tickets, shows its own).
+     * Both states are OSSL_HANDSHAKE_STATE values (all below 256). */
+    uint8_t hs_shown;
+    uint8_t hs_shown_state, hs_shown_from;
+    uint8_t resumed;            /* the handshake resumed a session (PSK) */
+    uint8_t sni_acked;          /* the server acknowledged the client's server_name (RFC 6066 §3):
+                                 * only then is the name the session's, as in OpenSSL */
+    /* TLS 1.2 */
+    uint8_t ems;                /* extended_master_secret negotiated (RFC 7627) */
+    uint8_t etm;                /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
+    uint8_t peer_ri;            /* client: the ServerHello carried renegotiation_info (RFC 5746) */
+    uint8_t no_stats;           /* the handshake that just ended counts for no statistic (below) */
+
+    uint8_t fatal;              /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
-    int empty_records;
-    int warn_alerts;            /* consecutive warning alerts read (KEEL_MAX_WARN_ALERTS) */
-    int key_update_due;         /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
+    uint8_t empty_records;      /* consecutive empty records read (KEEL_MAX_EMPTY_RECORDS) */
+    uint8_t warn_alerts;        /* consecutive warning alerts read (KEEL_MAX_WARN_ALERTS) */
+    uint8_t key_update_due;     /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
                                  * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
 #define KEEL_KEY_UPDATE_OWN 2
-    int tickets_queued;         /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
-    int key_update_req;         /* ... with this request_update value */
+    uint8_t tickets_queued;     /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
+    uint8_t key_update_req;     /* ... with this request_update value */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
-    int hs_started;             /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
-    int info_reading;           /* the "switch to reading" SSL_CB_LOOP was reported */
-    int done_reported;          /* SSL_CB_HANDSHAKE_DONE was reported */
+    uint8_t hs_started;         /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
+    uint8_t info_reading;       /* the "switch to reading" SSL_CB_LOOP was reported */
+    uint8_t done_reported;      /* SSL_CB_HANDSHAKE_DONE was reported */
     /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
      * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
-     * HelloRequest is out; SSL_num/total_renegotiations; the handshake that just ended was no
-     * handshake for the statistics (a HelloRequest, a declined renegotiation). */
-    int reneg_req;              /* KEEL_RENEG_* */
-    int hello_req_sent;
-    int in_read;                /* SSL_read drives the handshake (msg.c's renegotiation rule) */
-    long num_reneg, total_reneg;
-    keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
+     * HelloRequest is out; SSL_num/total_renegotiations (num_reneg, total_reneg above); the
+     * handshake that just ended was no handshake for the statistics (no_stats: a HelloRequest, a
+     * declined renegotiation). */
+    uint8_t reneg_req;          /* KEEL_RENEG_* */
+    uint8_t hello_req_sent;
+    uint8_t in_read;            /* SSL_read drives the handshake (msg.c's renegotiation rule) */
 };
 enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 

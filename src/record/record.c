@@ -115,7 +115,7 @@ void keel_rl_set_version(keel_rl *rl, uint16_t record_version)
 
 void keel_rl_set_max_plain(keel_rl *rl, size_t max)
 {
-    rl->max_plain = max;
+    rl->max_plain = (uint16_t)max; /* at most 4096 (RFC 6066 §4) */
 }
 
 void keel_rl_allow_plain_alert(keel_rl *rl)

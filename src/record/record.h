@@ -57,37 +57,11 @@ typedef struct {
     uint64_t seq;            /* the next record's sequence number; never wraps (§5.3) */
 } keel_rl_dir;
 
+/* Pointers and lengths first, then the 1- and 2-byte fields together, so that the struct has no
+ * padding holes (it is embedded in every connection). */
 typedef struct {
     const keel_algs *algs;
     keel_rl_dir rd, wr;
-    uint16_t version;        /* legacy_record_version written (RFC 8446 §5.1); default 0x0303 */
-    /* A one-shot allowance, armed by the handshake layer's key-install function (never by the
-     * record layer itself): the next record may be a 2-byte alert in plaintext although the read
-     * direction is protected. Cleared by the first record opened under the read key and by any
-     * read key change. */
-    int plain_alert_once;
-    int release_buffers;     /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
-    int seen_record;         /* any record header read yet (the HTTP-request check is for the first) */
-    /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066
-     * §4), 0 = the protocol's 2^14. Set by the handshake layer (keel_rl_set_max_plain). */
-    size_t max_plain;
-    /* RFC 8446 §4.2.10: a server that rejected the client's early data skips the records it cannot
-     * open under its read key (and, before a key is installed, i.e. after a HelloRetryRequest,
-     * plaintext application_data records), up to skip_budget bytes of record body in all; past it
-     * the record is unexpected_message (SSL_R_TOO_MUCH_EARLY_DATA). Armed by the handshake layer
-     * (keel_rl_skip_early), which knows the budget; ended by the first record accepted other than a
-     * change_cipher_spec. */
-    int skip_early;
-    size_t skip_budget;
-    /* Alerts we write go out in plaintext under the current write key: a client writing early
-     * data, whose early key the server may not have (it may have rejected the early data), as
-     * OpenSSL's client writes them. Armed by the handshake layer's key-install function
-     * (keel_rl_plain_alerts_out), cleared by any write key change. */
-    int plain_alerts_out;
-    /* Its reading side: under the client's early key a server takes plaintext alerts for as long
-     * as the key is in force (not only before the first record, as plain_alert_once), as
-     * OpenSSL's server does. Armed by keel_rl_plain_alerts_in, cleared by a read key change. */
-    int plain_alerts_in;
     /* An observer of records as they are written and read, for the message callback's
      * SSL3_RT_HEADER and SSL3_RT_INNER_CONTENT_TYPE pseudo-messages: `header` is a record's 5
      * header bytes, `inner` its inner content type under TLS 1.3 protection (RFC 8446 §5.2), each
@@ -97,35 +71,66 @@ typedef struct {
      * one NULL test per record (a second for a received TLS 1.3 record's inner type). */
     void (*trace)(void *arg, int write, const uint8_t *header, const uint8_t *inner);
     void *trace_arg;
-    /* A verdict on the record being received, reached at its header but given, as OpenSSL 3.0
-     * gives it, only once its body has arrived (an unknown type or an over-long plaintext record:
-     * held_alert != 0; an SSL 2.0 CLIENT-HELLO: v2_hello, judged by sslv2.c). Reset at each header. */
-    int held_alert, held_reason, v2_hello;
+    /* RFC 8446 §4.2.10: a server that rejected the client's early data skips the records it cannot
+     * open under its read key (and, before a key is installed, i.e. after a HelloRetryRequest,
+     * plaintext application_data records), up to skip_budget bytes of record body in all; past it
+     * the record is unexpected_message (SSL_R_TOO_MUCH_EARLY_DATA). Armed by the handshake layer
+     * (keel_rl_skip_early, which sets skip_early below), which knows the budget; ended by the first
+     * record accepted other than a change_cipher_spec. */
+    size_t skip_budget;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
      * then header + body) or, once opened, the plaintext of the current record at rec_off. */
     uint8_t *rbuf;           /* from keel_rl_buf_alloc, freed with keel_rl_buf_free */
     size_t rhave, rneed;
-    /* SSL_set_read_ahead(3), set by the SSL layer before each read: the BIO is asked for as much
-     * as rbuf holds rather than for the current record's bytes only. What came past the record
-     * waits in rbuf at ahead_off (ahead_len bytes, after the current record's plaintext) and is
-     * moved to the front once that record is consumed. */
-    int read_ahead;
+    /* SSL_set_read_ahead(3), set by the SSL layer before each read (read_ahead below): the BIO is
+     * asked for as much as rbuf holds rather than for the current record's bytes only. What came
+     * past the record waits in rbuf at ahead_off (ahead_len bytes, after the current record's
+     * plaintext) and is moved to the front once that record is consumed. */
     size_t ahead_off, ahead_len;
-    int rec_ready;           /* an opened record is current */
-    uint8_t rec_type;
-    uint8_t rec_in_offer;    /* its plaintext is in `offer` rather than rbuf */
     /* A buffer the SSL layer offers for the next application data record's content
      * (keel_rl_offer): SSL_read's, so that the content is decrypted there instead of copied.
-     * offer_cap is 0 once a record was opened there (one per offer). Capped at 65535: no
+     * offer_cap (below) is 0 once a record was opened there (one per offer). Capped at 65535: no
      * record's content comes near. */
-    uint16_t offer_cap;
     uint8_t *offer;
     size_t rec_off, rec_len; /* unconsumed plaintext of the current record (at rbuf or offer + rec_off) */
 
     /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush. */
     uint8_t *wbuf;           /* keel_rl_buf_alloc */
     size_t wcap, woff, wlen;
+
+    uint16_t version;        /* legacy_record_version written (RFC 8446 §5.1); default 0x0303 */
+    /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066
+     * §4, at most 4096), 0 = the protocol's 2^14. Set by the handshake layer (keel_rl_set_max_plain). */
+    uint16_t max_plain;
+    uint16_t offer_cap;
+    /* A verdict on the record being received, reached at its header but given, as OpenSSL 3.0
+     * gives it, only once its body has arrived (an unknown type or an over-long plaintext record:
+     * held_alert != 0, with the SSL_R_* reason held_reason; an SSL 2.0 CLIENT-HELLO: v2_hello,
+     * judged by sslv2.c). Reset at each header. */
+    uint16_t held_reason;
+    uint8_t held_alert, v2_hello;
+    /* A one-shot allowance, armed by the handshake layer's key-install function (never by the
+     * record layer itself): the next record may be a 2-byte alert in plaintext although the read
+     * direction is protected. Cleared by the first record opened under the read key and by any
+     * read key change. */
+    uint8_t plain_alert_once;
+    /* Alerts we write go out in plaintext under the current write key: a client writing early
+     * data, whose early key the server may not have (it may have rejected the early data), as
+     * OpenSSL's client writes them. Armed by the handshake layer's key-install function
+     * (keel_rl_plain_alerts_out), cleared by any write key change. */
+    uint8_t plain_alerts_out;
+    /* Its reading side: under the client's early key a server takes plaintext alerts for as long
+     * as the key is in force (not only before the first record, as plain_alert_once), as
+     * OpenSSL's server does. Armed by keel_rl_plain_alerts_in, cleared by a read key change. */
+    uint8_t plain_alerts_in;
+    uint8_t skip_early;      /* the early-data skipping mode above is armed */
+    uint8_t release_buffers; /* SSL_MODE_RELEASE_BUFFERS: free each buffer as soon as it is empty */
+    uint8_t seen_record;     /* any record header read yet (the HTTP-request check is for the first) */
+    uint8_t read_ahead;      /* 0/1: SSL_set_read_ahead, as above */
+    uint8_t rec_ready;       /* an opened record is current */
+    uint8_t rec_type;
+    uint8_t rec_in_offer;    /* its plaintext is in `offer` rather than rbuf */
 } keel_rl;
 
 /* An opened record: inner content type and plaintext, in place in the read buffer. */
