@@ -20,7 +20,7 @@ void SSL_CTX_set_client_hello_cb(SSL_CTX *c, SSL_client_hello_cb_fn cb, void *ar
 
 int keel_in_client_hello_cb(const SSL *s)
 {
-    return s->conn != NULL && s->conn->client_hello.p != NULL;
+    return s->conn != NULL && s->conn->hs != NULL && s->conn->hs->client_hello.p != NULL;
 }
 
 /* Returns 0 to go on, KEEL_SUSPEND, or the alert to send. */
@@ -33,10 +33,10 @@ int keel_call_client_hello_cb(SSL *s, keel_rd msg)
 
     if (cb == NULL)
         return 0;
-    s->conn->client_hello = msg;
+    s->conn->hs->client_hello = msg;
     int r = cb(s, &al, arg);
-    s->conn->client_hello.p = NULL;
-    s->conn->client_hello.len = 0;
+    s->conn->hs->client_hello.p = NULL;
+    s->conn->hs->client_hello.len = 0;
     if (r == SSL_CLIENT_HELLO_SUCCESS)
         return 0;
     if (r == SSL_CLIENT_HELLO_RETRY)
@@ -58,7 +58,7 @@ static int view(const SSL *s, hello_view *v)
 
     if (s == NULL || !keel_in_client_hello_cb(s))
         return 0;
-    r = s->conn->client_hello;
+    r = s->conn->hs->client_hello;
     memset(v, 0, sizeof(*v));
     if (!keel_rd_u16(&r, &v->legacy_version) || !keel_rd_bytes(&r, &v->random, 32)
             || !keel_rd_prefixed8(&r, &v->session_id) || !keel_rd_prefixed16(&r, &v->suites)

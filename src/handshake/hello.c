@@ -124,16 +124,16 @@ int keel_client_write_hello(SSL *s)
         if (ss12 != NULL && ticket && ss12->ticket_len > 0) {
             /* RFC 5077 §3.4: a session id of our own, which the server echoes if it accepts the
              * ticket. */
-            c->session_id_len = 32;
-            memcpy(c->session_id, rnd + 32, 32);
+            c->hs->session_id_len = 32;
+            memcpy(c->hs->session_id, rnd + 32, 32);
         } else if (ss12 != NULL && ss12->session_id_len > 0) {
-            memcpy(c->session_id, ss12->session_id, ss12->session_id_len);
-            c->session_id_len = ss12->session_id_len;
+            memcpy(c->hs->session_id, ss12->session_id, ss12->session_id_len);
+            c->hs->session_id_len = ss12->session_id_len;
         } else {
             /* Middlebox compatibility mode: a fake 32-byte session id (RFC 8446 §D.4). */
-            c->session_id_len = tls13 && (s->s->options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
-            if (c->session_id_len)
-                memcpy(c->session_id, rnd + 32, 32);
+            c->hs->session_id_len = tls13 && (s->s->options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) ? 32 : 0;
+            if (c->hs->session_id_len)
+                memcpy(c->hs->session_id, rnd + 32, 32);
         }
         if (ss12 != NULL && ss12->session_id_len == 0 && !(ticket && ss12->ticket_len > 0))
             c->hs->sess12_offered = NULL; /* a ticket session, but tickets are off */
@@ -149,7 +149,7 @@ int keel_client_write_hello(SSL *s)
     keel_wr_u16(&w, TLS1_2_VERSION);
     keel_wr_bytes(&w, c->client_random, 32);
     keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_bytes(&w, c->hs->session_id, c->hs->session_id_len);
     keel_wr_close(&w, m);
     keel_wr_open16(&w, &m);
     for (size_t i = 0; i < nsuites; i++)

@@ -48,6 +48,12 @@ typedef struct keel_hs {
     int ec_formats;             /* the client sent ec_point_formats (RFC 8422 §5.2) */
     /* client (tls12/client.c): the TLS 1.2 session offered in ClientHello (its id or ticket) */
     const SSL_SESSION *sess12_offered;
+    /* The hellos' legacy_session_id: the client's (a cached TLS 1.2 session's, its own for a
+     * ticket, or the middlebox-compatibility one), the server's echo or new id; a TLS 1.2 session
+     * made by this handshake takes it. */
+    uint8_t session_id[32];
+    size_t session_id_len;
+    keel_rd client_hello;       /* server: the ClientHello body while the client-hello callback runs */
     uint8_t *cookie;            /* client: the HelloRetryRequest's cookie, echoed */
     size_t cookie_len;
     uint8_t *psk_identity;      /* server: the identity accepted from ClientHello 1 (HRR) */
@@ -143,8 +149,6 @@ struct keel_conn {
     size_t tmp_pub_len, peer_tmp_pub_len;
     EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint8_t client_random[32], server_random[32];
-    uint8_t session_id[32];
-    size_t session_id_len;
     /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
     uint8_t finished[KEEL_SUITE_HASH_MAX], peer_finished[KEEL_SUITE_HASH_MAX];
     size_t finished_len, peer_finished_len;
@@ -167,7 +171,6 @@ struct keel_conn {
     uint8_t client_ap[KEEL_SUITE_HASH_MAX], server_ap[KEEL_SUITE_HASH_MAX];
     uint8_t exporter[KEEL_SUITE_HASH_MAX], resumption[KEEL_SUITE_HASH_MAX];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
-    keel_rd client_hello;       /* the ClientHello body while the client-hello callback runs */
 
     /* What the peer offered (server side) */
     uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */

@@ -81,8 +81,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
      * it, and so does keel. */
     c->etm = h->etm && cs->mac != KEEL_MAC_AEAD;
     c->hs->ticket_expected = h->has_ticket;
-    if (c->hs->sess12_offered != NULL && sid->len > 0 && sid->len == c->session_id_len
-            && memcmp(sid->p, c->session_id, sid->len) == 0) {
+    if (c->hs->sess12_offered != NULL && sid->len > 0 && sid->len == c->hs->session_id_len
+            && memcmp(sid->p, c->hs->session_id, sid->len) == 0) {
         if ((alert = resume(s, cs)) != 0)
             return alert;
     }
@@ -90,8 +90,8 @@ int keel12_client_read_server_hello(SSL *s, keel_hello *h, const uint8_t *random
      * session's, which OpenSSL's client keeps too. */
     keel_set_mfl(s, h->mfl != 0 ? h->mfl : c->resumed ? c->hs->sess12_offered->mfl_mode : 0);
     /* The server's session id names the new session (RFC 5246 §7.4.1.3). */
-    memcpy(c->session_id, sid->p, sid->len);
-    c->session_id_len = sid->len;
+    memcpy(c->hs->session_id, sid->p, sid->len);
+    c->hs->session_id_len = sid->len;
     /* RFC 5246 §7.4.8: a CertificateVerify signs the handshake messages themselves, so a full
      * handshake keeps them while a CertificateRequest may come. */
     if (!c->resumed)

@@ -68,8 +68,8 @@ int keel12_client_make_session(SSL *s)
         ss->master_key_len = KEEL12_MASTER_LEN;
         memcpy(ss->sid_ctx, s->s->sid_ctx, s->s->sid_ctx_len);
         ss->sid_ctx_len = s->s->sid_ctx_len;
-        memcpy(ss->session_id, c->session_id, c->session_id_len);
-        ss->session_id_len = c->session_id_len;
+        memcpy(ss->session_id, c->hs->session_id, c->hs->session_id_len);
+        ss->session_id_len = c->hs->session_id_len;
         if (peer != NULL && X509_up_ref(peer))
             ss->peer = peer;
         if ((peer != NULL && ss->peer == NULL)

@@ -93,8 +93,8 @@ int keel12_server_try_resume(SSL *s, keel_hello *h, keel_rd sid)
         ss->session_id_len = sid.len;
         c->hs->ticket_expected = renew;
     }
-    memcpy(c->session_id, sid.p, sid.len);
-    c->session_id_len = sid.len;
+    memcpy(c->hs->session_id, sid.p, sid.len);
+    c->hs->session_id_len = sid.len;
     c->resumed = 1;
     c->mfl = ss->mfl_mode; /* RFC 6066 §4: the session's, whatever this hello asked for */
     c->cipher = ss->cipher;
@@ -118,13 +118,13 @@ int keel12_server_new_session(SSL *s)
 
     if (ss == NULL)
         return 0;
-    memcpy(ss->session_id, c->session_id, c->session_id_len);
-    ss->session_id_len = c->session_id_len;
+    memcpy(ss->session_id, c->hs->session_id, c->hs->session_id_len);
+    ss->session_id_len = c->hs->session_id_len;
     memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
     ss->master_key_len = KEEL12_MASTER_LEN;
     ss->ems = c->ems;
     ss->etm = c->etm;
-    ss->not_resumable = c->session_id_len == 0 && !c->hs->ticket_expected;
+    ss->not_resumable = c->hs->session_id_len == 0 && !c->hs->ticket_expected;
     if (!keel12_psk_to_session(s, ss)) {
         SSL_SESSION_free(ss);
         return 0;

@@ -224,7 +224,7 @@ static int write_server_hello(SSL *s)
     keel_wr_u16(&w, TLS1_2_VERSION);
     keel_wr_bytes(&w, c->server_random, 32);
     keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_bytes(&w, c->hs->session_id, c->hs->session_id_len);
     keel_wr_close(&w, m);
     keel_wr_u16(&w, c->cipher->code);
     keel_wr_u8(&w, 0);
@@ -341,10 +341,10 @@ int keel12_server_write_hello(SSL *s)
         return SSL_AD_INTERNAL_ERROR;
     /* A session id when the server cache is on (a client resumes by it) and no ticket will
      * stand for the session (RFC 5077 §3.4 lets the server send none then), as OpenSSL 3.0. */
-    c->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
+    c->hs->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !c->hs->ticket_expected ? 32 : 0;
     if (!make_server_random(s)
-            || (c->session_id_len && !keel_random(s->ctx->algs, c->session_id, 32)))
+            || (c->hs->session_id_len && !keel_random(s->ctx->algs, c->hs->session_id, 32)))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))

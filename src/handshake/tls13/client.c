@@ -90,7 +90,7 @@ int keel_client_read_server_hello(SSL *s, keel_rd *body)
         return alert;
     if ((alert = keel_client_check_version(s, &h)) != 0)
         return alert;
-    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
+    if (sid.len != c->hs->session_id_len || memcmp(sid.p, c->hs->session_id, sid.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
         return SSL_AD_ILLEGAL_PARAMETER;
     }

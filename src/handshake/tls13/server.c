@@ -173,7 +173,7 @@ static int write_server_hello(SSL *s, int hrr)
     keel_wr_u16(&w, TLS1_2_VERSION);
     keel_wr_bytes(&w, hrr ? keel_hrr_random : c->server_random, 32);
     keel_wr_open8(&w, &m);
-    keel_wr_bytes(&w, c->session_id, c->session_id_len);
+    keel_wr_bytes(&w, c->hs->session_id, c->hs->session_id_len);
     keel_wr_close(&w, m);
     keel_wr_u16(&w, SSL_CIPHER_get_protocol_id(c->cipher));
     keel_wr_u8(&w, 0);
@@ -289,7 +289,7 @@ static int check_second_hello(SSL *s, keel_hello *h, keel_rd sid)
     keel_rd list = h->key_shares, share;
     uint32_t g;
 
-    if (sid.len != c->session_id_len || memcmp(sid.p, c->session_id, sid.len) != 0) {
+    if (sid.len != c->hs->session_id_len || memcmp(sid.p, c->hs->session_id, sid.len) != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SESSION_ID);
         return SSL_AD_ILLEGAL_PARAMETER;
     }
@@ -404,8 +404,8 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
             return alert;
     } else {
         memcpy(c->client_random, random, 32);
-        memcpy(c->session_id, sid.p, sid.len);
-        c->session_id_len = sid.len;
+        memcpy(c->hs->session_id, sid.p, sid.len);
+        c->hs->session_id_len = sid.len;
         c->hs->sni_received = s->hostname != NULL;
     }
     /* After HRR the suite must be the one chosen for ClientHello 1 (§4.1.4). */
@@ -504,7 +504,7 @@ int keel_server_write_hello(SSL *s)
         c->hs->hrr_wait = 1;
         keel_step(s, TLS_ST_SW_SRVR_HELLO);
         if (!keel_transcript_hrr_rewrite(&c->hs->transcript) || !write_server_hello(s, 1)
-                || (c->session_id_len > 0 && !keel_write_ccs(s)))
+                || (c->hs->session_id_len > 0 && !keel_write_ccs(s)))
             return SSL_AD_INTERNAL_ERROR;
         keel_step(s, TLS_ST_EARLY_DATA);
         return 0;
@@ -550,7 +550,7 @@ int keel_server_write_flight(SSL *s)
     keel_conn *c = s->conn;
 
     /* The compatibility CCS follows the first handshake message, unless one followed an HRR. */
-    if (c->session_id_len > 0 && !keel_write_ccs(s))
+    if (c->hs->session_id_len > 0 && !keel_write_ccs(s))
         return 0;
     keel_keylog_hs(s, 1, c->early.status != SSL_EARLY_DATA_ACCEPTED);
     if (!keel_set_traffic_key(s, KEEL_RL_WRITE, c->hs->server_hs)
