@@ -163,13 +163,22 @@ struct keel_conn {
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     size_t tickets_sent;
 
-    /* TLS 1.2 (src/handshake/tls12/) */
-    uint8_t master[48];         /* master secret (RFC 5246 §8.1) */
-    uint8_t *peer_cert_types;   /* client: the CertificateRequest's certificate_types */
+    /* The secrets that outlive the handshake: TLS 1.2's master secret (RFC 5246 §8.1: the key
+     * block, Finished, exporters, the session), or TLS 1.3's application traffic secrets
+     * (KeyUpdate), exporter and resumption master secrets (RFC 8446 §7.1). They share the space:
+     * both are written only once the ServerHello fixed the version, which a connection keeps
+     * (renegotiation is TLS 1.2's; SSL_clear starts a new keel_conn), and every reader first
+     * tests c->version (or runs in that version's code). */
+    union {
+        uint8_t master[48];
+        struct {
+            uint8_t client_ap[KEEL_SUITE_HASH_MAX], server_ap[KEEL_SUITE_HASH_MAX];
+            uint8_t exporter[KEEL_SUITE_HASH_MAX], resumption[KEEL_SUITE_HASH_MAX];
+        };
+    };
+    uint8_t *peer_cert_types;   /* TLS 1.2 client: the CertificateRequest's certificate_types */
     size_t npeer_cert_types;
 
-    uint8_t client_ap[KEEL_SUITE_HASH_MAX], server_ap[KEEL_SUITE_HASH_MAX];
-    uint8_t exporter[KEEL_SUITE_HASH_MAX], resumption[KEEL_SUITE_HASH_MAX];
     size_t cur_len;             /* length of the handshake message being handled (header incl.) */
 
     /* What the peer offered (server side) */
