@@ -160,7 +160,7 @@ static int next_app_record(SSL *s)
             int r = keel_read_hs(s, &type, &body, &len, NULL);
             if (r <= 0)
                 return r;
-            c->cur_len = len;
+            c->cur_len = (uint32_t)len;
             /* The info callback as OpenSSL reports a post-handshake message: entering from
              * TLS_ST_OK (nothing to write, then the message's arrival: keel_read_hs), the
              * message's state, the answer's states, back to TLS_ST_OK. Post-handshake

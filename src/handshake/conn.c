@@ -132,8 +132,8 @@ void keel_conn_keep_tmp_keys(keel_conn *c, const uint8_t *peer, size_t peer_len)
     if (keel_kex_public(c->hs->kex, pub, &n) && (c->tmp_pub = OPENSSL_malloc(n + peer_len)) != NULL) {
         memcpy(c->tmp_pub, pub, n);
         memcpy(c->tmp_pub + n, peer, peer_len);
-        c->tmp_pub_len = n;
-        c->peer_tmp_pub_len = peer_len;
+        c->tmp_pub_len = (uint16_t)n;
+        c->peer_tmp_pub_len = (uint16_t)peer_len; /* a key_exchange<1..2^16-1> */
         c->tmp_group = group;
     }
     ERR_pop_to_mark();

@@ -46,7 +46,7 @@ static int sh_versions(SSL *s, keel_hello *h, keel_rd *d, int *alert)
 /* A u16 list<2..2^16-2> (supported_groups, signature_algorithms): kept whole, in an allocated
  * copy (or only checked, out == NULL), so a usable entry after many unknown or GREASE ones
  * (RFC 8701) still counts. */
-static int u16_list(keel_rd *d, uint16_t **out, size_t *n, int *alert)
+static int u16_list(keel_rd *d, uint16_t **out, uint16_t *n, int *alert)
 {
     keel_rd list;
     if (!one_vector(d, 2, 2, &list))
@@ -67,7 +67,7 @@ static int u16_list(keel_rd *d, uint16_t **out, size_t *n, int *alert)
     }
     OPENSSL_free(*out);
     *out = v;
-    *n = count;
+    *n = (uint16_t)count; /* at most 2^15 - 1: a vector of at most 2^16 - 2 bytes */
     return 1;
 }
 
@@ -148,7 +148,7 @@ static int ee_alpn(SSL *s, keel_hello *h, keel_rd *d, int *alert)
         *alert = SSL_AD_INTERNAL_ERROR;
         return 0;
     }
-    s->conn->alpn_len = proto.len;
+    s->conn->alpn_len = (uint8_t)proto.len;
     return 1;
 }
 

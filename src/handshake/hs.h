@@ -138,7 +138,7 @@ struct keel_conn {
 
     /* Handshake message reassembly: messages may span records and records may hold several. */
     uint8_t *hs_buf;
-    size_t hs_len, hs_cap;
+    uint32_t hs_len, hs_cap;    /* at most KEEL_MAX_HS_MSG and a record's worth */
 
     const SSL_CIPHER *cipher;
     EVP_PKEY *tmp_key, *peer_tmp_key; /* both shares, public parts only (SSL_get_tmp_key(3)) */
@@ -146,19 +146,15 @@ struct keel_conn {
      * above are built from them when first asked for (two EVP_PKEYs cost ~20 allocations and ~770
      * bytes held per connection that nobody may ask about). */
     uint8_t *tmp_pub;
-    size_t tmp_pub_len, peer_tmp_pub_len;
     EVP_PKEY *offered_key;      /* client, TLS 1.2 negotiated: the TLS 1.3 share it had offered */
     uint8_t client_random[32], server_random[32];
     /* verify_data of the last Finished we sent / received (SSL_get_finished(3)) */
     uint8_t finished[KEEL_SUITE_HASH_MAX], peer_finished[KEEL_SUITE_HASH_MAX];
-    size_t finished_len, peer_finished_len;
-    uint8_t *cert_ctx;          /* certificate_request_context: empty in the handshake, pha->ctx
-                                 * while a post-handshake exchange runs */
-    size_t cert_ctx_len;        /* non-zero while a post-handshake authentication runs */
     /* TLS 1.3 post-handshake authentication (tls13/pha.c) hashes each exchange over the
      * handshake's transcript plus its own messages (RFC 8446 §4.4): when it was offered, a copy
      * of the transcript is taken as the handshake ends (base), and each exchange extends a
-     * copy of that (cur, while cert_ctx_len != 0). Allocated only when it was offered. */
+     * copy of that (cur, while cert_ctx_len != 0), whose certificate_request_context is ctx.
+     * Allocated only when it was offered. */
     struct keel_pha_tr { keel_transcript base, cur; uint8_t ctx[255]; } *pha;
     STACK_OF(X509_NAME) *peer_ca_names; /* certificate_authorities the peer sent */
     size_t tickets_sent;
@@ -176,20 +172,17 @@ struct keel_conn {
             uint8_t exporter[KEEL_SUITE_HASH_MAX], resumption[KEEL_SUITE_HASH_MAX];
         };
     };
-    uint8_t *peer_cert_types;   /* TLS 1.2 client: the CertificateRequest's certificate_types */
-    size_t npeer_cert_types;
+    uint8_t *peer_cert_types;   /* TLS 1.2 client: the CertificateRequest's certificate_types
+                                 * (npeer_cert_types below) */
 
-    size_t cur_len;             /* length of the handshake message being handled (header incl.) */
 
     /* What the peer offered (server side) */
-    uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent */
-    size_t client_suites_len;
+    uint8_t *client_suites;     /* the ClientHello's cipher_suites, as sent (client_suites_len) */
     STACK_OF(SSL_CIPHER) *client_ciphers; /* SSL_get_client_ciphers, made on demand */
-    /* The peer's lists, whole (up to the extension's own 2^16-2 bytes), freed with the conn. */
+    /* The peer's lists, whole (up to the extension's own 2^16-2 bytes), freed with the conn;
+     * their counts are npeer_groups and npeer_sigalgs below. */
     uint16_t *peer_groups;
-    size_t npeer_groups;
     uint16_t *peer_sigalgs;
-    size_t npeer_sigalgs;
     const keel_certkey *certkey; /* the certificate we present (keel_conn_set_certkey) ... */
     const keel_settings *certkey_block; /* ... in this block, kept while it is pointed into */
 
@@ -197,8 +190,7 @@ struct keel_conn {
     STACK_OF(X509) *peer_chain;   /* as sent, leaf first */
     STACK_OF(X509) *peer_chain_noleaf; /* server's SSL_get_peer_cert_chain view */
     STACK_OF(X509) *verified_chain;
-    uint8_t *alpn;                /* selected protocol */
-    size_t alpn_len;
+    uint8_t *alpn;                /* selected protocol (alpn_len below) */
 
     /* Writes interrupted by a non-blocking BIO resume here (SSL_write(3): retry with the same
      * arguments). */
@@ -210,12 +202,27 @@ struct keel_conn {
     keel_early early;           /* TLS 1.3 early data (tls13/early.c, api/early_data.c) */
 
     /* ---- the small fields ---- */
+    uint32_t cur_len;           /* length of the handshake message being handled (header incl.) */
+    /* Lengths whose wire vectors bound them: tmp_pub's two shares (a key_exchange is at most
+     * 2^16-1 bytes), client_suites (2^16-2), the peer's groups and signature schemes (entries in a
+     * vector of at most 2^16-2 bytes). */
+    uint16_t tmp_pub_len, peer_tmp_pub_len;
+    uint16_t client_suites_len;
+    uint16_t npeer_groups, npeer_sigalgs;
     uint16_t version;
     uint16_t group;             /* negotiated (EC)DHE group */
     uint16_t tmp_group;         /* the named group of tmp_pub's shares, 0 = none */
     uint16_t sigalg;            /* scheme we sign with */
     uint16_t peer_sigalg;       /* scheme the peer signed with */
     uint16_t client_version;    /* server: the ClientHello's legacy_version */
+    /* One-byte lengths: the Finished verify_data (at most KEEL_SUITE_HASH_MAX), the post-handshake
+     * certificate_request_context (non-zero while a post-handshake authentication runs; the bytes
+     * are pha->ctx: keel_cert_ctx), certificate_types and the selected ALPN protocol (both in
+     * 8-bit vectors). */
+    uint8_t finished_len, peer_finished_len;
+    uint8_t cert_ctx_len;
+    uint8_t npeer_cert_types;
+    uint8_t alpn_len;
     uint8_t server;
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
     uint8_t ccs_sent;           /* middlebox-compatibility change_cipher_spec sent */
@@ -271,6 +278,13 @@ enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 static inline keel_transcript *keel_transcript_of(keel_conn *c)
 {
     return c->hs != NULL ? &c->hs->transcript : c->cert_ctx_len != 0 ? &c->pha->cur : NULL;
+}
+
+/* The certificate_request_context of the running post-handshake authentication; NULL (and
+ * cert_ctx_len 0) in the handshake, where it is empty. */
+static inline const uint8_t *keel_cert_ctx(const keel_conn *c)
+{
+    return c->cert_ctx_len != 0 ? c->pha->ctx : NULL;
 }
 
 /* Whether x is among the n codepoints of v (suites, groups, schemes). */

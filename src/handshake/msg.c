@@ -200,10 +200,10 @@ int keel_hs_append(SSL *s, const uint8_t *data, size_t len)
             return 0;
         }
         c->hs_buf = n;
-        c->hs_cap = cap;
+        c->hs_cap = (uint32_t)cap;
     }
     memcpy(c->hs_buf + c->hs_len, data, len);
-    c->hs_len += len;
+    c->hs_len += (uint32_t)len;
     return 1;
 }
 
@@ -437,7 +437,7 @@ void keel_hs_consume(SSL *s, size_t msg_len)
 {
     keel_conn *c = s->conn;
     memmove(c->hs_buf, c->hs_buf + msg_len, c->hs_len - msg_len);
-    c->hs_len -= msg_len;
+    c->hs_len -= (uint32_t)msg_len;
     c->cur_len = 0; /* no message is current: a write step's key change needs hs_len == 0 */
     c->hs_arrived = 0;
     c->hs_shown = 0;

@@ -207,7 +207,7 @@ static int run(SSL *s)
             keel_hs_consume(s, len);
             continue;
         }
-        c->cur_len = len;
+        c->cur_len = (uint32_t)len;
         const keel_row *row = lookup(s, type);
         if (row == NULL) {
             /* A change_cipher_spec the table takes as a message but not here is as unexpected as

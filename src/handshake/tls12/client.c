@@ -166,7 +166,7 @@ int keel12_client_read_cert_request(SSL *s, keel_rd *body)
     }
     OPENSSL_free(c->peer_sigalgs);
     c->peer_sigalgs = v;
-    c->npeer_sigalgs = n;
+    c->npeer_sigalgs = (uint16_t)n;
     OPENSSL_free(c->peer_cert_types); /* SSL_get0_certificate_types(3) */
     c->peer_cert_types = NULL;
     if (types.len > 0 && (c->peer_cert_types = OPENSSL_memdup(types.p, types.len)) == NULL) {
@@ -174,7 +174,7 @@ int keel12_client_read_cert_request(SSL *s, keel_rd *body)
         sk_X509_NAME_free(names);
         return SSL_AD_INTERNAL_ERROR;
     }
-    c->npeer_cert_types = types.len;
+    c->npeer_cert_types = (uint8_t)types.len;
     while (!keel_rd_done(&cas)) {
         const unsigned char *p;
         X509_NAME *name = NULL;

@@ -85,7 +85,7 @@ int keel_write_certificate(SSL *s, const keel_certkey *ck)
     int tls13 = s->conn->version == TLS1_3_VERSION; /* RFC 5246 §7.4.2: a plain list in 1.2 */
     if (tls13) {
         keel_wr_u8(&w, (uint32_t)s->conn->cert_ctx_len); /* echoes the request's context (§4.4.2) */
-        keel_wr_bytes(&w, s->conn->cert_ctx, s->conn->cert_ctx_len);
+        keel_wr_bytes(&w, keel_cert_ctx(s->conn), s->conn->cert_ctx_len);
     }
     keel_wr_open24(&w, &list);
     if (ck != NULL) {
@@ -151,7 +151,7 @@ int keel_read_certificate(SSL *s, keel_rd *body)
         goto decode_err;
     }
     /* The context must be the one the CertificateRequest carried (empty in the handshake). */
-    if (ctx.len != c->cert_ctx_len || CRYPTO_memcmp(ctx.p, c->cert_ctx, ctx.len) != 0) {
+    if (ctx.len != c->cert_ctx_len || CRYPTO_memcmp(ctx.p, keel_cert_ctx(c), ctx.len) != 0) {
         sk_X509_free(chain);
         ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_CONTEXT);
         return SSL_AD_ILLEGAL_PARAMETER;
@@ -436,7 +436,7 @@ int keel_write_finished(SSL *s)
     int ok = keel_send_hs(s, &w);
     if (ok) {
         memcpy(c->finished, vd, len);
-        c->finished_len = len;
+        c->finished_len = (uint8_t)len;
     }
     OPENSSL_cleanse(vd, sizeof(vd));
     return ok;
@@ -462,6 +462,6 @@ int keel_read_finished(SSL *s, keel_rd *body)
         return SSL_AD_DECRYPT_ERROR;
     }
     memcpy(c->peer_finished, body->p, len);
-    c->peer_finished_len = len;
+    c->peer_finished_len = (uint8_t)len;
     return keel_hs_hash_current(s) ? 0 : SSL_AD_INTERNAL_ERROR;
 }

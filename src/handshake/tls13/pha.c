@@ -21,8 +21,7 @@ static int begin(SSL *s, const uint8_t *ctx, size_t ctx_len)
             || !keel_transcript_dup(&c->pha->cur, &c->pha->base))
         return 0;
     memcpy(c->pha->ctx, ctx, ctx_len);
-    c->cert_ctx = c->pha->ctx;
-    c->cert_ctx_len = ctx_len;
+    c->cert_ctx_len = (uint8_t)ctx_len;
     return 1;
 }
 
@@ -33,7 +32,6 @@ static void end(SSL *s)
     if (c->cert_ctx_len == 0)
         return;
     keel_transcript_cleanup(&c->pha->cur);
-    c->cert_ctx = NULL;
     c->cert_ctx_len = 0;
 }
 

@@ -257,7 +257,7 @@ int keel_write_cert_request(SSL *s)
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
     keel_wr_open24(&w, &body);
     keel_wr_u8(&w, (uint32_t)c->cert_ctx_len);
-    keel_wr_bytes(&w, c->cert_ctx, c->cert_ctx_len);
+    keel_wr_bytes(&w, keel_cert_ctx(c), c->cert_ctx_len);
     keel_wr_open16(&w, &e);
     keel_wr_u16(&w, TLSEXT_TYPE_signature_algorithms);
     keel_wr_open16(&w, &x);
@@ -350,7 +350,7 @@ int keel_server_read_client_hello(SSL *s, keel_rd *body)
     sk_SSL_CIPHER_free(c->client_ciphers);
     c->client_ciphers = NULL;
     c->client_suites = offered;
-    c->client_suites_len = suites.len;
+    c->client_suites_len = (uint16_t)suites.len;
     c->client_version = (uint16_t)legacy_version;
     /* Looked at before keel_ext_parse consumes the block (a malformed block is its own alert). */
     int no_extensions = keel_rd_done(body);
