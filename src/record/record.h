@@ -47,14 +47,14 @@ typedef enum {
 /* One direction's protection state. The AEAD context lives as long as the connection and is only
  * re-keyed; it is replaced only when the AEAD algorithm changes. */
 typedef struct {
-    keel_rl_prot prot;
-    keel_aead_id aead_id;
     keel_aead_ctx *aead;
     keel_cbc_ctx *cbc;       /* KEEL_RL_PROT_TLS12_CBC; replaced at each key change */
+    uint64_t seq;            /* the next record's sequence number; never wraps (§5.3) */
     /* TLS 1.3: the 12-byte static write_iv (§5.3). TLS 1.2 GCM: the 4-byte implicit salt in iv[0..3]
      * (RFC 5288 §3). TLS 1.2 ChaCha20-Poly1305: the 12-byte fixed iv (RFC 7905 §2). */
     uint8_t iv[KEEL_AEAD_NONCE_LEN];
-    uint64_t seq;            /* the next record's sequence number; never wraps (§5.3) */
+    uint8_t prot;            /* keel_rl_prot (a byte: the struct is in every connection twice) */
+    uint8_t aead_id;         /* keel_aead_id */
 } keel_rl_dir;
 
 /* Pointers and lengths first, then the 1- and 2-byte fields together, so that the struct has no
@@ -80,24 +80,27 @@ typedef struct {
     size_t skip_budget;
 
     /* Read side. rbuf holds the record being received (rhave of rneed bytes: the 5-byte header,
-     * then header + body) or, once opened, the plaintext of the current record at rec_off. */
+     * then header + body) or, once opened, the plaintext of the current record at rec_off. The
+     * read side's offsets and lengths are within rbuf (a fixed size, one TLS 1.2 record's most)
+     * or offer (at most 65535 bytes), hence uint32_t. */
     uint8_t *rbuf;           /* from keel_rl_buf_alloc, freed with keel_rl_buf_free */
-    size_t rhave, rneed;
+    uint32_t rhave, rneed;
     /* SSL_set_read_ahead(3), set by the SSL layer before each read (read_ahead below): the BIO is
      * asked for as much as rbuf holds rather than for the current record's bytes only. What came
      * past the record waits in rbuf at ahead_off (ahead_len bytes, after the current record's
      * plaintext) and is moved to the front once that record is consumed. */
-    size_t ahead_off, ahead_len;
+    uint32_t ahead_off, ahead_len;
     /* A buffer the SSL layer offers for the next application data record's content
      * (keel_rl_offer): SSL_read's, so that the content is decrypted there instead of copied.
      * offer_cap (below) is 0 once a record was opened there (one per offer). Capped at 65535: no
      * record's content comes near. */
     uint8_t *offer;
-    size_t rec_off, rec_len; /* unconsumed plaintext of the current record (at rbuf or offer + rec_off) */
+    uint32_t rec_off, rec_len; /* unconsumed plaintext of the current record (at rbuf or offer + rec_off) */
 
-    /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush. */
+    /* Write side: sealed records in wbuf[woff..wlen) wait for keel_rl_flush; a flight or a few
+     * records, so 32 bits (a queue past 4 GiB is refused, write.c). */
     uint8_t *wbuf;           /* keel_rl_buf_alloc */
-    size_t wcap, woff, wlen;
+    uint32_t wcap, woff, wlen;
 
     uint16_t version;        /* legacy_record_version written (RFC 8446 §5.1); default 0x0303 */
     /* The most plaintext a received record may carry: the negotiated max_fragment_length (RFC 6066

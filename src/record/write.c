@@ -46,9 +46,15 @@ static int reserve(keel_rl *rl, size_t need)
         if (rl->wcap - rl->wlen >= need)
             return 1;
     }
-    cap = rl->wcap > 0 ? rl->wcap * 2 : WBUF_MIN;
-    if (cap < rl->wlen + need)
+    cap = rl->wcap > 0 ? (size_t)rl->wcap * 2 : WBUF_MIN;
+    if (cap < rl->wlen + need || cap > UINT32_MAX)
         cap = rl->wlen + need;
+    /* wcap, woff and wlen are uint32_t (record.h): a queue of unflushed records past 4 GiB is
+     * refused as a failed allocation would be. */
+    if (cap > UINT32_MAX) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return 0;
+    }
     /* A new aligned buffer rather than a realloc, which would not keep the alignment; growing
      * happens only when records queue up unflushed. */
     if ((p = keel_rl_buf_alloc(cap)) == NULL)
@@ -57,7 +63,7 @@ static int reserve(keel_rl *rl, size_t need)
         memcpy(p, rl->wbuf, rl->wlen);
     keel_rl_buf_free(rl->wbuf);
     rl->wbuf = p;
-    rl->wcap = cap;
+    rl->wcap = (uint32_t)cap;
     return 1;
 }
 
@@ -145,7 +151,7 @@ static int seal(keel_rl *rl, BIO *wbio, uint8_t type, const uint8_t *data, size_
         }
         *sent = 1;
     } else {
-        rl->wlen += n;
+        rl->wlen += (uint32_t)n;
     }
     if (rl->trace != NULL)
         rl->trace(rl->trace_arg, 1, out,
@@ -179,7 +185,7 @@ int keel_rl_flush(keel_rl *rl, BIO *wbio)
         n = BIO_write(wbio, rl->wbuf + rl->woff, left > INT_MAX ? INT_MAX : (int)left);
         if (n <= 0)
             return BIO_should_retry(wbio) ? KEEL_RL_RETRY : KEEL_RL_ERROR;
-        rl->woff += (size_t)n;
+        rl->woff += (uint32_t)n;
     }
     keel_rl_release_wbuf(rl);
     return KEEL_RL_OK;
