@@ -3,6 +3,8 @@
 #ifndef KEEL_HS_H
 #define KEEL_HS_H
 
+#include <stdbool.h>
+
 #include "internal.h"
 #include "common/bytes.h"
 #include "common/proto.h"
@@ -223,32 +225,11 @@ struct keel_conn {
     uint8_t cert_ctx_len;
     uint8_t npeer_cert_types;
     uint8_t alpn_len;
-    uint8_t server;
     uint8_t mfl;                /* negotiated max_fragment_length code (RFC 6066 §4), 0 = none */
-    uint8_t ccs_sent;           /* middlebox-compatibility change_cipher_spec sent */
-    uint8_t ccs_received;
-    uint8_t cert_requested;     /* server sent / client got CertificateRequest */
-    uint8_t pha_offered;        /* post_handshake_auth sent (client) / received (server) */
     uint8_t pha_state;          /* server: KEEL_PHA_* (pha.c) */
-    uint8_t hs_held;            /* a handler suspended on the buffered message (already reported) */
-    uint8_t hs_arrived;         /* the info LOOP for the message at the front of hs_buf was reported */
-    /* While that message is read and handled, the state the application sees (SSL_get_state,
-     * SSL_state_string): the one its row leads to, as OpenSSL's state machine moves there at the
-     * message's header; s->state, which the rows and guards test, moves only once it is handled.
-     * hs_shown 0: none (a post-handshake message); shown only while s->state is still
-     * hs_shown_from (a handler that moves on itself, e.g. to write tickets, shows its own).
-     * Both states are OSSL_HANDSHAKE_STATE values (all below 256). */
-    uint8_t hs_shown;
+    /* The state shown for the message being handled (hs_shown below): OSSL_HANDSHAKE_STATE
+     * values, all below 256. */
     uint8_t hs_shown_state, hs_shown_from;
-    uint8_t resumed;            /* the handshake resumed a session (PSK) */
-    uint8_t sni_acked;          /* the server acknowledged the client's server_name (RFC 6066 §3):
-                                 * only then is the name the session's, as in OpenSSL */
-    /* TLS 1.2 */
-    uint8_t ems;                /* extended_master_secret negotiated (RFC 7627) */
-    uint8_t etm;                /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
-    uint8_t peer_ri;            /* client: the ServerHello carried renegotiation_info (RFC 5746) */
-    uint8_t no_stats;           /* the handshake that just ended counts for no statistic (below) */
-
     uint8_t fatal;              /* a fatal alert was sent or received: the connection is dead
                                  * (KEEL_FATAL_RECEIVED: the peer's) */
     uint8_t empty_records;      /* consecutive empty records read (KEEL_MAX_EMPTY_RECORDS) */
@@ -256,20 +237,44 @@ struct keel_conn {
     uint8_t key_update_due;     /* a KeyUpdate goes out with the next write (SSL_key_update(3)):
                                  * 1 the answer to the peer's, KEEL_KEY_UPDATE_OWN the application's */
 #define KEEL_KEY_UPDATE_OWN 2
-    uint8_t tickets_queued;     /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
     uint8_t key_update_req;     /* ... with this request_update value */
+    uint8_t reneg_req;          /* KEEL_RENEG_*: TLS 1.2 renegotiation (below) */
+
+    /* Flags: one bit each (a bool bit-field turns any non-zero value into 1). */
+    bool server : 1;
+    bool ccs_sent : 1;          /* middlebox-compatibility change_cipher_spec sent */
+    bool ccs_received : 1;
+    bool cert_requested : 1;    /* server sent / client got CertificateRequest */
+    bool pha_offered : 1;       /* post_handshake_auth sent (client) / received (server) */
+    bool hs_held : 1;           /* a handler suspended on the buffered message (already reported) */
+    bool hs_arrived : 1;        /* the info LOOP for the message at the front of hs_buf was reported */
+    /* While that message is read and handled, the state the application sees (SSL_get_state,
+     * SSL_state_string): the one its row leads to (hs_shown_state), as OpenSSL's state machine
+     * moves there at the message's header; s->state, which the rows and guards test, moves only
+     * once it is handled. hs_shown 0: none (a post-handshake message); shown only while s->state
+     * is still hs_shown_from (a handler that moves on itself, e.g. to write tickets, shows its
+     * own). */
+    bool hs_shown : 1;
+    bool resumed : 1;           /* the handshake resumed a session (PSK) */
+    bool sni_acked : 1;         /* the server acknowledged the client's server_name (RFC 6066 §3):
+                                 * only then is the name the session's, as in OpenSSL */
+    /* TLS 1.2 */
+    bool ems : 1;               /* extended_master_secret negotiated (RFC 7627) */
+    bool etm : 1;               /* encrypt_then_mac negotiated for a CBC suite (RFC 7366) */
+    bool peer_ri : 1;           /* client: the ServerHello carried renegotiation_info (RFC 5746) */
+    bool no_stats : 1;          /* the handshake that just ended counts for no statistic (below) */
+    bool tickets_queued : 1;    /* SSL_new_session_ticket sealed tickets not yet flushed (msg.c) */
     /* The info callback's events as OpenSSL's state machine emits them (keel_step). */
-    uint8_t hs_started;         /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
-    uint8_t info_reading;       /* the "switch to reading" SSL_CB_LOOP was reported */
-    uint8_t done_reported;      /* SSL_CB_HANDSHAKE_DONE was reported */
+    bool hs_started : 1;        /* SSL_CB_HANDSHAKE_START was reported (once per handshake) */
+    bool info_reading : 1;      /* the "switch to reading" SSL_CB_LOOP was reported */
+    bool done_reported : 1;     /* SSL_CB_HANDSHAKE_DONE was reported */
     /* TLS 1.2 renegotiation (tls12/reneg.c): requested by SSL_renegotiate[_abbreviated] or
-     * accepted from the peer, until it completes (SSL_renegotiate_pending); a server's
-     * HelloRequest is out; SSL_num/total_renegotiations (num_reneg, total_reneg above); the
-     * handshake that just ended was no handshake for the statistics (no_stats: a HelloRequest, a
-     * declined renegotiation). */
-    uint8_t reneg_req;          /* KEEL_RENEG_* */
-    uint8_t hello_req_sent;
-    uint8_t in_read;            /* SSL_read drives the handshake (msg.c's renegotiation rule) */
+     * accepted from the peer, until it completes (SSL_renegotiate_pending: reneg_req above); a
+     * server's HelloRequest is out; SSL_num/total_renegotiations (num_reneg, total_reneg above);
+     * the handshake that just ended was no handshake for the statistics (no_stats: a
+     * HelloRequest, a declined renegotiation). */
+    bool hello_req_sent : 1;
+    bool in_read : 1;           /* SSL_read drives the handshake (msg.c's renegotiation rule) */
 };
 enum { KEEL_RENEG_NONE, KEEL_RENEG_FULL, KEEL_RENEG_ABBREV };
 
