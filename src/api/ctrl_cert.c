@@ -11,6 +11,8 @@
  * by the caller, which knows the connection. */
 long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     if (cmd == SSL_CTRL_SELECT_CURRENT_CERT) {
         for (int i = 0; x != NULL && i < KEEL_SLOT_COUNT; i++) {
             if (s->certs[i].x509 == x) {
@@ -40,6 +42,8 @@ long keel_cert_select(keel_settings *s, int cmd, long larg, X509 *x)
  * keeps its reference (set1) or hands it over (set0). */
 long keel_cert_store_set(keel_settings *s, int cmd, long larg, X509_STORE *st)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     X509_STORE **slot = cmd == SSL_CTRL_SET_VERIFY_CERT_STORE ? &s->verify_store : &s->chain_store;
     if (larg && st != NULL && !X509_STORE_up_ref(st))
         return 0;

@@ -20,6 +20,8 @@ void SSL_set_psk_find_session_callback(SSL *s, SSL_psk_find_session_cb_func cb) 
  * identities to 128 bytes at least; OpenSSL's limit and reason). */
 static int set_hint(keel_settings *st, const char *hint)
 {
+    if (st == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     char *copy = NULL;
 
     if (hint != NULL && strlen(hint) > PSK_MAX_IDENTITY_LEN) {

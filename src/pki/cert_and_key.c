@@ -13,6 +13,8 @@
 static int use_cert_and_key(keel_settings *s, X509 *x, EVP_PKEY *privatekey,
                             STACK_OF(X509) *chain, int override)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     EVP_PKEY *pub, *key;
     STACK_OF(X509) *dup = NULL;
     int slot;
@@ -74,6 +76,8 @@ int SSL_use_cert_and_key(SSL *ssl, X509 *x509, EVP_PKEY *privatekey, STACK_OF(X5
 
 static int use_rsa(keel_settings *s, RSA *rsa)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     EVP_PKEY *pkey;
 
     if (rsa == NULL) {
@@ -96,6 +100,8 @@ static int use_rsa(keel_settings *s, RSA *rsa)
 
 static int use_rsa_der(keel_settings *s, const unsigned char *d, long len)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     RSA *rsa = d2i_RSAPrivateKey(NULL, &d, len);
     if (rsa == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
@@ -108,6 +114,8 @@ static int use_rsa_der(keel_settings *s, const unsigned char *d, long len)
 
 static int use_rsa_file(keel_settings *s, const char *file, int type)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     BIO *in;
     RSA *rsa = NULL;
 

@@ -37,6 +37,8 @@ int keel_cert_slot(X509 *x, EVP_PKEY **pub)
 
 int keel_use_certificate(keel_settings *s, X509 *x)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     EVP_PKEY *pub;
     int slot;
 
@@ -66,6 +68,8 @@ int keel_use_certificate(keel_settings *s, X509 *x)
 
 int keel_use_private_key(keel_settings *s, EVP_PKEY *pkey)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     int slot;
 
     if (pkey == NULL) {
@@ -158,6 +162,8 @@ static EVP_PKEY *read_key(BIO *in, int type, const keel_settings *s, SSL_CTX *ct
 
 static int use_cert_file(keel_settings *s, SSL_CTX *ctx, const char *file, int type)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     BIO *in = open_file(file);
     if (in == NULL)
         return 0;
@@ -170,6 +176,8 @@ static int use_cert_file(keel_settings *s, SSL_CTX *ctx, const char *file, int t
 
 static int use_key_file(keel_settings *s, SSL_CTX *ctx, const char *file, int type)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     BIO *in = open_file(file);
     if (in == NULL)
         return 0;
@@ -183,6 +191,8 @@ static int use_key_file(keel_settings *s, SSL_CTX *ctx, const char *file, int ty
 /* SSL_CTX_use_certificate_chain_file(3): the first PEM certificate is the leaf, the rest its chain. */
 int keel_use_chain_file(keel_settings *s, SSL_CTX *ctx, const char *file)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     BIO *in = open_file(file);
     X509 *leaf = NULL, *ca;
     STACK_OF(X509) *chain = NULL;
@@ -258,6 +268,8 @@ int SSL_use_certificate_chain_file(SSL *s, const char *f) { return keel_use_chai
 
 static int use_cert_der(keel_settings *s, const unsigned char *d, int len)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     X509 *x = d2i_X509(NULL, &d, len);
     if (x == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
@@ -270,6 +282,8 @@ static int use_cert_der(keel_settings *s, const unsigned char *d, int len)
 
 static int use_key_der(keel_settings *s, SSL_CTX *ctx, int type, const unsigned char *d, long len)
 {
+    if (s == NULL) /* the block could not be made this object's (keel_ssl_w: raised) */
+        return 0;
     EVP_PKEY *k = d2i_PrivateKey_ex(type, NULL, &d, len, ctx->libctx, ctx->propq);
     if (k == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);

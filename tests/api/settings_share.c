@@ -3,9 +3,14 @@
  * settings; a later SSL_CTX_set_* does not reach an existing SSL; SSL_set_* does not reach the
  * context or its other SSLs; SSL_dup copies the SSL's. Checked by the suite each handshake
  * actually negotiates (TLS 1.2), so the lists in use are what is tested, not a value read back. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SSL_use_RSAPrivateKey takes an RSA: deprecated, still ABI */
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "tls.h"
@@ -358,6 +363,103 @@ static void test_lost_setting_fails_closed(void)
     SSL_CTX_free(ctx);
 }
 
+/* Every setter that writes the settings block, on an SSL (or context) that shares it, with the
+ * block's copy made to fail: a clean 0 with a reason on the error stack (no crash), and the SSL
+ * refusing its handshake / the context refusing SSL_new, as for SSL_set_verify above. The
+ * certificate-slot setters are tried on a block that has a certificate. */
+static keel_test_chain rsa_chain;
+static char cert_file[64], key_file[64];
+static unsigned char *leaf_der;
+static int leaf_der_len;
+
+static int set_cert(SSL *s) { return SSL_use_certificate(s, chain.leaf); }
+static int set_key(SSL *s) { return SSL_use_PrivateKey(s, chain.leaf_key); }
+static int set_cert_der(SSL *s) { return SSL_use_certificate_ASN1(s, leaf_der, leaf_der_len); }
+static int set_cert_file(SSL *s) { return SSL_use_certificate_file(s, cert_file, SSL_FILETYPE_PEM); }
+static int set_key_file(SSL *s) { return SSL_use_PrivateKey_file(s, key_file, SSL_FILETYPE_PEM); }
+static int set_chain_file(SSL *s) { return SSL_use_certificate_chain_file(s, cert_file); }
+static int set_cert_and_key(SSL *s) { return SSL_use_cert_and_key(s, chain.leaf, chain.leaf_key, NULL, 1); }
+static RSA *rsa_key; /* made before the failure is armed: EVP_PKEY_get1_RSA allocates */
+static int set_rsa(SSL *s) { return SSL_use_RSAPrivateKey(s, rsa_key); }
+static int set_hint(SSL *s) { return SSL_use_psk_identity_hint(s, "hint"); }
+static int set_store(SSL *s) { return (int)SSL_set1_verify_cert_store(s, SSL_CTX_get_cert_store(sctx)); }
+static int set_select(SSL *s) { return (int)SSL_select_current_cert(s, chain.leaf); }
+static int set_first(SSL *s) { return (int)SSL_set_current_cert(s, SSL_CERT_SET_FIRST); }
+static int set_chain(SSL *s) { return (int)SSL_set1_chain(s, NULL); }
+static int set_host(SSL *s) { return SSL_set1_host(s, "server.test"); }
+
+static void test_failed_copy_every_setter(void)
+{
+    static const struct { const char *name; int (*set)(SSL *); } setters[] = {
+        { "SSL_use_certificate", set_cert }, { "SSL_use_PrivateKey", set_key },
+        { "SSL_use_certificate_ASN1", set_cert_der }, { "SSL_use_certificate_file", set_cert_file },
+        { "SSL_use_PrivateKey_file", set_key_file }, { "SSL_use_certificate_chain_file", set_chain_file },
+        { "SSL_use_cert_and_key", set_cert_and_key }, { "SSL_use_RSAPrivateKey", set_rsa },
+        { "SSL_use_psk_identity_hint", set_hint }, { "SSL_set1_verify_cert_store", set_store },
+        { "SSL_select_current_cert", set_select }, { "SSL_set_current_cert", set_first },
+        { "SSL_set1_chain", set_chain }, { "SSL_set1_host", set_host },
+    };
+    FILE *f;
+    int fd;
+
+    CHECK(keel_test_make_chain(&rsa_chain, KT_RSA2048, "server.test", 30));
+    CHECK((rsa_key = EVP_PKEY_get1_RSA(rsa_chain.leaf_key)) != NULL);
+    CHECK((leaf_der_len = i2d_X509(chain.leaf, &leaf_der)) > 0);
+    strcpy(cert_file, "/tmp/keel-share-cert-XXXXXX");
+    strcpy(key_file, "/tmp/keel-share-key-XXXXXX");
+    CHECK((fd = mkstemp(cert_file)) >= 0 && (f = fdopen(fd, "w")) != NULL);
+    CHECK(PEM_write_X509(f, chain.leaf) == 1 && fclose(f) == 0);
+    CHECK((fd = mkstemp(key_file)) >= 0 && (f = fdopen(fd, "w")) != NULL);
+    CHECK(PEM_write_PrivateKey(f, chain.leaf_key, NULL, NULL, 0, NULL, NULL) == 1 && fclose(f) == 0);
+
+    for (size_t i = 0; i < sizeof(setters) / sizeof(setters[0]); i++) {
+        SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+        CHECK(ctx != NULL && SSL_CTX_use_cert_and_key(ctx, chain.leaf, chain.leaf_key, NULL, 1) == 1);
+        SSL *a = client(ctx), *b = client(ctx);
+        CHECK(a != NULL && b != NULL);
+        ERR_clear_error();
+        keel_test_fail_after(1);
+        int r = setters[i].set(a);
+        keel_test_fail_after(0);
+        if (r != 0 || ERR_peek_error() == 0) {
+            fprintf(stderr, "    %s: %d with %s error after a failed copy\n", setters[i].name, r,
+                    ERR_peek_error() == 0 ? "no" : "an");
+            CHECK(!"a failed copy fails the setter with a reason");
+        }
+        ERR_clear_error();
+        if (strcmp(negotiated(a), "") != 0) {
+            fprintf(stderr, "    %s: the handshake went on after a failed copy\n", setters[i].name);
+            CHECK(!"the SSL refuses its handshake");
+        }
+        SSL_free(a);
+        SSL_free(b);
+        SSL_CTX_free(ctx);
+    }
+    /* A context's setters go through the same functions; two of them, on a block an SSL shares. */
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+        CHECK(ctx != NULL);
+        SSL *a = client(ctx);
+        CHECK(a != NULL);
+        ERR_clear_error();
+        keel_test_fail_after(1);
+        int r = i == 0 ? SSL_CTX_use_certificate(ctx, chain.leaf)
+                       : SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM);
+        keel_test_fail_after(0);
+        CHECK(r == 0 && ERR_peek_error() != 0);
+        ERR_clear_error();
+        CHECK(SSL_new(ctx) == NULL);
+        ERR_clear_error();
+        SSL_free(a);
+        SSL_CTX_free(ctx);
+    }
+    unlink(cert_file);
+    unlink(key_file);
+    OPENSSL_free(leaf_der);
+    RSA_free(rsa_key);
+    keel_test_chain_free(&rsa_chain);
+}
+
 int main(void)
 {
     CHECK(keel_test_malloc_install());
@@ -373,6 +475,7 @@ int main(void)
     test_security_callback_owner();
     test_param_sharing();
     test_lost_setting_fails_closed();
+    test_failed_copy_every_setter();
     SSL_CTX_free(sctx);
     keel_test_chain_free(&chain);
     return keel_test_finish("settings_share");
