@@ -197,7 +197,8 @@ void keel_settings_release(const keel_settings *s);          /* NULL allowed */
 keel_settings *keel_ssl_w(SSL *s);
 keel_settings *keel_ctx_w(SSL_CTX *ctx);
 /* Sets one plain member of a holder's block through keel_ssl_w / keel_ctx_w (W), unless the
- * block already has the value: a setter that changes nothing shares on. */
+ * block already has the value: a setter that changes nothing shares on. `value` is evaluated
+ * before and after the copy: a parameter or constant, never read from the block. */
 #define KEEL_SET(W, holder, member, value)                                              \
     do {                                                                                \
         if ((holder)->s->member != (value)) {                                           \

@@ -65,11 +65,9 @@ static long chain_ctrl(keel_holder h, int cmd, long larg, void *parg)
         return 0;
     }
     keel_settings *s = holder_w(h);
-    keel_certkey *ck = s != NULL ? &s->certs[s->cur_slot] : NULL;
-    if (ck == NULL) {
-        ERR_raise(ERR_LIB_SSL, SSL_R_NO_CERTIFICATE_ASSIGNED);
+    if (s == NULL)
         return 0;
-    }
+    keel_certkey *ck = &s->certs[s->cur_slot];
     switch (cmd) {
     case SSL_CTRL_CHAIN: {
         STACK_OF(X509) *chain = parg;
@@ -494,10 +492,10 @@ long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_NEGOTIATED_GROUP:
         return s->conn != NULL && s->conn->group != 0 ? keel_group_nid(s->conn->group) : 0;
     case SSL_CTRL_SET_TLSEXT_DEBUG_ARG: {
-        keel_ssl_rare *r = parg != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
+        keel_ssl_rare *r = keel_ssl_rare_w(s);
         if (r != NULL)
             r->tlsext_debug_arg = parg;
-        return r != NULL || parg == NULL;
+        return r != NULL;
     }
     case SSL_CTRL_GET_SHARED_GROUP:
         return shared_group(s, larg);
@@ -623,10 +621,10 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1; /* as SSL_CTX_callback_ctrl */
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB: {
-        keel_ssl_rare *r = fp != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
+        keel_ssl_rare *r = keel_ssl_rare_w(s);
         if (r != NULL)
             r->tlsext_debug_cb = (void (*)(SSL *, int, int, const unsigned char *, int, void *))fp;
-        return r != NULL || fp == NULL;
+        return r != NULL;
     }
     }
     return 0;

@@ -140,13 +140,17 @@ int SSL_CTX_set_ssl_version(SSL_CTX *ctx, const SSL_METHOD *meth)
 uint64_t SSL_CTX_get_options(const SSL_CTX *ctx) { return ctx->s->options; }
 uint64_t SSL_CTX_set_options(SSL_CTX *ctx, uint64_t op)
 {
-    KEEL_SET(keel_ctx_w, ctx, options, ctx->s->options | op);
+    uint64_t v = ctx->s->options | op;
+
+    KEEL_SET(keel_ctx_w, ctx, options, v);
     return ctx->s->options;
 }
 
 uint64_t SSL_CTX_clear_options(SSL_CTX *ctx, uint64_t op)
 {
-    KEEL_SET(keel_ctx_w, ctx, options, ctx->s->options & ~op);
+    uint64_t v = ctx->s->options & ~op;
+
+    KEEL_SET(keel_ctx_w, ctx, options, v);
     return ctx->s->options;
 }
 

@@ -24,13 +24,17 @@ int SSL_set_ssl_method(SSL *s, const SSL_METHOD *meth)
 uint64_t SSL_get_options(const SSL *s) { return s->s->options; }
 uint64_t SSL_set_options(SSL *s, uint64_t op)
 {
-    KEEL_SET(keel_ssl_w, s, options, s->s->options | op);
+    uint64_t v = s->s->options | op;
+
+    KEEL_SET(keel_ssl_w, s, options, v);
     return s->s->options;
 }
 
 uint64_t SSL_clear_options(SSL *s, uint64_t op)
 {
-    KEEL_SET(keel_ssl_w, s, options, s->s->options & ~op);
+    uint64_t v = s->s->options & ~op;
+
+    KEEL_SET(keel_ssl_w, s, options, v);
     return s->s->options;
 }
 

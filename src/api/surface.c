@@ -503,14 +503,15 @@ void SSL_certs_clear(SSL *s)
 {
     keel_settings *w = keel_ssl_w(s);
 
-    for (int i = 0; w != NULL && i < KEEL_SLOT_COUNT; i++) {
+    if (w == NULL)
+        return;
+    for (int i = 0; i < KEEL_SLOT_COUNT; i++) {
         X509_free(w->certs[i].x509);
         EVP_PKEY_free(w->certs[i].pkey);
         keel_chain_free(w->certs[i].chain);
         memset(&w->certs[i], 0, sizeof(w->certs[i]));
     }
-    if (w != NULL)
-        w->cur_slot = -1;
+    w->cur_slot = -1;
 }
 
 /* SSL_free_buffers(3) fails while a buffer holds data. keel's record engine frees each buffer as

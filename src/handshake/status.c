@@ -105,15 +105,15 @@ int keel_ext_status_ch(SSL *s, keel_hello *h, keel_rd *d, int *alert)
             goto bad;
         }
     }
-    /* Kept for SSL_get_tlsext_status_ids / _exts (nothing to keep: no block made). */
-    keel_ssl_rare *r = ids != NULL || xs != NULL || s->rare != NULL ? keel_ssl_rare_w(s) : NULL;
-    if (r == NULL && (ids != NULL || xs != NULL)) {
-        sk_OCSP_RESPID_pop_free(ids, OCSP_RESPID_free);
-        sk_X509_EXTENSION_pop_free(xs, X509_EXTENSION_free);
-        *alert = SSL_AD_INTERNAL_ERROR;
-        return 0;
-    }
-    if (r != NULL) {
+    /* Kept for SSL_get_tlsext_status_ids / _exts; a request with neither needs no block. */
+    if (ids != NULL || xs != NULL || s->rare != NULL) {
+        keel_ssl_rare *r = keel_ssl_rare_w(s);
+        if (r == NULL) {
+            sk_OCSP_RESPID_pop_free(ids, OCSP_RESPID_free);
+            sk_X509_EXTENSION_pop_free(xs, X509_EXTENSION_free);
+            *alert = SSL_AD_INTERNAL_ERROR;
+            return 0;
+        }
         sk_OCSP_RESPID_pop_free((STACK_OF(OCSP_RESPID) *)r->status_ids, OCSP_RESPID_free);
         r->status_ids = ids;
         sk_X509_EXTENSION_pop_free(r->status_exts, X509_EXTENSION_free);
@@ -266,10 +266,11 @@ int keel_extw_status(SSL *s, keel_wr *w, unsigned msg)
 
 static void write_status_body(SSL *s, keel_wr *w)
 {
+    const keel_ssl_rare *rare = keel_ssl_rare_r(s);
     size_t m;
     keel_wr_u8(w, TLSEXT_STATUSTYPE_ocsp);
     keel_wr_open24(w, &m);
-    keel_wr_bytes(w, keel_ssl_rare_r(s)->ocsp_resp, (size_t)keel_ssl_rare_r(s)->ocsp_resp_len);
+    keel_wr_bytes(w, rare->ocsp_resp, (size_t)rare->ocsp_resp_len);
     keel_wr_close(w, m);
 }
 
