@@ -1,9 +1,13 @@
 /* The algorithm table: every EVP algorithm keel uses, fetched once (GUIDE "Performance principles").
  * OpenSSL 3.0 resolves a name to an implementation on every *_fetch and on every context set up by
  * name; keel pays that price once per library context instead of once per record or handshake. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* ENGINE_get_digest_engine: deprecated in 3.0, still honoured by EVP */
 #include "crypto/algs_int.h"
 
 #include <openssl/core_names.h>
+#include <openssl/engine.h>
+#include <openssl/obj_mac.h>
+#include <openssl/provider.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -23,6 +27,26 @@ static const char *const stitched_names[2][2] = {
     { "AES-256-CBC-HMAC-SHA1", "AES-256-CBC-HMAC-SHA256" },
 };
 static const char *const md_names[KEEL_NUM_HASHES] = { "SHA2-256", "SHA2-384", "SHA2-512" };
+/* OpenSSL's NIDs of md_names, for the engine check. */
+static const int md_nids[KEEL_NUM_HASHES] = { NID_sha256, NID_sha384, NID_sha512 };
+
+/* Whether md is the default provider's SHA-2, which keel_dg may run directly (digest.c): the
+ * provider named "default" (libcrypto's built-in one) and no engine registered for the digest
+ * (libcrypto 3.0 hands even a fetched digest to such an engine). */
+static bool digest_direct(const EVP_MD *md, int nid)
+{
+    const OSSL_PROVIDER *prov = md != NULL ? EVP_MD_get0_provider(md) : NULL;
+    ENGINE *e;
+
+    if (prov == NULL || strcmp(OSSL_PROVIDER_get0_name(prov), "default") != 0)
+        return false;
+    if ((e = ENGINE_get_digest_engine(nid)) != NULL) {
+        ENGINE_finish(e);
+        return false;
+    }
+    return true;
+}
+
 static const char *const ec_names[KEEL_NUM_EC] = { "P-256", "P-384", "P-521" };
 static const char *const dh_names[KEEL_NUM_FFDHE] = {
     "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192",
@@ -101,8 +125,10 @@ keel_algs *keel_algs_new(OSSL_LIB_CTX *libctx, const char *propq)
         for (int j = 0; j < 2; j++)
             a->stitched[i][j] = EVP_CIPHER_fetch(libctx, stitched_names[i][j], a->propq);
     }
-    for (int i = 0; i < KEEL_NUM_HASHES; i++)
+    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
         a->md[i] = EVP_MD_fetch(libctx, md_names[i], a->propq);
+        a->direct[i] = digest_direct(a->md[i], md_nids[i]);
+    }
     a->sha1 = EVP_MD_fetch(libctx, "SHA1", a->propq);
     a->hmac = EVP_MAC_fetch(libctx, "HMAC", a->propq);
     have_hmac_sha256 = hmac_usable(a, KEEL_HASH_SHA256);
@@ -144,9 +170,8 @@ void keel_algs_free(keel_algs *a)
         for (int j = 0; j < 2; j++)
             EVP_CIPHER_free(a->stitched[i][j]);
     }
-    for (int i = 0; i < KEEL_NUM_HASHES; i++) {
+    for (int i = 0; i < KEEL_NUM_HASHES; i++)
         EVP_MD_free(a->md[i]);
-    }
     keel_algs_consts_free(a);
     EVP_MD_free(a->sha1);
     EVP_MAC_free(a->hmac);

@@ -22,6 +22,9 @@ struct keel_algs {
      * provider has none (no AES-NI): the generic constant-time path is used then. */
     EVP_CIPHER *stitched[2][2];
     EVP_MD *md[KEEL_NUM_HASHES];        /* by keel_hash_id */
+    /* md[i] is the default provider's (no engine either): keel_dg runs libcrypto's SHA-2 code
+     * directly (digest.c). */
+    bool direct[KEEL_NUM_HASHES];
     EVP_MD *sha1;                       /* legacy signatures only (RFC 8446 §4.2.3 rsa_pkcs1_sha1) */
     EVP_MAC *hmac;                      /* CBC records' MACs, ticket key callbacks (HKDF: hkdf.c) */
     /* Domain parameters to generate keys from: saves the key manager lookup and the curve setup
@@ -47,8 +50,10 @@ struct keel_algs {
     /* HMAC's digest states after K ^ ipad and K ^ opad for the schedule's two fixed extract
      * keys, [hash][KEEL_FIXED_*][0 ipad, 1 opad] (hkdf.c keel_prf_extract_fixed): each extract
      * under them starts from copies (read-only, so shared by every thread) instead of hashing
-     * the two pad blocks. NULL where not made (the extract then pads the key itself). */
-    EVP_MD_CTX *fixed_pads[KEEL_NUM_HASHES][2][2];
+     * the two pad blocks. have_fixed_pads[i] 0 where not made (the extract then pads the key
+     * itself). */
+    int have_fixed_pads[KEEL_NUM_HASHES];
+    keel_dg fixed_pads[KEEL_NUM_HASHES][2][2];
 };
 
 /* Fills have_consts / empty_hash / salt_no_psk (hkdf.c); a failure leaves have_consts 0. */

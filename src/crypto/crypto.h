@@ -10,7 +10,9 @@
 #ifndef KEEL_CRYPTO_H
 #define KEEL_CRYPTO_H
 
+#include <openssl/sha.h>     /* SHA256_CTX, SHA512_CTX: keel_dg's direct form */
 #include <openssl/types.h>   /* EVP_PKEY, OSSL_LIB_CTX as opaque types; no EVP API */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,6 +133,26 @@ const EVP_MD *keel_hash_md(const keel_algs *algs, keel_hash_id id);
 size_t keel_hash_len(keel_hash_id id);                  /* 32, 48, 64 */
 int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out);
 
+/* One running hash (digest.c): libcrypto's SHA-2 state itself where the table's digest is the
+ * default provider's (no allocation; a copy is a struct copy), else an EVP_MD_CTX over the fetched
+ * digest, made on first use. Embed it by value; the fields are digest.c's. */
+typedef struct {
+    EVP_MD_CTX *md;         /* the EVP form's context (NULL until used; always NULL if direct) */
+    const EVP_MD *type;
+    uint8_t id;             /* keel_hash_id */
+    bool direct;            /* s is the state */
+    bool live;              /* s holds a state to cleanse */
+    union { SHA256_CTX c256; SHA512_CTX c512; } s;
+} keel_dg;
+/* Setup allocates nothing and cannot fail (id must be a hash the table has: keel_hash_md). A
+ * copy's destination is set up with the same hash. Cleanup frees and cleanses. */
+void keel_dg_setup(keel_dg *d, const keel_algs *algs, keel_hash_id id);
+int keel_dg_start(keel_dg *d);
+int keel_dg_update(keel_dg *d, const void *data, size_t len);
+int keel_dg_final(keel_dg *d, uint8_t *out);              /* keel_hash_len bytes */
+int keel_dg_copy(keel_dg *dst, const keel_dg *src);
+void keel_dg_cleanup(keel_dg *d);
+
 /* The running handshake hash (RFC 8446 §4.4.1). Embed it by value; fields are private to hash.c.
  * A client sends ClientHello before it knows the suite's hash, so a transcript may start in
  * buffering mode (keel_transcript_init) and learn its hash later (keel_transcript_set_hash), which
@@ -140,12 +162,12 @@ typedef struct keel_transcript {
     keel_hash_id id;
     int hashing;            /* id is known and md holds the running hash */
     int keep_buffer;        /* keep the raw messages after set_hash (TLS 1.2 client auth) */
-    EVP_MD_CTX *md, *scratch;
+    keel_dg md, scratch;
     uint8_t *buf;
     size_t len, cap;
     /* The last hash taken of the running state while no message came since (a TLS 1.3 side
      * hashes the same point twice: application secrets and the client's Finished). Each take
-     * copies the digest state, which allocates in libcrypto 3.0. */
+     * copies the digest state (an allocation in the EVP form). */
     int last_valid;
     uint8_t last[KEEL_HASH_MAX_LEN];
 } keel_transcript;
@@ -225,11 +247,10 @@ int keel_tls12_prf(const keel_algs *algs, keel_hash_id hash, const uint8_t *secr
  * context is allocated once rather than per operation. Freeing cleanses the keyed state. */
 /* HMAC (RFC 2104) driven over one digest context; its fields are hkdf.c's. */
 typedef struct {
-    EVP_MD_CTX *md;
-    EVP_MD_CTX *ist, *ost;  /* NULL, or the digest states after K ^ ipad and K ^ opad */
+    keel_dg md;
+    keel_dg ist, ost;       /* the digest states after K ^ ipad and K ^ opad, when kept */
     int states;             /* ist and ost hold the current key's states */
     int mode;               /* the running MAC's: plain, from copies, or consuming the states */
-    const EVP_MD *type;
     size_t hlen, blen;
     uint8_t k[128];         /* the key padded to the block size (SHA-512's is the largest) */
 } keel_hm;

@@ -20,15 +20,17 @@ size_t keel_hash_len(keel_hash_id id)
 
 int keel_hash(const keel_algs *algs, keel_hash_id id, const uint8_t *data, size_t len, uint8_t *out)
 {
-    const EVP_MD *md = keel_hash_md(algs, id);
+    keel_dg d;
+    int ok;
 
-    if (md == NULL)
+    if (keel_hash_md(algs, id) == NULL)
         return 0;
-    if (!EVP_Digest(len > 0 ? data : (const uint8_t *)"", len, out, NULL, md, NULL)) {
+    keel_dg_setup(&d, algs, id);
+    ok = keel_dg_start(&d) && keel_dg_update(&d, data, len) && keel_dg_final(&d, out);
+    keel_dg_cleanup(&d);
+    if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
-        return 0;
-    }
-    return 1;
+    return ok;
 }
 
 /* ---- transcript --------------------------------------------------------------------------- */
@@ -67,20 +69,15 @@ static int buf_append(keel_transcript *t, const uint8_t *data, size_t len)
 
 int keel_transcript_set_hash(keel_transcript *t, keel_hash_id id)
 {
-    const EVP_MD *md;
-
     if (t->hashing) {
         ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
         return 0;
     }
-    if ((md = keel_hash_md(t->algs, id)) == NULL)
+    if (keel_hash_md(t->algs, id) == NULL)
         return 0;
-    if ((t->md = EVP_MD_CTX_new()) == NULL || (t->scratch = EVP_MD_CTX_new()) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        goto err;
-    }
-    if (!EVP_DigestInit_ex2(t->md, md, NULL)
-            || (t->len > 0 && !EVP_DigestUpdate(t->md, t->buf, t->len))) {
+    keel_dg_setup(&t->md, t->algs, id);
+    keel_dg_setup(&t->scratch, t->algs, id);
+    if (!keel_dg_start(&t->md) || !keel_dg_update(&t->md, t->buf, t->len)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         goto err;
     }
@@ -93,9 +90,7 @@ int keel_transcript_set_hash(keel_transcript *t, keel_hash_id id)
     }
     return 1;
 err:
-    EVP_MD_CTX_free(t->md);
-    EVP_MD_CTX_free(t->scratch);
-    t->md = t->scratch = NULL;
+    keel_dg_cleanup(&t->md);
     return 0;
 }
 
@@ -117,7 +112,7 @@ int keel_transcript_update(keel_transcript *t, const uint8_t *data, size_t len)
     if ((!t->hashing || t->keep_buffer) && !buf_append(t, data, len))
         return 0;
     t->last_valid = 0;
-    if (t->hashing && !EVP_DigestUpdate(t->md, data, len)) {
+    if (t->hashing && !keel_dg_update(&t->md, data, len)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -127,8 +122,7 @@ int keel_transcript_update(keel_transcript *t, const uint8_t *data, size_t len)
 int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
                                  const uint8_t *extra, size_t extra_len, uint8_t *out)
 {
-    const EVP_MD *md;
-    EVP_MD_CTX *tmp;
+    keel_dg tmp;
     int ok;
 
     if (t->hashing) {
@@ -141,9 +135,8 @@ int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
             return 1;
         }
         /* Finalise a copy: the running state carries on for the messages still to come. */
-        if (!EVP_MD_CTX_copy_ex(t->scratch, t->md)
-                || (extra_len > 0 && !EVP_DigestUpdate(t->scratch, extra, extra_len))
-                || !EVP_DigestFinal_ex(t->scratch, out, NULL)) {
+        if (!keel_dg_copy(&t->scratch, &t->md) || !keel_dg_update(&t->scratch, extra, extra_len)
+                || !keel_dg_final(&t->scratch, out)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
             return 0;
         }
@@ -153,17 +146,12 @@ int keel_transcript_current_with(keel_transcript *t, keel_hash_id id,
         }
         return 1;
     }
-    if ((md = keel_hash_md(t->algs, id)) == NULL)
+    if (keel_hash_md(t->algs, id) == NULL)
         return 0;
-    if ((tmp = EVP_MD_CTX_new()) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return 0;
-    }
-    ok = EVP_DigestInit_ex2(tmp, md, NULL)
-        && (t->len == 0 || EVP_DigestUpdate(tmp, t->buf, t->len))
-        && (extra_len == 0 || EVP_DigestUpdate(tmp, extra, extra_len))
-        && EVP_DigestFinal_ex(tmp, out, NULL);
-    EVP_MD_CTX_free(tmp);
+    keel_dg_setup(&tmp, t->algs, id);
+    ok = keel_dg_start(&tmp) && keel_dg_update(&tmp, t->buf, t->len) && keel_dg_update(&tmp, extra, extra_len)
+        && keel_dg_final(&tmp, out);
+    keel_dg_cleanup(&tmp);
     if (!ok)
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
     return ok;
@@ -197,7 +185,7 @@ int keel_transcript_hrr_rewrite(keel_transcript *t)
     if (!keel_transcript_current(t, msg + KEEL_HS_HEADER_LEN))
         return 0;
     t->last_valid = 0;
-    if (!EVP_DigestInit_ex2(t->md, NULL, NULL)) {
+    if (!keel_dg_start(&t->md)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -226,8 +214,9 @@ int keel_transcript_dup(keel_transcript *dst, const keel_transcript *src)
     dst->algs = src->algs;
     dst->id = src->id;
     dst->hashing = 1;
-    if ((dst->md = EVP_MD_CTX_new()) == NULL || (dst->scratch = EVP_MD_CTX_new()) == NULL
-            || !EVP_MD_CTX_copy_ex(dst->md, src->md)) {
+    keel_dg_setup(&dst->md, src->algs, src->id);
+    keel_dg_setup(&dst->scratch, src->algs, src->id);
+    if (!keel_dg_copy(&dst->md, &src->md)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         keel_transcript_cleanup(dst);
         return 0;
@@ -237,8 +226,8 @@ int keel_transcript_dup(keel_transcript *dst, const keel_transcript *src)
 
 void keel_transcript_cleanup(keel_transcript *t)
 {
-    EVP_MD_CTX_free(t->md);
-    EVP_MD_CTX_free(t->scratch);
+    keel_dg_cleanup(&t->md);
+    keel_dg_cleanup(&t->scratch);
     OPENSSL_free(t->buf);
     memset(t, 0, sizeof(*t));
 }

@@ -11,41 +11,43 @@
 #include <openssl/sslerr.h>
 #include <string.h>
 
-/* HMAC (RFC 2104) over one EVP_MD_CTX: HMAC(K, m) = H((K ^ opad) | H((K ^ ipad) | m)).
+/* HMAC (RFC 2104) over one running hash (keel_dg): HMAC(K, m) = H((K ^ opad) | H((K ^ ipad) | m)).
  * libcrypto 3.0 allocates on every EVP_MAC_CTX_dup (10 blocks) and on every EVP_MAC_init with a
- * key (4); driving the digest directly costs one allocation per digest initialisation, so an
- * HKDF-Expand-Label of one block costs 3 instead of 15 (the key schedule runs ~23 per side). The
- * hash itself stays libcrypto's. The padded key is cleansed by hmac_done.
+ * key (4); driving the digest directly costs nothing in keel_dg's direct form and one allocation
+ * per digest initialisation in its EVP form, so an HKDF-Expand-Label of one block costs 0 or 3
+ * instead of 15 (the key schedule runs ~23 per side). The hash itself stays libcrypto's. The
+ * padded key and the states are cleansed by hmac_done.
  *
  * A keel_prf (below) is the same object kept: its digest context and padded key live as long as
  * the key, so a MAC under a key already set costs the two digest starts only. It can also keep
  * the digest states after K ^ ipad and K ^ opad (ist, ost) and start MACs from copies of them
- * (EVP_MD_CTX_copy_ex), skipping the two pad blocks' compressions. Measured in libcrypto 3.0.x: a
+ * (keel_dg_copy), skipping the two pad blocks' compressions. Measured in libcrypto 3.0.x: an EVP
  * copy allocates exactly as a digest start does (one provider context, even into a context that
  * already holds the same digest), so copies alone would cost two allocations more per key. Hence
  * the three modes of hmac_begin: the states are kept only for a key its user says is used again
  * (keel_prf_again), and the last MAC under them consumes them in place, so m MACs under one key
- * cost 2m allocations whichever way, and 2 pad compressions instead of 2m. The TLS 1.3 schedule
- * hints its runs of derivations under one secret (keysched.c); the TLS 1.2 PRF (keel_prf_tls12)
- * keeps its master secret's states throughout (8 MACs per side under it: 14 compressions fewer
- * per side for 4 allocations more). */
+ * cost 2m allocations whichever way (none in the direct form), and 2 pad compressions instead of
+ * 2m. The TLS 1.3 schedule hints its runs of derivations under one secret (keysched.c); the TLS
+ * 1.2 PRF (keel_prf_tls12) keeps its master secret's states throughout (8 MACs per side under it:
+ * 14 compressions fewer per side for 4 allocations more in the EVP form). */
 /* keel_hm is declared in crypto.h (a keel_prf embeds one). */
 
 static int hmac_setup(keel_hm *h, const keel_algs *a, keel_hash_id id)
 {
+    const EVP_MD *type;
+
     memset(h, 0, sizeof(*h));
-    if ((h->type = keel_hash_md(a, id)) == NULL)
+    if ((type = keel_hash_md(a, id)) == NULL)
         return 0;
     h->hlen = keel_hash_len(id);
-    h->blen = (size_t)EVP_MD_get_block_size(h->type);
+    h->blen = (size_t)EVP_MD_get_block_size(type);
     if (h->blen > sizeof(h->k) || h->blen < h->hlen || h->blen % 8 != 0) {
         ERR_raise(ERR_LIB_SSL, SSL_R_UNKNOWN_DIGEST);
         return 0;
     }
-    if ((h->md = EVP_MD_CTX_new()) == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return 0;
-    }
+    keel_dg_setup(&h->md, a, id);
+    keel_dg_setup(&h->ist, a, id);
+    keel_dg_setup(&h->ost, a, id);
     return 1;
 }
 
@@ -55,8 +57,7 @@ static int hmac_pad_key(keel_hm *h, const uint8_t *key, size_t key_len)
     memset(h->k, 0, sizeof(h->k));
     /* RFC 2104 §2: a key longer than the block is replaced by its hash. */
     if (key_len > h->blen) {
-        if (!EVP_DigestInit_ex2(h->md, h->type, NULL) || !EVP_DigestUpdate(h->md, key, key_len)
-                || !EVP_DigestFinal_ex(h->md, h->k, NULL)) {
+        if (!keel_dg_start(&h->md) || !keel_dg_update(&h->md, key, key_len) || !keel_dg_final(&h->md, h->k)) {
             ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
             return 0;
         }
@@ -72,7 +73,7 @@ static int hmac_key(keel_hm *h, const keel_algs *a, keel_hash_id id, const uint8
 }
 
 /* md = a fresh digest over K ^ pad. */
-static int pad_start(keel_hm *h, EVP_MD_CTX *md, uint8_t pad)
+static int pad_start(keel_hm *h, keel_dg *md, uint8_t pad)
 {
     uint8_t b[sizeof(h->k)];
     uint64_t w, p = 0x0101010101010101ULL * pad;
@@ -85,20 +86,9 @@ static int pad_start(keel_hm *h, EVP_MD_CTX *md, uint8_t pad)
         w ^= p;
         memcpy(b + i, &w, 8);
     }
-    ok = EVP_DigestInit_ex2(md, h->type, NULL) && EVP_DigestUpdate(md, b, h->blen);
+    ok = keel_dg_start(md) && keel_dg_update(md, b, h->blen);
     OPENSSL_cleanse(b, sizeof(b));
     return ok;
-}
-
-/* Makes the contexts for the kept states if they are missing. */
-static int hmac_state_ctxs(keel_hm *h)
-{
-    if ((h->ist == NULL && (h->ist = EVP_MD_CTX_new()) == NULL)
-            || (h->ost == NULL && (h->ost = EVP_MD_CTX_new()) == NULL)) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
-        return 0;
-    }
-    return 1;
 }
 
 /* Keeps the current key's two pad states (h->states), once per key. */
@@ -106,9 +96,7 @@ static int hmac_keep_states(keel_hm *h)
 {
     if (h->states)
         return 1;
-    if (!hmac_state_ctxs(h))
-        return 0;
-    if (!pad_start(h, h->ist, 0x36) || !pad_start(h, h->ost, 0x5c)) {
+    if (!pad_start(h, &h->ist, 0x36) || !pad_start(h, &h->ost, 0x5c)) {
         ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
         return 0;
     }
@@ -120,8 +108,9 @@ static int hmac_keep_states(keel_hm *h)
  *   PLAIN:   md, started over each pad in turn (no states kept);
  *   COPY:    md, a copy of each kept state (the states stay for later MACs under the key);
  *   CONSUME: the kept states themselves (ist, then ost), which this MAC uses up.
- * In libcrypto 3.0 a digest start and a copy allocate alike (one provider context each), so a
- * MAC costs two allocations whichever way; COPY and CONSUME skip the two pad blocks' compressions.
+ * In keel_dg's EVP form a digest start and a copy allocate alike (one provider context each), so
+ * a MAC costs two allocations whichever way; COPY and CONSUME skip the two pad blocks'
+ * compressions.
  * A key used m times with the states kept for all but the last use costs 2 + 2(m - 1)
  * allocations, as m PLAIN MACs do, and 2 pad compressions instead of 2m. */
 enum { HM_PLAIN, HM_COPY, HM_CONSUME };
@@ -134,7 +123,7 @@ static int hmac_begin(keel_hm *h, int keep)
         if (!hmac_keep_states(h))
             return 0;
         h->mode = HM_COPY;
-        return EVP_MD_CTX_copy_ex(h->md, h->ist);
+        return keel_dg_copy(&h->md, &h->ist);
     }
     if (h->states) {
         h->states = 0; /* from here on they hold this MAC */
@@ -142,41 +131,39 @@ static int hmac_begin(keel_hm *h, int keep)
         return 1;
     }
     h->mode = HM_PLAIN;
-    return pad_start(h, h->md, 0x36);
+    return pad_start(h, &h->md, 0x36);
 }
 
 /* The running MAC's inner and outer digests: the kept states it consumes, else md. */
-static EVP_MD_CTX *hm_inner(const keel_hm *h) { return h->mode == HM_CONSUME ? h->ist : h->md; }
-static EVP_MD_CTX *hm_outer(const keel_hm *h) { return h->mode == HM_CONSUME ? h->ost : h->md; }
+static keel_dg *hm_inner(keel_hm *h) { return h->mode == HM_CONSUME ? &h->ist : &h->md; }
+static keel_dg *hm_outer(keel_hm *h) { return h->mode == HM_CONSUME ? &h->ost : &h->md; }
 
 static int hmac_update(keel_hm *h, const uint8_t *data, size_t len)
 {
-    return len == 0 || EVP_DigestUpdate(hm_inner(h), data, len);
+    return keel_dg_update(hm_inner(h), data, len);
 }
 
 static int hmac_final(keel_hm *h, uint8_t *out, size_t hlen)
 {
     uint8_t inner[KEEL_HASH_MAX_LEN];
-    int ok = hlen == h->hlen && EVP_DigestFinal_ex(hm_inner(h), inner, NULL);
+    int ok = hlen == h->hlen && keel_dg_final(hm_inner(h), inner);
 
     if (ok && h->mode == HM_COPY)
-        ok = EVP_MD_CTX_copy_ex(h->md, h->ost);
+        ok = keel_dg_copy(&h->md, &h->ost);
     else if (ok && h->mode == HM_PLAIN)
-        ok = pad_start(h, h->md, 0x5c);
-    ok = ok && EVP_DigestUpdate(hm_outer(h), inner, h->hlen) && EVP_DigestFinal_ex(hm_outer(h), out, NULL);
+        ok = pad_start(h, &h->md, 0x5c);
+    ok = ok && keel_dg_update(hm_outer(h), inner, h->hlen) && keel_dg_final(hm_outer(h), out);
     OPENSSL_cleanse(inner, sizeof(inner));
     return ok;
 }
 
-/* The digest context's last state is the MAC itself: freeing it clears it (the provider's
- * freectx cleanses), and the padded key is cleansed here. */
+/* The states are the key's (keel_dg_cleanup cleanses them), and so is the padded key. */
 static void hmac_done(keel_hm *h)
 {
-    EVP_MD_CTX_free(h->md);
-    EVP_MD_CTX_free(h->ist);
-    EVP_MD_CTX_free(h->ost);
+    keel_dg_cleanup(&h->md);
+    keel_dg_cleanup(&h->ist);
+    keel_dg_cleanup(&h->ost);
     OPENSSL_cleanse(h->k, sizeof(h->k));
-    h->md = h->ist = h->ost = NULL;
     h->states = 0;
 }
 
@@ -409,7 +396,7 @@ int keel_prf_tls12(keel_prf *p, const uint8_t *secret, size_t secret_len, const 
 int keel_prf_extract_fixed(keel_prf *p, int which, const uint8_t *ikm, size_t ikm_len, uint8_t *out)
 {
     keel_hm *h = &p->h;
-    EVP_MD_CTX *const *st;
+    const keel_dg *st;
     uint8_t inner[KEEL_HASH_MAX_LEN];
     int ok;
 
@@ -419,7 +406,7 @@ int keel_prf_extract_fixed(keel_prf *p, int which, const uint8_t *ikm, size_t ik
         return 0;
     }
     st = p->algs->fixed_pads[p->id][which];
-    if (st[0] == NULL || st[1] == NULL) {
+    if (!p->algs->have_fixed_pads[p->id]) {
         const uint8_t *salt = which == KEEL_FIXED_ZERO ? (const uint8_t *)"" : keel_tls13_salt_no_psk(p->algs, p->id);
 
         if (salt == NULL) {
@@ -429,10 +416,9 @@ int keel_prf_extract_fixed(keel_prf *p, int which, const uint8_t *ikm, size_t ik
         ok = keel_prf_hmac(p, salt, which == KEEL_FIXED_ZERO ? 0 : h->hlen, ikm, ikm_len, out);
     } else {
         /* HMAC from copies of the table's states: the MAC's inner, then outer, digest in h->md. */
-        ok = EVP_MD_CTX_copy_ex(h->md, st[0]) && (ikm_len == 0 || EVP_DigestUpdate(h->md, ikm, ikm_len))
-            && EVP_DigestFinal_ex(h->md, inner, NULL)
-            && EVP_MD_CTX_copy_ex(h->md, st[1]) && EVP_DigestUpdate(h->md, inner, h->hlen)
-            && EVP_DigestFinal_ex(h->md, out, NULL);
+        ok = keel_dg_copy(&h->md, &st[0]) && keel_dg_update(&h->md, ikm, ikm_len) && keel_dg_final(&h->md, inner)
+            && keel_dg_copy(&h->md, &st[1]) && keel_dg_update(&h->md, inner, h->hlen)
+            && keel_dg_final(&h->md, out);
         OPENSSL_cleanse(inner, sizeof(inner));
         if (!ok)
             ERR_raise(ERR_LIB_SSL, ERR_R_EVP_LIB);
@@ -534,6 +520,14 @@ const uint8_t *keel_tls13_salt_no_psk(const keel_algs *algs, keel_hash_id id)
     return (unsigned)id < KEEL_NUM_HASHES && algs->have_consts[id] ? algs->salt_no_psk[id] : NULL;
 }
 
+static void fixed_pads_free(keel_algs *a, int i)
+{
+    for (int w = 0; w < 2; w++)
+        for (int j = 0; j < 2; j++)
+            keel_dg_cleanup(&a->fixed_pads[i][w][j]);
+    a->have_fixed_pads[i] = 0;
+}
+
 /* Called once as the table is made. Without them every handshake computes them itself. */
 void keel_algs_consts(keel_algs *a)
 {
@@ -549,28 +543,30 @@ void keel_algs_consts(keel_algs *a)
         OPENSSL_cleanse(early, sizeof(early));
         if (!a->have_consts[i])
             continue;
-        /* The fixed extract keys' pad states (keel_prf_extract_fixed); a failure leaves NULLs. */
+        /* The fixed extract keys' pad states (keel_prf_extract_fixed); a failure leaves none. */
+        int ok = 1;
+
         for (int w = 0; w < 2; w++) {
             keel_hm h;
-            int ok = hmac_key(&h, a, id, a->salt_no_psk[i], w == KEEL_FIXED_ZERO ? 0 : hlen)
-                && hmac_keep_states(&h);
 
+            ok = ok && hmac_key(&h, a, id, a->salt_no_psk[i], w == KEEL_FIXED_ZERO ? 0 : hlen)
+                && hmac_keep_states(&h);
             if (ok) {
                 a->fixed_pads[i][w][0] = h.ist;
                 a->fixed_pads[i][w][1] = h.ost;
-                h.ist = h.ost = NULL;
+                memset(&h.ist, 0, sizeof(h.ist)); /* moved into the table */
+                memset(&h.ost, 0, sizeof(h.ost));
             }
             hmac_done(&h);
         }
+        a->have_fixed_pads[i] = ok;
+        if (!ok)
+            fixed_pads_free(a, i);
     }
 }
 
 void keel_algs_consts_free(keel_algs *a)
 {
     for (int i = 0; i < KEEL_NUM_HASHES; i++)
-        for (int w = 0; w < 2; w++)
-            for (int j = 0; j < 2; j++) {
-                EVP_MD_CTX_free(a->fixed_pads[i][w][j]);
-                a->fixed_pads[i][w][j] = NULL;
-            }
+        fixed_pads_free(a, i);
 }

@@ -520,15 +520,38 @@ static void test_extract_fixed(const keel_algs *a)
     keel_algs_free(bare);
 }
 
-int main(void)
+/* The default table runs SHA-2 directly (digest.c): a handshake's HMACs, HKDF expansions, PRF
+ * blocks and transcript hashes allocate nothing. Through EVP they do. */
+static void test_direct_allocates_nothing(const keel_algs *a, bool direct)
 {
-    const keel_algs *a;
+    static const uint8_t m[] = "some handshake message";
+    uint8_t out[64], okm[80];
+    keel_transcript t;
+    keel_prf p;
 
-    keel_test_malloc_install();
-    a = keel_algs_default();
-    CHECK(a != NULL);
-    if (a == NULL)
-        return keel_test_finish("crypto_hash");
+    for (int i = 0; i < KEEL_NUM_HASHES; i++)
+        CHECK_EQ(a->direct[i], direct);
+    CHECK(keel_prf_init(&p, a, KEEL_HASH_SHA384) && keel_transcript_init(&t, a)
+          && keel_transcript_set_hash(&t, KEEL_HASH_SHA384));
+    long before = keel_test_alloc_count();
+    CHECK(keel_transcript_update(&t, m, sizeof(m)) && keel_transcript_current(&t, out)
+          && keel_transcript_current_with(&t, KEEL_HASH_SHA384, m, 3, out)
+          && keel_prf_extract_fixed(&p, KEEL_FIXED_ZERO, m, 48, out)
+          && keel_prf_expand_label(&p, out, "key", NULL, 0, okm, 80)
+          && keel_prf_tls12(&p, out, 48, "key expansion", m, sizeof(m), okm, 80)
+          && keel_hmac(a, KEEL_HASH_SHA256, m, 7, m, sizeof(m), out)
+          && keel_hkdf_expand_label(a, KEEL_HASH_SHA512, out, "iv", NULL, 0, okm, 12)
+          && keel_hash(a, KEEL_HASH_SHA256, m, sizeof(m), out));
+    if (direct)
+        CHECK_EQ(keel_test_alloc_count(), before);
+    else
+        CHECK(keel_test_alloc_count() > before + 10);
+    keel_transcript_cleanup(&t);
+    keel_prf_cleanup(&p);
+}
+
+static void run_all(const keel_algs *a)
+{
     test_hmac(a);
     test_hkdf(a);
     test_expand_label_rfc8448(a);
@@ -539,5 +562,32 @@ int main(void)
     test_prf_ctx(a);
     test_prf_again(a);
     test_extract_fixed(a);
+}
+
+int main(void)
+{
+    const keel_algs *a;
+    keel_algs *evp;
+
+    keel_test_malloc_install();
+    a = keel_algs_default();
+    CHECK(a != NULL);
+    if (a == NULL)
+        return keel_test_finish("crypto_hash");
+    test_direct_allocates_nothing(a, true);
+    run_all(a);
+    /* The same vectors and failure sweeps through EVP, the form a digest from any other
+     * provider takes: a table of its own, switched before its constants are made. */
+    evp = keel_algs_new(NULL, NULL);
+    CHECK(evp != NULL);
+    if (evp != NULL) {
+        keel_algs_consts_free(evp);
+        for (int i = 0; i < KEEL_NUM_HASHES; i++)
+            evp->direct[i] = false;
+        keel_algs_consts(evp);
+        test_direct_allocates_nothing(evp, false);
+        run_all(evp);
+        keel_algs_free(evp);
+    }
     return keel_test_finish("crypto_hash");
 }
