@@ -265,8 +265,8 @@ typedef struct keel_prf {
 } keel_prf;
 keel_prf *keel_prf_new(const keel_algs *algs, keel_hash_id id);
 void keel_prf_free(keel_prf *prf);
-/* In place: init makes the digest context (on failure nothing to clean up); cleanup frees and
- * cleanses it. */
+/* In place: init sets up the running hashes, allocating nothing (on failure, an unknown hash,
+ * nothing to clean up); cleanup frees and cleanses them. */
 int keel_prf_init(keel_prf *prf, const keel_algs *algs, keel_hash_id id);
 void keel_prf_cleanup(keel_prf *prf);
 keel_hash_id keel_prf_hash(const keel_prf *prf);
