@@ -197,12 +197,45 @@ static long inner_type(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
     return (long)(alen - 1);
 }
 
+/* How many bytes of a protected record's plaintext keel_rl_open_record puts in a destination of
+ * dst_cap bytes (0: none, the record is opened in the work buffer). `type` is the outer type,
+ * flen the fragment's length. GCM and ChaCha20-Poly1305 only (the AEAD must split its output).
+ * TLS 1.3: all but the last byte of the inner plaintext, so that a record of a full 2^14 bytes
+ * of content fits a 2^14-byte buffer. TLS 1.2: the whole content of an application data record. */
+static size_t dst_split(const keel_rl_dir *d, uint8_t type, size_t flen, size_t dst_cap)
+{
+    size_t tl = keel_aead_tag_len(d->aead_id), n;
+
+    if (!keel_aead_can_split(d->aead_id))
+        return 0;
+    if (d->prot == KEEL_RL_PROT_TLS13) {
+        if (flen < tl + 2 || flen - tl > KEEL_MAX_PLAINTEXT + 1)
+            return 0;
+        n = flen - tl - 1;
+    } else if (d->prot == KEEL_RL_PROT_TLS12) {
+        size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
+
+        if (type != KEEL_CT_APPLICATION_DATA || flen <= explicit_len + tl
+                || flen - explicit_len - tl > KEEL_MAX_PLAINTEXT)
+            return 0;
+        n = flen - explicit_len - tl;
+    } else {
+        return 0;
+    }
+    return n <= dst_cap ? n : 0;
+}
+
+int keel_rl_opens_into(const keel_rl_dir *d, uint8_t type, size_t rec_len, size_t dst_cap)
+{
+    return rec_len >= KEEL_RL_HEADER_LEN && dst_split(d, type, rec_len - KEEL_RL_HEADER_LEN, dst_cap) > 0;
+}
+
 static int open13(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work, uint8_t *dst,
                   size_t dst_cap, uint8_t *type, size_t *off, size_t *len, int *in_dst, int *alert)
 {
-    uint8_t nonce[KEEL_AEAD_NONCE_LEN];
+    uint8_t nonce[KEEL_AEAD_NONCE_LEN], last;
     const uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
-    uint8_t *out = work + KEEL_RL_HEADER_LEN;
+    uint8_t *out = work != NULL ? work + KEEL_RL_HEADER_LEN : NULL, *rest;
     size_t flen = rec_len - KEEL_RL_HEADER_LEN, inner, split = 0, tl = keel_aead_tag_len(d->aead_id);
     long plen;
 
@@ -216,32 +249,47 @@ static int open13(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *w
         return fail(alert, KEEL_ALERT_RECORD_OVERFLOW, SSL_R_DATA_LENGTH_TOO_LONG);
     xor_nonce(d, nonce);
     /* With a destination for the content: all but the last byte of the inner plaintext go there
-     * and the last (the type, unless there is padding) stays in the record, so a record of a
-     * full 2^14 bytes of content fits a 2^14-byte buffer. */
-    if (dst != NULL && inner >= 2 && inner - 1 <= dst_cap && keel_aead_can_split(d->aead_id))
-        split = inner - 1;
+     * and the last (the type, unless there is padding) stays in the record (dst_split), or in
+     * `last` when there is no work buffer. */
+    if (dst != NULL)
+        split = dst_split(d, KEEL_CT_APPLICATION_DATA, flen, dst_cap);
+    if (out == NULL && split == 0)
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
+    rest = out != NULL ? out + split : &last;   /* inner - split == 1 byte when split > 0 */
     if (split > 0 ? !keel_aead_open_split(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, dst, split,
-                                          out + split)
+                                          rest)
                   : !keel_aead_open(d->aead, nonce, rec, KEEL_RL_HEADER_LEN, frag, flen, out))
         return fail(alert, KEEL_ALERT_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     d->seq++;
 
     /* A plaintext of only zeros has no type: unexpected_message. */
-    plen = split > 0 ? inner_type(dst, split, out + split, inner - split, type)
+    plen = split > 0 ? inner_type(dst, split, rest, inner - split, type)
                      : inner_type(out, inner, NULL, 0, type);
-    if (plen < 0)
+    if (plen < 0) {
+        if (split > 0)
+            OPENSSL_cleanse(dst, split);
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
+    }
     /* Only application data is left in the destination; anything else is put back in the
-     * record, where the handshake layer expects it, and not left in the caller's buffer. */
+     * record, where the handshake layer expects it, and not left in the caller's buffer. With
+     * no work buffer the content stays in dst for the caller to move (record_int.h); what
+     * followed it (the type, padding) is cleansed. */
     if (split > 0 && *type != KEEL_CT_APPLICATION_DATA) {
-        memcpy(out, dst, (size_t)plen);
-        OPENSSL_cleanse(dst, split);
-        split = 0;
+        if (out != NULL) {
+            memcpy(out, dst, (size_t)plen);
+            OPENSSL_cleanse(dst, split);
+            split = 0;
+        } else {
+            OPENSSL_cleanse(dst + plen, split - (size_t)plen);
+        }
     }
     /* §5: a protected record carries handshake, alert or application data; a protected
      * change_cipher_spec (or anything unknown) is unexpected_message. */
-    if (*type != KEEL_CT_HANDSHAKE && *type != KEEL_CT_ALERT && *type != KEEL_CT_APPLICATION_DATA)
+    if (*type != KEEL_CT_HANDSHAKE && *type != KEEL_CT_ALERT && *type != KEEL_CT_APPLICATION_DATA) {
+        if (split > 0)
+            OPENSSL_cleanse(dst, split);
         return fail(alert, KEEL_ALERT_UNEXPECTED_MESSAGE, SSL_R_BAD_RECORD_TYPE);
+    }
     *in_dst = split > 0;
     *off = split > 0 ? 0 : KEEL_RL_HEADER_LEN;
     *len = (size_t)plen;
@@ -255,7 +303,7 @@ static int open12(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *w
     size_t explicit_len = tls12_explicit_nonce(d) ? KEEL_RL_EXPLICIT_NONCE_LEN : 0;
     size_t flen = rec_len - KEEL_RL_HEADER_LEN, plen, tl = keel_aead_tag_len(d->aead_id);
     const uint8_t *frag = rec + KEEL_RL_HEADER_LEN;
-    uint8_t *out = work + KEEL_RL_HEADER_LEN;
+    uint8_t *out = work != NULL ? work + KEEL_RL_HEADER_LEN : NULL;
     keel_rd hdr;
     uint32_t t, version;
 
@@ -278,8 +326,9 @@ static int open12(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *w
     if (!aad12(d, (uint8_t)t, (uint16_t)version, plen, aad))
         return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     /* Application data with a destination that holds it: opened straight into it. */
-    *in_dst = dst != NULL && t == KEEL_CT_APPLICATION_DATA && plen > 0 && plen <= dst_cap
-        && keel_aead_can_split(d->aead_id);
+    *in_dst = dst != NULL && dst_split(d, (uint8_t)t, flen, dst_cap) > 0;
+    if (out == NULL && !*in_dst)
+        return fail(alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     if (*in_dst ? !keel_aead_open_split(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,
                                         dst, plen, NULL)
                 : !keel_aead_open(d->aead, nonce, aad, AAD12_LEN, frag + explicit_len, plen + tl,

@@ -112,29 +112,36 @@ static int plain_alert(const keel_rl *rl, uint32_t type, uint32_t len)
         && type == KEEL_CT_ALERT && len == 2;
 }
 
-/* Checks the 5-byte header in rbuf and sets rneed to the whole record's length. KEEL_RL_OK or the
- * failure to return. */
-static int check_header(keel_rl *rl, int *alert)
+/* Allocates the read buffer if there is none (it is released only when it holds nothing, so
+ * rhave is 0 then; rneed may already be set by read_pair's check_header). 1 / 0 with ERR. */
+static int have_rbuf(keel_rl *rl)
+{
+    return rl->rbuf != NULL || (rl->rbuf = keel_rl_buf_alloc(RBUF_CAP)) != NULL;
+}
+
+/* Checks the 5-byte header h (in rbuf, or in a BIO pair's ring: read_pair) and sets rneed to the
+ * whole record's length. KEEL_RL_OK or the failure to return. */
+static int check_header(keel_rl *rl, const uint8_t *h, int *alert)
 {
     keel_rd r;
     uint32_t type, version, len;
     int first = !rl->seen_record, prot;
     size_t limit;
 
-    keel_rd_init(&r, rl->rbuf, KEEL_RL_HEADER_LEN);
+    keel_rd_init(&r, h, KEEL_RL_HEADER_LEN);
     if (!keel_rd_u8(&r, &type) || !keel_rd_u16(&r, &version) || !keel_rd_u16(&r, &len))
         return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
     rl->seen_record = 1;
     /* Reported as read, before it is judged (the checks below may refuse it). */
     if (rl->trace != NULL)
-        rl->trace(rl->trace_arg, 0, rl->rbuf, NULL);
+        rl->trace(rl->trace_arg, 0, h, NULL);
     rl->held_alert = rl->held_reason = rl->v2_hello = 0;
 
     /* An SSL 2.0 CLIENT-HELLO: read whole if its length allows, then refused (sslv2.c). */
-    if (first && rl->rd.prot == KEEL_RL_PROT_NONE && keel_rl_sslv2_header(rl->rbuf)) {
+    if (first && rl->rd.prot == KEEL_RL_PROT_NONE && keel_rl_sslv2_header(h)) {
         size_t v2_len;
         int reason, a;
-        if (!keel_rl_sslv2_length(rl->rbuf, &v2_len, &reason, &a))
+        if (!keel_rl_sslv2_length(h, &v2_len, &reason, &a))
             return reject(rl, alert, a, reason);
         rl->v2_hello = 1;
         rl->rneed = 2 + v2_len;
@@ -147,7 +154,7 @@ static int check_header(keel_rl *rl, int *alert)
         /* A first record that is not TLS at all (plain HTTP, a proxy request, anything else) gets
          * no alert: the peer would not understand one (OpenSSL 3.0 sends none either). */
         if (first && rl->rd.prot == KEEL_RL_PROT_NONE) {
-            int http = http_reason(rl->rbuf);
+            int http = http_reason(h);
             ERR_raise(ERR_LIB_SSL, http != 0 ? http : SSL_R_WRONG_VERSION_NUMBER);
             rl->rhave = rl->rneed = 0;
             return KEEL_RL_ERROR;
@@ -207,7 +214,10 @@ static int check_header(keel_rl *rl, int *alert)
  * content; not with read-ahead or while early data may be skipped. Its header goes through
  * check_header as if read (and is then taken from the ring, as fill would have taken it); the
  * record is opened from the ring into the offer, or into rbuf (never into the ring), and then
- * taken whole. KEEL_RL_OK, a failure to return, or PAIR_NO to read it the copying way. */
+ * taken whole. A record that opens into the offer needs no read buffer: none is allocated for it
+ * (with the buffers released whenever they empty, that saves a malloc and a free per record);
+ * a TLS 1.3 record that turns out not to be application data is moved into one then.
+ * KEEL_RL_OK, a failure to return, or PAIR_NO to read it the copying way. */
 #define PAIR_NO (-1)
 
 static int read_pair(keel_rl *rl, BIO *rbio, uint8_t *type, size_t *off, size_t *len, int *in_offer,
@@ -230,16 +240,23 @@ static int read_pair(keel_rl *rl, BIO *rbio, uint8_t *type, size_t *off, size_t 
     if (!keel_rd_u8(&r, &t) || !keel_rd_u16(&r, &v) || !keel_rd_u16(&r, &flen)
             || t != KEEL_CT_APPLICATION_DATA || (size_t)n < KEEL_RL_HEADER_LEN + flen)
         return PAIR_NO;
-    memcpy(rl->rbuf, p, KEEL_RL_HEADER_LEN);
-    rl->rhave = KEEL_RL_HEADER_LEN;
-    if ((ok = check_header(rl, alert)) != KEEL_RL_OK || rl->held_alert != 0 || rl->v2_hello
-            || !keel_rl_is_protected(&rl->rd, KEEL_CT_APPLICATION_DATA)) {
+    if ((ok = check_header(rl, (const uint8_t *)p, alert)) != KEEL_RL_OK || rl->held_alert != 0
+            || rl->v2_hello || !keel_rl_is_protected(&rl->rd, KEEL_CT_APPLICATION_DATA)) {
         /* The header is taken as fill would have taken it; a held verdict (none arises under
          * protection) is given the copying way, once the body is read. */
+        if (ok == KEEL_RL_OK) {
+            if (!have_rbuf(rl))
+                return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
+            memcpy(rl->rbuf, p, KEEL_RL_HEADER_LEN);
+            rl->rhave = KEEL_RL_HEADER_LEN;
+        }
         if (BIO_nread(rbio, &taken, KEEL_RL_HEADER_LEN) != KEEL_RL_HEADER_LEN && ok == KEEL_RL_OK)
             return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR);
         return ok == KEEL_RL_OK ? PAIR_NO : ok;
     }
+    if (rl->rbuf == NULL && !keel_rl_opens_into(&rl->rd, (uint8_t)t, rl->rneed, rl->offer_cap)
+            && !have_rbuf(rl))
+        return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0); /* left in the ring, as fill would */
     ok = keel_rl_open_record(&rl->rd, (const uint8_t *)p, rl->rneed, rl->rbuf, rl->offer,
                              rl->offer_cap, type, off, len, in_offer, alert);
     /* Taken whether it opened or not, as the copying way would have read it. */
@@ -251,6 +268,18 @@ static int read_pair(keel_rl *rl, BIO *rbio, uint8_t *type, size_t *off, size_t 
     if (!ok) {
         rl->rhave = rl->rneed = rl->ahead_len = 0;
         return KEEL_RL_ALERT;
+    }
+    /* Opened with no read buffer, and not application data (record_int.h): into one now, where
+     * the handshake layer expects it, and nothing of it left in the caller's buffer. */
+    if (*in_offer && *type != KEEL_CT_APPLICATION_DATA) {
+        if (!have_rbuf(rl)) {
+            OPENSSL_cleanse(rl->offer, *len);
+            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
+        }
+        memcpy(rl->rbuf + KEEL_RL_HEADER_LEN, rl->offer, *len);
+        OPENSSL_cleanse(rl->offer, *len);
+        *in_offer = 0;
+        *off = KEEL_RL_HEADER_LEN;
     }
     rl->plain_alert_once = 0; /* the peer has the key: the allowance is spent */
     if (rl->trace != NULL && rl->rd.prot == KEEL_RL_PROT_TLS13)
@@ -279,14 +308,8 @@ int keel_rl_read(keel_rl *rl, BIO *rbio, keel_record *rec, int *alert)
         ERR_raise(ERR_LIB_SSL, SSL_R_READ_BIO_NOT_SET);
         return KEEL_RL_ERROR;
     }
-    if (rl->rbuf == NULL) {
-        if ((rl->rbuf = keel_rl_buf_alloc(RBUF_CAP)) == NULL)
-            return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
-        rl->rhave = rl->rneed = 0;
-    }
-
 again:
-    /* Bytes read ahead past the last record: the front of this one. */
+    /* Bytes read ahead past the last record: the front of this one (rbuf is kept while they wait). */
     if (rl->ahead_len > 0 && rl->rhave == 0) {
         memmove(rl->rbuf, rl->rbuf + rl->ahead_off, rl->ahead_len);
         rl->rhave = rl->ahead_len;
@@ -298,11 +321,13 @@ again:
             return rv;
         goto taken;
     }
+    if (!have_rbuf(rl))
+        return reject(rl, alert, KEEL_ALERT_INTERNAL_ERROR, 0);
     /* rneed == 0: the header is still being read. */
     if (rl->rneed == 0) {
         if (!fill(rl, rbio, KEEL_RL_HEADER_LEN, &rv, alert))
             return rv;
-        if ((rv = check_header(rl, alert)) != KEEL_RL_OK)
+        if ((rv = check_header(rl, rl->rbuf, alert)) != KEEL_RL_OK)
             return rv;
     }
     if (!fill(rl, rbio, rl->rneed, &rv, alert))
@@ -386,10 +411,20 @@ skip:
 
 void keel_rl_offer(keel_rl *rl, uint8_t *buf, size_t cap)
 {
-    /* Withdrawn with a record still current there: move what is left to the read buffer (which
-     * is still allocated: it is released only once no record holds data). */
-    if (rl->rec_in_offer && rl->rec_ready && rl->rec_len > 0)
-        memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->offer + rl->rec_off, rl->rec_len);
+    /* Withdrawn with a record still current there: move what is left to the read buffer, which a
+     * record opened from a BIO pair's ring may not have had (read_pair). If it cannot be
+     * allocated the rest is dropped, cleansed from the caller's buffer, and the read side fails
+     * from now on: the stream has lost bytes. */
+    if (rl->rec_in_offer && rl->rec_ready && rl->rec_len > 0) {
+        if (have_rbuf(rl)) {
+            memmove(rl->rbuf + KEEL_RL_HEADER_LEN, rl->offer + rl->rec_off, rl->rec_len);
+        } else {
+            OPENSSL_cleanse(rl->offer + rl->rec_off, rl->rec_len);
+            rl->rec_ready = 0;
+            rl->rec_len = 0;
+            rl->rd.prot = KEEL_RL_PROT_BROKEN;
+        }
+    }
     if (rl->rec_in_offer) {
         rl->rec_in_offer = 0;
         rl->rec_off = KEEL_RL_HEADER_LEN;

@@ -48,11 +48,20 @@ int keel_rl_seal_record(keel_rl_dir *d, uint8_t type, uint16_t version, const ui
  * application data whose content fits dst_cap bytes and the AEAD can split its output (GCM,
  * ChaCha20-Poly1305), the content is opened straight into dst: *in_dst = 1, the plaintext
  * dst[*off .. *off + *len). A TLS 1.3 record that turns out not to be application data is put
- * back in work (dst cleansed). On failure returns 0 with *alert set and a reason on ERR; work's
- * bytes (and dst's) are then garbage. */
+ * back in work (dst cleansed). work may be NULL when keel_rl_opens_into says the record opens
+ * into dst (read.c's pair path, which then needs no read buffer): a TLS 1.3 record that turns out
+ * not to be application data is then left in dst (*in_dst = 1, what followed its content
+ * cleansed) for the caller to move. On failure returns 0 with *alert set and a reason on ERR;
+ * work's bytes are then garbage, dst's too unless work is NULL (then cleansed). */
 int keel_rl_open_record(keel_rl_dir *d, const uint8_t *rec, size_t rec_len, uint8_t *work,
                         uint8_t *dst, size_t dst_cap, uint8_t *type, size_t *off, size_t *len,
                         int *in_dst, int *alert);
+
+/* Whether keel_rl_open_record would open a record of rec_len bytes (header included) with outer
+ * type `type` into a destination of dst_cap bytes: a protected application data record (under
+ * TLS 1.3 any protected record, whose inner type is known only once opened) under GCM or
+ * ChaCha20-Poly1305 whose content fits. */
+int keel_rl_opens_into(const keel_rl_dir *d, uint8_t type, size_t rec_len, size_t dst_cap);
 
 /* sslv2.c: an SSL 2.0-format CLIENT-HELLO as the first record (RFC 5246 §E.2), framed and refused
  * as OpenSSL 3.0 frames and refuses it. keel_rl_sslv2_length: the body length from the header, 0

@@ -452,6 +452,147 @@ static void test_eof_and_errors(void)
     keel_rl_cleanup(&r);
 }
 
+/* Over an idle BIO pair in release mode (every connection's mode once established): a record
+ * sealed into the ring and opened from it into an offer that holds its content takes no read
+ * buffer at all, so the steady state allocates nothing per record; every AEAD the pair path
+ * serves, TLS 1.3 and 1.2. What needs the read buffer still gets it there: a record too big for
+ * the offer, a TLS 1.3 record that turns out not to be application data (the offer cleansed), an
+ * offer withdrawn with content left; a failed allocation at each of these is an internal_error
+ * with nothing of the record left in the offer. */
+static void test_pair_no_rbuf(void)
+{
+    static uint8_t data[KEEL_MAX_PLAINTEXT], buf[KEEL_MAX_PLAINTEXT + 64];
+    keel_rl w, r;
+    keel_record rec;
+    BIO *in = NULL, *out = NULL;
+    int alert, sent;
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    for (int v = 0; v < 6; v++) {   /* TLS 1.3 with each AEAD, then TLS 1.2 with each */
+        keel_aead_id id = all_aeads[v % 3];
+
+        CHECK(keel_rl_init(&w, algs) && keel_rl_init(&r, algs));
+        w.release_buffers = r.release_buffers = 1;
+        if (v < 3) {
+            CHECK(keel_rl_set_key13(&w, KEEL_RL_WRITE, id, key_a, iv_a));
+            CHECK(keel_rl_set_key13(&r, KEEL_RL_READ, id, key_a, iv_a));
+        } else {
+            size_t ivl = id == KEEL_AEAD_CHACHA20_POLY1305 ? 12 : 4;
+
+            CHECK(keel_rl_set_key12(&w, KEEL_RL_WRITE, id, key_a, iv_a, ivl));
+            CHECK(keel_rl_set_key12(&r, KEEL_RL_READ, id, key_a, iv_a, ivl));
+        }
+        CHECK(BIO_new_bio_pair(&in, 0, &out, 0) == 1);   /* keel writes `in`, reads `out` */
+        for (int round = 0; round < 2; round++) {
+            if (round == 1)
+                keel_test_fail_after(0);   /* count from the second round */
+            for (size_t len = 1; len <= KEEL_MAX_PLAINTEXT; len *= 4) {
+                size_t n = len == 4096 ? KEEL_MAX_PLAINTEXT : len;   /* 1, 4, ..., 1024, 2^14 */
+
+                CHECK(keel_rl_seal_send(&w, in, KEEL_CT_APPLICATION_DATA, data, n, 0, &sent) && sent);
+                memset(buf, 0, sizeof(buf));
+                keel_rl_offer(&r, buf, n);   /* exactly the content's size */
+                CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+                CHECK(rec.type == KEEL_CT_APPLICATION_DATA && rec.data == buf && rec.len == n);
+                CHECK(memcmp(buf, data, n) == 0);
+                CHECK(r.rbuf == NULL && keel_rl_has_buffered(&r));
+                keel_rl_consume(&r, n);
+                keel_rl_offer(&r, NULL, 0);
+                CHECK(r.rbuf == NULL && !keel_rl_has_buffered(&r));
+            }
+        }
+        CHECK_EQ(keel_test_alloc_count(), 0);
+
+        /* Too big for the offer: opened into a read buffer, allocated for it, released after. */
+        CHECK(keel_rl_seal_send(&w, in, KEEL_CT_APPLICATION_DATA, data, 1000, 0, &sent) && sent);
+        memset(buf, 0xa5, sizeof(buf));
+        keel_rl_offer(&r, buf, 999);
+        CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+        CHECK(rec.data != buf && r.rbuf != NULL && rec.len == 1000 && memcmp(rec.data, data, 1000) == 0);
+        CHECK(buf[0] == 0xa5 && buf[998] == 0xa5);
+        keel_rl_consume(&r, rec.len);
+        keel_rl_offer(&r, NULL, 0);
+        CHECK(r.rbuf == NULL);
+
+        /* Withdrawn with content left: the rest moves into a read buffer allocated for it. */
+        CHECK(keel_rl_seal_send(&w, in, KEEL_CT_APPLICATION_DATA, data, 3000, 0, &sent) && sent);
+        keel_rl_offer(&r, buf, sizeof(buf));
+        CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+        CHECK(rec.data == buf && r.rbuf == NULL);
+        keel_rl_consume(&r, 1000);
+        keel_rl_offer(&r, NULL, 0);
+        CHECK(r.rbuf != NULL);
+        memset(buf, 0, sizeof(buf));
+        CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);   /* the current record again */
+        CHECK(rec.data != buf && rec.len == 2000 && memcmp(rec.data, data + 1000, 2000) == 0);
+        keel_rl_consume(&r, rec.len);
+        CHECK(r.rbuf == NULL);
+
+        /* The same withdrawal with the allocation failing: the connection's read side fails
+         * (internal_error), nothing of the record is left in the offer. */
+        CHECK(keel_rl_seal_send(&w, in, KEEL_CT_APPLICATION_DATA, data, 3000, 0, &sent) && sent);
+        keel_rl_offer(&r, buf, sizeof(buf));
+        CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+        CHECK(rec.data == buf);
+        keel_rl_consume(&r, 1000);
+        keel_test_fail_after(1);
+        keel_rl_offer(&r, NULL, 0);
+        keel_test_fail_after(0);
+        for (int i = 1000; i < 3000; i++)
+            CHECK(buf[i] == 0);
+        CHECK(!keel_rl_has_buffered(&r) && keel_rl_pending(&r) == 0);
+        CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_ALERT);
+        CHECK_EQ(alert, KEEL_ALERT_INTERNAL_ERROR);
+        ERR_clear_error();
+
+        if (v < 3) {
+            /* A fresh reader for the TLS 1.3 inner-type cases (the one above is broken). */
+            keel_rl_cleanup(&r);
+            CHECK(keel_rl_init(&r, algs));
+            r.release_buffers = 1;
+            CHECK(keel_rl_set_key13(&r, KEEL_RL_READ, id, key_a, iv_a));
+            r.rd.seq = w.wr.seq;
+
+            /* A handshake record: put back into a read buffer allocated for it, the offer cleansed. */
+            CHECK(keel_rl_seal_send(&w, in, KEEL_CT_HANDSHAKE, data, 400, 0, &sent) && sent);
+            memset(buf, 0xa5, sizeof(buf));
+            keel_rl_offer(&r, buf, sizeof(buf));
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+            CHECK(rec.type == KEEL_CT_HANDSHAKE && rec.data != buf && r.rbuf != NULL);
+            CHECK(rec.len == 400 && memcmp(rec.data, data, 400) == 0);
+            for (int i = 0; i < 400; i++)
+                CHECK(buf[i] == 0);
+            keel_rl_consume(&r, rec.len);
+            CHECK(r.rbuf == NULL);
+            /* The offer still serves the next application data record. */
+            CHECK(keel_rl_seal_send(&w, in, KEEL_CT_APPLICATION_DATA, data, 400, 0, &sent) && sent);
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_OK);
+            CHECK(rec.data == buf && memcmp(buf, data, 400) == 0);
+            keel_rl_consume(&r, rec.len);
+            keel_rl_offer(&r, NULL, 0);
+
+            /* The same with the allocation failing: internal_error, the offer cleansed. */
+            CHECK(keel_rl_seal_send(&w, in, KEEL_CT_HANDSHAKE, data, 400, 0, &sent) && sent);
+            memset(buf, 0xa5, sizeof(buf));
+            keel_rl_offer(&r, buf, sizeof(buf));
+            keel_test_fail_after(1);
+            CHECK_EQ(keel_rl_read(&r, out, &rec, &alert), KEEL_RL_ALERT);
+            keel_test_fail_after(0);
+            CHECK_EQ(alert, KEEL_ALERT_INTERNAL_ERROR);
+            for (int i = 0; i < 400; i++)
+                CHECK(buf[i] == 0);
+            CHECK_EQ(BIO_ctrl_pending(out), 0);   /* the record was taken */
+            keel_rl_offer(&r, NULL, 0);
+            ERR_clear_error();
+        }
+        BIO_free(in);
+        BIO_free(out);
+        keel_rl_cleanup(&w);
+        keel_rl_cleanup(&r);
+    }
+}
+
 /* One full exchange with the k-th allocation failing, for every k: each step either works or fails
  * cleanly, and nothing leaks. */
 static int exchange(void)
@@ -526,6 +667,7 @@ int main(void)
     test_consume_pending();
     test_buffers();
     test_offer();
+    test_pair_no_rbuf();
     test_seq();
     test_eof_and_errors();
     test_alloc_failures();
