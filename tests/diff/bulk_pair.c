@@ -6,7 +6,9 @@
  * drives them (SSL_write until done, the reader draining on WANT_WRITE): every call's result,
  * the data, the records sent and received (the message callback's record headers) and, with a
  * BIO callback set, the bytes that callback saw; SSL_MODE_RELEASE_BUFFERS on both ends; also
- * with SSL_MODE_ENABLE_PARTIAL_WRITE (one record per successful call). */
+ * with SSL_MODE_ENABLE_PARTIAL_WRITE (one record per successful call); with reads smaller than a
+ * record (1000 bytes) and under TLS 1.3 a KeyUpdate before each transfer (a handshake record
+ * met where SSL_read offered its buffer); with reads of exactly one record's content. */
 #include "probe.h"
 
 static keel_test_chain ec;
@@ -15,6 +17,7 @@ static unsigned char src[50000], dst[50000];
 typedef struct { long recs, bytes; } rec_count;
 static rec_count c_sent, s_recv;
 static long bio_written, bio_read;
+static size_t read_size = 20000;   /* SSL_read's buffer on the server */
 
 /* Application data records by their header (SSL3_RT_HEADER): the client's sent, the server's
  * received; the sum of their lengths shows the records are the same size too. */
@@ -45,7 +48,7 @@ static size_t drain(SSL *s, size_t got, size_t want)
 {
     static unsigned char buf[20000];
     for (;;) {
-        int r = SSL_read(s, buf, sizeof(buf));
+        int r = SSL_read(s, buf, (int)read_size);
         if (r <= 0) {
             int e = SSL_get_error(s, r);
             printf(" R%s", e == SSL_ERROR_WANT_READ ? "" : errname(e));
@@ -95,12 +98,14 @@ static void transfer(SSL *c, SSL *s, size_t want)
 }
 
 /* mode 0: nobody watches; 1: message callbacks; 2: message and BIO callbacks; 3: nobody watches,
- * SSL_MODE_ENABLE_PARTIAL_WRITE on the writer. */
+ * SSL_MODE_ENABLE_PARTIAL_WRITE on the writer; 4: reads of 1000 bytes, under TLS 1.3 a KeyUpdate
+ * before each transfer; 5: reads of 16384 bytes. */
 static void run(int version, const char *suite, size_t pair, int mode)
 {
     printf("== %s %s, pair %zu, %s\n", vname(version), suite, pair,
            mode == 0 ? "no callbacks" : mode == 1 ? "message callback"
-           : mode == 2 ? "message and BIO callbacks" : "partial writes");
+           : mode == 2 ? "message and BIO callbacks" : mode == 3 ? "partial writes"
+           : mode == 4 ? "1000-byte reads, key updates" : "16384-byte reads");
     SSL_CTX *cc = keel_test_client_ctx(&ec), *sc = keel_test_server_ctx(&ec);
     SSL_CTX_set_min_proto_version(cc, version);
     SSL_CTX_set_max_proto_version(cc, version);
@@ -142,8 +147,14 @@ static void run(int version, const char *suite, size_t pair, int mode)
         BIO_set_callback_ex(sb, bio_cb);
     }
     static const size_t sizes[] = { 1, 100, 16383, 16384, 16385, 50000 };
-    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+    read_size = mode == 4 ? 1000 : mode == 5 ? 16384 : 20000;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (mode == 4 && version == TLS1_3_VERSION) {
+            printf("  key update %d\n", SSL_key_update(c, SSL_KEY_UPDATE_NOT_REQUESTED));
+            errs();
+        }
         transfer(c, s, sizes[i]);
+    }
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cc);
@@ -168,7 +179,7 @@ int main(int argc, char **argv)
     static const size_t pairs[] = { 0, 100, 4096, 16500, 40000 };
     for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
         for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++)
-            for (int mode = 0; mode < 4; mode++)
+            for (int mode = 0; mode < 6; mode++)
                 run(suites[i].version, suites[i].suite, pairs[p], mode);
     keel_test_chain_free(&ec);
     return 0;
