@@ -129,11 +129,13 @@ static int verify_data(SSL *s, int server, uint8_t out[KEEL12_VERIFY_LEN])
 int keel12_write_finished(SSL *s)
 {
     keel_conn *c = s->conn;
+    uint8_t msg[4 + KEEL12_VERIFY_LEN];
     keel_wr w;
     size_t body;
 
-    if (!verify_data(s, c->server, c->finished) || !keel_wr_init(&w, 16))
+    if (!verify_data(s, c->server, c->finished))
         return 0;
+    keel_wr_init_fixed(&w, msg, sizeof(msg));
     /* The key log's line, as OpenSSL 3.0 writes it: with each Finished we write (so in a
      * resumption and a renegotiation too), after our change_cipher_spec (tests/diff/callbacks.c). */
     keel_keylog(s, "CLIENT_RANDOM", c->master, KEEL12_MASTER_LEN);

@@ -331,14 +331,14 @@ int keel12_server_write_key_exchange(SSL *s)
 {
     keel_conn *c = s->conn;
     const keel12_kx *k = kx_of(c->cipher);
+    uint8_t first[512]; /* on the stack while it fits (keel_wr_init_buf): an ffdhe share grows it */
     keel_wr w;
     size_t body = 0, start;
     int ok;
 
     if (k == NULL || k->ske == KEEL12_SKE_NONE)
         return 1;
-    if (!keel_wr_init(&w, 256))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     if (k->sign) {
         keel_wr_bytes(&w, c->client_random, 32);
         keel_wr_bytes(&w, c->server_random, 32);
@@ -398,11 +398,13 @@ int keel12_client_write_key_exchange(SSL *s)
 {
     keel_hs *hs = s->conn->hs;
     const keel12_kx *k = kx_of(s->conn->cipher);
+    uint8_t first[512]; /* on the stack while it fits (keel_wr_init_buf) */
     keel_wr w;
     size_t body;
-    int ok = k != NULL && keel_wr_init(&w, 256);
+    int ok = k != NULL;
 
     if (ok) {
+        keel_wr_init_buf(&w, first, sizeof(first));
         keel_wr_u8(&w, SSL3_MT_CLIENT_KEY_EXCHANGE);
         keel_wr_open24(&w, &body);
         if (k->write_cke(s, &w)) {

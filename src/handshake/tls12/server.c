@@ -209,16 +209,17 @@ static int choose_suite(SSL *s)
 static int write_server_hello(SSL *s)
 {
     keel_conn *c = s->conn;
+    uint8_t ext_buf[128], first[256]; /* on the stack while they fit (keel_wr_init_buf) */
     keel_wr w, exts;
     size_t body, m, e;
     int any;
 
-    if (!keel_wr_init(&exts, 64))
-        return 0;
-    if ((any = keel_ext_write(s, KEEL_MSG_SH12, &exts)) < 0 || !keel_wr_init(&w, 128)) {
+    keel_wr_init_buf(&exts, ext_buf, sizeof(ext_buf));
+    if ((any = keel_ext_write(s, KEEL_MSG_SH12, &exts)) < 0) {
         keel_wr_cleanup(&exts);
         return 0;
     }
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_SERVER_HELLO);
     keel_wr_open24(&w, &body);
     keel_wr_u16(&w, TLS1_2_VERSION);
@@ -255,6 +256,7 @@ static int make_server_random(SSL *s)
  * client CA list, else the CA list). */
 static int write_cert_request(SSL *s)
 {
+    uint8_t first[256]; /* on the stack while it fits (keel_wr_init_buf): CA names grow it */
     keel_wr w;
     size_t body, m;
     uint16_t ours[KEEL_MAX_SIGALGS];
@@ -267,8 +269,7 @@ static int write_cert_request(SSL *s)
     }
     if (sk_X509_NAME_num(names) <= 0)
         names = SSL_get0_CA_list(s);
-    if (!keel_wr_init(&w, 256))
-        return 0;
+    keel_wr_init_buf(&w, first, sizeof(first));
     keel_wr_u8(&w, SSL3_MT_CERTIFICATE_REQUEST);
     keel_wr_open24(&w, &body);
     keel_wr_open8(&w, &m);
@@ -299,9 +300,9 @@ static int write_cert_request(SSL *s)
 
 static int write_empty(SSL *s, int type)
 {
+    uint8_t msg[4];
     keel_wr w;
-    if (!keel_wr_init(&w, 4))
-        return 0;
+    keel_wr_init_fixed(&w, msg, sizeof(msg));
     keel_wr_u8(&w, (uint32_t)type);
     keel_wr_u24(&w, 0);
     return keel_send_hs(s, &w);
