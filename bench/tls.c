@@ -304,16 +304,19 @@ static void resume_figure(const bench_chain *ch, const char *name, const char *f
     SSL_free(s);
     hs_arg h = { cctx, sctx, sess };
     /* Allocation calls per resumed pair (SSL_new to SSL_free of both, BIO pair included), on stderr:
-     * bench-X memory counts full handshakes only. */
+     * bench-X memory counts full handshakes only. Not under bench/profile.sh (BENCH_NO_FLOOR), whose
+     * instructions per pair count only the measured pairs. */
     enum { N = 20 };
-    bench_alloc_reset();
-    bench_alloc_count(1);
-    for (int i = 0; i < N; i++)
-        if (!op_resumption(&h))
-            bench_die("resumed handshake");
-    bench_alloc_count(0);
-    fprintf(stderr, "# %s: %.1f allocation calls per resumed pair (BIO pair included)\n", name,
-            (double)bench_alloc_calls() / N);
+    if (getenv("BENCH_NO_FLOOR") == NULL) {
+        bench_alloc_reset();
+        bench_alloc_count(1);
+        for (int i = 0; i < N; i++)
+            if (!op_resumption(&h))
+                bench_die("resumed handshake");
+        bench_alloc_count(0);
+        fprintf(stderr, "# %s: %.1f allocation calls per resumed pair (BIO pair included)\n", name,
+                (double)bench_alloc_calls() / N);
+    }
     measure_with_floor(ch, name, floor_name, mode == BENCH_TLS12 ? BENCH_FLOOR_ABBREV12 : BENCH_FLOOR_KEX, seconds,
                        op_resumption, &h);
     SSL_SESSION_free(sess);

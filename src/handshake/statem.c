@@ -23,12 +23,14 @@ const keel_table *keel_table_for(const SSL *s)
 static const keel_row *lookup(const SSL *s, int msg)
 {
     const keel_table *t = keel_table_for(s);
-    for (size_t i = 0; i < t->count; i++) {
-        const keel_row *r = &t->rows[i];
-        if (r->state == s->state && r->server == s->server && r->msg == msg
-                && (r->guard == NULL || r->guard(s)))
+    /* Read once: guards only look (they take a const SSL), so neither changes during the scan. */
+    const OSSL_HANDSHAKE_STATE state = s->state;
+    const int server = s->server;
+    const keel_row *r = t->rows, *end = t->rows + t->count;
+
+    for (; r < end; r++)
+        if (r->state == state && r->msg == msg && r->server == server && (r->guard == NULL || r->guard(s)))
             return r;
-    }
     return NULL;
 }
 
