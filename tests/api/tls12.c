@@ -401,6 +401,32 @@ static SSL_SESSION *connect_once(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offe
     return got;
 }
 
+/* A full handshake's new session id and the server random (one RAND draw serves both): 32 bytes
+ * each, neither a copy of the other or of the client random, and a new id each time. */
+static void check_fresh_ids(SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    unsigned char sr[32], cr[32], first[32];
+    for (int i = 0; i < 2; i++) {
+        SSL *c, *s;
+        CHECK(pair(cctx, sctx, &c, &s));
+        CHECK(keel_test_handshake(c, s));
+        unsigned int idlen = 0;
+        const unsigned char *id = SSL_SESSION_get_id(SSL_get_session(c), &idlen);
+        CHECK_EQ(SSL_session_reused(c), 0);
+        CHECK_EQ(idlen, 32);
+        CHECK_EQ(SSL_get_server_random(c, sr, sizeof(sr)), 32);
+        CHECK_EQ(SSL_get_client_random(c, cr, sizeof(cr)), 32);
+        CHECK(id != NULL && memcmp(id, sr, 24) != 0 && memcmp(id, cr, 32) != 0);
+        CHECK(memcmp(id + 8, sr, 24) != 0 && memcmp(id, sr + 8, 24) != 0);
+        if (i == 0)
+            memcpy(first, id, 32);
+        else
+            CHECK(memcmp(first, id, 32) != 0);
+        quiet_free(c, s);
+    }
+    ERR_clear_error();
+}
+
 static void test_session_cache(void)
 {
     SSL_CTX *cctx = client(TLS_client_method()), *sctx = server(TLS_server_method(), &ec);
@@ -414,6 +440,7 @@ static void test_session_cache(void)
     SSL_SESSION_get_id(a, &idlen);
     CHECK_EQ(idlen, 32);
     CHECK(!SSL_SESSION_has_ticket(a));
+    check_fresh_ids(cctx, sctx);
     SSL_SESSION *b = connect_once(cctx, sctx, a, &reused);
     CHECK_EQ(reused, 1);
     SSL_SESSION_free(b);

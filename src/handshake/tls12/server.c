@@ -240,12 +240,18 @@ static int write_server_hello(SSL *s)
 }
 
 /* RFC 5246 §7.4.1.3 with RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 ends its
- * random with the downgrade sentinel. */
-static int make_server_random(SSL *s)
+ * random with the downgrade sentinel. A new session id (sid, 32 bytes, or NULL) comes from the
+ * same draw: both go out in the ServerHello, and a RAND_bytes call costs ~6k instructions
+ * whatever its length. */
+static int make_server_random(SSL *s, uint8_t *sid)
 {
     keel_conn *c = s->conn;
-    if (!keel_random(s->ctx->algs, c->server_random, 32))
+    uint8_t rnd[64];
+    if (!keel_random(s->ctx->algs, rnd, sid != NULL ? 64 : 32))
         return 0;
+    memcpy(c->server_random, rnd, 32);
+    if (sid != NULL)
+        memcpy(sid, rnd + 32, 32);
     if (keel_tls13_allowed(s->s))
         memcpy(c->server_random + 24, keel12_downgrade, 8);
     return 1;
@@ -344,8 +350,7 @@ int keel12_server_write_hello(SSL *s)
      * stand for the session (RFC 5077 §3.4 lets the server send none then), as OpenSSL 3.0. */
     c->hs->session_id_len = (s->session_ctx->session_cache_mode & SSL_SESS_CACHE_SERVER)
         && !c->hs->ticket_expected ? 32 : 0;
-    if (!make_server_random(s)
-            || (c->hs->session_id_len && !keel_random(s->ctx->algs, c->hs->session_id, 32)))
+    if (!make_server_random(s, c->hs->session_id_len ? c->hs->session_id : NULL))
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))
@@ -395,7 +400,7 @@ int keel12_server_write_finished(SSL *s)
 int keel12_server_write_resumed(SSL *s)
 {
     keel_status_server(s); /* a resumption staples nothing: the request is dropped (status.c) */
-    if (!make_server_random(s))
+    if (!make_server_random(s, NULL)) /* the session id is the client's, echoed */
         return SSL_AD_INTERNAL_ERROR;
     keel_step(s, TLS_ST_SW_SRVR_HELLO);
     if (!write_server_hello(s))
