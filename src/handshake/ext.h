@@ -62,7 +62,7 @@ int keel_server_psk_only(const SSL *s);
 int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len);
 SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);
 SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len);
-SSL_SESSION *keel_session_from_conn(SSL *s);
+SSL_SESSION *keel_session_from_conn(SSL *s, const uint8_t *id, size_t id_len);
 void keel_client_new_session(SSL *s, SSL_SESSION *ss);
 void keel_client_session_used(SSL *s);
 /* tls13/server.c: the ClientHello callbacks, version-independent (0 or the alert) */

@@ -38,11 +38,36 @@ static SSL_SESSION *connect_once(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *offe
     return got;
 }
 
-static int new_cb_calls;
+/* The session ids the new-session callbacks saw, client's [0] and server's [1]: each a random 32
+ * bytes (a RAND draw shared with other fields must not make two alike). */
+static int new_cb_calls, ids_seen[2];
+static unsigned char ids[2][4][32];
+
+static void note_id(int server, const SSL_SESSION *ss)
+{
+    unsigned int len = 0;
+    const unsigned char *id = SSL_SESSION_get_id(ss, &len);
+    CHECK_EQ(len, 32);
+    if (len != 32 || ids_seen[server] == 4)
+        return;
+    for (int i = 0; i < ids_seen[server]; i++)
+        CHECK(memcmp(ids[server][i], id, 32) != 0);
+    for (int i = 0; i < ids_seen[!server]; i++)
+        CHECK(memcmp(ids[!server][i], id, 32) != 0);
+    memcpy(ids[server][ids_seen[server]++], id, 32);
+}
+
 static int new_cb(SSL *s, SSL_SESSION *ss)
 {
     new_cb_calls++;
+    note_id(0, ss);
     return 0; /* we did not keep it */
+}
+
+static int server_new_cb(SSL *s, SSL_SESSION *ss)
+{
+    note_id(1, ss);
+    return 0;
 }
 
 /* Accepts the client's SNI: only an acknowledged name is the session's (RFC 6066 §3). */
@@ -60,12 +85,16 @@ static void test_tickets(int stateful)
         SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
     SSL_CTX_sess_set_new_cb(cctx, new_cb);
+    SSL_CTX_sess_set_new_cb(sctx, server_new_cb);
     new_cb_calls = 0;
+    ids_seen[0] = ids_seen[1] = 0;
 
     SSL_SESSION *ss = connect_once(cctx, sctx, NULL, &reused);
     CHECK(ss != NULL);
     CHECK_EQ(reused, 0);
     CHECK_EQ(new_cb_calls, 2); /* two tickets by default */
+    CHECK_EQ(ids_seen[0], 2);
+    CHECK_EQ(ids_seen[1], 2);
     CHECK(SSL_SESSION_is_resumable(ss));
     CHECK(SSL_SESSION_has_ticket(ss));
     CHECK_EQ(SSL_SESSION_get_protocol_version(ss), TLS1_3_VERSION);

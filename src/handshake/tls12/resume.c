@@ -114,12 +114,11 @@ int keel12_server_new_session(SSL *s)
 {
     keel_conn *c = s->conn;
     SSL_CTX *sctx = s->session_ctx;
-    SSL_SESSION *ss = keel_session_from_conn(s);
+    /* The id the ServerHello carried (or none). */
+    SSL_SESSION *ss = keel_session_from_conn(s, c->hs->session_id, c->hs->session_id_len);
 
     if (ss == NULL)
         return 0;
-    memcpy(ss->session_id, c->hs->session_id, c->hs->session_id_len);
-    ss->session_id_len = c->hs->session_id_len;
     memcpy(ss->master_key, c->master, KEEL12_MASTER_LEN);
     ss->master_key_len = KEEL12_MASTER_LEN;
     ss->ems = c->ems;

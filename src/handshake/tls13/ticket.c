@@ -240,8 +240,10 @@ SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew)
     return ss;
 }
 
-/* A session describing this connection (both roles, both versions), without ticket or PSK yet. */
-SSL_SESSION *keel_session_from_conn(SSL *s)
+/* A session describing this connection (both roles, both versions), without ticket or PSK yet;
+ * its session id is id (id_len ≤ 32 bytes; none when 0). The callers that want a random one draw
+ * it along with whatever else they need: a RAND_bytes call costs ~6k instructions. */
+SSL_SESSION *keel_session_from_conn(SSL *s, const uint8_t *id, size_t id_len)
 {
     keel_conn *c = s->conn;
     SSL_SESSION *ss = SSL_SESSION_new();
@@ -262,12 +264,13 @@ SSL_SESSION *keel_session_from_conn(SSL *s)
     /* The name is the session's only if the server acknowledged it (RFC 6066 §3), as OpenSSL
      * records it on both sides. */
     if ((peer != NULL && ss->peer == NULL) || !SSL_SESSION_set1_hostname(ss, c->sni_acked ? s->hostname : NULL)
-            || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)
-            || !keel_random(s->ctx->algs, ss->session_id, 32)) {
+            || !SSL_SESSION_set1_alpn_selected(ss, c->alpn, c->alpn_len)) {
         SSL_SESSION_free(ss);
         return NULL;
     }
-    ss->session_id_len = 32;
+    if (id_len > 0)
+        memcpy(ss->session_id, id, id_len);
+    ss->session_id_len = (unsigned int)id_len;
     return ss;
 }
 
@@ -293,7 +296,10 @@ int keel_server_send_tickets(SSL *s, int just_one)
     /* SSL_CTX_set_num_tickets(3): never more than one following a resumption. */
     size_t count = just_one || (c->resumed && s->s->num_tickets > 1) ? 1 : s->s->num_tickets;
     for (size_t i = 0; i < count; i++) {
-        SSL_SESSION *ss = keel_session_from_conn(s);
+        /* One draw: the session id (OpenSSL's TLS 1.3 server sessions have a random one; it is
+         * the stateful ticket) and ticket_age_add (§4.6.1). */
+        uint8_t rnd[32 + 4];
+        SSL_SESSION *ss = keel_random(s->ctx->algs, rnd, sizeof(rnd)) ? keel_session_from_conn(s, rnd, 32) : NULL;
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
          * so no two tickets carry the same resumption PSK. */
         uint8_t nonce[8], *ticket = NULL, *enc = NULL;
@@ -320,8 +326,9 @@ int keel_server_send_tickets(SSL *s, int just_one)
         }
         for (size_t j = 0, n = c->tickets_sent; j < sizeof(nonce); j++, n >>= 8)
             nonce[sizeof(nonce) - 1 - j] = (uint8_t)(n & 0xff);
-        ok = ok && keel_random(s->ctx->algs, (uint8_t *)&ss->ticket_age_add, 4)
-            && keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, nonce,
+        if (ok)
+            memcpy(&ss->ticket_age_add, rnd + 32, 4);
+        ok = ok && keel_ks_resumption_psk(s->ctx->algs, c->cipher->hash, c->resumption, nonce,
                                       sizeof(nonce), ss->master_key);
         if (ok) {
             ss->master_key_len = keel_hash_len(c->cipher->hash);
@@ -383,13 +390,11 @@ int keel_server_send_tickets(SSL *s, int just_one)
     }
     if (session_is_fresh(s->session)) {
         /* No ticket issued: the session still describes the connection, but nothing resumes it. */
-        SSL_SESSION *ss = keel_session_from_conn(s);
+        /* OpenSSL 3.0's server session has an id only from its first ticket on (misc16.c). */
+        SSL_SESSION *ss = keel_session_from_conn(s, NULL, 0);
         if (ss == NULL)
             return 0;
         ss->not_resumable = 1;
-        /* OpenSSL 3.0's server session has an id only from its first ticket on (misc16.c). */
-        OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
-        ss->session_id_len = 0;
         SSL_SESSION_free(s->session);
         s->session = ss;
     }
@@ -406,10 +411,8 @@ int keel_client_session_complete(SSL *s)
 
     if (s->conn->resumed)
         return 1;
-    if ((ss = keel_session_from_conn(s)) == NULL)
+    if ((ss = keel_session_from_conn(s, NULL, 0)) == NULL)
         return 0;
-    OPENSSL_cleanse(ss->session_id, sizeof(ss->session_id));
-    ss->session_id_len = 0;
     ss->not_resumable = 1;
     SSL_SESSION_free(s->session);
     s->session = ss;
@@ -444,7 +447,8 @@ int keel_client_read_ticket(SSL *s, keel_rd *body)
     }
     if (lifetime == 0)
         return 0; /* "discard the ticket immediately" */
-    if ((ss = keel_session_from_conn(s)) == NULL)
+    uint8_t id[32]; /* the client's session has a random id of its own */
+    if (!keel_random(s->ctx->algs, id, sizeof(id)) || (ss = keel_session_from_conn(s, id, sizeof(id))) == NULL)
         return SSL_AD_INTERNAL_ERROR;
     if (c->resumed && s->session != NULL) {
         /* The resumed (or external PSK's) session's peer and verification result carry over, as
