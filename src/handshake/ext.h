@@ -59,7 +59,7 @@ const SSL_SESSION *keel_client_psk_taken(const keel_hs *hs);
 SSL_SESSION *keel_server_ext_psk(SSL *s, keel_rd id, int *alert);
 int keel_server_psk_only(const SSL *s);
 /* ... shared with TLS 1.2 (tls12/server.c) */
-int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len);
+int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, const uint8_t *nonce, uint8_t **out, size_t *out_len);
 SSL_SESSION *keel_ticket_open(SSL *s, const uint8_t *t, size_t len, int *renew);
 SSL_SESSION *keel_session_lookup(SSL *s, const uint8_t *id, size_t len);
 SSL_SESSION *keel_session_from_conn(SSL *s, const uint8_t *id, size_t id_len);

@@ -57,10 +57,23 @@ static void note_id(int server, const SSL_SESSION *ss)
     memcpy(ids[server][ids_seen[server]++], id, 32);
 }
 
+/* keel's stateless tickets (tls13/ticket.c): key name (16), sealing nonce (12), sealed session.
+ * The nonces of a connection's tickets, drawn with their session ids, differ. */
+static int nonces_seen;
+static unsigned char nonces[4][12];
+
 static int new_cb(SSL *s, SSL_SESSION *ss)
 {
+    const unsigned char *t;
+    size_t len;
     new_cb_calls++;
     note_id(0, ss);
+    SSL_SESSION_get0_ticket(ss, &t, &len);
+    if (len > 16 + 12 + 16 && nonces_seen < 4) { /* a stateless ticket: more than a session id */
+        for (int i = 0; i < nonces_seen; i++)
+            CHECK(memcmp(nonces[i], t + 16, 12) != 0);
+        memcpy(nonces[nonces_seen++], t + 16, 12);
+    }
     return 0; /* we did not keep it */
 }
 
@@ -87,7 +100,7 @@ static void test_tickets(int stateful)
     SSL_CTX_sess_set_new_cb(cctx, new_cb);
     SSL_CTX_sess_set_new_cb(sctx, server_new_cb);
     new_cb_calls = 0;
-    ids_seen[0] = ids_seen[1] = 0;
+    ids_seen[0] = ids_seen[1] = nonces_seen = 0;
 
     SSL_SESSION *ss = connect_once(cctx, sctx, NULL, &reused);
     CHECK(ss != NULL);
@@ -95,6 +108,7 @@ static void test_tickets(int stateful)
     CHECK_EQ(new_cb_calls, 2); /* two tickets by default */
     CHECK_EQ(ids_seen[0], 2);
     CHECK_EQ(ids_seen[1], 2);
+    CHECK_EQ(nonces_seen, stateful ? 0 : 2);
     CHECK(SSL_SESSION_is_resumable(ss));
     CHECK(SSL_SESSION_has_ticket(ss));
     CHECK_EQ(SSL_SESSION_get_protocol_version(ss), TLS1_3_VERSION);

@@ -152,7 +152,8 @@ int keel12_server_write_ticket(SSL *s)
     uint8_t *enc = NULL, *ticket = NULL;
     size_t enc_len = 0, ticket_len = 0, body, m;
     keel_wr w;
-    int r = keel_session_encode(ss, &enc, &enc_len) ? keel_ticket_seal(s, enc, enc_len, &ticket, &ticket_len) : 0;
+    int r = keel_session_encode(ss, &enc, &enc_len)
+        ? keel_ticket_seal(s, enc, enc_len, NULL, &ticket, &ticket_len) : 0;
     uint32_t hint = r > 0 && ss->timeout > 0 ? (uint32_t)ss->timeout : 0;
 
     OPENSSL_clear_free(enc, enc_len);

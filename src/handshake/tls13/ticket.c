@@ -131,8 +131,10 @@ int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx, keel_ticket_cb cb)
 
 /* ticket = key_name(16) || nonce(12) || AES-256-GCM(session encoding, aad = key_name) || tag,
  * unless the application seals tickets itself. 1 = sealed, 0 = error, -1 = the application's
- * callback declined to issue a ticket. Both versions' tickets (TLS 1.2: RFC 5077 §4). */
-int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_t *out_len)
+ * callback declined to issue a ticket. Both versions' tickets (TLS 1.2: RFC 5077 §4). The nonce is
+ * random: KEEL_AEAD_NONCE_LEN bytes the caller drew along with others, or NULL to draw it here. */
+int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, const uint8_t *nonce, uint8_t **out,
+                     size_t *out_len)
 {
     SSL_CTX *ctx = s->session_ctx;
     keel_ticket_key key;
@@ -159,7 +161,9 @@ int keel_ticket_seal(SSL *s, const uint8_t *pt, size_t len, uint8_t **out, size_
         goto end;
     }
     memcpy(t, key.name, TICKET_NAME_LEN);
-    ok = keel_random(ctx->algs, t + TICKET_NAME_LEN, KEEL_AEAD_NONCE_LEN)
+    if (nonce != NULL)
+        memcpy(t + TICKET_NAME_LEN, nonce, KEEL_AEAD_NONCE_LEN);
+    ok = (nonce != NULL || keel_random(ctx->algs, t + TICKET_NAME_LEN, KEEL_AEAD_NONCE_LEN))
         && keel_aead_seal(a, t + TICKET_NAME_LEN, t, TICKET_NAME_LEN, pt, len,
                           t + TICKET_NAME_LEN + KEEL_AEAD_NONCE_LEN);
 end:
@@ -297,8 +301,8 @@ int keel_server_send_tickets(SSL *s, int just_one)
     size_t count = just_one || (c->resumed && s->s->num_tickets > 1) ? 1 : s->s->num_tickets;
     for (size_t i = 0; i < count; i++) {
         /* One draw: the session id (OpenSSL's TLS 1.3 server sessions have a random one; it is
-         * the stateful ticket) and ticket_age_add (§4.6.1). */
-        uint8_t rnd[32 + 4];
+         * the stateful ticket), ticket_age_add (§4.6.1) and the sealing nonce of a stateless one. */
+        uint8_t rnd[32 + 4 + KEEL_AEAD_NONCE_LEN];
         SSL_SESSION *ss = keel_random(s->ctx->algs, rnd, sizeof(rnd)) ? keel_session_from_conn(s, rnd, 32) : NULL;
         /* A counter of 8 bytes (§4.6.1 allows up to 255): unique among the connection's tickets,
          * so no two tickets carry the same resumption PSK. */
@@ -349,7 +353,8 @@ int keel_server_send_tickets(SSL *s, int just_one)
         }
         int declined = 0; /* the application's ticket callback issued none */
         if (ok && !stateful) {
-            int r = keel_session_encode(ss, &enc, &enc_len) ? keel_ticket_seal(s, enc, enc_len, &ticket, &ticket_len) : 0;
+            int r = keel_session_encode(ss, &enc, &enc_len)
+                ? keel_ticket_seal(s, enc, enc_len, rnd + 32 + 4, &ticket, &ticket_len) : 0;
             declined = r < 0;
             ok = r != 0;
         }
