@@ -5,11 +5,11 @@
 #include "crypto/algs_int.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/engine.h>
+#include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/provider.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/sslerr.h>
 #include <pthread.h>

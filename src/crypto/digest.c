@@ -4,8 +4,9 @@
  * libcrypto's SHA-2 state itself and calls SHA256_* / SHA384_* / SHA512_*: the same code the
  * default provider runs behind EVP, without the provider context it allocates on every
  * EVP_DigestInit_ex2 and EVP_MD_CTX_copy_ex, frees with a cleanse, and dispatches to per call. A
- * copy is then a struct copy. Measured in libcrypto 3.0.x, those allocations, cleanses and
- * dispatches were ~15% of a TLS 1.2 resumed handshake's instructions and ~3.5% of a TLS 1.3 one.
+ * copy is then a struct copy. Measured with libcrypto 3.0.x (callgrind, per client+server pair):
+ * 110 allocations fewer per full handshake (384 to 274), and 6% of a TLS 1.2 resumed handshake's
+ * instructions (0.32 to 0.30 M), 2% of a TLS 1.3 resumed one (3.21 to 3.14 M).
  * Any other digest (FIPS, an application's provider, an engine) goes through EVP, as before: the
  * answer is the same and the provider the application chose does the hashing. */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init & co.: deprecated in 3.0, exported by libcrypto.so.3 */
@@ -13,7 +14,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/sslerr.h>
 #include <string.h>
 
 void keel_dg_setup(keel_dg *d, const keel_algs *a, keel_hash_id id)

@@ -546,11 +546,10 @@ void keel_algs_consts(keel_algs *a)
         /* The fixed extract keys' pad states (keel_prf_extract_fixed); a failure leaves none. */
         int ok = 1;
 
-        for (int w = 0; w < 2; w++) {
+        for (int w = 0; ok && w < 2; w++) {
             keel_hm h;
 
-            ok = ok && hmac_key(&h, a, id, a->salt_no_psk[i], w == KEEL_FIXED_ZERO ? 0 : hlen)
-                && hmac_keep_states(&h);
+            ok = hmac_key(&h, a, id, a->salt_no_psk[i], w == KEEL_FIXED_ZERO ? 0 : hlen) && hmac_keep_states(&h);
             if (ok) {
                 a->fixed_pads[i][w][0] = h.ist;
                 a->fixed_pads[i][w][1] = h.ost;

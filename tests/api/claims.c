@@ -23,9 +23,7 @@ static void test_new_ex(void)
     CHECK(sctx != NULL && cctx != NULL);
     if (sctx == NULL || cctx == NULL)
         goto out;
-    CHECK(SSL_CTX_use_certificate(sctx, ec.leaf) && SSL_CTX_use_PrivateKey(sctx, ec.leaf_key));
-    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), ec.ca));
-    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    CHECK(keel_test_server_setup(sctx, &ec) && keel_test_client_setup(cctx, &ec));
     SSL *c, *s;
     CHECK(keel_test_pair(cctx, sctx, &c, &s));
     CHECK(SSL_set1_host(c, "server.test"));

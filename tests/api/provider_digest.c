@@ -107,41 +107,17 @@ static int t_prov_init(const OSSL_CORE_HANDLE *h, const OSSL_DISPATCH *in, const
     return 1;
 }
 
-/* One handshake of each side's context at version v with a SHA-384 suite; returns the test
- * provider's calls during it (-1 on failure). */
+/* One handshake of a new pair of contexts in lc under propq at version v with a SHA-384 suite
+ * (keel_test_sha384_handshake); returns the test provider's calls during it (-1 on failure). */
 static long handshake_calls(OSSL_LIB_CTX *lc, const char *propq, int v)
 {
     SSL_CTX *sctx = SSL_CTX_new_ex(lc, propq, TLS_server_method());
     SSL_CTX *cctx = SSL_CTX_new_ex(lc, propq, TLS_client_method());
-    SSL *c = NULL, *s = NULL;
     long before = calls, n = -1;
-    uint8_t ek[2][32];
 
-    if (sctx == NULL || cctx == NULL)
-        goto out;
-    CHECK(SSL_CTX_use_certificate(sctx, ec.leaf) && SSL_CTX_use_PrivateKey(sctx, ec.leaf_key));
-    CHECK(X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), ec.ca));
-    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
-    CHECK(SSL_CTX_set_min_proto_version(cctx, v) && SSL_CTX_set_max_proto_version(cctx, v));
-    CHECK(SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384"));
-    CHECK(SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES256-GCM-SHA384"));
-    if (!keel_test_pair(cctx, sctx, &c, &s))
-        goto out;
-    CHECK(SSL_set1_host(c, "server.test"));
-    before = calls;
-    if (!keel_test_handshake(c, s))
-        goto out;
-    CHECK_EQ(SSL_version(c), v);
-    CHECK(strstr(SSL_get_cipher_name(c), "SHA384") != NULL);
-    CHECK_EQ(SSL_get_verify_result(c), X509_V_OK);
-    /* Both sides derived the same secrets. */
-    CHECK(SSL_export_keying_material(c, ek[0], 32, "EXPORTER-test", 13, NULL, 0, 0) == 1);
-    CHECK(SSL_export_keying_material(s, ek[1], 32, "EXPORTER-test", 13, NULL, 0, 0) == 1);
-    CHECK(memcmp(ek[0], ek[1], 32) == 0);
-    n = calls - before;
-out:
-    SSL_free(c);
-    SSL_free(s);
+    if (sctx != NULL && cctx != NULL && keel_test_server_setup(sctx, &ec) && keel_test_client_setup(cctx, &ec)
+            && keel_test_sha384_handshake(cctx, sctx, v, "server.test"))
+        n = calls - before;
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
     ERR_clear_error();

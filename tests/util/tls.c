@@ -98,10 +98,23 @@ void keel_test_chain_free(keel_test_chain *c)
     X509_free(c->leaf);
 }
 
+int keel_test_server_setup(SSL_CTX *ctx, const keel_test_chain *c)
+{
+    return SSL_CTX_use_certificate(ctx, c->leaf) && SSL_CTX_use_PrivateKey(ctx, c->leaf_key);
+}
+
+int keel_test_client_setup(SSL_CTX *ctx, const keel_test_chain *c)
+{
+    if (!X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c->ca))
+        return 0;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    return 1;
+}
+
 SSL_CTX *keel_test_server_ctx(const keel_test_chain *c)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (ctx == NULL || !SSL_CTX_use_certificate(ctx, c->leaf) || !SSL_CTX_use_PrivateKey(ctx, c->leaf_key)) {
+    if (ctx == NULL || !keel_test_server_setup(ctx, c)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -111,11 +124,10 @@ SSL_CTX *keel_test_server_ctx(const keel_test_chain *c)
 SSL_CTX *keel_test_client_ctx(const keel_test_chain *c)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx == NULL || !X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c->ca)) {
+    if (ctx == NULL || !keel_test_client_setup(ctx, c)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     return ctx;
 }
 
@@ -155,6 +167,24 @@ SSL_SESSION *keel_test_ticket_session(SSL_CTX *cctx, SSL_CTX *sctx)
         sess = SSL_get1_session(c);
     keel_test_free_pair(c, s);
     return sess;
+}
+
+int keel_test_sha384_handshake(SSL_CTX *cctx, SSL_CTX *sctx, int version, const char *host)
+{
+    SSL *c = NULL, *s = NULL;
+    unsigned char ek[2][32];
+    int ok = SSL_CTX_set_min_proto_version(cctx, version) && SSL_CTX_set_max_proto_version(cctx, version)
+        && SSL_CTX_set_ciphersuites(cctx, "TLS_AES_256_GCM_SHA384")
+        && SSL_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES256-GCM-SHA384")
+        && keel_test_pair(cctx, sctx, &c, &s) && (host == NULL || SSL_set1_host(c, host))
+        && keel_test_handshake(c, s)
+        && SSL_version(c) == version && strstr(SSL_get_cipher_name(c), "SHA384") != NULL
+        && SSL_get_verify_result(c) == X509_V_OK
+        && SSL_export_keying_material(c, ek[0], 32, "EXPORTER-test", 13, NULL, 0, 0) == 1
+        && SSL_export_keying_material(s, ek[1], 32, "EXPORTER-test", 13, NULL, 0, 0) == 1
+        && memcmp(ek[0], ek[1], 32) == 0;
+    keel_test_free_pair(c, s);
+    return ok;
 }
 
 int keel_test_handshake(SSL *client, SSL *server)

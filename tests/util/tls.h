@@ -23,6 +23,10 @@ X509 *keel_test_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issu
 /* A server context with the chain's leaf, a client context trusting its CA and verifying. */
 SSL_CTX *keel_test_server_ctx(const keel_test_chain *c);
 SSL_CTX *keel_test_client_ctx(const keel_test_chain *c);
+/* The same set up on a context of the caller's (SSL_CTX_new_ex in a library context of its own):
+ * 1, or 0 with the context left for the caller to free. */
+int keel_test_server_setup(SSL_CTX *ctx, const keel_test_chain *c);
+int keel_test_client_setup(SSL_CTX *ctx, const keel_test_chain *c);
 
 /* A client and a server SSL joined by a BIO pair (non-blocking, like sockets). */
 int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
@@ -31,6 +35,11 @@ int keel_test_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL **client, SSL **server);
 void keel_test_free_pair(SSL *client, SSL *server);
 /* Drives both handshakes to completion: 1 on success, 0 if either fails (errors left queued). */
 int keel_test_handshake(SSL *client, SSL *server);
+/* One handshake of a new pair, the client restricted to `version` and its SHA-384 suite
+ * (TLS_AES_256_GCM_SHA384, ECDHE-ECDSA-AES256-GCM-SHA384) and checking `host` unless NULL: 1 if
+ * it completed at that version with a SHA-384 suite, the server verified, and both sides export
+ * the same keying material. */
+int keel_test_sha384_handshake(SSL_CTX *cctx, SSL_CTX *sctx, int version, const char *host);
 /* A full handshake on a new pair, the client reading one record the server writes (so its
  * tickets arrive), both closed: the client's session (with its ticket), or NULL. */
 SSL_SESSION *keel_test_ticket_session(SSL_CTX *cctx, SSL_CTX *sctx);
